@@ -1,0 +1,772 @@
+/*
+ * ccdr/abi.h: the versioned C contract between a host database and the ccdr
+ * replication plugin (libccdr.so).
+ *
+ * Rules (abi/README.md explains them at length):
+ *  - C99, fixed-width integers, no C++ types. The only exported symbol of a
+ *    plugin is ccdr_plugin_entry.
+ *  - Every vtable and every argument struct starts with a ccdr_header. Minor
+ *    versions only append fields at the end of a struct; a reader touches a
+ *    field only when the other side's struct_size covers it (CCDR_HAS_FIELD).
+ *    A different major is refused at load, naming both versions.
+ *  - Small views (ccdr_string, ccdr_bytes, ccdr_value, ccdr_map_entry,
+ *    ccdr_tx, ccdr_field) carry no header: their layout is frozen for the
+ *    whole major version.
+ *  - Memory: everything passed across is borrowed for the duration of the
+ *    call. Results flow through sinks supplied by the caller. Nothing
+ *    allocated on one side is freed on the other.
+ *  - Errors: functions return a ccdr_status and fill an optional ccdr_error
+ *    (caller-owned, may be NULL). Each status maps to one Neo4j status code
+ *    (ccdr_status_neo4j_code).
+ *  - Threads: host functions are thread-safe. Plugin functions may be called
+ *    from any host thread, concurrently, unless their comment says otherwise.
+ *    Each function says whether it may block and whether it calls back.
+ */
+#ifndef CCDR_ABI_H
+#define CCDR_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CCDR_ABI_VERSION_MAJOR 1 /* incompatible change: the other side refuses to load */
+#define CCDR_ABI_VERSION_MINOR 0 /* additive change: fields appended at the end only */
+
+#if defined(__GNUC__)
+#define CCDR_EXPORT __attribute__((visibility("default")))
+#else
+#define CCDR_EXPORT
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versioned structs                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* First member of every vtable and argument struct. */
+typedef struct ccdr_header {
+  uint32_t struct_size; /* sizeof(struct) as compiled by the side that filled it */
+  uint16_t major;       /* CCDR_ABI_VERSION_MAJOR of that side */
+  uint16_t minor;       /* CCDR_ABI_VERSION_MINOR of that side */
+} ccdr_header;
+
+/* Initialiser for the header of a struct of type `type` filled by this side. */
+#define CCDR_HEADER_INIT(type) \
+  { (uint32_t)sizeof(type), (uint16_t)CCDR_ABI_VERSION_MAJOR, (uint16_t)CCDR_ABI_VERSION_MINOR }
+
+/* Non-zero when the struct at `ptr` (of type `type`, filled by the other side)
+ * is large enough to contain `field`. Check before reading any field that a
+ * later minor version appended. */
+#define CCDR_HAS_FIELD(ptr, type, field) \
+  ((size_t)(ptr)->hdr.struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* ------------------------------------------------------------------------ */
+/* Status and errors                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Stable values: never renumbered, never reused. */
+typedef enum ccdr_status {
+  CCDR_OK = 0,
+  CCDR_READ_ONLY_DATABASE = 1,    /* a user write reached a replica */
+  CCDR_ACCESS_MODE = 2,           /* a write in a transaction opened for READ */
+  CCDR_DATABASE_UNAVAILABLE = 3,  /* the database exists but is not online here */
+  CCDR_DATABASE_NOT_FOUND = 4,    /* no database of that name */
+  CCDR_PROCEDURE_NOT_FOUND = 5,   /* no procedure of that name */
+  CCDR_PROCEDURE_CALL_FAILED = 6, /* wrong procedure arguments, or the procedure failed */
+  CCDR_FORBIDDEN = 7,             /* the user lacks the role */
+  CCDR_UNAUTHORIZED = 8,          /* bad credentials */
+  CCDR_SYNTAX_ERROR = 9,          /* a query outside the supported language */
+  CCDR_NOT_A_LEADER = 10,         /* a write reached a member that is not the writer */
+  CCDR_INVALID_ARGUMENT = 11,     /* a malformed argument to an ABI function */
+  CCDR_INVALID_SETTING = 12,      /* a setting value the plugin or host refuses */
+  CCDR_LOG_PRUNED = 13,           /* read_log: from_tx is older than the retained log */
+  CCDR_OUT_OF_ORDER = 14,         /* apply_batch: ids not contiguous with the last applied */
+  CCDR_CORRUPT = 15,              /* data failed a checksum or does not parse */
+  CCDR_IO_ERROR = 16,             /* a file, disk or socket operation failed */
+  CCDR_UNSUPPORTED = 17,          /* the other side does not have this function or version */
+  CCDR_VERSION_MISMATCH = 18,     /* ABI major versions differ */
+  CCDR_STOPPED = 19,              /* a visitor or sink asked to stop, or shutdown is under way */
+  CCDR_TIMEOUT = 20,              /* a deadline passed */
+  CCDR_INTERNAL = 21              /* a bug: an invariant did not hold */
+} ccdr_status;
+
+/* The Neo4j status code a client sees for a status. Never NULL. */
+static inline const char *ccdr_status_neo4j_code(ccdr_status status) {
+  switch (status) {
+    case CCDR_OK: return "";
+    case CCDR_READ_ONLY_DATABASE: return "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase";
+    case CCDR_ACCESS_MODE: return "Neo.ClientError.Statement.AccessMode";
+    case CCDR_DATABASE_UNAVAILABLE: return "Neo.TransientError.General.DatabaseUnavailable";
+    case CCDR_DATABASE_NOT_FOUND: return "Neo.ClientError.Database.DatabaseNotFound";
+    case CCDR_PROCEDURE_NOT_FOUND: return "Neo.ClientError.Procedure.ProcedureNotFound";
+    case CCDR_PROCEDURE_CALL_FAILED: return "Neo.ClientError.Procedure.ProcedureCallFailed";
+    case CCDR_FORBIDDEN: return "Neo.ClientError.Security.Forbidden";
+    case CCDR_UNAUTHORIZED: return "Neo.ClientError.Security.Unauthorized";
+    case CCDR_SYNTAX_ERROR: return "Neo.ClientError.Statement.SyntaxError";
+    case CCDR_NOT_A_LEADER: return "Neo.ClientError.Cluster.NotALeader";
+    case CCDR_INVALID_ARGUMENT: return "Neo.ClientError.Statement.ArgumentError";
+    case CCDR_INVALID_SETTING: return "Neo.ClientError.General.InvalidArguments";
+    case CCDR_LOG_PRUNED: return "Neo.DatabaseError.Transaction.TransactionLogError";
+    case CCDR_OUT_OF_ORDER: return "Neo.DatabaseError.Transaction.TransactionCommitFailed";
+    case CCDR_CORRUPT: return "Neo.DatabaseError.General.StorageDamageDetected";
+    case CCDR_IO_ERROR: return "Neo.DatabaseError.General.UnknownError";
+    case CCDR_UNSUPPORTED: return "Neo.ClientError.Request.Invalid";
+    case CCDR_VERSION_MISMATCH: return "Neo.ClientError.Request.Invalid";
+    case CCDR_STOPPED: return "Neo.TransientError.Transaction.Terminated";
+    case CCDR_TIMEOUT: return "Neo.ClientError.Transaction.TransactionTimedOut";
+    case CCDR_INTERNAL: return "Neo.DatabaseError.General.UnknownError";
+  }
+  return "Neo.DatabaseError.General.UnknownError";
+}
+
+#define CCDR_MESSAGE_MAX 1024
+
+/* OWNERSHIP: caller. Passed as an optional out parameter (NULL = caller does
+ * not want details). The callee writes status and a NUL-terminated message,
+ * truncated to fit. The callee checks hdr.struct_size before writing. */
+typedef struct ccdr_error {
+  ccdr_header hdr;
+  int32_t status; /* ccdr_status */
+  char message[CCDR_MESSAGE_MAX];
+} ccdr_error;
+
+/* ------------------------------------------------------------------------ */
+/* Views and values (frozen layout, no header)                               */
+/* ------------------------------------------------------------------------ */
+
+/* UTF-8 text, not NUL-terminated. OWNERSHIP: borrowed for the call. */
+typedef struct ccdr_string {
+  const char *data;
+  size_t len;
+} ccdr_string;
+
+/* Raw bytes. OWNERSHIP: borrowed for the call. */
+typedef struct ccdr_bytes {
+  const uint8_t *data;
+  size_t len;
+} ccdr_bytes;
+
+typedef enum ccdr_value_type {
+  CCDR_VALUE_NULL = 0,
+  CCDR_VALUE_BOOLEAN = 1,
+  CCDR_VALUE_INTEGER = 2,
+  CCDR_VALUE_FLOAT = 3,
+  CCDR_VALUE_STRING = 4,
+  CCDR_VALUE_BYTES = 5,
+  CCDR_VALUE_LIST = 6,
+  CCDR_VALUE_MAP = 7
+} ccdr_value_type;
+
+typedef struct ccdr_value ccdr_value;
+typedef struct ccdr_map_entry ccdr_map_entry;
+
+/* A typed value, as procedures take and return them. A tree of borrowed
+ * views. OWNERSHIP: borrowed for the call; the receiver copies what it keeps. */
+struct ccdr_value {
+  uint32_t type; /* ccdr_value_type */
+  uint32_t reserved;
+  union {
+    int32_t boolean; /* 0 or 1 */
+    int64_t integer;
+    double floating;
+    ccdr_string string;
+    ccdr_bytes bytes;
+    struct {
+      const ccdr_value *items;
+      size_t count;
+    } list;
+    struct {
+      const ccdr_map_entry *entries;
+      size_t count;
+    } map;
+  } as;
+};
+
+struct ccdr_map_entry {
+  ccdr_string key;
+  ccdr_value value;
+};
+
+/* One committed transaction of the transaction log: the id the upstream gave
+ * it, its commit time, and the host's logical change record (opaque to the
+ * plugin). OWNERSHIP: borrowed for the call. */
+typedef struct ccdr_tx {
+  uint64_t tx_id;
+  int64_t commit_time_ms; /* Unix epoch, milliseconds, upstream clock */
+  ccdr_bytes payload;
+} ccdr_tx;
+
+/* ------------------------------------------------------------------------ */
+/* Opaque handles                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* One logical server of the host (a host may run several in one process, each
+ * with its own plugin instance). OWNERSHIP: host; valid from create until
+ * destroy of the plugin instance it was given to. */
+typedef struct ccdr_host_ctx ccdr_host_ctx;
+
+/* One plugin instance. OWNERSHIP: plugin; created by create, freed by destroy. */
+typedef struct ccdr_plugin_ctx ccdr_plugin_ctx;
+
+/* ------------------------------------------------------------------------ */
+/* Sinks (results flow from the callee to the caller through these)          */
+/* ------------------------------------------------------------------------ */
+
+/* Receives one string. The view is valid only during set(). */
+typedef struct ccdr_string_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*set)(void *ctx, ccdr_string value);
+} ccdr_string_sink;
+
+/* Receives one value. The value is valid only during set(). */
+typedef struct ccdr_value_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*set)(void *ctx, const ccdr_value *value);
+} ccdr_value_sink;
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ccdr_log_level {
+  CCDR_LOG_DEBUG = 10,
+  CCDR_LOG_INFO = 20,
+  CCDR_LOG_WARN = 30,
+  CCDR_LOG_ERROR = 40
+} ccdr_log_level;
+
+/* ------------------------------------------------------------------------ */
+/* Settings                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ccdr_setting_type {
+  CCDR_SETTING_STRING = 1,
+  CCDR_SETTING_BOOLEAN = 2,
+  CCDR_SETTING_INTEGER = 3,
+  CCDR_SETTING_DURATION = 4, /* "500ms", "10s", "5m" */
+  CCDR_SETTING_SIZE = 5,     /* "64KiB", "1MiB", "4096" */
+  CCDR_SETTING_ENUM = 6,
+  CCDR_SETTING_LIST = 7      /* comma-separated */
+} ccdr_setting_type;
+
+/* A setting the plugin declares. OWNERSHIP: plugin, static storage in the
+ * plugin's image (valid until the host unloads the library). */
+typedef struct ccdr_setting_def {
+  ccdr_header hdr;
+  ccdr_string name;          /* the full key, e.g. "ccdr.batch.max_bytes" */
+  ccdr_string default_value; /* as it would be written in neo4j.conf */
+  ccdr_string description;
+  uint32_t type;             /* ccdr_setting_type, for display; validate_setting decides */
+  uint32_t reserved;
+} ccdr_setting_def;
+
+/* What the host knows of the logical server a plugin instance serves. */
+typedef struct ccdr_server_info {
+  ccdr_header hdr;
+  ccdr_string server_id;       /* stable id of the logical server, unique in its cluster */
+  ccdr_string cluster_id;      /* stable id of the cluster (the host process's home) */
+  ccdr_string bolt_address;    /* host:port clients use */
+  ccdr_string cluster_address; /* host:port the plugin listens on for replication */
+  ccdr_string data_directory;  /* absolute; private to this plugin instance; exists */
+  ccdr_string host_name;       /* product name of the host, e.g. "ccdr-refhost" */
+  ccdr_string host_version;
+} ccdr_server_info;
+
+typedef struct ccdr_server_info_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*set)(void *ctx, const ccdr_server_info *info); /* info valid only during set() */
+} ccdr_server_info_sink;
+
+/* ------------------------------------------------------------------------ */
+/* Procedures                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Declared types of procedure arguments and output columns. */
+typedef enum ccdr_type {
+  CCDR_TYPE_ANY = 0,
+  CCDR_TYPE_BOOLEAN = 1,
+  CCDR_TYPE_INTEGER = 2,
+  CCDR_TYPE_FLOAT = 3,
+  CCDR_TYPE_STRING = 4,
+  CCDR_TYPE_BYTES = 5,
+  CCDR_TYPE_LIST = 6, /* LIST<ANY> */
+  CCDR_TYPE_MAP = 7,
+  CCDR_TYPE_LIST_OF_STRING = 8,
+  CCDR_TYPE_LIST_OF_INTEGER = 9,
+  CCDR_TYPE_LIST_OF_MAP = 10
+} ccdr_type;
+
+#define CCDR_FIELD_OPTIONAL 1u /* the argument may be omitted: default_value is passed */
+
+/* One argument or output column of a procedure. Frozen layout. */
+typedef struct ccdr_field {
+  ccdr_string name;
+  uint32_t type;  /* ccdr_type */
+  uint32_t flags; /* CCDR_FIELD_* */
+  ccdr_value default_value;
+  ccdr_string description;
+} ccdr_field;
+
+typedef enum ccdr_procedure_mode {
+  CCDR_MODE_READ = 1,
+  CCDR_MODE_WRITE = 2,
+  CCDR_MODE_DBMS = 3
+} ccdr_procedure_mode;
+
+/* Who calls a procedure, and from where. OWNERSHIP: host, borrowed. */
+typedef struct ccdr_call_info {
+  ccdr_header hdr;
+  ccdr_string user;     /* the authenticated user ("" when auth is disabled) */
+  ccdr_string database; /* the database the session runs the call on */
+  int32_t is_admin;     /* the user has the admin role */
+  int32_t reserved;
+} ccdr_call_info;
+
+/* Receives the rows a procedure yields. OWNERSHIP: host, borrowed. */
+typedef struct ccdr_row_sink {
+  ccdr_header hdr;
+  void *ctx;
+  /* One row; `values` are in the order of the procedure's output columns.
+   * Returns CCDR_STOPPED when the consumer wants no more rows. */
+  ccdr_status (*emit)(void *ctx, const ccdr_value *values, size_t count);
+} ccdr_row_sink;
+
+/* A procedure body. The host has checked the caller's role (admin_only) and
+ * converted every argument to its declared type (a FLOAT with an integral
+ * value becomes an INTEGER; anything else that does not fit is refused with
+ * CCDR_PROCEDURE_CALL_FAILED before the call), and filled omitted optional
+ * arguments with their defaults. Thread: a host session thread; concurrent.
+ * May block (network, waiting for appliers). May call back into the host. */
+typedef ccdr_status (*ccdr_procedure_fn)(void *user_data, const ccdr_call_info *call,
+                                         const ccdr_value *args, size_t arg_count,
+                                         const ccdr_row_sink *rows, ccdr_error *err);
+
+/* OWNERSHIP: borrowed for register_procedure; the host copies what it keeps.
+ * user_data is the plugin's and must stay valid until destroy. */
+typedef struct ccdr_procedure_def {
+  ccdr_header hdr;
+  ccdr_string name; /* qualified, e.g. "internal.dbms.createReplicaDatabase" */
+  ccdr_string description;
+  const ccdr_field *args;
+  size_t arg_count;
+  const ccdr_field *outputs;
+  size_t output_count;
+  uint32_t mode;       /* ccdr_procedure_mode */
+  uint32_t admin_only; /* non-zero: callers without the admin role get CCDR_FORBIDDEN */
+  ccdr_procedure_fn fn;
+  void *user_data;
+} ccdr_procedure_def;
+
+/* ------------------------------------------------------------------------ */
+/* Commit path                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ccdr_origin {
+  CCDR_ORIGIN_USER = 1,       /* a client's write */
+  CCDR_ORIGIN_REPLICATION = 2 /* apply_batch on behalf of the plugin */
+} ccdr_origin;
+
+typedef struct ccdr_commit_info {
+  ccdr_header hdr;
+  ccdr_string database;
+  uint32_t origin; /* ccdr_origin */
+  uint32_t reserved;
+  ccdr_string user; /* "" for replication */
+} ccdr_commit_info;
+
+/* ------------------------------------------------------------------------ */
+/* Transaction log                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The bounds of a member's transaction log. */
+typedef struct ccdr_log_info {
+  ccdr_header hdr;
+  uint64_t last_committed_tx;   /* 0 when nothing was ever committed */
+  int64_t last_commit_time_ms;  /* commit time of last_committed_tx; 0 if none */
+  uint64_t oldest_retained_tx;  /* smallest id read_log can return; last+1 if none kept */
+} ccdr_log_info;
+
+/* Visits transactions in id order. OWNERSHIP: caller, borrowed. */
+typedef struct ccdr_tx_visitor {
+  ccdr_header hdr;
+  void *ctx;
+  /* `tx` is valid only during the call. Return CCDR_OK to continue, anything
+   * else to stop (read_log then returns CCDR_OK if it was CCDR_STOPPED, else
+   * that status). */
+  ccdr_status (*visit)(void *ctx, const ccdr_tx *tx);
+} ccdr_tx_visitor;
+
+/* ------------------------------------------------------------------------ */
+/* Snapshots (store copy)                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ccdr_snapshot_info {
+  ccdr_header hdr;
+  uint64_t tx_id;         /* the snapshot contains exactly transactions 1..tx_id */
+  int64_t commit_time_ms; /* commit time of tx_id */
+  uint64_t total_bytes;   /* the exact number of bytes the chunks will carry */
+} ccdr_snapshot_info;
+
+/* Receives a snapshot: begin() once, then chunk() in order until total_bytes
+ * were delivered. Any non-OK return aborts the export with that status. */
+typedef struct ccdr_snapshot_sink {
+  ccdr_header hdr;
+  void *ctx;
+  ccdr_status (*begin)(void *ctx, const ccdr_snapshot_info *info);
+  ccdr_status (*chunk)(void *ctx, ccdr_bytes data); /* data valid only during the call */
+} ccdr_snapshot_sink;
+
+/* Supplies a snapshot to import. */
+typedef struct ccdr_snapshot_source {
+  ccdr_header hdr;
+  void *ctx;
+  /* Copies up to `cap` bytes into `buf`, sets *out_len; *out_len == 0 means
+   * the end. A non-OK status aborts the import. */
+  ccdr_status (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *out_len);
+} ccdr_snapshot_source;
+
+/* ------------------------------------------------------------------------ */
+/* Databases                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ccdr_database_kind {
+  CCDR_KIND_STANDARD = 1,
+  CCDR_KIND_REPLICA = 2,
+  CCDR_KIND_SYSTEM = 3
+} ccdr_database_kind;
+
+typedef enum ccdr_member_role {
+  CCDR_ROLE_PRIMARY = 1,
+  CCDR_ROLE_SECONDARY = 2
+} ccdr_member_role;
+
+typedef enum ccdr_database_state {
+  CCDR_DB_ONLINE = 1,
+  CCDR_DB_OFFLINE = 2,
+  CCDR_DB_STARTING = 3,
+  CCDR_DB_STOPPING = 4,
+  CCDR_DB_STORE_COPYING = 5,
+  CCDR_DB_UNKNOWN = 6 /* the member's server is unreachable */
+} ccdr_database_state;
+
+/* What create_database makes. OWNERSHIP: caller, borrowed. */
+typedef struct ccdr_database_spec {
+  ccdr_header hdr;
+  ccdr_string name;
+  uint32_t kind; /* ccdr_database_kind: STANDARD or REPLICA */
+  uint32_t primaries;
+  uint32_t secondaries;
+  uint32_t reserved;
+  ccdr_string store_id; /* "" = the host generates one; a replica passes its upstream's */
+  uint64_t epoch;       /* lineage epoch; 0 = the host's initial epoch (1) */
+  const ccdr_map_entry *options; /* stored as database options (see get_database_option) */
+  size_t option_count;
+} ccdr_database_spec;
+
+/* One member (copy) of a database. OWNERSHIP: host, borrowed. */
+typedef struct ccdr_member_info {
+  ccdr_header hdr;
+  ccdr_string server_id;
+  ccdr_string bolt_address;
+  ccdr_string cluster_address;
+  uint32_t role;      /* ccdr_member_role */
+  uint32_t is_writer; /* accepts writes (never for a replica) */
+  uint32_t state;     /* ccdr_database_state as the host sees it */
+  uint32_t is_local;  /* hosted by the server of the calling ccdr_host_ctx */
+  uint64_t last_committed_tx;
+} ccdr_member_info;
+
+/* A database as the host's system database knows it. OWNERSHIP: host. */
+typedef struct ccdr_database_info {
+  ccdr_header hdr;
+  ccdr_string name;
+  uint32_t kind;             /* ccdr_database_kind */
+  uint32_t requested_online; /* non-zero when started, zero when stopped */
+  uint32_t primaries;        /* requested topology */
+  uint32_t secondaries;
+  ccdr_string store_id;
+  uint64_t epoch;
+  const ccdr_member_info *members;
+  size_t member_count;
+} ccdr_database_info;
+
+typedef struct ccdr_database_info_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*set)(void *ctx, const ccdr_database_info *info); /* valid only during set() */
+} ccdr_database_info_sink;
+
+/* ------------------------------------------------------------------------ */
+/* Events, status, metrics                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ccdr_event_kind {
+  CCDR_EVENT_CREATED = 1,  /* a member was allocated on this server */
+  CCDR_EVENT_STARTED = 2,  /* the member is online (also sent for every member at plugin start) */
+  CCDR_EVENT_STOPPED = 3,  /* the member went offline (STOP DATABASE, promotion, shutdown) */
+  CCDR_EVENT_DROPPED = 4,  /* the member and its store are gone */
+  CCDR_EVENT_PROMOTED = 5  /* the database changed kind from REPLICA to STANDARD */
+} ccdr_event_kind;
+
+typedef struct ccdr_database_event {
+  ccdr_header hdr;
+  ccdr_string database;
+  uint32_t event; /* ccdr_event_kind */
+  uint32_t role;  /* ccdr_member_role of the member on this server */
+  uint32_t kind;  /* ccdr_database_kind after the event */
+  uint32_t reserved;
+} ccdr_database_event;
+
+typedef enum ccdr_replica_state {
+  CCDR_REPLICA_NONE = 0,        /* not a replica member of this plugin */
+  CCDR_REPLICA_CREATING = 1,
+  CCDR_REPLICA_STORE_COPY = 2,
+  CCDR_REPLICA_CATCHING_UP = 3,
+  CCDR_REPLICA_STREAMING = 4,
+  CCDR_REPLICA_DISCONNECTED = 5, /* retrying */
+  CCDR_REPLICA_FAILED = 6,       /* stopped on an error an operator must look at */
+  CCDR_REPLICA_STOPPED = 7
+} ccdr_replica_state;
+
+#define CCDR_STATUS_MESSAGE_MAX 256
+
+/* What SHOW DATABASE shows for a member. OWNERSHIP: caller (host). */
+typedef struct ccdr_database_status {
+  ccdr_header hdr;
+  uint32_t state;   /* ccdr_replica_state */
+  uint32_t has_lag; /* lag_tx and lag_seconds are meaningful */
+  int64_t lag_tx;   /* upstream last committed minus this member's last applied, >= 0 */
+  double lag_seconds;
+  char message[CCDR_STATUS_MESSAGE_MAX]; /* NUL-terminated, e.g. "store copy 41% (...)" */
+} ccdr_database_status;
+
+typedef enum ccdr_metric_type {
+  CCDR_METRIC_GAUGE = 1,
+  CCDR_METRIC_COUNTER = 2
+} ccdr_metric_type;
+
+typedef struct ccdr_metric {
+  ccdr_header hdr;
+  /* Dotted name without the host's prefix, e.g.
+   * "database.foo-replica.ccdr.replica.lag_tx" or "dbms.ccdr.connections". */
+  ccdr_string name;
+  uint32_t type; /* ccdr_metric_type */
+  uint32_t reserved;
+  double value;
+} ccdr_metric;
+
+typedef struct ccdr_metric_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*emit)(void *ctx, const ccdr_metric *metric); /* metric valid only during emit() */
+} ccdr_metric_sink;
+
+/* ------------------------------------------------------------------------ */
+/* The host's vtable (host -> plugin)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* OWNERSHIP: host; valid from ccdr_plugin_entry until the host unloads the
+ * plugin. Every function is thread-safe. `host` is the ccdr_host_ctx the
+ * plugin instance received in create(). */
+typedef struct ccdr_host_api {
+  ccdr_header hdr;
+
+  /* --- logging --- */
+  /* Writes one line to the host's log (logs/debug.log). Never blocks for
+   * long; never calls back. */
+  void (*log)(ccdr_host_ctx *host, uint32_t level, ccdr_string message);
+
+  /* --- settings --- */
+  /* The effective value of any setting the host knows (neo4j.conf keys and
+   * declared ccdr.* keys, defaults applied). Per-server settings such as
+   * server.cluster.listen_address give this server's value; directories are
+   * absolute. CCDR_INVALID_ARGUMENT for an unknown key. Never blocks; never
+   * calls back. */
+  ccdr_status (*get_setting)(ccdr_host_ctx *host, ccdr_string key, const ccdr_string_sink *out,
+                             ccdr_error *err);
+  /* Identity and addresses of this logical server. Never blocks. */
+  ccdr_status (*server_info)(ccdr_host_ctx *host, const ccdr_server_info_sink *out,
+                             ccdr_error *err);
+
+  /* --- procedures --- */
+  /* Registers a procedure on this server. Only during create() or start().
+   * CCDR_INVALID_ARGUMENT if the name is taken or the definition is malformed.
+   * Never blocks; never calls back. */
+  ccdr_status (*register_procedure)(ccdr_host_ctx *host, const ccdr_procedure_def *def,
+                                    ccdr_error *err);
+
+  /* --- transaction log (of this server's member of `database`) --- */
+  /* CCDR_DATABASE_NOT_FOUND if the database has no member on this server.
+   * Blocks briefly (storage). Never calls back. */
+  ccdr_status (*log_info)(ccdr_host_ctx *host, ccdr_string database, ccdr_log_info *out,
+                          ccdr_error *err);
+  /* Visits committed transactions with ids >= from_tx, in order, until the
+   * visitor stops, the log ends, or the payloads visited reach max_bytes (at
+   * least one transaction is visited if any exists). CCDR_LOG_PRUNED, having
+   * visited nothing, if from_tx < oldest_retained_tx. Blocks (storage). Calls
+   * the visitor on the calling thread; the visitor must not call into the
+   * host. */
+  ccdr_status (*read_log)(ccdr_host_ctx *host, ccdr_string database, uint64_t from_tx,
+                          uint64_t max_bytes, const ccdr_tx_visitor *visitor, ccdr_error *err);
+
+  /* --- apply --- */
+  /* Applies replicated transactions to this server's member, in one storage
+   * transaction, durably, keeping their ids and commit times; the member's
+   * last committed id is written in the same storage transaction. txs[0]
+   * must be last_committed_tx + 1 and ids consecutive, else
+   * CCDR_OUT_OF_ORDER and nothing changes. Any failure changes nothing.
+   * Blocks (storage, fsync). Calls back before_commit (origin REPLICATION)
+   * and after_commit (once, with the last id) on the calling thread. */
+  ccdr_status (*apply_batch)(ccdr_host_ctx *host, ccdr_string database, const ccdr_tx *txs,
+                             size_t count, ccdr_error *err);
+
+  /* --- snapshots --- */
+  /* Streams a consistent copy of this server's member at its current last
+   * committed tx into the sink. Blocks (storage); calls the sink on the
+   * calling thread; the sink must not call into the host. */
+  ccdr_status (*snapshot_export)(ccdr_host_ctx *host, ccdr_string database,
+                                 const ccdr_snapshot_sink *sink, ccdr_error *err);
+  /* Replaces this server's member's store, atomically, with a snapshot read
+   * from the source. On success the member's last committed tx is
+   * info->tx_id and its log is empty (oldest_retained_tx = tx_id + 1). On
+   * failure the old store is untouched. Blocks. */
+  ccdr_status (*snapshot_import)(ccdr_host_ctx *host, ccdr_string database,
+                                 const ccdr_snapshot_info *info,
+                                 const ccdr_snapshot_source *source, ccdr_error *err);
+
+  /* --- databases (cluster-wide, through the host's system database) --- */
+  /* Creates a database and allocates its members to servers respecting their
+   * mode constraints. CCDR_INVALID_ARGUMENT if the name is taken or invalid,
+   * or the topology cannot be satisfied (the message says why). Blocks.
+   * Delivers CREATED and STARTED events to the plugin instances of the
+   * members' servers (possibly this one) before it returns. */
+  ccdr_status (*create_database)(ccdr_host_ctx *host, const ccdr_database_spec *spec,
+                                 ccdr_error *err);
+  /* Drops a database: stops its members, then deletes them and their stores.
+   * CCDR_DATABASE_NOT_FOUND if there is none. Delivers STOPPED and DROPPED
+   * events. Blocks. */
+  ccdr_status (*drop_database)(ccdr_host_ctx *host, ccdr_string name, ccdr_error *err);
+  /* Promotion: makes a REPLICA database STANDARD with a new epoch. The host
+   * stops every member (STOPPED events; their appliers end), brings all
+   * members to the most advanced member's last committed tx, elects a writer
+   * among the primaries, records kind and epoch, and restarts the members
+   * (PROMOTED then STARTED events). CCDR_INVALID_ARGUMENT for any other kind
+   * change. Blocks. */
+  ccdr_status (*set_database_kind)(ccdr_host_ctx *host, ccdr_string name, uint32_t kind,
+                                   uint64_t epoch, ccdr_error *err);
+  /* Changes the requested topology; members are added or removed (CREATED,
+   * STARTED, STOPPED, DROPPED events). CCDR_INVALID_ARGUMENT when the servers
+   * cannot satisfy it. Blocks. */
+  ccdr_status (*set_topology)(ccdr_host_ctx *host, ccdr_string name, uint32_t primaries,
+                              uint32_t secondaries, ccdr_error *err);
+  /* Describes a database. CCDR_DATABASE_NOT_FOUND if there is none. Never
+   * calls back into the plugin. */
+  ccdr_status (*database_info)(ccdr_host_ctx *host, ccdr_string name,
+                               const ccdr_database_info_sink *out, ccdr_error *err);
+  /* Stores (value != NULL) or removes (value == NULL) a database option in
+   * the system database; shown by SHOW DATABASE ... YIELD options. */
+  ccdr_status (*set_database_option)(ccdr_host_ctx *host, ccdr_string name, ccdr_string key,
+                                     const ccdr_value *value, ccdr_error *err);
+  /* Reads a database option; the sink receives a NULL value when unset. */
+  ccdr_status (*get_database_option)(ccdr_host_ctx *host, ccdr_string name, ccdr_string key,
+                                     const ccdr_value_sink *out, ccdr_error *err);
+
+  /* Version 1.1 and later: append below this line. */
+} ccdr_host_api;
+
+/* ------------------------------------------------------------------------ */
+/* The plugin's vtable (plugin -> host)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* OWNERSHIP: plugin; static storage in the plugin's image, valid until the
+ * host unloads the library. No function lets a C++ exception escape. */
+typedef struct ccdr_plugin_api {
+  ccdr_header hdr;
+  ccdr_string name;    /* e.g. "ccdr" */
+  ccdr_string version; /* the plugin's release, e.g. "0.1.0" */
+
+  /* --- settings --- */
+  const ccdr_setting_def *settings; /* every ccdr.* key the plugin accepts */
+  size_t setting_count;
+  /* Validates one value of a declared setting before any instance exists.
+   * CCDR_INVALID_SETTING with a message naming key, value and reason.
+   * Thread: any. Never blocks; never calls back. */
+  ccdr_status (*validate_setting)(ccdr_string key, ccdr_string value, ccdr_error *err);
+
+  /* --- lifecycle (Thread: the host's control thread; one call at a time per instance) --- */
+  /* Creates an instance for one logical server. Reads settings, registers
+   * procedures. Starts no thread and opens no socket. May call back. */
+  ccdr_status (*create)(const ccdr_host_api *api, ccdr_host_ctx *host, ccdr_plugin_ctx **out,
+                        ccdr_error *err);
+  /* Opens listeners and starts threads. After start() returns the host sends
+   * a STARTED event for every member hosted on this server. May block
+   * briefly. May call back. */
+  ccdr_status (*start)(ccdr_plugin_ctx *plugin, ccdr_error *err);
+  /* Graceful: finishes the batch being applied, closes sockets, joins every
+   * thread. When it returns nothing of the plugin runs. Blocks. May call
+   * back (log, apply_batch finishing). */
+  void (*stop)(ccdr_plugin_ctx *plugin);
+  /* Frees the instance (after stop, or after a failed start). */
+  void (*destroy)(ccdr_plugin_ctx *plugin);
+
+  /* --- commit path (Thread: the committing thread; concurrent) --- */
+  /* Called before a write transaction becomes durable (a host may also call
+   * it as soon as a transaction first writes, so the statement fails rather
+   * than the commit; the answer is the same). A non-OK status vetoes: the
+   * host aborts the transaction, nothing is written, and the client sees the
+   * status's Neo4j code with the message. Must not block; must not call
+   * back. */
+  ccdr_status (*before_commit)(ccdr_plugin_ctx *plugin, const ccdr_commit_info *info,
+                               ccdr_error *err);
+  /* Called after transactions up to tx_id became durable on this server's
+   * member of `database` (user commits, intra-cluster copies, and
+   * apply_batch alike). Must not fail, must not block, must not call back. */
+  void (*after_commit)(ccdr_plugin_ctx *plugin, ccdr_string database, uint64_t tx_id,
+                       int64_t commit_time_ms);
+
+  /* --- events (Thread: host control or session thread) --- */
+  /* A member on this server changed. May block (STOPPED waits for the member's
+   * applier to finish its batch). May call back, except into functions that
+   * send events. */
+  void (*on_database_event)(ccdr_plugin_ctx *plugin, const ccdr_database_event *event);
+
+  /* --- status (Thread: any; concurrent) --- */
+  /* Fills `out` for this server's member of `database`; state NONE when the
+   * plugin has nothing to say. Never blocks; never calls back. */
+  ccdr_status (*describe_database)(ccdr_plugin_ctx *plugin, ccdr_string database,
+                                   ccdr_database_status *out);
+
+  /* --- metrics (Thread: any) --- */
+  /* Emits every metric of this instance. Never blocks; never calls back. */
+  void (*collect_metrics)(ccdr_plugin_ctx *plugin, const ccdr_metric_sink *sink);
+
+  /* Version 1.1 and later: append below this line. */
+} ccdr_plugin_api;
+
+/* ------------------------------------------------------------------------ */
+/* Entry                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define CCDR_PLUGIN_ENTRY_SYMBOL "ccdr_plugin_entry"
+
+/* The only symbol a plugin exports. The host passes its vtable; the plugin
+ * checks the major version (CCDR_VERSION_MISMATCH naming both versions on a
+ * difference) and the host's struct_size, then returns its own vtable.
+ * Thread: the host's control thread, once per load. Never throws; never
+ * calls back. */
+CCDR_EXPORT ccdr_status ccdr_plugin_entry(const ccdr_host_api *host_api,
+                                          const ccdr_plugin_api **out_api, ccdr_error *err);
+
+typedef ccdr_status (*ccdr_plugin_entry_fn)(const ccdr_host_api *host_api,
+                                            const ccdr_plugin_api **out_api, ccdr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCDR_ABI_H */

@@ -1,0 +1,90 @@
+// examples/refhost/common/error.hpp: errors as clients see them: a Neo4j
+// status code, its GQLSTATUS, and a message. Returned as values inside the
+// refhost; Bolt turns them into FAILURE messages.
+#pragma once
+
+#include <ccdr/status.hpp>
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace refhost {
+
+struct Error {
+    std::string code;        // e.g. "Neo.ClientError.Statement.SyntaxError"
+    std::string message;
+    std::string gql_status;  // e.g. "42001"; "50N42" (general processing exception) when unknown
+
+    // From a plugin/ABI status: the code mapping lives in ccdr/abi.h.
+    static Error from_status(const ccdr::Status& st);
+};
+
+// Either a T or an Error.
+template <typename T>
+class [[nodiscard]] Outcome {
+public:
+    Outcome(T v) : v_(std::move(v)) {}      // NOLINT
+    Outcome(Error e) : v_(std::move(e)) {}  // NOLINT
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T& value() { return std::get<0>(v_); }
+    const T& value() const { return std::get<0>(v_); }
+    T* operator->() { return &std::get<0>(v_); }
+    T& operator*() { return std::get<0>(v_); }
+    const Error& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+struct Unit {};
+using Done = Outcome<Unit>;  // success carries nothing
+inline Done done() { return Unit{}; }
+
+}  // namespace refhost
+
+namespace refhost {
+
+// The GQLSTATUS that goes with a Neo4j status code (bolt-and-neo4j.md §5).
+inline std::string gql_status_for(const std::string& code) {
+    struct Pair {
+        const char* code;
+        const char* gql;
+    };
+    static constexpr Pair kPairs[] = {
+        {"Neo.ClientError.General.ForbiddenOnReadOnlyDatabase", "08N08"},
+        {"Neo.ClientError.Statement.AccessMode", "42N02"},
+        {"Neo.ClientError.Cluster.NotALeader", "08N07"},
+        {"Neo.ClientError.Database.DatabaseNotFound", "22N51"},
+        {"Neo.TransientError.General.DatabaseUnavailable", "08N09"},
+        {"Neo.ClientError.Procedure.ProcedureNotFound", "42N08"},
+        {"Neo.ClientError.Procedure.ProcedureCallFailed", "52N37"},
+        {"Neo.ClientError.Security.Forbidden", "42NFF"},
+        {"Neo.ClientError.Security.Unauthorized", "42NFF"},
+        {"Neo.ClientError.Statement.SyntaxError", "42001"},
+        {"Neo.ClientError.Statement.TypeError", "22N01"},
+        {"Neo.ClientError.Statement.ArgumentError", "22G03"},
+        {"Neo.ClientError.Statement.ParameterMissing", "42N51"},
+        {"Neo.ClientError.Schema.ConstraintValidationFailed", "22N41"},
+        {"Neo.ClientError.Request.Invalid", "08N06"},
+    };
+    for (const auto& p : kPairs) {
+        if (code == p.code) {
+            return p.gql;
+        }
+    }
+    return "50N42";
+}
+
+inline Error Error::from_status(const ccdr::Status& st) {
+    std::string code = st.neo4j_code();
+    return Error{code, st.message(), gql_status_for(code)};
+}
+
+inline Error make_error(std::string code, std::string message) {
+    std::string gql = gql_status_for(code);
+    return Error{std::move(code), std::move(message), std::move(gql)};
+}
+
+}  // namespace refhost

@@ -1,0 +1,299 @@
+// ccdr/host_adapter.hpp: builds a host's ccdr_host_api vtable from C++.
+//
+// A host implements HostServer once per logical server and passes
+// server.ctx() to the plugin's create(). host_api() returns one static vtable
+// of thunks that turn the ctx back into the HostServer, convert views to C++
+// and results back to sinks, and stop every exception at the C boundary.
+#pragma once
+
+#include <ccdr/abi.h>
+#include <ccdr/host_handle.hpp>
+#include <ccdr/span.hpp>
+#include <ccdr/status.hpp>
+#include <ccdr/value.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ccdr {
+
+class HostServer {
+public:
+    virtual ~HostServer() = default;
+
+    virtual void log(ccdr_log_level level, std::string_view message) = 0;
+    virtual Result<std::string> get_setting(std::string_view key) = 0;
+    virtual Result<ServerInfo> server_info() = 0;
+    // The host copies what it keeps of `def` (strings, fields).
+    virtual Status register_procedure(const ccdr_procedure_def& def) = 0;
+    virtual Result<ccdr_log_info> log_info(std::string_view database) = 0;
+    virtual Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                            const ccdr_tx_visitor& visitor) = 0;
+    virtual Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) = 0;
+    virtual Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) = 0;
+    virtual Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                                   const ccdr_snapshot_source& source) = 0;
+    virtual Status create_database(const DatabaseSpec& spec) = 0;
+    virtual Status drop_database(std::string_view name) = 0;
+    virtual Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) = 0;
+    virtual Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) = 0;
+    virtual Result<DatabaseInfo> database_info(std::string_view name) = 0;
+    virtual Status set_database_option(std::string_view name, std::string_view key, const Value* value) = 0;
+    virtual Result<Value> get_database_option(std::string_view name, std::string_view key) = 0;
+
+    ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
+    static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
+};
+
+namespace detail {
+
+inline ccdr_status host_exception_status(ccdr_error* err) {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return Status(CCDR_INTERNAL, std::string("unexpected exception in host: ") + e.what()).fill(err);
+    } catch (...) {
+        return Status(CCDR_INTERNAL, "unexpected exception in host").fill(err);
+    }
+}
+
+struct HostThunks {
+    static HostServer* s(ccdr_host_ctx* c) { return HostServer::from_ctx(c); }
+
+    static void log(ccdr_host_ctx* c, uint32_t level, ccdr_string msg) {
+        try {
+            s(c)->log(static_cast<ccdr_log_level>(level), to_view(msg));
+        } catch (...) {
+        }
+    }
+    static ccdr_status get_setting(ccdr_host_ctx* c, ccdr_string key, const ccdr_string_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->get_setting(to_view(key));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            out->set(out->ctx, to_abi(*r));
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status server_info(ccdr_host_ctx* c, const ccdr_server_info_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->server_info();
+            if (!r) {
+                return r.status().fill(err);
+            }
+            ccdr_server_info i{};
+            i.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_server_info);
+            i.server_id = to_abi(r->server_id);
+            i.cluster_id = to_abi(r->cluster_id);
+            i.bolt_address = to_abi(r->bolt_address);
+            i.cluster_address = to_abi(r->cluster_address);
+            i.data_directory = to_abi(r->data_directory);
+            i.host_name = to_abi(r->host_name);
+            i.host_version = to_abi(r->host_version);
+            out->set(out->ctx, &i);
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status register_procedure(ccdr_host_ctx* c, const ccdr_procedure_def* def, ccdr_error* err) {
+        try {
+            if (def == nullptr || def->fn == nullptr) {
+                return Status(CCDR_INVALID_ARGUMENT, "register_procedure: no definition or no function").fill(err);
+            }
+            return s(c)->register_procedure(*def).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status log_info(ccdr_host_ctx* c, ccdr_string db, ccdr_log_info* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->log_info(to_view(db));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            ccdr_header keep = out->hdr;
+            size_t n = std::min<size_t>(keep.struct_size, sizeof(ccdr_log_info));
+            ccdr_log_info v = *r;
+            std::memcpy(out, &v, n);
+            out->hdr = keep;
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status read_log(ccdr_host_ctx* c, ccdr_string db, uint64_t from, uint64_t max_bytes,
+                                const ccdr_tx_visitor* v, ccdr_error* err) {
+        try {
+            return s(c)->read_log(to_view(db), from, max_bytes, *v).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status apply_batch(ccdr_host_ctx* c, ccdr_string db, const ccdr_tx* txs, size_t n, ccdr_error* err) {
+        try {
+            return s(c)->apply_batch(to_view(db), std::span<const ccdr_tx>(txs, n)).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status snapshot_export(ccdr_host_ctx* c, ccdr_string db, const ccdr_snapshot_sink* sink,
+                                       ccdr_error* err) {
+        try {
+            return s(c)->snapshot_export(to_view(db), *sink).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status snapshot_import(ccdr_host_ctx* c, ccdr_string db, const ccdr_snapshot_info* info,
+                                       const ccdr_snapshot_source* src, ccdr_error* err) {
+        try {
+            return s(c)->snapshot_import(to_view(db), *info, *src).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status create_database(ccdr_host_ctx* c, const ccdr_database_spec* spec, ccdr_error* err) {
+        try {
+            DatabaseSpec d;
+            d.name = to_string(spec->name);
+            d.kind = static_cast<ccdr_database_kind>(spec->kind);
+            d.primaries = spec->primaries;
+            d.secondaries = spec->secondaries;
+            d.store_id = to_string(spec->store_id);
+            d.epoch = spec->epoch;
+            for (size_t i = 0; i < spec->option_count; ++i) {
+                d.options.emplace_back(to_string(spec->options[i].key), Value::from_abi(spec->options[i].value));
+            }
+            return s(c)->create_database(d).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status drop_database(ccdr_host_ctx* c, ccdr_string name, ccdr_error* err) {
+        try {
+            return s(c)->drop_database(to_view(name)).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status set_database_kind(ccdr_host_ctx* c, ccdr_string name, uint32_t kind, uint64_t epoch,
+                                         ccdr_error* err) {
+        try {
+            return s(c)->set_database_kind(to_view(name), static_cast<ccdr_database_kind>(kind), epoch).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status set_topology(ccdr_host_ctx* c, ccdr_string name, uint32_t p, uint32_t sec, ccdr_error* err) {
+        try {
+            return s(c)->set_topology(to_view(name), p, sec).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status database_info(ccdr_host_ctx* c, ccdr_string name, const ccdr_database_info_sink* out,
+                                     ccdr_error* err) {
+        try {
+            auto r = s(c)->database_info(to_view(name));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            std::vector<ccdr_member_info> members;
+            for (const auto& m : r->members) {
+                ccdr_member_info mi{};
+                mi.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_member_info);
+                mi.server_id = to_abi(m.server_id);
+                mi.bolt_address = to_abi(m.bolt_address);
+                mi.cluster_address = to_abi(m.cluster_address);
+                mi.role = m.role;
+                mi.is_writer = m.is_writer ? 1 : 0;
+                mi.state = m.state;
+                mi.is_local = m.is_local ? 1 : 0;
+                mi.last_committed_tx = m.last_committed_tx;
+                members.push_back(mi);
+            }
+            ccdr_database_info i{};
+            i.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_database_info);
+            i.name = to_abi(r->name);
+            i.kind = r->kind;
+            i.requested_online = r->requested_online ? 1 : 0;
+            i.primaries = r->primaries;
+            i.secondaries = r->secondaries;
+            i.store_id = to_abi(r->store_id);
+            i.epoch = r->epoch;
+            i.members = members.data();
+            i.member_count = members.size();
+            out->set(out->ctx, &i);
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status set_database_option(ccdr_host_ctx* c, ccdr_string name, ccdr_string key,
+                                           const ccdr_value* value, ccdr_error* err) {
+        try {
+            if (value == nullptr) {
+                return s(c)->set_database_option(to_view(name), to_view(key), nullptr).fill(err);
+            }
+            Value v = Value::from_abi(*value);
+            return s(c)->set_database_option(to_view(name), to_view(key), &v).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status get_database_option(ccdr_host_ctx* c, ccdr_string name, ccdr_string key,
+                                           const ccdr_value_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->get_database_option(to_view(name), to_view(key));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            AbiValueBuilder builder;
+            ccdr_value v = builder.build(*r);
+            out->set(out->ctx, &v);
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+};
+
+}  // namespace detail
+
+// The vtable every HostServer shares.
+inline const ccdr_host_api* host_api() {
+    using T = detail::HostThunks;
+    static const ccdr_host_api api = [] {
+        ccdr_host_api a{};
+        a.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_host_api);
+        a.log = &T::log;
+        a.get_setting = &T::get_setting;
+        a.server_info = &T::server_info;
+        a.register_procedure = &T::register_procedure;
+        a.log_info = &T::log_info;
+        a.read_log = &T::read_log;
+        a.apply_batch = &T::apply_batch;
+        a.snapshot_export = &T::snapshot_export;
+        a.snapshot_import = &T::snapshot_import;
+        a.create_database = &T::create_database;
+        a.drop_database = &T::drop_database;
+        a.set_database_kind = &T::set_database_kind;
+        a.set_topology = &T::set_topology;
+        a.database_info = &T::database_info;
+        a.set_database_option = &T::set_database_option;
+        a.get_database_option = &T::get_database_option;
+        return a;
+    }();
+    return &api;
+}
+
+}  // namespace ccdr

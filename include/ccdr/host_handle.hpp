@@ -1,0 +1,249 @@
+// ccdr/host_handle.hpp: the plugin's view of its host. Wraps the host's
+// vtable and this instance's ccdr_host_ctx in C++ calls that return Status or
+// Result and take lambdas where the ABI takes sinks and visitors.
+#pragma once
+
+#include <ccdr/abi.h>
+#include <ccdr/span.hpp>
+#include <ccdr/status.hpp>
+#include <ccdr/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ccdr {
+
+// Owning copies of what the host describes.
+struct ServerInfo {
+    std::string server_id;
+    std::string cluster_id;
+    std::string bolt_address;
+    std::string cluster_address;
+    std::string data_directory;
+    std::string host_name;
+    std::string host_version;
+};
+
+struct MemberInfo {
+    std::string server_id;
+    std::string bolt_address;
+    std::string cluster_address;
+    ccdr_member_role role = CCDR_ROLE_PRIMARY;
+    bool is_writer = false;
+    ccdr_database_state state = CCDR_DB_UNKNOWN;
+    bool is_local = false;
+    uint64_t last_committed_tx = 0;
+};
+
+struct DatabaseInfo {
+    std::string name;
+    ccdr_database_kind kind = CCDR_KIND_STANDARD;
+    bool requested_online = false;
+    uint32_t primaries = 0;
+    uint32_t secondaries = 0;
+    std::string store_id;
+    uint64_t epoch = 0;
+    std::vector<MemberInfo> members;
+};
+
+struct DatabaseSpec {
+    std::string name;
+    ccdr_database_kind kind = CCDR_KIND_STANDARD;
+    uint32_t primaries = 1;
+    uint32_t secondaries = 0;
+    std::string store_id;  // empty: the host generates one
+    uint64_t epoch = 0;    // 0: the host's initial epoch
+    ValueMap options;
+};
+
+class HostHandle {
+public:
+    HostHandle() = default;
+    HostHandle(const ccdr_host_api* api, ccdr_host_ctx* ctx) : api_(api), ctx_(ctx) {}
+
+    const ccdr_host_api* api() const { return api_; }
+    ccdr_host_ctx* ctx() const { return ctx_; }
+
+    void log(ccdr_log_level level, std::string_view message) const {
+        api_->log(ctx_, level, to_abi(message));
+    }
+
+    Result<std::string> get_setting(std::string_view key) const {
+        std::string out;
+        ccdr_string_sink sink{CCDR_HEADER_INIT(ccdr_string_sink), &out,
+                              [](void* c, ccdr_string v) { *static_cast<std::string*>(c) = to_string(v); }};
+        auto err = make_error();
+        ccdr_status st = api_->get_setting(ctx_, to_abi(key), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    Result<ServerInfo> server_info() const {
+        ServerInfo out;
+        ccdr_server_info_sink sink{CCDR_HEADER_INIT(ccdr_server_info_sink), &out,
+                                   [](void* c, const ccdr_server_info* i) {
+                                       auto* o = static_cast<ServerInfo*>(c);
+                                       o->server_id = to_string(i->server_id);
+                                       o->cluster_id = to_string(i->cluster_id);
+                                       o->bolt_address = to_string(i->bolt_address);
+                                       o->cluster_address = to_string(i->cluster_address);
+                                       o->data_directory = to_string(i->data_directory);
+                                       o->host_name = to_string(i->host_name);
+                                       o->host_version = to_string(i->host_version);
+                                   }};
+        auto err = make_error();
+        ccdr_status st = api_->server_info(ctx_, &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    Status register_procedure(const ccdr_procedure_def& def) const {
+        auto err = make_error();
+        return Status::from_abi(api_->register_procedure(ctx_, &def, &err), err);
+    }
+
+    Result<ccdr_log_info> log_info(std::string_view database) const {
+        ccdr_log_info info{};
+        info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_log_info);
+        auto err = make_error();
+        ccdr_status st = api_->log_info(ctx_, to_abi(database), &info, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return info;
+    }
+
+    // visit returns CCDR_OK to continue, CCDR_STOPPED to stop early.
+    Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                    const std::function<ccdr_status(const ccdr_tx&)>& visit) const {
+        ccdr_tx_visitor visitor{CCDR_HEADER_INIT(ccdr_tx_visitor), const_cast<void*>(static_cast<const void*>(&visit)),
+                                [](void* c, const ccdr_tx* tx) {
+                                    auto* f = static_cast<const std::function<ccdr_status(const ccdr_tx&)>*>(c);
+                                    try {
+                                        return (*f)(*tx);
+                                    } catch (...) {
+                                        return CCDR_INTERNAL;
+                                    }
+                                }};
+        auto err = make_error();
+        return Status::from_abi(api_->read_log(ctx_, to_abi(database), from_tx, max_bytes, &visitor, &err), err);
+    }
+
+    Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) const {
+        auto err = make_error();
+        return Status::from_abi(api_->apply_batch(ctx_, to_abi(database), txs.data(), txs.size(), &err), err);
+    }
+
+    Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) const {
+        auto err = make_error();
+        return Status::from_abi(api_->snapshot_export(ctx_, to_abi(database), &sink, &err), err);
+    }
+
+    Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                           const ccdr_snapshot_source& source) const {
+        auto err = make_error();
+        return Status::from_abi(api_->snapshot_import(ctx_, to_abi(database), &info, &source, &err), err);
+    }
+
+    Status create_database(const DatabaseSpec& spec) const {
+        AbiValueBuilder builder;
+        ccdr_database_spec s{};
+        s.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_database_spec);
+        s.name = to_abi(spec.name);
+        s.kind = spec.kind;
+        s.primaries = spec.primaries;
+        s.secondaries = spec.secondaries;
+        s.store_id = to_abi(spec.store_id);
+        s.epoch = spec.epoch;
+        s.options = builder.build_entries(spec.options);
+        s.option_count = spec.options.size();
+        auto err = make_error();
+        return Status::from_abi(api_->create_database(ctx_, &s, &err), err);
+    }
+
+    Status drop_database(std::string_view name) const {
+        auto err = make_error();
+        return Status::from_abi(api_->drop_database(ctx_, to_abi(name), &err), err);
+    }
+
+    Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) const {
+        auto err = make_error();
+        return Status::from_abi(api_->set_database_kind(ctx_, to_abi(name), kind, epoch, &err), err);
+    }
+
+    Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) const {
+        auto err = make_error();
+        return Status::from_abi(api_->set_topology(ctx_, to_abi(name), primaries, secondaries, &err), err);
+    }
+
+    Result<DatabaseInfo> database_info(std::string_view name) const {
+        DatabaseInfo out;
+        ccdr_database_info_sink sink{CCDR_HEADER_INIT(ccdr_database_info_sink), &out,
+                                     [](void* c, const ccdr_database_info* i) { *static_cast<DatabaseInfo*>(c) = copy(*i); }};
+        auto err = make_error();
+        ccdr_status st = api_->database_info(ctx_, to_abi(name), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    Status set_database_option(std::string_view name, std::string_view key, const Value* value) const {
+        auto err = make_error();
+        if (value == nullptr) {
+            return Status::from_abi(api_->set_database_option(ctx_, to_abi(name), to_abi(key), nullptr, &err), err);
+        }
+        AbiValueBuilder builder;
+        ccdr_value v = builder.build(*value);
+        return Status::from_abi(api_->set_database_option(ctx_, to_abi(name), to_abi(key), &v, &err), err);
+    }
+
+    // The option's value, or a null Value when unset.
+    Result<Value> get_database_option(std::string_view name, std::string_view key) const {
+        Value out;
+        ccdr_value_sink sink{CCDR_HEADER_INIT(ccdr_value_sink), &out,
+                             [](void* c, const ccdr_value* v) {
+                                 *static_cast<Value*>(c) = v == nullptr ? Value() : Value::from_abi(*v);
+                             }};
+        auto err = make_error();
+        ccdr_status st = api_->get_database_option(ctx_, to_abi(name), to_abi(key), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    static DatabaseInfo copy(const ccdr_database_info& i) {
+        DatabaseInfo o;
+        o.name = to_string(i.name);
+        o.kind = static_cast<ccdr_database_kind>(i.kind);
+        o.requested_online = i.requested_online != 0;
+        o.primaries = i.primaries;
+        o.secondaries = i.secondaries;
+        o.store_id = to_string(i.store_id);
+        o.epoch = i.epoch;
+        for (size_t k = 0; k < i.member_count; ++k) {
+            const ccdr_member_info& m = i.members[k];
+            o.members.push_back(MemberInfo{to_string(m.server_id), to_string(m.bolt_address),
+                                           to_string(m.cluster_address), static_cast<ccdr_member_role>(m.role),
+                                           m.is_writer != 0, static_cast<ccdr_database_state>(m.state),
+                                           m.is_local != 0, m.last_committed_tx});
+        }
+        return o;
+    }
+
+private:
+    const ccdr_host_api* api_ = nullptr;
+    ccdr_host_ctx* ctx_ = nullptr;
+};
+
+}  // namespace ccdr

@@ -1,0 +1,174 @@
+#include "settings/plugin_settings.hpp"
+
+#include <ccdr/setting_values.hpp>
+#include <ccdr/span.hpp>
+
+#include <array>
+
+namespace ccdr::plugin {
+namespace {
+
+constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
+
+#define CCDR_SETTING(name, def, type, text) \
+    ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
+
+const std::array<ccdr_setting_def, 12> kSettings = {
+    CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
+                 "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
+                 "a warning is logged at every start."),
+    CCDR_SETTING("ccdr.batch.max_bytes", "1MiB", CCDR_SETTING_SIZE,
+                 "Largest uncompressed batch of transactions the upstream sends in one frame."),
+    CCDR_SETTING("ccdr.window.max_unacked_bytes", "16MiB", CCDR_SETTING_SIZE,
+                 "Bytes the upstream sends to one replica before waiting for its acknowledgement."),
+    CCDR_SETTING("ccdr.compression.enabled", "true", CCDR_SETTING_BOOLEAN,
+                 "Compress batches and snapshot chunks with LZ4 (skipped where it does not shrink them)."),
+    CCDR_SETTING("ccdr.frame.max_bytes", "64MiB", CCDR_SETTING_SIZE,
+                 "Largest frame payload accepted from a peer; larger lengths are refused before allocation."),
+    CCDR_SETTING("ccdr.snapshot.chunk_bytes", "1MiB", CCDR_SETTING_SIZE, "Size of one store-copy chunk."),
+    CCDR_SETTING("ccdr.heartbeat.interval", "1s", CCDR_SETTING_DURATION,
+                 "How often an idle upstream tells its replicas its last tx id and time."),
+    CCDR_SETTING("ccdr.connect.timeout", "5s", CCDR_SETTING_DURATION,
+                 "Deadline for connecting to an upstream address, TLS handshake included."),
+    CCDR_SETTING("ccdr.io.timeout", "30s", CCDR_SETTING_DURATION,
+                 "Deadline for any read or write on a replication connection."),
+    CCDR_SETTING("ccdr.backoff.initial", "100ms", CCDR_SETTING_DURATION,
+                 "First retry delay after a failed connection; doubles up to ccdr.backoff.max, with jitter."),
+    CCDR_SETTING("ccdr.backoff.max", "5s", CCDR_SETTING_DURATION, "Cap of the retry delay."),
+    CCDR_SETTING("ccdr.upstream.allowed_databases", "*", CCDR_SETTING_LIST,
+                 "Databases this server lets replicas pull: '*' for every database but system, or a "
+                 "comma-separated list of names."),
+};
+
+#undef CCDR_SETTING
+
+// Per key: which parser applies, and bounds.
+Status check(std::string_view key, std::string_view value) {
+    auto bounded_size = [&](uint64_t min, uint64_t max) -> Status {
+        auto r = settings::parse_size(value);
+        if (!r) {
+            return r.status();
+        }
+        if (*r < min || *r > max) {
+            return {CCDR_INVALID_SETTING,
+                    "must be from " + std::to_string(min) + " to " + std::to_string(max) + " bytes"};
+        }
+        return {};
+    };
+    auto bounded_duration = [&](int64_t min_ms, int64_t max_ms) -> Status {
+        auto r = settings::parse_duration(value);
+        if (!r) {
+            return r.status();
+        }
+        if (r->count() < min_ms || r->count() > max_ms) {
+            return {CCDR_INVALID_SETTING,
+                    "must be from " + std::to_string(min_ms) + "ms to " + std::to_string(max_ms) + "ms"};
+        }
+        return {};
+    };
+    if (key == "ccdr.allow_plaintext" || key == "ccdr.compression.enabled") {
+        return settings::parse_bool(value).status();
+    }
+    if (key == "ccdr.batch.max_bytes") {
+        return bounded_size(1024, 64ull << 20);
+    }
+    if (key == "ccdr.window.max_unacked_bytes") {
+        return bounded_size(64 * 1024, 1ull << 30);
+    }
+    if (key == "ccdr.frame.max_bytes") {
+        return bounded_size(64 * 1024, 256ull << 20);
+    }
+    if (key == "ccdr.snapshot.chunk_bytes") {
+        return bounded_size(4096, 16ull << 20);
+    }
+    if (key == "ccdr.heartbeat.interval") {
+        return bounded_duration(10, 60'000);
+    }
+    if (key == "ccdr.connect.timeout" || key == "ccdr.io.timeout") {
+        return bounded_duration(100, 600'000);
+    }
+    if (key == "ccdr.backoff.initial" || key == "ccdr.backoff.max") {
+        return bounded_duration(1, 600'000);
+    }
+    if (key == "ccdr.upstream.allowed_databases") {
+        auto items = settings::parse_list(value);
+        if (items.empty()) {
+            return {CCDR_INVALID_SETTING, "expected '*' or a comma-separated list of database names"};
+        }
+        for (const auto& item : items) {
+            if (item == "system") {
+                return {CCDR_INVALID_SETTING, "the system database cannot be replicated"};
+            }
+        }
+        return {};
+    }
+    return {CCDR_INVALID_SETTING, "unknown setting (the ccdr plugin declares no such key)"};
+}
+
+}  // namespace
+
+std::span<const ccdr_setting_def> declared_settings() { return kSettings; }
+
+Status validate_setting(std::string_view key, std::string_view value) {
+    Status st = check(key, value);
+    if (st.is_ok()) {
+        return st;
+    }
+    return {CCDR_INVALID_SETTING,
+            "invalid value for " + std::string(key) + "='" + std::string(value) + "': " + st.message()};
+}
+
+Result<PluginSettings> read_settings(const HostHandle& host) {
+    // Each value was validated by the host at start; validating again here
+    // keeps a host that skipped it from handing the plugin nonsense.
+    auto get = [&](std::string_view key) -> Result<std::string> {
+        auto r = host.get_setting(key);
+        if (!r) {
+            return r.status().with_context("reading " + std::string(key));
+        }
+        Status st = validate_setting(key, *r);
+        if (!st) {
+            return st;
+        }
+        return r;
+    };
+    PluginSettings out;
+    Status failed;
+    auto read = [&](std::string_view key, auto parse, auto& field) {
+        if (!failed) {
+            return;
+        }
+        auto text = get(key);
+        if (!text) {
+            failed = text.status();
+            return;
+        }
+        field = parse(*text).value();
+    };
+    auto size = [](const std::string& t) { return settings::parse_size(t); };
+    auto duration = [](const std::string& t) { return settings::parse_duration(t); };
+    auto boolean = [](const std::string& t) { return settings::parse_bool(t); };
+
+    read("ccdr.allow_plaintext", boolean, out.allow_plaintext);
+    read("ccdr.batch.max_bytes", size, out.batch_max_bytes);
+    read("ccdr.window.max_unacked_bytes", size, out.window_bytes);
+    read("ccdr.compression.enabled", boolean, out.compression);
+    read("ccdr.frame.max_bytes", size, out.frame_max_bytes);
+    read("ccdr.snapshot.chunk_bytes", size, out.snapshot_chunk_bytes);
+    read("ccdr.heartbeat.interval", duration, out.heartbeat_interval);
+    read("ccdr.connect.timeout", duration, out.connect_timeout);
+    read("ccdr.io.timeout", duration, out.io_timeout);
+    read("ccdr.backoff.initial", duration, out.backoff_initial);
+    read("ccdr.backoff.max", duration, out.backoff_max);
+    if (!failed) {
+        return failed;
+    }
+    auto allowed = get("ccdr.upstream.allowed_databases");
+    if (!allowed) {
+        return allowed.status();
+    }
+    out.allowed_databases = settings::parse_list(*allowed);
+    return out;
+}
+
+}  // namespace ccdr::plugin

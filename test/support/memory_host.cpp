@@ -1,0 +1,609 @@
+#include "memory_host.hpp"
+
+#include <ccdr/setting_values.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+namespace ccdr::test {
+namespace {
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string random_store_id() {
+    std::random_device rd;
+    std::mt19937_64 rng(rd());
+    char buf[33];
+    std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                  static_cast<unsigned long long>(rng()));
+    return buf;
+}
+
+Status not_found(std::string_view db) {
+    return {CCDR_DATABASE_NOT_FOUND, "Database does not exist. Database name: '" + std::string(db) + "'."};
+}
+
+// Snapshot format of this host: repeated [u64 tx_id][i64 time][u32 len][payload].
+void put(std::vector<uint8_t>& out, const void* p, size_t n) {
+    auto* b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+}
+
+}  // namespace
+
+MemoryHost::MemoryHost(std::string server_id, std::map<std::string, std::string> settings)
+    : server_id_(std::move(server_id)), settings_(std::move(settings)) {
+    data_dir_ = (std::filesystem::temp_directory_path() / ("ccdr-memhost-" + server_id_ + "-" + random_store_id()))
+                    .string();
+    std::filesystem::create_directories(data_dir_);
+}
+
+MemoryHost::~MemoryHost() {
+    detach();
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir_, ec);
+}
+
+Status MemoryHost::configure(const ccdr_plugin_api* api) {
+    for (size_t i = 0; i < api->setting_count; ++i) {
+        const auto& def = api->settings[i];
+        std::string key = to_string(def.name);
+        auto it = settings_.find(key);
+        std::string value = it == settings_.end() ? to_string(def.default_value) : it->second;
+        auto err = make_error();
+        ccdr_status st = api->validate_setting(def.name, to_abi(value), &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        settings_[key] = value;
+    }
+    for (const auto& [key, value] : settings_) {
+        if (key.rfind("ccdr.", 0) == 0) {
+            bool declared = false;
+            for (size_t i = 0; i < api->setting_count; ++i) {
+                declared = declared || to_view(api->settings[i].name) == key;
+            }
+            if (!declared) {
+                return {CCDR_INVALID_SETTING,
+                        "unknown setting " + key + "='" + value + "': the plugin declares no such key"};
+            }
+        }
+    }
+    return {};
+}
+
+Status MemoryHost::attach(const ccdr_plugin_api* api) {
+    Status configured = configure(api);
+    if (!configured) {
+        return configured;
+    }
+    auto made = PluginInstanceHandle::create(api, host_api(), ctx());
+    if (!made) {
+        return made.status();
+    }
+    plugin_ = std::move(made.value());
+    Status st = plugin_->start();
+    if (!st) {
+        plugin_.reset();
+        return st;
+    }
+    std::vector<std::pair<std::string, ccdr_database_kind>> dbs;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [name, m] : members_) {
+            if (m.online) {
+                dbs.emplace_back(name, m.kind);
+            }
+        }
+    }
+    for (const auto& [name, kind] : dbs) {
+        send_event(name, CCDR_EVENT_STARTED, kind);
+    }
+    return {};
+}
+
+void MemoryHost::detach() {
+    if (plugin_) {
+        plugin_->stop();
+        plugin_.reset();
+    }
+}
+
+void MemoryHost::send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind) {
+    if (plugin_) {
+        plugin_->on_database_event(database, event, CCDR_ROLE_PRIMARY, kind);
+    }
+}
+
+Result<uint64_t> MemoryHost::commit(const std::string& database, std::vector<uint8_t> payload) {
+    if (plugin_) {
+        Status veto = plugin_->before_commit(database, CCDR_ORIGIN_USER, "neo4j");
+        if (!veto) {
+            return veto;
+        }
+    }
+    uint64_t id = 0;
+    int64_t t = now_ms();
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(database);
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        MemoryMember& m = it->second;
+        id = m.last_tx + 1;
+        StoredTx tx{id, t, std::move(payload)};
+        m.content.push_back(tx);
+        m.log.push_back(std::move(tx));
+        m.last_tx = id;
+        m.last_time_ms = t;
+    }
+    changed_.notify_all();
+    if (plugin_) {
+        plugin_->after_commit(database, id, t);
+    }
+    return id;
+}
+
+Result<std::vector<ValueList>> MemoryHost::call_procedure(const std::string& name, ValueList args, bool is_admin,
+                                                          const std::string& database) {
+    Procedure proc;
+    {
+        std::lock_guard lock(mu_);
+        auto it = procedures_.find(name);
+        if (it == procedures_.end()) {
+            return Status(CCDR_PROCEDURE_NOT_FOUND, "There is no procedure with the name `" + name +
+                                                        "` registered for this database instance.");
+        }
+        proc = it->second;
+    }
+    if (proc.admin_only && !is_admin) {
+        return Status(CCDR_FORBIDDEN, "Executing procedure is not allowed for user 'reader' with roles [reader].");
+    }
+    auto bound = proc.bind(std::move(args));
+    if (!bound) {
+        return bound.status();
+    }
+    return proc.invoke(*bound, is_admin ? "neo4j" : "reader", database, is_admin);
+}
+
+void MemoryHost::prune_log(const std::string& database, uint64_t keep_from) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(database);
+    if (it == members_.end()) {
+        return;
+    }
+    MemoryMember& m = it->second;
+    std::erase_if(m.log, [&](const StoredTx& tx) { return tx.tx_id < keep_from; });
+    m.oldest_retained = std::max(m.oldest_retained, std::min(keep_from, m.last_tx + 1));
+}
+
+void MemoryHost::fail_next_apply() {
+    std::lock_guard lock(mu_);
+    fail_next_apply_ = true;
+}
+
+bool MemoryHost::wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+        auto it = members_.find(database);
+        return it != members_.end() && it->second.last_tx >= tx_id;
+    });
+}
+
+std::optional<MemoryMember> MemoryHost::member(const std::string& database) const {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(database);
+    if (it == members_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+std::vector<std::pair<ccdr_log_level, std::string>> MemoryHost::logs() const {
+    std::lock_guard lock(mu_);
+    return logs_;
+}
+
+bool MemoryHost::log_contains(const std::string& needle) const {
+    std::lock_guard lock(mu_);
+    for (const auto& [level, line] : logs_) {
+        if (line.find(needle) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> MemoryHost::procedure_names() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& [name, p] : procedures_) {
+        out.push_back(name);
+    }
+    return out;
+}
+
+// --- HostServer ---
+
+void MemoryHost::log(ccdr_log_level level, std::string_view message) {
+    std::lock_guard lock(mu_);
+    logs_.emplace_back(level, std::string(message));
+}
+
+Result<std::string> MemoryHost::get_setting(std::string_view key) {
+    std::lock_guard lock(mu_);
+    auto it = settings_.find(std::string(key));
+    if (it == settings_.end()) {
+        return Status(CCDR_INVALID_ARGUMENT, "unknown setting " + std::string(key));
+    }
+    return it->second;
+}
+
+Result<ServerInfo> MemoryHost::server_info() {
+    std::lock_guard lock(mu_);
+    auto get = [&](const char* key, const char* fallback) {
+        auto it = settings_.find(key);
+        return it == settings_.end() ? std::string(fallback) : it->second;
+    };
+    return ServerInfo{server_id_,
+                      "memory-cluster-" + server_id_,
+                      get("server.bolt.listen_address", "127.0.0.1:7687"),
+                      get("server.cluster.listen_address", "127.0.0.1:6000"),
+                      data_dir_,
+                      "ccdr-memory-host",
+                      "test"};
+}
+
+Status MemoryHost::register_procedure(const ccdr_procedure_def& def) {
+    auto p = Procedure::copy(def);
+    if (!p) {
+        return p.status();
+    }
+    std::lock_guard lock(mu_);
+    if (procedures_.count(p->name) != 0) {
+        return {CCDR_INVALID_ARGUMENT, "procedure " + p->name + " is already registered"};
+    }
+    procedures_[p->name] = std::move(p.value());
+    return {};
+}
+
+Result<ccdr_log_info> MemoryHost::log_info(std::string_view database) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(database));
+    if (it == members_.end()) {
+        return not_found(database);
+    }
+    ccdr_log_info info{};
+    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_log_info);
+    info.last_committed_tx = it->second.last_tx;
+    info.last_commit_time_ms = it->second.last_time_ms;
+    info.oldest_retained_tx = it->second.oldest_retained;
+    return info;
+}
+
+Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                            const ccdr_tx_visitor& visitor) {
+    std::vector<StoredTx> batch;
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(database));
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        const MemoryMember& m = it->second;
+        if (from_tx < m.oldest_retained) {
+            return {CCDR_LOG_PRUNED, "transaction " + std::to_string(from_tx) + " was pruned; oldest retained is " +
+                                         std::to_string(m.oldest_retained)};
+        }
+        uint64_t bytes = 0;
+        for (const auto& tx : m.log) {
+            if (tx.tx_id < from_tx) {
+                continue;
+            }
+            if (!batch.empty() && bytes + tx.payload.size() > max_bytes) {
+                break;
+            }
+            bytes += tx.payload.size();
+            batch.push_back(tx);
+        }
+    }
+    for (const auto& tx : batch) {
+        ccdr_tx v{tx.tx_id, tx.commit_time_ms, ccdr_bytes{tx.payload.data(), tx.payload.size()}};
+        ccdr_status st = visitor.visit(visitor.ctx, &v);
+        if (st == CCDR_STOPPED) {
+            return {};
+        }
+        if (st != CCDR_OK) {
+            return {st, "visitor stopped reading the log"};
+        }
+    }
+    return {};
+}
+
+Status MemoryHost::apply_batch(std::string_view database, std::span<const ccdr_tx> txs) {
+    if (plugin_) {
+        Status veto = plugin_->before_commit(database, CCDR_ORIGIN_REPLICATION, "");
+        if (!veto) {
+            return veto;
+        }
+    }
+    uint64_t last = 0;
+    int64_t last_time = 0;
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(database));
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        MemoryMember& m = it->second;
+        if (txs.empty()) {
+            return {};
+        }
+        uint64_t expect = m.last_tx + 1;
+        for (const auto& tx : txs) {
+            if (tx.tx_id != expect) {
+                return {CCDR_OUT_OF_ORDER, "apply_batch: expected tx " + std::to_string(expect) + ", got " +
+                                               std::to_string(tx.tx_id)};
+            }
+            ++expect;
+        }
+        if (fail_next_apply_) {
+            fail_next_apply_ = false;
+            return {CCDR_IO_ERROR, "apply_batch: injected failure"};
+        }
+        for (const auto& tx : txs) {
+            StoredTx stored{tx.tx_id, tx.commit_time_ms,
+                            std::vector<uint8_t>(tx.payload.data, tx.payload.data + tx.payload.len)};
+            m.content.push_back(stored);
+            m.log.push_back(std::move(stored));
+        }
+        m.last_tx = txs.back().tx_id;
+        m.last_time_ms = txs.back().commit_time_ms;
+        m.apply_batches++;
+        last = m.last_tx;
+        last_time = m.last_time_ms;
+    }
+    changed_.notify_all();
+    if (plugin_) {
+        plugin_->after_commit(database, last, last_time);
+    }
+    return {};
+}
+
+Status MemoryHost::snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) {
+    std::vector<uint8_t> image;
+    ccdr_snapshot_info info{};
+    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_snapshot_info);
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(database));
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        for (const auto& tx : it->second.content) {
+            put(image, &tx.tx_id, 8);
+            put(image, &tx.commit_time_ms, 8);
+            uint32_t len = static_cast<uint32_t>(tx.payload.size());
+            put(image, &len, 4);
+            put(image, tx.payload.data(), tx.payload.size());
+        }
+        info.tx_id = it->second.last_tx;
+        info.commit_time_ms = it->second.last_time_ms;
+    }
+    info.total_bytes = image.size();
+    ccdr_status st = sink.begin(sink.ctx, &info);
+    if (st != CCDR_OK) {
+        return {st, "snapshot sink refused the snapshot"};
+    }
+    constexpr size_t kChunk = 64 * 1024;
+    for (size_t off = 0; off < image.size(); off += kChunk) {
+        size_t n = std::min(kChunk, image.size() - off);
+        st = sink.chunk(sink.ctx, ccdr_bytes{image.data() + off, n});
+        if (st != CCDR_OK) {
+            return {st, "snapshot sink stopped at byte " + std::to_string(off)};
+        }
+    }
+    return {};
+}
+
+Status MemoryHost::snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                                   const ccdr_snapshot_source& source) {
+    std::vector<uint8_t> image;
+    std::vector<uint8_t> buf(64 * 1024);
+    for (;;) {
+        size_t n = 0;
+        ccdr_status st = source.read(source.ctx, buf.data(), buf.size(), &n);
+        if (st != CCDR_OK) {
+            return {st, "snapshot source failed"};
+        }
+        if (n == 0) {
+            break;
+        }
+        image.insert(image.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    if (image.size() != info.total_bytes) {
+        return {CCDR_CORRUPT, "snapshot has " + std::to_string(image.size()) + " bytes, expected " +
+                                  std::to_string(info.total_bytes)};
+    }
+    std::vector<StoredTx> content;
+    size_t off = 0;
+    while (off < image.size()) {
+        if (image.size() - off < 20) {
+            return {CCDR_CORRUPT, "snapshot truncated at byte " + std::to_string(off)};
+        }
+        StoredTx tx;
+        uint32_t len = 0;
+        std::memcpy(&tx.tx_id, &image[off], 8);
+        std::memcpy(&tx.commit_time_ms, &image[off + 8], 8);
+        std::memcpy(&len, &image[off + 16], 4);
+        off += 20;
+        if (image.size() - off < len) {
+            return {CCDR_CORRUPT, "snapshot truncated in tx " + std::to_string(tx.tx_id)};
+        }
+        tx.payload.assign(image.begin() + static_cast<std::ptrdiff_t>(off),
+                          image.begin() + static_cast<std::ptrdiff_t>(off + len));
+        off += len;
+        content.push_back(std::move(tx));
+    }
+    if (!content.empty() && content.back().tx_id != info.tx_id) {
+        return {CCDR_CORRUPT, "snapshot ends at tx " + std::to_string(content.back().tx_id) + ", header says " +
+                                  std::to_string(info.tx_id)};
+    }
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(database));
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        MemoryMember& m = it->second;
+        m.content = std::move(content);
+        m.log.clear();
+        m.last_tx = info.tx_id;
+        m.last_time_ms = info.commit_time_ms;
+        m.oldest_retained = info.tx_id + 1;
+    }
+    changed_.notify_all();
+    return {};
+}
+
+Status MemoryHost::create_database(const DatabaseSpec& spec) {
+    if (spec.name.empty() || spec.name == "system") {
+        return {CCDR_INVALID_ARGUMENT, "invalid database name '" + spec.name + "'"};
+    }
+    if (spec.primaries + spec.secondaries == 0) {
+        return {CCDR_INVALID_ARGUMENT, "a database needs at least one member"};
+    }
+    if (spec.primaries + spec.secondaries > 1) {
+        return {CCDR_INVALID_ARGUMENT, "this host has 1 server; cannot allocate " +
+                                           std::to_string(spec.primaries + spec.secondaries) + " members"};
+    }
+    {
+        std::lock_guard lock(mu_);
+        if (members_.count(spec.name) != 0) {
+            return {CCDR_INVALID_ARGUMENT, "database '" + spec.name + "' already exists"};
+        }
+        MemoryMember m;
+        m.kind = spec.kind;
+        m.store_id = spec.store_id.empty() ? random_store_id() : spec.store_id;
+        m.epoch = spec.epoch == 0 ? 1 : spec.epoch;
+        m.options = spec.options;
+        members_[spec.name] = std::move(m);
+    }
+    send_event(spec.name, CCDR_EVENT_CREATED, spec.kind);
+    send_event(spec.name, CCDR_EVENT_STARTED, spec.kind);
+    return {};
+}
+
+Status MemoryHost::drop_database(std::string_view name) {
+    ccdr_database_kind kind;
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(name));
+        if (it == members_.end()) {
+            return not_found(name);
+        }
+        kind = it->second.kind;
+    }
+    send_event(std::string(name), CCDR_EVENT_STOPPED, kind);
+    {
+        std::lock_guard lock(mu_);
+        members_.erase(std::string(name));
+    }
+    send_event(std::string(name), CCDR_EVENT_DROPPED, kind);
+    return {};
+}
+
+Status MemoryHost::set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) {
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(name));
+        if (it == members_.end()) {
+            return not_found(name);
+        }
+        if (it->second.kind != CCDR_KIND_REPLICA || kind != CCDR_KIND_STANDARD) {
+            return {CCDR_INVALID_ARGUMENT, "only a replica can change kind, and only to standard"};
+        }
+    }
+    send_event(std::string(name), CCDR_EVENT_STOPPED, CCDR_KIND_REPLICA);
+    {
+        std::lock_guard lock(mu_);
+        auto& m = members_[std::string(name)];
+        m.kind = CCDR_KIND_STANDARD;
+        m.epoch = epoch;
+    }
+    send_event(std::string(name), CCDR_EVENT_PROMOTED, CCDR_KIND_STANDARD);
+    send_event(std::string(name), CCDR_EVENT_STARTED, CCDR_KIND_STANDARD);
+    return {};
+}
+
+Status MemoryHost::set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) {
+    std::lock_guard lock(mu_);
+    if (members_.count(std::string(name)) == 0) {
+        return not_found(name);
+    }
+    if (primaries + secondaries != 1) {
+        return {CCDR_INVALID_ARGUMENT, "this host has 1 server; a topology must have exactly 1 member"};
+    }
+    return {};
+}
+
+Result<DatabaseInfo> MemoryHost::database_info(std::string_view name) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(name));
+    if (it == members_.end()) {
+        return not_found(name);
+    }
+    const MemoryMember& m = it->second;
+    DatabaseInfo info;
+    info.name = std::string(name);
+    info.kind = m.kind;
+    info.requested_online = m.online;
+    info.primaries = 1;
+    info.secondaries = 0;
+    info.store_id = m.store_id;
+    info.epoch = m.epoch;
+    auto bolt = settings_.count("server.bolt.listen_address") ? settings_.at("server.bolt.listen_address") : "";
+    auto cluster =
+        settings_.count("server.cluster.listen_address") ? settings_.at("server.cluster.listen_address") : "";
+    info.members.push_back(MemberInfo{server_id_, bolt, cluster, CCDR_ROLE_PRIMARY,
+                                      m.kind == CCDR_KIND_STANDARD, m.online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE, true,
+                                      m.last_tx});
+    return info;
+}
+
+Status MemoryHost::set_database_option(std::string_view name, std::string_view key, const Value* value) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(name));
+    if (it == members_.end()) {
+        return not_found(name);
+    }
+    auto& opts = it->second.options;
+    std::erase_if(opts, [&](const auto& kv) { return kv.first == key; });
+    if (value != nullptr) {
+        opts.emplace_back(std::string(key), *value);
+    }
+    return {};
+}
+
+Result<Value> MemoryHost::get_database_option(std::string_view name, std::string_view key) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(name));
+    if (it == members_.end()) {
+        return not_found(name);
+    }
+    for (const auto& [k, v] : it->second.options) {
+        if (k == key) {
+            return v;
+        }
+    }
+    return Value();
+}
+
+}  // namespace ccdr::test

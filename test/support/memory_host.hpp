@@ -1,0 +1,117 @@
+// test/support/memory_host.hpp: a complete host, in memory, for driving a
+// plugin through the ABI without the refhost. One MemoryHost is one logical
+// server of a one-server cluster: databases it creates have one member, here.
+// Test helpers (commit, call_procedure, prune_log) play the host's clients.
+#pragma once
+
+#include <ccdr/host_adapter.hpp>
+#include <ccdr/plugin_loader.hpp>
+#include <ccdr/procedure.hpp>
+#include <ccdr/value.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ccdr::test {
+
+struct StoredTx {
+    uint64_t tx_id = 0;
+    int64_t commit_time_ms = 0;
+    std::vector<uint8_t> payload;
+};
+
+// One database member: its applied content and its transaction log.
+struct MemoryMember {
+    ccdr_database_kind kind = CCDR_KIND_STANDARD;
+    std::string store_id;
+    uint64_t epoch = 1;
+    bool online = true;
+    ValueMap options;
+    std::vector<StoredTx> content;  // every tx applied since the store began (what a snapshot copies)
+    std::vector<StoredTx> log;      // retained log: ids oldest_retained .. last
+    uint64_t last_tx = 0;
+    int64_t last_time_ms = 0;
+    uint64_t oldest_retained = 1;
+    uint64_t apply_batches = 0;
+};
+
+class MemoryHost final : public HostServer {
+public:
+    // `settings`: neo4j.conf keys and values this server has (others unknown).
+    MemoryHost(std::string server_id, std::map<std::string, std::string> settings);
+    ~MemoryHost() override;
+
+    // --- wiring a plugin to this host ---
+    // Validates ccdr.* settings against the plugin's declarations (defaults
+    // filled in), creates and starts an instance; sends STARTED for every
+    // existing member.
+    Status attach(const ccdr_plugin_api* api);
+    // The settings half of attach: validates ccdr.* keys, fills defaults.
+    Status configure(const ccdr_plugin_api* api);
+    void detach();  // stop + destroy
+    PluginInstanceHandle* plugin() { return plugin_.get(); }
+
+    // --- playing a client ---
+    // A user write: before_commit(USER) may veto; else appended durably with
+    // the next id; after_commit notified. Returns the new tx id.
+    Result<uint64_t> commit(const std::string& database, std::vector<uint8_t> payload);
+    // Calls a registered procedure like the refhost would (types coerced,
+    // roles checked); rows are returned as Values.
+    Result<std::vector<ValueList>> call_procedure(const std::string& name, ValueList args, bool is_admin = true,
+                                                  const std::string& database = "system");
+    // Forgets log entries below `keep_from` (content stays).
+    void prune_log(const std::string& database, uint64_t keep_from);
+    // Makes the next apply_batch fail midway (nothing may change).
+    void fail_next_apply();
+    // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
+    bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
+
+    std::optional<MemoryMember> member(const std::string& database) const;
+    std::vector<std::pair<ccdr_log_level, std::string>> logs() const;
+    bool log_contains(const std::string& needle) const;
+    std::vector<std::string> procedure_names() const;
+
+    // --- HostServer ---
+    void log(ccdr_log_level level, std::string_view message) override;
+    Result<std::string> get_setting(std::string_view key) override;
+    Result<ServerInfo> server_info() override;
+    Status register_procedure(const ccdr_procedure_def& def) override;
+    Result<ccdr_log_info> log_info(std::string_view database) override;
+    Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                    const ccdr_tx_visitor& visitor) override;
+    Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) override;
+    Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) override;
+    Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                           const ccdr_snapshot_source& source) override;
+    Status create_database(const DatabaseSpec& spec) override;
+    Status drop_database(std::string_view name) override;
+    Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;
+    Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) override;
+    Result<DatabaseInfo> database_info(std::string_view name) override;
+    Status set_database_option(std::string_view name, std::string_view key, const Value* value) override;
+    Result<Value> get_database_option(std::string_view name, std::string_view key) override;
+
+private:
+    void send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind);
+
+    std::string server_id_;
+    std::map<std::string, std::string> settings_;
+    std::string data_dir_;
+
+    mutable std::mutex mu_;
+    std::condition_variable changed_;
+    std::map<std::string, MemoryMember> members_;
+    std::map<std::string, Procedure> procedures_;
+    std::vector<std::pair<ccdr_log_level, std::string>> logs_;
+    bool fail_next_apply_ = false;
+
+    std::unique_ptr<PluginInstanceHandle> plugin_;
+};
+
+}  // namespace ccdr::test
