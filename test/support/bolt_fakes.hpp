@@ -1,0 +1,172 @@
+// test/support/bolt_fakes.hpp: a fake DBMS and a fake query engine for
+// testing the Bolt server without the refhost core and Cypher engine.
+//
+// The fake engine is no Cypher: it understands a handful of commands that
+// exercise every path of the Bolt layer:
+//   RETURN $name          one row, column `name`, the parameter's value
+//   RETURN <integer>      one row, column `x`
+//   ROWS <n>              n rows, column `i` = 1..n
+//   CREATE                writes a node (AccessMode in a READ transaction;
+//                         NotALeader from the fake graph on a non-writer)
+//   GRAPH                 one row holding a node, a relationship and a path
+//   SLEEP <ms>            sleeps, then one row
+//   FAIL <code> <message> fails with that Neo4j code
+//   SHOW DATABASES        administration: needs database system and no tx
+//   CREATE DATABASE <n>   administration, admin only
+// Anything else is a SyntaxError.
+#pragma once
+
+#include "cypher/engine.hpp"
+#include "dbms/dbms_api.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace refhost::testing {
+
+class FakeDbms;
+
+class FakeGraph final : public GraphWriter {
+public:
+    FakeGraph(FakeDbms& dbms, size_t server, std::string database) : dbms_(dbms), server_(server), db_(std::move(database)) {}
+    std::optional<Node> node(int64_t id) override;
+    std::optional<Relationship> relationship(int64_t) override { return std::nullopt; }
+    Done scan_nodes(std::string_view, const NodeVisitor&) override { return done(); }
+    Done scan_relationships(std::string_view, const RelationshipVisitor&) override { return done(); }
+    Done expand(int64_t, Direction, std::string_view, const RelationshipVisitor&) override { return done(); }
+    int64_t count_nodes(std::string_view) override { return static_cast<int64_t>(created_.size()); }
+    Outcome<Node> create_node(std::vector<std::string> labels, Map properties) override;
+    Outcome<Relationship> create_relationship(int64_t, int64_t, std::string, Map) override;
+    Done set_node_property(int64_t, const std::string&, const Value&) override;
+    Done set_relationship_property(int64_t, const std::string&, const Value&) override;
+    Done replace_node_properties(int64_t, Map) override;
+    Done replace_relationship_properties(int64_t, Map) override;
+    Done add_labels(int64_t, const std::vector<std::string>&) override;
+    Done remove_labels(int64_t, const std::vector<std::string>&) override;
+    Done delete_node(int64_t, bool) override;
+    Done delete_relationship(int64_t) override;
+    Stats stats() const override { return stats_; }
+    bool has_writes() const override { return !created_.empty(); }
+
+private:
+    Done may_write();
+    FakeDbms& dbms_;
+    size_t server_;
+    std::string db_;
+    std::vector<Node> created_;
+    Stats stats_;
+};
+
+class FakeTransaction final : public Transaction {
+public:
+    FakeTransaction(FakeDbms& dbms, size_t server, std::string database, AccessMode mode)
+        : dbms_(dbms), db_(std::move(database)), mode_(mode), graph_(dbms, server, db_) {}
+    ~FakeTransaction() override;
+    const std::string& database() const override { return db_; }
+    AccessMode mode() const override { return mode_; }
+    GraphWriter& graph() override { return graph_; }
+    Outcome<std::string> commit() override;
+    void rollback() override;
+
+private:
+    FakeDbms& dbms_;
+    std::string db_;
+    AccessMode mode_;
+    FakeGraph graph_;
+    bool finished_ = false;
+};
+
+class FakeDbms final : public DbmsApi {
+public:
+    explicit FakeDbms(size_t servers = 3) : servers_(servers) {}
+
+    size_t server_count() const override { return servers_; }
+    // Port 0: the Bolt server binds a free port.
+    std::string server_bolt_address(size_t) const override { return "127.0.0.1:0"; }
+    std::string server_id(size_t server) const override { return "server-" + std::to_string(server + 1); }
+    std::string default_database() const override { return "neo4j"; }
+    std::string product_version() const override { return "Neo4j/2026.03.0-refhost-fake"; }
+    bool auth_enabled() const override { return auth_enabled_; }
+    Outcome<AuthUser> authenticate(const std::string& scheme, const std::string& principal,
+                                   const std::string& credentials) override;
+    Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
+                                                const AuthUser& user, const std::vector<std::string>& bookmarks,
+                                                std::chrono::milliseconds bookmark_timeout) override;
+    Done create_database(const std::string& name, bool, std::optional<TopologyRequest>, bool) override;
+    Done drop_database(const std::string&, bool, bool) override { return done(); }
+    Done start_database(const std::string&, bool) override { return done(); }
+    Done stop_database(const std::string&, bool) override { return done(); }
+    Outcome<std::vector<DatabaseRow>> show_databases(size_t server, const std::optional<std::string>& name,
+                                                     const AuthUser& user) override;
+    std::vector<ServerRow> show_servers() override { return {}; }
+    Outcome<RoutingTable> routing_table(size_t server, const std::string& database) override;
+    std::vector<ProcedureInfo> plugin_procedures(size_t) override { return {}; }
+    Outcome<std::vector<std::string>> call_plugin_procedure(size_t, const std::string& name, const List&,
+                                                            const AuthUser&, const std::string&,
+                                                            const RowSink&) override;
+
+    // --- test controls and observations (thread-safe) ---
+    std::atomic<bool> auth_enabled_{true};
+    size_t writer_server = 0;  // the member that may write; others get NotALeader
+    struct Observed {
+        std::vector<std::string> last_bookmarks;
+        std::string last_begin_database;
+        AccessMode last_begin_mode = AccessMode::Write;
+        int begins = 0, commits = 0, rollbacks = 0;
+        std::set<std::string> databases{"neo4j", "system", "foo", "replica"};
+    };
+    Observed observed() const {
+        std::lock_guard<std::mutex> l(mu_);
+        return observed_;
+    }
+    int64_t next_node_id() { return node_ids_++; }
+    void count_commit() {
+        std::lock_guard<std::mutex> l(mu_);
+        ++observed_.commits;
+    }
+    void count_rollback() {
+        std::lock_guard<std::mutex> l(mu_);
+        ++observed_.rollbacks;
+    }
+    int64_t next_tx_id() { return ++tx_ids_; }
+
+private:
+    size_t servers_;
+    mutable std::mutex mu_;
+    Observed observed_;
+    std::atomic<int64_t> node_ids_{0};
+    std::atomic<int64_t> tx_ids_{0};
+};
+
+class FakeEngine final : public cypher::Engine {
+public:
+    Outcome<cypher::QueryResult> run(std::string_view query, const Map& parameters, cypher::QueryContext& ctx) override;
+
+    // The context of the last run, for assertions.
+    struct Seen {
+        std::string database;
+        AccessMode mode = AccessMode::Write;
+        bool had_tx = false;
+        size_t server = 0;
+        int runs = 0;
+    };
+    Seen seen() const {
+        std::lock_guard<std::mutex> l(mu_);
+        return seen_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    Seen seen_;
+};
+
+// A node, a relationship between two nodes and the path through them.
+Node sample_node(int64_t id);
+Relationship sample_relationship();
+Path sample_path();
+
+}  // namespace refhost::testing
