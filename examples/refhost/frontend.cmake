@@ -10,6 +10,8 @@ add_library(refhost_bolt STATIC
   bolt/failure.cpp
   bolt/query_kind.cpp
   bolt/session.cpp
+  bolt/server.cpp
+  bolt/client.cpp
 )
 target_include_directories(refhost_bolt PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(refhost_bolt PUBLIC ccdr::cpp ccdr::options Boost::headers Threads::Threads)
+target_link_libraries(refhost_bolt PUBLIC ccdr::cpp ccdr::options Boost::headers Threads::Threads spdlog::spdlog)

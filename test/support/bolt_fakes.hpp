@@ -85,8 +85,7 @@ public:
     explicit FakeDbms(size_t servers = 3) : servers_(servers) {}
 
     size_t server_count() const override { return servers_; }
-    // Port 0: the Bolt server binds a free port.
-    std::string server_bolt_address(size_t) const override { return "127.0.0.1:0"; }
+    std::string server_bolt_address(size_t) const override { return bolt_address; }
     std::string server_id(size_t server) const override { return "server-" + std::to_string(server + 1); }
     std::string default_database() const override { return "neo4j"; }
     std::string product_version() const override { return "Neo4j/2026.03.0-refhost-fake"; }
@@ -110,6 +109,7 @@ public:
                                                             const RowSink&) override;
 
     // --- test controls and observations (thread-safe) ---
+    std::string bolt_address = "127.0.0.1:0";  // port 0: the Bolt server binds a free port
     std::atomic<bool> auth_enabled_{true};
     size_t writer_server = 0;  // the member that may write; others get NotALeader
     struct Observed {

@@ -1,0 +1,506 @@
+// examples/refhost/bolt/server.cpp: listeners, connections, the worker pool.
+#include "bolt/server.hpp"
+
+#include "bolt/chunking.hpp"
+#include "bolt/failure.hpp"
+#include "bolt/handshake.hpp"
+#include "bolt/message.hpp"
+#include "common/asio.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace refhost::bolt {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+Outcome<HostPort> parse_host_port(const std::string& address) {
+    auto bad = [&](const std::string& why) {
+        return make_error("Neo.ClientError.General.InvalidArguments",
+                          "invalid address '" + address + "': " + why + " (expected host:port)");
+    };
+    size_t colon = address.rfind(':');
+    if (colon == std::string::npos) {
+        return bad("no port");
+    }
+    std::string host = address.substr(0, colon);
+    std::string port = address.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) {
+        host = "localhost";
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+        return bad("port '" + port + "' is not a number");
+    }
+    unsigned long p = std::stoul(port);
+    if (p > 65535) {
+        return bad("port " + port + " is above 65535");
+    }
+    return HostPort{host, static_cast<uint16_t>(p)};
+}
+
+namespace {
+
+class Connection;
+
+}  // namespace
+
+// State shared by listeners and connections. Declared before the I/O
+// context in Impl so that it outlives every handler.
+struct BoltService::Impl {
+    DbmsApi& dbms;
+    cypher::Engine& engine;
+    BoltServerOptions options;
+
+    std::atomic<size_t> connections{0};
+    std::atomic<uint64_t> next_connection_id{1};
+    std::mutex registry_mu;
+    std::map<uint64_t, std::weak_ptr<Connection>> registry;
+
+    asio::thread_pool workers;
+    asio::io_context io;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::vector<std::thread> io_threads;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::vector<tcp::endpoint> endpoints;
+    bool started = false;
+    bool stopped = false;
+
+    Impl(DbmsApi& d, cypher::Engine& e, BoltServerOptions o)
+        : dbms(d), engine(e), options(o), workers(std::max<size_t>(1, o.worker_threads)) {}
+
+    void accept(size_t server);
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(tcp::socket socket, BoltService::Impl& service, size_t server, uint64_t id)
+        : socket_(std::move(socket)),
+          timer_(socket_.get_executor()),
+          service_(service),
+          server_(server),
+          id_(id),
+          decoder_(service.options.max_message_size) {}
+
+    ~Connection() {
+        session_.reset();  // rolls back an open transaction
+        {
+            std::lock_guard<std::mutex> l(service_.registry_mu);
+            service_.registry.erase(id_);
+        }
+        --service_.connections;
+    }
+
+    void start() {
+        error_code ec;
+        socket_.set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
+        arm_timer(service_.options.handshake_timeout, "handshake");
+        read();
+    }
+
+    // Any thread: closes on the connection's strand.
+    void close_from_outside() {
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close("server stopping"); });
+    }
+
+private:
+    enum class Phase { Handshake, ManifestChoice, Messages, Closed };
+
+    void close(const char* reason) {
+        if (phase_ == Phase::Closed) {
+            return;
+        }
+        spdlog::debug("bolt-{}: closing ({})", id_, reason);
+        phase_ = Phase::Closed;
+        ++timer_generation_;
+        timer_.cancel();
+        error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
+    }
+
+    // A deadline for whatever the connection waits for now; a newer one
+    // replaces it (the generation tells a stale expiry from a live one).
+    void arm_timer(std::chrono::milliseconds after, const char* what) {
+        uint64_t gen = ++timer_generation_;
+        timer_.expires_after(after);
+        timer_.async_wait([self = shared_from_this(), gen, what](const error_code& ec) {
+            if (!ec && gen == self->timer_generation_) {
+                self->close(what);
+            }
+        });
+    }
+
+    void disarm_timer() {
+        ++timer_generation_;
+        timer_.cancel();
+    }
+
+    void read() {
+        if (reading_ || phase_ == Phase::Closed || queued_bytes_ >= service_.options.max_queued_bytes ||
+            input_error_) {
+            return;
+        }
+        reading_ = true;
+        socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](const error_code& ec, size_t n) {
+            self->reading_ = false;
+            if (ec) {
+                self->close(ec == asio::error::eof ? "client closed" : "read error");
+                return;
+            }
+            self->on_bytes(std::span<const uint8_t>(self->buffer_.data(), n));
+            self->read();
+        });
+    }
+
+    void on_bytes(std::span<const uint8_t> bytes) {
+        switch (phase_) {
+            case Phase::Handshake:
+                on_handshake(bytes);
+                return;
+            case Phase::ManifestChoice:
+                on_manifest_choice(bytes);
+                return;
+            case Phase::Messages:
+                on_messages(bytes);
+                return;
+            case Phase::Closed:
+                return;
+        }
+    }
+
+    void on_handshake(std::span<const uint8_t> bytes) {
+        size_t take = std::min(bytes.size(), kHandshakeSize - pending_.size());
+        pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+        if (pending_.size() < kHandshakeSize) {
+            return;
+        }
+        auto reply = answer_handshake(pending_);
+        pending_.clear();
+        if (!reply) {
+            close("not a Bolt client");
+            return;
+        }
+        auto rest = bytes.subspan(take);
+        switch (reply->kind) {
+            case HandshakeReply::Kind::NoVersion:
+                write(std::move(reply->bytes), true);
+                return;
+            case HandshakeReply::Kind::Version:
+                begin_session(reply->version);
+                write(std::move(reply->bytes), false);
+                on_bytes(rest);
+                return;
+            case HandshakeReply::Kind::Manifest:
+                phase_ = Phase::ManifestChoice;
+                write(std::move(reply->bytes), false);  // the whole manifest in one write
+                on_bytes(rest);
+                return;
+        }
+    }
+
+    void on_manifest_choice(std::span<const uint8_t> bytes) {
+        pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+        auto choice = read_manifest_choice(pending_);
+        if (!choice) {
+            close("bad manifest choice");
+            return;
+        }
+        if (!choice->has_value()) {
+            if (pending_.size() > 16) {
+                close("bad manifest choice");
+            }
+            return;
+        }
+        std::vector<uint8_t> rest(pending_.begin() + static_cast<std::ptrdiff_t>((*choice)->consumed), pending_.end());
+        pending_.clear();
+        begin_session((*choice)->version);
+        on_bytes(rest);
+    }
+
+    void begin_session(BoltVersion v) {
+        phase_ = Phase::Messages;
+        session_ = std::make_unique<BoltSession>(service_.dbms, service_.engine, server_, v,
+                                                 "bolt-" + std::to_string(id_), service_.options.session);
+        if (!writing_ && !busy_) {
+            arm_timer(service_.options.handshake_timeout, "no HELLO");
+        }
+    }
+
+    void on_messages(std::span<const uint8_t> bytes) {
+        std::vector<std::vector<uint8_t>> complete;
+        auto ok = decoder_.feed(bytes, complete);
+        for (auto& m : complete) {
+            queued_bytes_ += m.size();
+            queue_.push_back(std::move(m));
+        }
+        if (!ok) {
+            input_error_ = ok.error();
+        }
+        next();
+    }
+
+    // Runs the next queued request on the worker pool, unless one is running
+    // or its responses are still being written.
+    void next() {
+        if (busy_ || writing_ || phase_ != Phase::Messages) {
+            return;
+        }
+        if (queue_.empty()) {
+            if (input_error_) {
+                std::vector<uint8_t> out;
+                append_message(out, msg::kFailure, List{Value(failure_metadata(*input_error_, session_->version()))});
+                write(std::move(out), true);
+            }
+            return;
+        }
+        std::vector<uint8_t> request = std::move(queue_.front());
+        queue_.pop_front();
+        queued_bytes_ -= request.size();
+        busy_ = true;
+        disarm_timer();  // a running query has no deadline here
+        read();          // the queue has room again
+        asio::post(service_.workers, [self = shared_from_this(), request = std::move(request)] {
+            std::vector<uint8_t> out;
+            auto after = self->session_->handle(request, out);
+            asio::post(self->socket_.get_executor(), [self, out = std::move(out), after]() mutable {
+                self->busy_ = false;
+                if (self->phase_ == Phase::Closed) {
+                    return;
+                }
+                bool close = after == BoltSession::After::Close;
+                if (out.empty()) {
+                    if (close) {
+                        self->close("GOODBYE or protocol violation");
+                        return;
+                    }
+                    self->idle();
+                    return;
+                }
+                self->write(std::move(out), close);
+            });
+        });
+    }
+
+    // Nothing runs and nothing is written: wait for the next request, for at
+    // most the idle timeout (the handshake timeout until authenticated).
+    void idle() {
+        if (queue_.empty() && !input_error_) {
+            SessionState st = session_->state();
+            bool authenticated = st != SessionState::Negotiation && st != SessionState::Authentication;
+            if (authenticated) {
+                arm_timer(service_.options.idle_timeout, "idle timeout");
+            } else {
+                arm_timer(service_.options.handshake_timeout, "no authentication");
+            }
+        }
+        next();
+    }
+
+    void write(std::vector<uint8_t> bytes, bool close_after) {
+        writing_ = true;
+        arm_timer(service_.options.write_timeout, "write timeout");
+        auto data = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
+        asio::async_write(socket_, asio::buffer(*data),
+                          [self = shared_from_this(), data, close_after](const error_code& ec, size_t) {
+                              self->writing_ = false;
+                              if (ec) {
+                                  self->close("write error");
+                                  return;
+                              }
+                              if (close_after) {
+                                  self->close("closing after the response");
+                                  return;
+                              }
+                              if (self->phase_ == Phase::Messages) {
+                                  self->idle();
+                              } else {
+                                  self->arm_timer(self->service_.options.handshake_timeout, "handshake");
+                              }
+                          });
+    }
+
+    tcp::socket socket_;
+    asio::steady_timer timer_;
+    BoltService::Impl& service_;
+    size_t server_;
+    uint64_t id_;
+    Phase phase_ = Phase::Handshake;
+    std::array<uint8_t, 16384> buffer_{};
+    std::vector<uint8_t> pending_;  // handshake bytes so far
+    ChunkDecoder decoder_;
+    std::deque<std::vector<uint8_t>> queue_;
+    size_t queued_bytes_ = 0;
+    std::optional<Error> input_error_;
+    bool reading_ = false;
+    bool writing_ = false;
+    bool busy_ = false;
+    uint64_t timer_generation_ = 0;
+    std::unique_ptr<BoltSession> session_;  // touched only by the worker running its request
+};
+
+}  // namespace
+
+void BoltService::Impl::accept(size_t server) {
+    tcp::acceptor& acceptor = *acceptors[server];
+    acceptor.async_accept(asio::make_strand(io), [this, server](const error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptors[server]->is_open()) {
+            return;
+        }
+        if (!ec) {
+            if (connections.load() >= options.max_connections) {
+                spdlog::warn("Bolt server {}: refusing a connection, {} are open (the limit)", server + 1,
+                             connections.load());
+                error_code ignored;
+                socket.close(ignored);
+            } else {
+                ++connections;
+                uint64_t id = next_connection_id++;
+                auto c = std::make_shared<Connection>(std::move(socket), *this, server, id);
+                {
+                    std::lock_guard<std::mutex> l(registry_mu);
+                    registry[id] = c;
+                }
+                c->start();
+            }
+        }
+        accept(server);
+    });
+}
+
+BoltService::BoltService(DbmsApi& dbms, cypher::Engine& engine, BoltServerOptions options)
+    : impl_(std::make_unique<Impl>(dbms, engine, options)) {}
+
+BoltService::~BoltService() { stop(); }
+
+Done BoltService::start() {
+    Impl& s = *impl_;
+    if (s.started) {
+        return make_error("Neo.DatabaseError.General.UnknownError", "the Bolt service is already started");
+    }
+    tcp::resolver resolver(s.io);
+    for (size_t i = 0; i < s.dbms.server_count(); ++i) {
+        std::string address = s.dbms.server_bolt_address(i);
+        auto fail = [&](const std::string& why) {
+            s.acceptors.clear();
+            s.endpoints.clear();
+            return make_error("Neo.DatabaseError.General.UnknownError",
+                              "Bolt server " + std::to_string(i + 1) + " cannot listen on " + address + ": " + why);
+        };
+        auto hp = parse_host_port(address);
+        if (!hp) {
+            return fail(hp.error().message);
+        }
+        error_code ec;
+        auto results = resolver.resolve(hp->host, std::to_string(hp->port), tcp::resolver::passive, ec);
+        if (ec || results.empty()) {
+            return fail("cannot resolve '" + hp->host + "'" + (ec ? ": " + ec.message() : std::string()));
+        }
+        // Prefer IPv4: "localhost" means 127.0.0.1 to the tests and the drivers.
+        tcp::endpoint endpoint = results.begin()->endpoint();
+        for (const auto& r : results) {
+            if (r.endpoint().address().is_v4()) {
+                endpoint = r.endpoint();
+                break;
+            }
+        }
+        auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(s.io));
+        acceptor->open(endpoint.protocol(), ec);
+        if (!ec) {
+            acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+        }
+        if (!ec) {
+            acceptor->bind(endpoint, ec);
+        }
+        if (!ec) {
+            acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        }
+        if (ec) {
+            return fail(ec.message());
+        }
+        s.endpoints.push_back(acceptor->local_endpoint());
+        s.acceptors.push_back(std::move(acceptor));
+    }
+    s.started = true;
+    s.guard.emplace(s.io.get_executor());
+    for (size_t i = 0; i < s.acceptors.size(); ++i) {
+        s.accept(i);
+    }
+    for (size_t t = 0; t < std::max<size_t>(1, s.options.io_threads); ++t) {
+        s.io_threads.emplace_back([&s] { s.io.run(); });
+    }
+    return done();
+}
+
+void BoltService::stop() {
+    Impl& s = *impl_;
+    if (!s.started || s.stopped) {
+        return;
+    }
+    s.stopped = true;
+    for (auto& a : s.acceptors) {
+        asio::post(a->get_executor(), [&acceptor = *a] {
+            error_code ec;
+            acceptor.close(ec);
+        });
+    }
+    // Collected under the lock, released outside it: dropping the last
+    // reference runs ~Connection, which takes the lock itself.
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+        std::lock_guard<std::mutex> l(s.registry_mu);
+        for (auto& [id, weak] : s.registry) {
+            if (auto c = weak.lock()) {
+                open.push_back(std::move(c));
+            }
+        }
+    }
+    for (auto& c : open) {
+        c->close_from_outside();
+    }
+    open.clear();
+    s.workers.join();  // running requests finish; their responses find closed connections
+    s.guard.reset();
+    // With every socket and timer closed the I/O threads run out of work;
+    // a handler that never completes must not hang the shutdown.
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (s.connections.load() > 0 && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    s.io.stop();
+    for (auto& t : s.io_threads) {
+        t.join();
+    }
+    s.io_threads.clear();
+}
+
+uint16_t BoltService::port(size_t server) const { return impl_->endpoints.at(server).port(); }
+
+std::string BoltService::address(size_t server) const {
+    const auto& e = impl_->endpoints.at(server);
+    std::string host = e.address().to_string();
+    if (e.address().is_v6()) {
+        host = "[" + host + "]";
+    }
+    return host + ":" + std::to_string(e.port());
+}
+
+size_t BoltService::open_connections() const { return impl_->connections.load(); }
+
+}  // namespace refhost::bolt

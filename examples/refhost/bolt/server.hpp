@@ -1,0 +1,73 @@
+// examples/refhost/bolt/server.hpp: the Bolt servers of one refhost process,
+// one listener per logical server at DbmsApi::server_bolt_address(i), all
+// sharing a few I/O threads and a pool of worker threads.
+//
+// Each connection has its own strand: reads, writes and timers of one
+// connection never run concurrently. Requests run on the worker pool, one at
+// a time per connection, and their responses are posted back to the strand,
+// so a slow query or a hostile client costs its own connection, never the
+// I/O threads. Every connection is bounded: a handshake deadline, an idle
+// deadline (from the last response to the next complete request), a write
+// deadline, a maximum message size and a maximum of queued input.
+#pragma once
+
+#include "bolt/session.hpp"
+#include "common/error.hpp"
+#include "cypher/engine.hpp"
+#include "dbms/dbms_api.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace refhost::bolt {
+
+struct BoltServerOptions {
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
+    std::chrono::milliseconds write_timeout{60'000};
+    size_t max_message_size = 16u << 20;   // one request, de-chunked
+    size_t max_queued_bytes = 4u << 20;    // complete requests waiting their turn
+    size_t max_connections = 1000;         // per process
+    size_t io_threads = 2;
+    size_t worker_threads = 4;
+    SessionOptions session;
+};
+
+class BoltService {
+public:
+    // `dbms` and `engine` must outlive the service.
+    BoltService(DbmsApi& dbms, cypher::Engine& engine, BoltServerOptions options = {});
+    ~BoltService();  // stop()
+    BoltService(const BoltService&) = delete;
+    BoltService& operator=(const BoltService&) = delete;
+
+    // Binds one listener per logical server and starts serving. Port 0 in an
+    // address binds a free port (see port()). An error names the server, the
+    // address and the reason; nothing is left listening then.
+    Done start();
+    // Closes the listeners and every connection (open transactions roll
+    // back), waits for running requests, then stops the threads. Idempotent.
+    void stop();
+
+    // After start(): the bound port and "host:port" of logical server i.
+    uint16_t port(size_t server) const;
+    std::string address(size_t server) const;
+    size_t open_connections() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// "host:port" and "[v6]:port" split; an error names the text.
+struct HostPort {
+    std::string host;
+    uint16_t port = 0;
+};
+Outcome<HostPort> parse_host_port(const std::string& address);
+
+}  // namespace refhost::bolt
