@@ -15,3 +15,20 @@ add_library(refhost_bolt STATIC
 )
 target_include_directories(refhost_bolt PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(refhost_bolt PUBLIC ccdr::cpp ccdr::options Boost::headers Threads::Threads spdlog::spdlog)
+
+# ccdr-shell: a cypher-shell work-alike on the Bolt client. The library holds
+# everything but main() so tests can run the shell in-process.
+add_library(refhost_shell STATIC
+  shell/literal.cpp
+  shell/script.cpp
+  shell/render.cpp
+  shell/output.cpp
+  shell/options.cpp
+  shell/session.cpp
+  shell/shell.cpp
+)
+target_link_libraries(refhost_shell PUBLIC refhost_bolt ccdr::options)
+target_compile_definitions(refhost_shell PUBLIC CCDR_SHELL_VERSION="${PROJECT_VERSION}")
+
+add_executable(ccdr-shell shell/main.cpp)
+target_link_libraries(ccdr-shell PRIVATE refhost_shell ccdr::options)

@@ -146,15 +146,19 @@ Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& databas
                               "Database does not exist. Database name: '" + db + "'.");
         }
     }
+    std::vector<std::string> members = member_addresses;
+    if (members.empty()) {
+        members = {"127.0.0.1:7687", "127.0.0.1:7688", "127.0.0.1:7689"};
+    }
     RoutingTable t;
     t.database = db;
     if (db != "replica") {
-        t.writers = {"127.0.0.1:7687"};
+        t.writers = {members[0]};
     } else {
-        t.readers.push_back("127.0.0.1:7687");
+        t.readers.push_back(members[0]);
     }
-    t.readers.insert(t.readers.end(), {"127.0.0.1:7688", "127.0.0.1:7689"});
-    t.routers = {"127.0.0.1:7687", "127.0.0.1:7688", "127.0.0.1:7689"};
+    t.readers.insert(t.readers.end(), members.begin() + 1, members.end());
+    t.routers = members;
     return t;
 }
 

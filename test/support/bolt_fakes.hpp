@@ -110,6 +110,9 @@ public:
 
     // --- test controls and observations (thread-safe) ---
     std::string bolt_address = "127.0.0.1:0";  // port 0: the Bolt server binds a free port
+    // The members' Bolt addresses in routing tables (once the servers are
+    // bound); 127.0.0.1:7687.. when empty. Member 0 writes.
+    std::vector<std::string> member_addresses;
     std::atomic<bool> auth_enabled_{true};
     size_t writer_server = 0;  // the member that may write; others get NotALeader
     struct Observed {

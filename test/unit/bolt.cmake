@@ -12,7 +12,8 @@ add_executable(bolt_unit_tests
   unit/bolt/handshake_test.cpp
   unit/bolt/session_test.cpp
   unit/bolt/server_test.cpp
+  unit/bolt/shell_test.cpp
 )
 target_include_directories(bolt_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit/bolt)
-target_link_libraries(bolt_unit_tests PRIVATE refhost_bolt_fakes Catch2::Catch2)
+target_link_libraries(bolt_unit_tests PRIVATE refhost_bolt_fakes refhost_shell Catch2::Catch2)
 catch_discover_tests(bolt_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

@@ -138,6 +138,9 @@ private:
     // A deadline for whatever the connection waits for now; a newer one
     // replaces it (the generation tells a stale expiry from a live one).
     void arm_timer(std::chrono::milliseconds after, const char* what) {
+        if (phase_ == Phase::Closed) {
+            return;  // a pending wait would keep the closed connection alive
+        }
         uint64_t gen = ++timer_generation_;
         timer_.expires_after(after);
         timer_.async_wait([self = shared_from_this(), gen, what](const error_code& ec) {
@@ -320,6 +323,9 @@ private:
         asio::async_write(socket_, asio::buffer(*data),
                           [self = shared_from_this(), data, close_after](const error_code& ec, size_t) {
                               self->writing_ = false;
+                              if (self->phase_ == Phase::Closed) {
+                                  return;
+                              }
                               if (ec) {
                                   self->close("write error");
                                   return;
