@@ -32,7 +32,9 @@ struct BoltServerOptions {
     size_t max_queued_bytes = 4u << 20;    // complete requests waiting their turn
     size_t max_connections = 1000;         // per process
     size_t io_threads = 2;
-    size_t worker_threads = 4;
+    // Requests run here; a slow query holds one worker, so there are enough
+    // for many at once (Neo4j sizes its Bolt pool per connection, up to 400).
+    size_t worker_threads = 32;
     SessionOptions session;
 };
 
