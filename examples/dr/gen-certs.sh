@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Generates the certificates of two clusters as the CCDR documentation lays
+# them out: each cluster has its own CA; each cluster's node certificate is
+# signed by its own CA; each cluster trusts the *other* cluster's CA, so the
+# two can authenticate each other mutually.
+#
+#   gen-certs.sh OUT_DIR [CLUSTER_NAME ...]      (default names: clusterA clusterB)
+#
+# Produces, per cluster C:
+#   OUT_DIR/C-ca.key, OUT_DIR/C-ca.crt                 the CA (keep the key offline)
+#   OUT_DIR/C/cluster/private.key                      C's node private key
+#   OUT_DIR/C/cluster/public.crt                       C's node certificate (signed by C's CA)
+#   OUT_DIR/C/cluster/trusted/<other>-ca.crt           every other cluster's CA
+#   OUT_DIR/C/cluster/revoked/                         empty: CRLs go here
+# Copy OUT_DIR/C/cluster to HOME/certificates/cluster of cluster C's servers.
+#
+# Node certificates name localhost and 127.0.0.1 (subjectAltName) so that
+# dbms.ssl.policy.cluster.verify_hostname=true works on one machine; add your
+# real host names with CCDR_CERT_SANS="DNS:server01.example.com,IP:10.0.0.1".
+set -euo pipefail
+out="${1:?usage: gen-certs.sh OUT_DIR [CLUSTER_NAME ...]}"
+shift
+names=("$@")
+((${#names[@]})) || names=(clusterA clusterB)
+days="${CCDR_CERT_DAYS:-825}"
+sans="DNS:localhost,IP:127.0.0.1${CCDR_CERT_SANS:+,$CCDR_CERT_SANS}"
+
+mkdir -p "$out"
+for c in "${names[@]}"; do
+  if [ ! -f "$out/$c-ca.crt" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$days" \
+      -subj "/O=ccdr/CN=$c CA" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$out/$c-ca.key" -out "$out/$c-ca.crt" 2>/dev/null
+  fi
+  dir="$out/$c/cluster"
+  mkdir -p "$dir/trusted" "$dir/revoked"
+  openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=ccdr/OU=$c/CN=localhost" \
+    -keyout "$dir/private.key" -out "$dir/node.csr" 2>/dev/null
+  ext=$(mktemp)
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=%s\n' \
+    "$sans" >"$ext"
+  openssl x509 -req -in "$dir/node.csr" -CA "$out/$c-ca.crt" -CAkey "$out/$c-ca.key" \
+    -CAcreateserial -days "$days" -sha256 -extfile "$ext" -out "$dir/public.crt" 2>/dev/null
+  rm -f "$ext" "$dir/node.csr" "$out/$c-ca.srl"
+  chmod 600 "$dir/private.key"
+done
+# Cross-trust: every cluster trusts every other cluster's CA.
+for c in "${names[@]}"; do
+  for o in "${names[@]}"; do
+    [ "$c" = "$o" ] && continue
+    cp "$out/$o-ca.crt" "$out/$c/cluster/trusted/$o-ca.crt"
+  done
+done
+for c in "${names[@]}"; do
+  echo "$c: $(openssl x509 -in "$out/$c/cluster/public.crt" -noout -subject -issuer | tr '\n' ' ')"
+done

@@ -1,0 +1,286 @@
+#include "procedures/replica_procedures.hpp"
+
+#include "procedures/database_name.hpp"
+
+#include <ccdr/span.hpp>
+
+#include <array>
+#include <chrono>
+
+namespace ccdr::plugin {
+namespace {
+
+constexpr std::string_view kCreate = "internal.dbms.createReplicaDatabase";
+constexpr std::string_view kPromote = "internal.dbms.promoteReplicaDatabase";
+constexpr std::string_view kPromoteTopology = "internal.dbms.promoteReplicaDatabaseWithTopology";
+
+constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
+
+constexpr ccdr_field field(std::string_view name, ccdr_type type, std::string_view text) {
+    return ccdr_field{s(name), static_cast<uint32_t>(type), 0, {}, s(text)};
+}
+
+const std::array<ccdr_field, 4> kCreateArgs = {
+    field("databaseName", CCDR_TYPE_STRING, "The name of the replica in this cluster (may equal the upstream's)."),
+    field("numPrimaries", CCDR_TYPE_INTEGER, "Replica primaries; they follow the servers' mode constraints but stay read-only."),
+    field("numSecondaries", CCDR_TYPE_INTEGER, "Replica secondaries."),
+    field("options", CCDR_TYPE_MAP, "{remote: upstream database name, addresses: cluster endpoints of the remote servers}"),
+};
+const std::array<ccdr_field, 1> kPromoteArgs = {
+    field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to promote."),
+};
+const std::array<ccdr_field, 3> kPromoteTopologyArgs = {
+    field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to promote."),
+    field("numPrimaries", CCDR_TYPE_INTEGER, "The new number of primaries; they become writable."),
+    field("numSecondaries", CCDR_TYPE_INTEGER, "The new number of secondaries."),
+};
+
+// Prefixes a failure as Neo4j reports a failed procedure.
+Status failed(std::string_view procedure, const std::string& why) {
+    return {CCDR_PROCEDURE_CALL_FAILED, "Failed to invoke procedure `" + std::string(procedure) + "`: " + why};
+}
+
+Result<std::string> string_arg(const Value& v, const char* name) {
+    if (!v.is_string()) {
+        return Status(CCDR_PROCEDURE_CALL_FAILED, std::string(name) + " must be a STRING, got " + v.to_display());
+    }
+    return v.as_string();
+}
+
+// Counts as createReplicaDatabase and the topology form of promotion take them.
+Status check_topology(const Value& primaries, const Value& secondaries) {
+    if (!primaries.is_int()) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries must be an INTEGER, got " + primaries.to_display()};
+    }
+    if (!secondaries.is_int()) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries must be an INTEGER, got " + secondaries.to_display()};
+    }
+    int64_t p = primaries.as_int();
+    int64_t sec = secondaries.as_int();
+    if (p < 0) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries must not be negative, got " + std::to_string(p)};
+    }
+    if (sec < 0) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries must not be negative, got " + std::to_string(sec)};
+    }
+    if (p + sec == 0) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "the topology has zero members in total; a database needs at least one primary"};
+    }
+    if (p == 0) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries is 0; a database needs at least one primary"};
+    }
+    if (p > kMaxPrimaries) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries " + std::to_string(p) + " exceeds the maximum of " +
+                                                std::to_string(kMaxPrimaries)};
+    }
+    if (sec > kMaxSecondaries) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries " + std::to_string(sec) + " exceeds the maximum of " +
+                                                std::to_string(kMaxSecondaries)};
+    }
+    return {};
+}
+
+template <Status (ReplicaProcedures::*Body)(const ValueList&)>
+ccdr_status thunk(void* user_data, const ccdr_call_info*, const ccdr_value* args, size_t n, const ccdr_row_sink*,
+                  ccdr_error* err) {
+    try {
+        ValueList values;
+        values.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            values.push_back(Value::from_abi(args[i]));
+        }
+        return (static_cast<ReplicaProcedures*>(user_data)->*Body)(values).fill(err);
+    } catch (const std::exception& e) {
+        return Status(CCDR_INTERNAL, std::string("unexpected exception: ") + e.what()).fill(err);
+    } catch (...) {
+        return Status(CCDR_INTERNAL, "unexpected exception").fill(err);
+    }
+}
+
+}  // namespace
+
+ReplicaProcedures::ReplicaProcedures(HostHandle host, UpstreamProbe probe, std::shared_ptr<spdlog::logger> log)
+    : host_(host), probe_(std::move(probe)), log_(std::move(log)) {}
+
+Status ReplicaProcedures::register_all() {
+    struct Def {
+        std::string_view name;
+        std::string_view description;
+        const ccdr_field* args;
+        size_t count;
+        ccdr_procedure_fn fn;
+    };
+    const Def defs[] = {
+        {kCreate, "Create a replica database with a topology of primaries and secondaries.", kCreateArgs.data(),
+         kCreateArgs.size(), &thunk<&ReplicaProcedures::create_replica>},
+        {kPromote, "Convert a replica database to a standard database while keeping the data and topology it currently has.",
+         kPromoteArgs.data(), kPromoteArgs.size(), &thunk<&ReplicaProcedures::promote>},
+        {kPromoteTopology,
+         "Convert a replica database to a standard database with new topology while keeping the data it currently has.",
+         kPromoteTopologyArgs.data(), kPromoteTopologyArgs.size(), &thunk<&ReplicaProcedures::promote_with_topology>},
+    };
+    for (const auto& d : defs) {
+        ccdr_procedure_def def{};
+        def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
+        def.name = s(d.name);
+        def.description = s(d.description);
+        def.args = d.args;
+        def.arg_count = d.count;
+        def.outputs = nullptr;
+        def.output_count = 0;
+        def.mode = CCDR_MODE_WRITE;
+        def.admin_only = 1;
+        def.fn = d.fn;
+        def.user_data = this;
+        Status st = host_.register_procedure(def);
+        if (!st) {
+            return st.with_context("registering " + std::string(d.name));
+        }
+    }
+    return {};
+}
+
+Status ReplicaProcedures::create_replica(const ValueList& args) {
+    auto fail = [](const std::string& why) { return failed(kCreate, why); };
+    if (args.size() != 4) {
+        return fail("expected 4 arguments, got " + std::to_string(args.size()));
+    }
+    auto name_arg = string_arg(args[0], "databaseName");
+    if (!name_arg) {
+        return fail(name_arg.status().message());
+    }
+    Status name_ok = check_database_name(*name_arg);
+    if (!name_ok) {
+        return fail(name_ok.message());
+    }
+    std::string name = normalize_database_name(*name_arg);
+    Status topology_ok = check_topology(args[1], args[2]);
+    if (!topology_ok) {
+        return fail(topology_ok.message());
+    }
+    auto link = parse_upstream_link(args[3]);
+    if (!link) {
+        return fail(link.status().message());
+    }
+    auto existing = host_.database_info(name);
+    if (existing) {
+        return fail("database '" + name + "' already exists in this cluster");
+    }
+    if (existing.status().code() != CCDR_DATABASE_NOT_FOUND) {
+        return fail("cannot check whether '" + name + "' exists: " + existing.status().message());
+    }
+
+    auto remote = probe_(*link);
+    if (!remote) {
+        if (remote.status().code() == CCDR_DATABASE_NOT_FOUND) {
+            return fail("upstream database '" + link->remote + "' does not exist: " + remote.status().message());
+        }
+        return fail("cannot contact the upstream cluster: " + remote.status().message());
+    }
+    if (!remote->online) {
+        return fail("upstream database '" + link->remote + "' is not online (asked " + remote->address + ")");
+    }
+    if (remote->kind != CCDR_KIND_STANDARD) {
+        return fail("upstream database '" + link->remote + "' is a " +
+                    (remote->kind == CCDR_KIND_REPLICA ? std::string("replica") : std::string("system database")) +
+                    "; replicate from a standard database");
+    }
+
+    DatabaseSpec spec;
+    spec.name = name;
+    spec.kind = CCDR_KIND_REPLICA;
+    spec.primaries = static_cast<uint32_t>(args[1].as_int());
+    spec.secondaries = static_cast<uint32_t>(args[2].as_int());
+    spec.store_id = remote->store_id;
+    spec.epoch = remote->epoch;
+    spec.options = ValueMap{{kReplicaConfigOption, link->to_value()}};
+    Status created = host_.create_database(spec);
+    if (!created) {
+        return fail("cannot create '" + name + "': " + created.message());
+    }
+    log_->info("created replica database '{}' ({} primaries, {} secondaries) of '{}' (store {}, epoch {}, at tx {} "
+               "upstream) from {}",
+               name, spec.primaries, spec.secondaries, link->remote, remote->store_id, remote->epoch,
+               remote->last_tx, remote->address);
+    return {};
+}
+
+Status ReplicaProcedures::promote(const ValueList& args) {
+    if (args.size() != 1) {
+        return failed(kPromote, "expected 1 argument, got " + std::to_string(args.size()));
+    }
+    auto name = string_arg(args[0], "replicaDatabaseName");
+    if (!name) {
+        return failed(kPromote, name.status().message());
+    }
+    Status st = do_promote(normalize_database_name(*name), std::nullopt);
+    return st ? st : failed(kPromote, st.message());
+}
+
+Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
+    if (args.size() != 3) {
+        return failed(kPromoteTopology, "expected 3 arguments, got " + std::to_string(args.size()));
+    }
+    auto name = string_arg(args[0], "replicaDatabaseName");
+    if (!name) {
+        return failed(kPromoteTopology, name.status().message());
+    }
+    Status topology_ok = check_topology(args[1], args[2]);
+    if (!topology_ok) {
+        return failed(kPromoteTopology, topology_ok.message());
+    }
+    Status st = do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()));
+    return st ? st : failed(kPromoteTopology, st.message());
+}
+
+Status ReplicaProcedures::do_promote(const std::string& name,
+                                     const std::optional<std::pair<int64_t, int64_t>>& topology) {
+    auto started = std::chrono::steady_clock::now();
+    auto info = host_.database_info(name);
+    if (!info) {
+        if (info.status().code() == CCDR_DATABASE_NOT_FOUND) {
+            return {CCDR_PROCEDURE_CALL_FAILED, "database '" + name + "' does not exist"};
+        }
+        return {CCDR_PROCEDURE_CALL_FAILED, "cannot read database '" + name + "': " + info.status().message()};
+    }
+    if (info->kind != CCDR_KIND_REPLICA) {
+        return {CCDR_PROCEDURE_CALL_FAILED,
+                "database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
+                    " database, not a replica; promotion is one-way and applies only to replicas"};
+    }
+    if (topology) {
+        // Resize first, while still a replica: if the servers cannot satisfy
+        // the topology nothing has changed yet. Promotion then brings the new
+        // members to the most advanced member's transaction.
+        Status resized = host_.set_topology(name, static_cast<uint32_t>(topology->first),
+                                            static_cast<uint32_t>(topology->second));
+        if (!resized) {
+            return {CCDR_PROCEDURE_CALL_FAILED, "cannot use topology " + std::to_string(topology->first) +
+                                                    " primaries, " + std::to_string(topology->second) +
+                                                    " secondaries: " + resized.message()};
+        }
+    }
+    uint64_t new_epoch = info->epoch + 1;
+    Status promoted = host_.set_database_kind(name, CCDR_KIND_STANDARD, new_epoch);
+    if (!promoted) {
+        return {CCDR_PROCEDURE_CALL_FAILED, "cannot promote '" + name + "': " + promoted.message()};
+    }
+    Status unlinked = host_.set_database_option(name, kReplicaConfigOption, nullptr);
+    if (!unlinked) {
+        log_->warn("promoted '{}' but could not remove its upstream link: {}", name, unlinked.message());
+    }
+    auto after = host_.database_info(name);
+    uint64_t tx = 0;
+    if (after) {
+        for (const auto& m : after->members) {
+            tx = std::max(tx, m.last_committed_tx);
+        }
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log_->info("promoted replica '{}' to a standard database at tx {} (epoch {} -> {}) in {} ms; it will never pull "
+               "from its upstream again",
+               name, tx, info->epoch, new_epoch, ms.count());
+    return {};
+}
+
+}  // namespace ccdr::plugin

@@ -1,0 +1,67 @@
+// plugin/procedures/replica_procedures.hpp: internal.dbms.createReplicaDatabase,
+// internal.dbms.promoteReplicaDatabase and
+// internal.dbms.promoteReplicaDatabaseWithTopology. Each validates every
+// argument before it changes anything; a failure creates or changes nothing
+// and says which check failed and why (CCDR_PROCEDURE_CALL_FAILED, which the
+// host reports as Neo.ClientError.Procedure.ProcedureCallFailed).
+#pragma once
+
+#include "procedures/upstream_link.hpp"
+
+#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
+#include <ccdr/value.hpp>
+
+#include <spdlog/logger.h>
+
+#include <functional>
+#include <optional>
+#include <utility>
+#include <memory>
+#include <string>
+
+namespace ccdr::plugin {
+
+// What the upstream cluster says about the remote database.
+struct RemoteDatabase {
+    std::string address;  // the endpoint that answered
+    bool online = false;
+    ccdr_database_kind kind = CCDR_KIND_STANDARD;
+    std::string store_id;
+    uint64_t epoch = 0;
+    uint64_t last_tx = 0;
+};
+
+// Contacts the upstream cluster over the plugin's mutual TLS and describes
+// `link.remote`. Fails with CCDR_DATABASE_NOT_FOUND when a server answered
+// that no such database exists, and otherwise with one message naming every
+// address tried and why it failed.
+using UpstreamProbe = std::function<Result<RemoteDatabase>(const UpstreamLink& link)>;
+
+// Neo4j's limits on a database's topology.
+inline constexpr int64_t kMaxPrimaries = 11;
+inline constexpr int64_t kMaxSecondaries = 20;
+
+class ReplicaProcedures {
+public:
+    ReplicaProcedures(HostHandle host, UpstreamProbe probe, std::shared_ptr<spdlog::logger> log);
+    ReplicaProcedures(const ReplicaProcedures&) = delete;
+    ReplicaProcedures& operator=(const ReplicaProcedures&) = delete;
+
+    // Registers the three procedures with the host (during create()).
+    Status register_all();
+
+    // The procedure bodies, with arguments already bound by the host.
+    Status create_replica(const ValueList& args);
+    Status promote(const ValueList& args);
+    Status promote_with_topology(const ValueList& args);
+
+private:
+    Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology);
+
+    HostHandle host_;
+    UpstreamProbe probe_;
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace ccdr::plugin
