@@ -9,6 +9,13 @@ const { neo4j, driver, query, failure } = require('./lib/driver');
 let cluster;
 before(async () => {
   cluster = await startCluster({ servers: 3 });
+  // The home database has one member; this one is on every server.
+  const d = driver(cluster.neo4j(0));
+  try {
+    await query(d, 'CREATE DATABASE everywhere TOPOLOGY 3 PRIMARIES WAIT');
+  } finally {
+    await d.close();
+  }
 });
 after(async () => {
   await cluster?.stop();
@@ -20,9 +27,10 @@ test('bolt:// reaches every server directly, on Bolt 5.8', async () => {
     try {
       const info = await d.getServerInfo();
       assert.equal(info.address, cluster.boltAddresses[i]);
-      assert.equal(info.protocolVersion, 5.8);
+      assert.equal(info.protocolVersion.major, 5);
+      assert.equal(info.protocolVersion.minor, 8);
       assert.match(info.agent, /^Neo4j\//);
-      const rows = await query(d, 'RETURN 1 AS x');
+      const rows = await query(d, 'RETURN 1 AS x', {}, { database: 'everywhere' });
       assert.equal(rows.length, 1);
       assert.ok(neo4j.isInt(rows[0].x));
       assert.equal(rows[0].x.toNumber(), 1);

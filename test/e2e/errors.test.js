@@ -66,13 +66,14 @@ test('a write in a READ transaction is AccessMode', async () => {
 });
 
 test('a direct write to a member that is not the writer is NotALeader', async () => {
-  const rows = await query(d, 'SHOW DATABASE neo4j YIELD address, writer');
+  await query(d, 'CREATE DATABASE multi TOPOLOGY 3 PRIMARIES WAIT');
+  const rows = await query(d, 'SHOW DATABASE multi YIELD address, writer');
   const writer = rows.find((r) => r.writer).address;
   const other = cluster.boltAddresses.find((a) => a !== writer);
   assert.ok(other, `no member other than the writer ${writer}`);
   const direct = driver(`bolt://${other}`);
   try {
-    const e = await failure(query(direct, 'CREATE (:Misdirected)'));
+    const e = await failure(query(direct, 'CREATE (:Misdirected)', {}, { database: 'multi' }));
     assert.equal(e.code, 'Neo.ClientError.Cluster.NotALeader');
   } finally {
     await direct.close();

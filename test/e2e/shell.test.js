@@ -14,6 +14,9 @@ const { startCluster } = require('./lib/refhost');
 let cluster;
 before(async () => {
   cluster = await startCluster({ servers: 3 });
+  // The home database has one member; `wide` is on every server.
+  const r = shell(['-a', cluster.neo4j(0), '-u', 'neo4j', '-p', 'secret', 'CREATE DATABASE wide TOPOLOGY 3 PRIMARIES WAIT']);
+  assert.equal(r.stderr, '');
 });
 after(async () => {
   await cluster?.stop();
@@ -51,6 +54,29 @@ test('a query as the last argument, as a table', () => {
       '',
       '1 row available after X ms, consumed after another X ms',
       'Added 1 nodes, Set 2 properties, Added 1 labels',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('SHOW DATABASE in the seed\'s table form', () => {
+  const r = shell([...login(), '--format', 'table', 'SHOW DATABASE wide YIELD name, type, access, role, currentStatus, statusMessage']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  const row = '| "wide" | "standard" | "read-write" | "primary" | "online"      | ""            |';
+  const border = '+' + '-'.repeat(row.length - 2) + '+';
+  assert.equal(
+    r.stdout,
+    [
+      border,
+      '| name   | type       | access       | role      | currentStatus | statusMessage |',
+      border,
+      row,
+      row,
+      row,
+      border,
+      '',
+      '3 rows available after X ms, consumed after another X ms',
       '',
     ].join('\n'),
   );
@@ -94,7 +120,7 @@ test('read access mode reads on a reader and sees the session before it', () => 
 });
 
 test('bolt:// to one server, and errors with the Neo4j code and exit status 1', () => {
-  const ok = shell(['-a', cluster.bolt(2), '-u', 'neo4j', '-p', 'secret', 'RETURN 1 AS x']);
+  const ok = shell(['-a', cluster.bolt(2), '-u', 'neo4j', '-p', 'secret', '-d', 'wide', 'RETURN 1 AS x']);
   assert.equal(ok.status, 0);
   assert.equal(ok.stdout, 'x\n1\n');
 

@@ -86,7 +86,8 @@ test('a failed unit of work rolls back', async () => {
 });
 
 test('bookmarks chain sessions: a read on every member sees the write', async () => {
-  const writer = d.session({ defaultAccessMode: neo4j.session.WRITE });
+  await query(d, 'CREATE DATABASE chain TOPOLOGY 3 PRIMARIES WAIT');
+  const writer = d.session({ database: 'chain', defaultAccessMode: neo4j.session.WRITE });
   let bookmarks;
   try {
     await writer.run("CREATE (:Chained {v: 'seen'})");
@@ -98,7 +99,7 @@ test('bookmarks chain sessions: a read on every member sees the write', async ()
   for (let i = 0; i < 3; i++) {
     const direct = driver(cluster.bolt(i));
     try {
-      const session = direct.session({ bookmarks, defaultAccessMode: neo4j.session.READ });
+      const session = direct.session({ database: 'chain', bookmarks, defaultAccessMode: neo4j.session.READ });
       try {
         const r = await session.run('MATCH (n:Chained) RETURN n.v AS v');
         assert.deepEqual(r.records.map((x) => x.get('v')), ['seen']);

@@ -63,11 +63,23 @@ test('temporal values', async () => {
     new LocalDateTime(2000, 1, 1, 0, 0, 0, 1),
     new Duration(14, 3, 86400, 5),
   ];
+  const fields = ['year', 'month', 'day', 'hour', 'minute', 'second', 'nanosecond', 'timeZoneId', 'months', 'days',
+    'seconds', 'nanoseconds'];
   for (const v of values) {
     const back = await echo(v);
     assert.equal(back.constructor.name, v.constructor.name);
-    assert.equal(back.toString(), v.toString());
+    for (const f of fields) {
+      if (v[f] !== undefined) {
+        assert.equal(String(back[f]), String(v[f]), `${v}: ${f}`);
+      }
+    }
+    if (v.timeZoneOffsetSeconds !== undefined) {
+      assert.equal(String(back.timeZoneOffsetSeconds), String(v.timeZoneOffsetSeconds), `${v}: offset`);
+    }
   }
+  // A zone id comes back with the zone's offset at that instant (CEST).
+  const zoned = await echo(values[5]);
+  assert.equal(zoned.toString(), '2024-07-01T12:00:00+02:00[Europe/Stockholm]');
 });
 
 test('spatial values', async () => {
