@@ -6,6 +6,10 @@ target_link_libraries(refhost_test_support PUBLIC refhost_core ccdr::options)
 add_executable(refhost_unit_tests
   unit/main.cpp
   unit/refhost/dbms_test.cpp
+  unit/refhost/log_test.cpp
+  unit/refhost/settings_test.cpp
+  unit/refhost/allocation_test.cpp
+  unit/refhost/codec_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
 target_compile_definitions(refhost_unit_tests PRIVATE
