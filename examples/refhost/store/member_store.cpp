@@ -263,6 +263,13 @@ ccdr::Result<MemberStore::WriteLock> MemberStore::lock_for_write(std::chrono::mi
 void MemberStore::retire(bool delete_files) {
     if (delete_files) {
         delete_files_.store(true);
+        // A dropped store stops being the directory's live store at once;
+        // after an import CURRENT already names the new file and stays.
+        auto current = read_small_file(dir_ / kCurrent);
+        if (current && *current == file_.filename().string() + "\n") {
+            std::error_code ec;
+            fs::remove(dir_ / kCurrent, ec);
+        }
     }
     retired_.store(true);
     write_cv_.notify_all();
