@@ -11,6 +11,8 @@ add_executable(refhost_unit_tests
   unit/refhost/allocation_test.cpp
   unit/refhost/codec_test.cpp
   unit/refhost/admin_test.cpp
+  unit/refhost/plugin_host_test.cpp
+  unit/refhost/metrics_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
 target_compile_definitions(refhost_unit_tests PRIVATE

@@ -32,6 +32,8 @@ public:
     DbmsApi& dbms() { return *cluster_; }
     const DebugLog& debug_log() const { return log_; }
     spdlog::logger& log() { return *logger_; }
+    PluginHost& plugins() { return *plugins_; }
+    MetricsService* metrics() { return metrics_.get(); }
 
     // Graceful: plugins stop (STOPPED first), metrics flush, stores close.
     void stop();
