@@ -21,6 +21,8 @@ ccdr::Result<std::unique_ptr<MetricsService>> MetricsService::start(Cluster& clu
     m->csv_ = c.flag("server.metrics.csv.enabled");
     m->interval_ = c.duration("server.metrics.csv.interval");
     m->dir_ = c.metrics_dir();
+    m->rotation_size_ = *ccdr::settings::parse_size(*c.get("server.metrics.csv.rotation.size"));
+    m->rotation_keep_ = c.integer("server.metrics.csv.rotation.keep_number");
     if (c.flag("server.metrics.prometheus.enabled")) {
         auto address = *ccdr::settings::parse_address(*c.get("server.metrics.prometheus.endpoint"));
         MetricsService* self = m.get();
@@ -82,6 +84,11 @@ void MetricsService::write_csv() {
     for (const auto& sample : collect()) {
         std::filesystem::path dir = several ? dir_ / sample.server_id : dir_;
         std::filesystem::path file = dir / (sample.name + ".csv");
+        std::error_code size_ec;
+        if (known_files_.count(file) != 0 && std::filesystem::file_size(file, size_ec) >= rotation_size_ && !size_ec) {
+            rotate(file);
+            known_files_.erase(file);
+        }
         if (known_files_.count(file) == 0) {
             std::error_code ec;
             std::filesystem::create_directories(dir, ec);
@@ -104,6 +111,18 @@ void MetricsService::write_csv() {
         std::fputs(row.c_str(), f);
         std::fclose(f);
     }
+}
+
+void MetricsService::rotate(const std::filesystem::path& file) {
+    std::error_code ec;
+    auto numbered = [&](int64_t n) { return std::filesystem::path(file.string() + "." + std::to_string(n)); };
+    std::filesystem::remove(numbered(rotation_keep_), ec);
+    for (int64_t n = rotation_keep_ - 1; n >= 1; --n) {
+        if (std::filesystem::exists(numbered(n), ec)) {
+            std::filesystem::rename(numbered(n), numbered(n + 1), ec);
+        }
+    }
+    std::filesystem::rename(file, numbered(1), ec);
 }
 
 void MetricsService::csv_loop() {

@@ -7,6 +7,8 @@
 // "t,count" (counters) or "t,value" (gauges), rows "<epoch seconds>,<value>".
 // A cluster of several logical servers writes each server's files under
 // <metrics dir>/<server id>/; a single server writes into <metrics dir>.
+// A file that reaches server.metrics.csv.rotation.size is renamed to
+// <name>.csv.1 (older ones shift to .2, ...; keep_number are kept).
 #pragma once
 
 #include "metrics/metric_sample.hpp"
@@ -44,6 +46,7 @@ public:
 private:
     explicit MetricsService(Cluster& cluster);
     void csv_loop();
+    void rotate(const std::filesystem::path& file);
 
     Cluster& cluster_;
     bool enabled_ = false;
@@ -51,6 +54,8 @@ private:
     std::string prefix_;
     std::chrono::milliseconds interval_{30'000};
     std::filesystem::path dir_;
+    uint64_t rotation_size_ = 0;
+    int64_t rotation_keep_ = 7;
     std::set<std::filesystem::path> known_files_;
 
     std::mutex mu_;

@@ -115,3 +115,18 @@ TEST_CASE("metrics can be switched off", "[refhost][metrics]") {
     rt->stop();
     CHECK_FALSE(std::filesystem::exists(home.path() / "metrics"));
 }
+
+TEST_CASE("CSV files rotate at server.metrics.csv.rotation.size", "[refhost][metrics]") {
+    TempHome home(1, {"server.metrics.csv.enabled=true", "server.metrics.csv.interval=1h",
+                      "server.metrics.csv.rotation.size=40", "server.metrics.csv.rotation.keep_number=2"});
+    auto rt = home.start();
+    for (int i = 0; i < 12; ++i) {
+        rt->metrics()->write_csv();
+    }
+    std::filesystem::path base = home.path() / "metrics" / "neo4j.database.neo4j.transaction.committed.csv";
+    CHECK(std::filesystem::exists(base));
+    CHECK(std::filesystem::exists(base.string() + ".1"));
+    CHECK(std::filesystem::exists(base.string() + ".2"));
+    CHECK_FALSE(std::filesystem::exists(base.string() + ".3"));
+    CHECK(slurp(base.string() + ".1").rfind("t,count\n", 0) == 0);
+}
