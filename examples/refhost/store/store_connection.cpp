@@ -61,7 +61,8 @@ ccdr::Result<std::unique_ptr<StoreConnection>> StoreConnection::open(const std::
     std::unique_ptr<StoreConnection> c(new StoreConnection());
     c->db_ = std::move(db.value());
     ccdr::Status st = c->db_.exec(std::string("PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; "
-                                              "PRAGMA temp_store=MEMORY; PRAGMA synchronous=") +
+                                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; "
+                                              "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192; PRAGMA synchronous=") +
                                   (synchronous_full ? "FULL" : "NORMAL"));
     if (!st) {
         return st;

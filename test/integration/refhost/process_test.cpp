@@ -149,7 +149,7 @@ TEST_CASE("set-initial-password and add-user", "[refhost][process]") {
     CHECK(stored.find("alice-pw") == std::string::npos);
 }
 
-TEST_CASE("--version and --help", "[refhost][process]") {
+TEST_CASE("the version and help options", "[refhost][process]") {
     TempHome home;
     ChildProcess v({REFHOST_BINARY, "--version"}, home.path());
     REQUIRE(v.wait_exit(std::chrono::seconds(10)) == 0);
