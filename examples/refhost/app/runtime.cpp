@@ -80,14 +80,14 @@ void Runtime::stop() {
         cluster_->announce_shutdown();
         plugins_->stop();
     }
+    // The cluster's threads may still reach the plugins (after_commit of a
+    // catch-up): they end before the instances go.
     if (cluster_) {
+        cluster_->shutdown();
         cluster_->set_plugins(nullptr);
     }
     if (plugins_) {
         plugins_->destroy();
-    }
-    if (cluster_) {
-        cluster_->shutdown();
     }
     if (logger_) {
         logger_->info("stopped");
