@@ -9,11 +9,15 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace refhost::test {
 
-uint16_t free_port() {
+namespace {
+
+uint16_t bind_any_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -27,6 +31,22 @@ uint16_t free_port() {
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     ::close(fd);
     return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+uint16_t free_port() {
+    // The kernel may hand a just-released port out again; never give the
+    // same one twice in one test process.
+    static std::mutex mu;
+    static std::set<uint16_t> given;
+    std::lock_guard lock(mu);
+    for (;;) {
+        uint16_t p = bind_any_port();
+        if (given.insert(p).second) {
+            return p;
+        }
+    }
 }
 
 TempHome::TempHome(size_t servers, std::vector<std::string> extra) {

@@ -14,7 +14,8 @@
 
 namespace refhost::test {
 
-// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+// A free TCP port on 127.0.0.1 (bound to port 0, then released), never the
+// same twice in one process.
 uint16_t free_port();
 
 class TempHome {

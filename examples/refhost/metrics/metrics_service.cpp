@@ -79,6 +79,7 @@ std::vector<MetricSample> MetricsService::collect() {
 }
 
 void MetricsService::write_csv() {
+    std::lock_guard lock(csv_mu_);
     int64_t t = now_ms() / 1000;
     bool several = cluster_.servers().size() > 1;
     for (const auto& sample : collect()) {
