@@ -8,6 +8,8 @@ if(TARGET refhost_cypher)
   add_executable(cypher_unit_tests
     unit/cypher/main.cpp
     unit/cypher/smoke_test.cpp
+    unit/cypher/syntax_test.cpp
+    unit/cypher/clauses_test.cpp
   )
   target_link_libraries(cypher_unit_tests PRIVATE refhost_test_fakes refhost_cypher Catch2::Catch2 ccdr::options)
   catch_discover_tests(cypher_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

@@ -93,8 +93,14 @@ private:
         Executor ex(q, ctx, params, procedures);
         Table table = ex.run();
         QueryResult out;
-        out.columns = std::move(table.names);
-        out.rows = std::move(table.rows);
+        // A query that ends with an update returns no columns and no rows.
+        const auto& last = q.clauses.back().body;
+        bool has_result = std::holds_alternative<ReturnClause>(last) || std::holds_alternative<WithClause>(last) ||
+                          std::holds_alternative<CallClause>(last);
+        if (has_result) {
+            out.columns = std::move(table.names);
+            out.rows = std::move(table.rows);
+        }
         if (ctx.tx != nullptr) {
             out.stats = difference(before, ctx.tx->graph().stats());
         }

@@ -37,6 +37,7 @@ private:
     void remove(const RemoveClause& c);
     void remove_and_delete(const DeleteClause& c);
     void refresh_entities();
+    void refresh_row(List& row);
     // projection.cpp
     void project(const Projection& p);
     // executor.cpp

@@ -131,6 +131,7 @@ void Executor::create(const CreateClause& c) {
 void Executor::set(const SetClause& c) {
     GraphWriter& g = graph();
     for (auto& row : table_.rows) {
+        refresh_row(row);  // an earlier row may have changed this row's entities
         for (const auto& item : c.items) {
             Value target = evaluate(*item.target, env_of(row), ctx_);
             if (target.is_null()) {
@@ -179,23 +180,8 @@ void Executor::set(const SetClause& c) {
                     ensure(g.add_labels(node->id, item.labels));
                     break;
             }
-            // Later items of this SET see the change.
-            std::optional<Value> fresh;
-            if (node) {
-                if (auto n = g.node(node->id)) {
-                    fresh = *n;
-                }
-            } else if (auto r = g.relationship(rel->id)) {
-                fresh = *r;
-            }
-            if (fresh) {
-                for (auto& v : row) {
-                    if ((node && v.is<Node>() && v.as<Node>().id == node->id) ||
-                        (rel && v.is<Relationship>() && v.as<Relationship>().id == rel->id)) {
-                        v = *fresh;
-                    }
-                }
-            }
+            // Later items, and later rows, see the change.
+            refresh_row(row);
         }
     }
     refresh_entities();
@@ -269,48 +255,67 @@ void Executor::remove_and_delete(const DeleteClause& c) {
     }
 }
 
-void Executor::refresh_entities() {
-    GraphReader& g = graph();
+namespace {
+
+// Re-reads the entities in `v` (nested in lists, maps and paths too). With a
+// cache, an entity is read once per call; a deleted one keeps its last copy.
+struct Refresher {
+    GraphReader& graph;
     std::map<int64_t, std::optional<Node>> nodes;
     std::map<int64_t, std::optional<Relationship>> rels;
-    std::function<void(Value&)> refresh = [&](Value& v) {
+    bool use_cache = true;
+
+    void operator()(Value& v) {
         if (auto* n = v.get_if<Node>()) {
             auto it = nodes.find(n->id);
-            if (it == nodes.end()) {
-                it = nodes.emplace(n->id, g.node(n->id)).first;
+            if (it == nodes.end() || !use_cache) {
+                it = nodes.insert_or_assign(n->id, graph.node(n->id)).first;
             }
             if (it->second) {
                 v = *it->second;
             }
         } else if (auto* r = v.get_if<Relationship>()) {
             auto it = rels.find(r->id);
-            if (it == rels.end()) {
-                it = rels.emplace(r->id, g.relationship(r->id)).first;
+            if (it == rels.end() || !use_cache) {
+                it = rels.insert_or_assign(r->id, graph.relationship(r->id)).first;
             }
             if (it->second) {
                 v = *it->second;
             }
         } else if (auto* l = std::get_if<List>(&v.storage())) {
             for (auto& x : *l) {
-                refresh(x);
+                (*this)(x);
             }
         } else if (auto* m = std::get_if<Map>(&v.storage())) {
             for (auto& [k, x] : *m) {
-                refresh(x);
+                (*this)(x);
             }
         } else if (auto* p = std::get_if<Path>(&v.storage())) {
             for (auto& n : p->nodes) {
                 Value x = n;
-                refresh(x);
+                (*this)(x);
                 n = x.as<Node>();
             }
             for (auto& r : p->relationships) {
                 Value x = r;
-                refresh(x);
+                (*this)(x);
                 r = x.as<Relationship>();
             }
         }
-    };
+    }
+};
+
+}  // namespace
+
+void Executor::refresh_row(List& row) {
+    Refresher refresh{graph(), {}, {}, false};
+    for (auto& v : row) {
+        refresh(v);
+    }
+}
+
+void Executor::refresh_entities() {
+    Refresher refresh{graph(), {}, {}, true};
     for (auto& row : table_.rows) {
         for (auto& v : row) {
             refresh(v);

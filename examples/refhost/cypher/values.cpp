@@ -657,6 +657,9 @@ Value negate(const Value& v) {
 }
 
 std::optional<std::string> property_value_problem(const Value& v) {
+    if (v.is_null()) {
+        return std::nullopt;  // setting null removes the property
+    }
     auto scalar = [](const Value& x) {
         switch (x.index()) {
             case 0:

@@ -50,7 +50,7 @@ Value arithmetic(Op op, const Value& a, const Value& b);
 Value negate(const Value& v);
 
 // Whether `v` may be stored as a property (scalars and homogeneous lists of
-// them); if not, the reason.
+// them; null, which removes one); if not, the reason.
 std::optional<std::string> property_value_problem(const Value& v);
 
 bool is_number(const Value& v);
