@@ -10,6 +10,10 @@ if(TARGET refhost_cypher)
     unit/cypher/smoke_test.cpp
     unit/cypher/syntax_test.cpp
     unit/cypher/clauses_test.cpp
+    unit/cypher/expressions_test.cpp
+    unit/cypher/access_test.cpp
+    unit/cypher/admin_test.cpp
+    unit/cypher/procedures_test.cpp
   )
   target_link_libraries(cypher_unit_tests PRIVATE refhost_test_fakes refhost_cypher Catch2::Catch2 ccdr::options)
   catch_discover_tests(cypher_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
