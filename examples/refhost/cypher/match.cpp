@@ -136,12 +136,16 @@ private:
         return properties_match(n.properties, properties(np.properties, node_props_));
     }
 
+    // The candidates for a pattern's first node: its rarest label's nodes
+    // that pass the labels and property map (filtered while scanning, so only
+    // matches are copied).
     std::vector<Node> scan(const NodePattern& np) {
         std::string label;
-        if (!np.labels.empty()) {
+        if (np.labels.size() == 1) {
+            label = np.labels[0];
+        } else if (np.labels.size() > 1) {
             auto cached = scan_label_.find(&np);
             if (cached == scan_label_.end()) {
-                // The rarest label makes the smallest scan.
                 int64_t best = -1;
                 for (const auto& l : np.labels) {
                     int64_t c = graph_.count_nodes(l);
@@ -156,7 +160,9 @@ private:
         }
         std::vector<Node> out;
         auto done = graph_.scan_nodes(label, [&](const Node& n) {
-            out.push_back(n);
+            if (node_matches(np, n)) {
+                out.push_back(n);
+            }
             return true;
         });
         if (!done) {
