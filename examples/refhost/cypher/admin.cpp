@@ -4,9 +4,9 @@
 
 #include "cypher/query_error.hpp"
 #include "cypher/show.hpp"
+#include "cypher/text.hpp"
 #include "cypher/values.hpp"
 
-#include <cctype>
 #include <cmath>
 
 namespace refhost::cypher {
@@ -22,11 +22,7 @@ std::string resolve_name(const NameRef& n, const Map& params) {
         throw_error(codes::kType, "Expected parameter $" + n.parameter + " to be a STRING (a database name) but was " +
                                       type_name(v) + " " + describe_value(v));
     }
-    std::string s = v.as<std::string>();
-    for (auto& c : s) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return s;
+    return ascii_lower(v.as<std::string>());
 }
 
 // A TOPOLOGY count: an integer literal or a parameter (an integral float is

@@ -4,29 +4,17 @@
 #include "cypher/aggregation.hpp"
 
 #include "cypher/query_error.hpp"
+#include "cypher/text.hpp"
 
-#include <cctype>
 #include <string>
 
 namespace refhost::cypher {
-
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
-}  // namespace
 
 Aggregate::Aggregate(const Expr& call) : kind_(Kind::CountStar), distinct_(call.distinct) {
     if (call.kind == ExprKind::CountStar) {
         return;
     }
-    std::string n = lower(call.name);
+    std::string n = ascii_lower(call.name);
     kind_ = n == "count" ? Kind::Count
           : n == "sum" ? Kind::Sum
           : n == "avg" ? Kind::Avg

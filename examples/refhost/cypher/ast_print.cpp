@@ -1,9 +1,9 @@
 // examples/refhost/cypher/ast_print.cpp: canonical text of expressions.
 #include "cypher/ast.hpp"
 
+#include "cypher/text.hpp"
 #include "cypher/values.hpp"
 
-#include <cctype>
 
 namespace refhost::cypher {
 
@@ -86,11 +86,7 @@ std::string canonical(const Expr& e) {
             return s + ")";
         }
         case ExprKind::Function: {
-            std::string name = e.name;
-            for (auto& c : name) {
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            }
-            std::string s = name + "(" + (e.distinct ? "DISTINCT " : "");
+            std::string s = ascii_lower(e.name) + "(" + (e.distinct ? "DISTINCT " : "");
             for (const auto& c : e.children) {
                 s += child(c) + ",";
             }

@@ -3,9 +3,9 @@
 
 #include "cypher/query_error.hpp"
 #include "cypher/show.hpp"
+#include "cypher/text.hpp"
 #include "cypher/values.hpp"
 
-#include <cctype>
 #include <chrono>
 
 namespace refhost::cypher {
@@ -191,11 +191,7 @@ void Executor::show(const ShowClause& s) {
                 throw_error(codes::kType, "Expected parameter $" + s.database->parameter +
                                               " to be a STRING (a database name) but was " + type_name(v));
             }
-            std::string lowered = v.as<std::string>();
-            for (auto& ch : lowered) {
-                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            }
-            name = lowered;
+            name = ascii_lower(v.as<std::string>());
         } else {
             name = s.database->literal;
         }

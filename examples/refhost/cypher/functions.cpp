@@ -4,6 +4,7 @@
 
 #include "cypher/evaluator.hpp"
 #include "cypher/query_error.hpp"
+#include "cypher/text.hpp"
 #include "cypher/values.hpp"
 
 #include <cctype>
@@ -177,10 +178,7 @@ Value fn_to_boolean(std::vector<Value>& a, EvalContext&) {
         return *i != 0;
     }
     if (auto* s = v.get_if<std::string>()) {
-        std::string t = trim_chars(*s, true, true);
-        for (auto& c : t) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
+        std::string t = ascii_lower(trim_chars(*s, true, true));
         if (t == "true") {
             return true;
         }
@@ -430,11 +428,7 @@ Value fn_to_lower(std::vector<Value>& a, EvalContext&) {
     if (a[0].is_null()) {
         return Value();
     }
-    std::string s = string_arg("toLower", a[0]);
-    for (auto& c : s) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return s;
+    return ascii_lower(string_arg("toLower", a[0]));
 }
 
 Value fn_trim(std::vector<Value>& a, EvalContext&) {
@@ -570,17 +564,6 @@ Value fn_relationships(std::vector<Value>& a, EvalContext&) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 }  // namespace
 

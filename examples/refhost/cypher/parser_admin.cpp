@@ -5,21 +5,9 @@
 #include "cypher/parser_impl.hpp"
 #include "cypher/query_error.hpp"
 #include "cypher/show_columns.hpp"
-
-#include <cctype>
+#include "cypher/text.hpp"
 
 namespace refhost::cypher {
-
-namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return s;
-}
-
-}  // namespace
 
 NameRef Parser::parse_database_name() {
     NameRef n;
@@ -31,7 +19,7 @@ NameRef Parser::parse_database_name() {
     }
     if (t.kind == TokenKind::QuotedIdentifier) {
         // Neo4j normalizes database names to lower case.
-        n.literal = lower(advance().text);
+        n.literal = ascii_lower(advance().text);
         return n;
     }
     if (t.kind != TokenKind::Identifier) {
@@ -53,7 +41,7 @@ NameRef Parser::parse_database_name() {
         advance();
         name += sep.text + advance().text;
     }
-    n.literal = lower(name);
+    n.literal = ascii_lower(name);
     return n;
 }
 

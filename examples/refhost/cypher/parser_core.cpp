@@ -4,25 +4,14 @@
 #include "cypher/parser_impl.hpp"
 #include "cypher/query_error.hpp"
 #include "cypher/source_position.hpp"
+#include "cypher/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace refhost::cypher {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 // Cypher that Neo4j accepts and the refhost does not: named in the error so
 // that a user knows it is the subset, not a typo.
