@@ -128,7 +128,7 @@ TEST_CASE("OPTIONAL MATCH keeps the row with nulls", "[cypher][exec]") {
     auto r = h.ok("MATCH (p:Person) OPTIONAL MATCH (p)-[:KNOWS]->(f) RETURN p.name, f.name ORDER BY p.name");
     CHECK(r.rows == std::vector<List>{{"Alice", "Bob"}, {"Bob", "Carol"}, {"Carol", Value()}, {"Dave", Value()}});
     auto w = h.ok("MATCH (p:Person {name: 'Alice'}) OPTIONAL MATCH (p)-->(f) WHERE f.age > 100 RETURN f");
-    CHECK(w.rows == std::vector<List>{{Value()}});
+    CHECK(w.rows == std::vector<List>{List{Value()}});
     auto alone = h.ok("OPTIONAL MATCH (n:Nothing) RETURN n, n.x, labels(n)");
     CHECK(alone.rows == std::vector<List>{{Value(), Value(), Value()}});
     // A null from OPTIONAL MATCH matches nothing later.

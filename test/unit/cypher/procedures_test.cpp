@@ -97,7 +97,7 @@ TEST_CASE("dbms.components and the db.* listing procedures", "[cypher][procedure
     CHECK(r.columns == std::vector<std::string>{"label"});
     CHECK(r.rows == std::vector<List>{{"A"}, {"B"}, {"C"}});
     r = h.ok("CALL db.relationshipTypes() YIELD relationshipType AS t RETURN collect(t) AS types");
-    CHECK(r.rows == std::vector<List>{{List{"Q", "R"}}});
+    CHECK(r.rows == std::vector<List>{List{Value(List{"Q", "R"})}});
     r = h.ok("CALL db.propertyKeys() YIELD propertyKey WHERE propertyKey <> 'w'");
     CHECK(r.columns == std::vector<std::string>{"propertyKey"});
     CHECK(r.rows == std::vector<List>{{"x"}, {"y"}});
