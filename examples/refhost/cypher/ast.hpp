@@ -5,7 +5,6 @@
 #pragma once
 
 #include "common/value.hpp"
-#include "dbms/dbms_api.hpp"
 #include "store/graph.hpp"
 
 #include <cstddef>
@@ -224,7 +223,6 @@ struct Query {
     bool updating = false;       // CREATE, SET, REMOVE, DELETE
     bool reads_graph = false;    // MATCH / OPTIONAL MATCH
     bool needs_graph = false;    // any clause that needs a database's graph
-    bool show_or_call = false;   // a SHOW (result type "r" and allowed on system)
     std::vector<std::string> parameters;  // every $name used
 };
 

@@ -412,7 +412,6 @@ private:
                         check_plain(t.get());
                     }
                 } else if constexpr (std::is_same_v<T, CallClause>) {
-                    q.show_or_call = true;
                     for (auto& a : body.args) {
                         check_plain(a.get());
                     }
@@ -428,7 +427,6 @@ private:
                     }
                     check_plain(body.where.get());
                 } else if constexpr (std::is_same_v<T, ShowClause>) {
-                    q.show_or_call = true;
                     if (body.database && !body.database->parameter.empty()) {
                         params_.insert(body.database->parameter);
                     }
