@@ -160,6 +160,11 @@ void Executor::set(const SetClause& c) {
                 case SetKind::Merge: {
                     Value v = evaluate(*item.value, env_of(row), ctx_);
                     const Map* m = v.get_if<Map>();
+                    if (auto* vn = v.get_if<Node>()) {
+                        m = &vn->properties;
+                    } else if (auto* vr = v.get_if<Relationship>()) {
+                        m = &vr->properties;
+                    }
                     if (m == nullptr) {
                         if (v.is_null()) {
                             break;

@@ -168,6 +168,9 @@ TEST_CASE("SET changes properties and labels; later clauses see the change", "[c
     CHECK(r.stats.properties_set == 2);
     r = h.ok("MATCH (n:N) SET n += {a: 100, b: null, e: 'x'} RETURN properties(n)");
     CHECK(r.rows[0][0] == Value(Map{{"a", I(100)}, {"c", I(11)}, {"d", I(22)}, {"e", "x"}}));
+    h.ok("CREATE (:Src {from: 'src'})");
+    r = h.ok("MATCH (n:N), (s:Src) SET n += s RETURN n.from");
+    CHECK(r.rows[0][0] == Value("src"));
     r = h.ok("MATCH (n:N) SET n = {only: true} RETURN properties(n)");
     CHECK(r.rows[0][0] == Value(Map{{"only", true}}));
     r = h.ok("MATCH (n:N) SET n:M:K RETURN labels(n)");
