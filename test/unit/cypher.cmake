@@ -15,6 +15,7 @@ if(TARGET refhost_cypher)
     unit/cypher/admin_test.cpp
     unit/cypher/procedures_test.cpp
   )
-  target_link_libraries(cypher_unit_tests PRIVATE refhost_test_fakes refhost_cypher Catch2::Catch2 ccdr::options)
+  target_link_libraries(cypher_unit_tests PRIVATE refhost_test_fakes refhost_cypher Catch2::Catch2 ccdr::options
+                        Threads::Threads)
   catch_discover_tests(cypher_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
 endif()

@@ -6,8 +6,10 @@
 #include "cypher/parse_cache.hpp"
 #include "cypher/query_error.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 using namespace refhost;
 using namespace refhost::cypher;
@@ -266,4 +268,28 @@ TEST_CASE("deep nesting is refused, not a crash", "[cypher][syntax]") {
     CHECK(h.fails(q).code == kSyntax);
     q = "RETURN " + std::string(5000, '-') + "1";
     CHECK(h.fails(q).code == kSyntax);
+}
+
+TEST_CASE("the parse cache is shared safely between threads", "[cypher][syntax]") {
+    ParseCache cache(4);  // smaller than the working set: entries are evicted while others read
+    std::vector<std::thread> threads;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 300; ++i) {
+                int k = (i * 7 + t) % 10;
+                auto st = cache.get("RETURN " + std::to_string(k) + " AS v");
+                const auto& q = std::get<Query>(st->body);
+                const auto& item = std::get<ReturnClause>(q.clauses[0].body).projection.items[0];
+                if (!(item.expr->value == Value(int64_t{k}))) {
+                    ++wrong;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    CHECK(wrong == 0);
+    CHECK(cache.size() <= 4);
 }
