@@ -1,0 +1,141 @@
+// The refhost program: `refhost --home HOME` runs one cluster until SIGTERM
+// or SIGINT; the other forms change a stopped HOME (see --help).
+#include "app/admin_commands.hpp"
+#include "app/runtime.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  refhost --home HOME                      run the cluster of HOME until SIGTERM/SIGINT\n"
+    "  refhost set-initial-password --home HOME PASSWORD\n"
+    "                                           set the password of user neo4j\n"
+    "  refhost add-user --home HOME --role admin|reader NAME PASSWORD\n"
+    "                                           create or update a user\n"
+    "  refhost --version                        print the version\n"
+    "  refhost --help                           print this help\n"
+    "\n"
+    "HOME holds conf/neo4j.conf, plugins/, certificates/, data/, logs/debug.log and metrics/.\n"
+    "Settings may also come from the environment: NEO4J_server_bolt_listen__address=... ('_' for '.',\n"
+    "'__' for '_'). On start, one line 'refhost: cluster ready: N servers' is printed when every\n"
+    "server is up.\n";
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "refhost: %s\n", message.c_str());
+    return 1;
+}
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "refhost: %s\n%s", message.c_str(), kUsage);
+    return 2;
+}
+
+int run(const std::string& home) {
+    // Every thread started from here on inherits the blocked signals; the
+    // main thread alone takes them, with sigwait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto runtime = refhost::Runtime::start(home, refhost::process_environment());
+    if (!runtime) {
+        return fail(runtime.status().message());
+    }
+    refhost::Runtime& rt = *runtime.value();
+
+    // --- Client front end -------------------------------------------------
+    // The Bolt server (examples/refhost/bolt) starts here: one listener per
+    // logical server (rt.cluster().servers()[i].bolt_address) serving
+    // rt.dbms(). It must listen before the ready line below is printed, and
+    // stops first, before rt.stop().
+
+    size_t n = rt.cluster().server_count();
+    rt.log().info("cluster ready: {} server(s)", n);
+    std::printf("refhost: cluster ready: %zu %s\n", n, n == 1 ? "server" : "servers");
+    std::fflush(stdout);
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    rt.log().info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    rt.stop();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        return usage_error("nothing to do");
+    }
+    if (args[0] == "--help" || args[0] == "-h") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("refhost %s (ccdr ABI %d.%d)\n", refhost::kProductVersion, CCDR_ABI_VERSION_MAJOR,
+                    CCDR_ABI_VERSION_MINOR);
+        return 0;
+    }
+    std::string command;
+    if (args[0] == "set-initial-password" || args[0] == "add-user") {
+        command = args[0];
+        args.erase(args.begin());
+    }
+    std::string home, role;
+    std::vector<std::string> positional;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--home" || args[i] == "--role") {
+            if (i + 1 >= args.size()) {
+                return usage_error(args[i] + " needs a value");
+            }
+            (args[i] == "--home" ? home : role) = args[i + 1];
+            ++i;
+        } else if (args[i].rfind("--home=", 0) == 0) {
+            home = args[i].substr(7);
+        } else if (args[i].rfind("--role=", 0) == 0) {
+            role = args[i].substr(7);
+        } else if (args[i].rfind("--", 0) == 0) {
+            return usage_error("unknown option " + args[i]);
+        } else {
+            positional.push_back(args[i]);
+        }
+    }
+    if (home.empty()) {
+        return usage_error("--home HOME is required");
+    }
+    if (command.empty()) {
+        if (!positional.empty() || !role.empty()) {
+            return usage_error("unexpected arguments");
+        }
+        return run(home);
+    }
+    if (command == "set-initial-password") {
+        if (positional.size() != 1 || !role.empty()) {
+            return usage_error("set-initial-password takes --home HOME and one PASSWORD");
+        }
+        ccdr::Status st = refhost::set_initial_password(home, positional[0]);
+        if (!st) {
+            return fail(st.message());
+        }
+        std::printf("Changed password for user 'neo4j'.\n");
+        return 0;
+    }
+    if (positional.size() != 2 || role.empty()) {
+        return usage_error("add-user takes --home HOME --role admin|reader NAME PASSWORD");
+    }
+    ccdr::Status st = refhost::add_user(home, role, positional[0], positional[1]);
+    if (!st) {
+        return fail(st.message());
+    }
+    std::printf("User '%s' (role %s) saved.\n", positional[0].c_str(), role.c_str());
+    return 0;
+}

@@ -1,0 +1,42 @@
+# refhost_core: everything of the reference host but its client front ends:
+# settings, system database, member stores and transaction log, the
+# in-process cluster (DbmsApi), the host side of the ccdr ABI, metrics.
+add_library(refhost_core STATIC
+  store/sqlite.cpp
+  store/file_util.cpp
+  store/value_codec.cpp
+  store/change_record.cpp
+  store/store_connection.cpp
+  store/retention.cpp
+  store/member_store.cpp
+  store/graph_tx.cpp
+  config/setting_catalog.cpp
+  config/config.cpp
+  security/password.cpp
+  system/allocation.cpp
+  system/system_db.cpp
+  common/value_conv.cpp
+  dbms/member.cpp
+  dbms/cluster_open.cpp
+  dbms/cluster_admin.cpp
+  dbms/cluster_replication.cpp
+  dbms/cluster_tx.cpp
+  dbms/cluster_show.cpp
+  logging/debug_log.cpp
+  plugin_host/server_host.cpp
+  plugin_host/plugin_host.cpp
+  metrics/metric_sample.cpp
+  metrics/prometheus_endpoint.cpp
+  metrics/metrics_service.cpp
+  app/runtime.cpp
+  app/admin_commands.cpp
+)
+target_include_directories(refhost_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(refhost_core PUBLIC
+  ccdr::cpp ccdr::options Boost::headers OpenSSL::SSL OpenSSL::Crypto
+  PkgConfig::SQLITE3 spdlog::spdlog Threads::Threads)
+# Boost.Asio uses std::atomic_thread_fence, which GCC flags under
+# ThreadSanitizer (-Wtsan); the Prometheus endpoint is our only Asio user.
+if("thread" IN_LIST CCDR_SANITIZER AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  set_source_files_properties(metrics/prometheus_endpoint.cpp PROPERTIES COMPILE_OPTIONS -Wno-tsan)
+endif()

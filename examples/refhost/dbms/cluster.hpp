@@ -1,0 +1,200 @@
+// examples/refhost/dbms/cluster.hpp: one refhost cluster: several logical
+// servers in one process, the system database, every database's members and
+// their stores, intra-cluster replication, and the DbmsApi the client front
+// ends use. The host side of the ccdr ABI (plugin_host/) calls the
+// cluster_* operations below with the server it speaks for.
+//
+// Locks: admin_mu_ serialises administration (create, drop, start, stop,
+// kind, topology), and is held while events go to plugins (a plugin never
+// calls an event-sending function from an event). state_mu_ guards the map
+// of databases (copy-on-write snapshots) and the system database writes;
+// it is held briefly and never across a plugin call.
+#pragma once
+
+#include "config/config.hpp"
+#include "dbms/dbms_api.hpp"
+#include "dbms/member.hpp"
+#include "dbms/plugin_bridge.hpp"
+#include "system/allocation.hpp"
+#include "system/system_db.hpp"
+
+#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
+#include <ccdr/value.hpp>
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace refhost {
+
+inline constexpr const char* kProductVersion = "Neo4j/2026.03.0-refhost";
+inline constexpr const char* kStoreFormat = "sqlite-graph-1.0";
+
+// One database as the cluster runs it: its system record and its members.
+// Immutable once published; a change publishes a new snapshot (members are
+// shared between snapshots).
+struct DatabaseState {
+    DatabaseRecord record;
+    std::vector<std::shared_ptr<Member>> members;  // ordered by server index
+    std::shared_ptr<Member> member_on(size_t server) const;
+    std::shared_ptr<Member> writer() const;
+};
+
+class Cluster final : public DbmsApi {
+public:
+    // Opens (creating on first start) the system database and every member's
+    // store; recovers members left behind by a crash. Starts the replication
+    // and maintenance threads.
+    static ccdr::Result<std::unique_ptr<Cluster>> open(Config config, std::shared_ptr<spdlog::logger> log);
+    ~Cluster() override;
+
+    // Plugins are wired after open (their instances need the cluster) and
+    // unwired before they are destroyed. Null: no plugins.
+    void set_plugins(PluginBridge* bridge) { plugins_.store(bridge); }
+    // Sends STARTED for every member each server hosts (after plugin start).
+    void announce_members();
+    // Sends STOPPED for every online member (before plugins stop).
+    void announce_shutdown();
+    // Stops the threads, flushes; idempotent.
+    void shutdown();
+
+    const Config& config() const { return config_; }
+    spdlog::logger& log() { return *log_; }
+    const std::vector<ServerRecord>& servers() const { return servers_; }
+    std::string cluster_id() const { return cluster_id_; }
+    SystemDb& system_db() { return *sysdb_; }
+
+    // --- DbmsApi -------------------------------------------------------------
+    size_t server_count() const override { return servers_.size(); }
+    std::string server_bolt_address(size_t server) const override;
+    std::string server_id(size_t server) const override;
+    std::string default_database() const override { return default_database_; }
+    std::string product_version() const override { return kProductVersion; }
+    bool auth_enabled() const override { return auth_enabled_; }
+    Outcome<AuthUser> authenticate(const std::string& scheme, const std::string& principal,
+                                   const std::string& credentials) override;
+    Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
+                                                const AuthUser& user, const std::vector<std::string>& bookmarks,
+                                                std::chrono::milliseconds bookmark_timeout) override;
+    Done create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
+                         bool wait) override;
+    Done drop_database(const std::string& name, bool if_exists, bool wait) override;
+    Done start_database(const std::string& name, bool wait) override;
+    Done stop_database(const std::string& name, bool wait) override;
+    Outcome<std::vector<DatabaseRow>> show_databases(size_t server, const std::optional<std::string>& name,
+                                                     const AuthUser& user) override;
+    std::vector<ServerRow> show_servers() override;
+    Outcome<RoutingTable> routing_table(size_t server, const std::string& database) override;
+    std::vector<ProcedureInfo> plugin_procedures(size_t server) override;
+    Outcome<std::vector<std::string>> call_plugin_procedure(size_t server, const std::string& name, const List& args,
+                                                            const AuthUser& user, const std::string& session_database,
+                                                            const RowSink& sink) override;
+
+    // --- the host side of the ABI, for the member on `server` ----------------
+    ccdr::Result<ccdr_log_info> log_info(size_t server, std::string_view database);
+    ccdr::Status read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                          const ccdr_tx_visitor& visitor);
+    ccdr::Status apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs);
+    ccdr::Status snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink);
+    ccdr::Status snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
+                                 const ccdr_snapshot_source& source);
+    ccdr::Status create_database(const ccdr::DatabaseSpec& spec);
+    ccdr::Status drop_database(std::string_view name);
+    ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch);
+    ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries);
+    ccdr::Result<ccdr::DatabaseInfo> database_info(size_t server, std::string_view name);
+    ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
+    ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key);
+
+    // --- metrics ---------------------------------------------------------------
+    // Every metric of `server`, without the prefix (plugins' too).
+    void collect_metrics(size_t server, const MetricEmit& emit);
+
+    // --- for tests, tools and the crash checker ---------------------------------
+    std::shared_ptr<const DatabaseState> database(std::string_view name) const;
+    std::vector<std::shared_ptr<const DatabaseState>> databases() const;
+    // Runs retention on every member now.
+    void prune_logs();
+    // Brings every member of every standard database to its most advanced
+    // member (what startup recovery and the replication thread do).
+    void sync_all();
+
+private:
+    friend class ClusterTransaction;
+    Cluster(Config config, std::shared_ptr<spdlog::logger> log);
+    ccdr::Status open_system();
+    ccdr::Status reconcile_servers();
+    ccdr::Status initialise_databases();
+    ccdr::Status load_databases();
+    void remove_stale_store_dirs();
+    std::filesystem::path member_dir(const std::string& database, size_t server) const;
+    ccdr::Result<std::shared_ptr<Member>> make_member(const DatabaseRecord& rec, size_t server, ccdr_member_role role,
+                                                      bool writer);
+    std::vector<ServerSlot> server_slots(const std::string& except_database) const;
+    std::optional<size_t> server_index(const std::string& server_id) const;
+
+    // Replaces (or with nullptr removes) a database's snapshot and persists
+    // its record, atomically with respect to other changes.
+    ccdr::Status publish(const std::string& name, std::shared_ptr<DatabaseState> state);
+    // Read-modify-write of a database record under state_mu_.
+    ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
+    std::shared_ptr<Member> member(std::string_view database, size_t server, ccdr::Status& why) const;
+    ccdr::Status create_impl(const ccdr::DatabaseSpec& spec, bool& existed);
+    ccdr::Status start_stop_impl(const std::string& name, bool start);
+    // The record's members, as they are now (roles, writer).
+    static DatabaseRecord with_members(DatabaseRecord rec, const std::vector<std::shared_ptr<Member>>& members);
+
+    void send_event(const Member& m, ccdr_event_kind event, ccdr_database_kind kind);
+    PluginBridge* plugins() const { return plugins_.load(); }
+
+    // Intra-cluster replication.
+    void replicate_commit(const DatabaseState& db, const Member& writer, uint64_t tx_id, int64_t time_ms,
+                          std::span<const uint8_t> payload);
+    ccdr::Status sync_member(Member& target, const Member& source);
+    ccdr::Status copy_snapshot(Member& target, const Member& source);
+    void sync_database(const DatabaseState& db);
+    void replication_loop();
+    void maintenance_loop();
+    void wake_replication();
+
+    Config config_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::unique_ptr<SystemDb> sysdb_;
+    std::vector<ServerRecord> servers_;
+    std::string cluster_id_;
+    std::string default_database_;
+    bool auth_enabled_ = true;
+    bool reads_on_primaries_ = true;
+    int64_t routing_ttl_seconds_ = 300;
+    std::chrono::milliseconds bookmark_timeout_{30'000};
+    RetentionPolicy retention_;
+
+    std::atomic<PluginBridge*> plugins_{nullptr};
+
+    std::mutex admin_mu_;
+    mutable std::mutex state_mu_;
+    std::map<std::string, std::shared_ptr<const DatabaseState>> dbs_;
+
+    std::mutex auth_mu_;
+    std::map<std::string, std::string> auth_cache_;  // user -> stored hash + proof of the password last verified
+
+    std::mutex worker_mu_;
+    std::condition_variable worker_cv_;
+    bool worker_wake_ = false;
+    bool stopping_ = false;
+    std::thread replication_thread_;
+    std::thread maintenance_thread_;
+    std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace refhost

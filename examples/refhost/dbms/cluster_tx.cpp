@@ -1,0 +1,371 @@
+// Transactions on members (the commit path: veto, tx id, log, intra-cluster
+// copies), bookmarks, authentication.
+#include "dbms/bookmark.hpp"
+#include "dbms/cluster.hpp"
+#include "security/password.hpp"
+#include "store/file_util.hpp"
+#include "store/graph_tx.hpp"
+
+#include <ccdr/setting_values.hpp>
+
+#include <openssl/evp.h>
+
+#include <charconv>
+
+namespace refhost {
+
+std::optional<Bookmark> Bookmark::parse(std::string_view text) {
+    static constexpr std::string_view kPrefix = "refhost:";
+    if (text.substr(0, kPrefix.size()) != kPrefix) {
+        return std::nullopt;
+    }
+    std::string_view rest = text.substr(kPrefix.size());
+    size_t last = rest.rfind(':');
+    if (last == std::string_view::npos || last == 0) {
+        return std::nullopt;
+    }
+    size_t mid = rest.rfind(':', last - 1);
+    if (mid == std::string_view::npos || mid == 0) {
+        return std::nullopt;
+    }
+    Bookmark b;
+    b.database = std::string(rest.substr(0, mid));
+    b.store_id = std::string(rest.substr(mid + 1, last - mid - 1));
+    std::string_view tx = rest.substr(last + 1);
+    auto [p, ec] = std::from_chars(tx.data(), tx.data() + tx.size(), b.tx_id);
+    if (ec != std::errc() || p != tx.data() + tx.size() || b.store_id.empty()) {
+        return std::nullopt;
+    }
+    return b;
+}
+
+namespace {
+
+Error unavailable(const std::string& db) {
+    return make_error("Neo.TransientError.General.DatabaseUnavailable", "Database '" + db + "' is unavailable.");
+}
+
+Error read_only_instance() {
+    return make_error("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+                      "No write operations are allowed on this database. This is a read only Neo4j instance.");
+}
+
+// The system database holds no graph: reads see nothing, writes are refused.
+class EmptyGraph final : public GraphWriter {
+public:
+    std::optional<Node> node(int64_t) override { return std::nullopt; }
+    std::optional<Relationship> relationship(int64_t) override { return std::nullopt; }
+    Done scan_nodes(std::string_view, const NodeVisitor&) override { return done(); }
+    Done scan_relationships(std::string_view, const RelationshipVisitor&) override { return done(); }
+    Done expand(int64_t, Direction, std::string_view, const RelationshipVisitor&) override { return done(); }
+    int64_t count_nodes(std::string_view) override { return 0; }
+    Outcome<Node> create_node(std::vector<std::string>, Map) override { return refused(); }
+    Outcome<Relationship> create_relationship(int64_t, int64_t, std::string, Map) override { return refused(); }
+    Done set_node_property(int64_t, const std::string&, const Value&) override { return refused(); }
+    Done set_relationship_property(int64_t, const std::string&, const Value&) override { return refused(); }
+    Done replace_node_properties(int64_t, Map) override { return refused(); }
+    Done replace_relationship_properties(int64_t, Map) override { return refused(); }
+    Done add_labels(int64_t, const std::vector<std::string>&) override { return refused(); }
+    Done remove_labels(int64_t, const std::vector<std::string>&) override { return refused(); }
+    Done delete_node(int64_t, bool) override { return refused(); }
+    Done delete_relationship(int64_t) override { return refused(); }
+    Stats stats() const override { return {}; }
+    bool has_writes() const override { return false; }
+
+private:
+    static Error refused() {
+        return make_error("Neo.ClientError.Statement.UnsupportedAdministrationCommand",
+                          "The system database holds no graph data; only administration commands, SHOW and CALL run "
+                          "on it.");
+    }
+};
+
+class SystemTransaction final : public Transaction {
+public:
+    SystemTransaction(Cluster& cluster, AccessMode mode) : cluster_(cluster), mode_(mode) {}
+    const std::string& database() const override { return name_; }
+    AccessMode mode() const override { return mode_; }
+    GraphWriter& graph() override { return graph_; }
+    Outcome<std::string> commit() override {
+        return Bookmark{"system", cluster_.cluster_id(), cluster_.system_db().system_tx()}.to_string();
+    }
+    void rollback() override {}
+
+private:
+    Cluster& cluster_;
+    AccessMode mode_;
+    std::string name_ = "system";
+    EmptyGraph graph_;
+};
+
+}  // namespace
+
+class ClusterTransaction final : public Transaction, public WriteAdmission {
+public:
+    ClusterTransaction(Cluster& cluster, std::shared_ptr<const DatabaseState> db, std::shared_ptr<Member> member,
+                       AccessMode mode, AuthUser user)
+        : cluster_(cluster), db_(std::move(db)), member_(std::move(member)), mode_(mode), user_(std::move(user)),
+          name_(db_->record.name) {
+        member_->tx_opened(mode_ == AccessMode::Write);
+    }
+    ~ClusterTransaction() override {
+        if (!closed_) {
+            rollback();
+        }
+    }
+
+    ccdr::Status open() {
+        auto store = member_->store();
+        auto lease = store->connection();
+        if (!lease) {
+            return lease.status();
+        }
+        graph_ = std::make_unique<GraphTx>(store, std::move(lease.value()), *this);
+        return {};
+    }
+
+    const std::string& database() const override { return name_; }
+    AccessMode mode() const override { return mode_; }
+    GraphWriter& graph() override { return *graph_; }
+
+    Outcome<MemberStore::WriteLock> admit_write() override {
+        if (closed_) {
+            return closed_error();
+        }
+        if (mode_ == AccessMode::Read) {
+            return make_error("Neo.ClientError.Statement.AccessMode",
+                              "Writing in read access mode not allowed. Attempted write to " + name_);
+        }
+        if (!member_->online()) {
+            return unavailable(name_);
+        }
+        if (PluginBridge* bridge = cluster_.plugins()) {
+            ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
+            if (!veto) {
+                return Error::from_status(veto);
+            }
+        }
+        auto now = cluster_.database(name_);
+        if (!now) {
+            return unavailable(name_);
+        }
+        if (now->record.kind == CCDR_KIND_REPLICA || member_->role() == CCDR_ROLE_SECONDARY) {
+            return read_only_instance();
+        }
+        if (!member_->writer()) {
+            return not_a_leader();
+        }
+        auto lock = graph_->store().lock_for_write();
+        if (!lock) {
+            if (lock.status().code() == CCDR_TIMEOUT) {
+                return make_error("Neo.TransientError.Transaction.LockAcquisitionTimeout", lock.status().message());
+            }
+            return unavailable(name_);
+        }
+        return std::move(lock.value());
+    }
+
+    Outcome<std::string> commit() override {
+        if (closed_) {
+            return closed_error();
+        }
+        closed_ = true;
+        if (graph_->failure()) {
+            Error e = *graph_->failure();
+            finish(false);
+            return e;
+        }
+        if (!graph_->writing() || !graph_->has_writes()) {
+            finish(true);
+            return bookmark(member_->last_tx());
+        }
+        if (PluginBridge* bridge = cluster_.plugins()) {
+            ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
+            if (!veto) {
+                finish(false);
+                return Error::from_status(veto);
+            }
+        }
+        if (!member_->writer() || !member_->online()) {
+            finish(false);
+            return member_->online() ? not_a_leader() : unavailable(name_);
+        }
+        std::vector<uint8_t> payload = graph_->record().bytes();
+        auto stamp = graph_->store().commit_write(graph_->write_lock(), graph_->connection(), payload, graph_->ids());
+        if (!stamp) {
+            finish(false);
+            return make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
+                              "Could not commit the transaction: " + stamp.status().message());
+        }
+        // Still holding the writer's lock: copies reach the other primaries
+        // in commit order, before the client hears of the commit.
+        auto now = cluster_.database(name_);
+        cluster_.replicate_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
+        finish(true);
+        return bookmark(stamp->tx_id);
+    }
+
+    void rollback() override {
+        if (closed_) {
+            return;
+        }
+        closed_ = true;
+        finish(false);
+    }
+
+private:
+    void finish(bool committed) {
+        bool wrote = graph_ && graph_->has_writes();
+        if (graph_) {
+            graph_->end();
+        }
+        member_->tx_closed(mode_ == AccessMode::Write, committed);
+        (void)wrote;
+    }
+    std::string bookmark(uint64_t tx) const { return Bookmark{name_, db_->record.store_id, tx}.to_string(); }
+    Error not_a_leader() const {
+        return make_error("Neo.ClientError.Cluster.NotALeader",
+                          "No write operations are allowed directly on this database. Writes must pass through the "
+                          "leader. The role of this server is: FOLLOWER");
+    }
+    static Error closed_error() {
+        return make_error("Neo.ClientError.Transaction.TransactionNotFound", "The transaction has been closed.");
+    }
+
+    Cluster& cluster_;
+    std::shared_ptr<const DatabaseState> db_;
+    std::shared_ptr<Member> member_;
+    AccessMode mode_;
+    AuthUser user_;
+    std::string name_;
+    std::unique_ptr<GraphTx> graph_;
+    bool closed_ = false;
+};
+
+Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::string& database, AccessMode mode,
+                                                     const AuthUser& user, const std::vector<std::string>& bookmarks,
+                                                     std::chrono::milliseconds bookmark_timeout) {
+    if (server >= servers_.size()) {
+        return make_error("Neo.ClientError.Request.Invalid", "No logical server " + std::to_string(server));
+    }
+    std::string name = ccdr::settings::lower(database.empty() ? default_database_ : database);
+    auto db = this->database(name);
+    if (!db) {
+        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+                          "Database does not exist. Database name: '" + name + "'.");
+    }
+    auto m = db->member_on(server);
+    if (!m) {
+        return make_error("Neo.TransientError.General.DatabaseUnavailable",
+                          "Database '" + name + "' is unavailable. It is not hosted on " + servers_[server].name +
+                              " (" + servers_[server].bolt_address + ").");
+    }
+    if (!m->online()) {
+        return unavailable(name);
+    }
+    bool system = db->record.kind == CCDR_KIND_SYSTEM;
+    uint64_t wanted = 0;
+    std::string store_id = system ? cluster_id_ : db->record.store_id;
+    for (const auto& text : bookmarks) {
+        auto b = Bookmark::parse(text);
+        if (!b) {
+            return make_error("Neo.ClientError.Transaction.InvalidBookmark",
+                              "Supplied bookmark '" + text +
+                                  "' does not conform to pattern refhost:<database>:<store id>:<tx id>.");
+        }
+        if (b->database == name && b->store_id == store_id) {
+            wanted = std::max(wanted, b->tx_id);
+        }
+    }
+    if (system) {
+        uint64_t have = sysdb_->system_tx();
+        if (wanted > have) {
+            return make_error("Neo.TransientError.Transaction.BookmarkTimeout",
+                              "Database 'system' not up to the requested version: " + std::to_string(wanted) +
+                                  ". Latest database version is " + std::to_string(have));
+        }
+        return std::unique_ptr<Transaction>(new SystemTransaction(*this, mode));
+    }
+    if (wanted > 0) {
+        auto timeout = bookmark_timeout.count() > 0 ? bookmark_timeout : bookmark_timeout_;
+        if (!m->wait_for(wanted, timeout)) {
+            return make_error("Neo.TransientError.Transaction.BookmarkTimeout",
+                              "Database '" + name + "' not up to the requested version: " + std::to_string(wanted) +
+                                  ". Latest database version is " + std::to_string(m->last_tx()));
+        }
+    }
+    auto tx = std::make_unique<ClusterTransaction>(*this, db, m, mode, user);
+    ccdr::Status st = tx->open();
+    if (!st) {
+        return Error::from_status(st);
+    }
+    return std::unique_ptr<Transaction>(std::move(tx));
+}
+
+// --- authentication ------------------------------------------------------------------
+
+namespace {
+
+// A proof that `password` was verified against `stored`: SHA-256 over a
+// per-process key, the stored hash and the password. Lets repeated logins
+// skip PBKDF2 without keeping the password.
+std::string proof(std::string_view stored, std::string_view password) {
+    static const std::string key = random_hex(32);
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+    EVP_DigestUpdate(md, key.data(), key.size());
+    EVP_DigestUpdate(md, stored.data(), stored.size());
+    EVP_DigestUpdate(md, "\0", 1);
+    EVP_DigestUpdate(md, password.data(), password.size());
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(md, d, &n);
+    EVP_MD_CTX_free(md);
+    return std::string(reinterpret_cast<const char*>(d), n);
+}
+
+}  // namespace
+
+Outcome<AuthUser> Cluster::authenticate(const std::string& scheme, const std::string& principal,
+                                        const std::string& credentials) {
+    if (!auth_enabled_) {
+        return AuthUser{principal, {"admin", "PUBLIC"}};
+    }
+    auto unauthorized = [] {
+        return make_error("Neo.ClientError.Security.Unauthorized",
+                          "The client is unauthorized due to authentication failure.");
+    };
+    if (scheme != "basic") {
+        if (scheme == "none") {
+            return unauthorized();
+        }
+        return make_error("Neo.ClientError.Security.Unauthorized",
+                          "Unsupported authentication token, scheme '" + scheme + "' is not supported.");
+    }
+    auto u = sysdb_->user(principal);
+    if (!u) {
+        return unauthorized();
+    }
+    std::string p = proof(u->password_hash, credentials);
+    bool ok = false;
+    {
+        std::lock_guard lock(auth_mu_);
+        auto it = auth_cache_.find(principal);
+        ok = it != auth_cache_.end() && it->second == p;
+    }
+    if (!ok) {
+        ok = verify_password(credentials, u->password_hash);
+        if (ok) {
+            std::lock_guard lock(auth_mu_);
+            auth_cache_[principal] = p;
+        }
+    }
+    if (!ok) {
+        return unauthorized();
+    }
+    AuthUser user{u->name, u->roles};
+    user.roles.push_back("PUBLIC");
+    return user;
+}
+
+}  // namespace refhost

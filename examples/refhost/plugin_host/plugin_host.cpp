@@ -1,0 +1,275 @@
+#include "plugin_host/plugin_host.hpp"
+
+#include "common/value_conv.hpp"
+#include "dbms/cluster.hpp"
+#include "plugin_host/server_host.hpp"
+
+#include <ccdr/span.hpp>
+
+namespace refhost {
+
+ccdr::Result<std::unique_ptr<PluginHost>> PluginHost::load(Config& config, const DebugLog& log) {
+    std::unique_ptr<PluginHost> host(new PluginHost(log));
+    std::error_code ec;
+    std::filesystem::path dir = config.plugins_dir();
+    if (std::filesystem::is_directory(dir, ec)) {
+        auto loaded = ccdr::load_plugins_dir(dir.string(), ccdr::host_api());
+        if (!loaded) {
+            return loaded.status();
+        }
+        host->plugins_ = std::move(loaded.value());
+    }
+    // Every ccdr.* key given must be declared by a plugin, and valid for it.
+    for (const auto& given : config.plugin_keys()) {
+        const ccdr::LoadedPlugin* owner = nullptr;
+        for (const auto& p : host->plugins_) {
+            for (size_t i = 0; i < p->api()->setting_count; ++i) {
+                if (ccdr::to_view(p->api()->settings[i].name) == given.key) {
+                    owner = p.get();
+                }
+            }
+        }
+        if (owner == nullptr) {
+            std::string loaded;
+            for (const auto& p : host->plugins_) {
+                loaded += (loaded.empty() ? "" : ", ") + std::string(p->name()) + " " + std::string(p->version());
+            }
+            return ccdr::Status(CCDR_INVALID_SETTING,
+                                setting_error(given.key, given.value, given.origin,
+                                              "unknown setting (no loaded plugin declares it; loaded plugins: " +
+                                                  (loaded.empty() ? std::string("none") : loaded) + ")"));
+        }
+        auto err = ccdr::make_error();
+        ccdr_status st = owner->api()->validate_setting(ccdr::to_abi(given.key), ccdr::to_abi(given.value), &err);
+        if (st != CCDR_OK) {
+            return ccdr::Status(CCDR_INVALID_SETTING, "Invalid setting (" + given.origin + "), refused by plugin " +
+                                                          std::string(owner->name()) + ": " + err.message);
+        }
+    }
+    for (const auto& p : host->plugins_) {
+        for (size_t i = 0; i < p->api()->setting_count; ++i) {
+            std::string key = ccdr::to_string(p->api()->settings[i].name);
+            std::string value = ccdr::to_string(p->api()->settings[i].default_value);
+            for (const auto& given : config.plugin_keys()) {
+                if (given.key == key) {
+                    value = given.value;
+                }
+            }
+            config.set_plugin_value(key, value);
+        }
+    }
+    return host;
+}
+
+PluginHost::PluginHost(const DebugLog& log) : log_(log) {}
+
+PluginHost::~PluginHost() {
+    stop();
+    destroy();
+}
+
+ccdr::Status PluginHost::create_instances(Cluster& cluster) {
+    size_t servers = cluster.servers().size();
+    instances_.resize(servers);
+    {
+        std::lock_guard lock(procedures_mu_);
+        procedures_.resize(servers);
+    }
+    for (size_t s = 0; s < servers; ++s) {
+        for (size_t p = 0; p < plugins_.size(); ++p) {
+            std::string name(plugins_[p]->name());
+            auto log = log_.logger(name + "/" + cluster.servers()[s].name);
+            auto host = std::make_unique<ServerHost>(cluster, *this, s, p, name, log);
+            host->allow_registration(true);
+            auto handle = ccdr::PluginInstanceHandle::create(plugins_[p]->api(), ccdr::host_api(), host->ctx());
+            if (!handle) {
+                return handle.status().with_context("plugin " + name + " (" + plugins_[p]->path() +
+                                                    ") refused to create its instance for " +
+                                                    cluster.servers()[s].name);
+            }
+            instances_[s].push_back(Instance{p, std::move(host), std::move(handle.value())});
+        }
+    }
+    return {};
+}
+
+ccdr::Status PluginHost::start() {
+    for (auto& per_server : instances_) {
+        for (auto& inst : per_server) {
+            ccdr::Status st = inst.handle->start();
+            inst.host->allow_registration(false);
+            if (!st) {
+                return st.with_context("plugin " + std::string(plugins_[inst.plugin]->name()) + " failed to start");
+            }
+        }
+    }
+    return {};
+}
+
+void PluginHost::stop() {
+    for (auto& per_server : instances_) {
+        for (auto& inst : per_server) {
+            inst.handle->stop();
+        }
+    }
+}
+
+void PluginHost::destroy() {
+    // Handles destroy their instances; hosts go after them.
+    for (auto& per_server : instances_) {
+        for (auto& inst : per_server) {
+            inst.handle.reset();
+        }
+    }
+    instances_.clear();
+    std::lock_guard lock(procedures_mu_);
+    procedures_.clear();
+}
+
+ccdr::Status PluginHost::register_procedure(size_t server, size_t /*plugin*/, const ccdr_procedure_def& def) {
+    auto proc = ccdr::Procedure::copy(def);
+    if (!proc) {
+        return proc.status();
+    }
+    std::lock_guard lock(procedures_mu_);
+    auto& table = procedures_[server];
+    if (table.count(proc->name) != 0) {
+        return {CCDR_INVALID_ARGUMENT, "procedure " + proc->name + " is already registered"};
+    }
+    table.emplace(proc->name, std::move(proc.value()));
+    return {};
+}
+
+ccdr::Status PluginHost::before_commit(size_t server, std::string_view database, ccdr_origin origin,
+                                       std::string_view user) {
+    if (server >= instances_.size()) {
+        return {};
+    }
+    for (const auto& inst : instances_[server]) {
+        ccdr::Status st = inst.handle->before_commit(database, origin, user);
+        if (!st) {
+            return st;
+        }
+    }
+    return {};
+}
+
+void PluginHost::after_commit(size_t server, std::string_view database, uint64_t tx_id, int64_t time_ms) {
+    if (server >= instances_.size()) {
+        return;
+    }
+    for (const auto& inst : instances_[server]) {
+        inst.handle->after_commit(database, tx_id, time_ms);
+    }
+}
+
+void PluginHost::database_event(size_t server, std::string_view database, ccdr_event_kind event,
+                                ccdr_member_role role, ccdr_database_kind kind) {
+    if (server >= instances_.size()) {
+        return;
+    }
+    for (const auto& inst : instances_[server]) {
+        inst.handle->on_database_event(database, event, role, kind);
+    }
+}
+
+std::optional<ccdr_database_status> PluginHost::describe_database(size_t server, std::string_view database) {
+    if (server >= instances_.size()) {
+        return std::nullopt;
+    }
+    for (const auto& inst : instances_[server]) {
+        ccdr_database_status st = inst.handle->describe_database(database);
+        if (st.state != CCDR_REPLICA_NONE) {
+            return st;
+        }
+    }
+    return std::nullopt;
+}
+
+void PluginHost::collect_metrics(size_t server, const MetricEmit& emit) {
+    if (server >= instances_.size()) {
+        return;
+    }
+    for (const auto& inst : instances_[server]) {
+        inst.handle->collect_metrics(emit);
+    }
+}
+
+std::vector<ProcedureInfo> PluginHost::procedures(size_t server) {
+    std::vector<ProcedureInfo> out;
+    std::lock_guard lock(procedures_mu_);
+    if (server >= procedures_.size()) {
+        return out;
+    }
+    for (const auto& [name, p] : procedures_[server]) {
+        const char* mode = p.mode == CCDR_MODE_READ ? "READ" : p.mode == CCDR_MODE_WRITE ? "WRITE" : "DBMS";
+        out.push_back(ProcedureInfo{name, p.signature(), p.description, mode, p.admin_only});
+    }
+    return out;
+}
+
+Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, const std::string& name,
+                                                             const List& args, const AuthUser& user,
+                                                             const std::string& session_database,
+                                                             const RowSink& sink) {
+    std::optional<ccdr::Procedure> proc;
+    {
+        std::lock_guard lock(procedures_mu_);
+        if (server < procedures_.size()) {
+            auto it = procedures_[server].find(name);
+            if (it != procedures_[server].end()) {
+                proc = it->second;
+            }
+        }
+    }
+    if (!proc) {
+        return make_error("Neo.ClientError.Procedure.ProcedureNotFound",
+                          "There is no procedure with the name `" + name +
+                              "` registered for this database instance. Please ensure you've spelled the procedure "
+                              "name correctly and that the procedure is properly deployed.");
+    }
+    if (proc->admin_only && !user.is_admin()) {
+        std::string roles;
+        for (const auto& r : user.roles) {
+            roles += (roles.empty() ? "" : ", ") + r;
+        }
+        return make_error("Neo.ClientError.Security.Forbidden", "Executing procedure is not allowed for user '" +
+                                                                    user.name + "' with roles [" + roles + "].");
+    }
+    ccdr::ValueList given;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (const char* bad = abi_unrepresentable(args[i])) {
+            return make_error("Neo.ClientError.Procedure.ProcedureCallFailed",
+                              "Failed to invoke procedure `" + name + "`: argument " + std::to_string(i + 1) +
+                                  " holds a " + bad + " value, which plugin procedures cannot take.");
+        }
+        given.push_back(to_ccdr(args[i]));
+    }
+    auto bound = proc->bind(std::move(given));
+    if (!bound) {
+        return Error::from_status(bound.status());
+    }
+    auto rows = proc->invoke(*bound, user.name, session_database, user.is_admin());
+    if (!rows) {
+        ccdr::Status st = rows.status();
+        if (st.code() == CCDR_PROCEDURE_CALL_FAILED) {
+            return make_error("Neo.ClientError.Procedure.ProcedureCallFailed",
+                              "Failed to invoke procedure `" + name + "`: Caused by: " + st.message());
+        }
+        return Error::from_status(st);
+    }
+    for (const auto& row : *rows) {
+        List out;
+        for (const auto& v : row) {
+            out.push_back(from_ccdr(v));
+        }
+        sink(std::move(out));
+    }
+    std::vector<std::string> columns;
+    for (const auto& f : proc->outputs) {
+        columns.push_back(f.name);
+    }
+    return columns;
+}
+
+}  // namespace refhost

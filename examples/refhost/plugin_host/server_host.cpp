@@ -1,0 +1,94 @@
+#include "plugin_host/server_host.hpp"
+
+#include "dbms/cluster.hpp"
+#include "plugin_host/plugin_host.hpp"
+
+namespace refhost {
+
+ServerHost::ServerHost(Cluster& cluster, PluginHost& plugins, size_t server, size_t plugin, std::string plugin_name,
+                       std::shared_ptr<spdlog::logger> log)
+    : cluster_(cluster), plugins_(plugins), server_(server), plugin_(plugin), plugin_name_(std::move(plugin_name)),
+      log_(std::move(log)) {}
+
+void ServerHost::log(ccdr_log_level level, std::string_view message) {
+    spdlog::level::level_enum l = level >= CCDR_LOG_ERROR  ? spdlog::level::err
+                                  : level >= CCDR_LOG_WARN ? spdlog::level::warn
+                                  : level >= CCDR_LOG_INFO ? spdlog::level::info
+                                                           : spdlog::level::debug;
+    log_->log(l, "{}", message);
+}
+
+ccdr::Result<std::string> ServerHost::get_setting(std::string_view key) {
+    auto v = cluster_.config().get(std::string(key), server_);
+    if (!v) {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "unknown setting '" + std::string(key) + "'");
+    }
+    return *v;
+}
+
+ccdr::Result<ccdr::ServerInfo> ServerHost::server_info() {
+    const ServerRecord& s = cluster_.servers()[server_];
+    std::filesystem::path dir = cluster_.config().data_dir() / "servers" / s.name / "plugins" / plugin_name_;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return ccdr::Status(CCDR_IO_ERROR, "cannot create " + dir.string() + ": " + ec.message());
+    }
+    return ccdr::ServerInfo{s.id,          cluster_.cluster_id(), s.bolt_address, s.cluster_address,
+                            dir.string(), "ccdr-refhost",        kProductVersion};
+}
+
+ccdr::Status ServerHost::register_procedure(const ccdr_procedure_def& def) {
+    if (!registering_.load()) {
+        return {CCDR_INVALID_ARGUMENT, "procedures can be registered only during create() and start()"};
+    }
+    return plugins_.register_procedure(server_, plugin_, def);
+}
+
+ccdr::Result<ccdr_log_info> ServerHost::log_info(std::string_view database) {
+    return cluster_.log_info(server_, database);
+}
+
+ccdr::Status ServerHost::read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                  const ccdr_tx_visitor& visitor) {
+    return cluster_.read_log(server_, database, from_tx, max_bytes, visitor);
+}
+
+ccdr::Status ServerHost::apply_batch(std::string_view database, std::span<const ccdr_tx> txs) {
+    return cluster_.apply_batch(server_, database, txs);
+}
+
+ccdr::Status ServerHost::snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) {
+    return cluster_.snapshot_export(server_, database, sink);
+}
+
+ccdr::Status ServerHost::snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                                         const ccdr_snapshot_source& source) {
+    return cluster_.snapshot_import(server_, database, info, source);
+}
+
+ccdr::Status ServerHost::create_database(const ccdr::DatabaseSpec& spec) { return cluster_.create_database(spec); }
+
+ccdr::Status ServerHost::drop_database(std::string_view name) { return cluster_.drop_database(name); }
+
+ccdr::Status ServerHost::set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) {
+    return cluster_.set_database_kind(name, kind, epoch);
+}
+
+ccdr::Status ServerHost::set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) {
+    return cluster_.set_topology(name, primaries, secondaries);
+}
+
+ccdr::Result<ccdr::DatabaseInfo> ServerHost::database_info(std::string_view name) {
+    return cluster_.database_info(server_, name);
+}
+
+ccdr::Status ServerHost::set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value) {
+    return cluster_.set_database_option(name, key, value);
+}
+
+ccdr::Result<ccdr::Value> ServerHost::get_database_option(std::string_view name, std::string_view key) {
+    return cluster_.get_database_option(name, key);
+}
+
+}  // namespace refhost

@@ -1,0 +1,56 @@
+// examples/refhost/plugin_host/server_host.hpp: the host side of the ccdr
+// ABI for one plugin instance on one logical server. Each call is answered
+// for this server's members, through the Cluster.
+#pragma once
+
+#include <ccdr/host_adapter.hpp>
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace refhost {
+
+class Cluster;
+class PluginHost;
+
+class ServerHost final : public ccdr::HostServer {
+public:
+    ServerHost(Cluster& cluster, PluginHost& plugins, size_t server, size_t plugin, std::string plugin_name,
+               std::shared_ptr<spdlog::logger> log);
+
+    // Procedures may be registered only while the instance is created and started.
+    void allow_registration(bool allowed) { registering_.store(allowed); }
+
+    void log(ccdr_log_level level, std::string_view message) override;
+    ccdr::Result<std::string> get_setting(std::string_view key) override;
+    ccdr::Result<ccdr::ServerInfo> server_info() override;
+    ccdr::Status register_procedure(const ccdr_procedure_def& def) override;
+    ccdr::Result<ccdr_log_info> log_info(std::string_view database) override;
+    ccdr::Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                          const ccdr_tx_visitor& visitor) override;
+    ccdr::Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) override;
+    ccdr::Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) override;
+    ccdr::Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
+                                 const ccdr_snapshot_source& source) override;
+    ccdr::Status create_database(const ccdr::DatabaseSpec& spec) override;
+    ccdr::Status drop_database(std::string_view name) override;
+    ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;
+    ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) override;
+    ccdr::Result<ccdr::DatabaseInfo> database_info(std::string_view name) override;
+    ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value) override;
+    ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key) override;
+
+private:
+    Cluster& cluster_;
+    PluginHost& plugins_;
+    size_t server_;
+    size_t plugin_;
+    std::string plugin_name_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::atomic<bool> registering_{false};
+};
+
+}  // namespace refhost

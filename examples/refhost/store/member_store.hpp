@@ -1,0 +1,193 @@
+// examples/refhost/store/member_store.hpp: one member's store: a SQLite file
+// in WAL mode (synchronous=FULL) holding the graph, the transaction log and
+// the state row (store id, last committed tx and its time, oldest retained
+// tx, id counters). Data, log entry and state always change in one SQLite
+// transaction, so a crash at any moment leaves a store that is exactly at
+// some committed transaction.
+//
+// The member directory holds CURRENT (the name of the live file) and
+// graph-<generation>.db. A snapshot import writes the next generation beside
+// the live one and switches CURRENT with an atomic rename, so a failed or
+// interrupted import leaves the old store untouched.
+//
+// Concurrency: any number of readers (each on its own pooled connection);
+// one writer at a time, admitted by lock_for_write().
+#pragma once
+
+#include "store/retention.hpp"
+#include "store/store_connection.hpp"
+
+#include <ccdr/abi.h>
+#include <ccdr/status.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace refhost {
+
+struct CommitStamp {
+    uint64_t tx_id = 0;
+    int64_t commit_time_ms = 0;
+};
+
+class MemberStore : public std::enable_shared_from_this<MemberStore> {
+public:
+    struct Options {
+        bool synchronous_full = true;
+        std::chrono::milliseconds lock_timeout{60'000};
+    };
+
+    // Opens the member directory's live store, or creates a new one with
+    // `store_id` when the directory has none. An existing store with another
+    // store id is refused (CCDR_CORRUPT) rather than silently reused.
+    static ccdr::Result<std::shared_ptr<MemberStore>> open(const std::filesystem::path& dir,
+                                                           const std::string& store_id, Options options);
+    // Deletes files of the directory that CURRENT does not name (left by an
+    // interrupted import or a crash). Only while no store of it is open.
+    static void remove_unreferenced_files(const std::filesystem::path& dir);
+
+    ~MemberStore();
+    MemberStore(const MemberStore&) = delete;
+    MemberStore& operator=(const MemberStore&) = delete;
+
+    const std::string& store_id() const { return store_id_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    const std::filesystem::path& file() const { return file_; }
+    uint64_t last_committed() const { return last_tx_.load(std::memory_order_acquire); }
+    StoreState state() const;
+    ccdr_log_info log_info() const;
+
+    // Called (under the write lock, outside the store's own mutexes) after
+    // each commit or applied batch became durable: last id and its time.
+    void set_on_durable(std::function<void(uint64_t, int64_t)> fn) { on_durable_ = std::move(fn); }
+
+    // --- connections ---
+    class Lease {
+    public:
+        Lease(std::shared_ptr<MemberStore> store, std::unique_ptr<StoreConnection> conn)
+            : store_(std::move(store)), conn_(std::move(conn)) {}
+        Lease(Lease&&) = default;
+        Lease& operator=(Lease&&) = default;
+        ~Lease();
+        StoreConnection& operator*() { return *conn_; }
+        StoreConnection* operator->() { return conn_.get(); }
+        MemberStore& store() { return *store_; }
+
+    private:
+        std::shared_ptr<MemberStore> store_;
+        std::unique_ptr<StoreConnection> conn_;
+    };
+    ccdr::Result<Lease> connection();
+
+    // --- the single writer ---
+    class WriteLock {
+    public:
+        WriteLock() = default;
+        explicit WriteLock(MemberStore* s) : s_(s) {}
+        WriteLock(WriteLock&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+        WriteLock& operator=(WriteLock&& o) noexcept {
+            if (this != &o) {
+                release();
+                s_ = std::exchange(o.s_, nullptr);
+            }
+            return *this;
+        }
+        ~WriteLock() { release(); }
+        bool held() const { return s_ != nullptr; }
+        void release();
+
+    private:
+        MemberStore* s_ = nullptr;
+    };
+    // CCDR_TIMEOUT after the lock timeout; CCDR_STOPPED once retired.
+    ccdr::Result<WriteLock> lock_for_write();
+    ccdr::Result<WriteLock> lock_for_write(std::chrono::milliseconds timeout);
+
+    // Under the write lock, with `conn` in a write transaction holding a user
+    // transaction's changes: logs `payload` as the next tx id, updates the
+    // state, commits durably. On failure everything is rolled back.
+    ccdr::Result<CommitStamp> commit_write(WriteLock& lock, StoreConnection& conn, std::span<const uint8_t> payload,
+                                           const IdHighWater& ids);
+    // Applies transactions that continue the log (txs[0] = last + 1, ids
+    // consecutive; else CCDR_OUT_OF_ORDER) in one SQLite transaction with
+    // their ids and times; the state moves in the same transaction. Any
+    // failure changes nothing.
+    ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs);
+
+    // --- the transaction log ---
+    // Visits logged transactions with ids >= from_tx in order, until the
+    // visitor returns non-OK, the log ends, or max_bytes of payload were
+    // visited (at least one). CCDR_LOG_PRUNED, visiting nothing, when from_tx
+    // is below the oldest retained id. Reads one consistent snapshot.
+    using TxVisitor = std::function<ccdr_status(const ccdr_tx&)>;
+    ccdr::Status read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit);
+    // Removes log entries the policy no longer keeps; oldest_retained moves in
+    // the same transaction. Returns how many entries went.
+    ccdr::Result<uint64_t> prune(const RetentionPolicy& policy, int64_t now_ms);
+
+    // --- snapshots ---
+    // A consistent copy (SQLite backup API) at the current last committed tx,
+    // without its log, streamed in chunks of `chunk_bytes`.
+    ccdr::Status export_snapshot(const std::function<ccdr_status(const ccdr_snapshot_info&)>& begin,
+                                 const std::function<ccdr_status(std::span<const uint8_t>)>& chunk,
+                                 size_t chunk_bytes = 1 << 20);
+    // Writes a snapshot as the next generation, validates it (SQLite header,
+    // integrity, state row at info.tx_id, this store's store id), and makes
+    // it live. Returns the new store; this one is retired (its file deleted
+    // when the last user lets go). On failure nothing changes.
+    using SnapshotReader = std::function<ccdr_status(uint8_t*, size_t, size_t*)>;
+    ccdr::Result<std::shared_ptr<MemberStore>> import_snapshot(WriteLock& lock, const ccdr_snapshot_info& info,
+                                                               const SnapshotReader& read);
+
+    // SHA-256 (hex) over nodes, labels, relationships and properties in id
+    // order: equal contents, equal hash.
+    ccdr::Result<std::string> content_hash();
+
+    // No more writes (lock_for_write fails); with `delete_files`, the store's
+    // files go when the last user lets go.
+    void retire(bool delete_files);
+    bool retired() const { return retired_.load(); }
+
+    // Test hook: the next apply() fails after applying `tx_index` of its
+    // transactions (inside the SQLite transaction), as an I/O error would.
+    void inject_apply_failure(size_t tx_index) { fail_apply_at_.store(static_cast<int64_t>(tx_index)); }
+
+private:
+    MemberStore(std::filesystem::path dir, std::filesystem::path file, Options options);
+    ccdr::Status load_state();
+    void publish(const StoreState& s);
+    void give_back(std::unique_ptr<StoreConnection> conn);
+    void unlock();
+
+    std::filesystem::path dir_;
+    std::filesystem::path file_;
+    Options options_;
+    std::string store_id_;
+
+    mutable std::mutex state_mu_;
+    StoreState state_;
+    std::atomic<uint64_t> last_tx_{0};
+
+    std::mutex pool_mu_;
+    std::vector<std::unique_ptr<StoreConnection>> pool_;
+
+    std::mutex write_mu_;
+    std::condition_variable write_cv_;
+    bool write_held_ = false;
+
+    std::atomic<bool> retired_{false};
+    std::atomic<bool> delete_files_{false};
+    std::atomic<int64_t> fail_apply_at_{-1};
+    std::function<void(uint64_t, int64_t)> on_durable_;
+};
+
+}  // namespace refhost

@@ -1,0 +1,117 @@
+// examples/refhost/store/store_connection.hpp: one SQLite connection to a
+// member's store with every statement the store runs, prepared once. Used by
+// one thread at a time (the pool in MemberStore hands it out). Applying a
+// change record lives here too, so user commits, intra-cluster copies and
+// apply_batch run the very same statements.
+#pragma once
+
+#include "store/change_record.hpp"
+#include "store/sqlite.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace refhost {
+
+// The single row of the `state` table: what the store is and how far it is.
+struct StoreState {
+    std::string store_id;
+    uint64_t last_tx = 0;
+    int64_t last_time_ms = 0;
+    uint64_t oldest_retained = 1;  // smallest id read_log can return; last_tx + 1 when none kept
+    int64_t next_node_id = 0;
+    int64_t next_rel_id = 0;
+};
+
+// The highest ids a change record used; a replicated apply moves the store's
+// id counters past them.
+struct IdHighWater {
+    int64_t next_node_id = 0;
+    int64_t next_rel_id = 0;
+};
+
+class StoreConnection {
+public:
+    static constexpr int kFormat = 1;
+
+    // Opens a connection to an existing store file (its schema is created by
+    // create_schema on the first connection).
+    static ccdr::Result<std::unique_ptr<StoreConnection>> open(const std::string& path, bool synchronous_full);
+    // Creates the tables and the state row of a new store.
+    static ccdr::Status create_schema(sql::Connection& db, const std::string& store_id);
+
+    sql::Connection& db() { return db_; }
+
+    ccdr::Status begin_read();
+    ccdr::Status begin_write();  // BEGIN IMMEDIATE
+    ccdr::Status commit();
+    void rollback();
+    bool in_transaction() const { return db_.in_transaction(); }
+
+    ccdr::Status read_state(StoreState& out);
+    ccdr::Status write_state(const StoreState& s);
+    ccdr::Status append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload);
+
+    // Applies every op of a record. CCDR_CORRUPT for a malformed record or one
+    // that does not fit the store (an id that exists or does not); the SQLite
+    // transaction is then in an unknown state and must be rolled back.
+    ccdr::Status apply_record(std::span<const uint8_t> record, IdHighWater& ids);
+    ccdr::Status apply_op(const ChangeOp& op, IdHighWater& ids);
+
+    // --- reads for the graph API (the caller holds a transaction) ---
+    // Properties of a node/relationship, or nullopt when there is none.
+    ccdr::Result<std::optional<std::vector<uint8_t>>> node_properties(int64_t id);
+    struct RelRow {
+        int64_t id = 0;
+        std::string type;
+        int64_t src = 0;
+        int64_t dst = 0;
+        std::vector<uint8_t> props;
+    };
+    ccdr::Result<std::optional<RelRow>> relationship_row(int64_t id);
+    ccdr::Status node_labels(int64_t id, std::vector<std::string>& out);
+    // Node ids (with their properties) after `after` in id order, at most
+    // `limit`; carrying `label` unless it is empty.
+    struct NodeRow {
+        int64_t id = 0;
+        std::vector<uint8_t> props;
+    };
+    ccdr::Status node_page(std::string_view label, int64_t after, int limit, std::vector<NodeRow>& out);
+    ccdr::Status relationship_page(std::string_view type, int64_t after, int limit, std::vector<RelRow>& out);
+    // Relationships with `node` as source (outgoing) or target (incoming).
+    ccdr::Status relationships_of(int64_t node, bool outgoing, std::string_view type, std::vector<RelRow>& out);
+    ccdr::Result<int64_t> count_nodes(std::string_view label);
+    ccdr::Result<bool> has_relationships(int64_t node);
+    // Logged transactions from `from_tx` on, in id order, until `fn` returns false.
+    using LogRowFn = std::function<bool(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload)>;
+    ccdr::Status scan_log(uint64_t from_tx, const LogRowFn& fn);
+
+    ccdr::Status error(std::string_view what, int rc) const { return db_.error(what, rc); }
+
+private:
+    StoreConnection() = default;
+    ccdr::Status prepare_all();
+    ccdr::Status corrupt(const ChangeOp& op, const std::string& why) const;
+    ccdr::Status update_props(sql::Statement& select, sql::Statement& update, const ChangeOp& op);
+
+    sql::Connection db_;
+    struct Statements {
+        sql::Statement begin_read, begin_write, commit, rollback;
+        sql::Statement read_state, write_state, append_log;
+        sql::Statement insert_node, insert_label, delete_label, delete_labels_of, node_props, update_node_props,
+            delete_node, node_exists, node_has_rels;
+        sql::Statement insert_rel, rel_row, rel_props, update_rel_props, delete_rel;
+        sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
+        sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
+        sql::Statement scan_log;
+    } s_;
+};
+
+}  // namespace refhost

@@ -1,0 +1,128 @@
+// refhost_bench: single-member commit throughput through DbmsApi, and
+// apply_batch throughput (the replica's apply path) for ~200-byte
+// transactions (one node with properties). Prints figures; asserts nothing
+// about speed. --quick runs a short form.
+#include "store/change_record.hpp"
+#include "store/value_codec.hpp"
+#include "support/refhost_home.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace refhost;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Map props_200(int64_t i) {
+    return Map{{"name", Value("customer-" + std::to_string(i))},
+               {"email", Value("customer" + std::to_string(i) + "@example.com")},
+               {"city", Value(std::string("Frankfurt am Main"))},
+               {"score", Value(i * 7)},
+               {"balance", Value(1234.5 + static_cast<double>(i))},
+               {"note", Value(std::string(70, 'n'))}};
+}
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// CPU seconds used by the whole process so far (all threads): the figure
+// that stays meaningful on a shared, noisy machine.
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+void bench_commits(int txs, int threads) {
+    test::TempHome home(1);
+    auto cluster = home.open_cluster();
+    AuthUser user{"neo4j", {"admin"}};
+    std::vector<std::thread> workers;
+    double c0 = cpu_seconds();
+    auto t0 = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (int i = t; i < txs; i += threads) {
+                auto tx = cluster->begin(0, "neo4j", AccessMode::Write, user, {}, std::chrono::seconds(5));
+                if (!tx.ok() || !tx.value()->graph().create_node({"Customer"}, props_200(i)).ok() ||
+                    !tx.value()->commit().ok()) {
+                    std::fprintf(stderr, "commit failed\n");
+                    return;
+                }
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+    double s = seconds_since(t0);
+    double cpu = cpu_seconds() - c0;
+    std::printf("single-member commit (WAL, synchronous=FULL, %d thread%s): %d tx in %.2f s = %.0f tx/s "
+                "(CPU %.1f us/tx)\n",
+                threads, threads == 1 ? "" : "s", txs, s, txs / s, cpu / txs * 1e6);
+}
+
+void bench_apply(int txs, int batch) {
+    test::TempHome home(1);
+    auto cluster = home.open_cluster();
+    ccdr::DatabaseSpec spec;
+    spec.name = "bench-replica";
+    spec.kind = CCDR_KIND_REPLICA;
+    spec.primaries = 1;
+    if (!cluster->create_database(spec).is_ok()) {
+        std::fprintf(stderr, "cannot create the replica\n");
+        return;
+    }
+    // Records prepared up front, as a replica receives them.
+    std::vector<std::vector<uint8_t>> records;
+    records.reserve(static_cast<size_t>(txs));
+    size_t bytes = 0;
+    for (int i = 0; i < txs; ++i) {
+        ChangeRecordWriter w;
+        w.create_node(i, {"Customer"}, props_200(i));
+        bytes += w.bytes().size();
+        records.push_back(w.bytes());
+    }
+    std::vector<ccdr_tx> views(static_cast<size_t>(txs));
+    for (int i = 0; i < txs; ++i) {
+        views[static_cast<size_t>(i)] = ccdr_tx{static_cast<uint64_t>(i + 1), 1'700'000'000'000 + i,
+                                                ccdr_bytes{records[static_cast<size_t>(i)].data(),
+                                                           records[static_cast<size_t>(i)].size()}};
+    }
+    double c0 = cpu_seconds();
+    auto t0 = Clock::now();
+    for (int i = 0; i < txs; i += batch) {
+        size_t n = static_cast<size_t>(std::min(batch, txs - i));
+        ccdr::Status st = cluster->apply_batch(0, "bench-replica",
+                                               std::span<const ccdr_tx>(views.data() + i, n));
+        if (!st) {
+            std::fprintf(stderr, "apply_batch failed: %s\n", st.message().c_str());
+            return;
+        }
+    }
+    double s = seconds_since(t0);
+    double cpu = cpu_seconds() - c0;
+    std::printf("apply_batch (%d tx per batch, %.0f bytes per tx): %d tx in %.2f s = %.0f tx/s, %.1f MB/s "
+                "(CPU %.2f us/tx)\n",
+                batch, static_cast<double>(bytes) / txs, txs, s, txs / s, static_cast<double>(bytes) / s / 1e6,
+                cpu / txs * 1e6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    int commits = quick ? 2'000 : 20'000;
+    int applies = quick ? 50'000 : 1'000'000;
+    bench_commits(commits, 1);
+    bench_commits(commits, 4);
+    bench_apply(applies, 1000);
+    bench_apply(applies / 10, 100);
+    return 0;
+}

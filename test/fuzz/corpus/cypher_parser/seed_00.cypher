@@ -1,0 +1,1 @@
+CREATE (n:Person {name: 'Ann', age: 42}) RETURN n

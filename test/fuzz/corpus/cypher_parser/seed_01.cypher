@@ -1,0 +1,1 @@
+MATCH (n:Person {name: $name}) RETURN n.name, n.age ORDER BY n.age DESC SKIP 1 LIMIT 10

@@ -1,0 +1,1 @@
+MATCH (a)-[r:KNOWS {since: 2010}]->(b), (b)<-[:LIKES]-(c) WHERE a.x > 1 AND NOT c.y IN [1, 2] RETURN *

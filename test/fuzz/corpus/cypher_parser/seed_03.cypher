@@ -1,0 +1,1 @@
+MATCH p = (a)--(b)-[:T|U]-(c) RETURN p, length(p), nodes(p)

@@ -1,0 +1,1 @@
+OPTIONAL MATCH (n:Nothing) RETURN n, n.x, labels(n)

@@ -1,0 +1,1 @@
+MATCH (n) WITH n.g AS g, count(*) AS c, collect(DISTINCT n.v) AS vs WHERE c > 1 RETURN g, c, vs

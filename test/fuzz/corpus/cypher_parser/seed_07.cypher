@@ -1,0 +1,1 @@
+MATCH (n:N) SET n.a = 1, n += {b: 2}, n = {c: 3}, n:L:M REMOVE n.a, n:M

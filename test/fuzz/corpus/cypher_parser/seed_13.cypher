@@ -1,0 +1,1 @@
+RETURN toString(1.0), toInteger('4'), toFloat('2.5'), toBoolean('true'), coalesce(null, 1), size('abc')

@@ -1,0 +1,1 @@
+RETURN timestamp(), head([1]), last([1]), abs(-1), keys({a: 1}), properties({a: 1})

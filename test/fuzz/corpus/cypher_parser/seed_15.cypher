@@ -1,0 +1,1 @@
+MATCH (n) RETURN elementId(n), id(n), labels(n), keys(n), properties(n)

@@ -1,0 +1,1 @@
+MATCH ()-[r]->() RETURN type(r), startNode(r), endNode(r)

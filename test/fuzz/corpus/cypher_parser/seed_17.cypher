@@ -1,0 +1,1 @@
+RETURN 1 < 2 < 3, null IS NULL, 1 IS NOT NULL, 'ab' STARTS WITH 'a', 'ab' ENDS WITH 'b', 'ab' CONTAINS 'x'

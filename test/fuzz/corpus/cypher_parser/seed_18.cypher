@@ -1,0 +1,1 @@
+RETURN true XOR false OR NOT null AND true

@@ -1,0 +1,1 @@
+CREATE (a:A)-[:T {w: 1.5}]->(b:B)<-[:U]-(c:C) RETURN a, b, c

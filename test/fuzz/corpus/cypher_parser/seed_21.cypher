@@ -1,0 +1,1 @@
+UNWIND $rows AS row CREATE (n:Row {id: row.id}) RETURN count(n)

@@ -1,0 +1,1 @@
+SHOW DATABASE foo-replica

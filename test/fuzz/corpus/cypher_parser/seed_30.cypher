@@ -1,0 +1,1 @@
+SHOW DATABASE neo4j YIELD *

@@ -1,0 +1,1 @@
+SHOW DATABASES YIELD name, address AS a ORDER BY a SKIP 1 LIMIT 2 WHERE a IS NOT NULL RETURN name, count(*)

@@ -1,0 +1,1 @@
+SHOW DATABASES WHERE currentStatus = 'online'

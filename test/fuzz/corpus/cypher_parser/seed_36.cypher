@@ -1,0 +1,1 @@
+SHOW PROCEDURES YIELD name, signature WHERE name STARTS WITH 'dbms'

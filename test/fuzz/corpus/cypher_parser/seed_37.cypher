@@ -1,0 +1,1 @@
+CALL dbms.routing.getRoutingTable($context, $database)

@@ -1,0 +1,1 @@
+CALL dbms.cluster.routing.getRoutingTable({}, 'neo4j') YIELD ttl, servers RETURN ttl, size(servers)

@@ -1,0 +1,1 @@
+CALL db.labels() YIELD label WHERE label STARTS WITH 'A'

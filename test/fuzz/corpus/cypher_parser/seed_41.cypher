@@ -1,0 +1,1 @@
+CALL internal.dbms.createReplicaDatabase('foo-replica', 1, 0, {remote: 'foo', addresses: ['a:6000']})

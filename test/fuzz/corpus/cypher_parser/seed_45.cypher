@@ -1,0 +1,1 @@
+CALL { RETURN 1 AS x } RETURN x

@@ -1,0 +1,1 @@
+CREATE INDEX i FOR (n:L) ON (n.p)

@@ -1,0 +1,1 @@
+match (n) where n.`a-b` = 1 return count(*) // comment

@@ -1,0 +1,1 @@
+WITH 1 AS a, 'x' AS b WITH *, a + 1 AS c RETURN * ORDER BY c

@@ -1,0 +1,1 @@
+RETURN $x, $`odd name`, $0

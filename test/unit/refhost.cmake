@@ -1,0 +1,22 @@
+# Unit tests of the reference host's core (examples/refhost, refhost_core).
+add_library(refhost_test_support STATIC support/refhost_home.cpp)
+target_include_directories(refhost_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(refhost_test_support PUBLIC refhost_core ccdr::options)
+
+add_executable(refhost_unit_tests
+  unit/main.cpp
+  unit/refhost/dbms_test.cpp
+  unit/refhost/log_test.cpp
+  unit/refhost/settings_test.cpp
+  unit/refhost/allocation_test.cpp
+  unit/refhost/codec_test.cpp
+  unit/refhost/admin_test.cpp
+  unit/refhost/plugin_host_test.cpp
+  unit/refhost/metrics_test.cpp
+)
+target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
+target_compile_definitions(refhost_unit_tests PRIVATE
+  CCDR_PLUGIN_PATH="$<TARGET_FILE:ccdr>"
+  CCDR_TEST_PROCS_PLUGIN="$<TARGET_FILE:test_procs_plugin>")
+add_dependencies(refhost_unit_tests ccdr test_procs_plugin)
+catch_discover_tests(refhost_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
