@@ -2,6 +2,8 @@
 // or SIGINT; the other forms change a stopped HOME (see --help).
 #include "app/admin_commands.hpp"
 #include "app/runtime.hpp"
+#include "bolt/server.hpp"
+#include "cypher/engine.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -52,10 +54,18 @@ int run(const std::string& home) {
     refhost::Runtime& rt = *runtime.value();
 
     // --- Client front end -------------------------------------------------
-    // The Bolt server (examples/refhost/bolt) starts here: one listener per
-    // logical server (rt.cluster().servers()[i].bolt_address) serving
-    // rt.dbms(). It must listen before the ready line below is printed, and
-    // stops first, before rt.stop().
+    // One Bolt listener per logical server, serving rt.dbms() through the
+    // Cypher engine. It listens before the ready line is printed and stops
+    // first, before rt.stop(): open transactions roll back while the stores
+    // are still open.
+    auto engine = refhost::cypher::make_engine();
+    refhost::bolt::BoltServerOptions bolt_options;
+    bolt_options.logger = &rt.log();
+    refhost::bolt::BoltService bolt(rt.dbms(), *engine, bolt_options);
+    if (auto started = bolt.start(); !started) {
+        rt.stop();
+        return fail(started.error().message);
+    }
 
     size_t n = rt.cluster().server_count();
     rt.log().info("cluster ready: {} server(s)", n);
@@ -65,6 +75,7 @@ int run(const std::string& home) {
     int sig = 0;
     sigwait(&signals, &sig);
     rt.log().info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    bolt.stop();
     rt.stop();
     return 0;
 }

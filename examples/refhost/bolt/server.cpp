@@ -63,6 +63,7 @@ struct BoltService::Impl {
     DbmsApi& dbms;
     cypher::Engine& engine;
     BoltServerOptions options;
+    spdlog::logger& log;
 
     std::atomic<size_t> connections{0};
     std::atomic<uint64_t> next_connection_id{1};
@@ -79,7 +80,11 @@ struct BoltService::Impl {
     bool stopped = false;
 
     Impl(DbmsApi& d, cypher::Engine& e, BoltServerOptions o)
-        : dbms(d), engine(e), options(o), workers(std::max<size_t>(1, o.worker_threads)) {}
+        : dbms(d),
+          engine(e),
+          options(o),
+          log(o.logger != nullptr ? *o.logger : *spdlog::default_logger_raw()),
+          workers(std::max<size_t>(1, o.worker_threads)) {}
 
     void accept(size_t server);
 };
@@ -126,7 +131,7 @@ private:
         if (phase_ == Phase::Closed) {
             return;
         }
-        spdlog::debug("bolt-{}: closing ({})", id_, reason);
+        service_.log.debug("bolt-{}: closing ({})", id_, reason);
         phase_ = Phase::Closed;
         ++timer_generation_;
         timer_.cancel();
@@ -371,7 +376,7 @@ void BoltService::Impl::accept(size_t server) {
         }
         if (!ec) {
             if (connections.load() >= options.max_connections) {
-                spdlog::warn("Bolt server {}: refusing a connection, {} are open (the limit)", server + 1,
+                log.warn("Bolt server {}: refusing a connection, {} are open (the limit)", server + 1,
                              connections.load());
                 error_code ignored;
                 socket.close(ignored);
@@ -444,6 +449,9 @@ Done BoltService::start() {
         s.acceptors.push_back(std::move(acceptor));
     }
     s.started = true;
+    for (size_t i = 0; i < s.endpoints.size(); ++i) {
+        s.log.info("Bolt enabled on {} (server {})", address(i), i + 1);
+    }
     s.guard.emplace(s.io.get_executor());
     for (size_t i = 0; i < s.acceptors.size(); ++i) {
         s.accept(i);

@@ -22,6 +22,10 @@
 #include <memory>
 #include <string>
 
+namespace spdlog {
+class logger;
+}
+
 namespace refhost::bolt {
 
 struct BoltServerOptions {
@@ -36,6 +40,10 @@ struct BoltServerOptions {
     // for many at once (Neo4j sizes its Bolt pool per connection, up to 400).
     size_t worker_threads = 32;
     SessionOptions session;
+    // Where connection problems and listener starts are logged (the
+    // refhost's debug.log); spdlog's default logger when null. Must outlive
+    // the service.
+    spdlog::logger* logger = nullptr;
 };
 
 class BoltService {
