@@ -3,7 +3,7 @@
 # --quick form is bench.bolt_quick, the full one carries `long` too.
 if(TARGET refhost AND TARGET refhost_process_support AND TARGET refhost_test_support)
   add_executable(bolt_bench bench/bolt_bench.cpp)
-  target_link_libraries(bolt_bench PRIVATE refhost_bolt refhost_test_support refhost_process_support ccdr::options)
+  target_link_libraries(bolt_bench PRIVATE refhost_bolt_fakes refhost_test_support refhost_process_support ccdr::options)
   target_compile_definitions(bolt_bench PRIVATE REFHOST_BINARY="$<TARGET_FILE:refhost>")
   add_dependencies(bolt_bench refhost)
   add_test(NAME bench.bolt_quick COMMAND bolt_bench --quick)

@@ -8,7 +8,12 @@
 //                p50, p99, mean, in microseconds
 //   throughput   `RETURN 1` from 1 and from 4 connections, and auto-commit
 //                `CREATE` writes from 1 connection, in queries per second
+//   Bolt alone   the same round trip against the Bolt server in-process with
+//                the fake DBMS and engine of the unit tests: the protocol's
+//                and the thread hops' share of the figure above
 #include "bolt/client.hpp"
+#include "bolt/server.hpp"
+#include "support/bolt_fakes.hpp"
 #include "support/child_process.hpp"
 #include "support/refhost_home.hpp"
 
@@ -54,7 +59,7 @@ double percentile(std::vector<double>& sorted, double p) {
     return sorted[std::min(i, sorted.size() - 1)];
 }
 
-void latency(const std::string& address, int n) {
+void latency(const std::string& address, int n, const char* label = "round trip, RETURN 1, 1 connection") {
     auto c = connect(address);
     for (int i = 0; i < n / 10; ++i) {  // warm-up
         must(c->run_all("RETURN 1 AS x"), "warm-up");
@@ -75,7 +80,7 @@ void latency(const std::string& address, int n) {
     }
     mean /= static_cast<double>(us.size());
     std::printf("%-44s %8d queries  p50 %7.1f us  p99 %7.1f us  mean %7.1f us  (%.0f queries/s)\n",
-                "round trip, RETURN 1, 1 connection", n, percentile(us, 0.50), percentile(us, 0.99), mean,
+                label, n, percentile(us, 0.50), percentile(us, 0.99), mean,
                 static_cast<double>(n) / total);
 }
 
@@ -136,5 +141,14 @@ int main(int argc, char** argv) {
     throughput(address, 1, seconds, "RETURN 1 AS x", "throughput, RETURN 1, 1 connection");
     throughput(address, 4, seconds, "RETURN 1 AS x", "throughput, RETURN 1, 4 connections");
     throughput(address, 1, seconds, "CREATE (:Bench {v: 1})", "throughput, auto-commit CREATE, 1 connection");
+
+    refhost::testing::FakeDbms fake_dbms(1);
+    refhost::testing::FakeEngine fake_engine;
+    bolt::BoltService fake(fake_dbms, fake_engine);
+    if (!fake.start()) {
+        std::fprintf(stderr, "bolt_bench: the in-process Bolt server did not start\n");
+        return 1;
+    }
+    latency(fake.address(0), quick ? 2'000 : 20'000, "Bolt alone (fake DBMS), RETURN 1");
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -264,8 +265,10 @@ private:
         next();
     }
 
-    // Runs the next queued request on the worker pool, unless one is running
-    // or its responses are still being written.
+    // Runs the queued requests on the worker pool, unless a batch is running
+    // or its responses are still being written. Every request received so
+    // far goes in one batch (pipelined RUN and PULL cost one trip to the
+    // pool and one write), handled in order until one asks to close.
     void next() {
         if (busy_ || writing_ || phase_ != Phase::Messages) {
             return;
@@ -278,15 +281,22 @@ private:
             }
             return;
         }
-        std::vector<uint8_t> request = std::move(queue_.front());
-        queue_.pop_front();
-        queued_bytes_ -= request.size();
+        std::vector<std::vector<uint8_t>> batch(std::make_move_iterator(queue_.begin()),
+                                                std::make_move_iterator(queue_.end()));
+        queue_.clear();
+        queued_bytes_ = 0;
         busy_ = true;
         disarm_timer();  // a running query has no deadline here
         read();          // the queue has room again
-        asio::post(service_.workers, [self = shared_from_this(), request = std::move(request)] {
+        asio::post(service_.workers, [self = shared_from_this(), batch = std::move(batch)] {
             std::vector<uint8_t> out;
-            auto after = self->session_->handle(request, out);
+            auto after = BoltSession::After::Continue;
+            for (const auto& request : batch) {
+                after = self->session_->handle(request, out);
+                if (after == BoltSession::After::Close) {
+                    break;
+                }
+            }
             asio::post(self->socket_.get_executor(), [self, out = std::move(out), after]() mutable {
                 self->busy_ = false;
                 if (self->phase_ == Phase::Closed) {
