@@ -32,6 +32,7 @@ target_compile_definitions(refhost_shell PUBLIC CCDR_SHELL_VERSION="${PROJECT_VE
 
 add_executable(ccdr-shell shell/main.cpp)
 target_link_libraries(ccdr-shell PRIVATE refhost_shell ccdr::options)
+install(TARGETS ccdr-shell RUNTIME DESTINATION bin COMPONENT refhost)
 
 # GCC warns that ThreadSanitizer does not model std::atomic_thread_fence,
 # which Boost.Asio uses internally; the warning is about Asio, not our code.
