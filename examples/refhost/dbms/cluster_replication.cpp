@@ -210,7 +210,8 @@ void Cluster::sync_database(const DatabaseState& db) {
         return;
     }
     for (const auto& m : db.members) {
-        if (m != source && m->last_tx() < source->last_tx()) {
+        // An offline member catches up when its database starts again.
+        if (m != source && m->online() && m->last_tx() < source->last_tx()) {
             ccdr::Status st = sync_member(*m, *source);
             if (!st) {
                 log_->warn("'{}' on {} could not catch up with {} (retrying): {}", db.record.name,
