@@ -206,11 +206,12 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
         if (!st) {
             return st;
         }
-        // A member that missed transactions while stopped catches up first.
-        sync_database(*db);
+        // Members go online, then any that missed transactions while
+        // stopped catch up before the database is announced.
         for (const auto& m : db->members) {
             m->set_state(CCDR_DB_ONLINE);
         }
+        sync_database(*db);
         log_->info("started database '{}'", name);
         for (const auto& m : db->members) {
             send_event(*m, CCDR_EVENT_STARTED, db->record.kind);

@@ -7,6 +7,7 @@
 #include <ccdr/span.hpp>
 
 #include <cstdio>
+#include <thread>
 
 namespace refhost {
 
@@ -43,17 +44,25 @@ struct TxRun {
 void Cluster::replicate_commit(const DatabaseState& db, const Member& writer, uint64_t tx_id, int64_t time_ms,
                                std::span<const uint8_t> payload) {
     bool secondaries = false;
-    ccdr_tx tx{tx_id, time_ms, ccdr_bytes{payload.data(), payload.size()}};
+    std::vector<Member*> primaries;
     for (const auto& m : db.members) {
         if (m.get() == &writer || !m->online()) {
             continue;
         }
-        if (m->role() != CCDR_ROLE_PRIMARY) {
+        if (m->role() == CCDR_ROLE_PRIMARY) {
+            primaries.push_back(m.get());
+        } else {
             secondaries = true;
-            continue;
         }
-        // Primaries have the transaction before the commit is acknowledged.
-        auto store = m->store();
+    }
+    // Primaries have the transaction before the commit is acknowledged. Each
+    // is its own store: the copies run side by side (as followers append in
+    // parallel), the last one on this thread.
+    ccdr_tx tx{tx_id, time_ms, ccdr_bytes{payload.data(), payload.size()}};
+    std::vector<ccdr::Status> results(primaries.size());
+    auto copy = [&](size_t i) {
+        Member& m = *primaries[i];
+        auto store = m.store();
         ccdr::Status st;
         if (store->last_committed() + 1 == tx_id) {
             auto lock = store->lock_for_write();
@@ -64,14 +73,27 @@ void Cluster::replicate_commit(const DatabaseState& db, const Member& writer, ui
             }
         }
         if (st && store->last_committed() < tx_id) {
-            st = sync_member(*m, writer);
+            st = sync_member(m, writer);
         }
-        if (!st) {
+        results[i] = st;
+    };
+    std::vector<std::thread> helpers;
+    for (size_t i = 0; i + 1 < primaries.size(); ++i) {
+        helpers.emplace_back(copy, i);
+    }
+    if (!primaries.empty()) {
+        copy(primaries.size() - 1);
+    }
+    for (auto& h : helpers) {
+        h.join();
+    }
+    for (size_t i = 0; i < primaries.size(); ++i) {
+        if (!results[i]) {
             log_->error("intra-cluster copy of tx {} of '{}' to {} failed (the replication thread retries): {}", tx_id,
-                        db.record.name, servers_[m->server()].name, st.message());
+                        db.record.name, servers_[primaries[i]->server()].name, results[i].message());
             secondaries = true;
         } else {
-            m->metrics().applied.fetch_add(1, std::memory_order_relaxed);
+            primaries[i]->metrics().applied.fetch_add(1, std::memory_order_relaxed);
         }
     }
     if (secondaries) {
@@ -188,7 +210,8 @@ void Cluster::sync_database(const DatabaseState& db) {
         return;
     }
     for (const auto& m : db.members) {
-        if (m != source && m->last_tx() < source->last_tx()) {
+        // An offline member catches up when its database starts again.
+        if (m != source && m->online() && m->last_tx() < source->last_tx()) {
             ccdr::Status st = sync_member(*m, *source);
             if (!st) {
                 log_->warn("'{}' on {} could not catch up with {} (retrying): {}", db.record.name,

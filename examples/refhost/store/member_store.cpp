@@ -427,6 +427,11 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
     if (before.last_tx == 0 || before.oldest_retained >= before.last_tx) {
         return uint64_t{0};
     }
+    // Only age changes without new transactions; the other policies have
+    // nothing new to prune until the log grows.
+    if (policy.kind != RetentionPolicy::Kind::Age && before.last_tx == pruned_at_tx_.load()) {
+        return uint64_t{0};
+    }
     auto lock = lock_for_write(std::chrono::milliseconds(200));
     if (!lock) {
         return lock.status().code() == CCDR_TIMEOUT ? ccdr::Result<uint64_t>(uint64_t{0})
@@ -473,22 +478,24 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
             break;
         }
         case RetentionPolicy::Kind::Age: {
-            auto q = c.db().prepare("SELECT min(id) FROM txlog WHERE time >= ?");
+            // Commit times grow with ids: walk from the oldest entry and stop
+            // at the first young enough (few rows, as pruning runs often).
+            auto q = c.db().prepare("SELECT id FROM txlog WHERE time >= ? ORDER BY id LIMIT 1");
             if (!q) {
                 return q.status();
             }
             q->bind(1, now - policy.age_ms);
             int rc = q->step();
-            if (rc != SQLITE_ROW) {
-                return c.error("reading the log's age", rc);
-            }
-            if (!q->is_null(0)) {
+            if (rc == SQLITE_ROW) {
                 keep_from = static_cast<uint64_t>(q->int64(0));
+            } else if (rc != SQLITE_DONE) {
+                return c.error("reading the log's age", rc);
             }
             break;
         }
     }
     keep_from = std::min(keep_from, s.last_tx);
+    pruned_at_tx_.store(s.last_tx);
     if (keep_from <= s.oldest_retained) {
         return uint64_t{0};
     }

@@ -187,6 +187,7 @@ private:
     std::atomic<bool> retired_{false};
     std::atomic<bool> delete_files_{false};
     std::atomic<int64_t> fail_apply_at_{-1};
+    std::atomic<uint64_t> pruned_at_tx_{0};  // last_tx at the last pruning pass
     std::function<void(uint64_t, int64_t)> on_durable_;
 };
 
