@@ -149,6 +149,23 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
     return payload;
 }
 
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire) {
+    if (header.compressed()) {
+        return decode_payload(header, std::span<const uint8_t>(wire));
+    }
+    const std::string what(message_type_name(header.type));
+    if (wire.size() != header.wire_length) {
+        return corrupt(what + " frame: " + std::to_string(wire.size()) + " payload bytes, header says " +
+                       std::to_string(header.wire_length));
+    }
+    const uint64_t computed = XXH3_64bits(wire.data(), wire.size());
+    if (computed != header.payload_hash) {
+        return corrupt(what + " frame payload checksum mismatch over " + std::to_string(wire.size()) +
+                       " bytes (computed " + hex(computed) + ", header says " + hex(header.payload_hash) + ")");
+    }
+    return std::move(wire);
+}
+
 Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits) {
     if (bytes.size() < kFrameHeaderSize) {
         return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs " +

@@ -88,6 +88,9 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
 // `wire` must be exactly header.wire_length bytes. CCDR_CORRUPT on any
 // mismatch; the payload is returned only when its checksum matches.
 Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire);
+// The same, taking the received bytes over: an uncompressed payload is
+// verified in place and returned without a copy.
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire);
 
 struct DecodedFrame {
     FrameHeader header;

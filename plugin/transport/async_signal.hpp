@@ -29,8 +29,12 @@ public:
     }
 
     // On the strand. Waits for a notify or the timeout; true when notified.
+    // Once closed it returns at once, after yielding the strand (so a loop
+    // waiting for another coroutine of the strand cannot starve it).
     asio::awaitable<bool> wait(std::chrono::milliseconds timeout) {
-        if (!fired_ && !closed_) {
+        if (closed_ && !fired_) {
+            co_await asio::post(strand_, asio::use_awaitable);
+        } else if (!fired_) {
             timer_.expires_after(timeout);
             boost::system::error_code ec;
             co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -39,6 +43,8 @@ public:
         fired_ = false;
         co_return woke;
     }
+
+    bool closed() const { return closed_; }
 
     // On the strand: wakes the waiter and makes later waits return at once.
     void close() {

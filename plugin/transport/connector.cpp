@@ -39,8 +39,10 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> connect_to(Strand strand, s
         }
     });
     error_code ec;
-    auto endpoints = co_await attempt->resolver.async_resolve(parsed->host, std::to_string(parsed->port),
-                                                             asio::redirect_error(asio::use_awaitable, ec));
+    const std::string host = parsed->host;
+    const std::string port = std::to_string(parsed->port);
+    auto endpoints =
+        co_await attempt->resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
         co_await asio::async_connect(attempt->socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
     }

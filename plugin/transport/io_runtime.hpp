@@ -64,20 +64,26 @@ private:
 
 // Runs fn() on `pool` and completes, with its result, on the calling
 // coroutine's executor. fn must not throw.
+//
+// GCC 12 destroys a lambda or braced temporary twice when it is created
+// inside a co_await expression; callers therefore name the function first:
+//   auto job = [..] { .. };
+//   auto r = co_await run_blocking(pool, std::move(job));
+// and the plugin never passes braced temporaries to a coroutine it awaits.
 template <typename F>
 asio::awaitable<std::invoke_result_t<F>> run_blocking(asio::thread_pool& pool, F fn) {
     using R = std::invoke_result_t<F>;
     auto resume_on = co_await asio::this_coro::executor;
-    auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<R>)>(
-        [&pool, resume_on](auto handler, F work) {
-            asio::post(pool, [handler = std::move(handler), work = std::move(work), resume_on]() mutable {
-                std::optional<R> r(work());
-                asio::post(resume_on, [handler = std::move(handler), r = std::move(r)]() mutable {
-                    handler(std::move(r));
-                });
+    auto initiation = [&pool, resume_on](auto handler, F work) {
+        asio::post(pool, [handler = std::move(handler), work = std::move(work), resume_on]() mutable {
+            std::optional<R> r(work());
+            asio::post(resume_on, [handler = std::move(handler), r = std::move(r)]() mutable {
+                handler(std::move(r));
             });
-        },
-        asio::use_awaitable, std::move(fn));
+        });
+    };
+    auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<R>)>(
+        std::move(initiation), asio::use_awaitable, std::move(fn));
     co_return std::move(*result);
 }
 

@@ -11,3 +11,18 @@ add_executable(transport_integration_tests
 target_link_libraries(transport_integration_tests PRIVATE ccdr_transport_test_support ccdr_plugin_core Catch2::Catch2)
 catch_discover_tests(transport_integration_tests TEST_PREFIX "integration." PROPERTIES LABELS integration
                      DISCOVERY_MODE PRE_TEST)
+
+add_library(ccdr_replication_test_support STATIC support/fault_proxy.cpp)
+target_include_directories(ccdr_replication_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads::Threads)
+
+add_executable(replication_integration_tests
+  unit/main.cpp
+  integration/replication_stream_test.cpp
+)
+target_link_libraries(replication_integration_tests PRIVATE ccdr_replication_test_support
+  ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
+target_compile_definitions(replication_integration_tests PRIVATE CCDR_PLUGIN_PATH="$<TARGET_FILE:ccdr>")
+add_dependencies(replication_integration_tests ccdr)
+catch_discover_tests(replication_integration_tests TEST_PREFIX "integration." PROPERTIES LABELS integration
+                     DISCOVERY_MODE PRE_TEST)
