@@ -19,6 +19,8 @@ target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads
 add_executable(replication_integration_tests
   unit/main.cpp
   integration/replication_stream_test.cpp
+  integration/store_copy_test.cpp
+  integration/upstream_probe_test.cpp
 )
 target_link_libraries(replication_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
