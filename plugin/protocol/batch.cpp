@@ -30,23 +30,51 @@ uint64_t chain_seed(std::string_view store_id, uint64_t epoch, uint64_t from_tx)
     return XXH3_64bits(bytes.data(), bytes.size());
 }
 
+struct ChainHasher::State {
+    XXH3_state_t* xxh = XXH3_createState();
+    ~State() { XXH3_freeState(xxh); }
+};
+
+ChainHasher::ChainHasher() : state_(new State) {}
+
+ChainHasher::~ChainHasher() { delete state_; }
+
 uint64_t ChainHasher::link(uint64_t previous, const ccdr_tx& tx) {
-    // One contiguous buffer and a one-shot hash: faster than the streaming
-    // API for the small transactions that dominate.
-    const size_t n = 24 + tx.payload.len;
-    if (scratch_.size() < n) {
-        scratch_.resize(n);
+    store_le(scratch_, previous, 8);
+    store_le(scratch_ + 8, tx.tx_id, 8);
+    store_le(scratch_ + 16, static_cast<uint64_t>(tx.commit_time_ms), 8);
+    store_le(scratch_ + 24, tx.payload.len, 4);
+    if (tx.payload.len <= kCopyLimit) {
+        if (tx.payload.len != 0) {
+            std::memcpy(scratch_ + kPrefix, tx.payload.data, tx.payload.len);
+        }
+        return XXH3_64bits(scratch_, kPrefix + tx.payload.len);
     }
-    store_le(scratch_.data(), previous, 8);
-    store_le(scratch_.data() + 8, tx.tx_id, 8);
-    store_le(scratch_.data() + 16, static_cast<uint64_t>(tx.commit_time_ms), 8);
-    if (tx.payload.len != 0) {
-        std::memcpy(scratch_.data() + 24, tx.payload.data, tx.payload.len);
-    }
-    return XXH3_64bits(scratch_.data(), n);
+    XXH3_64bits_reset(state_->xxh);
+    XXH3_64bits_update(state_->xxh, scratch_, kPrefix);
+    XXH3_64bits_update(state_->xxh, tx.payload.data, tx.payload.len);
+    return XXH3_64bits_digest(state_->xxh);
 }
 
-BatchBuilder::BatchBuilder(uint64_t chain, uint64_t next_tx) : chain_(chain), next_tx_(next_tx) {}
+BatchBuilder::BatchBuilder(uint64_t chain, uint64_t next_tx, size_t capacity)
+    : capacity_(capacity), chain_(chain), next_tx_(next_tx) {}
+
+void BatchBuilder::prepare_records() {
+    if (records_.empty()) {
+        if (spare_.capacity() > records_.capacity()) {
+            records_.swap(spare_);
+            records_.clear();
+        }
+        records_.reserve(kBatchHeaderSize + capacity_);
+        records_.resize(kBatchHeaderSize);  // filled in by finish()
+    }
+}
+
+void BatchBuilder::recycle(std::vector<uint8_t>&& buffer) {
+    if (buffer.capacity() > spare_.capacity()) {
+        spare_ = std::move(buffer);
+    }
+}
 
 Status BatchBuilder::add(const ccdr_tx& tx) {
     if (tx.tx_id != next_tx_) {
@@ -57,15 +85,20 @@ Status BatchBuilder::add(const ccdr_tx& tx) {
         return {CCDR_INVALID_ARGUMENT, "tx " + std::to_string(tx.tx_id) + " of " + std::to_string(tx.payload.len) +
                                            " bytes is too large to replicate"};
     }
-    chain_ = hasher_.link(chain_, tx);
-    WireWriter w(records_);
-    w.u64(tx.tx_id);
-    w.i64(tx.commit_time_ms);
-    w.u64(chain_);
-    w.u32(static_cast<uint32_t>(tx.payload.len));
+    prepare_records();
+    const size_t at = records_.size();
+    records_.resize(at + kTxRecordOverhead + tx.payload.len);
+    uint8_t* r = records_.data() + at;
+    store_le(r, tx.tx_id, 8);
+    store_le(r + 8, static_cast<uint64_t>(tx.commit_time_ms), 8);
+    store_le(r + 16, tx.payload.len, 4);
     if (tx.payload.len != 0) {
-        w.raw(tx.payload.data, tx.payload.len);
+        std::memcpy(r + 20, tx.payload.data, tx.payload.len);
     }
+    // Within a batch the previous record's chain value sits right before this
+    // record: H(n-1) || tx n is already contiguous.
+    chain_ = count_ == 0 ? hasher_.link(chain_, tx) : XXH3_64bits(r - 8, 8 + 20 + tx.payload.len);
+    store_le(r + 20 + tx.payload.len, chain_, 8);
     ++next_tx_;
     ++count_;
     payload_bytes_ += tx.payload.len;
@@ -73,18 +106,35 @@ Status BatchBuilder::add(const ccdr_tx& tx) {
 }
 
 std::vector<uint8_t> BatchBuilder::finish(const UpstreamPosition& position) {
-    std::vector<uint8_t> out;
-    out.reserve(kBatchHeaderSize + records_.size());
-    WireWriter w(out);
-    w.u64(position.last_tx);
-    w.i64(position.last_commit_ms);
-    w.i64(position.sent_at_ms);
-    w.u32(static_cast<uint32_t>(count_));
-    w.raw(records_.data(), records_.size());
+    prepare_records();
+    // The header goes into the room left at the front: no copy of the records.
+    uint8_t* h = records_.data();
+    store_le(h, position.last_tx, 8);
+    store_le(h + 8, static_cast<uint64_t>(position.last_commit_ms), 8);
+    store_le(h + 16, static_cast<uint64_t>(position.sent_at_ms), 8);
+    store_le(h + 24, count_, 4);
+    std::vector<uint8_t> out = std::move(records_);
     records_.clear();
     count_ = 0;
     payload_bytes_ = 0;
     return out;
+}
+
+DecodedBatch& DecodedBatch::operator=(const DecodedBatch& other) {
+    if (this == &other) {
+        return *this;
+    }
+    position = other.position;
+    buffer = other.buffer;
+    chains = other.chains;
+    payload_bytes = other.payload_bytes;
+    txs = other.txs;
+    for (auto& tx : txs) {
+        if (tx.payload.len != 0) {
+            tx.payload.data = buffer.data() + (tx.payload.data - other.buffer.data());
+        }
+    }
+    return *this;
 }
 
 Result<DecodedBatch> decode_batch(std::vector<uint8_t> payload) {
@@ -112,9 +162,9 @@ Result<DecodedBatch> decode_batch(std::vector<uint8_t> payload) {
         ccdr_tx tx{};
         tx.tx_id = r.u64("tx_id");
         tx.commit_time_ms = r.i64("tx commit_time_ms");
-        const uint64_t chain = r.u64("tx chain");
         const uint32_t len = r.u32("tx length");
         auto bytes = r.take(len, "tx payload");
+        const uint64_t chain = r.u64("tx chain");
         if (!r.ok()) {
             break;
         }

@@ -7,14 +7,18 @@
 //   i64 sent_at_ms              the upstream's clock when the batch was sent
 //   u32 count                   at least 1
 //   count times:
-//     u64 tx_id, i64 commit_time_ms, u64 chain, u32 length, length bytes
+//     u64 tx_id, i64 commit_time_ms, u32 length, length bytes, u64 chain
 //
-// Hash chain: H(n) = xxh3_64(H(n-1) || tx_id || commit_time_ms || payload),
-// the integers as 8 little-endian bytes each. The chain of a subscription
-// starts from chain_seed(store id, epoch, from_tx), which both sides compute,
-// so a stream is bound to its lineage and its starting point. The replica
-// recomputes every link before anything is applied: a gap, a reorder or a
-// changed byte is reported at the exact tx id.
+// Hash chain: H(n) = xxh3_64(H(n-1) || tx n), where tx n is its record up to
+// the chain value: tx_id (u64), commit_time_ms (i64), length (u32), payload,
+// little-endian. The length is hashed too, so no two transactions hash alike
+// by moving bytes between them. The chain value ends each record, so within
+// a batch H(n-1) and tx n are adjacent bytes and the sender hashes them in
+// place, without a copy. The chain of a subscription starts from
+// chain_seed(store id, epoch, from_tx), which both sides compute, so a stream
+// is bound to its lineage and its starting point. The replica recomputes
+// every link from the parsed fields before anything is applied: a gap, a
+// reorder or a changed byte is reported at the exact tx id.
 #pragma once
 
 #include <ccdr/abi.h>
@@ -42,17 +46,29 @@ uint64_t chain_seed(std::string_view store_id, uint64_t epoch, uint64_t from_tx)
 // One link: H(n) from H(n-1) and tx n.
 class ChainHasher {
 public:
+    ChainHasher();
+    ChainHasher(const ChainHasher&) = delete;
+    ChainHasher& operator=(const ChainHasher&) = delete;
+    ~ChainHasher();
+
     uint64_t link(uint64_t previous, const ccdr_tx& tx);
 
 private:
-    std::vector<uint8_t> scratch_;
+    // Small transactions are copied behind their 28-byte prefix and hashed in
+    // one call (faster than streaming); large ones are streamed, uncopied.
+    static constexpr size_t kPrefix = 8 + 8 + 8 + 4;
+    static constexpr size_t kCopyLimit = 1024;
+    uint8_t scratch_[kPrefix + kCopyLimit];
+    struct State;
+    State* state_;
 };
 
 // Builds a batch payload, computing the chain as transactions are added.
 class BatchBuilder {
 public:
-    // `chain` is H(first tx - 1); `next_tx` the id the first added tx must have.
-    BatchBuilder(uint64_t chain, uint64_t next_tx);
+    // `chain` is H(first tx - 1); `next_tx` the id the first added tx must
+    // have; `capacity` the batch size to reserve room for.
+    BatchBuilder(uint64_t chain, uint64_t next_tx, size_t capacity = 0);
 
     // Appends a transaction; CCDR_OUT_OF_ORDER unless tx.tx_id is next_tx().
     Status add(const ccdr_tx& tx);
@@ -63,18 +79,33 @@ public:
     // The payload; the builder is left empty, ready for the next batch with
     // the chain continuing.
     std::vector<uint8_t> finish(const UpstreamPosition& position);
+    // Hands back a finished payload's buffer (once sent) so the next batch
+    // reuses its memory instead of allocating.
+    void recycle(std::vector<uint8_t>&& buffer);
 
 private:
+    void prepare_records();
+
     ChainHasher hasher_;
-    std::vector<uint8_t> records_;
+    std::vector<uint8_t> records_;  // batch header room, then the records
+    std::vector<uint8_t> spare_;    // a recycled buffer for the next batch
+    size_t capacity_;
     uint64_t chain_;
     uint64_t next_tx_;
     size_t count_ = 0;
     size_t payload_bytes_ = 0;
 };
 
-// A parsed batch. `txs` view into `buffer` (moving the batch keeps them valid).
+// A parsed batch. `txs` view into `buffer`: moving the batch keeps them
+// valid, copying it points the copy's views into the copy's buffer.
 struct DecodedBatch {
+    DecodedBatch() = default;
+    DecodedBatch(DecodedBatch&&) noexcept = default;
+    DecodedBatch& operator=(DecodedBatch&&) noexcept = default;
+    DecodedBatch(const DecodedBatch& other) { *this = other; }
+    DecodedBatch& operator=(const DecodedBatch& other);
+    ~DecodedBatch() = default;
+
     UpstreamPosition position;
     std::vector<uint8_t> buffer;
     std::vector<ccdr_tx> txs;

@@ -22,7 +22,7 @@ Status corrupt(std::string message) { return {CCDR_CORRUPT, std::move(message)};
 }  // namespace
 
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
-                                  const FrameLimits& limits) {
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
     if (payload.size() > limits.max_payload) {
         return Status(CCDR_INVALID_ARGUMENT, std::string(message_type_name(type)) + " payload of " +
                                                  std::to_string(payload.size()) +
@@ -36,13 +36,15 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
     uint8_t flags = 0;
     if (compress && !payload.empty()) {
         const int bound = LZ4_compressBound(static_cast<int>(payload.size()));
-        std::vector<uint8_t> packed(static_cast<size_t>(bound));
+        std::vector<uint8_t> packed = std::move(compress_buffer);
+        packed.resize(static_cast<size_t>(bound));
         const int n = LZ4_compress_default(reinterpret_cast<const char*>(payload.data()),
                                            reinterpret_cast<char*>(packed.data()), static_cast<int>(payload.size()),
                                            bound);
         if (n > 0 && static_cast<size_t>(n) < payload.size()) {
             packed.resize(static_cast<size_t>(n));
             frame.body = std::move(packed);
+            frame.spare = std::move(payload);
             flags |= kFlagLz4;
         }
     }

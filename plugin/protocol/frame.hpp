@@ -68,6 +68,9 @@ struct FrameHeader {
 struct EncodedFrame {
     std::array<uint8_t, kFrameHeaderSize> header{};
     std::vector<uint8_t> body;
+    // When the body is a compressed copy: the payload's own buffer, free for
+    // the caller to reuse (BatchBuilder::recycle).
+    std::vector<uint8_t> spare;
     MessageType type = MessageType::kRefused;
     uint32_t uncompressed_length = 0;
 
@@ -75,10 +78,11 @@ struct EncodedFrame {
 };
 
 // Frames `payload` (taken over: no copy when it is not compressed). With
-// `compress`, the payload is LZ4-compressed when that makes it smaller.
+// `compress`, the payload is LZ4-compressed when that makes it smaller, into
+// `compress_buffer`'s memory when one is given (a previous frame's body).
 // CCDR_INVALID_ARGUMENT when the payload exceeds limits.max_payload.
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
-                                  const FrameLimits& limits);
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
 
 // Checks and parses a header: magic, header checksum, version, type, flags,
 // then the lengths against the limits. CCDR_CORRUPT naming what failed.

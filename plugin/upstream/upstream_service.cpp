@@ -299,15 +299,18 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     const auto limits = context_.connection_options().limits;
     const bool compress = context_.settings.compression;
     auto builder = std::make_shared<protocol::BatchBuilder>(
-        protocol::chain_seed(subscribe.store_id, subscribe.epoch, subscribe.from_tx), subscribe.from_tx);
+        protocol::chain_seed(subscribe.store_id, subscribe.epoch, subscribe.from_tx), subscribe.from_tx,
+        static_cast<size_t>(batch_max));
     auto last_activity = std::chrono::steady_clock::now();
     CommitPosition& position = registration->position();
+    std::vector<uint8_t> compress_scratch;
     HostHandle host = context_.host;
 
     while (connection->is_open()) {
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
-            auto produce_job = [host, db, builder, batch_max, limits, compress, &position]() {
+            auto produce_job = [host, db, builder, batch_max, limits, compress, &position,
+                                scratch = std::move(compress_scratch)]() mutable {
                 ProducedBatch out;
                 Status add_failed;
                 out.first_tx = builder->next_tx();
@@ -332,7 +335,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                     pos.last_tx = out.last_tx;
                 }
                 auto frame = protocol::encode_frame(protocol::MessageType::kBatch, builder->finish(pos), compress,
-                                                    limits);
+                                                    limits, std::move(scratch));
                 if (!frame) {
                     out.status = frame.status();
                     return out;
@@ -369,6 +372,13 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             state->sent_last_tx = produced.last_tx;
             state->link->sent_tx = produced.last_tx;
             stats_.add_batch(db, produced.count, produced.frame.wire_size());
+            // The next batch reuses these buffers' memory.
+            if (produced.frame.spare.capacity() != 0) {
+                builder->recycle(std::move(produced.frame.spare));
+                compress_scratch = std::move(produced.frame.body);
+            } else {
+                builder->recycle(std::move(produced.frame.body));
+            }
             last_activity = std::chrono::steady_clock::now();
             continue;
         }

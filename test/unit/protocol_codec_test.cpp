@@ -380,3 +380,40 @@ TEST_CASE("session messages refuse impossible values", "[protocol][messages]") {
     REQUIRE_FALSE(req);
     CHECK_THAT(req.status().message(), Catch::Contains("needs 1000 bytes"));
 }
+
+TEST_CASE("a copied batch views its own buffer", "[protocol][chain]") {
+    std::vector<std::vector<uint8_t>> s;
+    auto txs = make_txs(1, 4, s);
+    const uint64_t seed = chain_seed("store-a", 1, 1);
+    uint64_t chain = seed;
+    auto original = std::make_unique<DecodedBatch>(build_batch(chain, 1, txs));
+    DecodedBatch copy = *original;
+    original.reset();  // the copy must not point into freed memory
+    for (size_t i = 0; i < 4; ++i) {
+        CHECK(copy.txs[i].payload.data >= copy.buffer.data());
+        CHECK(std::vector<uint8_t>(copy.txs[i].payload.data, copy.txs[i].payload.data + copy.txs[i].payload.len) ==
+              s[i]);
+    }
+    ChainVerifier v(seed, 1);
+    CHECK(v.verify(copy));
+}
+
+TEST_CASE("a builder reusing a sent batch's buffer builds the same bytes", "[protocol][chain]") {
+    std::vector<std::vector<uint8_t>> s;
+    auto txs = make_txs(1, 6, s);
+    BatchBuilder fresh(7, 1, 4096);
+    BatchBuilder reusing(7, 1, 4096);
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(fresh.add(txs[static_cast<size_t>(i)]));
+        REQUIRE(reusing.add(txs[static_cast<size_t>(i)]));
+    }
+    auto a1 = fresh.finish({3, 0, 0});
+    auto b1 = reusing.finish({3, 0, 0});
+    CHECK(a1 == b1);
+    reusing.recycle(std::move(b1));
+    for (int i = 3; i < 6; ++i) {
+        REQUIRE(fresh.add(txs[static_cast<size_t>(i)]));
+        REQUIRE(reusing.add(txs[static_cast<size_t>(i)]));
+    }
+    CHECK(fresh.finish({6, 0, 0}) == reusing.finish({6, 0, 0}));
+}
