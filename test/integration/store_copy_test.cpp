@@ -33,7 +33,7 @@ TEST_CASE("a store copy interrupted at 50% resumes and completes", "[replication
         return percent >= 40;  // everything before the stall is in and verified
     }));
     CHECK_THAT(message, Catch::Contains(" MiB of 3.9 MiB) from 127.0.0.1:" + std::to_string(proxy.port())));
-    CHECK(percent <= 50);
+    CHECK(percent <= 60);  // the stall is at half the bytes on the wire; chunks compress a little
 
     proxy.kill_all();  // the copy is cut off half-way
     REQUIRE(w.replica->wait_for_tx("foo-replica", n, 60'000));
