@@ -242,7 +242,11 @@ asio::awaitable<Status> Connection::write_frame(const protocol::EncodedFrame& fr
     error_code ec;
     arm(write_deadline_, options_.io_timeout, "writing a frame");
     if (tls_) {
+        tls_->next_layer().begin_frame();
         co_await asio::async_write(*tls_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+            co_await tls_->next_layer().async_flush(asio::redirect_error(asio::use_awaitable, ec));
+        }
     } else {
         co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
     }

@@ -13,6 +13,7 @@
 #include "common/asio.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
+#include "transport/coalescing_stream.hpp"
 #include "transport/io_runtime.hpp"
 
 #include <ccdr/status.hpp>
@@ -132,7 +133,7 @@ public:
     uint64_t bytes_out() const { return bytes_out_.load(std::memory_order_relaxed); }
 
 private:
-    using TlsStream = asio::ssl::stream<tcp::socket&>;
+    using TlsStream = asio::ssl::stream<CoalescingStream>;
 
     // Arms a deadline for one operation; on expiry the socket is closed.
     void arm(asio::steady_timer& timer, milliseconds timeout, std::string what);
