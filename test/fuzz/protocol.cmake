@@ -3,6 +3,8 @@
 # coverage instrumentation, ASan and UBSan; the committed seed corpus is in
 # fuzz/corpus/<target>/ (regenerate with make_seed_corpus <dir>). New inputs
 # go to a corpus directory in the build tree, never into the source tree.
+# Build only these targets in the fuzz preset: the rest of the plugin uses
+# Asio coroutines, which Boost 1.74 enables for GCC only.
 add_library(ccdr_protocol_fuzzing STATIC
   ${PROJECT_SOURCE_DIR}/plugin/protocol/batch.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/frame.cpp
