@@ -1,11 +1,27 @@
 #include "ccdr_plugin.hpp"
 
 #include "logging/host_log_sink.hpp"
+#include "replica/store_copy_spool.hpp"
 #include "version.hpp"
 
 #include <ccdr/span.hpp>
 
+#include <filesystem>
+#include <vector>
+
 namespace ccdr::plugin {
+namespace {
+
+// Neo4j's own words for a write to a read-only database.
+constexpr const char* kReadOnlyMessage =
+    "No write operations are allowed on this database. This is a read only Neo4j instance.";
+
+// I/O threads carry sockets and coroutines; the blocking pool carries the
+// host's storage calls (read_log, snapshot_export, spool files).
+constexpr size_t kIoThreads = 2;
+constexpr size_t kBlockingThreads = 4;
+
+}  // namespace
 
 Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     auto server = host.server_info();
@@ -16,50 +32,252 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     if (!settings) {
         return settings.status();
     }
+    auto security = transport::make_transport_security(host, settings->allow_plaintext);
+    if (!security) {
+        return security.status();
+    }
     auto log = make_host_logger(host, server->server_id);
-    return std::unique_ptr<PluginInstance>(
-        new CcdrPlugin(host, std::move(server.value()), std::move(settings.value()), std::move(log)));
+    auto plugin = std::make_unique<CcdrPlugin>(host, std::move(server.value()), std::move(settings.value()),
+                                               std::move(security.value()), std::move(log));
+    Status registered = plugin->procedures_->register_all();
+    if (!registered) {
+        return registered.with_context("ccdr: registering the internal.dbms procedures");
+    }
+    return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
 CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings,
-                       std::shared_ptr<spdlog::logger> log)
-    : host_(host), server_(std::move(server)), settings_(std::move(settings)), log_(std::move(log)) {
-    log_->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", kPluginVersion, server_.host_name,
-               server_.host_version, CCDR_ABI_VERSION_MAJOR, CCDR_ABI_VERSION_MINOR, server_.server_id);
+                       transport::TransportSecurity security, std::shared_ptr<spdlog::logger> log) {
+    context_.host = host;
+    context_.server = std::move(server);
+    context_.settings = std::move(settings);
+    context_.security = std::move(security);
+    context_.log = std::move(log);
+    context_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", kPluginVersion,
+                       context_.server.host_name, context_.server.host_version, CCDR_ABI_VERSION_MAJOR,
+                       CCDR_ABI_VERSION_MINOR, context_.server.server_id);
+    procedures_ = std::make_unique<ReplicaProcedures>(
+        host, [this](const UpstreamLink& link) { return describe_remote(link); }, context_.log);
 }
 
 CcdrPlugin::~CcdrPlugin() { stop(); }
 
 Status CcdrPlugin::start() {
+    if (started_) {
+        return {};
+    }
+    runtime_ = std::make_unique<transport::IoRuntime>(kIoThreads, kBlockingThreads);
+    context_.runtime = runtime_.get();
+    runtime_->start();
+    upstream_ = std::make_unique<UpstreamService>(context_, notifier_);
+    const auto& security = context_.security;
+    if (!security.usable()) {
+        context_.log->error("ccdr on server {} will not replicate: {}", context_.server.server_id,
+                            security.disabled_reason);
+    } else {
+        if (security.plaintext) {
+            context_.log->warn(
+                "ccdr.allow_plaintext=true and the cluster SSL policy is disabled: replication traffic of server {} "
+                "is neither encrypted nor authenticated. For development only.",
+                context_.server.server_id);
+        }
+        UpstreamService* upstream = upstream_.get();
+        server_ = std::make_shared<transport::ReplicationServer>(
+            *runtime_, security.server_tls, context_.connection_options(), context_.settings.connect_timeout,
+            [upstream](std::shared_ptr<transport::Connection> c) { return upstream->serve(std::move(c)); },
+            context_.log);
+        Status listening = server_->listen(context_.server.cluster_address);
+        if (!listening) {
+            server_.reset();
+            runtime_->stop();
+            context_.runtime = nullptr;
+            upstream_.reset();
+            runtime_.reset();
+            return listening.with_context("ccdr on server " + context_.server.server_id);
+        }
+    }
     started_ = true;
-    log_->info("ccdr started on server {} (cluster address {})", server_.server_id, server_.cluster_address);
+    context_.log->info("ccdr started on server {} (cluster address {}, {})", context_.server.server_id,
+                       context_.server.cluster_address,
+                       !security.usable() ? "replication disabled" : security.plaintext ? "plaintext" : "TLS");
     return {};
 }
 
 void CcdrPlugin::stop() {
-    if (started_.exchange(false)) {
-        log_->info("ccdr stopped on server {}", server_.server_id);
+    if (!started_.exchange(false)) {
+        return;
     }
+    std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members;
+    {
+        std::lock_guard lock(members_mu_);
+        members.swap(members_);
+    }
+    for (auto& [name, member] : members) {
+        member->stop();
+    }
+    if (server_) {
+        server_->close();
+    }
+    runtime_->stop();
+    upstream_->remove_spools();
+    context_.runtime = nullptr;
+    context_.log->info("ccdr stopped on server {}", context_.server.server_id);
 }
 
-Status CcdrPlugin::before_commit(const ccdr_commit_info& /*info*/) { return {}; }
+Status CcdrPlugin::before_commit(const ccdr_commit_info& info) {
+    if (info.origin == CCDR_ORIGIN_USER && read_only_.contains(to_view(info.database))) {
+        return {CCDR_READ_ONLY_DATABASE, kReadOnlyMessage};
+    }
+    return {};
+}
 
-void CcdrPlugin::after_commit(std::string_view /*database*/, uint64_t /*tx_id*/, int64_t /*commit_time_ms*/) {
+void CcdrPlugin::after_commit(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) {
     commit_notifications_.fetch_add(1, std::memory_order_relaxed);
+    notifier_.committed(database, tx_id, commit_time_ms);
+}
+
+std::shared_ptr<ReplicaMember> CcdrPlugin::find_member(std::string_view database) const {
+    std::lock_guard lock(members_mu_);
+    auto it = members_.find(database);
+    return it == members_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<ReplicaMember> CcdrPlugin::take_member(const std::string& database) {
+    std::lock_guard lock(members_mu_);
+    auto it = members_.find(database);
+    if (it == members_.end()) {
+        return nullptr;
+    }
+    auto member = it->second;
+    members_.erase(it);
+    return member;
+}
+
+void CcdrPlugin::start_member(const std::string& database) {
+    std::shared_ptr<ReplicaMember> member;
+    {
+        std::lock_guard lock(members_mu_);
+        if (!started_ || members_.count(database) != 0) {
+            return;
+        }
+        member = std::make_shared<ReplicaMember>(context_, database);
+        members_[database] = member;
+    }
+    member->start();
 }
 
 void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
-    log_->debug("database event {} for {} (role {}, kind {})", event.event, to_view(event.database), event.role,
-                event.kind);
+    const std::string database = to_string(event.database);
+    const bool replica = event.kind == CCDR_KIND_REPLICA;
+    context_.log->debug("database event {} for {} (role {}, kind {})", event.event, database, event.role,
+                        event.kind);
+    switch (event.event) {
+        case CCDR_EVENT_CREATED:
+            read_only_.set(database, replica);
+            break;
+        case CCDR_EVENT_STARTED:
+            read_only_.set(database, replica);
+            if (replica) {
+                start_member(database);
+            } else if (auto member = take_member(database)) {
+                member->stop();
+            }
+            break;
+        case CCDR_EVENT_STOPPED:
+            if (auto member = take_member(database)) {
+                member->stop();
+            }
+            break;
+        case CCDR_EVENT_PROMOTED:
+            read_only_.set(database, false);
+            if (auto member = take_member(database)) {
+                member->stop();
+            }
+            break;
+        case CCDR_EVENT_DROPPED: {
+            read_only_.set(database, false);
+            auto member = take_member(database);
+            if (member) {
+                member->stop();
+                member->discard_spool();
+            } else {
+                StoreCopySpool((std::filesystem::path(context_.server.data_directory) / "ccdr" / "spool").string(),
+                               database)
+                    .discard();
+            }
+            break;
+        }
+        default:
+            break;
+    }
 }
 
-void CcdrPlugin::describe_database(std::string_view /*database*/, ccdr_database_status& out) {
-    out.state = CCDR_REPLICA_NONE;
+void CcdrPlugin::describe_database(std::string_view database, ccdr_database_status& out) {
+    if (auto member = find_member(database)) {
+        member->describe(out);
+    }
 }
 
 void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
     emit("dbms.ccdr.commit_notifications", CCDR_METRIC_COUNTER,
          static_cast<double>(commit_notifications_.load(std::memory_order_relaxed)));
+    std::vector<std::shared_ptr<ReplicaMember>> members;
+    {
+        std::lock_guard lock(members_mu_);
+        for (const auto& [name, member] : members_) {
+            members.push_back(member);
+        }
+    }
+    emit("dbms.ccdr.replica_members", CCDR_METRIC_GAUGE, static_cast<double>(members.size()));
+    for (const auto& member : members) {
+        member->collect_metrics(emit);
+    }
+    if (server_) {
+        emit("dbms.ccdr.connections_accepted", CCDR_METRIC_COUNTER, static_cast<double>(server_->accepted()));
+        emit("dbms.ccdr.connections_refused", CCDR_METRIC_COUNTER, static_cast<double>(server_->refused()));
+        emit("dbms.ccdr.connections_open", CCDR_METRIC_GAUGE, static_cast<double>(server_->open_connections()));
+    }
+    if (upstream_) {
+        upstream_->collect_metrics(emit);
+    }
+}
+
+Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,
+                                                      const std::string& remote) {
+    if (!started_) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+    }
+    return plugin::probe_upstream(context_, addresses, remote);
+}
+
+Result<RemoteDatabase> CcdrPlugin::describe_remote(const UpstreamLink& link) {
+    auto info = probe_upstream(link.addresses, link.remote);
+    if (!info) {
+        return info.status();
+    }
+    if (!info->refusal.empty()) {
+        return Status(CCDR_FORBIDDEN, "the upstream server at " + info->address + " refuses to serve '" + link.remote +
+                                          "': " + info->refusal);
+    }
+    if (!info->exists) {
+        return Status(CCDR_DATABASE_NOT_FOUND, "the upstream server at " + info->address + " has no database '" +
+                                                   link.remote + "'");
+    }
+    RemoteDatabase out;
+    out.address = info->address;
+    out.online = info->online;
+    out.kind = info->kind;
+    out.store_id = info->store_id;
+    out.epoch = info->epoch;
+    out.last_tx = info->last_tx;
+    return out;
+}
+
+std::optional<ReplicaStatus> CcdrPlugin::replica_status(const std::string& database) const {
+    if (auto member = find_member(database)) {
+        return member->status();
+    }
+    return std::nullopt;
 }
 
 }  // namespace ccdr::plugin

@@ -1,8 +1,24 @@
 // plugin/ccdr_plugin.hpp: one instance of the ccdr plugin, serving one
-// logical server of the host.
+// logical server of the host. It owns the replication engine of that server:
+// the I/O runtime, the listener serving upstream subscriptions, the replica
+// members hosted here, and the commit-path veto.
+//
+// Internal API for the internal.dbms.* procedures (plugin/procedures/):
+//   probe_upstream(addresses, remote)  what an upstream cluster says of a database
+//   replica_status(database)           a replica member's state on this server
+//   engine()                           host, settings, log and transport of this instance
 #pragma once
 
+#include "common/engine_context.hpp"
+#include "procedures/replica_procedures.hpp"
+#include "replica/read_only_databases.hpp"
+#include "replica/replica_member.hpp"
+#include "replica/upstream_probe.hpp"
 #include "settings/plugin_settings.hpp"
+#include "transport/io_runtime.hpp"
+#include "transport/server.hpp"
+#include "upstream/commit_notifier.hpp"
+#include "upstream/upstream_service.hpp"
 
 #include <ccdr/host_handle.hpp>
 #include <ccdr/plugin_adapter.hpp>
@@ -10,7 +26,10 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace ccdr::plugin {
 
@@ -18,7 +37,8 @@ class CcdrPlugin final : public PluginInstance {
 public:
     static Result<std::unique_ptr<PluginInstance>> create(HostHandle host);
 
-    CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings, std::shared_ptr<spdlog::logger> log);
+    CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings, transport::TransportSecurity security,
+               std::shared_ptr<spdlog::logger> log);
     CcdrPlugin(const CcdrPlugin&) = delete;
     CcdrPlugin& operator=(const CcdrPlugin&) = delete;
     ~CcdrPlugin() override;
@@ -31,11 +51,34 @@ public:
     void describe_database(std::string_view database, ccdr_database_status& out) override;
     void collect_metrics(const MetricEmitter& emit) override;
 
+    // --- for the procedures ---
+    // Blocks; call from a host session thread.
+    Result<RemoteDatabaseInfo> probe_upstream(const std::vector<std::string>& addresses, const std::string& remote);
+    // The state of this server's member of `database`; nullopt when it hosts
+    // no running replica member of it.
+    std::optional<ReplicaStatus> replica_status(const std::string& database) const;
+    EngineContext& engine() { return context_; }
+    // The port the replication listener is bound to (0 when not listening).
+    uint16_t listen_port() const { return server_ ? server_->port() : 0; }
+
 private:
-    HostHandle host_;
-    ServerInfo server_;
-    PluginSettings settings_;
-    std::shared_ptr<spdlog::logger> log_;
+    // The probe createReplicaDatabase uses: what the upstream says of link.remote.
+    Result<RemoteDatabase> describe_remote(const UpstreamLink& link);
+    std::shared_ptr<ReplicaMember> find_member(std::string_view database) const;
+    std::shared_ptr<ReplicaMember> take_member(const std::string& database);
+    void start_member(const std::string& database);
+
+    EngineContext context_;
+    std::unique_ptr<transport::IoRuntime> runtime_;
+    CommitNotifier notifier_;
+    std::unique_ptr<UpstreamService> upstream_;
+    std::shared_ptr<transport::ReplicationServer> server_;
+    ReadOnlyDatabases read_only_;
+    std::unique_ptr<ReplicaProcedures> procedures_;
+
+    mutable std::mutex members_mu_;
+    std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;
+
     std::atomic<uint64_t> commit_notifications_{0};
     std::atomic<bool> started_{false};
 };

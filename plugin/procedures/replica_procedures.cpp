@@ -175,6 +175,9 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
         if (remote.status().code() == CCDR_DATABASE_NOT_FOUND) {
             return fail("upstream database '" + link->remote + "' does not exist: " + remote.status().message());
         }
+        if (remote.status().code() == CCDR_FORBIDDEN) {
+            return fail(remote.status().message());
+        }
         return fail("cannot contact the upstream cluster: " + remote.status().message());
     }
     if (!remote->online) {
@@ -193,7 +196,7 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
     spec.secondaries = static_cast<uint32_t>(args[2].as_int());
     spec.store_id = remote->store_id;
     spec.epoch = remote->epoch;
-    spec.options = ValueMap{{kReplicaConfigOption, link->to_value()}};
+    spec.options = ValueMap{{kReplicaConfigOption, to_value(*link)}};
     Status created = host_.create_database(spec);
     if (!created) {
         return fail("cannot create '" + name + "': " + created.message());

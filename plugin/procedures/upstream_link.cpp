@@ -8,14 +8,6 @@
 
 namespace ccdr::plugin {
 
-Value UpstreamLink::to_value() const {
-    ValueList list;
-    for (const auto& a : addresses) {
-        list.emplace_back(a);
-    }
-    return Value(ValueMap{{"remote", Value(remote)}, {"addresses", Value(std::move(list))}});
-}
-
 Result<UpstreamLink> parse_upstream_link(const Value& options) {
     auto bad = [](const std::string& why) { return Status(CCDR_PROCEDURE_CALL_FAILED, "invalid options: " + why); };
     if (!options.is_map()) {

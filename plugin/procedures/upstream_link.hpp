@@ -3,6 +3,8 @@
 // and as it is stored in the database option `replicaConfig`.
 #pragma once
 
+#include "replica/replica_config.hpp"
+
 #include <ccdr/status.hpp>
 #include <ccdr/value.hpp>
 
@@ -11,16 +13,10 @@
 
 namespace ccdr::plugin {
 
-// The database option that holds the link (Neo4j's GA docs show it as
-// `options: {replicaConfig: {remote: "foo", addresses: [...]}}`).
-inline constexpr const char* kReplicaConfigOption = "replicaConfig";
-
-struct UpstreamLink {
-    std::string remote;                  // the upstream database's name in the remote cluster
-    std::vector<std::string> addresses;  // host:port cluster endpoints of the remote servers
-
-    Value to_value() const;
-};
+// The same link the replica member reads back from the database option
+// (replica/replica_config.hpp); the procedure validates it more strictly
+// because it comes from a user.
+using UpstreamLink = ReplicaConfig;
 
 // Validates a {remote, addresses} map: both keys present and typed, nothing
 // else; remote a plausible name and not system; 1 to 64 addresses, each

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 12> kSettings = {
+const std::array<ccdr_setting_def, 13> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -26,6 +26,9 @@ const std::array<ccdr_setting_def, 12> kSettings = {
     CCDR_SETTING("ccdr.frame.max_bytes", "64MiB", CCDR_SETTING_SIZE,
                  "Largest frame payload accepted from a peer; larger lengths are refused before allocation."),
     CCDR_SETTING("ccdr.snapshot.chunk_bytes", "1MiB", CCDR_SETTING_SIZE, "Size of one store-copy chunk."),
+    CCDR_SETTING("ccdr.snapshot.retention", "10m", CCDR_SETTING_DURATION,
+                 "How long an upstream keeps an exported snapshot after its last use, so that an interrupted store "
+                 "copy can resume."),
     CCDR_SETTING("ccdr.heartbeat.interval", "1s", CCDR_SETTING_DURATION,
                  "How often an idle upstream tells its replicas its last tx id and time."),
     CCDR_SETTING("ccdr.connect.timeout", "5s", CCDR_SETTING_DURATION,
@@ -80,6 +83,9 @@ Status check(std::string_view key, std::string_view value) {
     }
     if (key == "ccdr.snapshot.chunk_bytes") {
         return bounded_size(4096, 16ull << 20);
+    }
+    if (key == "ccdr.snapshot.retention") {
+        return bounded_duration(1000, 7 * 86'400'000LL);
     }
     if (key == "ccdr.heartbeat.interval") {
         return bounded_duration(10, 60'000);
@@ -155,6 +161,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.compression.enabled", boolean, out.compression);
     read("ccdr.frame.max_bytes", size, out.frame_max_bytes);
     read("ccdr.snapshot.chunk_bytes", size, out.snapshot_chunk_bytes);
+    read("ccdr.snapshot.retention", duration, out.snapshot_retention);
     read("ccdr.heartbeat.interval", duration, out.heartbeat_interval);
     read("ccdr.connect.timeout", duration, out.connect_timeout);
     read("ccdr.io.timeout", duration, out.io_timeout);
@@ -162,6 +169,16 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.backoff.max", duration, out.backoff_max);
     if (!failed) {
         return failed;
+    }
+    // A frame must hold the largest batch and the largest chunk with their
+    // record headers.
+    constexpr uint64_t kSlack = 64 * 1024;
+    if (out.batch_max_bytes + kSlack > out.frame_max_bytes || out.snapshot_chunk_bytes + kSlack > out.frame_max_bytes) {
+        return Status(CCDR_INVALID_SETTING,
+                      "invalid value for ccdr.frame.max_bytes='" + std::to_string(out.frame_max_bytes) +
+                          "': it must exceed ccdr.batch.max_bytes (" + std::to_string(out.batch_max_bytes) +
+                          ") and ccdr.snapshot.chunk_bytes (" + std::to_string(out.snapshot_chunk_bytes) +
+                          ") by at least 64KiB");
     }
     auto allowed = get("ccdr.upstream.allowed_databases");
     if (!allowed) {

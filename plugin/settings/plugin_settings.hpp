@@ -30,6 +30,7 @@ struct PluginSettings {
     bool compression = true;
     uint64_t frame_max_bytes = 0;
     uint64_t snapshot_chunk_bytes = 0;
+    std::chrono::milliseconds snapshot_retention{0};
     std::chrono::milliseconds heartbeat_interval{0};
     std::chrono::milliseconds connect_timeout{0};
     std::chrono::milliseconds io_timeout{0};

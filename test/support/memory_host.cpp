@@ -2,6 +2,7 @@
 
 #include <ccdr/setting_values.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -113,6 +114,10 @@ void MemoryHost::detach() {
         plugin_->stop();
         plugin_.reset();
     }
+    // The procedures pointed into the destroyed instance; a new one registers
+    // its own, as after a restart of a real host.
+    std::lock_guard lock(mu_);
+    procedures_.clear();
 }
 
 void MemoryHost::send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind) {
@@ -303,10 +308,11 @@ Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_
                                          std::to_string(m.oldest_retained)};
         }
         uint64_t bytes = 0;
-        for (const auto& tx : m.log) {
-            if (tx.tx_id < from_tx) {
-                continue;
-            }
+        // The log is in id order: start at from_tx without scanning.
+        auto first = std::lower_bound(m.log.begin(), m.log.end(), from_tx,
+                                      [](const StoredTx& tx, uint64_t id) { return tx.tx_id < id; });
+        for (auto it = first; it != m.log.end(); ++it) {
+            const StoredTx& tx = *it;
             if (!batch.empty() && bytes + tx.payload.size() > max_bytes) {
                 break;
             }

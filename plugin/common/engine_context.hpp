@@ -1,0 +1,47 @@
+// plugin/common/engine_context.hpp: what the replication components of one
+// plugin instance share: the host, this server's identity, the settings, the
+// log, the I/O runtime and the transport security. Owned by CcdrPlugin; every
+// component holds a reference and must not outlive it.
+#pragma once
+
+#include "settings/plugin_settings.hpp"
+#include "transport/connector.hpp"
+#include "transport/io_runtime.hpp"
+#include "transport/security.hpp"
+
+#include <ccdr/host_handle.hpp>
+
+#include <spdlog/logger.h>
+
+#include <memory>
+
+namespace ccdr::plugin {
+
+namespace asio = boost::asio;
+
+struct EngineContext {
+    HostHandle host;
+    ServerInfo server;
+    PluginSettings settings;
+    std::shared_ptr<spdlog::logger> log;
+    transport::IoRuntime* runtime = nullptr;
+    transport::TransportSecurity security;
+
+    transport::ConnectionOptions connection_options() const {
+        transport::ConnectionOptions o;
+        o.io_timeout = settings.io_timeout;
+        o.limits.max_payload = static_cast<uint32_t>(settings.frame_max_bytes);
+        o.compress = settings.compression;
+        return o;
+    }
+
+    transport::ConnectOptions connect_options() const {
+        transport::ConnectOptions o;
+        o.connection = connection_options();
+        o.connect_timeout = settings.connect_timeout;
+        o.verify_hostname = security.verify_hostname;
+        return o;
+    }
+};
+
+}  // namespace ccdr::plugin

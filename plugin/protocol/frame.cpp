@@ -1,0 +1,192 @@
+#include "protocol/frame.hpp"
+
+#include "protocol/wire.hpp"
+
+#include <lz4.h>
+#include <xxhash.h>
+
+#include <cstdio>
+#include <string>
+
+namespace ccdr::protocol {
+namespace {
+
+std::string hex(uint64_t v) {
+    char buf[19];
+    std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+Status corrupt(std::string message) { return {CCDR_CORRUPT, std::move(message)}; }
+
+}  // namespace
+
+Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
+    if (payload.size() > limits.max_payload) {
+        return Status(CCDR_INVALID_ARGUMENT, std::string(message_type_name(type)) + " payload of " +
+                                                 std::to_string(payload.size()) +
+                                                 " bytes exceeds the frame limit of " +
+                                                 std::to_string(limits.max_payload) + " bytes (ccdr.frame.max_bytes)");
+    }
+    EncodedFrame frame;
+    frame.type = type;
+    frame.uncompressed_length = static_cast<uint32_t>(payload.size());
+    const uint64_t payload_hash = XXH3_64bits(payload.data(), payload.size());
+    uint8_t flags = 0;
+    if (compress && !payload.empty()) {
+        const int bound = LZ4_compressBound(static_cast<int>(payload.size()));
+        std::vector<uint8_t> packed = std::move(compress_buffer);
+        packed.resize(static_cast<size_t>(bound));
+        const int n = LZ4_compress_default(reinterpret_cast<const char*>(payload.data()),
+                                           reinterpret_cast<char*>(packed.data()), static_cast<int>(payload.size()),
+                                           bound);
+        if (n > 0 && static_cast<size_t>(n) < payload.size()) {
+            packed.resize(static_cast<size_t>(n));
+            frame.body = std::move(packed);
+            frame.spare = std::move(payload);
+            flags |= kFlagLz4;
+        }
+    }
+    if ((flags & kFlagLz4) == 0) {
+        frame.body = std::move(payload);
+    }
+    uint8_t* h = frame.header.data();
+    store_le(h + 0, kFrameMagic, 4);
+    store_le(h + 4, kMaxProtocolVersion, 2);
+    h[6] = static_cast<uint8_t>(type);
+    h[7] = flags;
+    store_le(h + 8, frame.uncompressed_length, 4);
+    store_le(h + 12, frame.body.size(), 4);
+    store_le(h + 16, payload_hash, 8);
+    const uint64_t wire_hash =
+        (flags & kFlagLz4) != 0 ? XXH3_64bits(frame.body.data(), frame.body.size()) : payload_hash;
+    store_le(h + 24, wire_hash, 8);
+    store_le(h + 32, XXH3_64bits(h, 32), 8);
+    return frame;
+}
+
+Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> bytes, const FrameLimits& limits) {
+    const uint8_t* h = bytes.data();
+    const uint64_t magic = load_le(h, 4);
+    if (magic != kFrameMagic) {
+        if (h[0] == 0x16 && h[1] == 0x03) {
+            return corrupt("not a ccdr frame: the peer speaks TLS (first bytes 16 03) on a plaintext connection");
+        }
+        return corrupt("not a ccdr frame: magic " + hex(magic) + ", expected " + hex(kFrameMagic));
+    }
+    const uint64_t stated = load_le(h + 32, 8);
+    const uint64_t computed = XXH3_64bits(h, 32);
+    if (stated != computed) {
+        return corrupt("frame header checksum mismatch (computed " + hex(computed) + ", header says " + hex(stated) +
+                       ")");
+    }
+    FrameHeader out;
+    out.version = static_cast<uint16_t>(load_le(h + 4, 2));
+    if (out.version < kMinProtocolVersion || out.version > kMaxProtocolVersion) {
+        return corrupt("frame of protocol version " + std::to_string(out.version) + "; this server speaks " +
+                       std::to_string(kMinProtocolVersion) + " to " + std::to_string(kMaxProtocolVersion));
+    }
+    if (!is_known_message_type(h[6])) {
+        return corrupt("frame of unknown message type " + std::to_string(h[6]));
+    }
+    out.type = static_cast<MessageType>(h[6]);
+    out.flags = h[7];
+    if ((out.flags & ~kKnownFlags) != 0) {
+        return corrupt("frame with unknown flags " + std::to_string(out.flags));
+    }
+    out.uncompressed_length = static_cast<uint32_t>(load_le(h + 8, 4));
+    out.wire_length = static_cast<uint32_t>(load_le(h + 12, 4));
+    out.payload_hash = load_le(h + 16, 8);
+    out.wire_hash = load_le(h + 24, 8);
+    const std::string what(message_type_name(out.type));
+    if (out.uncompressed_length > limits.max_payload) {
+        return corrupt(what + " frame of " + std::to_string(out.uncompressed_length) +
+                       " bytes exceeds the limit of " + std::to_string(limits.max_payload) +
+                       " bytes (ccdr.frame.max_bytes)");
+    }
+    if (out.compressed()) {
+        const auto bound = static_cast<uint32_t>(LZ4_compressBound(static_cast<int>(out.uncompressed_length)));
+        if (out.uncompressed_length == 0 || out.wire_length >= out.uncompressed_length || out.wire_length > bound) {
+            return corrupt(what + " frame: compressed length " + std::to_string(out.wire_length) +
+                           " is impossible for " + std::to_string(out.uncompressed_length) + " uncompressed bytes");
+        }
+    } else if (out.wire_length != out.uncompressed_length || out.wire_hash != out.payload_hash) {
+        return corrupt(what + " frame: an uncompressed payload must have equal lengths and checksums (lengths " +
+                       std::to_string(out.wire_length) + " and " + std::to_string(out.uncompressed_length) + ")");
+    }
+    return out;
+}
+
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire) {
+    const std::string what(message_type_name(header.type));
+    if (wire.size() != header.wire_length) {
+        return corrupt(what + " frame: " + std::to_string(wire.size()) + " payload bytes, header says " +
+                       std::to_string(header.wire_length));
+    }
+    std::vector<uint8_t> payload;
+    if (header.compressed()) {
+        const uint64_t wire_computed = XXH3_64bits(wire.data(), wire.size());
+        if (wire_computed != header.wire_hash) {
+            return corrupt(what + " frame wire checksum mismatch over " + std::to_string(wire.size()) +
+                           " compressed bytes (computed " + hex(wire_computed) + ", header says " +
+                           hex(header.wire_hash) + ")");
+        }
+        payload.resize(header.uncompressed_length);
+        const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(wire.data()),
+                                          reinterpret_cast<char*>(payload.data()), static_cast<int>(wire.size()),
+                                          static_cast<int>(payload.size()));
+        if (n < 0 || static_cast<uint32_t>(n) != header.uncompressed_length) {
+            return corrupt(what + " frame: LZ4 block of " + std::to_string(wire.size()) +
+                           " bytes does not decompress to " + std::to_string(header.uncompressed_length) + " bytes");
+        }
+    } else {
+        payload.assign(wire.begin(), wire.end());
+    }
+    const uint64_t computed = XXH3_64bits(payload.data(), payload.size());
+    if (computed != header.payload_hash) {
+        return corrupt(what + " frame payload checksum mismatch over " + std::to_string(payload.size()) +
+                       " bytes (computed " + hex(computed) + ", header says " + hex(header.payload_hash) + ")");
+    }
+    return payload;
+}
+
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire) {
+    if (header.compressed()) {
+        return decode_payload(header, std::span<const uint8_t>(wire));
+    }
+    const std::string what(message_type_name(header.type));
+    if (wire.size() != header.wire_length) {
+        return corrupt(what + " frame: " + std::to_string(wire.size()) + " payload bytes, header says " +
+                       std::to_string(header.wire_length));
+    }
+    const uint64_t computed = XXH3_64bits(wire.data(), wire.size());
+    if (computed != header.payload_hash) {
+        return corrupt(what + " frame payload checksum mismatch over " + std::to_string(wire.size()) +
+                       " bytes (computed " + hex(computed) + ", header says " + hex(header.payload_hash) + ")");
+    }
+    return std::move(wire);
+}
+
+Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits) {
+    if (bytes.size() < kFrameHeaderSize) {
+        return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs " +
+                       std::to_string(kFrameHeaderSize));
+    }
+    auto header = decode_header(bytes.first<kFrameHeaderSize>(), limits);
+    if (!header) {
+        return header.status();
+    }
+    const size_t total = kFrameHeaderSize + header->wire_length;
+    if (bytes.size() < total) {
+        return corrupt("truncated frame: " + std::string(message_type_name(header->type)) + " needs " +
+                       std::to_string(total) + " bytes, " + std::to_string(bytes.size()) + " present");
+    }
+    auto payload = decode_payload(*header, bytes.subspan(kFrameHeaderSize, header->wire_length));
+    if (!payload) {
+        return payload.status();
+    }
+    return DecodedFrame{*header, std::move(payload.value()), total};
+}
+
+}  // namespace ccdr::protocol

@@ -1,0 +1,110 @@
+// plugin/protocol/frame.hpp: the frame every replication message travels in.
+//
+// Frame header: 40 bytes, little-endian, then `wire_length` payload bytes.
+//
+//   offset size field
+//        0    4 magic, the bytes "CCDR" (0x52444343 read as a little-endian u32)
+//        4    2 protocol version (kMinProtocolVersion..kMaxProtocolVersion)
+//        6    1 message type (MessageType)
+//        7    1 flags: bit 0 = the payload is one LZ4 block; other bits must be 0
+//        8    4 uncompressed payload length
+//       12    4 payload length on the wire (equal to the uncompressed length
+//               when bit 0 is clear, smaller than it when set)
+//       16    8 xxHash3-64 of the uncompressed payload
+//       24    8 xxHash3-64 of the payload as it travels (equal to the field
+//               above when the payload is not compressed)
+//       32    8 xxHash3-64 of header bytes 0..31
+//
+// The header checksum is verified before any length is believed, so a
+// corrupt length is refused before anything is allocated; both lengths are
+// capped (FrameLimits). The wire checksum is verified before the LZ4 block is
+// decompressed: a changed bit of a compressed block can decompress to the
+// very same bytes (a match offset pointing at an identical run), and such a
+// flip is still a transport fault worth counting. The payload checksum then
+// covers the uncompressed bytes, catching any decompressor disagreement. A
+// frame that fails any check is an error value; its payload is never
+// returned.
+#pragma once
+
+#include "protocol/message_type.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ccdr::protocol {
+
+inline constexpr size_t kFrameHeaderSize = 40;
+inline constexpr uint32_t kFrameMagic = 0x52444343;  // "CCDR"
+inline constexpr uint16_t kMinProtocolVersion = 1;
+inline constexpr uint16_t kMaxProtocolVersion = 1;
+inline constexpr uint8_t kFlagLz4 = 0x01;
+inline constexpr uint8_t kKnownFlags = kFlagLz4;
+// The largest cap a configuration may choose (ccdr.frame.max_bytes is
+// validated against it); lengths are u32 on the wire.
+inline constexpr uint32_t kAbsoluteMaxPayload = 256u << 20;
+
+struct FrameLimits {
+    uint32_t max_payload = 64u << 20;  // ccdr.frame.max_bytes
+};
+
+struct FrameHeader {
+    uint16_t version = kMaxProtocolVersion;
+    MessageType type = MessageType::kRefused;
+    uint8_t flags = 0;
+    uint32_t uncompressed_length = 0;
+    uint32_t wire_length = 0;
+    uint64_t payload_hash = 0;
+    uint64_t wire_hash = 0;
+
+    bool compressed() const { return (flags & kFlagLz4) != 0; }
+};
+
+// A frame ready to write: the header bytes, then `body` (the payload as it
+// travels, compressed or not). Written as two buffers, never joined.
+struct EncodedFrame {
+    std::array<uint8_t, kFrameHeaderSize> header{};
+    std::vector<uint8_t> body;
+    // When the body is a compressed copy: the payload's own buffer, free for
+    // the caller to reuse (BatchBuilder::recycle).
+    std::vector<uint8_t> spare;
+    MessageType type = MessageType::kRefused;
+    uint32_t uncompressed_length = 0;
+
+    size_t wire_size() const { return kFrameHeaderSize + body.size(); }
+};
+
+// Frames `payload` (taken over: no copy when it is not compressed). With
+// `compress`, the payload is LZ4-compressed when that makes it smaller, into
+// `compress_buffer`'s memory when one is given (a previous frame's body).
+// CCDR_INVALID_ARGUMENT when the payload exceeds limits.max_payload.
+Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
+
+// Checks and parses a header: magic, header checksum, version, type, flags,
+// then the lengths against the limits. CCDR_CORRUPT naming what failed.
+Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> bytes, const FrameLimits& limits);
+
+// Decompresses (when flagged) and verifies the payload of a checked header.
+// `wire` must be exactly header.wire_length bytes. CCDR_CORRUPT on any
+// mismatch; the payload is returned only when its checksum matches.
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire);
+// The same, taking the received bytes over: an uncompressed payload is
+// verified in place and returned without a copy.
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire);
+
+struct DecodedFrame {
+    FrameHeader header;
+    std::vector<uint8_t> payload;  // uncompressed, verified
+    size_t consumed = 0;           // header + wire payload bytes
+};
+
+// Decodes the first frame of `bytes` (which may hold more after it).
+// CCDR_CORRUPT for a bad frame, and for one that is cut short (the message
+// says how many bytes are missing).
+Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits);
+
+}  // namespace ccdr::protocol

@@ -1,0 +1,68 @@
+// plugin/replica/replica_stats.hpp: the numbers of one replica member,
+// written by its puller and applier, read by describe_database and
+// collect_metrics without locks. docs/metrics.md defines each.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace ccdr::plugin {
+
+struct ReplicaStats {
+    // Positions.
+    std::atomic<uint64_t> last_applied_tx{0};
+    std::atomic<int64_t> last_applied_commit_ms{0};
+    std::atomic<uint64_t> upstream_last_tx{0};
+    std::atomic<int64_t> upstream_last_commit_ms{0};
+    std::atomic<bool> upstream_known{false};
+    // Upstream clock minus local clock, estimated at the last BATCH/HEARTBEAT.
+    std::atomic<int64_t> upstream_clock_offset_ms{0};
+    // Commit time of the oldest received transaction not yet applied; 0 when
+    // none is waiting.
+    std::atomic<int64_t> oldest_pending_commit_ms{0};
+    std::atomic<bool> connected{false};
+
+    // Counters.
+    std::atomic<uint64_t> bytes_wire{0};
+    std::atomic<uint64_t> bytes_uncompressed{0};
+    std::atomic<uint64_t> batches{0};
+    std::atomic<uint64_t> transactions_applied{0};
+    std::atomic<uint64_t> checksum_failures{0};
+    std::atomic<uint64_t> reconnects{0};
+    std::atomic<uint64_t> store_copies{0};
+    std::atomic<uint64_t> store_copy_bytes{0};
+    std::atomic<uint64_t> apply_failures{0};
+    std::atomic<uint64_t> network_wait_ns{0};
+    std::atomic<uint64_t> apply_ns{0};
+
+    int64_t lag_tx() const {
+        const uint64_t up = upstream_last_tx.load(std::memory_order_relaxed);
+        const uint64_t applied = last_applied_tx.load(std::memory_order_relaxed);
+        return up > applied ? static_cast<int64_t>(up - applied) : 0;
+    }
+
+    // 0 when nothing is known to be missing; else how long ago, on the
+    // upstream's clock, the oldest transaction this member has not applied
+    // was committed (docs/metrics.md).
+    double lag_seconds(int64_t local_now_ms) const {
+        if (lag_tx() == 0) {
+            return 0.0;
+        }
+        const int64_t upstream_now = local_now_ms + upstream_clock_offset_ms.load(std::memory_order_relaxed);
+        int64_t oldest = oldest_pending_commit_ms.load(std::memory_order_relaxed);
+        if (oldest == 0) {
+            // Not received yet: it was committed at or before the upstream's
+            // last commit, so this is a lower bound that grows while we wait.
+            oldest = upstream_last_commit_ms.load(std::memory_order_relaxed);
+        }
+        return upstream_now > oldest ? static_cast<double>(upstream_now - oldest) / 1000.0 : 0.0;
+    }
+};
+
+inline int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace ccdr::plugin

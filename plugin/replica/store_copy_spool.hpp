@@ -1,0 +1,74 @@
+// plugin/replica/store_copy_spool.hpp: the replica's side of a store copy.
+// Chunks are verified (offset and xxh3) and appended to a spool file under
+// this instance's data directory; after each one the file is synced and a
+// small index records the snapshot id and the verified length, so a copy cut
+// off by a disconnect, or by a restart of this server, resumes at the last
+// verified chunk. When every byte is in and the whole file's hash matches,
+// the spool is handed to the host's snapshot_import.
+//
+// Every function but the progress getters blocks (file I/O): call them on
+// the blocking pool. One member uses its spool from one coroutine at a time.
+#pragma once
+
+#include "protocol/messages.hpp"
+
+#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace ccdr::plugin {
+
+class StoreCopySpool {
+public:
+    StoreCopySpool(std::string directory, const std::string& database);
+    StoreCopySpool(const StoreCopySpool&) = delete;
+    StoreCopySpool& operator=(const StoreCopySpool&) = delete;
+    ~StoreCopySpool();
+
+    struct ResumePoint {
+        uint64_t snapshot_id = 0;  // 0: nothing to resume
+        uint64_t offset = 0;
+    };
+    // What a SNAPSHOT_REQUEST should ask for (reads the index left by an
+    // earlier run the first time).
+    ResumePoint resume_point();
+
+    // Starts (a new snapshot id: the spool is emptied) or resumes (the same
+    // id at the verified offset). CCDR_CORRUPT when the upstream resumes at
+    // another offset.
+    Status begin(const protocol::SnapshotBegin& begin);
+    // Verifies and stores the next chunk. CCDR_CORRUPT for a chunk that is
+    // not the next one or whose hash does not match (nothing is written).
+    Status write(const protocol::SnapshotChunk& chunk);
+    // Checks the length and the whole file's hash. On a mismatch the spool
+    // is emptied (the copy starts over) and CCDR_CORRUPT returned.
+    Status finish(const protocol::SnapshotEnd& end);
+    // Replaces the member's store with the snapshot, then removes the spool.
+    Status import(const HostHandle& host, const std::string& database);
+    // Removes the spool and its index.
+    void discard();
+
+    uint64_t verified_bytes() const { return verified_.load(std::memory_order_relaxed); }
+    uint64_t total_bytes() const { return total_.load(std::memory_order_relaxed); }
+    uint64_t snapshot_tx() const { return tx_id_; }
+
+private:
+    Status save_index();
+    void load_index();
+
+    std::string directory_;
+    std::string data_path_;
+    std::string index_path_;
+    bool index_loaded_ = false;
+    int fd_ = -1;
+    uint64_t snapshot_id_ = 0;
+    uint64_t tx_id_ = 0;
+    int64_t commit_time_ms_ = 0;
+    std::atomic<uint64_t> total_{0};
+    std::atomic<uint64_t> verified_{0};
+};
+
+}  // namespace ccdr::plugin

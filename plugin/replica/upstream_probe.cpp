@@ -1,0 +1,98 @@
+#include "replica/upstream_probe.hpp"
+
+#include "protocol/messages.hpp"
+#include "transport/connector.hpp"
+
+#include <future>
+
+namespace ccdr::plugin {
+namespace {
+
+asio::awaitable<Result<RemoteDatabaseInfo>> ask(EngineContext& context, transport::Strand strand,
+                                                std::string address, std::string remote) {
+    const transport::ConnectOptions connect_options = context.connect_options();
+    auto connected = co_await transport::connect_to(strand, address, context.security.client_tls, connect_options);
+    if (!connected) {
+        co_return connected.status();
+    }
+    auto connection = connected.value();
+    const auto timeout = context.settings.io_timeout;
+    protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context.server.cluster_id,
+                          context.server.server_id};
+    Status st = co_await connection->send(hello);
+    Result<transport::Reply<protocol::DatabaseInfoReply>> info = st;
+    if (st) {
+        auto hello_reply = co_await connection->receive<protocol::HelloOk>(timeout);
+        if (!hello_reply) {
+            info = hello_reply.status();
+        } else if (hello_reply->refused) {
+            info = Status(CCDR_UNSUPPORTED, "refused: " + hello_reply->refused->reason);
+        } else {
+            protocol::DatabaseInfoRequest request{remote};
+            st = co_await connection->send(request);
+            if (st) {
+                info = co_await connection->receive<protocol::DatabaseInfoReply>(timeout);
+            } else {
+                info = st;
+            }
+        }
+    }
+    connection->close("probe done");
+    if (!info) {
+        co_return info.status();
+    }
+    if (info->refused) {
+        co_return Status(CCDR_UNSUPPORTED, "refused: " + info->refused->reason);
+    }
+    const auto& m = *info->message;
+    RemoteDatabaseInfo out;
+    out.address = address;
+    out.name = m.name;
+    out.exists = m.exists;
+    out.online = m.online;
+    out.kind = m.kind == 0 ? CCDR_KIND_STANDARD : static_cast<ccdr_database_kind>(m.kind);
+    out.store_id = m.store_id;
+    out.epoch = m.epoch;
+    out.last_tx = m.last_tx;
+    out.last_commit_ms = m.last_commit_ms;
+    out.oldest_retained_tx = m.oldest_retained_tx;
+    out.refusal = m.refusal;
+    co_return out;
+}
+
+}  // namespace
+
+Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+                                          const std::string& remote) {
+    if (!context.security.usable()) {
+        return Status(CCDR_UNSUPPORTED, context.security.disabled_reason);
+    }
+    if (context.runtime == nullptr) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is not started");
+    }
+    if (addresses.empty()) {
+        return Status(CCDR_INVALID_ARGUMENT, "no upstream address given");
+    }
+    std::promise<Result<RemoteDatabaseInfo>> done;
+    auto answer = done.get_future();
+    auto strand = context.runtime->make_strand();
+    const bool spawned = context.runtime->spawn(strand, [&context, &done, strand, addresses,
+                                                         remote]() -> asio::awaitable<void> {
+        std::string failures;
+        for (const auto& address : addresses) {
+            auto r = co_await ask(context, strand, address, remote);
+            if (r) {
+                done.set_value(std::move(r));
+                co_return;
+            }
+            failures += (failures.empty() ? "" : "; ") + address + ": " + r.status().message();
+        }
+        done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered for database '" + remote + "': " + failures));
+    });
+    if (!spawned) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is stopping");
+    }
+    return answer.get();
+}
+
+}  // namespace ccdr::plugin

@@ -1,0 +1,38 @@
+// plugin/replica/upstream_probe.hpp: asks an upstream cluster about one of
+// its databases, for internal.dbms.createReplicaDatabase: connects over the
+// plugin's transport (mutual TLS), says HELLO, asks DATABASE_INFO and hangs
+// up. Addresses are tried in turn; the first that answers is the answer.
+#pragma once
+
+#include "common/engine_context.hpp"
+
+#include <ccdr/abi.h>
+#include <ccdr/status.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ccdr::plugin {
+
+struct RemoteDatabaseInfo {
+    std::string address;  // the address that answered
+    std::string name;
+    bool exists = false;
+    bool online = false;
+    ccdr_database_kind kind = CCDR_KIND_STANDARD;  // meaningful when exists
+    std::string store_id;
+    uint64_t epoch = 0;
+    uint64_t last_tx = 0;
+    int64_t last_commit_ms = 0;
+    uint64_t oldest_retained_tx = 0;
+    std::string refusal;  // non-empty: the upstream will not serve this database, and why
+};
+
+// Blocks the calling thread (never call it from the plugin's I/O threads).
+// On failure, one error whose message says, per address, why it failed:
+// CCDR_UNSUPPORTED when this server cannot replicate at all (no TLS policy
+// and plaintext not allowed), CCDR_IO_ERROR when no address answered.
+Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+                                          const std::string& remote);
+
+}  // namespace ccdr::plugin

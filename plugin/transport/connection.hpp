@@ -1,0 +1,163 @@
+// plugin/transport/connection.hpp: one replication connection (TLS or, when
+// allowed for development, plaintext) carrying frames.
+//
+// Every member function runs on the connection's strand (the coroutines
+// that use it are spawned there); only post_close() may be called from any
+// thread. Every operation has a deadline: when it passes, the socket is
+// closed and the operation fails with CCDR_TIMEOUT. At most one read and one
+// write may be in flight at a time (the session code has one reader and one
+// writer coroutine). A frame that fails any check is returned as an error
+// and never as a payload.
+#pragma once
+
+#include "common/asio.hpp"
+#include "protocol/frame.hpp"
+#include "protocol/messages.hpp"
+#include "transport/coalescing_stream.hpp"
+#include "transport/io_runtime.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ccdr::transport {
+
+using tcp = asio::ip::tcp;
+using std::chrono::milliseconds;
+
+struct ConnectionOptions {
+    milliseconds io_timeout{30'000};
+    protocol::FrameLimits limits;
+    bool compress = true;
+};
+
+struct Frame {
+    protocol::FrameHeader header;
+    std::vector<uint8_t> payload;  // uncompressed, verified
+    size_t wire_bytes = 0;         // header + payload as received
+};
+
+// A request's answer: the expected message, or the peer's refusal.
+template <typename M>
+struct Reply {
+    std::optional<M> message;
+    std::optional<protocol::Refused> refused;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    // `tls` null: plaintext. `peer` names the other end in messages (the
+    // socket's remote endpoint when empty).
+    Connection(Strand strand, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, ConnectionOptions options,
+               std::string peer = {});
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    // Accepting side. Refuses a peer that does not start a TLS handshake
+    // (naming what it sent), then handshakes. The error says why the peer was
+    // refused (certificate verification failure with the certificate's
+    // subject, missing certificate, protocol version, ...).
+    asio::awaitable<Status> accept_handshake(milliseconds timeout);
+    // Connecting side. `expected_host` (a name or IP) is checked against the
+    // peer certificate's SANs when non-empty.
+    asio::awaitable<Status> connect_handshake(std::string expected_host, milliseconds timeout);
+
+    // Reads one frame, waiting at most `timeout` for it to complete.
+    asio::awaitable<Result<Frame>> read_frame(milliseconds timeout);
+    asio::awaitable<Status> write_frame(const protocol::EncodedFrame& frame);
+
+    template <typename M>
+    asio::awaitable<Status> send(const M& message) {
+        auto frame = protocol::encode_frame(M::kType, protocol::encode_message(message), options_.compress,
+                                            options_.limits);
+        if (!frame) {
+            co_return frame.status();
+        }
+        co_return co_await write_frame(*frame);
+    }
+
+    // Reads the answer to a request: M, or REFUSED; anything else is an error.
+    template <typename M>
+    asio::awaitable<Result<Reply<M>>> receive(milliseconds timeout) {
+        auto frame = co_await read_frame(timeout);
+        if (!frame) {
+            co_return frame.status();
+        }
+        Reply<M> reply;
+        if (frame->header.type == protocol::MessageType::kRefused) {
+            auto r = protocol::decode_message_as<protocol::Refused>(frame->payload);
+            if (!r) {
+                co_return r.status();
+            }
+            reply.refused = std::move(r.value());
+            co_return reply;
+        }
+        if (frame->header.type != M::kType) {
+            co_return Status(CCDR_CORRUPT, "protocol error: expected " +
+                                               std::string(protocol::message_type_name(M::kType)) + " from " +
+                                               peer_address_ + ", received " +
+                                               std::string(protocol::message_type_name(frame->header.type)));
+        }
+        auto m = protocol::decode_message_as<M>(frame->payload);
+        if (!m) {
+            co_return m.status();
+        }
+        reply.message = std::move(m.value());
+        co_return reply;
+    }
+
+    // Closes the socket and cancels every pending operation and deadline;
+    // runs the on_close hooks once. Idempotent.
+    void close(const std::string& reason);
+    // Thread-safe close: posted to the strand.
+    void post_close(const std::string& reason);
+    // Runs (on the strand) when the connection closes.
+    void on_close(std::function<void()> hook);
+
+    bool is_open() const { return open_; }
+    bool is_tls() const { return tls_ != nullptr; }
+    const std::string& peer_address() const { return peer_address_; }
+    // The peer certificate's subject, "" for plaintext or no certificate.
+    const std::string& peer_subject() const { return peer_subject_; }
+    const std::string& close_reason() const { return close_reason_; }
+    Strand strand() const { return strand_; }
+    const ConnectionOptions& options() const { return options_; }
+    uint64_t bytes_in() const { return bytes_in_.load(std::memory_order_relaxed); }
+    uint64_t bytes_out() const { return bytes_out_.load(std::memory_order_relaxed); }
+
+private:
+    using TlsStream = asio::ssl::stream<CoalescingStream>;
+
+    // Arms a deadline for one operation; on expiry the socket is closed.
+    void arm(asio::steady_timer& timer, milliseconds timeout, std::string what);
+    Status failure(const boost::system::error_code& ec, const std::string& what) const;
+    void install_verify_callback();
+    std::string handshake_error(const boost::system::error_code& ec) const;
+    void record_peer_subject();
+
+    Strand strand_;
+    tcp::socket socket_;
+    std::shared_ptr<asio::ssl::context> tls_context_;
+    std::unique_ptr<TlsStream> tls_;
+    ConnectionOptions options_;
+    asio::steady_timer read_deadline_;
+    asio::steady_timer write_deadline_;
+    std::string timed_out_;  // what timed out, when one did
+    std::string verify_failure_;
+    std::string peer_address_;
+    std::string peer_subject_;
+    std::string close_reason_;
+    bool open_ = true;
+    std::vector<std::function<void()>> on_close_;
+    std::atomic<uint64_t> bytes_in_{0};
+    std::atomic<uint64_t> bytes_out_{0};
+};
+
+}  // namespace ccdr::transport

@@ -1,0 +1,209 @@
+#include "upstream/snapshot_spools.hpp"
+
+#include <xxhash.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace ccdr::plugin {
+namespace {
+
+uint64_t random_id() {
+    static std::mutex mu;
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::lock_guard lock(mu);
+    uint64_t id = 0;
+    while (id == 0) {
+        id = rng();
+    }
+    return id;
+}
+
+std::string hex(uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+struct XxhFree {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
+
+// The sink snapshot_export writes into: the spool file and a running hash.
+struct ExportSink {
+    std::FILE* file = nullptr;
+    std::unique_ptr<XXH3_state_t, XxhFree> hash{XXH3_createState()};
+    ccdr_snapshot_info info{};
+    bool began = false;
+    uint64_t written = 0;
+    std::string error;
+
+    static ccdr_status begin(void* ctx, const ccdr_snapshot_info* info) {
+        auto* self = static_cast<ExportSink*>(ctx);
+        self->info = *info;
+        self->began = true;
+        return CCDR_OK;
+    }
+    static ccdr_status chunk(void* ctx, ccdr_bytes data) {
+        auto* self = static_cast<ExportSink*>(ctx);
+        if (!self->began) {
+            self->error = "the host sent snapshot data before begin()";
+            return CCDR_INVALID_ARGUMENT;
+        }
+        if (data.len != 0 && std::fwrite(data.data, 1, data.len, self->file) != data.len) {
+            self->error = "writing the spool file failed";
+            return CCDR_IO_ERROR;
+        }
+        XXH3_64bits_update(self->hash.get(), data.data, data.len);
+        self->written += data.len;
+        return CCDR_OK;
+    }
+};
+
+}  // namespace
+
+SnapshotSpools::SnapshotSpools(HostHandle host, std::string directory, std::chrono::milliseconds retention,
+                               std::shared_ptr<spdlog::logger> log)
+    : host_(host), directory_(std::move(directory)), retention_(retention), log_(std::move(log)) {}
+
+SnapshotSpools::~SnapshotSpools() = default;
+
+Result<std::shared_ptr<const SnapshotSpool>> SnapshotSpools::acquire(const std::string& database, uint64_t id) {
+    expire();
+    if (id != 0) {
+        std::lock_guard lock(mu_);
+        auto it = spools_.find(id);
+        if (it != spools_.end() && it->second.spool->database == database) {
+            it->second.last_used = std::chrono::steady_clock::now();
+            return std::shared_ptr<const SnapshotSpool>(it->second.spool);
+        }
+    }
+    auto made = export_snapshot(database);
+    if (!made) {
+        return made.status();
+    }
+    std::lock_guard lock(mu_);
+    spools_[made.value()->id] = Kept{made.value(), std::chrono::steady_clock::now()};
+    return std::shared_ptr<const SnapshotSpool>(made.value());
+}
+
+void SnapshotSpools::touch(uint64_t id) {
+    std::lock_guard lock(mu_);
+    auto it = spools_.find(id);
+    if (it != spools_.end()) {
+        it->second.last_used = std::chrono::steady_clock::now();
+    }
+}
+
+Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_snapshot(const std::string& database) {
+    std::error_code ec;
+    std::filesystem::create_directories(directory_, ec);
+    if (ec) {
+        return Status(CCDR_IO_ERROR, "cannot create the snapshot spool directory " + directory_ + ": " + ec.message());
+    }
+    auto spool = std::make_shared<SnapshotSpool>();
+    spool->id = random_id();
+    spool->database = database;
+    spool->path = (std::filesystem::path(directory_) / ("upstream-" + hex(spool->id) + ".snapshot")).string();
+    ExportSink sink;
+    sink.file = std::fopen(spool->path.c_str(), "wb");
+    if (sink.file == nullptr) {
+        return Status(CCDR_IO_ERROR, "cannot create the snapshot spool " + spool->path);
+    }
+    XXH3_64bits_reset(sink.hash.get());
+    ccdr_snapshot_sink abi_sink{CCDR_HEADER_INIT(ccdr_snapshot_sink), &sink, &ExportSink::begin, &ExportSink::chunk};
+    const auto started = std::chrono::steady_clock::now();
+    Status st = host_.snapshot_export(database, abi_sink);
+    const bool closed = std::fclose(sink.file) == 0;
+    if (st && !closed) {
+        st = Status(CCDR_IO_ERROR, "closing the snapshot spool " + spool->path + " failed");
+    }
+    if (st && !sink.began) {
+        st = Status(CCDR_INTERNAL, "snapshot_export of '" + database + "' returned without calling begin()");
+    }
+    if (st && sink.written != sink.info.total_bytes) {
+        st = Status(CCDR_CORRUPT, "snapshot_export of '" + database + "' delivered " + std::to_string(sink.written) +
+                                      " bytes but announced " + std::to_string(sink.info.total_bytes));
+    }
+    if (!st) {
+        std::filesystem::remove(spool->path, ec);
+        std::string why = sink.error.empty() ? st.message() : sink.error + " (" + st.message() + ")";
+        return Status(st.code(), "exporting a snapshot of '" + database + "' failed: " + why);
+    }
+    spool->tx_id = sink.info.tx_id;
+    spool->commit_time_ms = sink.info.commit_time_ms;
+    spool->total_bytes = sink.info.total_bytes;
+    spool->file_hash = XXH3_64bits_digest(sink.hash.get());
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log_->info("exported a snapshot of '{}' at tx {} ({} bytes in {}ms) for a store copy, snapshot id {}", database,
+               spool->tx_id, spool->total_bytes, took.count(), hex(spool->id));
+    return spool;
+}
+
+Result<size_t> SnapshotSpools::read(const SnapshotSpool& spool, uint64_t offset, std::span<uint8_t> out) const {
+    const int fd = ::open(spool.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return Status(CCDR_IO_ERROR, "cannot open the snapshot spool " + spool.path);
+    }
+    size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            ::close(fd);
+            return Status(CCDR_IO_ERROR, "reading the snapshot spool " + spool.path + " failed");
+        }
+        if (n == 0) {
+            break;
+        }
+        done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return done;
+}
+
+void SnapshotSpools::expire() {
+    std::vector<std::shared_ptr<SnapshotSpool>> expired;
+    {
+        std::lock_guard lock(mu_);
+        const auto now = std::chrono::steady_clock::now();
+        for (auto it = spools_.begin(); it != spools_.end();) {
+            // use_count 1: no session holds it.
+            if (now - it->second.last_used > retention_ && it->second.spool.use_count() == 1) {
+                expired.push_back(it->second.spool);
+                it = spools_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (const auto& spool : expired) {
+        std::error_code ec;
+        std::filesystem::remove(spool->path, ec);
+        log_->info("removed the snapshot spool {} of '{}' (unused for longer than ccdr.snapshot.retention)",
+                   hex(spool->id), spool->database);
+    }
+}
+
+void SnapshotSpools::remove_all() {
+    {
+        std::lock_guard lock(mu_);
+        spools_.clear();
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_directory(directory_, ec)) {
+        return;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("upstream-", 0) == 0) {
+            std::filesystem::remove(entry.path(), ec);
+        }
+    }
+}
+
+}  // namespace ccdr::plugin
+

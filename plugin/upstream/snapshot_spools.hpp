@@ -1,0 +1,73 @@
+// plugin/upstream/snapshot_spools.hpp: snapshots exported for store copies.
+// snapshot_export writes a consistent copy of a database into a spool file
+// under this instance's data directory; replicas then read it in chunks, and
+// one interrupted by a disconnect resumes from (snapshot id, offset) while
+// the spool is kept: for ccdr.snapshot.retention after its last use.
+//
+// acquire() blocks (it may export): call it on the blocking pool.
+#pragma once
+
+#include <ccdr/abi.h>
+#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ccdr::plugin {
+
+struct SnapshotSpool {
+    uint64_t id = 0;
+    std::string database;
+    std::string path;
+    uint64_t tx_id = 0;
+    int64_t commit_time_ms = 0;
+    uint64_t total_bytes = 0;
+    uint64_t file_hash = 0;  // xxh3_64 of the whole file
+};
+
+class SnapshotSpools {
+public:
+    SnapshotSpools(HostHandle host, std::string directory, std::chrono::milliseconds retention,
+                   std::shared_ptr<spdlog::logger> log);
+    SnapshotSpools(const SnapshotSpools&) = delete;
+    SnapshotSpools& operator=(const SnapshotSpools&) = delete;
+    ~SnapshotSpools();
+
+    // The spool `id` of `database` when it is still kept (resume), else a new
+    // export. Blocks.
+    Result<std::shared_ptr<const SnapshotSpool>> acquire(const std::string& database, uint64_t id);
+    // Marks the spool used now (keeps it from expiring while it is read).
+    void touch(uint64_t id);
+    // Reads up to out.size() bytes at offset. Blocks.
+    Result<size_t> read(const SnapshotSpool& spool, uint64_t offset, std::span<uint8_t> out) const;
+    // Deletes spools unused for longer than the retention.
+    void expire();
+    // Deletes every spool (at stop) and stale files of earlier runs (at start).
+    void remove_all();
+
+private:
+    Result<std::shared_ptr<SnapshotSpool>> export_snapshot(const std::string& database);
+
+    HostHandle host_;
+    std::string directory_;
+    std::chrono::milliseconds retention_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    mutable std::mutex mu_;
+    struct Kept {
+        std::shared_ptr<SnapshotSpool> spool;
+        std::chrono::steady_clock::time_point last_used;
+    };
+    std::map<uint64_t, Kept> spools_;
+};
+
+}  // namespace ccdr::plugin
