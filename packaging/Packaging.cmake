@@ -47,6 +47,12 @@ foreach(doc copyright)
   install(FILES ${_pkg}/${doc} DESTINATION share/doc/ccdr-plugin COMPONENT plugin)
 endforeach()
 install(FILES ${_pkg_out}/changelog.gz DESTINATION share/doc/ccdr-plugin COMPONENT plugin)
+# The monitoring examples (docs/monitoring.md), as documents: lag-plot.sh
+# runs with bash.
+set(_mon ${PROJECT_SOURCE_DIR}/examples/monitoring)
+install(FILES ${_mon}/prometheus/ccdr-rules.yml ${_mon}/prometheus/ccdr-rules.test.yml
+              ${_mon}/grafana/ccdr-dashboard.json ${_mon}/lag-plot.sh
+        DESTINATION share/doc/ccdr-plugin/examples/monitoring COMPONENT plugin)
 
 # --- ccdr-refhost --------------------------------------------------------
 # refhost and ccdr-shell are installed by examples/refhost/*.cmake (bin).
