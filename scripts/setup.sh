@@ -11,6 +11,7 @@ packages=(
   libboost-dev libssl-dev liblz4-dev libxxhash-dev libspdlog-dev catch2 libsqlite3-dev
   openssl sqlite3 iproute2 procps
   clang libclang-rt-14-dev
+  gnuplot-nox lintian prometheus systemd
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

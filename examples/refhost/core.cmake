@@ -26,6 +26,7 @@ add_library(refhost_core STATIC
   plugin_host/server_host.cpp
   plugin_host/plugin_host.cpp
   metrics/metric_sample.cpp
+  metrics/certificate_expiry.cpp
   metrics/prometheus_endpoint.cpp
   metrics/metrics_service.cpp
   app/runtime.cpp

@@ -2,9 +2,11 @@
 
 #include "common/clock.hpp"
 #include "dbms/cluster.hpp"
+#include "metrics/certificate_expiry.hpp"
 #include "metrics/prometheus_endpoint.hpp"
 
 #include <cstdio>
+#include <optional>
 
 namespace refhost {
 
@@ -23,6 +25,9 @@ ccdr::Result<std::unique_ptr<MetricsService>> MetricsService::start(Cluster& clu
     m->dir_ = c.metrics_dir();
     m->rotation_size_ = *ccdr::settings::parse_size(*c.get("server.metrics.csv.rotation.size"));
     m->rotation_keep_ = c.integer("server.metrics.csv.rotation.keep_number");
+    if (c.flag("dbms.ssl.policy.cluster.enabled")) {
+        m->certificate_file_ = *c.get("dbms.ssl.policy.cluster.public_certificate");
+    }
     if (c.flag("server.metrics.prometheus.enabled")) {
         auto address = *ccdr::settings::parse_address(*c.get("server.metrics.prometheus.endpoint"));
         MetricsService* self = m.get();
@@ -70,10 +75,22 @@ std::string MetricsService::prometheus_address() const { return prometheus_ ? pr
 
 std::vector<MetricSample> MetricsService::collect() {
     std::vector<MetricSample> out;
+    // The cluster certificate is read at every collection, so a renewed file
+    // shows at once; a file that cannot be read leaves the gauge out.
+    std::optional<int64_t> not_after;
+    if (!certificate_file_.empty()) {
+        if (auto t = certificate_not_after(certificate_file_)) {
+            not_after = *t;
+        }
+    }
     for (const auto& s : cluster_.servers()) {
         cluster_.collect_metrics(s.index, [&](std::string_view name, ccdr_metric_type type, double value) {
             out.push_back(MetricSample{s.id, prefix_ + "." + std::string(name), type, value});
         });
+        if (not_after) {
+            out.push_back(MetricSample{s.id, prefix_ + ".dbms.ssl.cluster.certificate.not_after_seconds",
+                                       CCDR_METRIC_GAUGE, static_cast<double>(*not_after)});
+        }
     }
     return out;
 }

@@ -56,6 +56,7 @@ private:
     std::filesystem::path dir_;
     uint64_t rotation_size_ = 0;
     int64_t rotation_keep_ = 7;
+    std::filesystem::path certificate_file_;  // the cluster certificate, when the policy is on
     std::mutex csv_mu_;  // write_csv may run on the CSV thread and a caller's
     std::set<std::filesystem::path> known_files_;
 

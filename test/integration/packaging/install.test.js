@@ -1,0 +1,293 @@
+'use strict';
+// The packages on a real machine: apt-get installs ccdr-plugin and
+// ccdr-refhost (built by install.packages_build into CCDR_DEB_DIR), refhost
+// runs from the installed files as user ccdr in two HOMEs made from the
+// installed layout, loads libccdr.so from /usr/lib/ccdr/plugins and (once
+// the plugin has its replica procedures) replicates from one to the other;
+// then apt-get remove and purge leave nothing of the packages but the
+// operator's data. Needs root. The machine is left as it was found, pass
+// or fail: the packages purged, the HOME and the user ccdr removed when this
+// test made them.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const lib = require('./lib');
+
+const HOME = '/var/lib/ccdr';
+const ETC = '/etc/ccdr';
+const PACKAGES = ['ccdr-plugin', 'ccdr-refhost'];
+const PASSWORD = 'install-test';
+const SHELL = '/usr/bin/ccdr-shell';
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+const APT = ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300'];
+
+function packageStatus(name) {
+  const r = lib.run('dpkg-query', ['-W', '-f=${Status}', name], { allowFailure: true });
+  return r.status === 0 ? r.stdout.trim() : 'not-installed';
+}
+
+// --- may this test touch the machine? -------------------------------------
+if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+  lib.skipAll('the install test needs root: it installs the packages with apt-get on this machine');
+}
+for (const tool of ['apt-get', 'dpkg', 'setpriv', 'getent']) {
+  if (!lib.has(tool)) {
+    lib.skipAll(`${tool} is missing: the install test needs a Debian system`);
+  }
+}
+for (const p of PACKAGES) {
+  const s = packageStatus(p);
+  if (s !== 'not-installed' && !s.endsWith('not-installed')) {
+    lib.skipAll(`${p} is already on this machine (${s}): the install test would replace and purge it`);
+  }
+}
+for (const dir of [HOME, ETC]) {
+  if (fs.existsSync(dir)) {
+    lib.skipAll(`${dir} exists: the install test would purge it`);
+  }
+}
+const debDir = process.env.CCDR_DEB_DIR;
+if (!debDir) {
+  throw new Error('CCDR_DEB_DIR is not set: run through ctest -L install (install.packages_build builds the packages)');
+}
+const debs = PACKAGES.map((p) => {
+  const found = fs.existsSync(debDir) ? fs.readdirSync(debDir).filter((f) => f.startsWith(`${p}_`) && f.endsWith('.deb')) : [];
+  if (found.length !== 1) {
+    throw new Error(`expected one ${p}_*.deb in ${debDir}, found ${found.length}: run install.packages_build`);
+  }
+  return path.join(debDir, found[0]);
+});
+const userExisted = lib.run('getent', ['passwd', 'ccdr'], { allowFailure: true }).status === 0;
+const groupExisted = lib.run('getent', ['group', 'ccdr'], { allowFailure: true }).status === 0;
+
+// --- leaving the machine as it was -----------------------------------------
+const processes = [];
+let work;
+let cleaned = false;
+function cleanup() {
+  if (cleaned) {
+    return;
+  }
+  cleaned = true;
+  for (const p of processes) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  const installed = PACKAGES.filter((p) => packageStatus(p) !== 'not-installed' && !packageStatus(p).endsWith('not-installed'));
+  if (installed.length) {
+    lib.run('apt-get', ['purge', ...APT, ...installed], { env: { ...process.env, ...APT_ENV }, allowFailure: true });
+  }
+  fs.rmSync(HOME, { recursive: true, force: true });
+  fs.rmSync(ETC, { recursive: true, force: true });
+  if (!userExisted) {
+    lib.run('userdel', ['ccdr'], { allowFailure: true });
+  }
+  if (!groupExisted) {
+    lib.run('groupdel', ['ccdr'], { allowFailure: true });
+  }
+  if (work) {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(1);
+  });
+}
+process.on('exit', cleanup);
+
+// Runs a program as user ccdr (same PID: setpriv execs).
+function asCcdr(argv) {
+  return ['setpriv', '--reuid=ccdr', '--regid=ccdr', '--init-groups', ...argv];
+}
+function runAsCcdr(argv) {
+  const [cmd, ...args] = asCcdr(argv);
+  return lib.run(cmd, args);
+}
+
+describe('ccdr packages installed with apt-get', () => {
+  const clusters = {};
+  const fileLists = {};
+
+  before(() => {
+    work = lib.tempDir('ccdr-install-');
+    fs.chmodSync(work, 0o755); // user ccdr reaches the HOMEs inside
+  });
+  after(async () => {
+    for (const p of processes) {
+      await p.stop();
+    }
+    cleanup();
+  });
+
+  it('installs both packages', () => {
+    const r = lib.run('apt-get', ['install', ...APT, '--no-install-recommends', ...debs], {
+      env: { ...process.env, ...APT_ENV },
+    });
+    for (const p of PACKAGES) {
+      assert.equal(packageStatus(p), 'install ok installed', `${p} after apt-get install:\n${r.stdout}`);
+      fileLists[p] = lib.run('dpkg', ['-L', p]).stdout.split('\n').filter((l) => l.startsWith('/'));
+    }
+  });
+
+  it('has the control fields operators and hosts rely on', () => {
+    const field = (p, f) => lib.run('dpkg-query', ['-W', `-f=\${${f}}`, p]).stdout;
+    assert.match(field('ccdr-plugin', 'Provides'), /\bccdr-abi-1\b/);
+    assert.match(field('ccdr-plugin', 'Enhances'), /\bccdr-refhost\b/);
+    assert.match(field('ccdr-plugin', 'Depends'), /libssl3/, 'dpkg-shlibdeps found libssl');
+    assert.match(field('ccdr-refhost', 'Depends'), /adduser/);
+    assert.match(field('ccdr-refhost', 'Conffiles'), /\/etc\/ccdr\/neo4j\.conf [0-9a-f]{32}/);
+  });
+
+  it('lays out programs, plugin, unit, configuration, user and HOME', () => {
+    for (const f of ['/usr/bin/refhost', '/usr/bin/ccdr-shell']) {
+      fs.accessSync(f, fs.constants.X_OK);
+    }
+    assert.ok(fs.statSync('/usr/lib/ccdr/plugins/libccdr.so').isFile());
+    assert.ok(fs.statSync('/lib/systemd/system/ccdr-refhost.service').isFile());
+    const passwd = lib.run('getent', ['passwd', 'ccdr']).stdout.trim().split(':');
+    assert.equal(passwd[5], HOME);
+    assert.match(passwd[6], /nologin|false/);
+    const uid = Number(passwd[2]);
+    const gid = Number(passwd[3]);
+    assert.ok(uid < 1000, 'a system user');
+    const conf = fs.statSync(`${ETC}/neo4j.conf`);
+    assert.equal(conf.mode & 0o777, 0o640);
+    assert.equal(conf.uid, 0);
+    assert.equal(conf.gid, gid);
+    for (const d of ['', '/data', '/logs', '/metrics', '/certificates/cluster', '/certificates/cluster/trusted',
+      '/certificates/cluster/revoked']) {
+      const st = fs.statSync(HOME + d);
+      assert.ok(st.isDirectory(), `${HOME}${d}`);
+      assert.equal(st.mode & 0o777, 0o750, `${HOME}${d} mode`);
+      assert.equal(st.uid, uid, `${HOME}${d} owner`);
+    }
+    assert.equal(fs.readlinkSync(`${HOME}/conf`), ETC);
+    assert.match(fs.readFileSync(`${ETC}/neo4j.conf`, 'utf8'), /^server\.directories\.plugins=\/usr\/lib\/ccdr\/plugins$/m);
+    // Installing never enables or starts the service.
+    assert.ok(!fs.existsSync('/etc/systemd/system/multi-user.target.wants/ccdr-refhost.service'));
+  });
+
+  it('systemd-analyze verify accepts the installed unit', (t) => {
+    if (!lib.has('systemd-analyze')) {
+      t.skip('systemd-analyze is missing');
+      return;
+    }
+    const r = lib.run('systemd-analyze', ['verify', '--man=no', '/lib/systemd/system/ccdr-refhost.service'], {
+      allowFailure: true,
+    });
+    const ours = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /ccdr-refhost/.test(l));
+    assert.deepEqual(ours, [], 'no complaint about ccdr-refhost.service');
+  });
+
+  it('runs refhost as user ccdr from two HOMEs made from the installed layout', async () => {
+    const certs = lib.makeCertificates(path.join(work, 'certs'));
+    const base = fs.readFileSync(`${ETC}/neo4j.conf`, 'utf8');
+    for (const name of ['main', 'dr']) {
+      const home = path.join(work, name);
+      lib.run('cp', ['-a', HOME, home]); // owner, modes, the conf link
+      fs.rmSync(path.join(home, 'conf'));
+      fs.mkdirSync(path.join(home, 'conf'));
+      const { ports, settings } = await lib.clusterSettings();
+      fs.writeFileSync(path.join(home, 'conf/neo4j.conf'), lib.withSettings(base, settings));
+      fs.rmSync(path.join(home, 'certificates/cluster'), { recursive: true });
+      lib.copyDir(certs[name], path.join(home, 'certificates/cluster'));
+      lib.run('chown', ['-R', 'ccdr:ccdr', home]);
+      runAsCcdr(['/usr/bin/refhost', 'set-initial-password', '--home', home, PASSWORD]);
+      const proc = await lib.start(asCcdr(['/usr/bin/refhost', '--home', home]), { ready: lib.REFHOST_READY });
+      processes.push(proc);
+      clusters[name] = { home, ports, proc, bolt: `bolt://127.0.0.1:${ports.bolt}` };
+    }
+    for (const c of Object.values(clusters)) {
+      const rows = lib.cypher(SHELL, { address: c.bolt, password: PASSWORD, query: 'RETURN 1 AS one' });
+      assert.deepEqual(rows, [['1']]);
+      // Written by the service user, inside its HOME.
+      assert.equal(fs.statSync(path.join(c.home, 'data/system')).uid, fs.statSync(HOME).uid);
+    }
+  });
+
+  it('loads libccdr.so from /usr/lib/ccdr/plugins', async () => {
+    for (const c of Object.values(clusters)) {
+      const log = fs.readFileSync(path.join(c.home, 'logs/debug.log'), 'utf8');
+      assert.match(log, /loaded plugin \S+ \S+ from \/usr\/lib\/ccdr\/plugins\/libccdr\.so/);
+      const text = await (await fetch(`http://127.0.0.1:${c.ports.prometheus}/metrics`)).text();
+      assert.match(text, /^neo4j_dbms_ccdr_\w+/m, 'the plugin reports metrics');
+      assert.match(text, /^neo4j_dbms_ssl_cluster_certificate_not_after_seconds\{server="[^"]+"\} \d/m);
+    }
+  });
+
+  it('replicates a database from one installed HOME to the other', async (t) => {
+    const { main, dr } = clusters;
+    if (!lib.hasReplicaProcedures(SHELL, dr.bolt, PASSWORD)) {
+      t.skip('libccdr.so has no internal.dbms.createReplicaDatabase yet (it comes with the replication engine)');
+      return;
+    }
+    lib.cypher(SHELL, { address: main.bolt, password: PASSWORD, database: 'system', query: 'CREATE DATABASE foo WAIT' });
+    lib.cypher(SHELL, {
+      address: main.bolt, password: PASSWORD, database: 'foo',
+      query: 'UNWIND range(1, 50) AS i CREATE (:Item {i: i})',
+    });
+    lib.cypher(SHELL, {
+      address: dr.bolt, password: PASSWORD, database: 'system',
+      query: `CALL internal.dbms.createReplicaDatabase("x", 1, 0, {remote: "foo", addresses: ["127.0.0.1:${main.ports.cluster}"]})`,
+    });
+    const [upstream] = lib.lastCommittedTxn(SHELL, main.bolt, PASSWORD, 'foo');
+    await lib.waitFor('the replica to reach the upstream\'s last transaction', () => {
+      const [replica] = lib.lastCommittedTxn(SHELL, dr.bolt, PASSWORD, 'x');
+      return replica === upstream;
+    }, 60_000);
+    const rows = lib.cypher(SHELL, { address: dr.bolt, password: PASSWORD, database: 'x', query: 'MATCH (n:Item) RETURN count(*)' });
+    assert.deepEqual(rows, [['50']]);
+  });
+
+  it('stops both refhosts gracefully by PID', async () => {
+    for (const c of Object.values(clusters)) {
+      const { code } = await c.proc.stop();
+      assert.equal(code, 0, c.proc.output());
+    }
+  });
+
+  it('apt-get remove keeps the configuration and the operator\'s data', () => {
+    // The operator's data: a system database in the packaged HOME.
+    runAsCcdr(['/usr/bin/refhost', 'set-initial-password', '--home', HOME, PASSWORD]);
+    assert.ok(fs.existsSync(`${HOME}/data/system/system.db`));
+    lib.run('apt-get', ['remove', ...APT, ...PACKAGES], { env: { ...process.env, ...APT_ENV } });
+    assert.ok(!fs.existsSync('/usr/bin/refhost'));
+    assert.ok(!fs.existsSync('/usr/lib/ccdr/plugins/libccdr.so'));
+    assert.ok(fs.existsSync(`${ETC}/neo4j.conf`), 'remove keeps the conffile');
+    assert.ok(fs.existsSync(`${HOME}/data/system/system.db`), 'remove keeps the data');
+    assert.equal(packageStatus('ccdr-refhost'), 'deinstall ok config-files');
+  });
+
+  it('apt-get purge leaves nothing of the packages but the operator\'s data', () => {
+    const r = lib.run('apt-get', ['purge', ...APT, ...PACKAGES], { env: { ...process.env, ...APT_ENV } });
+    for (const p of PACKAGES) {
+      const s = packageStatus(p);
+      assert.ok(s === 'not-installed' || s.endsWith('not-installed'), `${p}: ${s}`);
+    }
+    const left = [];
+    for (const p of PACKAGES) {
+      for (const f of fileLists[p]) {
+        if (!fs.existsSync(f)) {
+          continue;
+        }
+        // A directory another package owns too (/usr/bin, /etc) stays.
+        const owned = lib.run('dpkg-query', ['-S', f], { allowFailure: true }).status === 0;
+        if (!(fs.statSync(f).isDirectory() && owned)) {
+          left.push(f);
+        }
+      }
+    }
+    assert.deepEqual(left, [], 'files of the packages left after purge');
+    assert.ok(!fs.existsSync(ETC), `${ETC} is gone`);
+    // What is left of the HOME is the operator's data, and the notice says so.
+    assert.deepEqual(fs.readdirSync(HOME), ['data']);
+    assert.ok(fs.existsSync(`${HOME}/data/system/system.db`));
+    assert.match(`${r.stdout}${r.stderr}`, /kept \/var\/lib\/ccdr/);
+  });
+});
