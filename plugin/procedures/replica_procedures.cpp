@@ -35,10 +35,9 @@ const std::array<ccdr_field, 3> kPromoteTopologyArgs = {
     field("numSecondaries", CCDR_TYPE_INTEGER, "The new number of secondaries."),
 };
 
-// Prefixes a failure as Neo4j reports a failed procedure.
-Status failed(std::string_view procedure, const std::string& why) {
-    return {CCDR_PROCEDURE_CALL_FAILED, "Failed to invoke procedure `" + std::string(procedure) + "`: " + why};
-}
+// A failed call; the host adds Neo4j's "Failed to invoke
+// procedure `name`: Caused by:" in front of the reason.
+Status failed(const std::string& why) { return {CCDR_PROCEDURE_CALL_FAILED, why}; }
 
 Result<std::string> string_arg(const Value& v, const char* name) {
     if (!v.is_string()) {
@@ -141,50 +140,49 @@ Status ReplicaProcedures::register_all() {
 }
 
 Status ReplicaProcedures::create_replica(const ValueList& args) {
-    auto fail = [](const std::string& why) { return failed(kCreate, why); };
     if (args.size() != 4) {
-        return fail("expected 4 arguments, got " + std::to_string(args.size()));
+        return failed("expected 4 arguments, got " + std::to_string(args.size()));
     }
     auto name_arg = string_arg(args[0], "databaseName");
     if (!name_arg) {
-        return fail(name_arg.status().message());
+        return failed(name_arg.status().message());
     }
     Status name_ok = check_database_name(*name_arg);
     if (!name_ok) {
-        return fail(name_ok.message());
+        return failed(name_ok.message());
     }
     std::string name = normalize_database_name(*name_arg);
     Status topology_ok = check_topology(args[1], args[2]);
     if (!topology_ok) {
-        return fail(topology_ok.message());
+        return failed(topology_ok.message());
     }
     auto link = parse_upstream_link(args[3]);
     if (!link) {
-        return fail(link.status().message());
+        return failed(link.status().message());
     }
     auto existing = host_.database_info(name);
     if (existing) {
-        return fail("database '" + name + "' already exists in this cluster");
+        return failed("database '" + name + "' already exists in this cluster");
     }
     if (existing.status().code() != CCDR_DATABASE_NOT_FOUND) {
-        return fail("cannot check whether '" + name + "' exists: " + existing.status().message());
+        return failed("cannot check whether '" + name + "' exists: " + existing.status().message());
     }
 
     auto remote = probe_(*link);
     if (!remote) {
         if (remote.status().code() == CCDR_DATABASE_NOT_FOUND) {
-            return fail("upstream database '" + link->remote + "' does not exist: " + remote.status().message());
+            return failed("upstream database '" + link->remote + "' does not exist: " + remote.status().message());
         }
         if (remote.status().code() == CCDR_FORBIDDEN) {
-            return fail(remote.status().message());
+            return failed(remote.status().message());
         }
-        return fail("cannot contact the upstream cluster: " + remote.status().message());
+        return failed("cannot contact the upstream cluster: " + remote.status().message());
     }
     if (!remote->online) {
-        return fail("upstream database '" + link->remote + "' is not online (asked " + remote->address + ")");
+        return failed("upstream database '" + link->remote + "' is not online (asked " + remote->address + ")");
     }
     if (remote->kind != CCDR_KIND_STANDARD) {
-        return fail("upstream database '" + link->remote + "' is a " +
+        return failed("upstream database '" + link->remote + "' is a " +
                     (remote->kind == CCDR_KIND_REPLICA ? std::string("replica") : std::string("system database")) +
                     "; replicate from a standard database");
     }
@@ -199,7 +197,7 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
     spec.options = ValueMap{{kReplicaConfigOption, to_value(*link)}};
     Status created = host_.create_database(spec);
     if (!created) {
-        return fail("cannot create '" + name + "': " + created.message());
+        return failed("cannot create '" + name + "': " + created.message());
     }
     log_->info("created replica database '{}' ({} primaries, {} secondaries) of '{}' (store {}, epoch {}, at tx {} "
                "upstream) from {}",
@@ -210,30 +208,30 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
 
 Status ReplicaProcedures::promote(const ValueList& args) {
     if (args.size() != 1) {
-        return failed(kPromote, "expected 1 argument, got " + std::to_string(args.size()));
+        return failed("expected 1 argument, got " + std::to_string(args.size()));
     }
     auto name = string_arg(args[0], "replicaDatabaseName");
     if (!name) {
-        return failed(kPromote, name.status().message());
+        return failed(name.status().message());
     }
     Status st = do_promote(normalize_database_name(*name), std::nullopt);
-    return st ? st : failed(kPromote, st.message());
+    return st ? st : failed(st.message());
 }
 
 Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
     if (args.size() != 3) {
-        return failed(kPromoteTopology, "expected 3 arguments, got " + std::to_string(args.size()));
+        return failed("expected 3 arguments, got " + std::to_string(args.size()));
     }
     auto name = string_arg(args[0], "replicaDatabaseName");
     if (!name) {
-        return failed(kPromoteTopology, name.status().message());
+        return failed(name.status().message());
     }
     Status topology_ok = check_topology(args[1], args[2]);
     if (!topology_ok) {
-        return failed(kPromoteTopology, topology_ok.message());
+        return failed(topology_ok.message());
     }
     Status st = do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()));
-    return st ? st : failed(kPromoteTopology, st.message());
+    return st ? st : failed(st.message());
 }
 
 Status ReplicaProcedures::do_promote(const std::string& name,

@@ -145,13 +145,6 @@ function lastCommittedTxn(shell, address, password, database) {
   return rows.map((r) => Number(r[0]));
 }
 
-// Whether the loaded plugin registers the replica procedures (they arrive
-// with the replication engine).
-function hasReplicaProcedures(shell, address, password) {
-  const rows = cypher(shell, { address, password, database: 'system', query: "SHOW PROCEDURES YIELD name RETURN name" });
-  return rows.some((r) => r[0] === '"internal.dbms.createReplicaDatabase"');
-}
-
 // Certificates of two clusters (examples/dr/gen-certs.sh): returns
 // {main: dir, dr: dir}, each a certificates/cluster directory.
 function makeCertificates(dir) {
@@ -213,7 +206,6 @@ module.exports = {
   waitFor,
   cypher,
   lastCommittedTxn,
-  hasReplicaProcedures,
   makeCertificates,
   copyDir,
   withSettings,

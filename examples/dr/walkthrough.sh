@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# The disaster-recovery walk-through: two clusters on this machine, a replica
+# of `foo` in the second, the loss of the first, promotion, and failback —
+# every step done the way an operator does it, with ccdr-shell.
+#
+#   examples/dr/walkthrough.sh [--build-dir DIR] [--work-dir DIR] [--keep] [--lag-png FILE]
+#
+# --lag-png FILE draws the replica's lag (seconds and transactions) during a
+# burst of 2 000 single-node transactions (examples/monitoring/lag-plot.sh).
+#
+# Ports: cluster A uses Bolt 17687-17689 and cluster 16000-16002; cluster B
+# Bolt 7687-7693 and cluster 6000-6006. CCDR_DEMO_PORT_OFFSET shifts them all.
+# Everything started is stopped at the end (and on any failure), by PID.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="$root/build/default"
+work=""
+keep=0
+lag_png=""
+while (($#)); do
+  case "$1" in
+    --build-dir) build="$2"; shift 2 ;;
+    --work-dir) work="$2"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --lag-png) lag_png="$(realpath -m "$2")"; shift 2 ;;
+    *) echo "walkthrough.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+refhost="$build/examples/refhost/refhost"
+shell_bin="$build/examples/refhost/ccdr-shell"
+plugin="$build/plugin/libccdr.so"
+for f in "$refhost" "$shell_bin" "$plugin"; do
+  [ -x "$f" ] || [ -f "$f" ] || { echo "missing $f: build first (scripts/setup.sh)" >&2; exit 1; }
+done
+off="${CCDR_DEMO_PORT_OFFSET:-0}"
+a_bolt=$((17687 + off)) a_cluster=$((16000 + off))
+b_bolt=$((7687 + off)) b_cluster=$((6000 + off))
+[ -n "$work" ] || work="$(mktemp -d /tmp/ccdr-dr.XXXXXX)"
+mkdir -p "$work"
+password="ccdr-demo-password"
+started=$(date +%s)
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  if ((keep == 0)); then rm -rf "$work"; else echo "work directory kept: $work"; fi
+}
+trap cleanup EXIT
+
+bold=$'\e[1m' dim=$'\e[2m' reset=$'\e[0m'
+[ -t 1 ] || { bold="" dim="" reset=""; }
+n=0
+step() { n=$((n + 1)); printf '\n%s== %d. %s%s\n' "$bold" "$n" "$1" "$reset"; }
+say() { printf '%s\n' "$*" | fold -s -w 100; }
+# shell ADDRESS [options...] QUERY: runs ccdr-shell, echoing the command first.
+shell() {
+  local shown=("ccdr-shell" "$@")
+  printf '%s$ %s%s\n' "$dim" "${shown[*]}" "$reset"
+  "$shell_bin" -u neo4j -p "$password" --format table "$@"
+}
+# expect_fail ...: like shell, but the command must fail; shows the error.
+expect_fail() {
+  local shown=("ccdr-shell" "$@")
+  printf '%s$ %s%s\n' "$dim" "${shown[*]}" "$reset"
+  if "$shell_bin" -u neo4j -p "$password" --format table "$@" 2>"$work/err"; then
+    echo "expected this command to fail, and it did not" >&2
+    exit 1
+  fi
+  sed 's/^/  /' "$work/err"
+}
+start_cluster() {  # start_cluster NAME HOME
+  "$refhost" --home "$2" >"$work/$1.out" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do
+    grep -q "cluster ready" "$work/$1.out" 2>/dev/null && { echo "$pid" >"$work/$1.pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$1.out" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "cluster $1 did not become ready" >&2
+  cat "$work/$1.out" >&2
+  exit 1
+}
+metric() {  # metric HOME SERVER_ID DB: last value of last_committed_tx_id from the CSV files
+  local f
+  f=$(find "$1/metrics" -path "*$2*" -name "neo4j.database.$3.transaction.last_committed_tx_id.csv" | head -1)
+  [ -n "$f" ] && tail -1 "$f" | cut -d, -f2
+}
+wait_equal_tx() {  # wait_equal_tx A_ADDR A_DB B_ADDR B_DB: until lastCommittedTxn agrees
+  local qa="SHOW DATABASE \`$2\` YIELD lastCommittedTxn RETURN max(lastCommittedTxn) AS tx"
+  local qb="SHOW DATABASE \`$4\` YIELD lastCommittedTxn RETURN min(lastCommittedTxn) AS tx"
+  for _ in $(seq 200); do
+    ta=$("$shell_bin" -a "$1" -u neo4j -p "$password" -d system --format plain "$qa" | tail -1)
+    tb=$("$shell_bin" -a "$3" -u neo4j -p "$password" -d system --format plain "$qb" | tail -1)
+    [ "$ta" = "$tb" ] && { echo "$ta"; return 0; }
+    sleep 0.1
+  done
+  echo "replica did not catch up: $ta vs $tb" >&2
+  exit 1
+}
+
+step "Certificates: one CA per cluster, each cluster trusting the other's CA"
+"$here/gen-certs.sh" "$work/certs" clusterA clusterB
+(cd "$work/certs" && find clusterA clusterB | sort | sed 's/^/  /')
+
+step "Cluster A (3 servers) and cluster B (7 servers: 3 primary-, 4 secondary-constrained)"
+"$here/make-home.sh" "$work/A" --servers 3 --bolt-port "$a_bolt" --cluster-port "$a_cluster" \
+  --certs "$work/certs/clusterA/cluster" --plugin "$plugin" --password "$password" --refhost "$refhost"
+"$here/make-home.sh" "$work/B" --servers 7 --bolt-port "$b_bolt" --cluster-port "$b_cluster" \
+  --modes PRIMARY,PRIMARY,PRIMARY,SECONDARY,SECONDARY,SECONDARY,SECONDARY \
+  --certs "$work/certs/clusterB/cluster" --plugin "$plugin" --password "$password" --refhost "$refhost"
+say "Each home has conf/neo4j.conf, plugins/libccdr.so and certificates/cluster/ with the cluster SSL policy enabled."
+start_cluster A "$work/A"
+start_cluster B "$work/B"
+grep -h "ccdr" "$work/A/logs/debug.log" | grep -m1 "loaded" | sed 's/^/  A debug.log: /'
+A="neo4j://127.0.0.1:$a_bolt"
+B="neo4j://127.0.0.1:$b_bolt"
+a_addrs="\"127.0.0.1:$a_cluster\", \"127.0.0.1:$((a_cluster + 1))\", \"127.0.0.1:$((a_cluster + 2))\""
+b_addrs="\"127.0.0.1:$b_cluster\", \"127.0.0.1:$((b_cluster + 1))\", \"127.0.0.1:$((b_cluster + 2))\""
+
+step "On cluster A: create foo and write to it"
+shell -a "$A" -d system "CREATE DATABASE foo TOPOLOGY 3 PRIMARIES WAIT"
+shell -a "$A" -d foo "UNWIND range(1, 100) AS i CREATE (:Customer {id: i, name: 'customer ' + toString(i)})"
+shell -a "$A" -d foo "MATCH (c:Customer) RETURN count(c) AS customers"
+
+step "On cluster B: create foo-replica (3 primaries, 2 secondaries) pulling from A"
+shell -a "$B" -d system "CALL internal.dbms.createReplicaDatabase(\"foo-replica\", 3, 2, {remote: \"foo\", addresses: [$a_addrs]})"
+shell -a "$B" -d system "SHOW DATABASE foo-replica"
+say "type is replica, access read-only, and no member is a writer."
+shell -a "$B" -d system "CALL dbms.routing.getRoutingTable({}, \"foo-replica\")"
+say "Every member is a reader (and a router); there is no WRITE entry."
+
+step "Reading the replica needs read access"
+tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
+shell -a "$B" -d foo-replica --access-mode read "MATCH (c:Customer) RETURN count(c) AS customers"
+say "A write session through routing cannot find a writer:"
+expect_fail -a "$B" -d foo-replica "CREATE (:Customer {id: 0})"
+say "A write sent straight to a replica server is refused by the plugin:"
+expect_fail -a "bolt://127.0.0.1:$b_bolt" -d foo-replica "CREATE (:Customer {id: 0})"
+
+step "Watching lag: last_committed_tx_id on both sides"
+shell -a "$A" -d foo "UNWIND range(101, 150) AS i CREATE (:Customer {id: i})"
+tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
+shell -a "$A" -d system "SHOW DATABASE foo YIELD name, address, lastCommittedTxn"
+shell -a "$B" -d system "SHOW DATABASE foo-replica YIELD name, address, lastCommittedTxn, replicationLag, statusMessage"
+sleep 1.2  # one CSV interval, so the metric files have caught up too
+say "metrics/…/neo4j.database.foo.transaction.last_committed_tx_id.csv on A: $(metric "$work/A" "" foo)"
+say "metrics/…/neo4j.database.foo-replica.transaction.last_committed_tx_id.csv on B: $(metric "$work/B" "" foo-replica)"
+say "A burst of 2 000 transactions, one node each, from one client:"
+for i in $(seq 1 2000); do echo "CREATE (:Event {seq: $i});"; done >"$work/burst.cypher"
+t0=$(date +%s%N)
+"$shell_bin" -a "$A" -u neo4j -p "$password" -d foo --format plain -f "$work/burst.cypher" >/dev/null
+t1=$(date +%s%N)
+tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
+t2=$(date +%s%N)
+say "2 000 commits on A took $(((t1 - t0) / 1000000)) ms; every member of foo-replica had tx $tx $(((t2 - t1) / 1000000)) ms after the last commit (polling every 100 ms)."
+shell -a "$B" -d system "SHOW DATABASE foo-replica YIELD address, lastCommittedTxn, replicationLag, statusMessage"
+if [ -n "$lag_png" ]; then
+  sleep 2  # the CSV files' last interval
+  first_b=$(ls "$work/B/metrics" | head -1)
+  for d in "$work"/B/metrics/*/; do
+    [ -e "$d/neo4j.database.foo-replica.ccdr.replica.lag_seconds.csv" ] && { first_b="$d"; break; }
+  done
+  "$root/examples/monitoring/lag-plot.sh" --title "foo-replica lag during 2 000 commits" \
+    --metrics "$first_b" foo-replica "$lag_png"
+  say "lag picture: $lag_png"
+fi
+
+step "Disaster: cluster A is lost (kill -9)"
+a_pid="$(cat "$work/A.pid")"
+{ kill -KILL "$a_pid"; wait "$a_pid"; } 2>/dev/null || true
+say "Cluster A's process is gone. The replica still serves reads:"
+shell -a "$B" -d foo-replica --access-mode read "MATCH (c:Customer) RETURN count(c) AS customers"
+
+step "Promote foo-replica on cluster B"
+t0=$(date +%s%N)
+shell -a "$B" -d system "CALL internal.dbms.promoteReplicaDatabase('foo-replica')"
+t1=$(date +%s%N)
+say "promotion took $(((t1 - t0) / 1000000)) ms, shell start-up included"
+shell -a "$B" -d system "SHOW DATABASE foo-replica"
+say "type is standard now, with exactly one writer. Writes work:"
+shell -a "$B" -d foo-replica "CREATE (:Customer {id: 1000, name: 'written in the DR region'})"
+shell -a "$B" -d foo-replica "MATCH (c:Customer) RETURN count(c) AS customers"
+shell -a "$B" -d foo-replica "MATCH (e:Event) RETURN count(e) AS events, max(e.seq) AS last"
+say "Every transaction A committed before it was lost is there."
+
+step "Failback 1: cluster A is back; its old foo is stale, so replace it with a replica of foo-replica"
+start_cluster A2 "$work/A"
+shell -a "$A" -d system "DROP DATABASE foo WAIT"
+shell -a "$A" -d system "CALL internal.dbms.createReplicaDatabase(\"foo\", 3, 0, {remote: \"foo-replica\", addresses: [$b_addrs]})"
+
+step "Failback 2: stop writes on foo-replica in cluster B"
+say "(the applications writing to cluster B are stopped here)"
+
+step "Failback 3: wait until tx ids are exactly the same on both sides"
+tx=$(wait_equal_tx "$B" foo-replica "$A" foo)
+say "both at tx $tx"
+
+step "Failback 4: promote foo on cluster A; it serves writes again"
+shell -a "$A" -d system "CALL internal.dbms.promoteReplicaDatabase('foo')"
+shell -a "$A" -d foo "CREATE (:Customer {id: 2000, name: 'back in the main region'})"
+shell -a "$A" -d foo "MATCH (c:Customer) RETURN count(c) AS customers"
+
+step "Failback 5: drop foo-replica in cluster B and create foo-new-replica from A's foo"
+shell -a "$B" -d system "STOP DATABASE foo-replica WAIT"
+shell -a "$B" -d system "DROP DATABASE foo-replica WAIT"
+shell -a "$B" -d system "CALL internal.dbms.createReplicaDatabase(\"foo-new-replica\", 3, 2, {remote: \"foo\", addresses: [$a_addrs]})"
+tx=$(wait_equal_tx "$A" foo "$B" foo-new-replica)
+shell -a "$B" -d system "SHOW DATABASE foo-new-replica YIELD name, type, access, role, writer, currentStatus, lastCommittedTxn"
+
+step "Done in $(($(date +%s) - started)) s; stopping both clusters"
