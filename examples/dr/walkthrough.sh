@@ -187,6 +187,9 @@ say "type is standard now, with exactly one writer. Writes work:"
 shell -a "$B" -d foo-replica "CREATE (:Customer {id: 1000, name: 'written in the DR region'})"
 shell -a "$B" -d foo-replica "MATCH (c:Customer) RETURN count(c) AS customers"
 shell -a "$B" -d foo-replica "MATCH (e:Event) RETURN count(e) AS events, max(e.seq) AS last"
+events=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d foo-replica --format plain \
+  "MATCH (e:Event) RETURN count(e)" | tail -1)
+[ "$events" = "2000" ] || { echo "expected 2000 events on the promoted replica, found $events" >&2; exit 1; }
 say "Every transaction A committed before it was lost is there."
 
 step "Failback 1: cluster A is back; its old foo is stale, so replace it with a replica of foo-replica"
