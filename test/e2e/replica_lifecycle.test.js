@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const {
   generateCertificates,
   removeCertificates,
-  startDrCluster,
+  startDrClusters,
   lastCommittedTxMetric,
   waitCaughtUp,
   createReplicaQuery,
@@ -48,13 +48,9 @@ describe('a replica of foo from cluster A in cluster B', () => {
 
   before(async () => {
     certs = await generateCertificates();
-    [A, B] = await Promise.all([
-      startDrCluster('clusterA', { certs, servers: 3 }),
-      startDrCluster('clusterB', {
-        certs,
-        servers: 5,
-        modes: ['PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'SECONDARY'],
-      }),
+    [A, B] = await startDrClusters([
+      ['clusterA', { certs, servers: 3 }],
+      ['clusterB', { certs, servers: 5, modes: ['PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'SECONDARY'] }],
     ]);
     onA = A.driver();
     onB = B.driver();

@@ -141,6 +141,19 @@ async function startDrCluster(name, options) {
   return cluster;
 }
 
+// Starts several clusters at once: [[name, options], ...] -> clusters in that
+// order. If one fails to start, the others are stopped before the error is
+// passed on, so no process outlives a failed before().
+async function startDrClusters(specs) {
+  const results = await Promise.allSettled(specs.map(([name, options]) => startDrCluster(name, options)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(results.filter((r) => r.status === 'fulfilled').map((r) => r.value.stop()));
+    throw failed.reason;
+  }
+  return results.map((r) => r.value);
+}
+
 // Last value of <prefix>.database.<db>.transaction.last_committed_tx_id in
 // the CSV files of `home`: {server: value}. A home with several servers
 // writes metrics/<server-id>/, a single server writes metrics/ itself ('').
@@ -182,6 +195,7 @@ module.exports = {
   generateCertificates,
   removeCertificates,
   startDrCluster,
+  startDrClusters,
   lastCommittedTxMetric,
   waitCaughtUp,
   createReplicaQuery,
