@@ -138,4 +138,31 @@ describe('replica recovery', () => {
     await waitCaughtUp(A, 'bar', B, 'bar-replica');
     assert.equal(await count(B, 'bar-replica'), 3 * RETAINED + 1);
   });
+
+  // Regression: the upstream streamed by name, so a database dropped and
+  // created again under the same name kept feeding the old subscription
+  // (heartbeats from the new lineage; its transactions once past the old
+  // position). Now the stream ends at the drop and the member fails on the
+  // lineage check.
+  test('upstream dropped and created again under the same name: the replica fails on lineage, applies nothing', async () => {
+    const applied = (await B.txIds('foo-replica'))[0];
+    const items = await count(B, 'foo-replica');
+    await A.system('DROP DATABASE foo WAIT');
+    await A.system('CREATE DATABASE foo WAIT');
+    // More transactions than the replica has: the new lineage passes its position.
+    await query(A.driver(), 'UNWIND range(1, 3) AS i CREATE (:Other {i: i})', {}, { database: 'foo' });
+    await writeTxs(A, 'foo', applied + 2, 5000);
+    const rows = await eventually(async () => {
+      const r = await B.system('SHOW DATABASE `foo-replica` YIELD statusMessage, lastCommittedTxn');
+      return /^failed: .*lineage mismatch/.test(r[0].statusMessage) ? r : null;
+    }, { timeoutMs: 15_000 });
+    assert.match(rows[0].statusMessage, /this replica has store id \S+ and epoch \d+, 'foo' on \S+ has store id \S+/);
+    assert.equal(Number(rows[0].lastCommittedTxn), applied);
+    assert.equal(await count(B, 'foo-replica'), items);
+    const other = await query(B.driver(), 'MATCH (n:Other) RETURN count(n) AS n', {}, {
+      database: 'foo-replica',
+      defaultAccessMode: READ,
+    });
+    assert.equal(other[0].n.toNumber(), 0);
+  });
 });
