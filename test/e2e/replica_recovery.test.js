@@ -102,12 +102,30 @@ describe('replica recovery', () => {
     assert.doesNotMatch(log, /store copy/);
   });
 
+  test('the replica killed while transactions stream in converges after its restart', async () => {
+    const start = (await B.txIds('foo-replica'))[0];
+    const writing = writeTxs(A, 'foo', 60, 300);
+    // Kill once it has applied some of the burst, not all.
+    await eventually(async () => (await B.txIds('foo-replica'))[0] > start + 5, { intervalMs: 20 });
+    await B.kill();
+    await writing;
+    await B.start();
+    const tx = await waitCaughtUp(A, 'foo', B, 'foo-replica');
+    assert.equal(tx, start + 60);
+    assert.equal(await count(B, 'foo-replica'), await count(A, 'foo'));
+    const seqs = await query(B.driver(), 'MATCH (n:Item) WHERE n.seq >= 300 RETURN count(n) AS n', {}, {
+      database: 'foo-replica',
+      defaultAccessMode: READ,
+    });
+    assert.equal(seqs[0].n.toNumber(), 60);
+  });
+
   test('the upstream restarted: the replica reconnects and converges', async () => {
     const offset = logSize(B);
     await A.restart();
     await writeTxs(A, 'foo', 2, 200);
     await waitCaughtUp(A, 'foo', B, 'foo-replica');
-    assert.equal(await count(B, 'foo-replica'), 9);
+    assert.equal(await count(B, 'foo-replica'), 69);
     const log = logSince(B, offset);
     assert.match(log, /replica 'foo-replica' disconnected: /);
     assert.match(log, /replica 'foo-replica' pulls 'foo' from /);
