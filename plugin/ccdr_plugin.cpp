@@ -184,6 +184,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             }
             break;
         case CCDR_EVENT_STOPPED:
+            notifier_.ended(database);
             if (auto member = take_member(database)) {
                 member->stop();
             }
@@ -195,6 +196,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             }
             break;
         case CCDR_EVENT_DROPPED: {
+            notifier_.ended(database);
             read_only_.set(database, false);
             auto member = take_member(database);
             if (member) {

@@ -45,4 +45,19 @@ void CommitNotifier::committed(std::string_view database, uint64_t tx_id, int64_
     }
 }
 
+void CommitNotifier::ended(const std::string& database) {
+    std::lock_guard lock(writers_);
+    auto next = std::make_shared<Map>(*map_.load());
+    auto it = next->find(database);
+    if (it == next->end()) {
+        return;
+    }
+    it->second.position->ended.store(true, std::memory_order_release);
+    for (const auto& signal : it->second.signals) {
+        signal->notify();
+    }
+    it->second.position = std::make_shared<CommitPosition>();
+    map_.store(std::move(next));
+}
+
 }  // namespace ccdr::plugin

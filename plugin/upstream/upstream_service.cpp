@@ -307,6 +307,12 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     HostHandle host = context_.host;
 
     while (connection->is_open()) {
+        if (position.ended.load(std::memory_order_acquire)) {
+            const std::string reason = "database '" + db + "' was stopped or dropped on server "
+                + context_.server.server_id + " while this replica streamed it";
+            co_await refuse(connection, peer, RefusalCode::kDatabaseOffline, reason);
+            break;
+        }
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
             auto produce_job = [host, db, builder, batch_max, limits, compress, &position,
@@ -384,16 +390,16 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
         }
         const auto idle = std::chrono::steady_clock::now() - last_activity;
         if (idle >= heartbeat) {
-            auto log_job = [host, db] { return host.log_info(db); };
-            auto log = co_await run_blocking(pool, std::move(log_job));
-            if (!log) {
-                const std::string reason = "database '" + db + "' is gone from server " + context_.server.server_id
-                    + ": " + log.status().message();
-                co_await refuse(connection, peer, RefusalCode::kDatabaseOffline, reason);
+            // The database is looked up by name: check that it is still the
+            // lineage this subscription was made for (and online).
+            auto describe_again = [this, db] { return describe(db); };
+            auto now_info = co_await run_blocking(pool, std::move(describe_again));
+            if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
+                co_await refuse(connection, peer, refusal->code, refusal->reason);
                 break;
             }
-            position.advance(log->last_committed_tx, log->last_commit_time_ms);
-            protocol::Heartbeat beat{{log->last_committed_tx, log->last_commit_time_ms, wall_ms()}};
+            position.advance(now_info.last_tx, now_info.last_commit_ms);
+            protocol::Heartbeat beat{{now_info.last_tx, now_info.last_commit_ms, wall_ms()}};
             if (!co_await connection->send(beat)) {
                 break;
             }

@@ -40,12 +40,14 @@ async function makeHome(options = {}) {
   const ports = await freePorts(2 * servers);
   const lines = ['# written by test/e2e/lib/refhost.js'];
   const boltAddresses = [];
+  const clusterAddresses = [];
   for (let i = 0; i < servers; i++) {
     const n = i + 1;
     const bolt = `127.0.0.1:${ports[2 * i]}`;
     boltAddresses.push(bolt);
     lines.push(`refhost.server.${n}.bolt.listen_address=${bolt}`);
-    lines.push(`refhost.server.${n}.cluster.listen_address=127.0.0.1:${ports[2 * i + 1]}`);
+    clusterAddresses.push(`127.0.0.1:${ports[2 * i + 1]}`);
+    lines.push(`refhost.server.${n}.cluster.listen_address=${clusterAddresses[i]}`);
     if (options.modes && options.modes[i]) {
       lines.push(`refhost.server.${n}.mode_constraint=${options.modes[i]}`);
     }
@@ -64,7 +66,7 @@ async function makeHome(options = {}) {
       stdio: 'pipe',
     });
   }
-  return { home, boltAddresses, password, servers };
+  return { home, boltAddresses, clusterAddresses, password, servers };
 }
 
 // Starts `refhost --home HOME` and resolves once it prints its ready line.
