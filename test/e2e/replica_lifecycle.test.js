@@ -17,6 +17,7 @@ const {
   createReplicaQuery,
 } = require('./lib/clusters');
 const { neo4j, query, failure, routingTable, eventually } = require('./lib/driver');
+const { freePorts } = require('./lib/ports');
 
 const sorted = (a) => [...a].sort();
 const READ = { database: 'foo-replica', defaultAccessMode: neo4j.session.READ };
@@ -24,6 +25,18 @@ const READ = { database: 'foo-replica', defaultAccessMode: neo4j.session.READ };
 async function count(d, sessionConfig, label = 'Customer') {
   const rows = await query(d, `MATCH (c:${label}) RETURN count(c) AS n`, {}, sessionConfig);
   return rows[0].n.toNumber();
+}
+
+// The values of one Prometheus metric at `url`, one per `server` label.
+async function prometheusValues(url, name) {
+  const text = await (await fetch(url)).text();
+  const values = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`)) {
+      values.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+  }
+  return values;
 }
 
 // The table dbms.routing.getRoutingTable returns: {ttl, roles, ROLE: addresses}.
@@ -44,13 +57,28 @@ describe('a replica of foo from cluster A in cluster B', () => {
   let B;
   let onA;
   let onB;
+  let promUrl;
   const secondaries = () => B.boltAddresses.slice(3);
 
   before(async () => {
     certs = await generateCertificates();
+    const [promA, promB] = await freePorts(2);
+    const prometheus = (port) => ({
+      'server.metrics.prometheus.enabled': 'true',
+      'server.metrics.prometheus.endpoint': `127.0.0.1:${port}`,
+    });
+    promUrl = { A: `http://127.0.0.1:${promA}/metrics`, B: `http://127.0.0.1:${promB}/metrics` };
     [A, B] = await startDrClusters([
-      ['clusterA', { certs, servers: 3 }],
-      ['clusterB', { certs, servers: 5, modes: ['PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'SECONDARY'] }],
+      ['clusterA', { certs, servers: 3, settings: prometheus(promA) }],
+      [
+        'clusterB',
+        {
+          certs,
+          servers: 5,
+          modes: ['PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'SECONDARY'],
+          settings: prometheus(promB),
+        },
+      ],
     ]);
     onA = A.driver();
     onB = B.driver();
@@ -191,6 +219,13 @@ describe('a replica of foo from cluster A in cluster B', () => {
         : null;
     }, { timeoutMs: 10_000 });
     assert.equal(Object.keys(csv.down).length, 5);
+    // The Prometheus endpoints serve the same figure, as Neo4j names it.
+    const up = await prometheusValues(promUrl.A, 'neo4j_database_foo_transaction_last_committed_tx_id_total');
+    const down = await prometheusValues(promUrl.B, 'neo4j_database_foo_replica_transaction_last_committed_tx_id_total');
+    assert.deepEqual(up, [tx, tx, tx]);
+    assert.deepEqual(down, [tx, tx, tx, tx, tx]);
+    const lag = await prometheusValues(promUrl.B, 'neo4j_database_foo_replica_ccdr_replica_lag_tx');
+    assert.equal(lag.length, 5);
     assert.equal(await count(onB, READ), 150);
   });
 

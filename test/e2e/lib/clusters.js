@@ -73,7 +73,13 @@ async function startDrCluster(name, options) {
     recursive: true,
   });
   setConf(home.home, tls);
-  let proc = await startRefhost(home);
+  let proc;
+  try {
+    proc = await startRefhost(home);
+  } catch (e) {
+    fs.rmSync(home.home, { recursive: true, force: true });
+    throw e;
+  }
   const drivers = [];
   const cluster = {
     ...home,
