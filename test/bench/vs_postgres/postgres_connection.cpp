@@ -56,13 +56,23 @@ public:
     }
 
     Outcome<std::vector<int64_t>> visible(int clients) override {
-        // One index probe per client: (client, seq) is the primary key.
-        std::string sql = "SELECT ";
-        for (int c = 0; c < clients; ++c) {
-            sql += (c ? ", " : "") + std::string("(SELECT coalesce(max(seq), -1) FROM rec WHERE client = ") +
-                   std::to_string(c) + ")";
+        // One index probe per client ((client, seq) is the primary key), as
+        // a prepared statement parsed once, as an efficient poller would.
+        if (!poll_prepared_) {
+            std::string sql = "SELECT ";
+            for (int c = 0; c < clients; ++c) {
+                sql += (c ? ", " : "") + std::string("(SELECT coalesce(max(seq), -1) FROM rec WHERE client = ") +
+                       std::to_string(c) + ")";
+            }
+            PGresult* p = PQprepare(conn_, "poll", sql.c_str(), 0, nullptr);
+            bool ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+            PQclear(p);
+            if (!ok) {
+                return pg_error(conn_, "PREPARE poll");
+            }
+            poll_prepared_ = true;
         }
-        PGresult* r = PQexec(conn_, sql.c_str());
+        PGresult* r = PQexecPrepared(conn_, "poll", 0, nullptr, nullptr, nullptr, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
             PQclear(r);
             return pg_error(conn_, "SELECT max(seq)");
@@ -103,6 +113,7 @@ public:
 private:
     PGconn* conn_;
     bool prepared_ = false;
+    bool poll_prepared_ = false;
 };
 
 }  // namespace
