@@ -11,7 +11,7 @@
 //            visible at the first poll answer that shows it. Prints
 //            `lag_p50_ms`, `lag_p99_ms`, `lag_max_ms`; FILE gets
 //            "seconds_since_start,lag_ms" per transaction.
-//   catchup  --target POS --pid-file F --timeout S
+//   catchup  --target POS [--pid-file F] --seconds LIMIT
 //            polls the replica (connecting as soon as it accepts) until its
 //            position reaches POS; meanwhile samples the proportional set
 //            size (PSS) of the process tree rooted at F's pid. Prints
