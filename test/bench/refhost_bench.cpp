@@ -126,6 +126,16 @@ void bench_apply(int txs, int batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // --apply N: only apply_batch, N transactions in batches of what fits in
+    // the plugin's default ccdr.batch.max_bytes (1 MiB): the raw rate that
+    // test/bench/vs-postgres compares end-to-end catch-up with.
+    if (argc > 2 && std::strcmp(argv[1], "--apply") == 0) {
+        int n = std::atoi(argv[2]);
+        ChangeRecordWriter w;
+        w.create_node(n, {"Customer"}, props_200(n));
+        bench_apply(n, static_cast<int>((1u << 20) / w.bytes().size()));
+        return 0;
+    }
     bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
     int commits = quick ? 2'000 : 20'000;
     int applies = quick ? 50'000 : 1'000'000;
