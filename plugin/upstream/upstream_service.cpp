@@ -132,6 +132,26 @@ std::optional<UpstreamService::Refusal> UpstreamService::check_lineage(const pro
     return std::nullopt;
 }
 
+UpstreamService::FingerprintAnswer UpstreamService::fingerprint(const protocol::FingerprintRequest& request) const {
+    FingerprintAnswer out;
+    auto info = describe(request.name);
+    if (auto refusal = check_lineage(info, request.store_id, request.epoch)) {
+        out.refusal = std::move(refusal);
+        return out;
+    }
+    auto f = context_.host.content_fingerprint(request.name, "");
+    if (!f) {
+        const auto code = f.status().code() == CCDR_UNSUPPORTED ? RefusalCode::kUnsupported
+            : f.status().code() == CCDR_DATABASE_UNAVAILABLE   ? RefusalCode::kDatabaseOffline
+                                                                : RefusalCode::kInternal;
+        out.refusal = Refusal{code, "cannot fingerprint '" + request.name + "' on server " +
+                                        context_.server.server_id + ": " + f.status().message()};
+        return out;
+    }
+    out.reply = protocol::FingerprintReply{request.name, f->tx_id, f->algorithm, f->fingerprint};
+    return out;
+}
+
 asio::awaitable<void> UpstreamService::refuse(std::shared_ptr<Connection> connection, const Peer& peer,
                                               RefusalCode code, std::string reason) {
     stats_.add_refusal();
@@ -199,6 +219,22 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             if (!co_await stream(connection, peer, std::move(subscribe.value()))) {
                 co_return;
             }
+        } else if (type == protocol::MessageType::kFingerprintRequest) {
+            auto request = protocol::decode_message_as<protocol::FingerprintRequest>(frame->payload);
+            if (!request) {
+                const std::string reason = request.status().message();
+                co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
+                co_return;
+            }
+            auto answer = co_await run_blocking(context_.runtime->blocking_pool(),
+                                                [this, r = std::move(request.value())] { return fingerprint(r); });
+            if (answer.refusal) {
+                co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+                co_return;
+            }
+            if (!co_await connection->send(answer.reply)) {
+                co_return;
+            }
         } else if (type == protocol::MessageType::kSnapshotRequest) {
             auto request = protocol::decode_message_as<protocol::SnapshotRequest>(frame->payload);
             if (!request) {
@@ -210,7 +246,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
-                + " (expected DATABASE_INFO_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
+                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }
