@@ -144,6 +144,7 @@ wait_converged() {
 
 # verify_rows NAME DB: the verifyReplicaDatabase rows as "txId match serverId".
 verify_rows() {
-  q "$1" -d system "CALL internal.dbms.verifyReplicaDatabase('$2') YIELD txId, match, serverId RETURN txId, match, serverId" |
-    tail -n +2
+  q "$1" -d system "CALL internal.dbms.verifyReplicaDatabase('$2') YIELD txId, match, serverId" |
+    tail -n +2 | sed 's/,//g; s/"//g'
+
 }

@@ -3,6 +3,7 @@
 add_executable(faults_integration_tests
   unit/main.cpp
   integration/faults/verify_test.cpp
+  integration/faults/proxy_faults_test.cpp
 )
 target_link_libraries(faults_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
@@ -10,6 +11,9 @@ target_compile_definitions(faults_integration_tests PRIVATE CCDR_PLUGIN_PATH="$<
 add_dependencies(faults_integration_tests ccdr)
 catch_discover_tests(faults_integration_tests TEST_PREFIX "integration." PROPERTIES LABELS integration
                      DISCOVERY_MODE PRE_TEST)
+add_test(NAME long.faults.proxy_faults COMMAND faults_integration_tests "[proxy]")
+set_tests_properties(long.faults.proxy_faults PROPERTIES
+  LABELS "integration;long" ENVIRONMENT "CCDR_PROXY_FAULTS=1000" TIMEOUT 3600)
 
 # Faults, bad input and security against real refhost clusters (bash scripts
 # driving refhost, ccdr-shell and a raw frame client; test/faults/lib.sh).
