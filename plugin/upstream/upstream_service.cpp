@@ -226,8 +226,10 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
                 co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
                 co_return;
             }
-            auto answer = co_await run_blocking(context_.runtime->blocking_pool(),
-                                                [this, r = std::move(request.value())] { return fingerprint(r); });
+            // Named before the co_await: GCC 12 destroys a lambda created
+            // inside a co_await expression twice (docs/protocol.md §8).
+            auto fingerprint_job = [this, r = std::move(request.value())] { return fingerprint(r); };
+            auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(fingerprint_job));
             if (answer.refusal) {
                 co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
                 co_return;
