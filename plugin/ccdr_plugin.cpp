@@ -197,17 +197,20 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             }
             break;
         case CCDR_EVENT_STOPPED:
+            notifier_.end_streams(database);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_PROMOTED:
+            notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_DROPPED: {
+            notifier_.end_streams(database);
             read_only_.set(database, false);
             auto member = take_member(database);
             if (member) {

@@ -33,6 +33,17 @@ void CommitNotifier::unregister(const std::string& database, const std::shared_p
     map_.store(std::move(next));
 }
 
+void CommitNotifier::end_streams(std::string_view database) {
+    auto map = map_.load();
+    auto it = map->find(database);
+    if (it == map->end()) {
+        return;
+    }
+    for (const auto& signal : it->second.signals) {
+        signal->close_async();
+    }
+}
+
 void CommitNotifier::committed(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) {
     auto map = map_.load();
     auto it = map->find(database);

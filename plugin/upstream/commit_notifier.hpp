@@ -65,6 +65,11 @@ public:
     std::unique_ptr<Registration> subscribe(const std::string& database,
                                             std::shared_ptr<transport::AsyncSignal> signal);
 
+    // The database stopped, was dropped or promoted on this server: closes
+    // (asynchronously, on their strands) the signals of its subscriptions,
+    // whose streams then end. Never blocks.
+    void end_streams(std::string_view database);
+
     // From after_commit: never blocks.
     void committed(std::string_view database, uint64_t tx_id, int64_t commit_time_ms);
 

@@ -344,7 +344,23 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     std::vector<uint8_t> compress_scratch;
     HostHandle host = context_.host;
 
+    auto last_lineage_check = std::chrono::steady_clock::now();
     while (connection->is_open()) {
+        // The database may have been dropped and re-created (another store
+        // id) or stopped since SUBSCRIBE: check its lineage once per
+        // heartbeat interval, busy or idle, and end the stream if it changed.
+        if (std::chrono::steady_clock::now() - last_lineage_check >= heartbeat) {
+            last_lineage_check = std::chrono::steady_clock::now();
+            auto lineage_job = [this, db] { return describe(db); };
+            auto now_info = co_await run_blocking(pool, std::move(lineage_job));
+            if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
+                co_await refuse(connection, peer, refusal->code, refusal->reason + " (found while streaming)");
+                break;
+            }
+        }
+        if (signal->closed()) {
+            break;  // the connection closed, or the database stopped (below)
+        }
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
             auto produce_job = [host, db, builder, batch_max, limits, compress, &position,
@@ -382,6 +398,12 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                 return out;
             };
             ProducedBatch produced = co_await run_blocking(pool, std::move(produce_job));
+            // A stop or drop of the database closed the signal on this strand
+            // before anything of a re-created database could be read: never
+            // send what the batch read then, nor its failure.
+            if (signal->closed()) {
+                break;
+            }
             if (!produced.status) {
                 if (produced.status.code() == CCDR_LOG_PRUNED) {
                     auto log_job = [host, db] { return host.log_info(db); };
@@ -439,6 +461,11 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             continue;
         }
         co_await signal->wait(std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat - idle) + 1ms);
+    }
+    if (connection->is_open() && signal->closed()) {
+        const std::string reason = "database '" + db + "' was stopped, dropped or promoted on server " +
+                                   context_.server.server_id + "; subscribe again";
+        co_await refuse(connection, peer, RefusalCode::kDatabaseOffline, reason);
     }
     if (connection->is_open()) {
         connection->close("subscription ended");

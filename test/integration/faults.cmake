@@ -4,6 +4,7 @@ add_executable(faults_integration_tests
   unit/main.cpp
   integration/faults/verify_test.cpp
   integration/faults/proxy_faults_test.cpp
+  integration/faults/lineage_test.cpp
 )
 target_link_libraries(faults_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
