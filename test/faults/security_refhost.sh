@@ -14,7 +14,8 @@ build="$(realpath "${1:?usage: security_refhost.sh BUILD_DIR}")"
 source "$(dirname "$0")/lib.sh"
 here="$(cd "$(dirname "$0")" && pwd)"
 certs="$work/certs"
-"$dr/gen-certs.sh" "$certs" A B Stranger >/dev/null
+"$dr/gen-certs.sh" "$certs" A B >/dev/null
+"$dr/gen-certs.sh" "$work/stranger" Stranger >/dev/null  # its own CA, which nobody trusts
 
 # An OpenSSL CA database for B's CA, to revoke and to issue an expired certificate.
 ca_dir="$work/ca-B"
@@ -84,7 +85,7 @@ tls_case() {  # tls_case WHAT [frame_client options...]
   pass "TLS refusal: $what -> $r; logged: $(grep "refused replication connection" "$work/A/logs/debug.log" | tail -1 | sed 's/.*refused/refused/' | cut -c1-150)"
 }
 tls_case "no client certificate"
-tls_case "certificate of an untrusted CA" --cert "$certs/Stranger/cluster/public.crt" --key "$certs/Stranger/cluster/private.key"
+tls_case "certificate of an untrusted CA" --cert "$work/stranger/Stranger/cluster/public.crt" --key "$work/stranger/Stranger/cluster/private.key"
 tls_case "certificate revoked by a CRL in revoked/" --cert "$work/revoked-peer.crt" --key "$work/revoked-peer.key"
 tls_case "expired certificate" --cert "$work/expired-peer.crt" --key "$work/expired-peer.key"
 tls_case "plaintext" --plain
