@@ -89,7 +89,7 @@ for ((r = 1; r <= upstream_rounds; r++)); do
   if ((r % 2 == 0)); then
     # A new replica needs a store copy (A's log holds 100 txs); kill A during it.
     copies=$((copies + 1))
-    q B -d system "CALL internal.dbms.createReplicaDatabase('copy$copies', 1, 0, {remote: 'foo', addresses: [$A_addrs]})" >/dev/null
+    q B -d system "CALL internal.dbms.createReplicaDatabase('copy$copies', 1, 1, {remote: 'foo', addresses: [$A_addrs]})" >/dev/null
     sleep "$(rand_ms 0 300)"
     phase="store copy of copy$copies"
   else

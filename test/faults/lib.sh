@@ -30,7 +30,7 @@ cleanup() {
   for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   extra_cleanup
-  if ((rc == 0)) && [ -z "${CCDR_FAULTS_KEEP:-}" ]; then rm -rf "$work"; else echo "work directory kept: $work"; fi
+  if { ((rc == 0)) || ((rc == 77)); } && [ -z "${CCDR_FAULTS_KEEP:-}" ]; then rm -rf "$work"; else echo "work directory kept: $work"; fi
 }
 trap cleanup EXIT
 

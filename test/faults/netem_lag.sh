@@ -37,11 +37,19 @@ ip -n "$ns_b" addr add "$ip_b/24" dev "vb$tag"
 for ns in "$ns_a" "$ns_b"; do ip -n "$ns" link set lo up; done
 ip -n "$ns_a" link set "va$tag" up
 ip -n "$ns_b" link set "vb$tag" up
+netem="40ms±10ms 1% loss each way"
 if ! tc -n "$ns_a" qdisc add dev "va$tag" root netem delay 40ms 10ms loss 1% 2>"$work/tc.err"; then
-  echo "SKIPPED: tc netem is not available here: $(cat "$work/tc.err")"
-  exit 77
+  if [ -z "${CCDR_NETEM_OPTIONAL:-}" ]; then
+    echo "SKIPPED: tc netem is not available here (no sch_netem in this kernel?): $(cat "$work/tc.err")"
+    exit 77
+  fi
+  # CCDR_NETEM_OPTIONAL=1: measure over the plain veth pair (checks the
+  # set-up and gives the figure without emulated distance).
+  echo "WARNING: tc netem is not available ($(cat "$work/tc.err")); measuring over the veth pair without delay or loss"
+  netem="none (veth pair only)"
+else
+  tc -n "$ns_b" qdisc add dev "vb$tag" root netem delay 40ms 10ms loss 1%
 fi
-tc -n "$ns_b" qdisc add dev "vb$tag" root netem delay 40ms 10ms loss 1%
 rtt=$(ip netns exec "$ns_b" ping -c 20 -i 0.05 -q "$ip_a" | awk -F/ '/rtt/ { print $5 }')
 echo "figure: RTT between the namespaces (ping, avg of 20) = $rtt ms"
 
@@ -82,7 +90,7 @@ events=$(q A -d foo "MATCH (e:Event) RETURN count(e) AS c" | tail -1)
 achieved=$(python3 -c "print(round($events / ($t1 - $t0), 1))")
 tx=$(wait_converged A foo B foo-replica 3000)
 sleep 1.5
-python3 - "$work/B/metrics" "$rtt" "$achieved" "$rate" "$t0" "$t1" <<'PY'
+python3 - "$work/B/metrics" "$rtt" "$achieved" "$rate" "$t0" "$t1" "$netem" <<'PY'
 import glob, sys
 t0, t1 = float(sys.argv[5]), float(sys.argv[6])
 rows = []
@@ -98,8 +106,8 @@ if not rows:
     sys.exit("no lag samples")
 def pct(p):
     return rows[min(len(rows) - 1, int(p * len(rows)))]
-print("figure: netem 40ms±10ms 1%% loss each way (RTT %s ms), %s tx/s achieved of %s asked: lag_seconds p50 %.3f, p99 %.3f, max %.3f over %d samples"
-      % (sys.argv[2], sys.argv[3], sys.argv[4], pct(0.5), pct(0.99), rows[-1], len(rows)))
+print("figure: netem %s (RTT %s ms), %s tx/s achieved of %s asked: lag_seconds p50 %.3f, p99 %.3f, max %.3f over %d samples"
+      % (sys.argv[7], sys.argv[2], sys.argv[3], sys.argv[4], pct(0.5), pct(0.99), rows[-1], len(rows)))
 PY
 rows=$(verify_rows B foo-replica)
 echo "$rows" | awk -v tx="$tx" '$1 != tx || $2 != "TRUE" { bad = 1 } END { exit bad }' || fail "not equal after the run: $rows"
