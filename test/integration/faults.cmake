@@ -20,7 +20,6 @@ set_tests_properties(long.faults.proxy_faults PROPERTIES
 # driving refhost, ccdr-shell and a raw frame client; test/faults/lib.sh).
 # Short forms are labelled integration; long forms integration;long.
 set(_faults_dir ${CMAKE_CURRENT_SOURCE_DIR}/faults)
-set(_faults_needs refhost ccdr-shell ccdr)
 
 add_test(NAME integration.faults.verify_refhost
   COMMAND bash ${_faults_dir}/verify_refhost.sh ${CMAKE_BINARY_DIR})
