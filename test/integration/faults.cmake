@@ -27,11 +27,13 @@ add_test(NAME integration.faults.bad_input_refhost
   COMMAND bash ${_faults_dir}/bad_input_refhost.sh ${CMAKE_BINARY_DIR})
 add_test(NAME integration.faults.security_refhost
   COMMAND bash ${_faults_dir}/security_refhost.sh ${CMAKE_BINARY_DIR})
+add_test(NAME integration.faults.frames_no_users
+  COMMAND bash ${_faults_dir}/frames_no_users.sh ${CMAKE_BINARY_DIR})
 add_test(NAME integration.faults.crash_rounds
   COMMAND bash ${_faults_dir}/crash_rounds.sh ${CMAKE_BINARY_DIR} 5 3)
 set_tests_properties(
   integration.faults.verify_refhost integration.faults.bad_input_refhost integration.faults.security_refhost
-  integration.faults.crash_rounds
+  integration.faults.frames_no_users integration.faults.crash_rounds
   PROPERTIES LABELS integration TIMEOUT 900)
 
 add_test(NAME long.faults.crash_rounds
