@@ -2,11 +2,12 @@
 // MemoryHost (plaintext, so the proxy can rewrite frames), a FaultProxy
 // injects faults of every kind it has, in turn, while a writer commits about
 // 500 tx/s: connection dropped now, cut mid-frame, stalled for 100-600 ms,
-// one bit of a BATCH flipped. Then: the replica equals the upstream
+// one bit of a BATCH flipped, a partition of 200-800 ms (every connection
+// cut, new ones refused). Then: the replica equals the upstream
 // transaction for transaction, verifyReplicaDatabase matches at the same tx,
 // no corrupt batch reached the applier (apply failures 0, every flip counted
 // as a checksum failure), and the reconnects are in the metrics.
-// CCDR_PROXY_FAULTS sets the number of faults (40 by default; 1 000 under
+// CCDR_PROXY_FAULTS sets the number of faults (50 by default; 1 000 under
 // the long label).
 #include "integration/replication_world.hpp"
 #include "protocol/frame.hpp"
@@ -25,7 +26,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("proxy faults of every kind under a steady load: converged, equal, counted", "[faults][proxy]") {
     const char* env = std::getenv("CCDR_PROXY_FAULTS");
-    const int faults = env != nullptr ? std::atoi(env) : 40;
+    const int faults = env != nullptr ? std::atoi(env) : 50;
     ReplicationWorld w({false, {}, {}});
     FaultProxy proxy(w.upstream_port);
     std::atomic<bool> corrupt_next{false};
@@ -56,11 +57,11 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
     });
 
     std::mt19937 rng(20261127);
-    int drops = 0, cuts = 0, stalls = 0, corrupts = 0;
+    int drops = 0, cuts = 0, stalls = 0, corrupts = 0, partitions = 0;
     const auto started = std::chrono::steady_clock::now();
     for (int f = 0; f < faults; ++f) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 130));
-        switch (f % 4) {
+        switch (f % 5) {
             case 0:
                 proxy.kill_all();
                 ++drops;
@@ -81,6 +82,13 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
                 corrupt_next.store(true);
                 ++corrupts;
                 break;
+            case 4: {
+                const auto cut_off = std::chrono::milliseconds(200 + rng() % 600);
+                proxy.partition_for(cut_off);
+                std::this_thread::sleep_for(cut_off);
+                ++partitions;
+                break;
+            }
         }
     }
     const auto fault_seconds =
@@ -103,9 +111,11 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
     const double checksum_failures = m["database.foo-replica.ccdr.replica.checksum_failures"];
     CHECK(m["database.foo-replica.ccdr.replica.apply_failures"] == 0);
     CHECK(checksum_failures == flipped.load());
-    CHECK(reconnects >= drops);
+    CHECK(reconnects >= drops + partitions);
     WARN("figure: " << faults << " proxy faults (" << drops << " drops, " << cuts << " mid-frame cuts, " << stalls
-                    << " stalls, " << corrupts << " corruptions armed, " << flipped.load() << " batches flipped) in "
+                    << " stalls, " << partitions << " partitions refusing " << proxy.refused_during_partition()
+                    << " connections, " << corrupts << " corruptions armed, " << flipped.load()
+                    << " batches flipped) in "
                     << fault_seconds << " s under " << last / fault_seconds << " tx/s; " << last
                     << " transactions identical; reconnects " << reconnects << ", checksum failures "
                     << checksum_failures << ", proxy connections " << proxy.connections());
