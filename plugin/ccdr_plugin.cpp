@@ -43,6 +43,10 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     if (!registered) {
         return registered.with_context("ccdr: registering the internal.dbms procedures");
     }
+    registered = plugin->verify_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(VerifyProcedure::kName));
+    }
     return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
@@ -58,6 +62,15 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
                        CCDR_ABI_VERSION_MINOR, context_.server.server_id);
     procedures_ = std::make_unique<ReplicaProcedures>(
         host, [this](const UpstreamLink& link) { return describe_remote(link); }, context_.log);
+    verify_ = std::make_unique<VerifyProcedure>(
+        host,
+        [this](const ReplicaConfig& link, const std::string& store_id, uint64_t epoch) -> Result<UpstreamFingerprint> {
+            if (!started_) {
+                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+            }
+            return fingerprint_upstream(context_, link.addresses, link.remote, store_id, epoch);
+        },
+        context_.log);
 }
 
 CcdrPlugin::~CcdrPlugin() { stop(); }
@@ -184,19 +197,20 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             }
             break;
         case CCDR_EVENT_STOPPED:
-            notifier_.ended(database);
+            notifier_.end_streams(database);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_PROMOTED:
+            notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_DROPPED: {
-            notifier_.ended(database);
+            notifier_.end_streams(database);
             read_only_.set(database, false);
             auto member = take_member(database);
             if (member) {
@@ -242,6 +256,7 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
     if (upstream_) {
         upstream_->collect_metrics(emit);
     }
+    verify_->collect_metrics(emit);
 }
 
 Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,

@@ -5,14 +5,17 @@
 //
 // Internal API for the internal.dbms.* procedures (plugin/procedures/):
 //   probe_upstream(addresses, remote)  what an upstream cluster says of a database
+//   fingerprint_upstream(link, ...)    the upstream's content fingerprint (verifyReplicaDatabase)
 //   replica_status(database)           a replica member's state on this server
 //   engine()                           host, settings, log and transport of this instance
 #pragma once
 
 #include "common/engine_context.hpp"
 #include "procedures/replica_procedures.hpp"
+#include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
+#include "replica/upstream_fingerprint.hpp"
 #include "replica/upstream_probe.hpp"
 #include "settings/plugin_settings.hpp"
 #include "transport/io_runtime.hpp"
@@ -75,6 +78,7 @@ private:
     std::shared_ptr<transport::ReplicationServer> server_;
     ReadOnlyDatabases read_only_;
     std::unique_ptr<ReplicaProcedures> procedures_;
+    std::unique_ptr<VerifyProcedure> verify_;
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

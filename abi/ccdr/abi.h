@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define CCDR_ABI_VERSION_MAJOR 1 /* incompatible change: the other side refuses to load */
-#define CCDR_ABI_VERSION_MINOR 0 /* additive change: fields appended at the end only */
+#define CCDR_ABI_VERSION_MINOR 1 /* additive change: fields appended at the end only */
 
 #if defined(__GNUC__)
 #define CCDR_EXPORT __attribute__((visibility("default")))
@@ -567,6 +567,28 @@ typedef struct ccdr_metric_sink {
 } ccdr_metric_sink;
 
 /* ------------------------------------------------------------------------ */
+/* Content fingerprints (added in 1.1)                                       */
+/* ------------------------------------------------------------------------ */
+
+/* A canonical digest of a member's content (what a user can read: nodes,
+ * labels, relationships, properties and the ids the host keeps for them; not
+ * the log, not the commit times) at one transaction. Two members of one
+ * lineage at the same tx_id have equal fingerprints exactly when their
+ * contents are equal. OWNERSHIP: host; valid only during set(). */
+typedef struct ccdr_fingerprint {
+  ccdr_header hdr;
+  uint64_t tx_id;          /* the last committed tx the digest covers */
+  ccdr_string algorithm;   /* names the canonical form, e.g. "refhost-graph-sha256-v1" */
+  ccdr_string fingerprint; /* the digest, lowercase hexadecimal */
+} ccdr_fingerprint;
+
+typedef struct ccdr_fingerprint_sink {
+  ccdr_header hdr;
+  void *ctx;
+  void (*set)(void *ctx, const ccdr_fingerprint *fingerprint);
+} ccdr_fingerprint_sink;
+
+/* ------------------------------------------------------------------------ */
 /* The host's vtable (host -> plugin)                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -676,7 +698,22 @@ typedef struct ccdr_host_api {
   ccdr_status (*get_database_option)(ccdr_host_ctx *host, ccdr_string name, ccdr_string key,
                                      const ccdr_value_sink *out, ccdr_error *err);
 
-  /* Version 1.1 and later: append below this line. */
+  /* --- Version 1.1 --- */
+  /* A plugin calls this only when CCDR_HAS_FIELD(api, ccdr_host_api,
+   * content_fingerprint) holds and the pointer is not NULL; otherwise it
+   * reports CCDR_UNSUPPORTED itself. */
+
+  /* The fingerprint of one member of `database` as of one transaction: the
+   * member on the server named `server_id` (as in ccdr_member_info), or this
+   * server's member when server_id is empty. tx_id and digest come from one
+   * consistent read of the store. CCDR_DATABASE_NOT_FOUND when there is no
+   * such database or no member on that server; CCDR_DATABASE_UNAVAILABLE
+   * when the member is not online. Blocks (reads the whole store). Never
+   * calls back; the sink must not call into the host. */
+  ccdr_status (*content_fingerprint)(ccdr_host_ctx *host, ccdr_string database, ccdr_string server_id,
+                                     const ccdr_fingerprint_sink *out, ccdr_error *err);
+
+  /* Version 1.2 and later: append below this line. */
 } ccdr_host_api;
 
 /* ------------------------------------------------------------------------ */

@@ -45,6 +45,13 @@ public:
     virtual Result<DatabaseInfo> database_info(std::string_view name) = 0;
     virtual Status set_database_option(std::string_view name, std::string_view key, const Value* value) = 0;
     virtual Result<Value> get_database_option(std::string_view name, std::string_view key) = 0;
+    // ABI 1.1. `server_id` empty: this server's member. A host that cannot
+    // fingerprint keeps this default.
+    virtual Result<Fingerprint> content_fingerprint(std::string_view database, std::string_view server_id) {
+        (void)database;
+        (void)server_id;
+        return Status(CCDR_UNSUPPORTED, "this host does not compute content fingerprints");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -265,6 +272,24 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status content_fingerprint(ccdr_host_ctx* c, ccdr_string database, ccdr_string server_id,
+                                           const ccdr_fingerprint_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->content_fingerprint(to_view(database), to_view(server_id));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            ccdr_fingerprint f{};
+            f.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_fingerprint);
+            f.tx_id = r->tx_id;
+            f.algorithm = to_abi(r->algorithm);
+            f.fingerprint = to_abi(r->fingerprint);
+            out->set(out->ctx, &f);
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -291,6 +316,7 @@ inline const ccdr_host_api* host_api() {
         a.database_info = &T::database_info;
         a.set_database_option = &T::set_database_option;
         a.get_database_option = &T::get_database_option;
+        a.content_fingerprint = &T::content_fingerprint;
         return a;
     }();
     return &api;

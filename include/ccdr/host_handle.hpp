@@ -61,6 +61,13 @@ struct DatabaseSpec {
     ValueMap options;
 };
 
+// A member's content digest at one transaction (ABI 1.1).
+struct Fingerprint {
+    uint64_t tx_id = 0;
+    std::string algorithm;
+    std::string fingerprint;
+};
+
 class HostHandle {
 public:
     HostHandle() = default;
@@ -216,6 +223,34 @@ public:
                              }};
         auto err = make_error();
         ccdr_status st = api_->get_database_option(ctx_, to_abi(name), to_abi(key), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    // True when the host's vtable has content_fingerprint (ABI 1.1 or later).
+    bool has_content_fingerprint() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, content_fingerprint) && api_->content_fingerprint != nullptr;
+    }
+
+    // CCDR_UNSUPPORTED, without calling, when the host predates ABI 1.1.
+    Result<Fingerprint> content_fingerprint(std::string_view database, std::string_view server_id) const {
+        if (!has_content_fingerprint()) {
+            return Status(CCDR_UNSUPPORTED, "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                "; content fingerprints need 1.1 or later");
+        }
+        Fingerprint out;
+        ccdr_fingerprint_sink sink{CCDR_HEADER_INIT(ccdr_fingerprint_sink), &out,
+                                   [](void* c, const ccdr_fingerprint* f) {
+                                       auto* o = static_cast<Fingerprint*>(c);
+                                       o->tx_id = f->tx_id;
+                                       o->algorithm = to_string(f->algorithm);
+                                       o->fingerprint = to_string(f->fingerprint);
+                                   }};
+        auto err = make_error();
+        ccdr_status st = api_->content_fingerprint(ctx_, to_abi(database), to_abi(server_id), &sink, &err);
         if (st != CCDR_OK) {
             return Status::from_abi(st, err);
         }

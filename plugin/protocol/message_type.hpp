@@ -25,9 +25,11 @@ enum class MessageType : uint8_t {
     kSnapshotAck = 14,         // replica -> upstream: bytes verified and stored
     kSnapshotEnd = 15,         // upstream -> replica: every chunk was sent
     kRefused = 16,             // either way: a request is refused, with a reason
+    kFingerprintRequest = 17,  // replica -> upstream: the content fingerprint of a database, now
+    kFingerprint = 18,         // upstream -> replica: the fingerprint and the tx it covers
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kRefused);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kFingerprint);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -49,6 +51,8 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kSnapshotAck: return "SNAPSHOT_ACK";
         case MessageType::kSnapshotEnd: return "SNAPSHOT_END";
         case MessageType::kRefused: return "REFUSED";
+        case MessageType::kFingerprintRequest: return "FINGERPRINT_REQUEST";
+        case MessageType::kFingerprint: return "FINGERPRINT";
     }
     return "UNKNOWN";
 }
@@ -65,6 +69,7 @@ enum class RefusalCode : uint16_t {
     kBadRequest = 8,        // a message out of order or malformed
     kInternal = 9,          // the upstream failed (storage, snapshot export)
     kShuttingDown = 10,     // the upstream server is stopping
+    kUnsupported = 11,      // the upstream's host cannot do what was asked (e.g. fingerprints)
 };
 
 inline std::string_view refusal_code_name(RefusalCode c) {
@@ -79,6 +84,7 @@ inline std::string_view refusal_code_name(RefusalCode c) {
         case RefusalCode::kBadRequest: return "bad request";
         case RefusalCode::kInternal: return "internal error";
         case RefusalCode::kShuttingDown: return "shutting down";
+        case RefusalCode::kUnsupported: return "unsupported";
     }
     return "unknown reason";
 }

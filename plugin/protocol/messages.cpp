@@ -237,11 +237,39 @@ void Refused::encode(WireWriter& w) const {
 Refused Refused::decode(WireReader& r) {
     Refused m;
     const uint16_t code = r.u16("code");
-    if (r.ok() && (code < 1 || code > static_cast<uint16_t>(RefusalCode::kShuttingDown))) {
+    if (r.ok() && (code < 1 || code > static_cast<uint16_t>(RefusalCode::kUnsupported))) {
         r.fail("code", std::to_string(code) + " is not a refusal code");
     }
     m.code = static_cast<RefusalCode>(code);
     m.reason = r.str("reason");
+    return m;
+}
+
+void FingerprintRequest::encode(WireWriter& w) const {
+    w.str(name);
+    w.str(store_id);
+    w.u64(epoch);
+}
+FingerprintRequest FingerprintRequest::decode(WireReader& r) {
+    FingerprintRequest m;
+    m.name = r.str("name");
+    m.store_id = r.str("store_id");
+    m.epoch = r.u64("epoch");
+    return m;
+}
+
+void FingerprintReply::encode(WireWriter& w) const {
+    w.str(name);
+    w.u64(tx_id);
+    w.str(algorithm);
+    w.str(fingerprint);
+}
+FingerprintReply FingerprintReply::decode(WireReader& r) {
+    FingerprintReply m;
+    m.name = r.str("name");
+    m.tx_id = r.u64("tx_id");
+    m.algorithm = r.str("algorithm");
+    m.fingerprint = r.str("fingerprint");
     return m;
 }
 
@@ -276,6 +304,8 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kSnapshotAck: return as.template operator()<SnapshotAck>();
         case MessageType::kSnapshotEnd: return as.template operator()<SnapshotEnd>();
         case MessageType::kRefused: return as.template operator()<Refused>();
+        case MessageType::kFingerprintRequest: return as.template operator()<FingerprintRequest>();
+        case MessageType::kFingerprint: return as.template operator()<FingerprintReply>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

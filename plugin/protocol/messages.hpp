@@ -165,6 +165,28 @@ struct Refused {
     static Refused decode(WireReader& r);
 };
 
+// Asks for the content fingerprint of `name` at the upstream's current tx
+// (internal.dbms.verifyReplicaDatabase). The lineage is checked as for
+// SUBSCRIBE: a fingerprint of another lineage means nothing.
+struct FingerprintRequest {
+    static constexpr MessageType kType = MessageType::kFingerprintRequest;
+    std::string name;
+    std::string store_id;
+    uint64_t epoch = 0;
+    void encode(WireWriter& w) const;
+    static FingerprintRequest decode(WireReader& r);
+};
+
+struct FingerprintReply {
+    static constexpr MessageType kType = MessageType::kFingerprint;
+    std::string name;
+    uint64_t tx_id = 0;
+    std::string algorithm;
+    std::string fingerprint;
+    void encode(WireWriter& w) const;
+    static FingerprintReply decode(WireReader& r);
+};
+
 template <typename M>
 std::vector<uint8_t> encode_message(const M& message) {
     std::vector<uint8_t> out;
@@ -187,7 +209,7 @@ Result<M> decode_message_as(std::span<const uint8_t> payload) {
 
 using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoReply, Subscribe, Subscribed, DecodedBatch,
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
-                             SnapshotEnd, Refused>;
+                             SnapshotEnd, Refused, FingerprintRequest, FingerprintReply>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

@@ -46,6 +46,12 @@ public:
 
     bool closed() const { return closed_; }
 
+    // Thread-safe, never blocks: close() on the strand, after every handler
+    // already posted there.
+    void close_async() {
+        asio::post(strand_, [self = shared_from_this()] { self->close(); });
+    }
+
     // On the strand: wakes the waiter and makes later waits return at once.
     void close() {
         closed_ = true;

@@ -33,6 +33,22 @@ void CommitNotifier::unregister(const std::string& database, const std::shared_p
     map_.store(std::move(next));
 }
 
+void CommitNotifier::end_streams(std::string_view database) {
+    std::lock_guard lock(writers_);
+    auto next = std::make_shared<Map>(*map_.load());
+    auto it = next->find(database);
+    if (it == next->end()) {
+        return;
+    }
+    for (const auto& signal : it->second.signals) {
+        signal->close_async();
+    }
+    // The ending streams keep the old position; a database created later
+    // under this name starts counting from its own first commit.
+    it->second.position = std::make_shared<CommitPosition>();
+    map_.store(std::move(next));
+}
+
 void CommitNotifier::committed(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) {
     auto map = map_.load();
     auto it = map->find(database);
@@ -43,21 +59,6 @@ void CommitNotifier::committed(std::string_view database, uint64_t tx_id, int64_
     for (const auto& signal : it->second.signals) {
         signal->notify();
     }
-}
-
-void CommitNotifier::ended(const std::string& database) {
-    std::lock_guard lock(writers_);
-    auto next = std::make_shared<Map>(*map_.load());
-    auto it = next->find(database);
-    if (it == next->end()) {
-        return;
-    }
-    it->second.position->ended.store(true, std::memory_order_release);
-    for (const auto& signal : it->second.signals) {
-        signal->notify();
-    }
-    it->second.position = std::make_shared<CommitPosition>();
-    map_.store(std::move(next));
 }
 
 }  // namespace ccdr::plugin

@@ -27,10 +27,6 @@ namespace ccdr::plugin {
 struct CommitPosition {
     std::atomic<uint64_t> last_tx{0};
     std::atomic<int64_t> last_commit_ms{0};
-    // Set when the database was stopped or dropped on this server: a stream
-    // reading it by name must end, since a database created later under the
-    // same name is another lineage.
-    std::atomic<bool> ended{false};
 
     // Never moves backwards (after_commit calls may race).
     void advance(uint64_t tx, int64_t time_ms) {
@@ -69,12 +65,14 @@ public:
     std::unique_ptr<Registration> subscribe(const std::string& database,
                                             std::shared_ptr<transport::AsyncSignal> signal);
 
+    // The database stopped, was dropped or promoted on this server: closes
+    // (asynchronously, on their strands) the signals of its subscriptions,
+    // whose streams then end, and gives later subscribers a fresh position.
+    // Never blocks.
+    void end_streams(std::string_view database);
+
     // From after_commit: never blocks.
     void committed(std::string_view database, uint64_t tx_id, int64_t commit_time_ms);
-
-    // The database was stopped or dropped: marks the position its streams
-    // hold as ended, wakes them, and gives later subscribers a fresh one.
-    void ended(const std::string& database);
 
 private:
     struct Entry {

@@ -132,6 +132,26 @@ std::optional<UpstreamService::Refusal> UpstreamService::check_lineage(const pro
     return std::nullopt;
 }
 
+UpstreamService::FingerprintAnswer UpstreamService::fingerprint(const protocol::FingerprintRequest& request) const {
+    FingerprintAnswer out;
+    auto info = describe(request.name);
+    if (auto refusal = check_lineage(info, request.store_id, request.epoch)) {
+        out.refusal = std::move(refusal);
+        return out;
+    }
+    auto f = context_.host.content_fingerprint(request.name, "");
+    if (!f) {
+        const auto code = f.status().code() == CCDR_UNSUPPORTED ? RefusalCode::kUnsupported
+            : f.status().code() == CCDR_DATABASE_UNAVAILABLE   ? RefusalCode::kDatabaseOffline
+                                                                : RefusalCode::kInternal;
+        out.refusal = Refusal{code, "cannot fingerprint '" + request.name + "' on server " +
+                                        context_.server.server_id + ": " + f.status().message()};
+        return out;
+    }
+    out.reply = protocol::FingerprintReply{request.name, f->tx_id, f->algorithm, f->fingerprint};
+    return out;
+}
+
 asio::awaitable<void> UpstreamService::refuse(std::shared_ptr<Connection> connection, const Peer& peer,
                                               RefusalCode code, std::string reason) {
     stats_.add_refusal();
@@ -199,6 +219,24 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             if (!co_await stream(connection, peer, std::move(subscribe.value()))) {
                 co_return;
             }
+        } else if (type == protocol::MessageType::kFingerprintRequest) {
+            auto request = protocol::decode_message_as<protocol::FingerprintRequest>(frame->payload);
+            if (!request) {
+                const std::string reason = request.status().message();
+                co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
+                co_return;
+            }
+            // Named before the co_await: GCC 12 destroys a lambda created
+            // inside a co_await expression twice (docs/protocol.md §8).
+            auto fingerprint_job = [this, r = std::move(request.value())] { return fingerprint(r); };
+            auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(fingerprint_job));
+            if (answer.refusal) {
+                co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+                co_return;
+            }
+            if (!co_await connection->send(answer.reply)) {
+                co_return;
+            }
         } else if (type == protocol::MessageType::kSnapshotRequest) {
             auto request = protocol::decode_message_as<protocol::SnapshotRequest>(frame->payload);
             if (!request) {
@@ -210,7 +248,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
-                + " (expected DATABASE_INFO_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
+                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }
@@ -306,12 +344,22 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     std::vector<uint8_t> compress_scratch;
     HostHandle host = context_.host;
 
+    auto last_lineage_check = std::chrono::steady_clock::now();
     while (connection->is_open()) {
-        if (position.ended.load(std::memory_order_acquire)) {
-            const std::string reason = "database '" + db + "' was stopped or dropped on server "
-                + context_.server.server_id + " while this replica streamed it";
-            co_await refuse(connection, peer, RefusalCode::kDatabaseOffline, reason);
-            break;
+        // The database may have been dropped and re-created (another store
+        // id) or stopped since SUBSCRIBE: check its lineage once per
+        // heartbeat interval, busy or idle, and end the stream if it changed.
+        if (std::chrono::steady_clock::now() - last_lineage_check >= heartbeat) {
+            last_lineage_check = std::chrono::steady_clock::now();
+            auto lineage_job = [this, db] { return describe(db); };
+            auto now_info = co_await run_blocking(pool, std::move(lineage_job));
+            if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
+                co_await refuse(connection, peer, refusal->code, refusal->reason + " (found while streaming)");
+                break;
+            }
+        }
+        if (signal->closed()) {
+            break;  // the connection closed, or the database stopped (below)
         }
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
@@ -350,6 +398,12 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                 return out;
             };
             ProducedBatch produced = co_await run_blocking(pool, std::move(produce_job));
+            // A stop or drop of the database closed the signal on this strand
+            // before anything of a re-created database could be read: never
+            // send what the batch read then, nor its failure.
+            if (signal->closed()) {
+                break;
+            }
             if (!produced.status) {
                 if (produced.status.code() == CCDR_LOG_PRUNED) {
                     auto log_job = [host, db] { return host.log_info(db); };
@@ -407,6 +461,11 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             continue;
         }
         co_await signal->wait(std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat - idle) + 1ms);
+    }
+    if (connection->is_open() && signal->closed()) {
+        const std::string reason = "database '" + db + "' was stopped, dropped or promoted on server " +
+                                   context_.server.server_id + "; subscribe again";
+        co_await refuse(connection, peer, RefusalCode::kDatabaseOffline, reason);
     }
     if (connection->is_open()) {
         connection->close("subscription ended");

@@ -1,7 +1,8 @@
 // plugin/upstream/upstream_service.hpp: the upstream side of a replication
 // session, run on each accepted connection:
 //
-//   HELLO -> HELLO_OK, then any number of DATABASE_INFO requests, then one of
+//   HELLO -> HELLO_OK, then any number of DATABASE_INFO and FINGERPRINT
+//   requests (FINGERPRINT_REQUEST -> FINGERPRINT), then one of
 //   SUBSCRIBE   -> SUBSCRIBED and a stream of BATCH / HEARTBEAT frames, the
 //                  replica ACKing what it applied (or LOG_PRUNED, after which
 //                  the replica may ask for a snapshot on the same connection)
@@ -68,6 +69,12 @@ private:
         protocol::RefusalCode code;
         std::string reason;
     };
+    // FINGERPRINT_REQUEST (blocks: host calls): the reply, or why not.
+    struct FingerprintAnswer {
+        protocol::FingerprintReply reply;
+        std::optional<Refusal> refusal;
+    };
+    FingerprintAnswer fingerprint(const protocol::FingerprintRequest& request) const;
     std::optional<Refusal> check_lineage(const protocol::DatabaseInfoReply& info, const std::string& store_id,
                                          uint64_t epoch) const;
 

@@ -79,6 +79,13 @@ void FaultProxy::release() { released_ = true; }
 
 void FaultProxy::kill_all() { kill_generation_.fetch_add(1); }
 
+void FaultProxy::partition_for(std::chrono::milliseconds duration) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    partition_until_ns_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(until.time_since_epoch()).count());
+    kill_all();
+}
+
 void FaultProxy::set_frame_hook(std::function<void(std::vector<uint8_t>&)> hook) {
     std::lock_guard lock(mu_);
     hook_ = std::move(hook);
@@ -91,6 +98,14 @@ void FaultProxy::accept_loop() {
             if (stopping_) {
                 return;
             }
+            continue;
+        }
+        const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count();
+        if (now_ns < partition_until_ns_.load()) {
+            partition_refusals_.fetch_add(1);
+            ::close(client);
             continue;
         }
         const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

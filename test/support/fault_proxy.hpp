@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -34,6 +35,10 @@ public:
     bool stalled() const { return stalled_.load(); }
     // Cuts every open connection now.
     void kill_all();
+    // A network partition: cuts every open connection and refuses new ones
+    // (accepted, then closed at once) for `duration`.
+    void partition_for(std::chrono::milliseconds duration);
+    int refused_during_partition() const { return partition_refusals_.load(); }
     // Plaintext only: every complete downstream frame passes through `hook`,
     // which may change its bytes.
     void set_frame_hook(std::function<void(std::vector<uint8_t>& frame)> hook);
@@ -66,6 +71,8 @@ private:
     std::atomic<int> connections_{0};
     std::atomic<int> kills_{0};
     std::atomic<uint64_t> downstream_total_{0};
+    std::atomic<int64_t> partition_until_ns_{0};  // steady_clock, 0: none
+    std::atomic<int> partition_refusals_{0};
 };
 
 }  // namespace ccdr::test

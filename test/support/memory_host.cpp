@@ -79,12 +79,12 @@ Status MemoryHost::configure(const ccdr_plugin_api* api) {
     return {};
 }
 
-Status MemoryHost::attach(const ccdr_plugin_api* api) {
+Status MemoryHost::attach(const ccdr_plugin_api* api, const ccdr_host_api* host_vtable) {
     Status configured = configure(api);
     if (!configured) {
         return configured;
     }
-    auto made = PluginInstanceHandle::create(api, host_api(), ctx());
+    auto made = PluginInstanceHandle::create(api, host_vtable == nullptr ? host_api() : host_vtable, ctx());
     if (!made) {
         return made.status();
     }
@@ -194,6 +194,20 @@ void MemoryHost::fail_next_apply() {
     fail_next_apply_ = true;
 }
 
+void MemoryHost::tamper_content(const std::string& database) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(database);
+    if (it == members_.end() || it->second.content.empty()) {
+        return;
+    }
+    auto& payload = it->second.content.back().payload;
+    if (payload.empty()) {
+        payload.push_back(0x5a);
+    } else {
+        payload[0] ^= 0x5a;
+    }
+}
+
 bool MemoryHost::wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms) {
     std::unique_lock lock(mu_);
     return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
@@ -291,6 +305,42 @@ Result<ccdr_log_info> MemoryHost::log_info(std::string_view database) {
     info.last_commit_time_ms = it->second.last_time_ms;
     info.oldest_retained_tx = it->second.oldest_retained;
     return info;
+}
+
+// The canonical content of a memory member is its sequence of applied
+// payloads: FNV-1a 64 over each payload's length and bytes, in tx order.
+Result<Fingerprint> MemoryHost::content_fingerprint(std::string_view database, std::string_view server_id) {
+    if (!server_id.empty() && server_id != server_id_) {
+        return Status(CCDR_DATABASE_NOT_FOUND, "no server '" + std::string(server_id) + "' in this one-server host");
+    }
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(database));
+    if (it == members_.end()) {
+        return not_found(database);
+    }
+    if (!it->second.online) {
+        return Status(CCDR_DATABASE_UNAVAILABLE, "database '" + std::string(database) + "' is not online");
+    }
+    uint64_t h = 0xcbf29ce484222325ULL;
+    auto mix = [&h](uint8_t b) {
+        h ^= b;
+        h *= 0x100000001b3ULL;
+    };
+    for (const auto& tx : it->second.content) {
+        uint64_t n = tx.payload.size();
+        for (int i = 0; i < 8; ++i) {
+            mix(static_cast<uint8_t>(n >> (8 * i)));
+        }
+        for (uint8_t b : tx.payload) {
+            mix(b);
+        }
+    }
+    static const char* kHex = "0123456789abcdef";
+    std::string hex;
+    for (int i = 15; i >= 0; --i) {
+        hex += kHex[(h >> (4 * i)) & 15];
+    }
+    return Fingerprint{it->second.last_tx, "memory-payloads-fnv1a64-v1", hex};
 }
 
 Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,

@@ -51,7 +51,9 @@ public:
     // Validates ccdr.* settings against the plugin's declarations (defaults
     // filled in), creates and starts an instance; sends STARTED for every
     // existing member.
-    Status attach(const ccdr_plugin_api* api);
+    // `host_vtable`: the vtable the plugin gets (default host_api(); a test
+    // passes a copy cut to an older minor's size).
+    Status attach(const ccdr_plugin_api* api, const ccdr_host_api* host_vtable = nullptr);
     // The settings half of attach: validates ccdr.* keys, fills defaults.
     Status configure(const ccdr_plugin_api* api);
     void detach();  // stop + destroy
@@ -69,6 +71,9 @@ public:
     void prune_log(const std::string& database, uint64_t keep_from);
     // Makes the next apply_batch fail midway (nothing may change).
     void fail_next_apply();
+    // Changes one byte of the member's content behind the log's back, as a
+    // damaged disk would (for verification tests).
+    void tamper_content(const std::string& database);
     // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
     bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
 
@@ -96,6 +101,7 @@ public:
     Result<DatabaseInfo> database_info(std::string_view name) override;
     Status set_database_option(std::string_view name, std::string_view key, const Value* value) override;
     Result<Value> get_database_option(std::string_view name, std::string_view key) override;
+    Result<Fingerprint> content_fingerprint(std::string_view database, std::string_view server_id) override;
 
 private:
     void send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind);

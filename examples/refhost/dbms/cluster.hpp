@@ -115,6 +115,9 @@ public:
     ccdr::Result<ccdr::DatabaseInfo> database_info(size_t server, std::string_view name);
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key);
+    // ABI 1.1: the member on the server named `server_id` (empty: `server`).
+    ccdr::Result<ccdr::Fingerprint> content_fingerprint(size_t server, std::string_view database,
+                                                        std::string_view server_id);
 
     // --- metrics ---------------------------------------------------------------
     // Every metric of `server`, without the prefix (plugins' too).

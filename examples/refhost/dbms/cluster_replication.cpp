@@ -252,6 +252,32 @@ ccdr::Result<ccdr_log_info> Cluster::log_info(size_t server, std::string_view da
     return m->store()->log_info();
 }
 
+ccdr::Result<ccdr::Fingerprint> Cluster::content_fingerprint(size_t server, std::string_view database,
+                                                             std::string_view server_id) {
+    size_t target = server;
+    if (!server_id.empty()) {
+        auto idx = server_index(std::string(server_id));
+        if (!idx) {
+            return ccdr::Status(CCDR_DATABASE_NOT_FOUND, "no server '" + std::string(server_id) + "' in this cluster");
+        }
+        target = *idx;
+    }
+    ccdr::Status why;
+    auto m = member(database, target, why);
+    if (!m) {
+        return why;
+    }
+    if (!m->online()) {
+        return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "database '" + std::string(database) + "' is not online on " +
+                                                           servers_[target].name);
+    }
+    auto f = m->store()->content_fingerprint();
+    if (!f) {
+        return f.status();
+    }
+    return ccdr::Fingerprint{f->tx_id, "refhost-graph-sha256-v1", f->sha256_hex};
+}
+
 ccdr::Status Cluster::read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                                const ccdr_tx_visitor& visitor) {
     ccdr::Status why;

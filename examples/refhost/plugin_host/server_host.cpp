@@ -45,6 +45,11 @@ ccdr::Status ServerHost::register_procedure(const ccdr_procedure_def& def) {
     return plugins_.register_procedure(server_, plugin_, def);
 }
 
+ccdr::Result<ccdr::Fingerprint> ServerHost::content_fingerprint(std::string_view database,
+                                                                std::string_view server_id) {
+    return cluster_.content_fingerprint(server_, database, server_id);
+}
+
 ccdr::Result<ccdr_log_info> ServerHost::log_info(std::string_view database) {
     return cluster_.log_info(server_, database);
 }

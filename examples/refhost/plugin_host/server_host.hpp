@@ -42,6 +42,8 @@ public:
     ccdr::Result<ccdr::DatabaseInfo> database_info(std::string_view name) override;
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value) override;
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key) override;
+    ccdr::Result<ccdr::Fingerprint> content_fingerprint(std::string_view database,
+                                                        std::string_view server_id) override;
 
 private:
     Cluster& cluster_;

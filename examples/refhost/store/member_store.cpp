@@ -764,12 +764,27 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::import_snapshot(WriteLoc
 }
 
 ccdr::Result<std::string> MemberStore::content_hash() {
+    auto f = content_fingerprint();
+    if (!f) {
+        return f.status();
+    }
+    return f->sha256_hex;
+}
+
+ccdr::Result<MemberStore::ContentFingerprint> MemberStore::content_fingerprint() {
     auto lease = connection();
     if (!lease) {
         return lease.status();
     }
     StoreConnection& c = **lease;
     ccdr::Status st = c.begin_read();
+    if (!st) {
+        return st;
+    }
+    // The state row first: in WAL mode the read snapshot is fixed by the
+    // first read, so the digest below covers exactly state.last_tx.
+    StoreState state;
+    st = c.read_state(state);
     if (!st) {
         return st;
     }
@@ -829,7 +844,7 @@ ccdr::Result<std::string> MemberStore::content_hash() {
         hex += kHex[digest[i] >> 4];
         hex += kHex[digest[i] & 15];
     }
-    return hex;
+    return ContentFingerprint{state.last_tx, hex};
 }
 
 }  // namespace refhost

@@ -151,6 +151,13 @@ public:
     // SHA-256 (hex) over nodes, labels, relationships and properties in id
     // order: equal contents, equal hash.
     ccdr::Result<std::string> content_hash();
+    // The same digest with the last committed tx it covers, both read in one
+    // read transaction (what ccdr_host_api.content_fingerprint reports).
+    struct ContentFingerprint {
+        uint64_t tx_id = 0;
+        std::string sha256_hex;
+    };
+    ccdr::Result<ContentFingerprint> content_fingerprint();
 
     // No more writes (lock_for_write fails); with `delete_files`, the store's
     // files go when the last user lets go.

@@ -1,0 +1,105 @@
+#include "replica/upstream_fingerprint.hpp"
+
+#include "protocol/messages.hpp"
+#include "transport/connector.hpp"
+
+#include <future>
+
+namespace ccdr::plugin {
+namespace {
+
+// A refusal is an answer: the next address would say the same.
+struct Attempt {
+    Result<UpstreamFingerprint> result = Status(CCDR_INTERNAL, "not asked");
+    bool answered = false;
+};
+
+asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, std::string address,
+                             protocol::FingerprintRequest request) {
+    Attempt out;
+    auto connected =
+        co_await transport::connect_to(strand, address, context.security.client_tls, context.connect_options());
+    if (!connected) {
+        out.result = connected.status();
+        co_return out;
+    }
+    auto connection = connected.value();
+    const auto timeout = context.settings.io_timeout;
+    protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context.server.cluster_id,
+                          context.server.server_id};
+    Status st = co_await connection->send(hello);
+    if (st) {
+        auto hello_reply = co_await connection->receive<protocol::HelloOk>(timeout);
+        if (!hello_reply) {
+            st = hello_reply.status();
+        } else if (hello_reply->refused) {
+            out.answered = true;
+            st = Status(CCDR_PROCEDURE_CALL_FAILED, "refused by " + address + ": " + hello_reply->refused->reason);
+        }
+    }
+    if (st) {
+        st = co_await connection->send(request);
+    }
+    if (st) {
+        auto reply = co_await connection->receive<protocol::FingerprintReply>(timeout);
+        if (!reply) {
+            // An upstream of a release without FINGERPRINT_REQUEST closes the
+            // connection on the unknown frame type.
+            st = Status(reply.status().code(), reply.status().message() +
+                                                   " (an upstream older than this plugin does not answer "
+                                                   "FINGERPRINT_REQUEST)");
+        } else if (reply->refused) {
+            out.answered = true;
+            st = Status(CCDR_PROCEDURE_CALL_FAILED, "refused by " + address + ": " + reply->refused->reason);
+        } else {
+            const auto& m = *reply->message;
+            out.answered = true;
+            out.result = UpstreamFingerprint{address, m.tx_id, m.algorithm, m.fingerprint};
+        }
+    }
+    connection->close("fingerprint done");
+    if (!st) {
+        out.result = st;
+    }
+    co_return out;
+}
+
+}  // namespace
+
+Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+                                                 const std::string& remote, const std::string& store_id,
+                                                 uint64_t epoch) {
+    if (!context.security.usable()) {
+        return Status(CCDR_UNSUPPORTED, context.security.disabled_reason);
+    }
+    if (context.runtime == nullptr) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is not started");
+    }
+    if (addresses.empty()) {
+        return Status(CCDR_INVALID_ARGUMENT, "no upstream address given");
+    }
+    std::promise<Result<UpstreamFingerprint>> done;
+    auto answer = done.get_future();
+    auto strand = context.runtime->make_strand();
+    protocol::FingerprintRequest request{remote, store_id, epoch};
+    const bool spawned = context.runtime->spawn(strand, [&context, &done, strand, addresses,
+                                                         request]() -> asio::awaitable<void> {
+        std::string failures;
+        for (const auto& address : addresses) {
+            auto attempt = co_await ask(context, strand, address, request);
+            if (attempt.answered) {
+                done.set_value(std::move(attempt.result));
+                co_return;
+            }
+            failures += (failures.empty() ? "" : "; ") + address + ": " + attempt.result.status().message();
+        }
+        done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered a fingerprint request for database '" +
+                                                 request.name + "': " + failures));
+    });
+    if (!spawned) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is stopping");
+    }
+    return answer.get();
+}
+
+}  // namespace ccdr::plugin

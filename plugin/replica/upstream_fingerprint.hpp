@@ -1,0 +1,35 @@
+// plugin/replica/upstream_fingerprint.hpp: asks an upstream cluster for the
+// content fingerprint of one of its databases, for
+// internal.dbms.verifyReplicaDatabase: connects over the plugin's transport
+// (mutual TLS), says HELLO, sends FINGERPRINT_REQUEST with the replica's
+// lineage and hangs up. Addresses are tried in turn; the first that answers
+// is the answer.
+#pragma once
+
+#include "common/engine_context.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ccdr::plugin {
+
+struct UpstreamFingerprint {
+    std::string address;  // the server that answered
+    uint64_t tx_id = 0;
+    std::string algorithm;
+    std::string fingerprint;
+};
+
+// Blocks the calling thread (never call it from the plugin's I/O threads).
+// A refusal (lineage mismatch, not allowed, unsupported by the upstream's
+// host) is CCDR_PROCEDURE_CALL_FAILED with the upstream's reason and is not
+// retried on the next address; CCDR_IO_ERROR names every address tried when
+// none answered.
+Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+                                                 const std::string& remote, const std::string& store_id,
+                                                 uint64_t epoch);
+
+}  // namespace ccdr::plugin
