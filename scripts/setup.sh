@@ -33,5 +33,8 @@ echo "== npm ci (test/e2e: neo4j-driver)"
 (cd test/e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== configure and build (preset $preset)"
+# Compiler cache entries keyed by paths relative to this checkout, so a fresh
+# clone elsewhere reuses what an earlier build compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=1
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
