@@ -10,10 +10,13 @@
 #include "transport/security.hpp"
 
 #include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
 
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace ccdr::plugin {
 
@@ -41,6 +44,22 @@ struct EngineContext {
         o.connect_timeout = settings.connect_timeout;
         o.verify_hostname = security.verify_hostname;
         return o;
+    }
+
+    // Whether this server can open a request to an upstream at `addresses`
+    // now: replication possible (TLS or allowed plaintext), plugin started,
+    // at least one address.
+    Status can_ask_upstream(const std::vector<std::string>& addresses) const {
+        if (!security.usable()) {
+            return {CCDR_UNSUPPORTED, security.disabled_reason};
+        }
+        if (runtime == nullptr) {
+            return {CCDR_STOPPED, "the ccdr plugin is not started"};
+        }
+        if (addresses.empty()) {
+            return {CCDR_INVALID_ARGUMENT, "no upstream address given"};
+        }
+        return {};
     }
 };
 

@@ -5,20 +5,10 @@
 #include <xxhash.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
 namespace ccdr::protocol {
-namespace {
-
-std::string hex(uint64_t v) {
-    char buf[19];
-    std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-}  // namespace
 
 uint64_t chain_seed(std::string_view store_id, uint64_t epoch, uint64_t from_tx) {
     std::vector<uint8_t> bytes;
@@ -194,7 +184,7 @@ Status ChainVerifier::verify(const DecodedBatch& batch) {
         const uint64_t computed = hasher_.link(chain, tx);
         if (computed != batch.chains[i]) {
             return {CCDR_CORRUPT, "hash chain mismatch at tx " + std::to_string(tx.tx_id) + " (computed " +
-                                      hex(computed) + ", upstream sent " + hex(batch.chains[i]) + ")"};
+                                      hex64(computed) + ", upstream sent " + hex64(batch.chains[i]) + ")"};
         }
         chain = computed;
         ++expect;

@@ -5,17 +5,10 @@
 #include <lz4.h>
 #include <xxhash.h>
 
-#include <cstdio>
 #include <string>
 
 namespace ccdr::protocol {
 namespace {
-
-std::string hex(uint64_t v) {
-    char buf[19];
-    std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 Status corrupt(std::string message) { return {CCDR_CORRUPT, std::move(message)}; }
 
@@ -73,12 +66,12 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
         if (h[0] == 0x16 && h[1] == 0x03) {
             return corrupt("not a ccdr frame: the peer speaks TLS (first bytes 16 03) on a plaintext connection");
         }
-        return corrupt("not a ccdr frame: magic " + hex(magic) + ", expected " + hex(kFrameMagic));
+        return corrupt("not a ccdr frame: magic " + hex64(magic) + ", expected " + hex64(kFrameMagic));
     }
     const uint64_t stated = load_le(h + 32, 8);
     const uint64_t computed = XXH3_64bits(h, 32);
     if (stated != computed) {
-        return corrupt("frame header checksum mismatch (computed " + hex(computed) + ", header says " + hex(stated) +
+        return corrupt("frame header checksum mismatch (computed " + hex64(computed) + ", header says " + hex64(stated) +
                        ")");
     }
     FrameHeader out;
@@ -129,8 +122,8 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
         const uint64_t wire_computed = XXH3_64bits(wire.data(), wire.size());
         if (wire_computed != header.wire_hash) {
             return corrupt(what + " frame wire checksum mismatch over " + std::to_string(wire.size()) +
-                           " compressed bytes (computed " + hex(wire_computed) + ", header says " +
-                           hex(header.wire_hash) + ")");
+                           " compressed bytes (computed " + hex64(wire_computed) + ", header says " +
+                           hex64(header.wire_hash) + ")");
         }
         payload.resize(header.uncompressed_length);
         const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(wire.data()),
@@ -146,7 +139,7 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
     const uint64_t computed = XXH3_64bits(payload.data(), payload.size());
     if (computed != header.payload_hash) {
         return corrupt(what + " frame payload checksum mismatch over " + std::to_string(payload.size()) +
-                       " bytes (computed " + hex(computed) + ", header says " + hex(header.payload_hash) + ")");
+                       " bytes (computed " + hex64(computed) + ", header says " + hex64(header.payload_hash) + ")");
     }
     return payload;
 }
@@ -163,7 +156,7 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vect
     const uint64_t computed = XXH3_64bits(wire.data(), wire.size());
     if (computed != header.payload_hash) {
         return corrupt(what + " frame payload checksum mismatch over " + std::to_string(wire.size()) +
-                       " bytes (computed " + hex(computed) + ", header says " + hex(header.payload_hash) + ")");
+                       " bytes (computed " + hex64(computed) + ", header says " + hex64(header.payload_hash) + ")");
     }
     return std::move(wire);
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <span>
 #include <string>
@@ -16,6 +17,13 @@ namespace ccdr::protocol {
 
 // Longest string a session message carries (names, ids, reasons).
 inline constexpr uint32_t kMaxWireString = 64 * 1024;
+
+// A 64-bit checksum or magic as error messages show it: 0x + 16 hex digits.
+inline std::string hex64(uint64_t v) {
+    char buf[19];
+    std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
 
 inline void store_le(uint8_t* out, uint64_t v, size_t bytes) {
     for (size_t i = 0; i < bytes; ++i) {

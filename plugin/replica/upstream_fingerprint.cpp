@@ -69,14 +69,9 @@ asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, s
 Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
                                                  const std::string& remote, const std::string& store_id,
                                                  uint64_t epoch) {
-    if (!context.security.usable()) {
-        return Status(CCDR_UNSUPPORTED, context.security.disabled_reason);
-    }
-    if (context.runtime == nullptr) {
-        return Status(CCDR_STOPPED, "the ccdr plugin is not started");
-    }
-    if (addresses.empty()) {
-        return Status(CCDR_INVALID_ARGUMENT, "no upstream address given");
+    Status ready = context.can_ask_upstream(addresses);
+    if (!ready) {
+        return ready;
     }
     std::promise<Result<UpstreamFingerprint>> done;
     auto answer = done.get_future();

@@ -64,14 +64,9 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(EngineContext& context, transpor
 
 Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
                                           const std::string& remote) {
-    if (!context.security.usable()) {
-        return Status(CCDR_UNSUPPORTED, context.security.disabled_reason);
-    }
-    if (context.runtime == nullptr) {
-        return Status(CCDR_STOPPED, "the ccdr plugin is not started");
-    }
-    if (addresses.empty()) {
-        return Status(CCDR_INVALID_ARGUMENT, "no upstream address given");
+    Status ready = context.can_ask_upstream(addresses);
+    if (!ready) {
+        return ready;
     }
     std::promise<Result<RemoteDatabaseInfo>> done;
     auto answer = done.get_future();
