@@ -445,9 +445,11 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
         const auto idle = std::chrono::steady_clock::now() - last_activity;
         if (idle >= heartbeat) {
             // The database is looked up by name: check that it is still the
-            // lineage this subscription was made for (and online).
+            // lineage this subscription was made for (and online). This
+            // check counts as the interval's lineage check at the loop's top.
             auto describe_again = [this, db] { return describe(db); };
             auto now_info = co_await run_blocking(pool, std::move(describe_again));
+            last_lineage_check = std::chrono::steady_clock::now();
             if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
                 co_await refuse(connection, peer, refusal->code, refusal->reason);
                 break;
