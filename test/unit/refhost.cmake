@@ -7,6 +7,7 @@ add_executable(refhost_unit_tests
   unit/main.cpp
   unit/refhost/dbms_test.cpp
   unit/refhost/log_test.cpp
+  unit/refhost/group_commit_test.cpp
   unit/refhost/settings_test.cpp
   unit/refhost/allocation_test.cpp
   unit/refhost/codec_test.cpp

@@ -191,7 +191,8 @@ public:
             return member_->online() ? not_a_leader() : unavailable(name_);
         }
         std::vector<uint8_t> payload = graph_->record().bytes();
-        auto stamp = graph_->store().commit_write(graph_->write_lock(), graph_->connection(), payload, graph_->ids());
+        MemberStore& store = graph_->store();
+        auto stamp = store.commit_write(graph_->write_lock(), graph_->connection(), payload, graph_->ids());
         if (!stamp) {
             finish(false);
             return make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
@@ -201,7 +202,15 @@ public:
         // in commit order, before the client hears of the commit.
         auto now = cluster_.database(name_);
         cluster_.replicate_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
+        // Group commit: the lock goes first, so the next writer runs while
+        // this transaction waits for (or performs) the sync that covers it.
+        auto keep = graph_->store_ptr();
         finish(true);
+        ccdr::Status durable = keep->make_durable(stamp->tx_id);
+        if (!durable) {
+            return make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
+                              "The transaction was written but could not be made durable: " + durable.message());
+        }
         return bookmark(stamp->tx_id);
     }
 

@@ -86,7 +86,7 @@ Done GraphTx::ensure_write() {
         lock_.release();
         return storage_error(st);
     }
-    StoreState s = store_->state();
+    StoreState s = store_->written_state();
     ids_ = IdHighWater{s.next_node_id, s.next_rel_id};
     return done();
 }

@@ -55,6 +55,7 @@ public:
     // A mutation failed half-way: the transaction can only roll back.
     const std::optional<Error>& failure() const { return failure_; }
     MemberStore& store() { return *store_; }
+    const std::shared_ptr<MemberStore>& store_ptr() const { return store_; }
     MemberStore::WriteLock& write_lock() { return lock_; }
     StoreConnection& connection() { return *lease_; }
     const ChangeRecordWriter& record() const { return record_; }

@@ -167,16 +167,35 @@ ccdr::Status MemberStore::load_state() {
         return st;
     }
     store_id_ = s.store_id;
+    record_commit(s);
     publish(s);
     return {};
 }
 
 void MemberStore::publish(const StoreState& s) {
+    uint64_t last = 0;
     {
         std::lock_guard lock(state_mu_);
-        state_ = s;
+        // A sync publishes what was written when it started; a pruning pass
+        // that committed meanwhile may already have moved oldest_retained.
+        uint64_t oldest = std::max(state_.oldest_retained, s.oldest_retained);
+        if (s.last_tx >= state_.last_tx) {
+            state_ = s;
+        }
+        state_.oldest_retained = oldest;
+        last = state_.last_tx;
     }
-    last_tx_.store(s.last_tx, std::memory_order_release);
+    last_tx_.store(last, std::memory_order_release);
+}
+
+StoreState MemberStore::written_state() const {
+    std::lock_guard lock(state_mu_);
+    return written_;
+}
+
+void MemberStore::record_commit(const StoreState& s) {
+    std::lock_guard lock(state_mu_);
+    written_ = s;
 }
 
 StoreState MemberStore::state() const {
@@ -213,7 +232,9 @@ ccdr::Result<MemberStore::Lease> MemberStore::connection() {
         }
     }
     if (!conn) {
-        auto opened = StoreConnection::open(file_.string(), options_.synchronous_full);
+        // synchronous=NORMAL: commits do not sync; make_durable does, for
+        // a group of them (the file comment of member_store.hpp).
+        auto opened = StoreConnection::open(file_.string(), false);
         if (!opened) {
             return opened.status();
         }
@@ -280,7 +301,7 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
     if (!lock.held()) {
         return ccdr::Status(CCDR_INTERNAL, "commit without the write lock");
     }
-    StoreState s = state();
+    StoreState s = written_state();
     s.last_tx += 1;
     s.last_time_ms = std::max(now_ms(), s.last_time_ms);
     s.next_node_id = std::max(s.next_node_id, ids.next_node_id);
@@ -296,11 +317,57 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
         conn.rollback();
         return st;
     }
-    publish(s);
-    if (on_durable_) {
-        on_durable_(s.last_tx, s.last_time_ms);
-    }
+    record_commit(s);
     return CommitStamp{s.last_tx, s.last_time_ms};
+}
+
+ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
+    std::unique_lock lock(sync_mu_);
+    for (;;) {
+        if (!sync_failure_) {
+            return sync_failure_;
+        }
+        if (last_committed() >= tx_id) {
+            return {};
+        }
+        if (syncing_) {
+            sync_cv_.wait(lock);
+            continue;
+        }
+        // This thread syncs for everyone: what was written before the sync
+        // starts is durable when it ends.
+        syncing_ = true;
+        bool first = !wal_dir_synced_;
+        lock.unlock();
+        StoreState target = written_state();
+        ccdr::Status st;
+        if (options_.sync_commits) {
+            st = fsync_path(file_.string() + "-wal");
+            if (st && first) {
+                st = fsync_path(dir_);  // a new WAL file's directory entry
+            }
+        }
+        if (st) {
+            publish(target);
+            if (on_durable_) {
+                on_durable_(target.last_tx, target.last_time_ms);
+            }
+        }
+        lock.lock();
+        syncing_ = false;
+        if (st) {
+            wal_dir_synced_ = true;
+        } else {
+            sync_failure_ = st.with_context("making transactions up to " + std::to_string(target.last_tx) +
+                                            " of " + file_.string() + " durable");
+        }
+        sync_cv_.notify_all();
+        if (target.last_tx < tx_id && st) {
+            return ccdr::Status(CCDR_INTERNAL, "tx " + std::to_string(tx_id) + " was never committed in " +
+                                                   file_.string() + " (written up to " +
+                                                   std::to_string(target.last_tx) + ")");
+        }
+    }
 }
 
 ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
@@ -310,7 +377,7 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
     if (txs.empty()) {
         return {};
     }
-    StoreState s = state();
+    StoreState s = written_state();
     for (size_t i = 0; i < txs.size(); ++i) {
         if (txs[i].tx_id != s.last_tx + 1 + i) {
             return {CCDR_OUT_OF_ORDER, "expected tx " + std::to_string(s.last_tx + 1 + i) + " at position " +
@@ -359,11 +426,8 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
         c.rollback();
         return st;
     }
-    publish(s);
-    if (on_durable_) {
-        on_durable_(s.last_tx, s.last_time_ms);
-    }
-    return {};
+    record_commit(s);
+    return make_durable(s.last_tx);
 }
 
 // --- the log -------------------------------------------------------------------
@@ -374,6 +438,9 @@ ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const T
         return lease.status();
     }
     StoreConnection& c = **lease;
+    // Read before the snapshot opens, so the snapshot holds at least this
+    // much; anything after it may not be durable yet and is not shipped.
+    uint64_t durable = last_committed();
     ccdr::Status st = c.begin_read();
     if (!st) {
         return st;
@@ -393,6 +460,9 @@ ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const T
     ccdr_status stop = CCDR_OK;
     ccdr::Status gap;
     st = c.scan_log(from_tx, [&](uint64_t id, int64_t time, std::span<const uint8_t> payload) {
+        if (expected > durable) {
+            return false;
+        }
         if (id != expected) {
             gap = ccdr::Status(CCDR_CORRUPT, "the transaction log has a gap: expected tx " +
                                                  std::to_string(expected) + ", found " + std::to_string(id));
@@ -519,7 +589,12 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
         c.rollback();
         return st;
     }
-    publish(s);
+    // Only oldest_retained is news here: last_tx may not be durable yet, and
+    // a pruning pass lost in a crash merely leaves more log than needed.
+    record_commit(s);
+    StoreState durable = state();
+    durable.oldest_retained = s.oldest_retained;
+    publish(durable);
     return removed;
 }
 
@@ -545,6 +620,11 @@ ccdr::Status MemberStore::export_snapshot(const std::function<ccdr_status(const 
             return st;
         }
         st = c.read_state(s);
+        if (!st) {
+            return st;
+        }
+        // A snapshot never carries a transaction that is not durable here.
+        st = make_durable(s.last_tx);
         if (!st) {
             return st;
         }

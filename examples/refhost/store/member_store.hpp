@@ -1,9 +1,20 @@
 // examples/refhost/store/member_store.hpp: one member's store: a SQLite file
-// in WAL mode (synchronous=FULL) holding the graph, the transaction log and
-// the state row (store id, last committed tx and its time, oldest retained
-// tx, id counters). Data, log entry and state always change in one SQLite
+// in WAL mode holding the graph, the transaction log and the state row
+// (store id, last committed tx and its time, oldest retained tx, id
+// counters). Data, log entry and state always change in one SQLite
 // transaction, so a crash at any moment leaves a store that is exactly at
 // some committed transaction.
+//
+// Durability is group commit: SQLite commits without syncing
+// (synchronous=NORMAL) while the writer holds the write lock, and the
+// committer waits for durability *after* releasing it (make_durable). One
+// waiter at a time syncs the WAL file, which makes every transaction
+// committed before the sync started durable; the others waiting meanwhile
+// are covered by it or by the next one. So N writers share one fsync instead
+// of queueing one fsync each behind the lock. "Last committed" as the rest
+// of the host sees it (last_committed(), log_info(), read_log(),
+// on_durable) is the last *durable* transaction: nothing is announced,
+// shipped or acknowledged before its sync.
 //
 // The member directory holds CURRENT (the name of the live file) and
 // graph-<generation>.db. A snapshot import writes the next generation beside
@@ -42,7 +53,9 @@ struct CommitStamp {
 class MemberStore : public std::enable_shared_from_this<MemberStore> {
 public:
     struct Options {
-        bool synchronous_full = true;
+        // Sync the WAL before a commit counts as durable (tests of logic
+        // that need no durability may turn it off to run faster).
+        bool sync_commits = true;
         std::chrono::milliseconds lock_timeout{60'000};
     };
 
@@ -62,12 +75,18 @@ public:
     const std::string& store_id() const { return store_id_; }
     const std::filesystem::path& dir() const { return dir_; }
     const std::filesystem::path& file() const { return file_; }
+    // The last durable transaction (see the file comment).
     uint64_t last_committed() const { return last_tx_.load(std::memory_order_acquire); }
+    // The state as of the last durable transaction.
     StoreState state() const;
+    // The state written by the last commit, durable or not: what the next
+    // writer continues from (id counters). Read it under the write lock.
+    StoreState written_state() const;
     ccdr_log_info log_info() const;
 
-    // Called (under the write lock, outside the store's own mutexes) after
-    // each commit or applied batch became durable: last id and its time.
+    // Called after commits or applied batches became durable, with the last
+    // durable id and its time: once per sync, in order, never concurrently
+    // (by the thread that synced, outside the store's own mutexes).
     void set_on_durable(std::function<void(uint64_t, int64_t)> fn) { on_durable_ = std::move(fn); }
 
     // --- connections ---
@@ -114,18 +133,25 @@ public:
 
     // Under the write lock, with `conn` in a write transaction holding a user
     // transaction's changes: logs `payload` as the next tx id, updates the
-    // state, commits durably. On failure everything is rolled back.
+    // state, commits. The transaction is then visible to this store's
+    // readers but not yet durable: release the lock, then make_durable(id)
+    // before acknowledging it. On failure everything is rolled back.
     ccdr::Result<CommitStamp> commit_write(WriteLock& lock, StoreConnection& conn, std::span<const uint8_t> payload,
                                            const IdHighWater& ids);
+    // Returns once transaction `tx_id` (committed here) is durable: syncs the
+    // WAL itself unless another thread's sync already covers it. A failed
+    // sync fails this and every later call: the store can no longer say
+    // what is on disk, and the member must be reopened.
+    ccdr::Status make_durable(uint64_t tx_id);
     // Applies transactions that continue the log (txs[0] = last + 1, ids
     // consecutive; else CCDR_OUT_OF_ORDER) in one SQLite transaction with
-    // their ids and times; the state moves in the same transaction. Any
-    // failure changes nothing.
+    // their ids and times; the state moves in the same transaction; durable
+    // when it returns OK. Any failure changes nothing.
     ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs);
 
     // --- the transaction log ---
     // Visits logged transactions with ids >= from_tx in order, until the
-    // visitor returns non-OK, the log ends, or max_bytes of payload were
+    // visitor returns non-OK, the last durable tx, or max_bytes of payload were
     // visited (at least one). CCDR_LOG_PRUNED, visiting nothing, when from_tx
     // is below the oldest retained id. Reads one consistent snapshot.
     using TxVisitor = std::function<ccdr_status(const ccdr_tx&)>;
@@ -171,7 +197,9 @@ public:
 private:
     MemberStore(std::filesystem::path dir, std::filesystem::path file, Options options);
     ccdr::Status load_state();
+    // The durable state (state(), last_committed()); never moves back.
     void publish(const StoreState& s);
+    void record_commit(const StoreState& s);
     void give_back(std::unique_ptr<StoreConnection> conn);
     void unlock();
 
@@ -181,8 +209,16 @@ private:
     std::string store_id_;
 
     mutable std::mutex state_mu_;
-    StoreState state_;
+    StoreState state_;    // durable
+    StoreState written_;  // committed, maybe not yet durable
     std::atomic<uint64_t> last_tx_{0};
+
+    // Group commit: at most one sync runs; waiters sleep on sync_cv_.
+    std::mutex sync_mu_;
+    std::condition_variable sync_cv_;
+    bool syncing_ = false;
+    bool wal_dir_synced_ = false;  // the WAL's directory entry, once
+    ccdr::Status sync_failure_;
 
     std::mutex pool_mu_;
     std::vector<std::unique_ptr<StoreConnection>> pool_;
