@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <random>
@@ -71,6 +72,7 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
         }
     };
     int drops = 0, cuts = 0, stalls = 0, corrupts = 0, partitions = 0, delays = 0, throttles = 0;
+    double max_lag_throttled = 0;
     const auto started = std::chrono::steady_clock::now();
     for (int f = 0; f < faults; ++f) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 130));
@@ -115,6 +117,9 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
                 const auto window = std::chrono::milliseconds(200 + rng() % 600);
                 proxy.throttle_for(window, (8 + rng() % 57) * 1024, direction());
                 std::this_thread::sleep_for(window);
+                // A figure, not a check: how far the replica fell behind.
+                max_lag_throttled = std::max(
+                    max_lag_throttled, metrics_of(*w.replica)["database.foo-replica.ccdr.replica.lag_tx"]);
                 ++throttles;
                 break;
             }
@@ -152,7 +157,8 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
                     << " connections, " << corrupts << " corruptions armed, " << flipped.load()
                     << " batches flipped, " << delays << " delays holding " << proxy.delayed_chunks()
                     << " chunks, " << throttles << " throttles waiting " << proxy.throttle_waits()
-                    << " times for tokens) in " << fault_seconds << " s under " << last / fault_seconds
+                    << " times for tokens, replica up to " << max_lag_throttled
+                    << " tx behind at a throttle's end) in " << fault_seconds << " s under " << last / fault_seconds
                     << " tx/s; " << last << " transactions identical; reconnects " << reconnects
                     << ", checksum failures " << checksum_failures << ", apply failures "
                     << m["database.foo-replica.ccdr.replica.apply_failures"] << ", proxy connections "
