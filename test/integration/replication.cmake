@@ -12,9 +12,9 @@ target_link_libraries(transport_integration_tests PRIVATE ccdr_transport_test_su
 catch_discover_tests(transport_integration_tests TEST_PREFIX "integration." PROPERTIES LABELS integration
                      DISCOVERY_MODE PRE_TEST)
 
-add_library(ccdr_replication_test_support STATIC support/fault_proxy.cpp)
+add_library(ccdr_replication_test_support STATIC support/fault_proxy.cpp support/fault_proxy_session.cpp)
 target_include_directories(ccdr_replication_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads::Threads)
+target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads::Threads PRIVATE Boost::headers)
 
 add_executable(replication_integration_tests
   unit/main.cpp
