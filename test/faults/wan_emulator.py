@@ -31,10 +31,13 @@ the caller removes the namespaces, which removes the TAPs.
 The loop is one poll() over both TAPs and a signal wake-up pipe, with a heap
 of due frames (time to send, sequence, direction, frame): no thread per frame,
 a few microseconds of work per frame, enough for thousands of frames a second
-each way.
+each way. On a busy machine the process may be scheduled late, which would
+add to the delay: --rt-priority runs it under SCHED_FIFO (it sleeps in poll()
+between frames, so it takes little CPU), and the lateness is counted.
 
 Counters (frames and bytes forwarded, frames lost, frames dropped at the
-queue limit, write errors, per direction) go to --stats FILE (JSON, written
+queue limit, write errors, frames sent more than 5 ms after their time and
+the largest such lateness, per direction) go to --stats FILE (JSON, written
 whole through a rename) every second, on SIGUSR1 and at exit, and to stdout
 at exit. SIGTERM or SIGINT ends it cleanly: the frames still queued are
 discarded (counted as `discarded_at_exit`), the descriptors closed, exit 0.
@@ -105,7 +108,8 @@ class Direction:
         self.rng = random.Random(seed)
         self.queued = 0
         self.counters = {"received": 0, "forwarded": 0, "forwarded_bytes": 0, "lost": 0,
-                         "dropped_queue_full": 0, "write_errors": 0, "discarded_at_exit": 0}
+                         "dropped_queue_full": 0, "write_errors": 0, "discarded_at_exit": 0,
+                         "late_over_5ms": 0, "late_ms_max": 0.0}
 
 
 class Emulator:
@@ -164,9 +168,16 @@ class Emulator:
 
     def _send_due(self, now):
         while self.heap and self.heap[0][0] <= now:
-            _, _, fd, frame = heapq.heappop(self.heap)
+            due, _, fd, frame = heapq.heappop(self.heap)
             way = self.ways[fd]
             way.queued -= 1
+            # How late this process sends (scheduling on a busy machine): it
+            # adds to the emulated delay, so it is counted, not hidden.
+            late_ms = (now - due) * 1000
+            if late_ms > 5:
+                way.counters["late_over_5ms"] += 1
+            if late_ms > way.counters["late_ms_max"]:
+                way.counters["late_ms_max"] = round(late_ms, 1)
             try:
                 os.write(way.out_fd, frame)
                 way.counters["forwarded"] += 1
@@ -236,6 +247,8 @@ def parse_args(argv):
     p.add_argument("--jitter-ms", type=float, default=0.0, help="jitter J: delay uniform in [D-J, D+J]")
     p.add_argument("--loss", type=float, default=0.0, help="probability of losing a frame, 0..1")
     p.add_argument("--limit", type=int, default=1000, help="frames queued per direction before tail drop")
+    p.add_argument("--rt-priority", type=int, default=0,
+                   help="SCHED_FIFO priority 1..99 (0: normal scheduling), so a busy machine delays frames less")
     p.add_argument("--seed", type=int, help="seed of the random draws (reproducible runs)")
     p.add_argument("--stats", help="JSON counters file, rewritten every second, on SIGUSR1 and at exit")
     a = p.parse_args(argv)
@@ -250,6 +263,12 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    if args.rt_priority:
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(args.rt_priority))
+        except OSError as e:
+            print("wan_emulator: SCHED_FIFO %d refused (%s): normal scheduling" % (args.rt_priority, e),
+                  file=sys.stderr)
     try:
         emulator = Emulator(args)
     except OSError as e:
