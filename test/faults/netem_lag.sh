@@ -57,15 +57,16 @@ emu_pid="" load_pid=""
 # shells), then any shell it left, then the emulator; the namespaces go last
 # (extra_cleanup), taking the veth or TAP devices with them.
 alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
-stop_helpers() {
+stop_helpers() {  # stop_helpers STATUS: returns STATUS, for lib.sh's cleanup to read as $?
   if alive "$load_pid"; then stop_pid "$load_pid"; fi
   if [ -f "$work/shell.pids" ]; then
     while read -r p; do if alive "$p"; then stop_pid "$p"; fi; done <"$work/shell.pids"
   fi
   if alive "$emu_pid"; then stop_pid "$emu_pid"; fi
-  wait 2>/dev/null || true
+  for p in $load_pid $emu_pid; do wait "$p" 2>/dev/null || true; done
+  return "$1"
 }
-trap 'rc=$?; stop_helpers; (exit $rc); cleanup' EXIT
+trap 'exit_status=$?; set +e; stop_helpers "$exit_status"; cleanup' EXIT
 extra_cleanup() {
   ip netns del "$ns_a" 2>/dev/null || true
   ip netns del "$ns_b" 2>/dev/null || true
