@@ -9,7 +9,6 @@ add_library(refhost_core STATIC
   store/store_connection.cpp
   store/retention.cpp
   store/member_store.cpp
-  store/wal_checkpointer.cpp
   store/graph_tx.cpp
   config/setting_catalog.cpp
   config/config.cpp

@@ -73,18 +73,13 @@ ccdr::Status create_store_file(const fs::path& file, const std::string& store_id
 }  // namespace
 
 MemberStore::MemberStore(fs::path dir, fs::path file, Options options)
-    : dir_(std::move(dir)),
-      file_(std::move(file)),
-      options_(options),
-      checkpointer_(std::make_unique<WalCheckpointer>(file_.string(), options.checkpoint_trigger_pages,
-                                                      8 * options.checkpoint_trigger_pages)) {}
+    : dir_(std::move(dir)), file_(std::move(file)), options_(options) {}
 
 MemberStore::~MemberStore() {
     {
         std::lock_guard lock(pool_mu_);
         pool_.clear();
     }
-    checkpointer_.reset();  // its connection closes before the files may go
     if (delete_files_.load()) {
         remove_db_files(file_);
         std::error_code ec;
@@ -244,7 +239,6 @@ ccdr::Result<MemberStore::Lease> MemberStore::connection() {
             return opened.status();
         }
         conn = std::move(opened.value());
-        checkpointer_->attach(conn->db().get());
     }
     return Lease(shared_from_this(), std::move(conn));
 }

@@ -27,7 +27,6 @@
 
 #include "store/retention.hpp"
 #include "store/store_connection.hpp"
-#include "store/wal_checkpointer.hpp"
 
 #include <ccdr/abi.h>
 #include <ccdr/status.hpp>
@@ -57,9 +56,6 @@ public:
         // Sync the WAL before a commit counts as durable (tests of logic
         // that need no durability may turn it off to run faster).
         bool sync_commits = true;
-        // WAL size (pages) from which a background checkpoint runs; inline
-        // ones only past eight times this (store/wal_checkpointer.hpp).
-        int checkpoint_trigger_pages = 8192;
         std::chrono::milliseconds lock_timeout{60'000};
     };
 
@@ -193,7 +189,6 @@ public:
     // files go when the last user lets go.
     void retire(bool delete_files);
     bool retired() const { return retired_.load(); }
-    const WalCheckpointer& checkpointer() const { return *checkpointer_; }
 
     // Test hook: the next apply() fails after applying `tx_index` of its
     // transactions (inside the SQLite transaction), as an I/O error would.
@@ -225,7 +220,6 @@ private:
     bool wal_dir_synced_ = false;  // the WAL's directory entry, once
     ccdr::Status sync_failure_;
 
-    std::unique_ptr<WalCheckpointer> checkpointer_;  // outlives the pool's connections
     std::mutex pool_mu_;
     std::vector<std::unique_ptr<StoreConnection>> pool_;
 

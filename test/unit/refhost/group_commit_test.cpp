@@ -169,36 +169,3 @@ TEST_CASE("concurrent writers: every acknowledged commit is durable, announced i
     // How many commits shared a sync depends on timing: printed, not asserted.
     WARN("group commit: " << announced.size() << " syncs for " << kThreads * kPerThread << " commits");
 }
-
-TEST_CASE("WAL checkpoints run in the background, not in the committing transaction", "[refhost][group-commit]") {
-    TempHome home;
-    MemberStore::Options options;
-    options.checkpoint_trigger_pages = 64;  // 256 KiB of WAL; inline from 512 pages
-    auto opened = MemberStore::open(home.path() / "store", "store-1", options);
-    REQUIRE(opened.is_ok());
-    MemberStore& store = **opened;
-    // Commits of ~1 KiB (about three WAL pages each) in groups of 20, each
-    // group made durable, then a pause for the checkpointer, until the WAL
-    // has passed the trigger and the thread has checkpointed.
-    std::vector<uint8_t> payload(1000, 7);
-    uint64_t last = 0;
-    for (int group = 0; group < 20 && store.checkpointer().background_runs() == 0; ++group) {
-        for (int i = 0; i < 20; ++i) {
-            auto lock = store.lock_for_write();
-            REQUIRE(lock.is_ok());
-            auto lease = store.connection();
-            REQUIRE(lease.is_ok());
-            REQUIRE((*lease)->begin_write().is_ok());
-            auto stamp = store.commit_write(*lock, **lease, payload, IdHighWater{});
-            REQUIRE(stamp.is_ok());
-            last = stamp->tx_id;
-        }
-        REQUIRE(store.make_durable(last).is_ok());
-        for (int wait = 0; wait < 100 && store.checkpointer().background_runs() == 0; ++wait) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-    }
-    CHECK(store.checkpointer().background_runs() > 0);
-    CHECK(store.checkpointer().inline_runs() == 0);
-    CHECK(logged_ids(store).size() == last);
-}
