@@ -30,7 +30,19 @@ cleanup() {
   for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   extra_cleanup
+  # Under the sanitizer presets (scripts/sanitize.sh): a report a refhost
+  # wrote to its stderr fails the test, whatever the checks said. UBSan's
+  # reports only ever go there; the others also go to the log_path files.
+  local reports
+  reports=$(grep -rlsE --include='*.out' \
+    'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer' "$work" || true)
+  if [ -n "$reports" ]; then
+    echo "FAILED: sanitizer report in $(echo "$reports" | tr '\n' ' ')" >&2
+    grep -hE -A30 'runtime error:|Sanitizer' $reports | head -80 >&2
+    rc=1
+  fi
   if { ((rc == 0)) || ((rc == 77)); } && [ -z "${CCDR_FAULTS_KEEP:-}" ]; then rm -rf "$work"; else echo "work directory kept: $work"; fi
+  exit "$rc"
 }
 trap cleanup EXIT
 

@@ -71,8 +71,13 @@ struct BoltService::Impl {
     std::mutex registry_mu;
     std::map<uint64_t, std::weak_ptr<Connection>> registry;
 
-    asio::thread_pool workers;
+    // The I/O context is declared before the worker pool, so the pool goes
+    // first: a request posted to the pool after stop() joined it is
+    // destroyed with the pool, and its Connection's socket, timer and strand
+    // belong to `io`, which must still exist then (ThreadSanitizer: "use of
+    // an invalid mutex" in ~strand_impl when `io` went first).
     asio::io_context io;
+    asio::thread_pool workers;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
     std::vector<std::thread> io_threads;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
