@@ -42,15 +42,25 @@ std::vector<uint64_t> logged_ids(MemberStore& store) {
     return ids;
 }
 
+// A fresh store that records what it announces through on_durable.
+struct AnnouncingStore {
+    TempHome home;
+    std::shared_ptr<MemberStore> store;
+    std::vector<uint64_t> announced;
+    AnnouncingStore() {
+        auto opened = MemberStore::open(home.path() / "store", "store-1", MemberStore::Options{});
+        REQUIRE(opened.is_ok());
+        store = std::move(opened.value());
+        store->set_on_durable([this](uint64_t tx, int64_t) { announced.push_back(tx); });
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a written commit is neither announced nor shipped before its sync", "[refhost][group-commit]") {
-    TempHome home;
-    auto opened = MemberStore::open(home.path() / "store", "store-1", MemberStore::Options{});
-    REQUIRE(opened.is_ok());
-    MemberStore& store = **opened;
-    std::vector<uint64_t> announced;
-    store.set_on_durable([&](uint64_t tx, int64_t) { announced.push_back(tx); });
+    AnnouncingStore fixture;
+    MemberStore& store = *fixture.store;
+    const std::vector<uint64_t>& announced = fixture.announced;
 
     uint64_t tx = write_one(store, 1);
     CHECK(tx == 1);
@@ -66,12 +76,9 @@ TEST_CASE("a written commit is neither announced nor shipped before its sync", "
 }
 
 TEST_CASE("one sync covers every commit written before it", "[refhost][group-commit]") {
-    TempHome home;
-    auto opened = MemberStore::open(home.path() / "store", "store-1", MemberStore::Options{});
-    REQUIRE(opened.is_ok());
-    MemberStore& store = **opened;
-    std::vector<uint64_t> announced;
-    store.set_on_durable([&](uint64_t tx, int64_t) { announced.push_back(tx); });
+    AnnouncingStore fixture;
+    MemberStore& store = *fixture.store;
+    const std::vector<uint64_t>& announced = fixture.announced;
 
     for (uint8_t i = 1; i <= 3; ++i) {
         CHECK(write_one(store, i) == i);
