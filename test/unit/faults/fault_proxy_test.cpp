@@ -287,15 +287,19 @@ TEST_CASE("fault proxy: a throttle holds the rate near its limit and delivers ev
         const double seconds = seconds_since(start);
         CHECK(got == bytes);
         CHECK(seconds >= 0.8 * kBytes / kRate);
-        CHECK(proxy.throttle_waits() > 0);
+        // Whether the bucket ever ran dry (throttle_waits) depends on how
+        // fast the proxy's loop turns: under TSan each turn refills it
+        // enough for the next small read. The rate above is the check.
         WARN("figure: " << kBytes << " bytes downstream at a " << kRate << " B/s throttle in " << seconds
                         << " s (" << kBytes / seconds << " B/s)");
     }
     SECTION("upstream: an echo behind the proxy") {
         TargetServer echo(TargetServer::Mode::kEcho);
         FaultProxy proxy(echo.port());
-        Fd client(connect_to(proxy.port()));
+        // Before connecting: a read posted before the throttle could take a
+        // whole buffer unthrottled.
         proxy.throttle_for(60s, kRate, FaultProxy::Direction::kUpstream);
+        Fd client(connect_to(proxy.port()));
         const auto bytes = pattern(kBytes, 6);
         const auto start = Clock::now();
         const auto back = echo_through(client.fd, bytes, 16 * 1024, 0us);
@@ -309,9 +313,11 @@ TEST_CASE("fault proxy: a throttled proxy holds the sender back instead of buffe
     constexpr uint64_t kRate = 16 * 1024;
     TargetServer sink(TargetServer::Mode::kSink);
     FaultProxy proxy(sink.port());
+    // Throttled before the connection exists, so no byte passes unthrottled
+    // (a slow proxy loop, as under TSan, could read a whole buffer first).
+    proxy.throttle_for(60s, kRate, FaultProxy::Direction::kUpstream);
     Fd client(connect_to(proxy.port()));
     const auto start = Clock::now();
-    proxy.throttle_for(60s, kRate, FaultProxy::Direction::kUpstream);
     ::fcntl(client.fd, F_SETFL, ::fcntl(client.fd, F_GETFL) | O_NONBLOCK);
     // For 1.5 s the client writes as fast as the kernel takes bytes. With
     // back-pressure it takes the socket buffers (a few MiB on loopback) and
