@@ -1,18 +1,15 @@
 #include "replica/upstream_fingerprint.hpp"
 
 #include "protocol/messages.hpp"
+#include "replica/ask_upstreams.hpp"
 #include "transport/connector.hpp"
 
-#include <future>
 
 namespace ccdr::plugin {
 namespace {
 
 // A refusal is an answer: the next address would say the same.
-struct Attempt {
-    Result<UpstreamFingerprint> result = Status(CCDR_INTERNAL, "not asked");
-    bool answered = false;
-};
+using Attempt = UpstreamAttempt<UpstreamFingerprint>;
 
 asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, std::string address,
                              protocol::FingerprintRequest request) {
@@ -69,32 +66,12 @@ asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, s
 Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
                                                  const std::string& remote, const std::string& store_id,
                                                  uint64_t epoch) {
-    Status ready = context.can_ask_upstream(addresses);
-    if (!ready) {
-        return ready;
-    }
-    std::promise<Result<UpstreamFingerprint>> done;
-    auto answer = done.get_future();
-    auto strand = context.runtime->make_strand();
     protocol::FingerprintRequest request{remote, store_id, epoch};
-    const bool spawned = context.runtime->spawn(strand, [&context, &done, strand, addresses,
-                                                         request]() -> asio::awaitable<void> {
-        std::string failures;
-        for (const auto& address : addresses) {
-            auto attempt = co_await ask(context, strand, address, request);
-            if (attempt.answered) {
-                done.set_value(std::move(attempt.result));
-                co_return;
-            }
-            failures += (failures.empty() ? "" : "; ") + address + ": " + attempt.result.status().message();
-        }
-        done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered a fingerprint request for database '" +
-                                                 request.name + "': " + failures));
-    });
-    if (!spawned) {
-        return Status(CCDR_STOPPED, "the ccdr plugin is stopping");
-    }
-    return answer.get();
+    return ask_upstreams<UpstreamFingerprint>(
+        context, addresses, "a fingerprint request for database '" + remote + "'",
+        [&context, request](transport::Strand strand, const std::string& address) {
+            return ask(context, strand, address, request);
+        });
 }
 
 }  // namespace ccdr::plugin

@@ -1,9 +1,9 @@
 #include "replica/upstream_probe.hpp"
 
 #include "protocol/messages.hpp"
+#include "replica/ask_upstreams.hpp"
 #include "transport/connector.hpp"
 
-#include <future>
 
 namespace ccdr::plugin {
 namespace {
@@ -64,30 +64,15 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(EngineContext& context, transpor
 
 Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
                                           const std::string& remote) {
-    Status ready = context.can_ask_upstream(addresses);
-    if (!ready) {
-        return ready;
-    }
-    std::promise<Result<RemoteDatabaseInfo>> done;
-    auto answer = done.get_future();
-    auto strand = context.runtime->make_strand();
-    const bool spawned = context.runtime->spawn(strand, [&context, &done, strand, addresses,
-                                                         remote]() -> asio::awaitable<void> {
-        std::string failures;
-        for (const auto& address : addresses) {
-            auto r = co_await ask(context, strand, address, remote);
-            if (r) {
-                done.set_value(std::move(r));
-                co_return;
-            }
-            failures += (failures.empty() ? "" : "; ") + address + ": " + r.status().message();
-        }
-        done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered for database '" + remote + "': " + failures));
-    });
-    if (!spawned) {
-        return Status(CCDR_STOPPED, "the ccdr plugin is stopping");
-    }
-    return answer.get();
+    return ask_upstreams<RemoteDatabaseInfo>(
+        context, addresses, "for database '" + remote + "'",
+        [&context, remote](transport::Strand strand, const std::string& address)
+            -> asio::awaitable<UpstreamAttempt<RemoteDatabaseInfo>> {
+            // Any failure or refusal here may be this address's alone: try the next.
+            auto info = co_await ask(context, strand, address, remote);
+            const bool answered = info.is_ok();
+            co_return UpstreamAttempt<RemoteDatabaseInfo>{std::move(info), answered};
+        });
 }
 
 }  // namespace ccdr::plugin
