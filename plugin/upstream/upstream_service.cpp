@@ -1,6 +1,7 @@
 #include "upstream/upstream_service.hpp"
 
 #include "protocol/batch.hpp"
+#include "upstream/batch_pacer.hpp"
 
 #include <xxhash.h>
 
@@ -29,12 +30,19 @@ struct ProducedBatch {
     uint64_t first_tx = 0;
     uint64_t last_tx = 0;
     size_t count = 0;
+    bool large = false;  // at least half of ccdr.batch.max_bytes: a backlog, send the next at once
 };
 
 // The connection state shared by a stream's sender and its ACK reader (both
 // on the connection's strand).
 struct StreamState {
-    std::deque<std::pair<uint64_t, size_t>> inflight;  // (last tx of a batch, its wire bytes)
+    struct Inflight {
+        uint64_t last_tx;
+        size_t wire_bytes;
+        std::chrono::steady_clock::time_point sent_at;
+    };
+    std::deque<Inflight> inflight;
+    BatchPacer pacer;
     size_t unacked_bytes = 0;
     uint64_t sent_last_tx = 0;
     uint64_t acked_offset = 0;  // snapshots: bytes the replica verified
@@ -318,8 +326,12 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                                       : ack.status().message());
                 break;
             }
-            while (!state->inflight.empty() && state->inflight.front().first <= ack->last_applied_tx) {
-                state->unacked_bytes -= state->inflight.front().second;
+            const auto now = std::chrono::steady_clock::now();
+            while (!state->inflight.empty() && state->inflight.front().last_tx <= ack->last_applied_tx) {
+                state->unacked_bytes -= state->inflight.front().wire_bytes;
+                if (state->inflight.size() == 1 || state->inflight[1].last_tx > ack->last_applied_tx) {
+                    state->pacer.on_ack(state->inflight.front().sent_at, now);  // the newest batch it covers
+                }
                 state->inflight.pop_front();
             }
             if (ack->last_applied_tx > state->link->acked_tx.load()) {
@@ -345,6 +357,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     HostHandle host = context_.host;
 
     auto last_lineage_check = std::chrono::steady_clock::now();
+    asio::steady_timer pace_timer(connection->strand());
     while (connection->is_open()) {
         // The database may have been dropped and re-created (another store
         // id) or stopped since SUBSCRIBE: check its lineage once per
@@ -363,6 +376,14 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
         }
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
+            // On a long link, let commits gather for a fraction of the round
+            // trip since the last batch (batch_pacer.hpp says why).
+            if (const auto hold = state->pacer.hold(std::chrono::steady_clock::now()); hold.count() > 0) {
+                pace_timer.expires_after(hold);
+                boost::system::error_code ignored;
+                co_await pace_timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                continue;
+            }
             auto produce_job = [host, db, builder, batch_max, limits, compress, &position,
                                 scratch = std::move(compress_scratch)]() mutable {
                 ProducedBatch out;
@@ -383,6 +404,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                 if (!out.status || out.count == 0) {
                     return out;
                 }
+                out.large = builder->payload_bytes() + out.count * protocol::kTxRecordOverhead >= batch_max / 2;
                 out.last_tx = builder->next_tx() - 1;
                 protocol::UpstreamPosition pos{position.last_tx.load(), position.last_commit_ms.load(), wall_ms()};
                 if (pos.last_tx < out.last_tx) {
@@ -427,7 +449,9 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             if (!co_await connection->write_frame(produced.frame)) {
                 break;
             }
-            state->inflight.emplace_back(produced.last_tx, produced.frame.wire_size());
+            const auto sent_at = std::chrono::steady_clock::now();
+            state->inflight.push_back({produced.last_tx, produced.frame.wire_size(), sent_at});
+            state->pacer.on_sent(sent_at, produced.large);
             state->unacked_bytes += produced.frame.wire_size();
             state->sent_last_tx = produced.last_tx;
             state->link->sent_tx = produced.last_tx;
