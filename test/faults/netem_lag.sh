@@ -25,8 +25,8 @@
 #     offset it uses is measured from the upstream's send time, so one one-way
 #     delay of the link is not counted, and a sample a second is few (20 s
 #     give ~40 samples: their p99 is their maximum).
-#   - commit-to-visible: a marker node every 100 ms on A, polled on B's replica
-#     every 10 ms; seen - acknowledged on one monotonic clock (from the
+#   - commit-to-visible: a marker every 100 ms on A (the next id set on one
+#     (:MarkerTop) node), polled on B's replica every 10 ms; seen - acknowledged on one monotonic clock (from the
 #     marker's commit acknowledgement on A, as test/bench/vs-postgres
 #     measures; 0 when B showed it first). This is the lag a user of B
 #     observes, network included; its resolution is the poll period plus one
