@@ -331,6 +331,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                 state->unacked_bytes -= state->inflight.front().wire_bytes;
                 if (state->inflight.size() == 1 || state->inflight[1].last_tx > ack->last_applied_tx) {
                     state->pacer.on_ack(state->inflight.front().sent_at, now);  // the newest batch it covers
+                    state->link->round_trip_us = static_cast<uint64_t>(state->pacer.min_rtt().count());
                 }
                 state->inflight.pop_front();
             }

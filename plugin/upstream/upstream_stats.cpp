@@ -61,14 +61,19 @@ void UpstreamStats::collect(const MetricEmitter& emit) const {
         emit(base + "store_copy_bytes_sent", CCDR_METRIC_COUNTER, static_cast<double>(c.snapshot_bytes));
     }
     // Several links from one peer (a reconnect racing the old connection's
-    // end) report the most advanced.
-    std::map<std::string, uint64_t> acked;
+    // end) report the most advanced one.
+    std::map<std::string, std::pair<uint64_t, uint64_t>> peers;  // name -> (acked tx, round trip us)
     for (const auto& [db, link] : links_) {
-        auto& v = acked[db + ".ccdr.upstream.replica." + link->peer + ".acked_tx"];
-        v = std::max(v, link->acked_tx.load(std::memory_order_relaxed));
+        auto& [tx, rtt] = peers[db + ".ccdr.upstream.replica." + link->peer];
+        const uint64_t acked = link->acked_tx.load(std::memory_order_relaxed);
+        if (acked >= tx) {
+            tx = acked;
+            rtt = link->round_trip_us.load(std::memory_order_relaxed);
+        }
     }
-    for (const auto& [name, tx] : acked) {
-        emit("database." + name, CCDR_METRIC_GAUGE, static_cast<double>(tx));
+    for (const auto& [name, position] : peers) {
+        emit("database." + name + ".acked_tx", CCDR_METRIC_GAUGE, static_cast<double>(position.first));
+        emit("database." + name + ".round_trip_ms", CCDR_METRIC_GAUGE, static_cast<double>(position.second) / 1000.0);
     }
     emit("dbms.ccdr.upstream.refusals", CCDR_METRIC_COUNTER,
          static_cast<double>(refusals_.load(std::memory_order_relaxed)));

@@ -1,6 +1,6 @@
 // plugin/upstream/upstream_stats.hpp: what an upstream server knows of the
 // replicas pulling from it, for collect_metrics: per database, the connected
-// replicas and each one's acknowledged tx, and what was sent.
+// replicas and each one's acknowledged tx and round trip, and what was sent.
 #pragma once
 
 #include <ccdr/plugin_adapter.hpp>
@@ -20,6 +20,7 @@ struct ReplicaLink {
     std::string peer;      // metric-safe name: <cluster>.<server>.<replica database>
     std::atomic<uint64_t> acked_tx{0};
     std::atomic<uint64_t> sent_tx{0};
+    std::atomic<uint64_t> round_trip_us{0};  // the batch pacer's minimum, batch sent to its ACK
 };
 
 class UpstreamStats {

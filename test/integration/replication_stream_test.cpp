@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using namespace ccdr;
 using namespace ccdr::test;
 using namespace std::chrono_literals;
@@ -53,6 +55,45 @@ TEST_CASE("100 000 transactions stream in order, exactly once", "[replication]")
         }
         return false;
     }));
+}
+
+TEST_CASE("over a slow link small batches travel together; the round trip is a metric", "[replication][pacing]") {
+    ReplicationWorld w;
+    FaultProxy proxy(w.upstream_port);
+    proxy.delay_for(10min, 20ms, 0ms, FaultProxy::Direction::kBoth);  // a 40 ms round trip
+    w.create_replica({"127.0.0.1:" + std::to_string(proxy.port())});
+    w.commit(1, 1, 100);
+    REQUIRE(w.replica->wait_for_tx("foo-replica", 1, 30'000));
+    const std::string rtt_metric = "database.foo.ccdr.upstream.replica.";
+    auto round_trip_ms = [&] {
+        for (const auto& [name, v] : metrics_of(*w.upstream)) {
+            if (name.find(rtt_metric) == 0 && name.find(".round_trip_ms") != std::string::npos) {
+                return v;
+            }
+        }
+        return -1.0;
+    };
+    REQUIRE(eventually([&] { return round_trip_ms() >= 40.0; }));
+    CHECK(round_trip_ms() < 5'000.0);
+
+    // 300 commits, one every millisecond or more: each would be its own
+    // batch; held an eighth of the round trip (>= 5 ms), at most one batch
+    // leaves per 5 ms of the writes.
+    const double batches_before = metrics_of(*w.upstream)["database.foo.ccdr.upstream.batches_sent"];
+    const auto start = std::chrono::steady_clock::now();
+    for (uint64_t i = 2; i < 302; ++i) {
+        w.commit(i, 1, 100);
+        std::this_thread::sleep_for(1ms);
+    }
+    const auto writing = std::chrono::steady_clock::now() - start;
+    REQUIRE(w.replica->wait_for_tx("foo-replica", 301, 60'000));
+    w.check_identical(301);
+    const double batches = metrics_of(*w.upstream)["database.foo.ccdr.upstream.batches_sent"] - batches_before;
+    const double most = std::chrono::duration<double>(writing).count() / 0.005 + 2;
+    const double writing_ms = std::chrono::duration<double, std::milli>(writing).count();
+    INFO("batches " << batches << " for 300 commits in " << writing_ms << " ms");
+    CHECK(batches <= most);
+    CHECK(batches < 300);
 }
 
 TEST_CASE("connections cut mid-batch resume with nothing lost or doubled", "[replication]") {
