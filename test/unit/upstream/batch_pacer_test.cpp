@@ -49,22 +49,27 @@ TEST_CASE("pacer: a full batch (a backlog) is followed at once", "[upstream][pac
     CHECK(pacer.hold(t0 + 1ms) == Us(10ms));
 }
 
-TEST_CASE("pacer: below 2 ms of round trip (a LAN) nothing is held", "[upstream][pacer]") {
-    BatchPacer pacer;
-    const auto t0 = Clock::now();
-    ack_after(pacer, t0, 1900us);
-    pacer.on_sent(t0, false);
-    CHECK(pacer.hold(t0) == Us::zero());
-    ack_after(pacer, t0 + 1ms, 2ms);  // the minimum stays 1.9 ms
-    CHECK(pacer.hold(t0 + 1ms) == Us::zero());
-}
-
-TEST_CASE("pacer: the hold is capped at 25 ms however long the link", "[upstream][pacer]") {
-    BatchPacer pacer;
-    const auto t0 = Clock::now();
-    ack_after(pacer, t0, 600ms);
-    pacer.on_sent(t0, false);
-    CHECK(pacer.hold(t0) == Us(25ms));
+TEST_CASE("pacer: the hold right after a small batch, by round trip: none on a LAN, capped at 25 ms",
+          "[upstream][pacer]") {
+    struct Row {
+        Us rtt;
+        Us hold;
+    };
+    const Row rows[] = {
+        {1900us, Us::zero()},  // under 2 ms: a LAN
+        {2ms, 250us},
+        {16ms, 2ms},
+        {200ms, 25ms},
+        {600ms, 25ms},  // the cap
+    };
+    for (const Row& row : rows) {
+        BatchPacer pacer;
+        const auto t0 = Clock::now();
+        ack_after(pacer, t0, row.rtt);
+        pacer.on_sent(t0, false);
+        INFO("round trip " << row.rtt.count() << " us");
+        CHECK(pacer.hold(t0) == row.hold);
+    }
 }
 
 TEST_CASE("pacer: the round trip is the minimum of the samples; it follows the link within two windows",
