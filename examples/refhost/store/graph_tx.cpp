@@ -378,33 +378,26 @@ Outcome<Relationship> GraphTx::create_relationship(int64_t start, int64_t end, s
 }
 
 Done GraphTx::set_node_property(int64_t id, const std::string& key, const Value& value) {
-    if (auto problem = codec::property_value_problem(value)) {
-        return make_error("Neo.ClientError.Statement.TypeError", *problem + " (property '" + key + "')");
-    }
-    Done ok = ensure_write();
-    if (!ok) {
-        return ok;
-    }
-    auto props = node_props(id);
-    if (!props) {
-        return props.error();
-    }
-    if (!props->has_value()) {
-        return entity_not_found("NODE", id);
-    }
-    if (value.is_null() && (*props)->count(key) == 0) {
-        return done();
-    }
-    size_t mark = record_.size();
-    record_.set_node_property(id, key, value);
-    ok = apply_since(mark == 0 ? 1 : mark);
-    if (ok) {
-        stats_.properties_set++;
-    }
-    return ok;
+    return set_property(Entity::kNode, id, key, value);
 }
 
 Done GraphTx::set_relationship_property(int64_t id, const std::string& key, const Value& value) {
+    return set_property(Entity::kRelationship, id, key, value);
+}
+
+Done GraphTx::replace_node_properties(int64_t id, Map properties) {
+    return replace_properties(Entity::kNode, id, std::move(properties));
+}
+
+Done GraphTx::replace_relationship_properties(int64_t id, Map properties) {
+    return replace_properties(Entity::kRelationship, id, std::move(properties));
+}
+
+Outcome<std::optional<Map>> GraphTx::entity_props(Entity entity, int64_t id) {
+    return entity == Entity::kNode ? node_props(id) : rel_props(id);
+}
+
+Done GraphTx::set_property(Entity entity, int64_t id, const std::string& key, const Value& value) {
     if (auto problem = codec::property_value_problem(value)) {
         return make_error("Neo.ClientError.Statement.TypeError", *problem + " (property '" + key + "')");
     }
@@ -412,18 +405,22 @@ Done GraphTx::set_relationship_property(int64_t id, const std::string& key, cons
     if (!ok) {
         return ok;
     }
-    auto props = rel_props(id);
+    auto props = entity_props(entity, id);
     if (!props) {
         return props.error();
     }
     if (!props->has_value()) {
-        return entity_not_found("RELATIONSHIP", id);
+        return entity_not_found(entity == Entity::kNode ? "NODE" : "RELATIONSHIP", id);
     }
     if (value.is_null() && (*props)->count(key) == 0) {
         return done();
     }
     size_t mark = record_.size();
-    record_.set_relationship_property(id, key, value);
+    if (entity == Entity::kNode) {
+        record_.set_node_property(id, key, value);
+    } else {
+        record_.set_relationship_property(id, key, value);
+    }
     ok = apply_since(mark == 0 ? 1 : mark);
     if (ok) {
         stats_.properties_set++;
@@ -431,7 +428,7 @@ Done GraphTx::set_relationship_property(int64_t id, const std::string& key, cons
     return ok;
 }
 
-Done GraphTx::replace_node_properties(int64_t id, Map properties) {
+Done GraphTx::replace_properties(Entity entity, int64_t id, Map properties) {
     properties = without_nulls(std::move(properties));
     Done ok = check_props(properties);
     if (!ok) {
@@ -441,49 +438,23 @@ Done GraphTx::replace_node_properties(int64_t id, Map properties) {
     if (!ok) {
         return ok;
     }
-    auto old = node_props(id);
+    auto old = entity_props(entity, id);
     if (!old) {
         return old.error();
     }
     if (!old->has_value()) {
-        return entity_not_found("NODE", id);
+        return entity_not_found(entity == Entity::kNode ? "NODE" : "RELATIONSHIP", id);
     }
     int64_t removed = 0;
     for (const auto& [k, v] : **old) {
         removed += properties.count(k) == 0 ? 1 : 0;
     }
     size_t mark = record_.size();
-    record_.replace_node_properties(id, properties);
-    ok = apply_since(mark == 0 ? 1 : mark);
-    if (ok) {
-        stats_.properties_set += static_cast<int64_t>(properties.size()) + removed;
+    if (entity == Entity::kNode) {
+        record_.replace_node_properties(id, properties);
+    } else {
+        record_.replace_relationship_properties(id, properties);
     }
-    return ok;
-}
-
-Done GraphTx::replace_relationship_properties(int64_t id, Map properties) {
-    properties = without_nulls(std::move(properties));
-    Done ok = check_props(properties);
-    if (!ok) {
-        return ok;
-    }
-    ok = ensure_write();
-    if (!ok) {
-        return ok;
-    }
-    auto old = rel_props(id);
-    if (!old) {
-        return old.error();
-    }
-    if (!old->has_value()) {
-        return entity_not_found("RELATIONSHIP", id);
-    }
-    int64_t removed = 0;
-    for (const auto& [k, v] : **old) {
-        removed += properties.count(k) == 0 ? 1 : 0;
-    }
-    size_t mark = record_.size();
-    record_.replace_relationship_properties(id, properties);
     ok = apply_since(mark == 0 ? 1 : mark);
     if (ok) {
         stats_.properties_set += static_cast<int64_t>(properties.size()) + removed;

@@ -77,6 +77,13 @@ private:
     Relationship to_relationship(StoreConnection::RelRow row) const;
     Outcome<std::optional<Map>> node_props(int64_t id);
     Outcome<std::optional<Map>> rel_props(int64_t id);
+    // Setting and replacing properties is the same for nodes and
+    // relationships but for where the old ones are read and which change op
+    // is recorded.
+    enum class Entity { kNode, kRelationship };
+    Outcome<std::optional<Map>> entity_props(Entity entity, int64_t id);
+    Done set_property(Entity entity, int64_t id, const std::string& key, const Value& value);
+    Done replace_properties(Entity entity, int64_t id, Map properties);
     Done check_props(const Map& m) const;
 
     std::shared_ptr<MemberStore> store_;
