@@ -1,0 +1,68 @@
+// The byte layout of every session message, pinned: a change of field order,
+// width or encoding in messages.hpp fails here before it reaches a peer that
+// still speaks the old layout (docs/protocol.md §4 lists the fields).
+#include "protocol/messages.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <string>
+
+using namespace ccdr::protocol;
+
+namespace {
+
+std::string hex(const std::vector<uint8_t>& bytes) {
+    std::string out;
+    char two[3];
+    for (uint8_t b : bytes) {
+        std::snprintf(two, sizeof two, "%02x", b);
+        out += two;
+    }
+    return out;
+}
+
+// Encodes `m`, compares with `expected` and decodes it back to the same bytes.
+template <typename M>
+void check_layout(const M& m, const std::string& expected) {
+    const auto bytes = encode_message(m);
+    INFO(message_type_name(M::kType));
+    CHECK(hex(bytes) == expected);
+    auto back = decode_message_as<M>(bytes);
+    REQUIRE(back);
+    CHECK(hex(encode_message(back.value())) == expected);
+}
+
+const UpstreamPosition kPosition{0x0102, -2, 0x0a0b};
+
+}  // namespace
+
+TEST_CASE("session messages: each one's bytes are the documented layout", "[protocol][layout]") {
+    check_layout(Hello{1, 2, "A", "s1"}, "010002000100000041020000007331");
+    check_layout(HelloOk{2, "B", "s2"}, "02000100000042020000007332");
+    check_layout(DatabaseInfoRequest{"foo"}, "03000000666f6f");
+    check_layout(DatabaseInfoReply{"foo", true, false, 1, "id", 3, 4, -5, 2, "no"},
+                 "03000000666f6f01000102000000696403000000000000000400000000000000fbffffffffffffff"
+                 "0200000000000000020000006e6f");
+    check_layout(Subscribe{"foo", "id", 3, 7, "r"},
+                 "03000000666f6f020000006964030000000000000007000000000000000100000072");
+    check_layout(Subscribed{7, kPosition},
+                 "07000000000000000201000000000000feffffffffffffff0b0a000000000000");
+    check_layout(Heartbeat{kPosition}, "0201000000000000feffffffffffffff0b0a000000000000");
+    check_layout(Ack{0x0fedcba987654321}, "21436587a9cbed0f");
+    check_layout(LogPruned{1, 2, 3}, "010000000000000002000000000000000300000000000000");
+    check_layout(SnapshotRequest{"foo", "id", 3, 9, 64, "r"},
+                 "03000000666f6f020000006964030000000000000009000000000000004000000000000000010000"
+                 "0072");
+    check_layout(SnapshotBegin{9, 8, -1, 100, 64, 32},
+                 "09000000000000000800000000000000ffffffffffffffff64000000000000004000000000000000"
+                 "20000000");
+    const uint8_t data[] = {0xde, 0xad};
+    check_layout(SnapshotChunk{9, 64, 0x55, data}, "090000000000000040000000000000005500000000000000dead");
+    check_layout(SnapshotAck{9, 96}, "09000000000000006000000000000000");
+    check_layout(SnapshotEnd{9, 100, 0x77}, "090000000000000064000000000000007700000000000000");
+    check_layout(Refused{RefusalCode::kNotAllowed, "no"}, "0200020000006e6f");
+    check_layout(FingerprintRequest{"foo", "id", 3}, "03000000666f6f0200000069640300000000000000");
+    check_layout(FingerprintReply{"foo", 12, "xxh3", "ab"},
+                 "03000000666f6f0c000000000000000400000078786833020000006162");
+}
