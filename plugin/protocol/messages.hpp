@@ -1,12 +1,14 @@
 // plugin/protocol/messages.hpp: the session messages (every frame type but
 // BATCH, which batch.hpp defines) and their payload encodings. Each message
-// is a struct with its MessageType; encode_message/decode_message convert it
-// to and from a frame payload. Field layouts are documented in
-// docs/protocol.md, in the order the encoders write them.
+// is a struct with its MessageType and its fields in wire order (`fields`,
+// read and written by message_fields.hpp); encode_message/decode_message
+// convert it to and from a frame payload. Field layouts are documented in
+// docs/protocol.md, in the same order.
 #pragma once
 
 #include "protocol/batch.hpp"
 #include "protocol/frame.hpp"
+#include "protocol/message_fields.hpp"
 #include "protocol/message_type.hpp"
 #include "protocol/wire.hpp"
 
@@ -26,8 +28,14 @@ struct Hello {
     uint16_t max_version = kMaxProtocolVersion;
     std::string cluster_id;
     std::string server_id;
-    void encode(WireWriter& w) const;
-    static Hello decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("min_version", m.min_version);
+        f("max_version", m.max_version);
+        f("cluster_id", m.cluster_id);
+        f("server_id", m.server_id);
+    }
+    void check(WireReader& r) const;
 };
 
 struct HelloOk {
@@ -35,15 +43,21 @@ struct HelloOk {
     uint16_t version = kMaxProtocolVersion;
     std::string cluster_id;
     std::string server_id;
-    void encode(WireWriter& w) const;
-    static HelloOk decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("version", m.version);
+        f("cluster_id", m.cluster_id);
+        f("server_id", m.server_id);
+    }
 };
 
 struct DatabaseInfoRequest {
     static constexpr MessageType kType = MessageType::kDatabaseInfoRequest;
     std::string name;
-    void encode(WireWriter& w) const;
-    static DatabaseInfoRequest decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+    }
 };
 
 // What an upstream server tells a replica about one of its databases.
@@ -59,8 +73,20 @@ struct DatabaseInfoReply {
     int64_t last_commit_ms = 0;
     uint64_t oldest_retained_tx = 0;
     std::string refusal;  // non-empty: the upstream will not serve it, and why
-    void encode(WireWriter& w) const;
-    static DatabaseInfoReply decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("exists", m.exists);
+        f("online", m.online);
+        f("kind", m.kind);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("last_tx", m.last_tx);
+        f("last_commit_ms", m.last_commit_ms);
+        f("oldest_retained_tx", m.oldest_retained_tx);
+        f("refusal", m.refusal);
+    }
+    void check(WireReader& r) const;
 };
 
 struct Subscribe {
@@ -70,30 +96,44 @@ struct Subscribe {
     uint64_t epoch = 0;
     uint64_t from_tx = 1;
     std::string replica_database;  // the replica's own name, for the upstream's logs and metrics
-    void encode(WireWriter& w) const;
-    static Subscribe decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("from_tx", m.from_tx);
+        f("replica_database", m.replica_database);
+    }
+    void check(WireReader& r) const;
 };
 
 struct Subscribed {
     static constexpr MessageType kType = MessageType::kSubscribed;
     uint64_t from_tx = 0;
     UpstreamPosition position;
-    void encode(WireWriter& w) const;
-    static Subscribed decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("from_tx", m.from_tx);
+        f("position", m.position);
+    }
 };
 
 struct Heartbeat {
     static constexpr MessageType kType = MessageType::kHeartbeat;
     UpstreamPosition position;
-    void encode(WireWriter& w) const;
-    static Heartbeat decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("position", m.position);
+    }
 };
 
 struct Ack {
     static constexpr MessageType kType = MessageType::kAck;
     uint64_t last_applied_tx = 0;
-    void encode(WireWriter& w) const;
-    static Ack decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("last_applied_tx", m.last_applied_tx);
+    }
 };
 
 struct LogPruned {
@@ -101,8 +141,12 @@ struct LogPruned {
     uint64_t from_tx = 0;
     uint64_t oldest_retained_tx = 0;
     uint64_t last_tx = 0;
-    void encode(WireWriter& w) const;
-    static LogPruned decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("from_tx", m.from_tx);
+        f("oldest_retained_tx", m.oldest_retained_tx);
+        f("last_tx", m.last_tx);
+    }
 };
 
 struct SnapshotRequest {
@@ -113,8 +157,15 @@ struct SnapshotRequest {
     uint64_t snapshot_id = 0;  // 0: a new snapshot; else resume this one
     uint64_t offset = 0;       // resume from this byte (a chunk boundary)
     std::string replica_database;
-    void encode(WireWriter& w) const;
-    static SnapshotRequest decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("snapshot_id", m.snapshot_id);
+        f("offset", m.offset);
+        f("replica_database", m.replica_database);
+    }
 };
 
 struct SnapshotBegin {
@@ -125,8 +176,16 @@ struct SnapshotBegin {
     uint64_t total_bytes = 0;
     uint64_t offset = 0;  // the first chunk sent starts here
     uint32_t chunk_bytes = 0;
-    void encode(WireWriter& w) const;
-    static SnapshotBegin decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("snapshot_id", m.snapshot_id);
+        f("tx_id", m.tx_id);
+        f("commit_time_ms", m.commit_time_ms);
+        f("total_bytes", m.total_bytes);
+        f("offset", m.offset);
+        f("chunk_bytes", m.chunk_bytes);
+    }
+    void check(WireReader& r) const;
 };
 
 // `data` views into the frame payload it was decoded from.
@@ -136,16 +195,24 @@ struct SnapshotChunk {
     uint64_t offset = 0;
     uint64_t data_hash = 0;  // xxh3_64 of data, kept with the chunk in the replica's spool index
     std::span<const uint8_t> data;
-    void encode(WireWriter& w) const;
-    static SnapshotChunk decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("snapshot_id", m.snapshot_id);
+        f("offset", m.offset);
+        f("data_hash", m.data_hash);
+        f("data", m.data);
+    }
 };
 
 struct SnapshotAck {
     static constexpr MessageType kType = MessageType::kSnapshotAck;
     uint64_t snapshot_id = 0;
     uint64_t verified_offset = 0;
-    void encode(WireWriter& w) const;
-    static SnapshotAck decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("snapshot_id", m.snapshot_id);
+        f("verified_offset", m.verified_offset);
+    }
 };
 
 struct SnapshotEnd {
@@ -153,16 +220,24 @@ struct SnapshotEnd {
     uint64_t snapshot_id = 0;
     uint64_t total_bytes = 0;
     uint64_t file_hash = 0;  // xxh3_64 of the whole snapshot
-    void encode(WireWriter& w) const;
-    static SnapshotEnd decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("snapshot_id", m.snapshot_id);
+        f("total_bytes", m.total_bytes);
+        f("file_hash", m.file_hash);
+    }
 };
 
 struct Refused {
     static constexpr MessageType kType = MessageType::kRefused;
     RefusalCode code = RefusalCode::kBadRequest;
     std::string reason;
-    void encode(WireWriter& w) const;
-    static Refused decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("code", m.code);
+        f("reason", m.reason);
+    }
+    void check(WireReader& r) const;
 };
 
 // Asks for the content fingerprint of `name` at the upstream's current tx
@@ -173,8 +248,12 @@ struct FingerprintRequest {
     std::string name;
     std::string store_id;
     uint64_t epoch = 0;
-    void encode(WireWriter& w) const;
-    static FingerprintRequest decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+    }
 };
 
 struct FingerprintReply {
@@ -183,23 +262,35 @@ struct FingerprintReply {
     uint64_t tx_id = 0;
     std::string algorithm;
     std::string fingerprint;
-    void encode(WireWriter& w) const;
-    static FingerprintReply decode(WireReader& r);
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("tx_id", m.tx_id);
+        f("algorithm", m.algorithm);
+        f("fingerprint", m.fingerprint);
+    }
 };
 
 template <typename M>
 std::vector<uint8_t> encode_message(const M& message) {
     std::vector<uint8_t> out;
     WireWriter w(out);
-    message.encode(w);
+    M::fields(message, FieldWriter{w});
     return out;
 }
 
-// Decodes a payload as message M: every byte must be consumed.
+// Decodes a payload as message M: every byte must be consumed, and what the
+// fields' types allow must also pass the message's own check() if it has one.
 template <typename M>
 Result<M> decode_message_as(std::span<const uint8_t> payload) {
     WireReader r(payload);
-    M m = M::decode(r);
+    M m;
+    M::fields(m, FieldReader{r});
+    if constexpr (requires { m.check(r); }) {
+        if (r.ok()) {
+            m.check(r);
+        }
+    }
     r.expect_end(std::string(message_type_name(M::kType)).c_str());
     if (!r.ok()) {
         return Status(CCDR_CORRUPT, "malformed " + std::string(message_type_name(M::kType)) + ": " + r.error());

@@ -1,0 +1,58 @@
+// plugin/protocol/message_fields.hpp: writes and reads a session message's
+// fields in the order its `fields` function lists them, one overload per
+// wire type, so that each message's layout is written down once
+// (messages.hpp) and encoding and decoding cannot drift apart.
+// Arguments are matched exactly: a field of a type with no overload here
+// does not compile.
+#pragma once
+
+#include "protocol/batch.hpp"
+#include "protocol/message_type.hpp"
+#include "protocol/wire.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace ccdr::protocol {
+
+struct FieldWriter {
+    WireWriter& w;
+    void operator()(const char*, const uint8_t& v) { w.u8(v); }
+    void operator()(const char*, const bool& v) { w.boolean(v); }
+    void operator()(const char*, const uint16_t& v) { w.u16(v); }
+    void operator()(const char*, const uint32_t& v) { w.u32(v); }
+    void operator()(const char*, const uint64_t& v) { w.u64(v); }
+    void operator()(const char*, const int64_t& v) { w.i64(v); }
+    void operator()(const char*, const std::string& v) { w.str(v); }
+    void operator()(const char*, const RefusalCode& v) { w.u16(static_cast<uint16_t>(v)); }
+    void operator()(const char*, const UpstreamPosition& p) {
+        w.u64(p.last_tx);
+        w.i64(p.last_commit_ms);
+        w.i64(p.sent_at_ms);
+    }
+    // The rest of the payload, without a length (a snapshot chunk's data).
+    void operator()(const char*, const std::span<const uint8_t>& v) { w.raw(v.data(), v.size()); }
+};
+
+struct FieldReader {
+    WireReader& r;
+    void operator()(const char* what, uint8_t& v) { v = r.u8(what); }
+    void operator()(const char* what, bool& v) { v = r.boolean(what); }
+    void operator()(const char* what, uint16_t& v) { v = r.u16(what); }
+    void operator()(const char* what, uint32_t& v) { v = r.u32(what); }
+    void operator()(const char* what, uint64_t& v) { v = r.u64(what); }
+    void operator()(const char* what, int64_t& v) { v = r.i64(what); }
+    void operator()(const char* what, std::string& v) { v = r.str(what); }
+    // Any value is read; the message's check() refuses codes it does not know.
+    void operator()(const char* what, RefusalCode& v) { v = static_cast<RefusalCode>(r.u16(what)); }
+    void operator()(const char*, UpstreamPosition& p) {
+        p.last_tx = r.u64("upstream last_tx");
+        p.last_commit_ms = r.i64("upstream last_commit_ms");
+        p.sent_at_ms = r.i64("upstream sent_at_ms");
+    }
+    // A view of the rest of the payload.
+    void operator()(const char* what, std::span<const uint8_t>& v) { v = r.take(r.remaining(), what); }
+};
+
+}  // namespace ccdr::protocol
