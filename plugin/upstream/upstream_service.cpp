@@ -360,20 +360,24 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());
     while (connection->is_open()) {
+        if (signal->closed()) {
+            break;  // the connection closed, or the database stopped (below)
+        }
         // The database may have been dropped and re-created (another store
         // id) or stopped since SUBSCRIBE: check its lineage once per
         // heartbeat interval, busy or idle, and end the stream if it changed.
+        // A stop or drop seen while the check ran (the signal closed) ends
+        // the stream below with the message that says so.
         if (std::chrono::steady_clock::now() - last_lineage_check >= heartbeat) {
             last_lineage_check = std::chrono::steady_clock::now();
             auto lineage_job = [this, db] { return describe(db); };
             auto now_info = co_await run_blocking(pool, std::move(lineage_job));
             if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
-                co_await refuse(connection, peer, refusal->code, refusal->reason + " (found while streaming)");
+                if (!signal->closed()) {
+                    co_await refuse(connection, peer, refusal->code, refusal->reason + " (found while streaming)");
+                }
                 break;
             }
-        }
-        if (signal->closed()) {
-            break;  // the connection closed, or the database stopped (below)
         }
         const uint64_t next = builder->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && state->unacked_bytes < window) {
@@ -476,7 +480,9 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             auto now_info = co_await run_blocking(pool, std::move(describe_again));
             last_lineage_check = std::chrono::steady_clock::now();
             if (auto refusal = check_lineage(now_info, subscribe.store_id, subscribe.epoch)) {
-                co_await refuse(connection, peer, refusal->code, refusal->reason);
+                if (!signal->closed()) {
+                    co_await refuse(connection, peer, refusal->code, refusal->reason);
+                }
                 break;
             }
             position.advance(now_info.last_tx, now_info.last_commit_ms);
