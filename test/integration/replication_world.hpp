@@ -23,21 +23,35 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
 namespace ccdr::test {
 
+// A port nothing listens on now. The kernel may hand a just-released port
+// out again (two calls in a row returned the same one, and the second host of
+// a world failed to bind, about once in 150 worlds): never give the same port
+// twice in one test process.
 inline uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    static std::mutex mu;
+    static std::set<uint16_t> given;
+    std::lock_guard lock(mu);
+    for (;;) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+        socklen_t len = sizeof(addr);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        ::close(fd);
+        const uint16_t port = ntohs(addr.sin_port);
+        if (given.insert(port).second) {
+            return port;
+        }
+    }
 }
 
 inline bool eventually(const std::function<bool()>& condition,
@@ -83,6 +97,12 @@ struct WorldOptions {
 };
 
 class ReplicationWorld {
+    // Declared first, so destroyed last: a REQUIRE failing in the constructor
+    // skips ~ReplicationWorld, and the hosts must still detach from a loaded
+    // plugin (the plugin unloaded first was a SIGSEGV after a failed attach).
+    WorldOptions options_;
+    std::unique_ptr<LoadedPlugin> plugin_;
+
 public:
     explicit ReplicationWorld(WorldOptions options = {}) : options_(std::move(options)) {
         auto loaded = load_plugin(CCDR_PLUGIN_PATH, host_api());
@@ -96,11 +116,11 @@ public:
         }
         upstream = std::make_unique<MemoryHost>(
             "upstream", settings("upstream-certs", upstream_port, options_.upstream_settings));
-        REQUIRE(upstream->attach(api()));
+        require_attached(*upstream);
         REQUIRE(upstream->create_database({"foo", CCDR_KIND_STANDARD, 1, 0, "", 0, {}}));
         replica = std::make_unique<MemoryHost>(
             "replica", settings("replica-certs", replica_port, options_.replica_settings));
-        REQUIRE(replica->attach(api()));
+        require_attached(*replica);
     }
 
     ~ReplicationWorld() {
@@ -188,8 +208,11 @@ private:
         return s;
     }
 
-    WorldOptions options_;
-    std::unique_ptr<LoadedPlugin> plugin_;
+    void require_attached(MemoryHost& host) {
+        const Status attached = host.attach(api());
+        INFO("attach: " << attached.message());
+        REQUIRE(attached);
+    }
 };
 
 }  // namespace ccdr::test
