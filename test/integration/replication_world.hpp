@@ -7,6 +7,7 @@
 #pragma once
 
 #include "support/fault_proxy.hpp"
+#include "support/free_port.hpp"
 #include "support/memory_host.hpp"
 #include "support/test_pki.hpp"
 
@@ -23,36 +24,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
 namespace ccdr::test {
-
-// A port nothing listens on now. The kernel may hand a just-released port
-// out again (two calls in a row returned the same one, and the second host of
-// a world failed to bind, about once in 150 worlds): never give the same port
-// twice in one test process.
-inline uint16_t free_port() {
-    static std::mutex mu;
-    static std::set<uint16_t> given;
-    std::lock_guard lock(mu);
-    for (;;) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-        socklen_t len = sizeof(addr);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        ::close(fd);
-        const uint16_t port = ntohs(addr.sin_port);
-        if (given.insert(port).second) {
-            return port;
-        }
-    }
-}
 
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(60)) {

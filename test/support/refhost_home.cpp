@@ -1,53 +1,17 @@
 #include "support/refhost_home.hpp"
 
 #include "logging/debug_log.hpp"
+#include "support/free_port.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <stdexcept>
 
 namespace refhost::test {
 
-namespace {
-
-uint16_t bind_any_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        throw std::runtime_error("cannot bind a free port");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-}  // namespace
-
-uint16_t free_port() {
-    // The kernel may hand a just-released port out again; never give the
-    // same one twice in one test process.
-    static std::mutex mu;
-    static std::set<uint16_t> given;
-    std::lock_guard lock(mu);
-    for (;;) {
-        uint16_t p = bind_any_port();
-        if (given.insert(p).second) {
-            return p;
-        }
-    }
-}
+uint16_t free_port() { return ccdr::test::free_port(); }
 
 TempHome::TempHome(size_t servers, std::vector<std::string> extra) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "refhost-test-XXXXXX").string();
