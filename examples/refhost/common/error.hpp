@@ -3,6 +3,8 @@
 // refhost; Bolt turns them into FAILURE messages.
 #pragma once
 
+#include "common/status_codes.hpp"
+
 #include <ccdr/status.hpp>
 
 #include <string>
@@ -46,36 +48,8 @@ inline Done done() { return Unit{}; }
 
 namespace refhost {
 
-// The GQLSTATUS that goes with a Neo4j status code (bolt-and-neo4j.md §5).
-inline std::string gql_status_for(const std::string& code) {
-    struct Pair {
-        const char* code;
-        const char* gql;
-    };
-    static constexpr Pair kPairs[] = {
-        {"Neo.ClientError.General.ForbiddenOnReadOnlyDatabase", "08N08"},
-        {"Neo.ClientError.Statement.AccessMode", "42N02"},
-        {"Neo.ClientError.Cluster.NotALeader", "08N07"},
-        {"Neo.ClientError.Database.DatabaseNotFound", "22N51"},
-        {"Neo.TransientError.General.DatabaseUnavailable", "08N09"},
-        {"Neo.ClientError.Procedure.ProcedureNotFound", "42N08"},
-        {"Neo.ClientError.Procedure.ProcedureCallFailed", "52N37"},
-        {"Neo.ClientError.Security.Forbidden", "42NFF"},
-        {"Neo.ClientError.Security.Unauthorized", "42NFF"},
-        {"Neo.ClientError.Statement.SyntaxError", "42001"},
-        {"Neo.ClientError.Statement.TypeError", "22N01"},
-        {"Neo.ClientError.Statement.ArgumentError", "22G03"},
-        {"Neo.ClientError.Statement.ParameterMissing", "42N51"},
-        {"Neo.ClientError.Schema.ConstraintValidationFailed", "22N41"},
-        {"Neo.ClientError.Request.Invalid", "08N06"},
-    };
-    for (const auto& p : kPairs) {
-        if (code == p.code) {
-            return p.gql;
-        }
-    }
-    return "50N42";
-}
+// The GQLSTATUS that goes with a Neo4j status code (common/status_codes.hpp).
+inline std::string gql_status_for(const std::string& code) { return status::gql_for(code); }
 
 inline Error Error::from_status(const ccdr::Status& st) {
     std::string code = st.neo4j_code();
@@ -85,6 +59,11 @@ inline Error Error::from_status(const ccdr::Status& st) {
 inline Error make_error(std::string code, std::string message) {
     std::string gql = gql_status_for(code);
     return Error{std::move(code), std::move(message), std::move(gql)};
+}
+
+// The preferred form: a status constant of common/status_codes.hpp.
+inline Error make_error(const status::Code& code, std::string message) {
+    return Error{code.neo4j, std::move(message), code.gql};
 }
 
 }  // namespace refhost

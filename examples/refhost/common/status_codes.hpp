@@ -1,0 +1,78 @@
+// examples/refhost/common/status_codes.hpp: every Neo4j status code the
+// refhost reports, with its GQLSTATUS, in one place. Code elsewhere names a
+// status by its constant (status::kSyntaxError), never by a string literal, so
+// a client-visible code is spelled once and its GQLSTATUS cannot drift.
+// bolt-and-neo4j.md §5 lists the codes and messages as Neo4j sends them.
+#pragma once
+
+#include <string_view>
+
+namespace refhost::status {
+
+struct Code {
+    const char* neo4j;  // e.g. "Neo.ClientError.Statement.SyntaxError"
+    const char* gql;    // e.g. "42001"; "50N42" (general processing exception) when Neo4j has no finer one
+};
+
+// --- client errors: the request is wrong, retrying it unchanged fails again ---
+inline constexpr Code kSyntaxError{"Neo.ClientError.Statement.SyntaxError", "42001"};
+inline constexpr Code kTypeError{"Neo.ClientError.Statement.TypeError", "22N01"};
+inline constexpr Code kArgumentError{"Neo.ClientError.Statement.ArgumentError", "22G03"};
+inline constexpr Code kArithmeticError{"Neo.ClientError.Statement.ArithmeticError", "50N42"};
+inline constexpr Code kParameterMissing{"Neo.ClientError.Statement.ParameterMissing", "42N51"};
+inline constexpr Code kAccessMode{"Neo.ClientError.Statement.AccessMode", "42N02"};
+inline constexpr Code kNotSystemDatabase{"Neo.ClientError.Statement.NotSystemDatabaseError", "50N42"};
+inline constexpr Code kEntityNotFound{"Neo.ClientError.Statement.EntityNotFound", "50N42"};
+inline constexpr Code kUnsupportedAdministrationCommand{"Neo.ClientError.Statement.UnsupportedAdministrationCommand",
+                                                        "50N42"};
+inline constexpr Code kConstraintValidationFailed{"Neo.ClientError.Schema.ConstraintValidationFailed", "22N41"};
+inline constexpr Code kForbiddenOnReadOnlyDatabase{"Neo.ClientError.General.ForbiddenOnReadOnlyDatabase", "08N08"};
+inline constexpr Code kInvalidArguments{"Neo.ClientError.General.InvalidArguments", "50N42"};
+inline constexpr Code kNotALeader{"Neo.ClientError.Cluster.NotALeader", "08N07"};
+inline constexpr Code kDatabaseNotFound{"Neo.ClientError.Database.DatabaseNotFound", "22N51"};
+inline constexpr Code kExistingDatabaseFound{"Neo.ClientError.Database.ExistingDatabaseFound", "50N42"};
+inline constexpr Code kProcedureNotFound{"Neo.ClientError.Procedure.ProcedureNotFound", "42N08"};
+inline constexpr Code kProcedureCallFailed{"Neo.ClientError.Procedure.ProcedureCallFailed", "52N37"};
+inline constexpr Code kForbidden{"Neo.ClientError.Security.Forbidden", "42NFF"};
+inline constexpr Code kUnauthorized{"Neo.ClientError.Security.Unauthorized", "42NFF"};
+inline constexpr Code kRequestInvalid{"Neo.ClientError.Request.Invalid", "08N06"};
+inline constexpr Code kTransactionNotFound{"Neo.ClientError.Transaction.TransactionNotFound", "50N42"};
+inline constexpr Code kInvalidBookmark{"Neo.ClientError.Transaction.InvalidBookmark", "50N42"};
+
+// --- transient errors: the drivers retry these ---
+inline constexpr Code kDatabaseUnavailable{"Neo.TransientError.General.DatabaseUnavailable", "08N09"};
+inline constexpr Code kLockAcquisitionTimeout{"Neo.TransientError.Transaction.LockAcquisitionTimeout", "50N42"};
+inline constexpr Code kBookmarkTimeout{"Neo.TransientError.Transaction.BookmarkTimeout", "50N42"};
+
+// --- database errors: the server failed ---
+inline constexpr Code kUnknownError{"Neo.DatabaseError.General.UnknownError", "50N42"};
+inline constexpr Code kStorageDamageDetected{"Neo.DatabaseError.General.StorageDamageDetected", "50N42"};
+inline constexpr Code kTransactionCommitFailed{"Neo.DatabaseError.Transaction.TransactionCommitFailed", "50N42"};
+
+// Every code above, for lookups by name (gql_for) and for tests that check the
+// table. Add a new constant to this list too.
+inline constexpr const Code* kAll[] = {
+    &kSyntaxError,          &kTypeError,          &kArgumentError,
+    &kArithmeticError,      &kParameterMissing,   &kAccessMode,
+    &kNotSystemDatabase,    &kEntityNotFound,     &kUnsupportedAdministrationCommand,
+    &kConstraintValidationFailed, &kForbiddenOnReadOnlyDatabase, &kInvalidArguments,
+    &kNotALeader,           &kDatabaseNotFound,   &kExistingDatabaseFound,
+    &kProcedureNotFound,    &kProcedureCallFailed, &kForbidden,
+    &kUnauthorized,         &kRequestInvalid,     &kTransactionNotFound,
+    &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
+    &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
+    &kTransactionCommitFailed,
+};
+
+// The GQLSTATUS of a Neo4j status code named as text (codes that come from
+// the ABI's ccdr_status_neo4j_code); "50N42" for a code not in the table.
+inline const char* gql_for(std::string_view neo4j_code) {
+    for (const Code* c : kAll) {
+        if (neo4j_code == c->neo4j) {
+            return c->gql;
+        }
+    }
+    return "50N42";
+}
+
+}  // namespace refhost::status
