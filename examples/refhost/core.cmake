@@ -13,6 +13,7 @@ add_library(refhost_core STATIC
   config/setting_catalog.cpp
   config/config.cpp
   security/password.cpp
+  security/user_directory.cpp
   system/allocation.cpp
   system/system_db.cpp
   common/value_conv.cpp
@@ -22,6 +23,7 @@ add_library(refhost_core STATIC
   dbms/cluster_replication.cpp
   dbms/cluster_tx.cpp
   dbms/cluster_show.cpp
+  dbms/privileged_graph.cpp
   logging/debug_log.cpp
   plugin_host/server_host.cpp
   plugin_host/plugin_host.cpp

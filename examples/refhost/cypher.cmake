@@ -16,9 +16,12 @@ add_library(refhost_cypher STATIC
   cypher/parser_core.cpp
   cypher/parser_expr.cpp
   cypher/parser_pattern.cpp
+  cypher/parser_security.cpp
   cypher/parser_statement.cpp
   cypher/procedures.cpp
   cypher/projection.cpp
+  cypher/security_commands.cpp
+  cypher/security_show.cpp
   cypher/show.cpp
   cypher/show_columns.cpp
   cypher/source_position.cpp

@@ -2,6 +2,7 @@
 
 #include "app/runtime.hpp"
 #include "security/password.hpp"
+#include "security/privileges.hpp"
 #include "system/system_db.hpp"
 
 namespace refhost {
@@ -39,8 +40,9 @@ ccdr::Status set_initial_password(const std::filesystem::path& home, const std::
 
 ccdr::Status add_user(const std::filesystem::path& home, const std::string& role, const std::string& name,
                       const std::string& password) {
-    if (role != "admin" && role != "reader") {
-        return {CCDR_INVALID_ARGUMENT, "unknown role '" + role + "' (expected admin or reader)"};
+    if (!security::is_builtin_role(role) || role == security::kPublic) {
+        return {CCDR_INVALID_ARGUMENT,
+                "unknown role '" + role + "' (expected admin, architect, publisher, editor or reader)"};
     }
     return put(home, name, role, password);
 }

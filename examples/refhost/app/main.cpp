@@ -18,8 +18,9 @@ constexpr const char* kUsage =
     "  refhost --home HOME                      run the cluster of HOME until SIGTERM/SIGINT\n"
     "  refhost set-initial-password --home HOME PASSWORD\n"
     "                                           set the password of user neo4j\n"
-    "  refhost add-user --home HOME --role admin|reader NAME PASSWORD\n"
-    "                                           create or update a user\n"
+    "  refhost add-user --home HOME --role ROLE NAME PASSWORD\n"
+    "                                           create or update a user (ROLE: admin, architect,\n"
+    "                                           publisher, editor or reader)\n"
     "  refhost --version                        print the version\n"
     "  refhost --help                           print this help\n"
     "\n"
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (positional.size() != 2 || role.empty()) {
-        return usage_error("add-user takes --home HOME --role admin|reader NAME PASSWORD");
+        return usage_error("add-user takes --home HOME --role ROLE NAME PASSWORD (ROLE: admin, architect, publisher, editor or reader)");
     }
     ccdr::Status st = refhost::add_user(home, role, positional[0], positional[1]);
     if (!st) {

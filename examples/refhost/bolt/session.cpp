@@ -363,7 +363,11 @@ BoltSession::After BoltSession::on_hello(const Message& m, std::vector<uint8_t>&
         hints["telemetry.enabled"] = options_.telemetry_enabled;
     }
     // No `ssr.enabled`: the driver must keep asking for routing tables.
-    success(out, Map{{"server", dbms_.product_version()}, {"connection_id", connection_id_}, {"hints", hints}});
+    Map meta{{"server", dbms_.product_version()}, {"connection_id", connection_id_}, {"hints", hints}};
+    if (user_ && user_->credentials_expired) {
+        meta["credentials_expired"] = true;
+    }
+    success(out, std::move(meta));
     state_ = user_ ? SessionState::Ready : SessionState::Authentication;
     return After::Continue;
 }
@@ -386,6 +390,9 @@ BoltSession::After BoltSession::on_logon(const Message& m, std::vector<uint8_t>&
     Map meta;
     if (version_ >= BoltVersion{5, 8}) {
         meta["advertised_address"] = dbms_.server_bolt_address(server_);
+    }
+    if (user_->credentials_expired) {
+        meta["credentials_expired"] = true;  // as Neo4j: only a password change runs until then
     }
     success(out, std::move(meta));
     return After::Continue;
@@ -483,6 +490,16 @@ Outcome<BoltSession::TxParams> BoltSession::tx_params(const Map& extra) {
     return p;
 }
 
+bool BoltSession::refresh_user(std::vector<uint8_t>& out) {
+    auto now = dbms_.current_user(*user_);
+    if (!now) {
+        fail(out, now.error());
+        return false;
+    }
+    user_ = std::move(now.value());
+    return true;
+}
+
 Outcome<cypher::QueryResult> BoltSession::execute(const std::string& query, const Map& params,
                                                   const std::string& database, AccessMode mode, Transaction* tx) {
     cypher::QueryContext ctx{dbms_, server_, *user_, database, mode, tx};
@@ -498,6 +515,9 @@ void BoltSession::on_begin(const Message& m, std::vector<uint8_t>& out) {
     auto p = tx_params(extra.value());
     if (!p) {
         fail(out, p.error());
+        return;
+    }
+    if (!refresh_user(out)) {
         return;
     }
     if (p->database != kSystem) {
@@ -544,6 +564,9 @@ void BoltSession::on_run(const Message& m, std::vector<uint8_t>& out) {
         auto p = tx_params(extra.value());
         if (!p) {
             fail(out, p.error());
+            return;
+        }
+        if (!refresh_user(out)) {
             return;
         }
         std::string database = admin ? std::string(kSystem) : p->database;

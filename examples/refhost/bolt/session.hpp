@@ -88,6 +88,9 @@ private:
     void on_reset(std::vector<uint8_t>& out);
 
     Outcome<AuthUser> authenticate(const Map& token);
+    // The session's user as the DBMS says now (roles granted or revoked since
+    // the login); a FAILURE and false when it refuses the user.
+    bool refresh_user(std::vector<uint8_t>& out);
     Outcome<TxParams> tx_params(const Map& extra);
     Outcome<cypher::QueryResult> execute(const std::string& query, const Map& params, const std::string& database,
                                          AccessMode mode, Transaction* tx);

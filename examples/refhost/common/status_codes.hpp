@@ -36,6 +36,14 @@ inline constexpr Code kProcedureCallFailed{"Neo.ClientError.Procedure.ProcedureC
 inline constexpr Code kForbidden{"Neo.ClientError.Security.Forbidden", "42NFF"};
 inline constexpr Code kUnauthorized{"Neo.ClientError.Security.Unauthorized", "42NFF"};
 inline constexpr Code kRequestInvalid{"Neo.ClientError.Request.Invalid", "08N06"};
+// Users and roles (CREATE/ALTER/DROP USER, GRANT/REVOKE ROLE). Neo4j reports
+// them as InvalidArguments / ArgumentError with a finer GQLSTATUS.
+inline constexpr Code kCredentialsExpired{"Neo.ClientError.Security.CredentialsExpired", "42NFF"};
+inline constexpr Code kUserAlreadyExists{"Neo.ClientError.General.InvalidArguments", "42N12"};
+inline constexpr Code kUserNotFound{"Neo.ClientError.General.InvalidArguments", "42N09"};
+inline constexpr Code kRoleNotFound{"Neo.ClientError.General.InvalidArguments", "42N10"};
+inline constexpr Code kInvalidPassword{"Neo.ClientError.Statement.ArgumentError", "22N05"};
+inline constexpr Code kInvalidUserName{"Neo.ClientError.General.InvalidArguments", "22N05"};
 inline constexpr Code kTransactionNotFound{"Neo.ClientError.Transaction.TransactionNotFound", "50N42"};
 inline constexpr Code kInvalidBookmark{"Neo.ClientError.Transaction.InvalidBookmark", "50N42"};
 
@@ -61,7 +69,9 @@ inline constexpr const Code* kAll[] = {
     &kUnauthorized,         &kRequestInvalid,     &kTransactionNotFound,
     &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
     &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
-    &kTransactionCommitFailed,
+    &kTransactionCommitFailed, &kCredentialsExpired, &kUserAlreadyExists,
+    &kUserNotFound,         &kRoleNotFound,       &kInvalidPassword,
+    &kInvalidUserName,
 };
 
 // The GQLSTATUS of a Neo4j status code named as text (codes that come from

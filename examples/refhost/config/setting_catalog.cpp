@@ -29,6 +29,8 @@ const std::vector<SettingDef>& setting_catalog() {
          "Non-writer primaries serve reads"},
         {"dbms.routing_ttl", T::Duration, "5m", {}, 1000, 0, "Time to live of a routing table"},
         {"dbms.security.auth_enabled", T::Boolean, "true", {}, 0, 0, "Clients must authenticate"},
+        {"dbms.security.auth_minimum_password_length", T::Integer, "8", {}, 1, 1024,
+         "Shortest password CREATE USER, ALTER USER and ALTER CURRENT USER accept"},
         {"db.transaction.bookmark_ready_timeout", T::Duration, "30s", {}, 1, 0,
          "How long a transaction waits for the member to reach its bookmarks"},
         {"db.tx_log.rotation.retention_policy", T::Retention, "2 days", {}, 0, 0,

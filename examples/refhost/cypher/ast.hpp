@@ -187,7 +187,7 @@ struct CallClause {
     ExprPtr where;
 };
 
-enum class ShowKind { Databases, DefaultDatabase, HomeDatabase, Servers, Procedures };
+enum class ShowKind { Databases, DefaultDatabase, HomeDatabase, Servers, Procedures, Users, CurrentUser, Roles };
 
 // A database name as written: a literal or a $parameter.
 struct NameRef {
@@ -200,6 +200,8 @@ struct ShowClause {
     ShowKind kind = ShowKind::Databases;
     std::optional<NameRef> database;  // SHOW DATABASE name
     ExprPtr where;                    // SHOW ... WHERE (no YIELD): filters on every column
+    bool with_users = false;          // SHOW ROLES WITH USERS: one row per role and member
+    bool populated_only = false;      // SHOW POPULATED ROLES: roles with at least one member
     // The columns the SHOW source binds, in YIELD * order, and those
     // returned when there is no YIELD.
     std::vector<std::string> all_columns;
@@ -244,8 +246,31 @@ struct AdminCommand {
     size_t offset = 0;
 };
 
+// User and role administration (security_commands.cpp). Passwords are a
+// string literal or a $parameter and are never cached, logged or echoed.
+enum class SecurityKind { CreateUser, AlterUser, DropUser, GrantRole, RevokeRole, AlterCurrentUser };
+
+struct SecretRef {
+    std::string literal;
+    std::string parameter;  // non-empty: the value comes from this parameter
+};
+
+struct SecurityCommand {
+    SecurityKind kind = SecurityKind::CreateUser;
+    std::vector<NameRef> users;  // the user(s) named; GRANT/REVOKE may name several
+    std::vector<NameRef> roles;  // GRANT/REVOKE ROLE[S] a, b
+    std::optional<SecretRef> password;      // SET [PLAINTEXT] PASSWORD ...; ALTER CURRENT USER ... TO
+    std::optional<SecretRef> old_password;  // ALTER CURRENT USER SET PASSWORD FROM ...
+    std::optional<bool> change_required;    // [SET PASSWORD] CHANGE [NOT] REQUIRED
+    bool status_active = false;             // SET STATUS ACTIVE (the only status the refhost has)
+    bool if_exists = false;                 // ALTER/DROP USER ... IF EXISTS
+    bool if_not_exists = false;             // CREATE USER ... IF NOT EXISTS
+    std::vector<std::string> parameters;
+    size_t offset = 0;
+};
+
 struct Statement {
-    std::variant<Query, AdminCommand> body;
+    std::variant<Query, AdminCommand, SecurityCommand> body;
 };
 
 // The name of an anonymous pattern element; users cannot write it.

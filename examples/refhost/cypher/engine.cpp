@@ -9,6 +9,8 @@
 #include "cypher/parse_cache.hpp"
 #include "cypher/procedures.hpp"
 #include "cypher/query_error.hpp"
+#include "cypher/security_commands.hpp"
+#include "security/privileges.hpp"
 
 #include <exception>
 
@@ -26,6 +28,10 @@ void require_parameters(const std::vector<std::string>& names, const Map& params
     if (!missing.empty()) {
         throw_error(codes::kParameterMissing, "Expected parameter(s): " + missing);
     }
+}
+
+Error credentials_expired() {
+    return make_error(status::kCredentialsExpired, security::credentials_expired_message());
 }
 
 GraphWriter::Stats difference(const GraphWriter::Stats& a, const GraphWriter::Stats& b) {
@@ -50,6 +56,15 @@ public:
     Outcome<QueryResult> run(std::string_view query, const Map& parameters, QueryContext& ctx) override {
         try {
             auto st = cache_.get(query);
+            const auto* security = std::get_if<SecurityCommand>(&st->body);
+            if (ctx.user.credentials_expired &&
+                (security == nullptr || security->kind != SecurityKind::AlterCurrentUser)) {
+                return credentials_expired();
+            }
+            if (security != nullptr) {
+                require_parameters(security->parameters, parameters);
+                return run_security(*security, parameters, ctx);
+            }
             if (const auto* admin = std::get_if<AdminCommand>(&st->body)) {
                 require_parameters(admin->parameters, parameters);
                 return run_admin(*admin, parameters, ctx);
@@ -68,7 +83,10 @@ private:
     static QueryResult run_query(const Query& q, std::string_view text, const Map& params, QueryContext& ctx) {
         require_parameters(q.parameters, params);
         bool read_mode = ctx.mode == AccessMode::Read || (ctx.tx != nullptr && ctx.tx->mode() == AccessMode::Read);
-        if (q.updating && read_mode) {
+        // A user without the write privilege is refused by the graph, with
+        // Neo4j's Forbidden for the operation, before any read-only check.
+        bool may_write = security::privileges_of(ctx.user.roles).write;
+        if (q.updating && read_mode && may_write) {
             throw_error(codes::kAccessMode,
                         "Writing in read access mode not allowed. Attempted write to " + ctx.database);
         }

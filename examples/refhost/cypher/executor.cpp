@@ -197,7 +197,7 @@ void Executor::show(const ShowClause& s) {
         }
     }
     table_.names = s.all_columns;
-    table_.rows = show_rows(s.kind, name, qc_);
+    table_.rows = show_rows(s, name, qc_);
     filter(s.where.get());
 }
 

@@ -25,6 +25,9 @@ std::shared_ptr<const Statement> ParseCache::get(std::string_view query) {
     // Parsing happens outside the lock; two threads may parse the same new
     // text once each, which is harmless.
     auto st = parse_and_check(query);
+    if (std::holds_alternative<SecurityCommand>(st->body)) {
+        return st;  // its text may hold a password: never kept
+    }
     std::lock_guard lock(mutex_);
     if (index_.find(query) == index_.end()) {
         lru_.emplace_front(std::string(query), st);

@@ -168,12 +168,40 @@ Query Parser::parse_show() {
         if (at_kw("EXECUTABLE")) {
             fail_unsupported(peek(), "SHOW PROCEDURES EXECUTABLE");
         }
+    } else if (accept_kw("USER") || accept_kw("USERS")) {
+        s.kind = ShowKind::Users;
+        if (at_kw("PRIVILEGE") || at_kw("PRIVILEGES") || at_kw("WITH")) {
+            fail_unsupported(peek(), "SHOW USERS " + peek().text);
+        }
+    } else if (accept_kw("CURRENT")) {
+        expect_kw("USER");
+        s.kind = ShowKind::CurrentUser;
+    } else if (at_kw("ROLE") || at_kw("ROLES") || ((at_kw("ALL") || at_kw("POPULATED")) &&
+                                                   (at_kw("ROLE", 1) || at_kw("ROLES", 1)))) {
+        s.kind = ShowKind::Roles;
+        s.populated_only = accept_kw("POPULATED");
+        accept_kw("ALL");
+        if (!accept_kw("ROLE")) {
+            expect_kw("ROLES");
+        }
+        if (accept_kw("WITH")) {
+            if (!accept_kw("USER")) {
+                expect_kw("USERS");
+            }
+            s.with_users = true;
+        }
+        if (at_kw("PRIVILEGE") || at_kw("PRIVILEGES")) {
+            fail_unsupported(peek(), "SHOW ROLE ... PRIVILEGES");
+        }
     } else {
         fail_expected();
     }
     ShowColumns cols = show_columns(s.kind);
     s.all_columns = cols.all;
     s.default_columns = cols.defaults;
+    if (s.with_users) {
+        s.all_columns = s.default_columns = {"role", "member"};
+    }
 
     auto column_item = [&](const std::string& field, const std::string& alias, size_t at) {
         ProjectionItem item;

@@ -16,10 +16,10 @@ namespace {
 // Cypher that Neo4j accepts and the refhost does not: named in the error so
 // that a user knows it is the subset, not a typo.
 constexpr std::string_view kUnsupportedKeywords[] = {
-    "MERGE", "FOREACH", "LOAD", "USE", "UNION", "FINISH", "ALTER", "GRANT", "DENY", "REVOKE", "TERMINATE",
+    "MERGE", "FOREACH", "LOAD", "USE", "UNION", "FINISH", "ALTER", "DENY", "TERMINATE",
     "ENABLE", "DEALLOCATE", "REALLOCATE", "RENAME", "DRYRUN", "INSERT", "EXPLAIN", "PROFILE", "USING",
     "NODETACH", "FILTER", "LET", "NEXT", "EXISTS", "SHORTESTPATH", "ALLSHORTESTPATHS", "INDEX", "INDEXES",
-    "CONSTRAINT", "CONSTRAINTS", "USER", "USERS", "ROLE", "ROLES", "ALIAS", "ALIASES", "COMPOSITE", "REPLICA",
+    "CONSTRAINT", "CONSTRAINTS", "ALIAS", "ALIASES", "COMPOSITE", "REPLICA",
     "FUNCTIONS", "TRANSACTIONS", "PRIVILEGES", "SETTINGS",
 };
 
@@ -166,7 +166,9 @@ Statement Parser::parse_statement() {
     Statement st;
     bool admin = (at_kw("CREATE") && (at_kw("DATABASE", 1) || (at_kw("OR", 1) && at_kw("REPLACE", 2)))) ||
                  at_kw("DROP") || at_kw("START") || at_kw("STOP");
-    if (admin) {
+    if (at_security_command()) {
+        st.body = parse_security();
+    } else if (admin) {
         st.body = parse_admin();
     } else if (at_kw("SHOW")) {
         st.body = parse_show();

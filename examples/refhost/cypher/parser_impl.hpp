@@ -80,6 +80,14 @@ private:
     ExprPtr binary(Op op, ExprPtr l, ExprPtr r);
     size_t last_end() const;  // end of the previous token
 
+    // --- users and roles (parser_security.cpp) ---
+    bool at_security_command() const;
+    SecurityCommand parse_security();
+    NameRef parse_symbolic_name(const char* what);
+    SecretRef parse_password();
+    bool parse_change_required();
+    void parse_user_set_item(SecurityCommand& c);
+
     // --- administration and SHOW (parser_admin.cpp) ---
     AdminCommand parse_admin();
     NameRef parse_database_name();

@@ -3,6 +3,7 @@
 #include "cypher/procedures.hpp"
 
 #include "cypher/query_error.hpp"
+#include "security/privileges.hpp"
 #include "cypher/source_position.hpp"
 #include "cypher/values.hpp"
 
@@ -100,14 +101,6 @@ std::vector<List> graph_names(ProcedureEnv& env, int what) {
 std::vector<List> labels(const List&, ProcedureEnv& env) { return graph_names(env, 0); }
 std::vector<List> relationship_types(const List&, ProcedureEnv& env) { return graph_names(env, 1); }
 std::vector<List> property_keys(const List&, ProcedureEnv& env) { return graph_names(env, 2); }
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (size_t i = 0; i < v.size(); ++i) {
-        s += (i ? ", " : "") + v[i];
-    }
-    return s;
-}
 
 }  // namespace
 
@@ -210,8 +203,8 @@ ResolvedProcedures resolve_procedures(const Query& q, QueryContext& qc, std::str
                                 "procedure name correctly and that the procedure is properly deployed.");
             }
             if (info->admin_only && !qc.user.is_admin()) {
-                throw_error(codes::kForbidden, "Executing procedure is not allowed for user '" + qc.user.name +
-                                                   "' with roles [" + join(qc.user.roles) + "].");
+                throw_error(codes::kForbidden, "Executing procedure is not allowed for " +
+                                                   security::describe_user(qc.user.name, qc.user.roles) + ".");
             }
             r.mode = info->mode;
             r.outputs = signature_outputs(info->signature);

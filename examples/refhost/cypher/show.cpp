@@ -3,6 +3,7 @@
 
 #include "cypher/procedures.hpp"
 #include "cypher/query_error.hpp"
+#include "cypher/security_show.hpp"
 
 #include <algorithm>
 
@@ -56,9 +57,14 @@ std::string permission_denied(const std::string& command) {
            "(See REVOKE) and granted.";
 }
 
-std::vector<List> show_rows(ShowKind kind, const std::optional<std::string>& database, QueryContext& qc) {
+std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database, QueryContext& qc) {
+    const ShowKind kind = show.kind;
     std::vector<List> rows;
     switch (kind) {
+        case ShowKind::Users:
+        case ShowKind::CurrentUser:
+        case ShowKind::Roles:
+            return security_show_rows(show, qc);
         case ShowKind::Databases:
         case ShowKind::DefaultDatabase:
         case ShowKind::HomeDatabase: {

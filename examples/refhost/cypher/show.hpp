@@ -14,8 +14,9 @@
 namespace refhost::cypher {
 
 // `database`: SHOW DATABASE <name>, already resolved from a parameter.
-// SHOW SERVERS needs the admin role (Forbidden otherwise).
-std::vector<List> show_rows(ShowKind kind, const std::optional<std::string>& database, QueryContext& qc);
+// SHOW SERVERS needs the admin role (Forbidden otherwise); SHOW USERS and
+// SHOW ROLES are security_show.hpp's.
+std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database, QueryContext& qc);
 
 // Neo4j's message for an administration privilege the user lacks.
 std::string permission_denied(const std::string& command);

@@ -39,6 +39,12 @@ ShowColumns show_columns(ShowKind kind) {
         case ShowKind::Procedures:
             return {{"name", "description", "mode", "worksOnSystem", "signature", "admin"},
                     {"name", "description", "mode", "worksOnSystem"}};
+        case ShowKind::Users:
+        case ShowKind::CurrentUser:
+            return {{"user", "roles", "passwordChangeRequired", "suspended", "home"},
+                    {"user", "roles", "passwordChangeRequired", "suspended", "home"}};
+        case ShowKind::Roles:
+            return {{"role"}, {"role"}};  // WITH USERS: role, member (parse_show)
     }
     return {};
 }

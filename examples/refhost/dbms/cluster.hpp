@@ -15,6 +15,7 @@
 #include "dbms/dbms_api.hpp"
 #include "dbms/member.hpp"
 #include "dbms/plugin_bridge.hpp"
+#include "security/user_directory.hpp"
 #include "system/allocation.hpp"
 #include "system/system_db.hpp"
 
@@ -73,6 +74,7 @@ public:
     const std::vector<ServerRecord>& servers() const { return servers_; }
     std::string cluster_id() const { return cluster_id_; }
     SystemDb& system_db() { return *sysdb_; }
+    UserDirectory& users() { return *users_; }
 
     // --- DbmsApi -------------------------------------------------------------
     size_t server_count() const override { return servers_.size(); }
@@ -83,6 +85,8 @@ public:
     bool auth_enabled() const override { return auth_enabled_; }
     Outcome<AuthUser> authenticate(const std::string& scheme, const std::string& principal,
                                    const std::string& credentials) override;
+    Outcome<AuthUser> current_user(const AuthUser& session_user) override { return users_->current_user(session_user); }
+    UserAdmin* user_admin() override { return users_.get(); }
     Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                 const AuthUser& user, const std::vector<std::string>& bookmarks,
                                                 std::chrono::milliseconds bookmark_timeout) override;
@@ -188,8 +192,7 @@ private:
     mutable std::mutex state_mu_;
     std::map<std::string, std::shared_ptr<const DatabaseState>> dbs_;
 
-    std::mutex auth_mu_;
-    std::map<std::string, std::string> auth_cache_;  // user -> stored hash + proof of the password last verified
+    std::unique_ptr<UserDirectory> users_;  // authentication, users and roles (after open_system)
 
     std::mutex worker_mu_;
     std::condition_variable worker_cv_;

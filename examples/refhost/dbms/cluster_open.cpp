@@ -79,6 +79,10 @@ ccdr::Status Cluster::open_system() {
         }
         log_->warn("user neo4j has the default password; set one with `refhost set-initial-password`");
     }
+    UserDirectoryOptions options;
+    options.auth_enabled = auth_enabled_;
+    options.minimum_password_length = config_.integer("dbms.security.auth_minimum_password_length");
+    users_ = std::make_unique<UserDirectory>(*sysdb_, log_, options);
     return {};
 }
 

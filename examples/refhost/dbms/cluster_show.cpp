@@ -3,13 +3,17 @@
 #include "dbms/cluster.hpp"
 
 #include "common/clock.hpp"
+#include "security/privileges.hpp"
 
 #include <ccdr/setting_values.hpp>
 
 namespace refhost {
 
 Outcome<std::vector<DatabaseRow>> Cluster::show_databases(size_t /*server*/, const std::optional<std::string>& name,
-                                                          const AuthUser& /*user*/) {
+                                                          const AuthUser& user) {
+    // As Neo4j: a user sees the databases they may access (PUBLIC alone: the
+    // default database) and system.
+    const bool every_database = security::privileges_of(user.roles).access_every_database;
     std::vector<DatabaseRow> rows;
     uint64_t system_tx = sysdb_->system_tx();
     std::optional<std::string> wanted;
@@ -20,6 +24,9 @@ Outcome<std::vector<DatabaseRow>> Cluster::show_databases(size_t /*server*/, con
     for (const auto& db : databases()) {
         const DatabaseRecord& r = db->record;
         if (wanted && r.name != *wanted) {
+            continue;
+        }
+        if (!every_database && r.kind != CCDR_KIND_SYSTEM && r.name != default_database_) {
             continue;
         }
         int64_t current_p = 0, current_s = 0;

@@ -2,13 +2,12 @@
 // copies), bookmarks, authentication.
 #include "dbms/bookmark.hpp"
 #include "dbms/cluster.hpp"
-#include "security/password.hpp"
+#include "dbms/privileged_graph.hpp"
+#include "security/privileges.hpp"
 #include "store/file_util.hpp"
 #include "store/graph_tx.hpp"
 
 #include <ccdr/setting_values.hpp>
-
-#include <openssl/evp.h>
 
 #include <charconv>
 
@@ -121,12 +120,19 @@ public:
             return lease.status();
         }
         graph_ = std::make_unique<GraphTx>(store, std::move(lease.value()), *this);
+        // A user who may not read or may not write sees the graph through
+        // their privileges: refused writes never reach the store.
+        auto privileges = security::privileges_of(user_.roles);
+        if (!privileges.read || !privileges.write) {
+            privileged_ = std::make_unique<PrivilegedGraph>(*graph_, privileges, name_,
+                                                            security::describe_user(user_.name, user_.roles));
+        }
         return {};
     }
 
     const std::string& database() const override { return name_; }
     AccessMode mode() const override { return mode_; }
-    GraphWriter& graph() override { return *graph_; }
+    GraphWriter& graph() override { return privileged_ ? static_cast<GraphWriter&>(*privileged_) : *graph_; }
 
     Outcome<MemberStore::WriteLock> admit_write() override {
         if (closed_) {
@@ -248,6 +254,7 @@ private:
     AuthUser user_;
     std::string name_;
     std::unique_ptr<GraphTx> graph_;
+    std::unique_ptr<PrivilegedGraph> privileged_;  // over graph_, when the user lacks read or write
     bool closed_ = false;
 };
 
@@ -262,6 +269,15 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     if (!db) {
         return make_error("Neo.ClientError.Database.DatabaseNotFound",
                           "Database does not exist. Database name: '" + name + "'.");
+    }
+    if (db->record.kind != CCDR_KIND_SYSTEM && user.credentials_expired) {
+        return make_error(status::kCredentialsExpired, security::credentials_expired_message());
+    }
+    if (db->record.kind != CCDR_KIND_SYSTEM && name != default_database_ &&
+        !security::privileges_of(user.roles).access_every_database) {
+        // PUBLIC alone gives access to the default database only.
+        return make_error(status::kForbidden, "Database access is not allowed for " +
+                                                  security::describe_user(user.name, user.roles) + ".");
     }
     auto m = db->member_on(server);
     if (!m) {
@@ -311,70 +327,11 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     return std::unique_ptr<Transaction>(std::move(tx));
 }
 
-// --- authentication ------------------------------------------------------------------
-
-namespace {
-
-// A proof that `password` was verified against `stored`: SHA-256 over a
-// per-process key, the stored hash and the password. Lets repeated logins
-// skip PBKDF2 without keeping the password.
-std::string proof(std::string_view stored, std::string_view password) {
-    static const std::string key = random_hex(32);
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-    EVP_DigestUpdate(md, key.data(), key.size());
-    EVP_DigestUpdate(md, stored.data(), stored.size());
-    EVP_DigestUpdate(md, "\0", 1);
-    EVP_DigestUpdate(md, password.data(), password.size());
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(md, d, &n);
-    EVP_MD_CTX_free(md);
-    return std::string(reinterpret_cast<const char*>(d), n);
-}
-
-}  // namespace
+// --- authentication (security/user_directory.cpp) ----------------------------------
 
 Outcome<AuthUser> Cluster::authenticate(const std::string& scheme, const std::string& principal,
                                         const std::string& credentials) {
-    if (!auth_enabled_) {
-        return AuthUser{principal, {"admin", "PUBLIC"}};
-    }
-    auto unauthorized = [] {
-        return make_error("Neo.ClientError.Security.Unauthorized",
-                          "The client is unauthorized due to authentication failure.");
-    };
-    if (scheme != "basic") {
-        if (scheme == "none") {
-            return unauthorized();
-        }
-        return make_error("Neo.ClientError.Security.Unauthorized",
-                          "Unsupported authentication token, scheme '" + scheme + "' is not supported.");
-    }
-    auto u = sysdb_->user(principal);
-    if (!u) {
-        return unauthorized();
-    }
-    std::string p = proof(u->password_hash, credentials);
-    bool ok = false;
-    {
-        std::lock_guard lock(auth_mu_);
-        auto it = auth_cache_.find(principal);
-        ok = it != auth_cache_.end() && it->second == p;
-    }
-    if (!ok) {
-        ok = verify_password(credentials, u->password_hash);
-        if (ok) {
-            std::lock_guard lock(auth_mu_);
-            auth_cache_[principal] = p;
-        }
-    }
-    if (!ok) {
-        return unauthorized();
-    }
-    AuthUser user{u->name, u->roles};
-    user.roles.push_back("PUBLIC");
-    return user;
+    return users_->authenticate(scheme, principal, credentials);
 }
 
 }  // namespace refhost

@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "common/value.hpp"
+#include "dbms/user_admin.hpp"
 #include "store/graph.hpp"
 
 #include <ccdr/procedure.hpp>
@@ -26,6 +27,11 @@ enum class AccessMode { Read, Write };
 struct AuthUser {
     std::string name;
     std::vector<std::string> roles;  // "admin", "reader", "PUBLIC"
+    // The password must be changed before anything but ALTER CURRENT USER
+    // SET PASSWORD runs (Neo.ClientError.Security.CredentialsExpired).
+    bool credentials_expired = false;
+    // The DBMS's security version the roles were read at (current_user()).
+    uint64_t security_version = 0;
     bool is_admin() const {
         for (const auto& r : roles) {
             if (r == "admin") {
@@ -132,6 +138,14 @@ public:
     // scheme "basic" or "none" (accepted only with auth disabled).
     virtual Outcome<AuthUser> authenticate(const std::string& scheme, const std::string& principal,
                                            const std::string& credentials) = 0;
+    // The user of a session as the system database says now: roles granted
+    // or revoked since the login count from the next transaction on; a
+    // dropped user is refused. A DBMS without user administration returns
+    // the user unchanged.
+    virtual Outcome<AuthUser> current_user(const AuthUser& session_user) { return session_user; }
+    // CREATE/ALTER/DROP USER, GRANT/REVOKE ROLE, SHOW USERS (dbms/user_admin.hpp);
+    // null when the DBMS has none.
+    virtual UserAdmin* user_admin() { return nullptr; }
 
     // --- transactions, on the member of `database` hosted by `server` ---
     // DatabaseNotFound, DatabaseUnavailable (not hosted here / offline).

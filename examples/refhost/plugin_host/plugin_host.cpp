@@ -3,6 +3,7 @@
 #include "common/value_conv.hpp"
 #include "dbms/cluster.hpp"
 #include "plugin_host/server_host.hpp"
+#include "security/privileges.hpp"
 
 #include <ccdr/span.hpp>
 
@@ -229,12 +230,8 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
                               "name correctly and that the procedure is properly deployed.");
     }
     if (proc->admin_only && !user.is_admin()) {
-        std::string roles;
-        for (const auto& r : user.roles) {
-            roles += (roles.empty() ? "" : ", ") + r;
-        }
-        return make_error("Neo.ClientError.Security.Forbidden", "Executing procedure is not allowed for user '" +
-                                                                    user.name + "' with roles [" + roles + "].");
+        return make_error(status::kForbidden, "Executing procedure is not allowed for " +
+                                                  security::describe_user(user.name, user.roles) + ".");
     }
     ccdr::ValueList given;
     for (size_t i = 0; i < args.size(); ++i) {

@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, roles TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, roles TEXT NOT NULL,
+  change_required INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS servers(id TEXT PRIMARY KEY, idx INTEGER NOT NULL UNIQUE, name TEXT NOT NULL,
   bolt TEXT NOT NULL, cluster TEXT NOT NULL, mode TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS databases(name TEXT PRIMARY KEY, kind INTEGER NOT NULL, store_id TEXT NOT NULL,
@@ -61,6 +62,16 @@ ccdr::Result<std::unique_ptr<SystemDb>> SystemDb::open(const std::filesystem::pa
     ccdr::Status st = s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000");
     if (st) {
         st = s->db_.exec(kSchema);
+    }
+    if (st) {
+        // Homes made before users carried the flag get it, unset.
+        auto q = s->db_.prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'change_required'");
+        if (!q) {
+            return q.status();
+        }
+        if (q->step() != SQLITE_ROW) {
+            st = s->db_.exec("ALTER TABLE users ADD COLUMN change_required INTEGER NOT NULL DEFAULT 0");
+        }
     }
     if (!st) {
         return st;
@@ -142,11 +153,11 @@ uint64_t SystemDb::system_tx() {
     return v && !v->empty() ? std::stoull(*v) : 0;
 }
 
-ccdr::Status SystemDb::put_user(const UserRecord& u) {
-    std::lock_guard lock(mu_);
+ccdr::Status SystemDb::write_user(const UserRecord& u) {
     auto q = db_.prepare(
-        "INSERT INTO users(name, password_hash, roles) VALUES (?, ?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, roles = excluded.roles");
+        "INSERT INTO users(name, password_hash, roles, change_required) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, roles = excluded.roles, "
+        "change_required = excluded.change_required");
     if (!q) {
         return q.status();
     }
@@ -154,12 +165,48 @@ ccdr::Status SystemDb::put_user(const UserRecord& u) {
     q->bind_text(1, u.name);
     q->bind_text(2, u.password_hash);
     q->bind_text(3, roles);
+    q->bind(4, static_cast<int64_t>(u.password_change_required ? 1 : 0));
     return sql::step_done(db_, *q, "writing user " + u.name);
+}
+
+ccdr::Status SystemDb::bump_system_tx() {
+    auto tx = meta("system_tx");
+    if (!tx) {
+        return tx.status();
+    }
+    uint64_t next = (tx->empty() ? 0 : std::stoull(*tx)) + 1;
+    return set_meta("system_tx", std::to_string(next));
+}
+
+ccdr::Status SystemDb::put_user(const UserRecord& u) {
+    std::lock_guard lock(mu_);
+    return write_user(u);
+}
+
+ccdr::Status SystemDb::save_user(const UserRecord& u) {
+    std::lock_guard lock(mu_);
+    return in_transaction([&]() -> ccdr::Status {
+        ccdr::Status st = write_user(u);
+        return st ? bump_system_tx() : st;
+    });
+}
+
+ccdr::Status SystemDb::delete_user(const std::string& name) {
+    std::lock_guard lock(mu_);
+    return in_transaction([&]() -> ccdr::Status {
+        auto q = db_.prepare("DELETE FROM users WHERE name = ?");
+        if (!q) {
+            return q.status();
+        }
+        q->bind_text(1, name);
+        ccdr::Status st = sql::step_done(db_, *q, "deleting user " + name);
+        return st ? bump_system_tx() : st;
+    });
 }
 
 std::optional<UserRecord> SystemDb::user(const std::string& name) {
     std::lock_guard lock(mu_);
-    auto q = db_.prepare("SELECT name, password_hash, roles FROM users WHERE name = ?");
+    auto q = db_.prepare("SELECT name, password_hash, roles, change_required FROM users WHERE name = ?");
     if (!q) {
         return std::nullopt;
     }
@@ -167,18 +214,19 @@ std::optional<UserRecord> SystemDb::user(const std::string& name) {
     if (q->step() != SQLITE_ROW) {
         return std::nullopt;
     }
-    return UserRecord{std::string(q->text(0)), std::string(q->text(1)), split(q->text(2))};
+    return UserRecord{std::string(q->text(0)), std::string(q->text(1)), split(q->text(2)), q->int64(3) != 0};
 }
 
 std::vector<UserRecord> SystemDb::users() {
     std::lock_guard lock(mu_);
     std::vector<UserRecord> out;
-    auto q = db_.prepare("SELECT name, password_hash, roles FROM users ORDER BY name");
+    auto q = db_.prepare("SELECT name, password_hash, roles, change_required FROM users ORDER BY name");
     if (!q) {
         return out;
     }
     while (q->step() == SQLITE_ROW) {
-        out.push_back(UserRecord{std::string(q->text(0)), std::string(q->text(1)), split(q->text(2))});
+        out.push_back(
+            UserRecord{std::string(q->text(0)), std::string(q->text(1)), split(q->text(2)), q->int64(3) != 0});
     }
     return out;
 }
@@ -290,12 +338,7 @@ ccdr::Status SystemDb::save(const std::vector<DatabaseRecord>& changed, const st
                 return st;
             }
         }
-        auto tx = meta("system_tx");
-        if (!tx) {
-            return tx.status();
-        }
-        uint64_t next = (tx->empty() ? 0 : std::stoull(*tx)) + 1;
-        ccdr::Status st = set_meta("system_tx", std::to_string(next));
+        ccdr::Status st = bump_system_tx();
         if (st) {
             st = set_meta("initialised", "1");
         }

@@ -26,7 +26,8 @@ namespace refhost {
 struct UserRecord {
     std::string name;
     std::string password_hash;
-    std::vector<std::string> roles;
+    std::vector<std::string> roles;  // without PUBLIC, which every user has
+    bool password_change_required = false;
 };
 
 struct ServerRecord {
@@ -70,7 +71,12 @@ public:
     ccdr::Status put_meta(const std::string& key, const std::string& value);
 
     // --- users ---
+    // Creates or replaces a user (the offline commands of a stopped HOME).
     ccdr::Status put_user(const UserRecord& u);
+    // Creates or replaces a user, or deletes one, as a system transaction:
+    // the change and the system tx counter in one SQLite transaction.
+    ccdr::Status save_user(const UserRecord& u);
+    ccdr::Status delete_user(const std::string& name);
     std::optional<UserRecord> user(const std::string& name);
     std::vector<UserRecord> users();
 
@@ -91,6 +97,8 @@ private:
     ccdr::Status in_transaction(const std::function<ccdr::Status()>& body);
     ccdr::Result<std::string> meta(const std::string& key);
     ccdr::Status set_meta(const std::string& key, const std::string& value);
+    ccdr::Status write_user(const UserRecord& u);
+    ccdr::Status bump_system_tx();
 
     std::mutex mu_;
     sql::Connection db_;

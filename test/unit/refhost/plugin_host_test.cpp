@@ -95,7 +95,7 @@ TEST_CASE("plugin procedures through DbmsApi", "[refhost][plugin]") {
     auto forbidden = dbms.call_plugin_procedure(0, "test.fail", {}, reader, "neo4j", [](List) {});
     REQUIRE_FALSE(forbidden.ok());
     CHECK(forbidden.error().code == "Neo.ClientError.Security.Forbidden");
-    CHECK(forbidden.error().message == "Executing procedure is not allowed for user 'r' with roles [reader, PUBLIC].");
+    CHECK(forbidden.error().message == "Executing procedure is not allowed for user 'r' with roles [PUBLIC, reader].");
     auto failed = dbms.call_plugin_procedure(0, "test.fail", {}, admin(), "neo4j", [](List) {});
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().code == "Neo.ClientError.Procedure.ProcedureCallFailed");
