@@ -47,6 +47,10 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(VerifyProcedure::kName));
     }
+    registered = plugin->security_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(SecurityCheck::kName));
+    }
     return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
@@ -71,6 +75,26 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
             return fingerprint_upstream(context_, link.addresses, link.remote, store_id, epoch);
         },
         context_.log);
+    security_ = std::make_unique<SecurityCheck>(
+        host,
+        [this](const ReplicaConfig& link) -> Result<UpstreamUsers> {
+            if (!started_) {
+                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+            }
+            return users_of_upstream(context_, link.addresses, link.remote);
+        },
+        context_.log);
+    security_watch_ = std::make_unique<SecurityWatch>(
+        *security_,
+        [this] {
+            std::vector<std::string> names;
+            std::lock_guard lock(members_mu_);
+            for (const auto& [name, member] : members_) {
+                names.push_back(name);
+            }
+            return names;
+        },
+        context_.settings.security_compare_interval);
 }
 
 CcdrPlugin::~CcdrPlugin() { stop(); }
@@ -110,6 +134,7 @@ Status CcdrPlugin::start() {
         }
     }
     started_ = true;
+    security_watch_->start();
     context_.log->info("ccdr started on server {} (cluster address {}, {})", context_.server.server_id,
                        context_.server.cluster_address,
                        !security.usable() ? "replication disabled" : security.plaintext ? "plaintext" : "TLS");
@@ -117,6 +142,8 @@ Status CcdrPlugin::start() {
 }
 
 void CcdrPlugin::stop() {
+    // The drift check first: its comparison needs the runtime until it ends.
+    security_watch_->stop();
     if (!started_.exchange(false)) {
         return;
     }
@@ -257,6 +284,7 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
         upstream_->collect_metrics(emit);
     }
     verify_->collect_metrics(emit);
+    security_->collect_metrics(emit);
 }
 
 Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,

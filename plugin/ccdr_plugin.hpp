@@ -6,12 +6,15 @@
 // Internal API for the internal.dbms.* procedures (plugin/procedures/):
 //   probe_upstream(addresses, remote)  what an upstream cluster says of a database
 //   fingerprint_upstream(link, ...)    the upstream's content fingerprint (verifyReplicaDatabase)
+//   users_of_upstream(link)            the upstream cluster's users and roles (compareSecurity)
 //   replica_status(database)           a replica member's state on this server
 //   engine()                           host, settings, log and transport of this instance
 #pragma once
 
 #include "common/engine_context.hpp"
 #include "procedures/replica_procedures.hpp"
+#include "procedures/security_procedure.hpp"
+#include "procedures/security_watch.hpp"
 #include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
@@ -79,6 +82,8 @@ private:
     ReadOnlyDatabases read_only_;
     std::unique_ptr<ReplicaProcedures> procedures_;
     std::unique_ptr<VerifyProcedure> verify_;
+    std::unique_ptr<SecurityCheck> security_;  // internal.dbms.compareSecurity and its metrics
+    std::unique_ptr<SecurityWatch> security_watch_;
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

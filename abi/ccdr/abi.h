@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define CCDR_ABI_VERSION_MAJOR 1 /* incompatible change: the other side refuses to load */
-#define CCDR_ABI_VERSION_MINOR 1 /* additive change: fields appended at the end only */
+#define CCDR_ABI_VERSION_MINOR 2 /* additive change: fields appended at the end only */
 
 #if defined(__GNUC__)
 #define CCDR_EXPORT __attribute__((visibility("default")))
@@ -589,6 +589,27 @@ typedef struct ccdr_fingerprint_sink {
 } ccdr_fingerprint_sink;
 
 /* ------------------------------------------------------------------------ */
+/* Users and roles (added in 1.2)                                            */
+/* ------------------------------------------------------------------------ */
+
+/* One user of the host's cluster and the roles granted to it, as the host
+ * names them (Neo4j: "PUBLIC", "reader", "editor", ..., "admin"). Never a
+ * password or a hash. OWNERSHIP: host; valid only during the sink call. */
+typedef struct ccdr_user_info {
+  ccdr_header hdr;
+  ccdr_string name;
+  const ccdr_string *roles; /* role_count names, sorted */
+  size_t role_count;
+} ccdr_user_info;
+
+typedef struct ccdr_user_sink {
+  ccdr_header hdr;
+  void *ctx;
+  /* One user. A non-OK return stops the listing; list_users returns it. */
+  ccdr_status (*user)(void *ctx, const ccdr_user_info *user);
+} ccdr_user_sink;
+
+/* ------------------------------------------------------------------------ */
 /* The host's vtable (host -> plugin)                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -713,7 +734,19 @@ typedef struct ccdr_host_api {
   ccdr_status (*content_fingerprint)(ccdr_host_ctx *host, ccdr_string database, ccdr_string server_id,
                                      const ccdr_fingerprint_sink *out, ccdr_error *err);
 
-  /* Version 1.2 and later: append below this line. */
+  /* --- Version 1.2 --- */
+  /* Functions appended in 1.2, in groups. A plugin calls one only when
+   * CCDR_HAS_FIELD(api, ccdr_host_api, <function>) holds and the pointer is
+   * not NULL; otherwise it reports CCDR_UNSUPPORTED itself. */
+
+  /* 1.2, users and roles (internal.dbms.compareSecurity: are the users of a
+   * replica's cluster and of its upstream's cluster the same?).
+   * Every user of this cluster with its roles, one sink call per user, in
+   * name order, as of one read of the host's user store. Blocks briefly.
+   * Never calls back; the sink must not call into the host. */
+  ccdr_status (*list_users)(ccdr_host_ctx *host, const ccdr_user_sink *out, ccdr_error *err);
+
+  /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;
 
 /* ------------------------------------------------------------------------ */

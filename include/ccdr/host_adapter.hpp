@@ -52,6 +52,11 @@ public:
         (void)server_id;
         return Status(CCDR_UNSUPPORTED, "this host does not compute content fingerprints");
     }
+    // ABI 1.2: every user of the cluster with its roles, by name. A host
+    // without users keeps this default.
+    virtual Result<std::vector<UserInfo>> list_users() {
+        return Status(CCDR_UNSUPPORTED, "this host does not list users");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -290,6 +295,32 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status list_users(ccdr_host_ctx* c, const ccdr_user_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->list_users();
+            if (!r) {
+                return r.status().fill(err);
+            }
+            for (const auto& u : *r) {
+                std::vector<ccdr_string> roles;
+                for (const auto& role : u.roles) {
+                    roles.push_back(to_abi(role));
+                }
+                ccdr_user_info info{};
+                info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_user_info);
+                info.name = to_abi(u.name);
+                info.roles = roles.data();
+                info.role_count = roles.size();
+                ccdr_status st = out->user(out->ctx, &info);
+                if (st != CCDR_OK) {
+                    return Status(st, "the plugin stopped the listing of users").fill(err);
+                }
+            }
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -317,6 +348,7 @@ inline const ccdr_host_api* host_api() {
         a.set_database_option = &T::set_database_option;
         a.get_database_option = &T::get_database_option;
         a.content_fingerprint = &T::content_fingerprint;
+        a.list_users = &T::list_users;
         return a;
     }();
     return &api;

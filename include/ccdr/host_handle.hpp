@@ -68,6 +68,12 @@ struct Fingerprint {
     std::string fingerprint;
 };
 
+// One user of the host's cluster and its roles (ABI 1.2). No password.
+struct UserInfo {
+    std::string name;
+    std::vector<std::string> roles;
+};
+
 class HostHandle {
 public:
     HostHandle() = default;
@@ -251,6 +257,38 @@ public:
                                    }};
         auto err = make_error();
         ccdr_status st = api_->content_fingerprint(ctx_, to_abi(database), to_abi(server_id), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
+    // --- ABI 1.2, users and roles ---
+    // True when the host's vtable has list_users (ABI 1.2 or later).
+    bool has_list_users() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, list_users) && api_->list_users != nullptr;
+    }
+
+    // Every user of the host's cluster with its roles, by name.
+    // CCDR_UNSUPPORTED, without calling, when the host predates ABI 1.2.
+    Result<std::vector<UserInfo>> list_users() const {
+        if (!has_list_users()) {
+            return Status(CCDR_UNSUPPORTED, "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                "; listing users and roles needs 1.2 or later");
+        }
+        std::vector<UserInfo> out;
+        ccdr_user_sink sink{CCDR_HEADER_INIT(ccdr_user_sink), &out,
+                            [](void* c, const ccdr_user_info* u) -> ccdr_status {
+                                UserInfo info{to_string(u->name), {}};
+                                for (size_t i = 0; i < u->role_count; ++i) {
+                                    info.roles.push_back(to_string(u->roles[i]));
+                                }
+                                static_cast<std::vector<UserInfo>*>(c)->push_back(std::move(info));
+                                return CCDR_OK;
+                            }};
+        auto err = make_error();
+        ccdr_status st = api_->list_users(ctx_, &sink, &err);
         if (st != CCDR_OK) {
             return Status::from_abi(st, err);
         }

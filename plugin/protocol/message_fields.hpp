@@ -8,6 +8,7 @@
 
 #include "protocol/batch.hpp"
 #include "protocol/message_type.hpp"
+#include "protocol/user_roles.hpp"
 #include "protocol/wire.hpp"
 
 #include <cstdint>
@@ -33,6 +34,17 @@ struct FieldWriter {
     }
     // The rest of the payload, without a length (a snapshot chunk's data).
     void operator()(const char*, const std::span<const uint8_t>& v) { w.raw(v.data(), v.size()); }
+    // u32 count, then per user its name and a u32 count of role names.
+    void operator()(const char*, const std::vector<UserRoles>& users) {
+        w.u32(static_cast<uint32_t>(users.size()));
+        for (const auto& u : users) {
+            w.str(u.name);
+            w.u32(static_cast<uint32_t>(u.roles.size()));
+            for (const auto& r : u.roles) {
+                w.str(r);
+            }
+        }
+    }
 };
 
 struct FieldReader {
@@ -53,6 +65,26 @@ struct FieldReader {
     }
     // A view of the rest of the payload.
     void operator()(const char* what, std::span<const uint8_t>& v) { v = r.take(r.remaining(), what); }
+    // Counts are checked against the bytes that remain (each entry takes at
+    // least 4 bytes) before anything is allocated.
+    void operator()(const char* what, std::vector<UserRoles>& users) {
+        uint32_t n = r.u32(what);
+        if (r.ok() && n > r.remaining() / 8) {
+            r.fail(what, "counts " + std::to_string(n) + " users in " + std::to_string(r.remaining()) + " bytes");
+        }
+        for (uint32_t i = 0; r.ok() && i < n; ++i) {
+            UserRoles u;
+            u.name = r.str("user name");
+            uint32_t roles = r.u32("role count");
+            if (r.ok() && roles > r.remaining() / 4) {
+                r.fail("role count", std::to_string(roles) + " roles in " + std::to_string(r.remaining()) + " bytes");
+            }
+            for (uint32_t k = 0; r.ok() && k < roles; ++k) {
+                u.roles.push_back(r.str("role name"));
+            }
+            users.push_back(std::move(u));
+        }
+    }
 };
 
 }  // namespace ccdr::protocol

@@ -27,9 +27,11 @@ enum class MessageType : uint8_t {
     kRefused = 16,             // either way: a request is refused, with a reason
     kFingerprintRequest = 17,  // replica -> upstream: the content fingerprint of a database, now
     kFingerprint = 18,         // upstream -> replica: the fingerprint and the tx it covers
+    kSecurityRequest = 19,     // replica -> upstream: the users and roles of the upstream's cluster
+    kSecuritySnapshot = 20,    // upstream -> replica: every user with its roles, no password
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kFingerprint);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kSecuritySnapshot);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -53,6 +55,8 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kRefused: return "REFUSED";
         case MessageType::kFingerprintRequest: return "FINGERPRINT_REQUEST";
         case MessageType::kFingerprint: return "FINGERPRINT";
+        case MessageType::kSecurityRequest: return "SECURITY_REQUEST";
+        case MessageType::kSecuritySnapshot: return "SECURITY_SNAPSHOT";
     }
     return "UNKNOWN";
 }

@@ -72,6 +72,8 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kRefused: return as.template operator()<Refused>();
         case MessageType::kFingerprintRequest: return as.template operator()<FingerprintRequest>();
         case MessageType::kFingerprint: return as.template operator()<FingerprintReply>();
+        case MessageType::kSecurityRequest: return as.template operator()<SecurityRequest>();
+        case MessageType::kSecuritySnapshot: return as.template operator()<SecuritySnapshot>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

@@ -271,6 +271,31 @@ struct FingerprintReply {
     }
 };
 
+// Asks for the users and roles of the upstream's cluster
+// (internal.dbms.compareSecurity). `name` is the database the replica
+// follows: the upstream answers only a peer it would let replicate it.
+struct SecurityRequest {
+    static constexpr MessageType kType = MessageType::kSecurityRequest;
+    std::string name;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+    }
+};
+
+// Every user of the upstream's cluster and its roles, by name; never a
+// password or a hash.
+struct SecuritySnapshot {
+    static constexpr MessageType kType = MessageType::kSecuritySnapshot;
+    std::string cluster_id;
+    std::vector<UserRoles> users;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("cluster_id", m.cluster_id);
+        f("users", m.users);
+    }
+};
+
 template <typename M>
 std::vector<uint8_t> encode_message(const M& message) {
     std::vector<uint8_t> out;
@@ -300,7 +325,8 @@ Result<M> decode_message_as(std::span<const uint8_t> payload) {
 
 using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoReply, Subscribe, Subscribed, DecodedBatch,
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
-                             SnapshotEnd, Refused, FingerprintRequest, FingerprintReply>;
+                             SnapshotEnd, Refused, FingerprintRequest, FingerprintReply, SecurityRequest,
+                             SecuritySnapshot>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 13> kSettings = {
+const std::array<ccdr_setting_def, 14> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -41,6 +41,9 @@ const std::array<ccdr_setting_def, 13> kSettings = {
     CCDR_SETTING("ccdr.upstream.allowed_databases", "*", CCDR_SETTING_LIST,
                  "Databases this server lets replicas pull: '*' for every database but system, or a "
                  "comma-separated list of names."),
+    CCDR_SETTING("ccdr.security.compare_interval", "5m", CCDR_SETTING_DURATION,
+                 "How often a server hosting a replica member compares this cluster's users and roles with the "
+                 "upstream cluster's (metric ccdr.security.differences); 0 turns the periodic check off."),
 };
 
 #undef CCDR_SETTING
@@ -95,6 +98,16 @@ Status check(std::string_view key, std::string_view value) {
     }
     if (key == "ccdr.backoff.initial" || key == "ccdr.backoff.max") {
         return bounded_duration(1, 600'000);
+    }
+    if (key == "ccdr.security.compare_interval") {
+        auto r = settings::parse_duration(value);
+        if (!r) {
+            return r.status();
+        }
+        if (r->count() != 0 && (r->count() < 1000 || r->count() > 7 * 86'400'000LL)) {
+            return {CCDR_INVALID_SETTING, "must be 0 (off) or from 1000ms to 604800000ms"};
+        }
+        return {};
     }
     if (key == "ccdr.upstream.allowed_databases") {
         auto items = settings::parse_list(value);
@@ -167,6 +180,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.io.timeout", duration, out.io_timeout);
     read("ccdr.backoff.initial", duration, out.backoff_initial);
     read("ccdr.backoff.max", duration, out.backoff_max);
+    read("ccdr.security.compare_interval", duration, out.security_compare_interval);
     if (!failed) {
         return failed;
     }

@@ -37,6 +37,7 @@ struct PluginSettings {
     std::chrono::milliseconds backoff_initial{0};
     std::chrono::milliseconds backoff_max{0};
     std::vector<std::string> allowed_databases;  // "*" = every database but system
+    std::chrono::milliseconds security_compare_interval{0};  // 0: no periodic drift check
 };
 
 // Reads and parses every declared setting through the host.

@@ -2,6 +2,7 @@
 
 #include "protocol/batch.hpp"
 #include "upstream/batch_pacer.hpp"
+#include "upstream/security_answer.hpp"
 
 #include <xxhash.h>
 
@@ -168,6 +169,26 @@ asio::awaitable<void> UpstreamService::refuse(std::shared_ptr<Connection> connec
     co_await connection->send(refused);
 }
 
+asio::awaitable<bool> UpstreamService::answer_security(std::shared_ptr<Connection> connection, const Peer& peer,
+                                                       std::span<const uint8_t> payload) {
+    auto request = protocol::decode_message_as<protocol::SecurityRequest>(payload);
+    if (!request) {
+        const std::string reason = request.status().message();
+        co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
+        co_return false;
+    }
+    // Named before the co_await (docs/protocol.md §8).
+    auto job = [this, name = request->name] { return answer_security_request(context_, describe(name)); };
+    auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(job));
+    if (answer.refusal) {
+        co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+        co_return false;
+    }
+    context_.log->info("told {} the {} users of this cluster and their roles (compareSecurity for '{}')",
+                       peer.describe(), answer.snapshot.users.size(), request->name);
+    co_return static_cast<bool>(co_await connection->send(answer.snapshot));
+}
+
 asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connection) {
     const auto timeout = context_.settings.io_timeout;
     Peer peer{connection->peer_address(), connection->peer_subject(), "", ""};
@@ -245,6 +266,10 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             if (!co_await connection->send(answer.reply)) {
                 co_return;
             }
+        } else if (type == protocol::MessageType::kSecurityRequest) {
+            if (!co_await answer_security(connection, peer, frame->payload)) {
+                co_return;
+            }
         } else if (type == protocol::MessageType::kSnapshotRequest) {
             auto request = protocol::decode_message_as<protocol::SnapshotRequest>(frame->payload);
             if (!request) {
@@ -256,7 +281,8 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
-                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
+                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SECURITY_REQUEST, SUBSCRIBE or "
+                  "SNAPSHOT_REQUEST)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }

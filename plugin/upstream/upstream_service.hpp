@@ -1,8 +1,9 @@
 // plugin/upstream/upstream_service.hpp: the upstream side of a replication
 // session, run on each accepted connection:
 //
-//   HELLO -> HELLO_OK, then any number of DATABASE_INFO and FINGERPRINT
-//   requests (FINGERPRINT_REQUEST -> FINGERPRINT), then one of
+//   HELLO -> HELLO_OK, then any number of DATABASE_INFO, FINGERPRINT and
+//   SECURITY requests (FINGERPRINT_REQUEST -> FINGERPRINT, SECURITY_REQUEST
+//   -> SECURITY_SNAPSHOT), then one of
 //   SUBSCRIBE   -> SUBSCRIBED and a stream of BATCH / HEARTBEAT frames, the
 //                  replica ACKing what it applied (or LOG_PRUNED, after which
 //                  the replica may ask for a snapshot on the same connection)
@@ -63,6 +64,10 @@ private:
                                  protocol::Subscribe subscribe);
     asio::awaitable<void> send_snapshot(std::shared_ptr<transport::Connection> connection, Peer peer,
                                         protocol::SnapshotRequest request);
+    // SECURITY_REQUEST -> SECURITY_SNAPSHOT (upstream/security_answer.hpp);
+    // false when the session is over (a refusal).
+    asio::awaitable<bool> answer_security(std::shared_ptr<transport::Connection> connection, const Peer& peer,
+                                          std::span<const uint8_t> payload);
     // Shared checks of SUBSCRIBE and SNAPSHOT_REQUEST: an empty optional when
     // the request may proceed, else the refusal.
     struct Refusal {

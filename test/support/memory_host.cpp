@@ -662,4 +662,14 @@ Result<Value> MemoryHost::get_database_option(std::string_view name, std::string
     return Value();
 }
 
+void MemoryHost::set_users(std::vector<UserInfo> users) {
+    std::lock_guard lock(mu_);
+    users_ = std::move(users);
+}
+
+Result<std::vector<UserInfo>> MemoryHost::list_users() {
+    std::lock_guard lock(mu_);
+    return users_;
+}
+
 }  // namespace ccdr::test

@@ -77,6 +77,8 @@ public:
     // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
     bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
 
+    // The users list_users (ABI 1.2) reports; none until set.
+    void set_users(std::vector<UserInfo> users);
     std::optional<MemoryMember> member(const std::string& database) const;
     std::vector<std::pair<ccdr_log_level, std::string>> logs() const;
     bool log_contains(const std::string& needle) const;
@@ -102,6 +104,7 @@ public:
     Status set_database_option(std::string_view name, std::string_view key, const Value* value) override;
     Result<Value> get_database_option(std::string_view name, std::string_view key) override;
     Result<Fingerprint> content_fingerprint(std::string_view database, std::string_view server_id) override;
+    Result<std::vector<UserInfo>> list_users() override;
 
 private:
     void send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind);
@@ -116,6 +119,7 @@ private:
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
     bool fail_next_apply_ = false;
+    std::vector<UserInfo> users_;
 
     std::unique_ptr<PluginInstanceHandle> plugin_;
 };

@@ -65,4 +65,8 @@ TEST_CASE("session messages: each one's bytes are the documented layout", "[prot
     check_layout(FingerprintRequest{"foo", "id", 3}, "03000000666f6f0200000069640300000000000000");
     check_layout(FingerprintReply{"foo", 12, "xxh3", "ab"},
                  "03000000666f6f0c000000000000000400000078786833020000006162");
+    check_layout(SecurityRequest{"foo"}, "03000000666f6f");
+    check_layout(SecuritySnapshot{"C", {{"ann", {"PUBLIC", "reader"}}, {"bo", {}}}},
+                 "01000000430200000003000000616e6e02000000060000005055424c494306000000726561646572"
+                 "02000000626f00000000");
 }

@@ -50,6 +50,14 @@ ccdr::Result<ccdr::Fingerprint> ServerHost::content_fingerprint(std::string_view
     return cluster_.content_fingerprint(server_, database, server_id);
 }
 
+ccdr::Result<std::vector<ccdr::UserInfo>> ServerHost::list_users() {
+    std::vector<ccdr::UserInfo> out;
+    for (auto& u : cluster_.users().users()) {
+        out.push_back(ccdr::UserInfo{std::move(u.name), std::move(u.roles)});
+    }
+    return out;
+}
+
 ccdr::Result<ccdr_log_info> ServerHost::log_info(std::string_view database) {
     return cluster_.log_info(server_, database);
 }

@@ -44,6 +44,8 @@ public:
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key) override;
     ccdr::Result<ccdr::Fingerprint> content_fingerprint(std::string_view database,
                                                         std::string_view server_id) override;
+    // ABI 1.2: the cluster's users and roles (the same for every server).
+    ccdr::Result<std::vector<ccdr::UserInfo>> list_users() override;
 
 private:
     Cluster& cluster_;

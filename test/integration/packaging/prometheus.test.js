@@ -44,7 +44,8 @@ describe('Prometheus scraping two refhost clusters', () => {
     }
     fs.copyFileSync(PLUGIN, path.join(home, 'plugins/libccdr.so'));
     lib.copyDir(certs, path.join(home, 'certificates/cluster'));
-    const { ports, settings } = await lib.clusterSettings();
+    // The drift check every second, so its metric is there to scrape.
+    const { ports, settings } = await lib.clusterSettings({ 'ccdr.security.compare_interval': '1s' });
     fs.writeFileSync(path.join(home, 'conf/neo4j.conf'), lib.withSettings(`# ${name}: prometheus.test.js`, settings));
     lib.run(REFHOST, ['set-initial-password', '--home', home, PASSWORD]);
     const proc = await lib.start([REFHOST, '--home', home], { ready: lib.REFHOST_READY });
