@@ -17,6 +17,10 @@
 # Node certificates name localhost and 127.0.0.1 (subjectAltName) so that
 # dbms.ssl.policy.cluster.verify_hostname=true works on one machine; add your
 # real host names with CCDR_CERT_SANS="DNS:server01.example.com,IP:10.0.0.1".
+#
+# CCDR_CERT_SCOPE=bolt writes OUT_DIR/C/bolt/ instead of OUT_DIR/C/cluster/:
+# the server certificate of the bolt SSL policy (Bolt over TLS), to copy to
+# HOME/certificates/bolt; clients trust OUT_DIR/C-ca.crt.
 set -euo pipefail
 out="${1:?usage: gen-certs.sh OUT_DIR [CLUSTER_NAME ...]}"
 shift
@@ -24,6 +28,8 @@ names=("$@")
 ((${#names[@]})) || names=(clusterA clusterB)
 days="${CCDR_CERT_DAYS:-825}"
 sans="DNS:localhost,IP:127.0.0.1${CCDR_CERT_SANS:+,$CCDR_CERT_SANS}"
+scope="${CCDR_CERT_SCOPE:-cluster}"
+case "$scope" in cluster|bolt) ;; *) echo "gen-certs.sh: CCDR_CERT_SCOPE must be cluster or bolt, not '$scope'" >&2; exit 2;; esac
 
 mkdir -p "$out"
 for c in "${names[@]}"; do
@@ -34,7 +40,7 @@ for c in "${names[@]}"; do
       -addext "keyUsage=critical,keyCertSign,cRLSign" \
       -keyout "$out/$c-ca.key" -out "$out/$c-ca.crt" 2>/dev/null
   fi
-  dir="$out/$c/cluster"
+  dir="$out/$c/$scope"
   mkdir -p "$dir/trusted" "$dir/revoked"
   openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=ccdr/OU=$c/CN=localhost" \
     -keyout "$dir/private.key" -out "$dir/node.csr" 2>/dev/null
@@ -50,9 +56,9 @@ done
 for c in "${names[@]}"; do
   for o in "${names[@]}"; do
     [ "$c" = "$o" ] && continue
-    cp "$out/$o-ca.crt" "$out/$c/cluster/trusted/$o-ca.crt"
+    cp "$out/$o-ca.crt" "$out/$c/$scope/trusted/$o-ca.crt"
   done
 done
 for c in "${names[@]}"; do
-  echo "$c: $(openssl x509 -in "$out/$c/cluster/public.crt" -noout -subject -issuer | tr '\n' ' ')"
+  echo "$c: $(openssl x509 -in "$out/$c/$scope/public.crt" -noout -subject -issuer | tr '\n' ' ')"
 done

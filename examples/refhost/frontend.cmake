@@ -11,10 +11,14 @@ add_library(refhost_bolt STATIC
   bolt/query_kind.cpp
   bolt/session.cpp
   bolt/server.cpp
+  bolt/tls.cpp
+  bolt/bolt_stream.cpp
   bolt/client.cpp
+  bolt/client_tls.cpp
 )
 target_include_directories(refhost_bolt PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(refhost_bolt PUBLIC ccdr::cpp ccdr::options Boost::headers Threads::Threads spdlog::spdlog)
+target_link_libraries(refhost_bolt PUBLIC ccdr::cpp ccdr::options Boost::headers OpenSSL::SSL OpenSSL::Crypto
+                      Threads::Threads spdlog::spdlog)
 
 # ccdr-shell: a cypher-shell work-alike on the Bolt client. The library holds
 # everything but main() so tests can run the shell in-process.

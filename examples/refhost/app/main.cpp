@@ -39,6 +39,32 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
+// server.bolt.tls_level and, unless DISABLED, the TLS context of the bolt
+// SSL policy (whose files Config checked at load).
+refhost::Done bolt_tls(const refhost::Config& config, refhost::bolt::BoltServerOptions& options) {
+    options.tls_level = *refhost::bolt::parse_tls_level(*config.get("server.bolt.tls_level"));
+    if (options.tls_level == refhost::bolt::TlsLevel::Disabled) {
+        return refhost::done();
+    }
+    const std::string policy = "dbms.ssl.policy.bolt.";
+    auto get = [&](const char* suffix) { return *config.get(policy + suffix); };
+    refhost::bolt::BoltTlsPolicy p;
+    p.private_key = get("private_key");
+    p.public_certificate = get("public_certificate");
+    p.trusted_dir = get("trusted_dir");
+    p.revoked_dir = get("revoked_dir");
+    p.client_auth = get("client_auth");
+    const std::string versions = get("tls_versions");
+    p.tls12 = versions.find("TLSv1.2") != std::string::npos;
+    p.tls13 = versions.find("TLSv1.3") != std::string::npos;
+    auto ctx = refhost::bolt::make_bolt_tls_context(p);
+    if (!ctx) {
+        return ctx.error();
+    }
+    options.tls_context = std::move(ctx.value());
+    return refhost::done();
+}
+
 int run(const std::string& home) {
     // Every thread started from here on inherits the blocked signals; the
     // main thread alone takes them, with sigwait.
@@ -62,6 +88,10 @@ int run(const std::string& home) {
     auto engine = refhost::cypher::make_engine();
     refhost::bolt::BoltServerOptions bolt_options;
     bolt_options.logger = &rt.log();
+    if (auto tls = bolt_tls(rt.cluster().config(), bolt_options); !tls) {
+        rt.stop();
+        return fail(tls.error().message);
+    }
     refhost::bolt::BoltService bolt(rt.dbms(), *engine, bolt_options);
     if (auto started = bolt.start(); !started) {
         rt.stop();

@@ -58,6 +58,7 @@ BoltClient::BoltClient(int fd, const ClientOptions& options)
 BoltClient::~BoltClient() { close_socket(); }
 
 void BoltClient::close_socket() {
+    tls_.reset();
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
@@ -112,6 +113,13 @@ Outcome<std::unique_ptr<BoltClient>> BoltClient::connect(const std::string& host
         return unavailable("Could not connect to " + where + ": " + last_error);
     }
     std::unique_ptr<BoltClient> client(new BoltClient(fd, options));
+    if (options.tls) {
+        auto channel = TlsChannel::open(fd, host, *options.tls, options.connect_timeout);
+        if (!channel) {
+            return channel.error();
+        }
+        client->tls_ = std::move(channel.value());
+    }
     auto hs = client->handshake();
     if (!hs) {
         return hs.error();
@@ -125,16 +133,27 @@ Done BoltClient::write_all(std::span<const uint8_t> bytes) {
     }
     size_t pos = 0;
     while (pos < bytes.size()) {
-        ssize_t n = ::send(fd_, bytes.data() + pos, bytes.size() - pos, MSG_NOSIGNAL);
+        short wait = POLLOUT;
+        ssize_t n = 0;
+        if (tls_) {
+            n = tls_->send(bytes.data() + pos, bytes.size() - pos, wait);
+            if (n < 0 && wait == 0) {
+                std::string why = tls_->error();
+                close_socket();
+                return unavailable("Connection lost while writing: " + why);
+            }
+        } else {
+            n = ::send(fd_, bytes.data() + pos, bytes.size() - pos, MSG_NOSIGNAL);
+        }
         if (n > 0) {
             pos += static_cast<size_t>(n);
             continue;
         }
-        if (n < 0 && errno == EINTR) {
+        if (n < 0 && !tls_ && errno == EINTR) {
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            pollfd p{fd_, POLLOUT, 0};
+        if (n < 0 && (tls_ || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            pollfd p{fd_, wait, 0};
             int ready = ::poll(&p, 1, poll_timeout(options_.io_timeout));
             if (ready == 0) {
                 close_socket();
@@ -156,7 +175,18 @@ Done BoltClient::read_more() {
     }
     uint8_t buf[65536];
     for (;;) {
-        ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+        short wait = POLLIN;
+        ssize_t n = 0;
+        if (tls_) {
+            n = tls_->recv(buf, sizeof(buf), wait);
+            if (n < 0 && wait == 0) {
+                std::string why = tls_->error();
+                close_socket();
+                return unavailable("Connection lost while reading: " + why);
+            }
+        } else {
+            n = ::recv(fd_, buf, sizeof(buf), 0);
+        }
         if (n > 0) {
             if (version_.major == 0) {
                 raw_.insert(raw_.end(), buf, buf + n);
@@ -177,11 +207,11 @@ Done BoltClient::read_more() {
             close_socket();
             return unavailable("The server closed the connection");
         }
-        if (errno == EINTR) {
+        if (!tls_ && errno == EINTR) {
             continue;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            pollfd p{fd_, POLLIN, 0};
+        if (tls_ || errno == EAGAIN || errno == EWOULDBLOCK) {
+            pollfd p{fd_, wait, 0};
             int ready = ::poll(&p, 1, poll_timeout(options_.io_timeout));
             if (ready == 0) {
                 close_socket();

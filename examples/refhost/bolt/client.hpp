@@ -10,6 +10,7 @@
 #pragma once
 
 #include "bolt/chunking.hpp"
+#include "bolt/client_tls.hpp"
 #include "bolt/handshake.hpp"
 #include "bolt/message.hpp"
 #include "common/error.hpp"
@@ -36,6 +37,8 @@ struct ClientOptions {
     // The routing context sent in HELLO (neo4j:// URIs): {address: "host:port"}.
     std::optional<Map> routing;
     size_t max_message_size = 256u << 20;
+    // Set: Bolt over TLS (bolt+s / bolt+ssc and the neo4j forms).
+    std::optional<ClientTls> tls;
 };
 
 struct AuthToken {
@@ -110,6 +113,7 @@ private:
     void close_socket();
 
     int fd_ = -1;
+    std::unique_ptr<TlsChannel> tls_;  // null: plaintext
     ClientOptions options_;
     BoltVersion version_;
     Map server_metadata_;

@@ -1,6 +1,7 @@
 // examples/refhost/bolt/server.cpp: listeners, connections, the worker pool.
 #include "bolt/server.hpp"
 
+#include "bolt/bolt_stream.hpp"
 #include "bolt/chunking.hpp"
 #include "bolt/failure.hpp"
 #include "bolt/handshake.hpp"
@@ -102,8 +103,8 @@ using Clock = std::chrono::steady_clock;
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(tcp::socket socket, BoltService::Impl& service, size_t server, uint64_t id)
-        : socket_(std::move(socket)),
-          timer_(socket_.get_executor()),
+        : stream_(std::move(socket), service.options.tls_context, service.options.tls_level),
+          timer_(stream_.get_executor()),
           service_(service),
           server_(server),
           id_(id),
@@ -120,14 +121,26 @@ public:
 
     void start() {
         error_code ec;
-        socket_.set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
+        stream_.socket().set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
         arm_timer(service_.options.handshake_timeout, "handshake");
-        read();
+        // Plaintext or TLS first (bolt_stream.hpp); the Bolt handshake follows.
+        stream_.start([self = shared_from_this()](const error_code& ec, const std::string& why) {
+            if (ec) {
+                self->service_.log.info("bolt-{}: {} ({})", self->id_, why, self->peer());
+                self->close("no TLS");
+                return;
+            }
+            if (self->stream_.plaintext_refused()) {
+                self->service_.log.warn("bolt-{}: refused a plaintext client at {} (server.bolt.tls_level=REQUIRED)",
+                                        self->id_, self->peer());
+            }
+            self->read();
+        });
     }
 
     // Any thread: closes on the connection's strand.
     void close_from_outside() {
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close("server stopping"); });
+        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close("server stopping"); });
     }
 
 private:
@@ -141,9 +154,13 @@ private:
         phase_ = Phase::Closed;
         ++timer_generation_;
         timer_.cancel();
+        stream_.close();
+    }
+
+    std::string peer() {
         error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_both, ec);
-        socket_.close(ec);
+        auto ep = stream_.socket().remote_endpoint(ec);
+        return ec ? std::string("an unknown address") : ep.address().to_string() + ":" + std::to_string(ep.port());
     }
 
     // A deadline for whatever the connection waits for now; a newer one
@@ -172,7 +189,7 @@ private:
             return;
         }
         reading_ = true;
-        socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](const error_code& ec, size_t n) {
+        stream_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](const error_code& ec, size_t n) {
             self->reading_ = false;
             if (ec) {
                 self->close(ec == asio::error::eof ? "client closed" : "read error");
@@ -278,6 +295,10 @@ private:
         if (busy_ || writing_ || phase_ != Phase::Messages) {
             return;
         }
+        if (stream_.plaintext_refused() && !queue_.empty()) {
+            refuse_plaintext();
+            return;
+        }
         if (queue_.empty()) {
             if (input_error_) {
                 std::vector<uint8_t> out;
@@ -302,7 +323,7 @@ private:
                     break;
                 }
             }
-            asio::post(self->socket_.get_executor(), [self, out = std::move(out), after]() mutable {
+            asio::post(self->stream_.get_executor(), [self, out = std::move(out), after]() mutable {
                 self->busy_ = false;
                 if (self->phase_ == Phase::Closed) {
                     return;
@@ -319,6 +340,34 @@ private:
                 self->write(std::move(out), close);
             });
         });
+    }
+
+    // tls_level REQUIRED and a plaintext client: a 5.1+ client's HELLO (it
+    // carries no credentials) gets its usual SUCCESS, and the message after
+    // it, LOGON, the refusal, so that drivers report it as they report a
+    // refused login; a 5.0 client's HELLO (credentials inside, never looked
+    // at) gets the refusal itself. Then the connection closes.
+    void refuse_plaintext() {
+        std::vector<uint8_t> out;
+        while (!queue_.empty() && session_->state() == SessionState::Negotiation &&
+               session_->version() >= BoltVersion{5, 1}) {
+            std::vector<uint8_t> hello = std::move(queue_.front());
+            queue_.pop_front();
+            queued_bytes_ -= hello.size();
+            if (session_->handle(hello, out) == BoltSession::After::Close) {
+                write(std::move(out), true);
+                return;
+            }
+        }
+        if (queue_.empty()) {
+            write(std::move(out), false);  // HELLO answered; LOGON comes next
+            return;
+        }
+        Error refused = make_error(status::kUnauthorized, plaintext_refused_message());
+        append_message(out, msg::kFailure, List{Value(failure_metadata(refused, session_->version()))});
+        queue_.clear();
+        queued_bytes_ = 0;
+        write(std::move(out), true);
     }
 
     // Nothing runs and nothing is written: wait for the next request, for at
@@ -340,7 +389,7 @@ private:
         writing_ = true;
         arm_timer(service_.options.write_timeout, "write timeout");
         auto data = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
-        asio::async_write(socket_, asio::buffer(*data),
+        stream_.async_write(asio::buffer(*data),
                           [self = shared_from_this(), data, close_after](const error_code& ec, size_t) {
                               self->writing_ = false;
                               if (self->phase_ == Phase::Closed) {
@@ -362,7 +411,7 @@ private:
                           });
     }
 
-    tcp::socket socket_;
+    BoltStream stream_;  // plaintext or TLS (bolt_stream.hpp)
     asio::steady_timer timer_;
     BoltService::Impl& service_;
     size_t server_;
@@ -420,6 +469,11 @@ Done BoltService::start() {
     if (s.started) {
         return make_error("Neo.DatabaseError.General.UnknownError", "the Bolt service is already started");
     }
+    if (s.options.tls_level != TlsLevel::Disabled && !s.options.tls_context) {
+        return make_error(status::kUnknownError, std::string("server.bolt.tls_level=") +
+                                                     tls_level_name(s.options.tls_level) +
+                                                     " needs the bolt SSL policy (dbms.ssl.policy.bolt.enabled=true)");
+    }
     tcp::resolver resolver(s.io);
     for (size_t i = 0; i < s.dbms.server_count(); ++i) {
         std::string address = s.dbms.server_bolt_address(i);
@@ -465,7 +519,7 @@ Done BoltService::start() {
     }
     s.started = true;
     for (size_t i = 0; i < s.endpoints.size(); ++i) {
-        s.log.info("Bolt enabled on {} (server {})", address(i), i + 1);
+        s.log.info("Bolt enabled on {} (server {}, TLS {})", address(i), i + 1, tls_level_name(s.options.tls_level));
     }
     s.guard.emplace(s.io.get_executor());
     for (size_t i = 0; i < s.acceptors.size(); ++i) {

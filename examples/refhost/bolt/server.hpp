@@ -12,6 +12,7 @@
 #pragma once
 
 #include "bolt/session.hpp"
+#include "bolt/tls.hpp"
 #include "common/error.hpp"
 #include "cypher/engine.hpp"
 #include "dbms/dbms_api.hpp"
@@ -40,6 +41,10 @@ struct BoltServerOptions {
     // for many at once (Neo4j sizes its Bolt pool per connection, up to 400).
     size_t worker_threads = 32;
     SessionOptions session;
+    // server.bolt.tls_level; anything but DISABLED needs `tls_context`
+    // (make_bolt_tls_context from the bolt SSL policy).
+    TlsLevel tls_level = TlsLevel::Disabled;
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
     // Where connection problems and listener starts are logged (the
     // refhost's debug.log); spdlog's default logger when null. Must outlive
     // the service.

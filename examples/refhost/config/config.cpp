@@ -251,30 +251,44 @@ ccdr::Status Config::finish() {
 }
 
 ccdr::Status Config::check_ssl_policy() const {
-    if (!flag("dbms.ssl.policy.cluster.enabled")) {
+    ccdr::Status st = check_ssl_policy_files("cluster");
+    if (st) {
+        st = check_ssl_policy_files("bolt");
+    }
+    // Bolt TLS needs the bolt policy's certificate and key.
+    if (st && *get("server.bolt.tls_level") != "DISABLED" && !flag("dbms.ssl.policy.bolt.enabled")) {
+        const std::string key = "server.bolt.tls_level";
+        return {CCDR_INVALID_SETTING, setting_error(key, values_.at(key), origins_.at(key),
+                                                    "needs the bolt SSL policy: set dbms.ssl.policy.bolt.enabled=true "
+                                                    "and put private.key and public.crt into its base directory")};
+    }
+    return st;
+}
+
+ccdr::Status Config::check_ssl_policy_files(const std::string& scope) const {
+    const std::string policy = "dbms.ssl.policy." + scope + ".";
+    if (!flag((policy + "enabled").c_str())) {
         return {};
     }
     struct Need {
-        const char* key;
+        const char* suffix;
         bool directory;
     };
     static constexpr Need kNeeds[] = {
-        {"dbms.ssl.policy.cluster.base_directory", true},
-        {"dbms.ssl.policy.cluster.private_key", false},
-        {"dbms.ssl.policy.cluster.public_certificate", false},
-        {"dbms.ssl.policy.cluster.trusted_dir", true},
-        {"dbms.ssl.policy.cluster.revoked_dir", true},
+        {"base_directory", true}, {"private_key", false}, {"public_certificate", false},
+        {"trusted_dir", true},    {"revoked_dir", true},
     };
     for (const auto& need : kNeeds) {
-        fs::path p(*get(need.key));
+        const std::string key = policy + need.suffix;
+        fs::path p(*get(key));
         std::error_code ec;
         bool ok = need.directory ? fs::is_directory(p, ec) : fs::is_regular_file(p, ec);
         if (!ok) {
-            auto origin = origins_.find(need.key);
+            auto origin = origins_.find(key);
             return {CCDR_INVALID_SETTING,
-                    setting_error(need.key, values_.at(need.key), origin->second,
+                    setting_error(key, values_.at(key), origin->second,
                                   std::string(need.directory ? "directory " : "file ") + p.string() +
-                                      " does not exist (required because dbms.ssl.policy.cluster.enabled=true)")};
+                                      " does not exist (required because " + policy + "enabled=true)")};
         }
     }
     return {};
@@ -316,10 +330,11 @@ std::optional<std::string> Config::get(const std::string& key, size_t server) co
         return std::nullopt;
     }
     if (def != nullptr && def->type == SettingType::Path) {
-        static const std::string kPolicy = "dbms.ssl.policy.cluster.";
         fs::path base = home_;
-        if (key.rfind(kPolicy, 0) == 0 && key != kPolicy + "base_directory") {
-            base = fs::path(*get(kPolicy + "base_directory"));
+        for (const std::string policy : {"dbms.ssl.policy.cluster.", "dbms.ssl.policy.bolt."}) {
+            if (key.rfind(policy, 0) == 0 && key != policy + "base_directory") {
+                base = fs::path(*get(policy + "base_directory"));
+            }
         }
         fs::path p(it->second);
         return (p.is_absolute() ? p : base / p).lexically_normal().string();

@@ -72,6 +72,7 @@ private:
     ccdr::Status add(const std::string& key, const std::string& value, const std::string& origin);
     ccdr::Status finish();
     ccdr::Status check_ssl_policy() const;
+    ccdr::Status check_ssl_policy_files(const std::string& scope) const;  // "cluster", "bolt"
 
     std::filesystem::path home_;
     std::map<std::string, std::string> values_;   // non-plugin keys, normalised

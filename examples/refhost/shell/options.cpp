@@ -25,15 +25,16 @@ Outcome<Address> parse_address(const std::string& uri) {
     if (sep != std::string::npos) {
         std::string scheme = uri.substr(0, sep);
         rest = uri.substr(sep + 3);
-        if (scheme == "neo4j") {
-            a.routing = true;
-        } else if (scheme == "bolt") {
-            a.routing = false;
-        } else if (scheme == "neo4j+s" || scheme == "neo4j+ssc" || scheme == "bolt+s" || scheme == "bolt+ssc") {
+        size_t plus = scheme.find('+');
+        std::string base = scheme.substr(0, plus);
+        std::string security = plus == std::string::npos ? "" : scheme.substr(plus + 1);
+        if ((base != "neo4j" && base != "bolt") || (!security.empty() && security != "s" && security != "ssc")) {
             return bad("Unsupported address scheme '" + scheme + "' in '" + uri +
-                       "': ccdr-shell speaks Bolt without TLS (use neo4j:// or bolt://)");
-        } else {
-            return bad("Unsupported address scheme '" + scheme + "' in '" + uri + "' (use neo4j:// or bolt://)");
+                       "' (use neo4j://, bolt:// or their +s and +ssc forms)");
+        }
+        a.routing = base == "neo4j";
+        if (!security.empty()) {
+            a.tls = bolt::ClientTls{security == "s"};
         }
     }
     // Drop a path or query: neo4j://host:port/?policy=x
@@ -81,7 +82,8 @@ std::string version_line() { return std::string("ccdr-shell ") + CCDR_SHELL_VERS
 
 std::string usage() {
     return R"(usage: ccdr-shell [-h] [-a ADDRESS] [-u USERNAME] [-p PASSWORD] [-d DATABASE]
-                  [--access-mode {read,write}] [--format {auto,table,verbose,plain}]
+                  [--access-mode {read,write}] [--encryption {true,false,default}]
+                  [--format {auto,table,verbose,plain}]
                   [-P PARAM] [-f FILE] [--fail-fast | --fail-at-end]
                   [--non-interactive] [-v] [cypher]
 
@@ -99,7 +101,13 @@ options:
                          neo4j://host:port routes (writes to the writer, reads
                          to a reader, by --access-mode); bolt://host:port
                          connects directly (default: neo4j://localhost:7687,
-                         env NEO4J_ADDRESS or NEO4J_URI)
+                         env NEO4J_ADDRESS or NEO4J_URI); neo4j+s://, bolt+s://
+                         encrypt and verify the server's certificate (system
+                         CAs), neo4j+ssc://, bolt+ssc:// encrypt and accept any
+                         certificate
+  --encryption {true,false,default}
+                         encrypt a neo4j:// or bolt:// connection (true: as
+                         +s); default: as the address's scheme says
   -u, --username USERNAME
                          username to connect as (default: neo4j, env
                          NEO4J_USERNAME)
@@ -126,6 +134,21 @@ options:
 Interactive commands: :use DATABASE, :param name => value, :params, :help,
 :exit (or :quit).
 )";
+}
+
+Outcome<std::optional<bolt::ClientTls>> connection_tls(const ShellOptions& options, const Address& address) {
+    if (address.tls) {
+        if (options.encryption != "default") {
+            return bad("argument --encryption: the address " + options.address +
+                       " sets the encryption by its scheme; use --encryption default, or a neo4j:// or bolt:// "
+                       "address");
+        }
+        return address.tls;
+    }
+    if (options.encryption == "true") {
+        return std::optional<bolt::ClientTls>(bolt::ClientTls{true});
+    }
+    return std::optional<bolt::ClientTls>();
 }
 
 Outcome<Arguments> parse_arguments(const std::vector<std::string>& args, const Environment& env) {
@@ -197,6 +220,12 @@ Outcome<Arguments> parse_arguments(const std::vector<std::string>& args, const E
                 return bad("argument --access-mode: invalid choice: '" + mode + "' (choose from 'read', 'write')");
             }
             o.read_mode = mode == "read";
+        } else if (arg == "--encryption") {
+            ok = take(o.encryption);
+            if (ok && o.encryption != "true" && o.encryption != "false" && o.encryption != "default") {
+                return bad("argument --encryption: invalid choice: '" + o.encryption +
+                           "' (choose from 'true', 'false', 'default')");
+            }
         } else if (arg == "--format") {
             std::string f;
             ok = take(f);
@@ -256,6 +285,10 @@ Outcome<Arguments> parse_arguments(const std::vector<std::string>& args, const E
     auto address = parse_address(o.address);
     if (!address) {
         return address.error();
+    }
+    auto tls = connection_tls(o, address.value());
+    if (!tls) {
+        return tls.error();
     }
     return out;
 }

@@ -1,12 +1,13 @@
 // examples/refhost/shell/options.hpp: ccdr-shell's command line, as
 // cypher-shell's: -a/--address, -u/--username, -p/--password,
-// -d/--database, --access-mode, -f/--file, -P/--param, --format,
+// -d/--database, --access-mode, --encryption, -f/--file, -P/--param, --format,
 // --fail-fast/--fail-at-end, --non-interactive, --help, --version, and a
 // query as the last argument. The environment variables NEO4J_ADDRESS
 // (or NEO4J_URI), NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE give
 // defaults.
 #pragma once
 
+#include "bolt/client_tls.hpp"
 #include "common/error.hpp"
 #include "common/value.hpp"
 #include "shell/output.hpp"
@@ -31,6 +32,8 @@ struct ShellOptions {
     std::optional<std::string> query;
     bool fail_at_end = false;
     bool non_interactive = false;
+    // --encryption: "default" (the address's scheme decides), "true", "false".
+    std::string encryption = "default";
     std::chrono::milliseconds connect_timeout{10'000};
 };
 
@@ -49,13 +52,20 @@ std::string usage();
 std::string version_line();
 
 // neo4j://host:port (routing), bolt://host:port (direct), or host:port
-// (neo4j://). The port defaults to 7687.
+// (neo4j://); the +s and +ssc forms of both encrypt (bolt/client_tls.hpp).
+// The port defaults to 7687.
 struct Address {
     bool routing = true;
     std::string host;
     uint16_t port = 7687;
+    std::optional<bolt::ClientTls> tls;  // set by a +s or +ssc scheme
     std::string host_port() const;
 };
 Outcome<Address> parse_address(const std::string& uri);
+
+// The TLS a connection uses: the scheme's, or --encryption's for a plain
+// scheme (true: verified as +s). A +s/+ssc scheme with --encryption true or
+// false is refused, as the drivers refuse encryption settings for them.
+Outcome<std::optional<bolt::ClientTls>> connection_tls(const ShellOptions& options, const Address& address);
 
 }  // namespace refhost::shell

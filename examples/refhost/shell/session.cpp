@@ -8,11 +8,13 @@ namespace refhost::shell {
 namespace {
 
 Outcome<std::unique_ptr<bolt::BoltClient>> connect_and_logon(const ShellOptions& options, const Address& target,
+                                                             const std::optional<bolt::ClientTls>& tls,
                                                              const std::optional<Map>& routing) {
     bolt::ClientOptions co;
     co.user_agent = "ccdr-shell/" CCDR_SHELL_VERSION;
     co.connect_timeout = options.connect_timeout;
     co.routing = routing;
+    co.tls = tls;
     auto client = bolt::BoltClient::connect(target.host, target.port, co);
     if (!client) {
         return client.error();
@@ -55,13 +57,18 @@ Outcome<std::unique_ptr<ShellSession>> ShellSession::open(const ShellOptions& op
     if (!address) {
         return address.error();
     }
+    // Every connection of the session, routed ones too, is encrypted alike.
+    auto tls = connection_tls(options, address.value());
+    if (!tls) {
+        return tls.error();
+    }
     std::unique_ptr<ShellSession> s(new ShellSession());
     s->read_mode_ = options.read_mode;
     s->database_ = database;
     s->database_named_ = !database.empty();
 
     if (!address->routing) {
-        auto client = connect_and_logon(options, address.value(), std::nullopt);
+        auto client = connect_and_logon(options, address.value(), tls.value(), std::nullopt);
         if (!client) {
             return client.error();
         }
@@ -78,7 +85,7 @@ Outcome<std::unique_ptr<ShellSession>> ShellSession::open(const ShellOptions& op
     }
 
     Map routing{{"address", address->host_port()}};
-    auto router = connect_and_logon(options, address.value(), routing);
+    auto router = connect_and_logon(options, address.value(), tls.value(), routing);
     if (!router) {
         return router.error();
     }
@@ -104,7 +111,7 @@ Outcome<std::unique_ptr<ShellSession>> ShellSession::open(const ShellOptions& op
     if (!target) {
         return Error{"ProtocolError", "The routing table names an invalid address '" + chosen + "'", "08N06"};
     }
-    auto client = connect_and_logon(options, target.value(), routing);
+    auto client = connect_and_logon(options, target.value(), tls.value(), routing);
     if (!client) {
         return client.error();
     }

@@ -215,7 +215,30 @@ TEST_CASE("command-line arguments", "[shell]") {
           std::string::npos);
     CHECK_FALSE(parse_arguments({"RETURN 1", "RETURN 2"}, no_env).ok());
     CHECK_FALSE(parse_arguments({"-f", "x", "RETURN 1"}, no_env).ok());
-    CHECK_FALSE(parse_arguments({"-a", "neo4j+s://h:1"}, no_env).ok());
+    // TLS schemes: +s verifies, +ssc does not; --encryption applies to plain schemes only.
+    auto tls = parse_address("neo4j+s://h:1");
+    REQUIRE(tls.ok());
+    CHECK(tls->routing);
+    REQUIRE(tls->tls);
+    CHECK(tls->tls->verify);
+    auto ssc = parse_address("bolt+ssc://h:1");
+    REQUIRE(ssc.ok());
+    CHECK_FALSE(ssc->routing);
+    REQUIRE(ssc->tls);
+    CHECK_FALSE(ssc->tls->verify);
+    CHECK_FALSE(parse_address("bolt://h:1")->tls);
+    CHECK_FALSE(parse_address("neo4j+x://h:1").ok());
+    CHECK(parse_arguments({"-a", "neo4j+s://h:1"}, no_env).ok());
+    CHECK(parse_arguments({"-a", "neo4j+s://h:1", "--encryption", "false"}, no_env).error().message.find(
+              "sets the encryption by its scheme") != std::string::npos);
+    CHECK(parse_arguments({"--encryption", "maybe"}, no_env).error().message.find("invalid choice: 'maybe'") !=
+          std::string::npos);
+    auto forced = parse_arguments({"-a", "bolt://h:1", "--encryption", "true"}, no_env);
+    REQUIRE(forced.ok());
+    auto forced_tls = connection_tls(forced->options, parse_address(forced->options.address).value());
+    REQUIRE(forced_tls.ok());
+    REQUIRE(forced_tls.value());
+    CHECK(forced_tls.value()->verify);
     CHECK_FALSE(parse_arguments({"-P", "x => f()"}, no_env).ok());
 
     auto addr = parse_address("neo4j://localhost");
