@@ -8,6 +8,7 @@ add_library(refhost_core STATIC
   store/change_record.cpp
   store/store_connection.cpp
   store/retention.cpp
+  store/write_lock_queue.cpp
   store/member_store.cpp
   store/graph_tx.cpp
   config/setting_catalog.cpp
@@ -17,6 +18,9 @@ add_library(refhost_core STATIC
   system/system_db.cpp
   common/value_conv.cpp
   dbms/member.cpp
+  dbms/deadline_timer.cpp
+  dbms/write_lock_wait.cpp
+  dbms/transaction_registry.cpp
   dbms/cluster_open.cpp
   dbms/cluster_admin.cpp
   dbms/cluster_replication.cpp

@@ -10,6 +10,8 @@ add_library(refhost_bolt STATIC
   bolt/failure.cpp
   bolt/query_kind.cpp
   bolt/session.cpp
+  bolt/worker_pool.cpp
+  bolt/connection_budget.cpp
   bolt/server.cpp
   bolt/client.cpp
 )

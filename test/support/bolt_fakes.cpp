@@ -3,6 +3,7 @@
 
 #include "bolt/query_kind.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -66,10 +67,12 @@ FakeTransaction::~FakeTransaction() {
     if (!finished_) {
         dbms_.count_rollback();
     }
+    dbms_.release_lock(this);
 }
 
 Outcome<std::string> FakeTransaction::commit() {
     finished_ = true;
+    dbms_.release_lock(this);
     dbms_.count_commit();
     return "FB:" + db_ + ":" + std::to_string(dbms_.next_tx_id());
 }
@@ -79,6 +82,70 @@ void FakeTransaction::rollback() {
         finished_ = true;
         dbms_.count_rollback();
     }
+    dbms_.release_lock(this);
+}
+
+Outcome<Transaction::Reservation> FakeTransaction::reserve_write() {
+    if (mode_ == AccessMode::Read) {
+        return Reservation::Ready;  // the write reports AccessMode itself
+    }
+    return dbms_.lock_for(this) ? Reservation::Ready : Reservation::Waiting;
+}
+
+bool FakeTransaction::holds_write_lock() const { return dbms_.lock_held_by(this); }
+
+// ------------------------------------------------------------- lock ---
+
+bool FakeDbms::lock_for(FakeTransaction* tx) {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    if (lock_holder_ == tx) {
+        return true;
+    }
+    if (lock_holder_ == nullptr && lock_queue_.empty()) {
+        lock_holder_ = tx;
+        ++lock_grants_;
+        return true;
+    }
+    if (std::find(lock_queue_.begin(), lock_queue_.end(), tx) == lock_queue_.end()) {
+        lock_queue_.push_back(tx);
+    }
+    return false;
+}
+
+bool FakeDbms::lock_held_by(const FakeTransaction* tx) const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_holder_ == tx;
+}
+
+void FakeDbms::release_lock(FakeTransaction* tx) {
+    FakeTransaction* next = nullptr;
+    {
+        std::lock_guard<std::mutex> l(lock_mu_);
+        if (lock_holder_ != tx) {
+            lock_queue_.erase(std::remove(lock_queue_.begin(), lock_queue_.end(), tx), lock_queue_.end());
+            return;
+        }
+        lock_holder_ = nullptr;
+        if (!lock_queue_.empty()) {
+            next = lock_queue_.front();
+            lock_queue_.pop_front();
+            lock_holder_ = next;
+            ++lock_grants_;
+        }
+    }
+    if (next != nullptr) {
+        next->wake();
+    }
+}
+
+size_t FakeDbms::lock_waiters() const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_queue_.size();
+}
+
+int FakeDbms::lock_grants() const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_grants_;
 }
 
 // -------------------------------------------------------------- dbms ---
@@ -104,7 +171,7 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string& scheme, const std::s
 
 Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t server, const std::string& database, AccessMode mode,
                                                       const AuthUser&, const std::vector<std::string>& bookmarks,
-                                                      std::chrono::milliseconds) {
+                                                      std::chrono::milliseconds, const TxOptions& options) {
     std::lock_guard<std::mutex> l(mu_);
     if (observed_.databases.count(database) == 0) {
         return make_error("Neo.ClientError.Database.DatabaseNotFound",
@@ -114,7 +181,8 @@ Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t server, const std::
     observed_.last_begin_database = database;
     observed_.last_begin_mode = mode;
     ++observed_.begins;
-    return std::unique_ptr<Transaction>(std::make_unique<FakeTransaction>(*this, server, database, mode));
+    return std::unique_ptr<Transaction>(
+        std::make_unique<FakeTransaction>(*this, server, database, mode, options.wake));
 }
 
 Done FakeDbms::create_database(const std::string& name, bool, std::optional<TopologyRequest>, bool) {
@@ -185,6 +253,13 @@ Path sample_path() {
     Relationship back{8, 3, 2, "LIKES", {}, "5:fake:8", "4:fake:3", "4:fake:2"};
     p.relationships = {sample_relationship(), back};
     return p;
+}
+
+bool FakeEngine::updates_graph(std::string_view query) {
+    std::istringstream in{std::string(query)};
+    std::string word, second;
+    in >> word >> second;
+    return word == "CREATE" && second.empty();
 }
 
 Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& parameters,

@@ -299,8 +299,37 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string&, const std::string& 
 
 Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t, const std::string& database, AccessMode mode,
                                                       const AuthUser&, const std::vector<std::string>&,
-                                                      std::chrono::milliseconds) {
+                                                      std::chrono::milliseconds, const TxOptions&) {
     return std::unique_ptr<Transaction>(std::make_unique<MemoryTransaction>(graph, database, mode));
+}
+
+std::vector<TransactionRow> FakeDbms::show_transactions(size_t, const std::vector<std::string>& ids,
+                                                        const AuthUser& user) {
+    std::vector<TransactionRow> out;
+    for (const auto& t : transactions) {
+        bool wanted = ids.empty() || std::find(ids.begin(), ids.end(), t.transaction_id) != ids.end();
+        if (wanted && (user.is_admin() || t.username == user.name)) {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
+std::vector<TerminationRow> FakeDbms::terminate_transactions(size_t, const std::vector<std::string>& ids,
+                                                             const AuthUser& user) {
+    std::vector<TerminationRow> out;
+    for (const auto& id : ids) {
+        TerminationRow r{id, std::nullopt, "Transaction not found."};
+        for (const auto& t : transactions) {
+            if (t.transaction_id == id && (user.is_admin() || t.username == user.name)) {
+                r.username = t.username;
+                r.message = "Transaction terminated.";
+                terminated.push_back(id);
+            }
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 Done FakeDbms::create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,

@@ -5,6 +5,9 @@
 #include "bolt/server.hpp"
 #include "cypher/engine.hpp"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -38,6 +41,20 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
+// Every Bolt connection is a file descriptor: the soft limit (1024 on a
+// default Debian login) goes up to the hard one.
+void raise_open_files_limit(spdlog::logger& log) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == lim.rlim_max) {
+        return;
+    }
+    rlim_t before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        log.info("open files limit raised from {} to {}", before, lim.rlim_cur);
+    }
+}
+
 int run(const std::string& home) {
     // Every thread started from here on inherits the blocked signals; the
     // main thread alone takes them, with sigwait.
@@ -58,9 +75,16 @@ int run(const std::string& home) {
     // Cypher engine. It listens before the ready line is printed and stops
     // first, before rt.stop(): open transactions roll back while the stores
     // are still open.
+    raise_open_files_limit(rt.log());
     auto engine = refhost::cypher::make_engine();
+    const auto& conf = rt.cluster().config();
     refhost::bolt::BoltServerOptions bolt_options;
     bolt_options.logger = &rt.log();
+    bolt_options.max_connections = static_cast<size_t>(conf.integer("refhost.bolt.max_connections"));
+    bolt_options.max_unauthenticated_connections =
+        static_cast<size_t>(conf.integer("refhost.bolt.max_unauthenticated_connections"));
+    bolt_options.unauthenticated_timeout = conf.duration("refhost.bolt.unauthenticated_timeout");
+    bolt_options.worker_threads = static_cast<size_t>(conf.integer("refhost.bolt.worker_threads"));
     refhost::bolt::BoltService bolt(rt.dbms(), *engine, bolt_options);
     if (auto started = bolt.start(); !started) {
         rt.stop();
@@ -74,9 +98,20 @@ int run(const std::string& home) {
 
     int sig = 0;
     sigwait(&signals, &sig);
+    auto stopping = std::chrono::steady_clock::now();
     rt.log().info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    // No new connections or transactions; the open transactions get
+    // db.shutdown_transaction_end_timeout to finish, the rest are
+    // terminated (rolled back, their clients told). Then the connections
+    // close, the plugins stop (a batch being applied finishes) and the
+    // stores close.
+    bolt.close_listeners();
+    rt.cluster().end_transactions();
     bolt.stop();
     rt.stop();
+    rt.log().info("stopped in {} ms",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping)
+                      .count());
     return 0;
 }
 

@@ -23,6 +23,8 @@ constexpr GqlTitle kTitles[] = {
     {"22N01", "data exception - invalid type"},
     {"22N41", "data exception - constraint validation failed"},
     {"22N51", "data exception - graph reference not found"},
+    {"25N14", "invalid transaction state - transaction termination client error"},
+    {"25N16", "invalid transaction state - transaction termination transient error"},
     {"42001", "syntax error or access rule violation - invalid syntax"},
     {"42N02", "syntax error or access rule violation - writing in read access mode"},
     {"42N08", "syntax error or access rule violation - no such procedure"},

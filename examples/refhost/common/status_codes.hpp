@@ -38,10 +38,19 @@ inline constexpr Code kUnauthorized{"Neo.ClientError.Security.Unauthorized", "42
 inline constexpr Code kRequestInvalid{"Neo.ClientError.Request.Invalid", "08N06"};
 inline constexpr Code kTransactionNotFound{"Neo.ClientError.Transaction.TransactionNotFound", "50N42"};
 inline constexpr Code kInvalidBookmark{"Neo.ClientError.Transaction.InvalidBookmark", "50N42"};
+// A transaction ended by the server (Neo4j's TransactionTerminatedException):
+// GQLSTATUS 25N14, "transaction termination client error". The drivers do
+// not retry these: the same transaction would hit the same timeout.
+inline constexpr Code kTransactionTimedOut{"Neo.ClientError.Transaction.TransactionTimedOut", "25N14"};
+inline constexpr Code kTransactionTimedOutClientConfiguration{
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration", "25N14"};
+inline constexpr Code kTerminated{"Neo.ClientError.Transaction.Terminated", "25N14"};
 
 // --- transient errors: the drivers retry these ---
 inline constexpr Code kDatabaseUnavailable{"Neo.TransientError.General.DatabaseUnavailable", "08N09"};
-inline constexpr Code kLockAcquisitionTimeout{"Neo.TransientError.Transaction.LockAcquisitionTimeout", "50N42"};
+// 25N16: "transaction termination transient error" (Neo4j's
+// LockAcquisitionTimeoutException is a TransactionTerminatedException).
+inline constexpr Code kLockAcquisitionTimeout{"Neo.TransientError.Transaction.LockAcquisitionTimeout", "25N16"};
 inline constexpr Code kBookmarkTimeout{"Neo.TransientError.Transaction.BookmarkTimeout", "50N42"};
 
 // --- database errors: the server failed ---
@@ -61,8 +70,29 @@ inline constexpr const Code* kAll[] = {
     &kUnauthorized,         &kRequestInvalid,     &kTransactionNotFound,
     &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
     &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
-    &kTransactionCommitFailed,
+    &kTransactionCommitFailed, &kTransactionTimedOut, &kTransactionTimedOutClientConfiguration,
+    &kTerminated,
 };
+
+// The message of a transaction the server ended, as Neo4j words it: its
+// TransactionTerminatedException prefix, then the status's description.
+inline constexpr const char* kTerminatedPrefix =
+    "The transaction has been terminated. Retry your operation in a new transaction, and you should see a "
+    "successful result. ";
+// The descriptions Neo4j gives these statuses (Status.java, the status-code
+// documentation's all-errors page).
+inline constexpr const char* kTransactionTimedOutDescription =
+    "The transaction has not completed within the specified timeout (db.transaction.timeout). You may want to "
+    "retry with a longer timeout.";
+inline constexpr const char* kTransactionTimedOutClientDescription =
+    "The transaction has not completed within the timeout specified at its start by the client. You may want to "
+    "retry with a longer timeout.";
+inline constexpr const char* kTerminatedDescription = "Explicitly terminated by the user.";
+inline constexpr const char* kLockAcquisitionTimeoutDescription =
+    "Unable to acquire lock within configured timeout (db.lock.acquisition.timeout).";
+inline constexpr const char* kDatabaseUnavailableDescription =
+    "The database is not currently available to serve your request, refer to the database logs for more details. "
+    "Retrying your request at a later time may succeed.";
 
 // The GQLSTATUS of a Neo4j status code named as text (codes that come from
 // the ABI's ccdr_status_neo4j_code); "50N42" for a code not in the table.

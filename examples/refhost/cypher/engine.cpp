@@ -64,6 +64,16 @@ public:
         }
     }
 
+    bool updates_graph(std::string_view query) override {
+        try {
+            auto st = cache_.get(query);
+            const auto* q = std::get_if<Query>(&st->body);
+            return q != nullptr && q->updating;
+        } catch (...) {  // QueryError (outside the subset) and anything else: run() reports why
+            return false;
+        }
+    }
+
 private:
     static QueryResult run_query(const Query& q, std::string_view text, const Map& params, QueryContext& ctx) {
         require_parameters(q.parameters, params);

@@ -13,8 +13,10 @@
 
 #include "config/config.hpp"
 #include "dbms/dbms_api.hpp"
+#include "dbms/deadline_timer.hpp"
 #include "dbms/member.hpp"
 #include "dbms/plugin_bridge.hpp"
+#include "dbms/transaction_registry.hpp"
 #include "system/allocation.hpp"
 #include "system/system_db.hpp"
 
@@ -65,6 +67,12 @@ public:
     void announce_members();
     // Sends STOPPED for every online member (before plugins stop).
     void announce_shutdown();
+    // The first half of a graceful stop (SIGTERM): new transactions are
+    // refused (DatabaseUnavailable, which drivers retry elsewhere), open ones
+    // get up to db.shutdown_transaction_end_timeout to finish, then the rest
+    // are terminated (their owners roll back and tell their clients).
+    // Returns how many had to be terminated.
+    size_t end_transactions();
     // Stops the threads, flushes; idempotent.
     void shutdown();
 
@@ -85,7 +93,12 @@ public:
                                    const std::string& credentials) override;
     Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                 const AuthUser& user, const std::vector<std::string>& bookmarks,
-                                                std::chrono::milliseconds bookmark_timeout) override;
+                                                std::chrono::milliseconds bookmark_timeout,
+                                                const TxOptions& options = TxOptions{}) override;
+    std::vector<TransactionRow> show_transactions(size_t server, const std::vector<std::string>& ids,
+                                                  const AuthUser& user) override;
+    std::vector<TerminationRow> terminate_transactions(size_t server, const std::vector<std::string>& ids,
+                                                       const AuthUser& user) override;
     Done create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
                          bool wait) override;
     Done drop_database(const std::string& name, bool if_exists, bool wait) override;
@@ -131,6 +144,7 @@ public:
     // Brings every member of every standard database to its most advanced
     // member (what startup recovery and the replication thread do).
     void sync_all();
+    TransactionRegistry& transactions() { return transactions_; }
 
 private:
     friend class ClusterTransaction;
@@ -154,6 +168,12 @@ private:
     std::shared_ptr<Member> member(std::string_view database, size_t server, ccdr::Status& why) const;
     ccdr::Status create_impl(const ccdr::DatabaseSpec& spec, bool& existed);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
+    // Waits up to db.shutdown_transaction_end_timeout for the transactions
+    // `filter` selects to end, terminates the rest with `reason`, and gives
+    // their owners a moment to roll back. How many were terminated.
+    size_t drain_transactions(const TransactionRegistry::Filter& filter, const Error& reason);
+    // drain_transactions for the members of one stopping or dropped database.
+    void end_database_transactions(const std::string& name);
     // The record's members, as they are now (roles, writer).
     static DatabaseRecord with_members(DatabaseRecord rec, const std::vector<std::shared_ptr<Member>>& members);
 
@@ -180,7 +200,17 @@ private:
     bool reads_on_primaries_ = true;
     int64_t routing_ttl_seconds_ = 300;
     std::chrono::milliseconds bookmark_timeout_{30'000};
+    std::chrono::milliseconds lock_timeout_{0};         // db.lock.acquisition.timeout; 0: none
+    std::chrono::milliseconds transaction_timeout_{0};  // db.transaction.timeout; 0: none
+    std::chrono::milliseconds shutdown_timeout_{10'000};  // db.shutdown_transaction_end_timeout
     RetentionPolicy retention_;
+
+    // Open transactions (SHOW/TERMINATE TRANSACTIONS, timeouts) and the
+    // thread that fires their deadlines (stopped in shutdown()). Declared
+    // before dbs_, so they outlive the stores a lock wait refers to.
+    DeadlineTimer timer_;
+    TransactionRegistry transactions_{timer_};
+    std::atomic<bool> accepting_transactions_{true};
 
     std::atomic<PluginBridge*> plugins_{nullptr};
 

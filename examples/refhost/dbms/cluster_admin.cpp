@@ -160,6 +160,7 @@ ccdr::Status Cluster::drop_database(std::string_view raw) {
         }
         m->set_state(CCDR_DB_STOPPING);
     }
+    end_database_transactions(name);
     for (const auto& m : was_online) {
         send_event(*m, CCDR_EVENT_STOPPED, db->record.kind);
     }
@@ -181,6 +182,17 @@ ccdr::Status Cluster::drop_database(std::string_view raw) {
 }
 
 // --- start / stop ------------------------------------------------------------------
+
+void Cluster::end_database_transactions(const std::string& name) {
+    // Its members are stopping: no new transactions; the open ones may
+    // finish within db.shutdown_transaction_end_timeout, then they end.
+    size_t n = drain_transactions([&](const TrackedTransaction& t) { return t.identity().database == name; },
+                                  termination_error(status::kDatabaseUnavailable,
+                                                    status::kDatabaseUnavailableDescription));
+    if (n > 0) {
+        log_->info("stopping database '{}': {} open transaction(s) terminated", name, n);
+    }
+}
 
 ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
     auto db = database(name);
@@ -229,6 +241,7 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
     for (const auto& m : db->members) {
         m->set_state(CCDR_DB_STOPPING);
     }
+    end_database_transactions(name);
     for (const auto& m : db->members) {
         send_event(*m, CCDR_EVENT_STOPPED, db->record.kind);
     }

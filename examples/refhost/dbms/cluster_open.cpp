@@ -35,6 +35,9 @@ Cluster::Cluster(Config config, std::shared_ptr<spdlog::logger> log)
     reads_on_primaries_ = config_.flag("dbms.routing.reads_on_primaries_enabled");
     routing_ttl_seconds_ = config_.duration("dbms.routing_ttl").count() / 1000;
     bookmark_timeout_ = config_.duration("db.transaction.bookmark_ready_timeout");
+    lock_timeout_ = config_.duration("db.lock.acquisition.timeout");
+    transaction_timeout_ = config_.duration("db.transaction.timeout");
+    shutdown_timeout_ = config_.duration("db.shutdown_transaction_end_timeout");
     retention_ = config_.retention();
 }
 
@@ -371,6 +374,7 @@ void Cluster::shutdown() {
     if (maintenance_thread_.joinable()) {
         maintenance_thread_.join();
     }
+    timer_.stop();
     log_->info("cluster {} stopped", cluster_id_);
     log_->flush();
 }

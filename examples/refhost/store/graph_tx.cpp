@@ -57,6 +57,9 @@ Done GraphTx::ensure_read() {
     if (failure_) {
         return *failure_;
     }
+    if (auto stop = admission_.interruption()) {
+        return *stop;
+    }
     if (!lease_->in_transaction()) {
         ccdr::Status st = lease_->begin_read();
         if (!st) {
@@ -69,6 +72,9 @@ Done GraphTx::ensure_read() {
 Done GraphTx::ensure_write() {
     if (failure_) {
         return *failure_;
+    }
+    if (auto stop = admission_.interruption()) {
+        return *stop;
     }
     if (lock_.held()) {
         return done();
