@@ -187,7 +187,10 @@ struct CallClause {
     ExprPtr where;
 };
 
-enum class ShowKind { Databases, DefaultDatabase, HomeDatabase, Servers, Procedures };
+// TerminateTransactions is TERMINATE TRANSACTIONS: a SHOW-like source
+// whose rows are the outcome of ending each transaction.
+enum class ShowKind { Databases, DefaultDatabase, HomeDatabase, Servers, Procedures, Transactions,
+                      TerminateTransactions };
 
 // A database name as written: a literal or a $parameter.
 struct NameRef {
@@ -199,6 +202,9 @@ struct NameRef {
 struct ShowClause {
     ShowKind kind = ShowKind::Databases;
     std::optional<NameRef> database;  // SHOW DATABASE name
+    // SHOW/TERMINATE TRANSACTION[S] 'id', ... | $param: string literals or
+    // parameters (a STRING or a LIST<STRING> each).
+    std::vector<ExprPtr> transaction_ids;
     ExprPtr where;                    // SHOW ... WHERE (no YIELD): filters on every column
     // The columns the SHOW source binds, in YIELD * order, and those
     // returned when there is no YIELD.

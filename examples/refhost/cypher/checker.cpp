@@ -430,6 +430,11 @@ private:
                     if (body.database && !body.database->parameter.empty()) {
                         params_.insert(body.database->parameter);
                     }
+                    for (const auto& id : body.transaction_ids) {
+                        if (id->kind == ExprKind::Parameter) {
+                            params_.insert(id->name);
+                        }
+                    }
                     for (const auto& c : body.all_columns) {
                         declare(c, VarKind::Any);
                     }

@@ -196,8 +196,28 @@ void Executor::show(const ShowClause& s) {
             name = s.database->literal;
         }
     }
+    std::vector<std::string> ids;
+    for (const auto& e : s.transaction_ids) {
+        Value v = e->kind == ExprKind::Parameter ? ctx_.params.at(e->name) : e->value;
+        auto bad = [&] {
+            throw_error(codes::kType, "Transaction IDs must be STRING or LIST<STRING> values, got " + type_name(v) +
+                                          (e->kind == ExprKind::Parameter ? " (parameter $" + e->name + ")" : ""));
+        };
+        if (v.is<std::string>()) {
+            ids.push_back(v.as<std::string>());
+        } else if (v.is<List>()) {
+            for (const auto& item : v.as<List>()) {
+                if (!item.is<std::string>()) {
+                    bad();
+                }
+                ids.push_back(item.as<std::string>());
+            }
+        } else {
+            bad();
+        }
+    }
     table_.names = s.all_columns;
-    table_.rows = show_rows(s.kind, name, qc_);
+    table_.rows = show_rows(s.kind, name, ids, qc_);
     filter(s.where.get());
 }
 

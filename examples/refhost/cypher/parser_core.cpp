@@ -168,7 +168,7 @@ Statement Parser::parse_statement() {
                  at_kw("DROP") || at_kw("START") || at_kw("STOP");
     if (admin) {
         st.body = parse_admin();
-    } else if (at_kw("SHOW")) {
+    } else if (at_kw("SHOW") || (at_kw("TERMINATE") && (at_kw("TRANSACTION", 1) || at_kw("TRANSACTIONS", 1)))) {
         st.body = parse_show();
     } else {
         st.body = parse_query();

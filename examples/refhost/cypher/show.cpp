@@ -47,6 +47,29 @@ List database_row(const DatabaseRow& r, bool with_default_home) {
     return row;
 }
 
+// In show_columns(Transactions).all order.
+List transaction_row(TransactionRow r) {
+    return List{r.database,
+                r.transaction_id,
+                optional_string(r.current_query_id),
+                r.connection_id,
+                optional_string(r.client_address),
+                r.username,
+                optional_string(r.current_query),
+                r.start_time,
+                r.status,
+                r.elapsed_time,
+                std::string(),  // outerTransactionId: no CALL { } IN TRANSACTIONS here
+                std::move(r.metadata),
+                std::move(r.parameters),
+                r.protocol,
+                r.status_details,
+                std::move(r.resource_information),
+                r.active_lock_count,
+                r.wait_time,
+                r.idle_time};
+}
+
 }  // namespace
 
 std::string permission_denied(const std::string& command) {
@@ -56,9 +79,22 @@ std::string permission_denied(const std::string& command) {
            "(See REVOKE) and granted.";
 }
 
-std::vector<List> show_rows(ShowKind kind, const std::optional<std::string>& database, QueryContext& qc) {
+std::vector<List> show_rows(ShowKind kind, const std::optional<std::string>& database,
+                            const std::vector<std::string>& transaction_ids, QueryContext& qc) {
     std::vector<List> rows;
     switch (kind) {
+        case ShowKind::Transactions: {
+            for (auto& t : qc.dbms.show_transactions(qc.server, transaction_ids, qc.user)) {
+                rows.push_back(transaction_row(std::move(t)));
+            }
+            break;
+        }
+        case ShowKind::TerminateTransactions: {
+            for (auto& t : qc.dbms.terminate_transactions(qc.server, transaction_ids, qc.user)) {
+                rows.push_back(List{t.transaction_id, t.username ? Value(*t.username) : Value(), t.message});
+            }
+            break;
+        }
         case ShowKind::Databases:
         case ShowKind::DefaultDatabase:
         case ShowKind::HomeDatabase: {

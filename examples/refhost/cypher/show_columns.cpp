@@ -39,6 +39,17 @@ ShowColumns show_columns(ShowKind kind) {
         case ShowKind::Procedures:
             return {{"name", "description", "mode", "worksOnSystem", "signature", "admin"},
                     {"name", "description", "mode", "worksOnSystem"}};
+        case ShowKind::Transactions:
+            // Neo4j's columns the refhost can fill (heap, page cache, CPU and
+            // planner columns have nothing to report here and are left out).
+            return {{"database", "transactionId", "currentQueryId", "connectionId", "clientAddress", "username",
+                     "currentQuery", "startTime", "status", "elapsedTime", "outerTransactionId", "metaData",
+                     "parameters", "protocol", "statusDetails", "resourceInformation", "activeLockCount", "waitTime",
+                     "idleTime"},
+                    {"database", "transactionId", "currentQueryId", "connectionId", "clientAddress", "username",
+                     "currentQuery", "startTime", "status", "elapsedTime"}};
+        case ShowKind::TerminateTransactions:
+            return {{"transactionId", "username", "message"}, {"transactionId", "username", "message"}};
     }
     return {};
 }
