@@ -98,7 +98,7 @@ struct BoltService::Impl {
           engine(e),
           options(o),
           log(o.logger != nullptr ? *o.logger : *spdlog::default_logger_raw()),
-          budget(ConnectionBudget::Limits{o.max_connections, o.max_unauthenticated_connections}),
+          budget(ConnectionBudget::Limits{o.max_connections, o.max_unauthenticated_connections, o.silent_grace}),
           workers(std::max<size_t>(1, o.worker_threads)) {}
 
     void accept(size_t server);
@@ -237,6 +237,7 @@ private:
             close("not a Bolt client");
             return;
         }
+        service_.budget.handshaken(id_);  // it speaks Bolt: never shed for a newcomer
         auto rest = bytes.subspan(take);
         switch (reply->kind) {
             case HandshakeReply::Kind::NoVersion:
@@ -348,8 +349,9 @@ private:
         busy_ = true;
         disarm_timer();  // a running query has no deadline here, nor a lock wait
         // A transaction holding (or just granted) the write lock goes first:
-        // every other writer waits for its next request.
-        bool urgent = resume || session_->urgent();
+        // every other writer waits for its next request. So does a LOGON: a
+        // client must not stay in the unauthenticated budget behind queries.
+        bool urgent = resume || !authenticated_ || session_->urgent();
         service_.workers.post(
             [self = shared_from_this(), batch = std::move(batch), resume]() mutable {
                 std::vector<uint8_t> out;
@@ -535,8 +537,14 @@ void BoltService::Impl::accept(size_t server) {
 void BoltService::Impl::admit(size_t server, tcp::socket socket) {
     uint64_t id = next_connection_id++;
     auto admission = budget.admit(id);
+    if (!admission.admitted) {
+        log.warn("Bolt server {}: refusing a connection, {} are open (the limit)", server + 1, connections.load());
+        error_code ignored;
+        socket.close(ignored);
+        return;
+    }
     if (admission.shed != 0) {
-        // The unauthenticated budget is full: the oldest of them goes.
+        // The unauthenticated budget is full: the oldest silent socket goes.
         uint64_t n = ++shed_count;
         if (n == 1 || n % 1000 == 0) {
             log.warn("Bolt server {}: {} unauthenticated connections are open (the limit); closing the oldest "

@@ -35,7 +35,7 @@ namespace refhost::bolt {
 struct BoltServerOptions {
     // From the accept to a successful LOGON (HELLO in 5.0): one deadline,
     // not renewed by bytes, so a client trickling its handshake is cut too.
-    std::chrono::milliseconds unauthenticated_timeout{5'000};
+    std::chrono::milliseconds unauthenticated_timeout{10'000};
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
     std::chrono::milliseconds write_timeout{60'000};
     size_t max_message_size = 16u << 20;   // one request, de-chunked
@@ -45,6 +45,8 @@ struct BoltServerOptions {
     // oldest unauthenticated connection close.
     size_t max_connections = 2000;
     size_t max_unauthenticated_connections = 200;
+    // A socket that has sent nothing for this long may be shed for a newcomer.
+    std::chrono::milliseconds silent_grace{1000};
     size_t io_threads = 2;
     // Requests run here; a slow query holds one worker (a lock wait holds
     // none), so there are enough for many at once.

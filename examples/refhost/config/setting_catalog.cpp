@@ -54,8 +54,9 @@ const std::vector<SettingDef>& setting_catalog() {
         {"refhost.bolt.max_connections", T::Integer, "2000", {}, 1, 1000000,
          "Authenticated Bolt connections per process; one more is closed at LOGON"},
         {"refhost.bolt.max_unauthenticated_connections", T::Integer, "200", {}, 1, 1000000,
-         "Bolt connections that have not authenticated yet; one more closes the oldest of them"},
-        {"refhost.bolt.unauthenticated_timeout", T::Duration, "5s", {}, 100, 0,
+         "Bolt connections that have not authenticated yet; when full, a newcomer closes the oldest one that has "
+         "sent nothing for a second"},
+        {"refhost.bolt.unauthenticated_timeout", T::Duration, "10s", {}, 100, 0,
          "A Bolt connection must authenticate within this of its accept, or it is closed"},
         {"refhost.bolt.worker_threads", T::Integer, "32", {}, 1, 1024,
          "Threads that run Bolt requests (a request waiting for a lock holds none)"},

@@ -220,6 +220,7 @@ private:
 
     std::mutex auth_mu_;
     std::map<std::string, std::string> auth_cache_;  // user -> stored hash + proof of the password last verified
+    std::map<std::string, std::shared_ptr<std::mutex>> verifying_;  // user -> one PBKDF2 at a time
 
     std::mutex worker_mu_;
     std::condition_variable worker_cv_;

@@ -568,17 +568,33 @@ Outcome<AuthUser> Cluster::authenticate(const std::string& scheme, const std::st
         return unauthorized();
     }
     std::string p = proof(u->password_hash, credentials);
-    bool ok = false;
-    {
+    auto cached = [&] {
         std::lock_guard lock(auth_mu_);
         auto it = auth_cache_.find(principal);
-        ok = it != auth_cache_.end() && it->second == p;
-    }
+        return it != auth_cache_.end() && it->second == p;
+    };
+    bool ok = cached();
     if (!ok) {
-        ok = verify_password(credentials, u->password_hash);
-        if (ok) {
+        // One PBKDF2 per user at a time: when hundreds of clients log in as
+        // the same user at once, the first verifies and the others find the
+        // cache filled, instead of each spending the hash's CPU time.
+        std::shared_ptr<std::mutex> one_at_a_time;
+        {
             std::lock_guard lock(auth_mu_);
-            auth_cache_[principal] = p;
+            auto& m = verifying_[principal];
+            if (!m) {
+                m = std::make_shared<std::mutex>();
+            }
+            one_at_a_time = m;
+        }
+        std::lock_guard verify(*one_at_a_time);
+        ok = cached();
+        if (!ok) {
+            ok = verify_password(credentials, u->password_hash);
+            if (ok) {
+                std::lock_guard lock(auth_mu_);
+                auth_cache_[principal] = p;
+            }
         }
     }
     if (!ok) {

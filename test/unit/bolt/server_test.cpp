@@ -389,18 +389,41 @@ TEST_CASE("the connection limit closes an extra connection at LOGON", "[server]"
 TEST_CASE("silent sockets fill only the unauthenticated budget, a client still gets in", "[server]") {
     BoltServerOptions o;
     o.max_unauthenticated_connections = 5;
+    o.silent_grace = std::chrono::milliseconds(0);         // shed the oldest silent socket at once
     o.unauthenticated_timeout = std::chrono::seconds(30);  // only the budget sheds them here
     Service s(o);
+    // A client that sent the handshake but has not logged in yet is never
+    // shed for a newcomer: it speaks Bolt.
+    auto slow = s.client(0);
     std::vector<std::unique_ptr<RawSocket>> silent;
     for (int i = 0; i < 20; ++i) {
         silent.push_back(std::make_unique<RawSocket>(s.service.port(0)));
     }
     // The oldest silent sockets were closed to make room for newer ones.
     CHECK(silent.front()->read_until_closed().empty());
+    CHECK(slow->logon({"basic", "neo4j", "secret"}).ok());
     auto c = s.logged_in(0);
     auto r = c->run_all("RETURN 1");
     REQUIRE(r.ok());
     CHECK(s.service.unauthenticated_connections() <= 5);
+}
+
+TEST_CASE("silent sockets younger than the grace period are not shed, the overall cap bounds them", "[server]") {
+    BoltServerOptions o;
+    o.max_unauthenticated_connections = 3;
+    o.max_connections = 2;  // the cap: 5 connections in all
+    o.silent_grace = std::chrono::seconds(30);
+    Service s(o);
+    std::vector<std::unique_ptr<RawSocket>> young;
+    for (int i = 0; i < 5; ++i) {
+        young.push_back(std::make_unique<RawSocket>(s.service.port(0)));
+    }
+    // None was shed: each still answers a handshake.
+    young[0]->send({0x60, 0x60, 0xB0, 0x17, 0, 0, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    CHECK(young[0]->read_exactly(4) == std::vector<uint8_t>{0, 0, 4, 5});
+    // The sixth is over the cap: closed at once.
+    RawSocket over(s.service.port(0));
+    CHECK(over.read_until_closed().empty());
 }
 
 TEST_CASE("requests waiting for the write lock hold no worker, grants are first come first served",
