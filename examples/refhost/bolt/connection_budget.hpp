@@ -31,7 +31,7 @@ public:
     struct Limits {
         size_t max_authenticated = 2000;
         size_t max_unauthenticated = 200;
-        std::chrono::milliseconds silent_grace{1000};  // a silent socket younger than this is not shed
+        std::chrono::milliseconds silent_grace{5000};  // a silent socket younger than this is not shed
     };
     explicit ConnectionBudget(Limits limits) : limits_(limits) {}
 

@@ -296,25 +296,45 @@ private:
     }
 
     // --- running requests --------------------------------------------------------
-    // The session's wake: from any thread, onto the strand.
+    // The session's wake, from any thread. A parked request goes straight
+    // back to a worker (urgent: it was just granted the write lock, and
+    // every other writer waits for its COMMIT), without a trip through the
+    // strand; any other wake (a termination to roll back) is the strand's.
     std::function<void()> waker() {
         return [weak = weak_from_this()] {
-            if (auto self = weak.lock()) {
-                asio::post(self->socket_.get_executor(), [self] { self->on_wake(); });
+            auto self = weak.lock();
+            if (!self) {
+                return;
             }
+            Batch held;
+            bool resume_now = false;
+            {
+                std::lock_guard<std::mutex> l(self->park_mu_);
+                if (self->parked_) {
+                    self->parked_ = false;
+                    held = std::move(self->held_);
+                    resume_now = true;
+                } else {
+                    self->wake_early_ = true;
+                }
+            }
+            if (resume_now) {
+                self->post_job(std::move(held), true, true);  // still busy_: nothing else ran meanwhile
+                return;
+            }
+            asio::post(self->socket_.get_executor(), [self] { self->on_wake(); });
         };
     }
 
-    // The lock a parked request waited for was granted (or the wait ended),
-    // or the open transaction was terminated: the session has work to do.
+    // On the strand: a wake that found nothing parked (a termination to roll
+    // back while idle, or a grant that came before the request parked).
     void on_wake() {
-        if (phase_ != Phase::Messages) {
-            return;
-        }
-        if (parked_) {
-            parked_ = false;
-            run(std::move(held_), true);  // still busy_: nothing else ran meanwhile
-            return;
+        {
+            std::lock_guard<std::mutex> l(park_mu_);
+            if (!wake_early_) {
+                return;  // a parked request took it
+            }
+            wake_early_ = false;
         }
         wake_pending_ = true;
         next();
@@ -351,7 +371,12 @@ private:
         // A transaction holding (or just granted) the write lock goes first:
         // every other writer waits for its next request. So does a LOGON: a
         // client must not stay in the unauthenticated budget behind queries.
-        bool urgent = resume || !authenticated_ || session_->urgent();
+        post_job(std::move(batch), resume, resume || !authenticated_ || session_->urgent());
+    }
+
+    // Any thread, with busy_ set: runs the session on a worker, then hands
+    // the output back to the strand.
+    void post_job(Batch batch, bool resume, bool urgent) {
         service_.workers.post(
             [self = shared_from_this(), batch = std::move(batch), resume]() mutable {
                 std::vector<uint8_t> out;
@@ -392,16 +417,24 @@ private:
             authenticated_ = true;
         }
         if (after == BoltSession::After::Park) {
-            // The session waits for the write lock: hold what followed.
-            held_ = std::move(rest);
-            parked_ = true;
+            // The session waits for the write lock: hold what followed,
+            // unless the grant came already.
+            bool resume = wake_pending_;
+            wake_pending_ = false;
+            {
+                std::lock_guard<std::mutex> l(park_mu_);
+                resume = resume || wake_early_;
+                wake_early_ = false;
+                if (!resume) {
+                    held_ = std::move(rest);
+                    parked_ = true;
+                }
+            }
             if (!out.empty()) {
                 send(std::move(out), false);
             }
-            if (wake_pending_) {  // the grant came before this handler
-                wake_pending_ = false;
-                parked_ = false;
-                run(std::move(held_), true);
+            if (resume) {
+                post_job(std::move(rest), true, true);
             }
             return;
         }
@@ -498,8 +531,11 @@ private:
     bool reading_ = false;
     bool writing_ = false;
     bool busy_ = false;         // a batch runs on a worker, or one is parked
+    bool wake_pending_ = false; // strand: a wake to handle when the batch ends
+    // A parked request and what came after it, shared with the waker.
+    std::mutex park_mu_;
     bool parked_ = false;       // the session waits for the write lock; held_ waits behind it
-    bool wake_pending_ = false; // a wake came while a batch ran
+    bool wake_early_ = false;   // a wake that found nothing parked
     Batch held_;
     std::vector<uint8_t> out_pending_;
     bool close_after_pending_ = false;

@@ -46,7 +46,7 @@ struct BoltServerOptions {
     size_t max_connections = 2000;
     size_t max_unauthenticated_connections = 200;
     // A socket that has sent nothing for this long may be shed for a newcomer.
-    std::chrono::milliseconds silent_grace{1000};
+    std::chrono::milliseconds silent_grace{5000};
     size_t io_threads = 2;
     // Requests run here; a slow query holds one worker (a lock wait holds
     // none), so there are enough for many at once.

@@ -686,21 +686,23 @@ BoltSession::After BoltSession::on_run(const Message& m, std::vector<uint8_t>& o
 
 BoltSession::After BoltSession::execute_run(PendingRun run, std::vector<uint8_t>& out) {
     Transaction* tx = run.auto_commit ? auto_tx_.get() : tx_.get();
+    if (tx != nullptr && !run.resumed) {
+        tx->query_started(run.query, run.params);  // SHOW TRANSACTIONS shows it, waiting or running
+    }
     if (tx != nullptr && wake_ && !run.admin && engine_.updates_graph(run.query)) {
         // Take the write lock before the query runs, without waiting for it
         // here: a worker that waited could be the one the holder needs.
         auto reserved = tx->reserve_write();
         if (!reserved) {
+            tx->query_finished();
             fail(out, reserved.error());
             return After::Continue;
         }
         if (reserved.value() == Transaction::Reservation::Waiting) {
+            run.resumed = true;
             parked_ = std::move(run);
             return After::Park;
         }
-    }
-    if (tx != nullptr) {
-        tx->query_started(run.query, run.params);
     }
     auto result = execute(run.query, run.params, run.database, run.mode, tx);
     if (tx != nullptr) {

@@ -109,6 +109,7 @@ private:
         bool auto_commit = false;
         bool client_gave_db = false;
         bool admin = false;
+        bool resumed = false;  // parked once: its query is already announced
         std::chrono::steady_clock::time_point started;
     };
 

@@ -55,7 +55,7 @@ const std::vector<SettingDef>& setting_catalog() {
          "Authenticated Bolt connections per process; one more is closed at LOGON"},
         {"refhost.bolt.max_unauthenticated_connections", T::Integer, "200", {}, 1, 1000000,
          "Bolt connections that have not authenticated yet; when full, a newcomer closes the oldest one that has "
-         "sent nothing for a second"},
+         "sent nothing for 5 seconds"},
         {"refhost.bolt.unauthenticated_timeout", T::Duration, "10s", {}, 100, 0,
          "A Bolt connection must authenticate within this of its accept, or it is closed"},
         {"refhost.bolt.worker_threads", T::Integer, "32", {}, 1, 1024,
