@@ -109,9 +109,14 @@ int run(const std::string& home) {
     rt.cluster().end_transactions();
     bolt.stop();
     rt.stop();
-    rt.log().info("stopped in {} ms",
-                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping)
-                      .count());
+    auto ms = [&] {
+        return static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping).count());
+    };
+    rt.log().info("stopped in {} ms; closing the stores", ms());
+    runtime.value().reset();  // the stores close here (SQLite checkpoints each WAL into its file)
+    std::printf("refhost: stopped in %lld ms\n", ms());
+    std::fflush(stdout);
     return 0;
 }
 

@@ -1,8 +1,9 @@
 'use strict';
 // Many clients at once against one refhost server with a replica attached
 // (issue 23), through the official JavaScript driver: commit throughput and
-// latency of 4 writers, then of 4 writers beside the readers, then of many
-// writers beside the same readers, one connection per writer and reader;
+// latency of 4 writers, of many writers, then of 4 writers beside the
+// readers and of many writers beside the same readers, one connection per
+// writer and reader;
 // the server's memory; and a check that every acknowledged commit is on the
 // upstream and on the replica. Exits 1 if one is missing or a client saw an
 // error the driver does not retry; the figures are printed, not asserted.
@@ -10,7 +11,7 @@
 //   node clients_bench.js [--quick] [--writers N] [--readers N] [--seconds S] [--baseline-seconds S]
 //                         [--reader-pause MS]
 // Full form: 200 writers and 800 readers (1 000 connections) for 60 s,
-// baselines of 20 s. --quick: the same clients for 10 s, baselines of 6 s.
+// the other phases 20 s. --quick: the same clients for 10 s, 6 s.
 // Writers write as fast as they are answered; a reader waits a random
 // 0..2x --reader-pause (default 1 000 ms) between reads, as an application
 // does: readers that never pause saturate this one client process (the
@@ -65,6 +66,10 @@ async function main() {
     const phases = [];
     phases.push(['4 writers', await runPhase({ ...common, writers: 4, readers: 0, seconds: o.baselineSeconds })]);
     phases.push([
+      `${o.writers} writers`,
+      await runPhase({ ...common, writers: o.writers, readers: 0, seconds: o.baselineSeconds, writerBase: 500 }),
+    ]);
+    phases.push([
       `4 writers + readers`,
       await runPhase({ ...common, writers: 4, readers: o.readers, seconds: o.baselineSeconds, writerBase: 1000 }),
     ]);
@@ -83,11 +88,12 @@ async function main() {
       console.log(row(name, r));
     }
     const [, alone] = phases[0];
-    const [, withReaders] = phases[1];
-    const [, many] = phases[2];
-    console.log(`${o.writers} writers vs 4 writers beside the same readers: ` +
-                `${((100 * many.commitsPerSecond) / withReaders.commitsPerSecond).toFixed(0)} % of the commit ` +
-                `throughput; vs 4 writers alone: ${((100 * many.commitsPerSecond) / alone.commitsPerSecond).toFixed(0)} %`);
+    const [, manyAlone] = phases[1];
+    const [, withReaders] = phases[2];
+    const [, many] = phases[3];
+    const pct = (a, b) => `${((100 * a.commitsPerSecond) / b.commitsPerSecond).toFixed(0)} %`;
+    console.log(`commit throughput of ${o.writers} writers as a share of 4 writers': ${pct(manyAlone, alone)} without ` +
+                `readers, ${pct(many, withReaders)} beside the same readers`);
 
     for (const [name, r] of phases) {
       for (const [code, e] of Object.entries(r.errors)) {
