@@ -90,11 +90,13 @@ start_cluster() {  # start_cluster NAME: runs $work/NAME, waits for "cluster rea
   local name="$1"
   local cmd=("$refhost" --home "$work/$name")
   [ -z "${cluster_ns[$name]:-}" ] || cmd=(ip netns exec "${cluster_ns[$name]}" "${cmd[@]}")  # ip execs: same PID
+  # Counted before the start: a cluster that is ready before grep runs (a
+  # loaded machine) must not be waited for a second time.
+  local before
+  before=$(grep -c "cluster ready" "$work/$name.out" 2>/dev/null || true)
   "${cmd[@]}" >>"$work/$name.out" 2>&1 &
   local pid=$!
   cluster_pid[$name]=$pid
-  local before
-  before=$(grep -c "cluster ready" "$work/$name.out" 2>/dev/null || true)
   for _ in $(seq 600); do
     local now
     now=$(grep -c "cluster ready" "$work/$name.out" 2>/dev/null || true)
