@@ -1,7 +1,7 @@
 #include "replica/replica_member.hpp"
 
 #include "replica/backoff.hpp"
-#include "transport/connector.hpp"
+#include "session/exchange.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -12,9 +12,9 @@ namespace ccdr::plugin {
 using namespace std::chrono_literals;
 using protocol::MessageType;
 using protocol::RefusalCode;
-using transport::AsyncSignal;
+using runtime::AsyncSignal;
+using runtime::run_blocking;
 using transport::Connection;
-using transport::run_blocking;
 
 namespace {
 
@@ -44,15 +44,16 @@ uint64_t nanos_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-ReplicaMember::ReplicaMember(EngineContext& context, std::string database)
-    : context_(context),
+ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
+    : dialer_(dialer),
+      context_(dialer.context()),
       database_(std::move(database)),
-      strand_(context.runtime->make_strand()),
+      strand_(context_.runtime->make_strand()),
       stop_signal_(std::make_shared<AsyncSignal>(strand_)),
       space_signal_(std::make_shared<AsyncSignal>(strand_)),
       ack_signal_(std::make_shared<AsyncSignal>(strand_)),
       puller_done_future_(puller_done_.get_future()),
-      spool_((std::filesystem::path(context.server.data_directory) / "ccdr" / "spool").string(), database_) {}
+      spool_(context_.spool_directory(), database_) {}
 
 ReplicaMember::~ReplicaMember() { stop(); }
 
@@ -189,9 +190,9 @@ asio::awaitable<void> ReplicaMember::run() {
             set_state(CCDR_REPLICA_STOPPED, "promoted: the database is no longer a replica");
             break;
         }
-        if (!context_.security.usable()) {
-            set_state(CCDR_REPLICA_FAILED, "failed: " + context_.security.disabled_reason);
-            context_.log->error("replica '{}' cannot pull: {}", database_, context_.security.disabled_reason);
+        if (!dialer_.usable()) {
+            set_state(CCDR_REPLICA_FAILED, "failed: " + dialer_.disabled_reason());
+            context_.log->error("replica '{}' cannot pull: {}", database_, dialer_.disabled_reason());
             break;
         }
         const auto& addresses = setup->config.addresses;
@@ -251,9 +252,7 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::attempt(std::string addre
             message_ = "connecting to " + address;
         }
     }
-    const transport::ConnectOptions connect_options = context_.connect_options();
-    auto connected =
-        co_await transport::connect_to(strand_, address, context_.security.client_tls, connect_options);
+    auto connected = co_await dialer_.connect(strand_, address);
     if (!connected) {
         co_return Attempt{Outcome::kRetry, connected.status().message()};
     }
@@ -273,12 +272,7 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::attempt(std::string addre
     const auto timeout = context_.settings.io_timeout;
     const std::string& remote = setup.config.remote;
 
-    protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context_.server.cluster_id,
-                          context_.server.server_id};
-    if (Status st = co_await connection->send(hello); !st) {
-        co_return Attempt{Outcome::kRetry, st.message()};
-    }
-    auto hello_reply = co_await connection->receive<protocol::HelloOk>(timeout);
+    auto hello_reply = co_await dialer_.hello(*connection);
     if (!hello_reply) {
         co_return Attempt{Outcome::kRetry, hello_reply.status().message()};
     }
@@ -286,10 +280,10 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::attempt(std::string addre
         co_return Attempt{Outcome::kRetry, address + " refused: " + hello_reply->refused->reason};
     }
     protocol::DatabaseInfoRequest info_request{remote};
-    if (Status st = co_await connection->send(info_request); !st) {
+    if (Status st = co_await session::send(*connection, info_request); !st) {
         co_return Attempt{Outcome::kRetry, st.message()};
     }
-    auto info = co_await connection->receive<protocol::DatabaseInfoReply>(timeout);
+    auto info = co_await session::receive<protocol::DatabaseInfoReply>(*connection, timeout);
     if (!info) {
         co_return Attempt{Outcome::kRetry, info.status().message()};
     }
@@ -328,7 +322,7 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::attempt(std::string addre
     const uint64_t from = log->last_committed_tx + 1;
 
     protocol::Subscribe subscribe{remote, setup.store_id, setup.epoch, from, database_};
-    if (Status st = co_await connection->send(subscribe); !st) {
+    if (Status st = co_await session::send(*connection, subscribe); !st) {
         co_return Attempt{Outcome::kRetry, st.message()};
     }
     auto frame = co_await connection->read_frame(timeout);
@@ -471,7 +465,7 @@ asio::awaitable<void> ReplicaMember::ack_loop(std::shared_ptr<Connection> connec
         if (applied > acked || ack_wanted_) {
             ack_wanted_ = false;
             protocol::Ack ack{applied};
-            if (!co_await connection->send(ack)) {
+            if (!co_await session::send(*connection, ack)) {
                 break;
             }
             acked = std::max(acked, applied);
@@ -583,10 +577,10 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::store_copy(std::shared_pt
     set_state(CCDR_REPLICA_STORE_COPY, store_copy_message(address));
     protocol::SnapshotRequest request{setup.config.remote, setup.store_id, setup.epoch, resume.snapshot_id,
                                       resume.offset, database_};
-    if (Status st = co_await connection->send(request); !st) {
+    if (Status st = co_await session::send(*connection, request); !st) {
         co_return Attempt{Outcome::kRetry, st.message()};
     }
-    auto begin = co_await connection->receive<protocol::SnapshotBegin>(timeout);
+    auto begin = co_await session::receive<protocol::SnapshotBegin>(*connection, timeout);
     if (!begin) {
         co_return Attempt{Outcome::kRetry, begin.status().message()};
     }
@@ -642,7 +636,7 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::store_copy(std::shared_pt
             stats_.store_copy_bytes.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
             set_state(CCDR_REPLICA_STORE_COPY, store_copy_message(address));
             protocol::SnapshotAck ack{snapshot.snapshot_id, spool_.verified_bytes()};
-            if (Status st = co_await connection->send(ack); !st) {
+            if (Status st = co_await session::send(*connection, ack); !st) {
                 co_return Attempt{Outcome::kRetry, st.message()};
             }
             continue;
@@ -660,7 +654,7 @@ asio::awaitable<ReplicaMember::Attempt> ReplicaMember::store_copy(std::shared_pt
                 co_return Attempt{Outcome::kRetry, "store copy from " + address + ": " + finished.message()};
             }
             protocol::SnapshotAck ack{snapshot.snapshot_id, snapshot.total_bytes};
-            co_await connection->send(ack);
+            co_await session::send(*connection, ack);
             connection->close("store copy received");
             set_state(CCDR_REPLICA_STORE_COPY, "store copy: importing the snapshot at tx " +
                                                    std::to_string(snapshot.tx_id) + " from " + address);

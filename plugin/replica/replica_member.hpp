@@ -21,13 +21,14 @@
 // and the member resumes from its last applied tx.
 #pragma once
 
-#include "common/engine_context.hpp"
 #include "protocol/batch.hpp"
 #include "protocol/messages.hpp"
 #include "replica/replica_config.hpp"
 #include "replica/replica_stats.hpp"
 #include "replica/store_copy_spool.hpp"
-#include "transport/async_signal.hpp"
+#include "replica/upstream_dialer.hpp"
+#include "runtime/async_signal.hpp"
+#include "session/session_context.hpp"
 #include "transport/connection.hpp"
 
 #include <ccdr/plugin_adapter.hpp>
@@ -56,7 +57,7 @@ struct ReplicaStatus {
 
 class ReplicaMember : public std::enable_shared_from_this<ReplicaMember> {
 public:
-    ReplicaMember(EngineContext& context, std::string database);
+    ReplicaMember(const UpstreamDialer& dialer, std::string database);
     ReplicaMember(const ReplicaMember&) = delete;
     ReplicaMember& operator=(const ReplicaMember&) = delete;
     ~ReplicaMember();
@@ -116,12 +117,13 @@ private:
     void note_upstream(const protocol::UpstreamPosition& position);
     std::string store_copy_message(const std::string& address) const;
 
-    EngineContext& context_;
+    const UpstreamDialer& dialer_;
+    const session::SessionContext& context_;
     const std::string database_;
-    transport::Strand strand_;
-    std::shared_ptr<transport::AsyncSignal> stop_signal_;   // wakes back-off waits
-    std::shared_ptr<transport::AsyncSignal> space_signal_;  // applier -> puller: room, idle
-    std::shared_ptr<transport::AsyncSignal> ack_signal_;    // applier -> ACK coroutine
+    runtime::Strand strand_;
+    std::shared_ptr<runtime::AsyncSignal> stop_signal_;   // wakes back-off waits
+    std::shared_ptr<runtime::AsyncSignal> space_signal_;  // applier -> puller: room, idle
+    std::shared_ptr<runtime::AsyncSignal> ack_signal_;    // applier -> ACK coroutine
     std::atomic<bool> stopping_{false};
     bool started_ = false;
     bool stopped_ = false;

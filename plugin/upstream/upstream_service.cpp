@@ -1,20 +1,20 @@
 #include "upstream/upstream_service.hpp"
 
 #include "protocol/batch.hpp"
+#include "session/exchange.hpp"
 #include "upstream/batch_pacer.hpp"
 
 #include <xxhash.h>
 
 #include <deque>
-#include <filesystem>
 
 namespace ccdr::plugin {
 
 using namespace std::chrono_literals;
 using protocol::RefusalCode;
-using transport::AsyncSignal;
+using runtime::AsyncSignal;
+using runtime::run_blocking;
 using transport::Connection;
-using transport::run_blocking;
 
 namespace {
 
@@ -63,11 +63,10 @@ std::string UpstreamService::Peer::describe() const {
     return address + (subject.empty() ? std::string(" (no certificate)") : " (certificate " + subject + ")");
 }
 
-UpstreamService::UpstreamService(EngineContext& context, CommitNotifier& notifier)
+UpstreamService::UpstreamService(const session::SessionContext& context, CommitNotifier& notifier)
     : context_(context),
       notifier_(notifier),
-      spools_(context.host, (std::filesystem::path(context.server.data_directory) / "ccdr" / "spool").string(),
-              context.settings.snapshot_retention, context.log) {
+      spools_(context.host, context.spool_directory(), context.settings.snapshot_retention, context.log) {
     spools_.remove_all();
 }
 
@@ -165,13 +164,13 @@ asio::awaitable<void> UpstreamService::refuse(std::shared_ptr<Connection> connec
     stats_.add_refusal();
     context_.log->warn("refused replication to {}: {}", peer.describe(), reason);
     protocol::Refused refused{code, std::move(reason)};
-    co_await connection->send(refused);
+    co_await session::send(*connection, refused);
 }
 
 asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connection) {
     const auto timeout = context_.settings.io_timeout;
     Peer peer{connection->peer_address(), connection->peer_subject(), "", ""};
-    auto hello = co_await connection->receive<protocol::Hello>(timeout);
+    auto hello = co_await session::receive<protocol::Hello>(*connection, timeout);
     if (!hello || !hello->message) {
         if (!hello) {
             context_.log->info("replication session with {} ended before HELLO: {}", peer.describe(),
@@ -191,7 +190,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
         co_return;
     }
     protocol::HelloOk ok{protocol::kMaxProtocolVersion, context_.server.cluster_id, context_.server.server_id};
-    if (!co_await connection->send(ok)) {
+    if (!co_await session::send(*connection, ok)) {
         co_return;
     }
     for (;;) {
@@ -214,7 +213,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
                 stats_.add_refusal();
                 context_.log->warn("refused replication to {}: {}", peer.describe(), reply.refusal);
             }
-            if (!co_await connection->send(reply)) {
+            if (!co_await session::send(*connection, reply)) {
                 co_return;
             }
         } else if (type == protocol::MessageType::kSubscribe) {
@@ -242,7 +241,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
                 co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
                 co_return;
             }
-            if (!co_await connection->send(answer.reply)) {
+            if (!co_await session::send(*connection, answer.reply)) {
                 co_return;
             }
         } else if (type == protocol::MessageType::kSnapshotRequest) {
@@ -290,10 +289,10 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
         context_.log->info("replica {} of '{}' asks for tx {}, the log starts at tx {}: it needs a store copy",
                            peer.describe(), db, subscribe.from_tx, info.oldest_retained_tx);
         protocol::LogPruned pruned{subscribe.from_tx, info.oldest_retained_tx, info.last_tx};
-        co_return static_cast<bool>(co_await connection->send(pruned));
+        co_return static_cast<bool>(co_await session::send(*connection, pruned));
     }
     protocol::Subscribed subscribed{subscribe.from_tx, {info.last_tx, info.last_commit_ms, wall_ms()}};
-    if (!co_await connection->send(subscribed)) {
+    if (!co_await session::send(*connection, subscribed)) {
         co_return false;
     }
     context_.log->info("replica {} ('{}') subscribed to '{}' from tx {}", peer.describe(), subscribe.replica_database,
@@ -437,7 +436,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
                     auto log = co_await run_blocking(pool, std::move(log_job));
                     protocol::LogPruned pruned{next, log ? log->oldest_retained_tx : 0,
                                                log ? log->last_committed_tx : 0};
-                    co_await connection->send(pruned);
+                    co_await session::send(*connection, pruned);
                     context_.log->info("the log of '{}' was pruned past tx {} while {} streamed it", db, next,
                                        peer.describe());
                 } else {
@@ -487,7 +486,7 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
             }
             position.advance(now_info.last_tx, now_info.last_commit_ms);
             protocol::Heartbeat beat{{now_info.last_tx, now_info.last_commit_ms, wall_ms()}};
-            if (!co_await connection->send(beat)) {
+            if (!co_await session::send(*connection, beat)) {
                 break;
             }
             last_activity = std::chrono::steady_clock::now();
@@ -534,7 +533,7 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
     }
     protocol::SnapshotBegin begin{spool->id, spool->tx_id, spool->commit_time_ms, spool->total_bytes, offset,
                                   static_cast<uint32_t>(chunk)};
-    if (!co_await connection->send(begin)) {
+    if (!co_await session::send(*connection, begin)) {
         co_return;
     }
     context_.log->info("store copy of '{}' to {}: snapshot at tx {}, {} bytes, from byte {}", db, peer.describe(),
@@ -604,7 +603,7 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
     }
     if (offset == spool->total_bytes && connection->is_open()) {
         protocol::SnapshotEnd end{spool->id, spool->total_bytes, spool->file_hash};
-        co_await connection->send(end);
+        co_await session::send(*connection, end);
         // The replica verifies the file, acknowledges and closes: wait for it
         // (closing first could reset the connection under its last reads).
         while (!state->reader_done) {

@@ -15,8 +15,8 @@
 // logged with the peer's address and certificate subject.
 #pragma once
 
-#include "common/engine_context.hpp"
 #include "protocol/messages.hpp"
+#include "session/session_context.hpp"
 #include "transport/connection.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/snapshot_spools.hpp"
@@ -29,9 +29,11 @@
 
 namespace ccdr::plugin {
 
+namespace asio = boost::asio;
+
 class UpstreamService {
 public:
-    UpstreamService(EngineContext& context, CommitNotifier& notifier);
+    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier);
     UpstreamService(const UpstreamService&) = delete;
     UpstreamService& operator=(const UpstreamService&) = delete;
 
@@ -78,7 +80,7 @@ private:
     std::optional<Refusal> check_lineage(const protocol::DatabaseInfoReply& info, const std::string& store_id,
                                          uint64_t epoch) const;
 
-    EngineContext& context_;
+    const session::SessionContext& context_;
     CommitNotifier& notifier_;
     SnapshotSpools spools_;
     UpstreamStats stats_;

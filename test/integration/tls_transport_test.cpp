@@ -4,6 +4,7 @@
 // and a plaintext client are each refused, each refusal is logged with the
 // peer's address and the reason, and the listener keeps serving.
 #include "support/capturing_log.hpp"
+#include "session/exchange.hpp"
 #include "support/test_pki.hpp"
 #include "transport/connector.hpp"
 #include "transport/server.hpp"
@@ -15,6 +16,11 @@
 
 using namespace ccdr;
 using namespace ccdr::transport;
+using ccdr::plugin::ClientAuth;
+using ccdr::plugin::parse_client_auth;
+using ccdr::plugin::parse_tls_versions;
+using ccdr::plugin::TlsPolicy;
+using ccdr::runtime::IoRuntime;
 using ccdr::test::CapturingLog;
 using ccdr::test::KeyAndCertificate;
 using ccdr::test::TempDir;
@@ -66,12 +72,12 @@ Status say_hello(IoRuntime& rt, uint16_t port, std::shared_ptr<asio::ssl::contex
             co_return conn.status();
         }
         protocol::Hello hello{1, 1, "client-cluster", "c1"};
-        Status sent = co_await (*conn)->send(hello);
+        Status sent = co_await session::send(**conn, hello);
         if (!sent) {
             (*conn)->close("test done");
             co_return sent;
         }
-        auto reply = co_await (*conn)->receive<protocol::HelloOk>(3s);
+        auto reply = co_await session::receive<protocol::HelloOk>(**conn, 3s);
         (*conn)->close("test done");
         if (!reply) {
             co_return reply.status();
@@ -81,10 +87,10 @@ Status say_hello(IoRuntime& rt, uint16_t port, std::shared_ptr<asio::ssl::contex
 }
 
 asio::awaitable<void> hello_handler(std::shared_ptr<Connection> conn) {
-    auto hello = co_await conn->receive<protocol::Hello>(3s);
+    auto hello = co_await session::receive<protocol::Hello>(*conn, 3s);
     if (hello && hello->message) {
         protocol::HelloOk ok{1, "server-cluster", "s1"};
-        co_await conn->send(ok);
+        co_await session::send(*conn, ok);
     }
 }
 

@@ -1,6 +1,6 @@
-#include "transport/io_runtime.hpp"
+#include "runtime/io_runtime.hpp"
 
-namespace ccdr::transport {
+namespace ccdr::runtime {
 
 IoRuntime::IoRuntime(size_t io_threads, size_t blocking_threads)
     : blocking_(blocking_threads), io_thread_count_(io_threads == 0 ? 1 : io_threads) {}
@@ -57,4 +57,4 @@ bool IoRuntime::spawn(Strand strand, std::function<asio::awaitable<void>()> coro
     return true;
 }
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::runtime

@@ -1,7 +1,9 @@
-// plugin/transport/tls_policy.hpp: the host's cluster SSL policy
+// plugin/settings/tls_policy.hpp: the host's cluster SSL policy
 // (dbms.ssl.policy.cluster.*), read through get_setting, as the plugin uses
 // it for replication between clusters. Keys the host does not know take
-// Neo4j's defaults (docs/protocol.md lists them).
+// Neo4j's defaults (docs/protocol.md lists them). Reading settings is this
+// layer's job; transport/ turns the policy into TLS contexts and never reads
+// a setting itself.
 #pragma once
 
 #include <ccdr/host_handle.hpp>
@@ -10,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace ccdr::transport {
+namespace ccdr::plugin {
 
 enum class ClientAuth { kNone, kOptional, kRequire };
 
@@ -39,4 +41,4 @@ Result<TlsPolicy> read_tls_policy(const HostHandle& host);
 Result<ClientAuth> parse_client_auth(const std::string& value);
 Status parse_tls_versions(const std::string& value, TlsPolicy& policy);
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::plugin

@@ -1,10 +1,10 @@
-#include "transport/tls_policy.hpp"
+#include "settings/tls_policy.hpp"
 
 #include <ccdr/setting_values.hpp>
 
 #include <filesystem>
 
-namespace ccdr::transport {
+namespace ccdr::plugin {
 namespace {
 
 std::string key(const char* suffix) { return std::string(kPolicyPrefix) + suffix; }
@@ -112,4 +112,4 @@ Result<TlsPolicy> read_tls_policy(const HostHandle& host) {
     return policy;
 }
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::plugin

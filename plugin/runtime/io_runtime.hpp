@@ -1,4 +1,4 @@
-// plugin/transport/io_runtime.hpp: the threads of one plugin instance.
+// plugin/runtime/io_runtime.hpp: the threads of one plugin instance.
 //
 // An io_context run by a few I/O threads carries every socket, timer and
 // coroutine; each connection (and each replica member) gets its own strand.
@@ -9,8 +9,8 @@
 // spawn(); stop() closes it, waits for them, then joins every thread.
 #pragma once
 
-#include "common/asio.hpp"
-#include "transport/gate.hpp"
+#include "runtime/asio.hpp"
+#include "runtime/gate.hpp"
 
 #include <exception>
 #include <functional>
@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace ccdr::transport {
+namespace ccdr::runtime {
 
 namespace asio = boost::asio;
 // A strand, type-erased: the executor of every coroutine and I/O object of
@@ -87,4 +87,4 @@ asio::awaitable<std::invoke_result_t<F>> run_blocking(asio::thread_pool& pool, F
     co_return std::move(*result);
 }
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::runtime

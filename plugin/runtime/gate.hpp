@@ -1,4 +1,4 @@
-// plugin/transport/gate.hpp: a shutdown gate (after Seastar's gate). Work
+// plugin/runtime/gate.hpp: a shutdown gate (after Seastar's gate). Work
 // that must finish before stop() returns enters the gate and leaves it when
 // done; close() refuses new entries and wait() blocks until the last one has
 // left. Holders are RAII, so a coroutine or thread leaves on every path.
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 
-namespace ccdr::transport {
+namespace ccdr::runtime {
 
 class Gate {
 public:
@@ -88,4 +88,4 @@ private:
     bool closed_ = false;
 };
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::runtime

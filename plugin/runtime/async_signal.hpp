@@ -1,17 +1,17 @@
-// plugin/transport/async_signal.hpp: wakes one coroutine on a strand from
+// plugin/runtime/async_signal.hpp: wakes one coroutine on a strand from
 // any thread, without blocking the notifier. notify() costs an atomic
 // exchange; it posts to the strand only when no wake-up is already on its
 // way, so a burst of commits becomes one wake-up. A notify that arrives while
 // nobody waits is remembered for the next wait.
 #pragma once
 
-#include "transport/io_runtime.hpp"
+#include "runtime/io_runtime.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 
-namespace ccdr::transport {
+namespace ccdr::runtime {
 
 class AsyncSignal : public std::enable_shared_from_this<AsyncSignal> {
 public:
@@ -66,4 +66,4 @@ private:
     bool closed_ = false;
 };
 
-}  // namespace ccdr::transport
+}  // namespace ccdr::runtime
