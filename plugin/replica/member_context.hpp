@@ -6,6 +6,7 @@
 // reaches a member that is gone.
 #pragma once
 
+#include "replica/applier.hpp"
 #include "replica/member_state.hpp"
 #include "replica/replica_stats.hpp"
 #include "runtime/async_signal.hpp"
@@ -41,5 +42,21 @@ struct MemberContext {
     std::shared_ptr<runtime::AsyncSignal> ack_signal;    // applier, heartbeats -> the ACK sender
     bool ack_wanted = false;                             // strand: a heartbeat asks for an ACK
 };
+
+// The applier's events as a member wires them: a batch taken makes room for
+// the puller; a failed one closes the connection (the member resumes from
+// the host's last applied tx); a finished one wakes the ACK sender and the
+// puller (room, idle). `member` must outlive the applier.
+inline ApplierEvents applier_events(MemberContext& member) {
+    MemberContext* m = &member;
+    ApplierEvents events;
+    events.took = [m] { m->space_signal->notify(); };
+    events.failed = [m](const std::string& reason) { m->connection.post_close(reason); };
+    events.finished = [m] {
+        m->ack_signal->notify();
+        m->space_signal->notify();
+    };
+    return events;
+}
 
 }  // namespace ccdr::plugin

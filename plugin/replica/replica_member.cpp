@@ -14,24 +14,13 @@ namespace {
 
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
-ApplierEvents applier_events(MemberContext* member) {
-    ApplierEvents events;
-    events.took = [member] { member->space_signal->notify(); };
-    events.failed = [member](const std::string& reason) { member->connection.post_close(reason); };
-    events.finished = [member] {
-        member->ack_signal->notify();
-        member->space_signal->notify();
-    };
-    return events;
-}
-
 }  // namespace
 
 ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
     : dialer_(dialer),
       member_(std::make_shared<MemberContext>(dialer.context(), std::move(database))),
       applier_(member_->session.host, member_->database, member_->stats, member_->session.settings.window_bytes,
-               member_->session.log, applier_events(member_.get())),
+               member_->session.log, applier_events(*member_)),
       store_copy_(*member_),
       puller_(member_, dialer, applier_, store_copy_),
       puller_done_future_(puller_done_.get_future()) {}

@@ -9,15 +9,10 @@
 #include <atomic>
 #include <mutex>
 
-using ccdr::plugin::Applier;
-using ccdr::plugin::ApplierEvents;
-using ccdr::plugin::ReplicaStats;
-using ccdr::test::decoded_batch;
-using ccdr::test::eventually_true;
-using ccdr::test::kReplica;
-using ccdr::test::kStoreId;
-using ccdr::test::MemoryHost;
-using ccdr::test::tx_time;
+using namespace ccdr;
+using namespace ccdr::plugin;
+using namespace ccdr::test;
+using namespace std::chrono_literals;
 
 namespace {
 

@@ -8,16 +8,11 @@
 
 #include <catch2/catch.hpp>
 
-using ccdr::Value;
-using ccdr::ValueList;
-using ccdr::ValueMap;
-using ccdr::plugin::load_member_setup;
-using ccdr::plugin::MemberState;
-using ccdr::plugin::PullConnection;
-using ccdr::test::handle_of;
-using ccdr::test::kReplica;
-using ccdr::test::kStoreId;
-using ccdr::test::MemoryHost;
+using namespace ccdr;
+using namespace ccdr::plugin;
+using namespace ccdr::test;
+using transport::Connection;
+using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 
 TEST_CASE("member setup: a replica's lineage and upstream link", "[replica][setup]") {

@@ -10,24 +10,12 @@
 
 #include <atomic>
 
-using ccdr::plugin::Applier;
-using ccdr::plugin::ApplierEvents;
-using ccdr::plugin::PullOutcome;
-using ccdr::plugin::PullResult;
-using ccdr::plugin::Puller;
-using ccdr::plugin::StoreCopy;
-using ccdr::test::batch_payload;
-using ccdr::test::greet;
-using ccdr::test::kReplica;
-using ccdr::test::kStoreId;
-using ccdr::test::ReplicaWorld;
-using ccdr::test::upstream_info;
-using Catch::Matchers::Contains;
-namespace asio = boost::asio;
-namespace protocol = ccdr::protocol;
-namespace session = ccdr::session;
-using Connection = ccdr::transport::Connection;
+using namespace ccdr;
+using namespace ccdr::plugin;
+using namespace ccdr::test;
+using transport::Connection;
 using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -82,32 +70,23 @@ struct ScriptedUpstream {
     }
 };
 
+// A puller with its applier and store copy, against `upstream`.
 struct PullerWorld {
     ReplicaWorld w;
     Applier applier;
     StoreCopy store_copy;
     Puller puller;
 
-    explicit PullerWorld(ScriptedUpstream& upstream)
-        : w([&upstream](auto c) { return upstream.serve(c); }),
-          applier(w.loop.context().host, kReplica, w.member->stats, 1 << 20, ccdr::test::quiet_log(), events()),
+    explicit PullerWorld(ccdr::test::PluginLoopback::Script upstream)
+        : w(std::move(upstream)),
+          applier(w.loop.context().host, kReplica, w.member->stats, 1 << 20, ccdr::test::quiet_log(),
+                  ccdr::plugin::applier_events(*w.member)),
           store_copy(*w.member),
           puller(w.member, w.dialer, applier, store_copy) {
         applier.start();
     }
+    explicit PullerWorld(ScriptedUpstream& upstream) : PullerWorld([&upstream](auto c) { return upstream.serve(c); }) {}
     ~PullerWorld() { applier.stop(); }
-
-    ApplierEvents events() {
-        auto* member = w.member.get();
-        ApplierEvents e;
-        e.took = [member] { member->space_signal->notify(); };
-        e.failed = [member](const std::string& reason) { member->connection.post_close(reason); };
-        e.finished = [member] {
-            member->ack_signal->notify();
-            member->space_signal->notify();
-        };
-        return e;
-    }
 
     PullResult attempt() {
         return w.loop.run<PullResult>(w.member->strand, [&]() -> asio::awaitable<PullResult> {
@@ -170,24 +149,18 @@ TEST_CASE("puller: a batch that breaks the hash chain is fatal and never applied
 
 TEST_CASE("puller: a refused HELLO is retried, a replica ahead of its upstream is fatal", "[replica][puller]") {
     SECTION("HELLO refused") {
-        ReplicaWorld w([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
+        PullerWorld p([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
             co_await session::receive<protocol::Hello>(*c, 5s);
             protocol::Refused refused{protocol::RefusalCode::kProtocolVersion, "no common protocol version"};
             co_await session::send(*c, refused);
             co_await c->read_frame(5s);
         });
-        Applier applier(w.loop.context().host, kReplica, w.member->stats, 1 << 20, ccdr::test::quiet_log(),
-                        {[] {}, [](const std::string&) {}, [] {}});
-        StoreCopy store_copy(*w.member);
-        Puller puller(w.member, w.dialer, applier, store_copy);
-        PullResult result = w.loop.run<PullResult>(w.member->strand, [&]() -> asio::awaitable<PullResult> {
-            co_return co_await puller.attempt(w.loop.address(), w.setup());
-        });
+        PullResult result = p.attempt();
         CHECK(result.outcome == PullOutcome::kRetry);
-        CHECK(result.reason == w.loop.address() + " refused: no common protocol version");
+        CHECK(result.reason == p.w.loop.address() + " refused: no common protocol version");
     }
     SECTION("ahead of the upstream") {
-        ReplicaWorld w([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
+        PullerWorld p([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
             if (!co_await greet(*c, upstream_info(0))) {
                 co_return;
             }
@@ -196,14 +169,8 @@ TEST_CASE("puller: a refused HELLO is retried, a replica ahead of its upstream i
             co_await session::send(*c, refused);
             co_await c->read_frame(5s);
         });
-        Applier applier(w.loop.context().host, kReplica, w.member->stats, 1 << 20, ccdr::test::quiet_log(),
-                        {[] {}, [](const std::string&) {}, [] {}});
-        StoreCopy store_copy(*w.member);
-        Puller puller(w.member, w.dialer, applier, store_copy);
-        PullResult result = w.loop.run<PullResult>(w.member->strand, [&]() -> asio::awaitable<PullResult> {
-            co_return co_await puller.attempt(w.loop.address(), w.setup());
-        });
+        PullResult result = p.attempt();
         CHECK(result.outcome == PullOutcome::kFatal);
-        CHECK(result.reason == w.loop.address() + " refused: the replica has transactions");
+        CHECK(result.reason == p.w.loop.address() + " refused: the replica has transactions");
     }
 }

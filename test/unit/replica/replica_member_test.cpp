@@ -9,23 +9,13 @@
 
 #include <catch2/catch.hpp>
 
-using ccdr::Value;
-using ccdr::ValueMap;
-using ccdr::plugin::ReplicaMember;
-using ccdr::plugin::UpstreamDialer;
-using ccdr::test::eventually_true;
-using ccdr::test::greet;
-using ccdr::test::kReplica;
-using ccdr::test::kStoreId;
-using ccdr::test::ReplicaWorld;
-using ccdr::test::upstream_info;
+using namespace ccdr;
+using namespace ccdr::plugin;
+using namespace ccdr::test;
+using transport::Connection;
+using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
-namespace asio = boost::asio;
-namespace protocol = ccdr::protocol;
-namespace session = ccdr::session;
-using Connection = ccdr::transport::Connection;
-using namespace std::chrono_literals;
 
 namespace {
 

@@ -13,18 +13,12 @@
 #include <cstring>
 #include <mutex>
 
-using ccdr::plugin::PullOutcome;
-using ccdr::plugin::PullResult;
-using ccdr::plugin::StoreCopy;
-using ccdr::test::kReplica;
-using ccdr::test::ReplicaWorld;
-using ccdr::test::tx_payload;
-using ccdr::test::tx_time;
-using Catch::Matchers::Contains;
-namespace asio = boost::asio;
-namespace protocol = ccdr::protocol;
-namespace session = ccdr::session;
+using namespace ccdr;
+using namespace ccdr::plugin;
+using namespace ccdr::test;
+using transport::Connection;
 using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
 
 namespace {
 

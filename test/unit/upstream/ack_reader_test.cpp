@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 using ccdr::plugin::ReplicaLink;
 using ccdr::plugin::SnapshotWindow;
 using ccdr::plugin::SubscriptionWindow;
@@ -32,6 +34,23 @@ double connected_replicas(const UpstreamStats& stats) {
         }
     });
     return n;
+}
+
+using Reader = std::function<asio::awaitable<void>(std::shared_ptr<ccdr::transport::Connection>,
+                                                    std::shared_ptr<ccdr::runtime::AsyncSignal>)>;
+
+// Runs `read` on a connection to the scripted replica of `loop`; the reason
+// the connection was closed with.
+std::string read_from(PluginLoopback& loop, Reader read) {
+    auto strand = loop.runtime().make_strand();
+    return loop.run<std::string>(strand, [&]() -> asio::awaitable<std::string> {
+        auto connection = co_await loop.connect(strand);
+        if (!connection) {
+            co_return "connect failed: " + connection.status().message();
+        }
+        co_await read(*connection, std::make_shared<ccdr::runtime::AsyncSignal>(strand));
+        co_return (*connection)->close_reason();
+    });
 }
 
 }  // namespace
@@ -96,15 +115,8 @@ TEST_CASE("ack reader: ACKs move the window, another frame ends the stream as a 
     window->stats = &stats;
     window->link = stats.connect("foo", "b.b1.r");
     window->on_sent(10, 1000, Clock::now(), false);
-    auto strand = loop.runtime().make_strand();
-    auto reason = loop.run<std::string>(strand, [&]() -> asio::awaitable<std::string> {
-        auto connection = co_await loop.connect(strand);
-        if (!connection) {
-            co_return "connect failed: " + connection.status().message();
-        }
-        auto signal = std::make_shared<ccdr::runtime::AsyncSignal>(strand);
-        co_await ccdr::plugin::read_acks(*connection, window, signal, 5s);
-        co_return (*connection)->close_reason();
+    auto reason = read_from(loop, [&](auto connection, auto signal) {
+        return ccdr::plugin::read_acks(connection, window, signal, 5s);
     });
     CHECK(reason == "protocol error: HEARTBEAT during a subscription (expected ACK)");
     CHECK(window->reader_done);
@@ -124,15 +136,8 @@ TEST_CASE("snapshot ack reader: SNAPSHOT_ACKs move the copy's window, never past
     });
     auto window = std::make_shared<SnapshotWindow>();
     window->sent_offset = 8192;
-    auto strand = loop.runtime().make_strand();
-    auto reason = loop.run<std::string>(strand, [&]() -> asio::awaitable<std::string> {
-        auto connection = co_await loop.connect(strand);
-        if (!connection) {
-            co_return "connect failed: " + connection.status().message();
-        }
-        auto signal = std::make_shared<ccdr::runtime::AsyncSignal>(strand);
-        co_await ccdr::plugin::read_snapshot_acks(*connection, window, signal, 5s);
-        co_return (*connection)->close_reason();
+    auto reason = read_from(loop, [&](auto connection, auto signal) {
+        return ccdr::plugin::read_snapshot_acks(connection, window, signal, 5s);
     });
     CHECK(reason == "protocol error during a store copy");
     CHECK(window->acked_offset == 4096);
