@@ -56,12 +56,8 @@ inline Error Error::from_status(const ccdr::Status& st) {
     return Error{code, st.message(), gql_status_for(code)};
 }
 
-inline Error make_error(std::string code, std::string message) {
-    std::string gql = gql_status_for(code);
-    return Error{std::move(code), std::move(message), std::move(gql)};
-}
-
-// The preferred form: a status constant of common/status_codes.hpp.
+// Codes are named by their constants (status::kSyntaxError), never as text:
+// a client-visible code is spelled once, in common/status_codes.hpp.
 inline Error make_error(const status::Code& code, std::string message) {
     return Error{code.neo4j, std::move(message), code.gql};
 }

@@ -106,7 +106,7 @@ private:
         if (it == cache.end()) {
             Value v = evaluate(*e, env(), ctx_);
             if (!v.is<Map>()) {
-                throw_error(codes::kType, "Type mismatch: a pattern's property map must be a MAP but was " +
+                throw_error(status::kTypeError, "Type mismatch: a pattern's property map must be a MAP but was " +
                                               type_name(v));
             }
             it = cache.emplace(e.get(), v.as<Map>()).first;

@@ -195,7 +195,7 @@ std::string iso_datetime(int64_t seconds, int64_t nanos) {
 }
 
 [[noreturn]] void type_mismatch(const char* verb, const Value& a, const Value& b) {
-    throw_error(codes::kType, std::string("Cannot ") + verb + " " + type_name(a) + " " + describe_value(a) +
+    throw_error(status::kTypeError, std::string("Cannot ") + verb + " " + type_name(a) + " " + describe_value(a) +
                                   " and " + type_name(b) + " " + describe_value(b));
 }
 
@@ -204,7 +204,7 @@ template <typename F>
 int64_t checked(F op, int64_t x, int64_t y) {
     int64_t r = 0;
     if (op(x, y, &r)) {
-        throw_error(codes::kArithmetic, "long overflow");
+        throw_error(status::kArithmeticError, "long overflow");
     }
     return r;
 }
@@ -611,15 +611,15 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
                 return checked([](int64_t p, int64_t q, int64_t* r) { return __builtin_mul_overflow(p, q, r); }, x, y);
             case Op::Div:
                 if (y == 0) {
-                    throw_error(codes::kArithmetic, "/ by zero");
+                    throw_error(status::kArithmeticError, "/ by zero");
                 }
                 if (x == std::numeric_limits<int64_t>::min() && y == -1) {
-                    throw_error(codes::kArithmetic, "long overflow");
+                    throw_error(status::kArithmeticError, "long overflow");
                 }
                 return x / y;
             case Op::Mod:
                 if (y == 0) {
-                    throw_error(codes::kArithmetic, "/ by zero");
+                    throw_error(status::kArithmeticError, "/ by zero");
                 }
                 if (y == -1) {
                     return int64_t{0};
@@ -637,7 +637,7 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
         case Op::Mod: return std::fmod(x, y);
         default: break;
     }
-    throw_error(codes::kType, "unsupported arithmetic operator");
+    throw_error(status::kTypeError, "unsupported arithmetic operator");
 }
 
 Value negate(const Value& v) {
@@ -646,14 +646,14 @@ Value negate(const Value& v) {
     }
     if (auto* i = v.get_if<int64_t>()) {
         if (*i == std::numeric_limits<int64_t>::min()) {
-            throw_error(codes::kArithmetic, "long overflow");
+            throw_error(status::kArithmeticError, "long overflow");
         }
         return -*i;
     }
     if (auto* d = v.get_if<double>()) {
         return -*d;
     }
-    throw_error(codes::kType, "Cannot negate " + type_name(v) + " " + describe_value(v));
+    throw_error(status::kTypeError, "Cannot negate " + type_name(v) + " " + describe_value(v));
 }
 
 std::optional<std::string> property_value_problem(const Value& v) {

@@ -524,11 +524,11 @@ namespace {
 Error admin_error(const ccdr::Status& st, const std::string& action, const std::string& name) {
     switch (st.code()) {
         case CCDR_DATABASE_NOT_FOUND:
-            return make_error("Neo.ClientError.Database.DatabaseNotFound",
+            return make_error(status::kDatabaseNotFound,
                               "Failed to " + action + " the specified database '" + name +
                                   "': Database does not exist.");
         case CCDR_INVALID_ARGUMENT:
-            return make_error("Neo.ClientError.General.InvalidArguments",
+            return make_error(status::kInvalidArguments,
                               "Failed to " + action + " the specified database '" + name + "': " + st.message());
         default: return Error::from_status(st.with_context("Failed to " + action + " the specified database '" +
                                                            name + "'"));
@@ -554,7 +554,7 @@ Done Cluster::create_database(const std::string& raw, bool if_not_exists, std::o
         if (if_not_exists) {
             return done();
         }
-        return make_error("Neo.ClientError.Database.ExistingDatabaseFound",
+        return make_error(status::kExistingDatabaseFound,
                           "Failed to create the specified database '" + name + "': Database already exists.");
     }
     if (!st) {

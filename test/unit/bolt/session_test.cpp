@@ -423,7 +423,7 @@ TEST_CASE("TELEMETRY is accepted from 5.4 and unknown before", "[session]") {
 }
 
 TEST_CASE("FAILURE carries the fields each version expects", "[session][failure]") {
-    Error e = make_error("Neo.ClientError.Cluster.NotALeader", "not the leader");
+    Error e = make_error(status::kNotALeader, "not the leader");
     for (BoltVersion v : {BoltVersion{5, 0}, BoltVersion{5, 4}, BoltVersion{5, 6}}) {
         Map m = failure_metadata(e, v);
         CHECK(m.size() == 2);
@@ -445,7 +445,7 @@ TEST_CASE("FAILURE carries the fields each version expects", "[session][failure]
     }
     CHECK(error_classification("Neo.TransientError.General.DatabaseUnavailable") == "TRANSIENT_ERROR");
     CHECK(error_classification("Neo.DatabaseError.General.UnknownError") == "DATABASE_ERROR");
-    Map unknown = failure_metadata(make_error("Neo.DatabaseError.General.UnknownError", "x"), {5, 8});
+    Map unknown = failure_metadata(make_error(status::kUnknownError, "x"), {5, 8});
     CHECK(unknown.at("gql_status") == Value("50N42"));
 
     // The session uses them.
