@@ -2,6 +2,7 @@
 // topology, options; for the ABI (ccdr::Status) and for DbmsApi (Errors).
 #include "dbms/cluster.hpp"
 
+#include "common/client_error.hpp"
 #include "common/clock.hpp"
 #include "common/value_conv.hpp"
 #include "store/file_util.hpp"
@@ -530,7 +531,7 @@ Error admin_error(const ccdr::Status& st, const std::string& action, const std::
         case CCDR_INVALID_ARGUMENT:
             return make_error(status::kInvalidArguments,
                               "Failed to " + action + " the specified database '" + name + "': " + st.message());
-        default: return Error::from_status(st.with_context("Failed to " + action + " the specified database '" +
+        default: return client_error(st.with_context("Failed to " + action + " the specified database '" +
                                                            name + "'"));
     }
 }

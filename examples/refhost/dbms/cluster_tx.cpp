@@ -1,5 +1,6 @@
 // Transactions on members (the commit path: veto, tx id, log, intra-cluster
 // copies), bookmarks, authentication.
+#include "common/client_error.hpp"
 #include "dbms/bookmark.hpp"
 #include "dbms/cluster.hpp"
 #include "security/password.hpp"
@@ -142,7 +143,7 @@ public:
         if (PluginBridge* bridge = cluster_.plugins()) {
             ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
             if (!veto) {
-                return Error::from_status(veto);
+                return client_error(veto);
             }
         }
         auto now = cluster_.database(name_);
@@ -183,7 +184,7 @@ public:
             ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
             if (!veto) {
                 finish(false);
-                return Error::from_status(veto);
+                return client_error(veto);
             }
         }
         if (!member_->writer() || !member_->online()) {
@@ -306,7 +307,7 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     auto tx = std::make_unique<ClusterTransaction>(*this, db, m, mode, user);
     ccdr::Status st = tx->open();
     if (!st) {
-        return Error::from_status(st);
+        return client_error(st);
     }
     return std::unique_ptr<Transaction>(std::move(tx));
 }

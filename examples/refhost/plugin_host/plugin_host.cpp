@@ -1,5 +1,6 @@
 #include "plugin_host/plugin_host.hpp"
 
+#include "common/client_error.hpp"
 #include "common/value_conv.hpp"
 #include "dbms/cluster.hpp"
 #include "plugin_host/server_host.hpp"
@@ -247,7 +248,7 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
     }
     auto bound = proc->bind(std::move(given));
     if (!bound) {
-        return Error::from_status(bound.status());
+        return client_error(bound.status());
     }
     auto rows = proc->invoke(*bound, user.name, session_database, user.is_admin());
     if (!rows) {
@@ -256,7 +257,7 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
             return make_error(status::kProcedureCallFailed,
                               "Failed to invoke procedure `" + name + "`: Caused by: " + st.message());
         }
-        return Error::from_status(st);
+        return client_error(st);
     }
     for (const auto& row : *rows) {
         List out;

@@ -1,5 +1,6 @@
 #include "store/graph_tx.hpp"
 
+#include "common/client_error.hpp"
 #include "store/value_codec.hpp"
 
 #include <algorithm>
@@ -49,7 +50,7 @@ Error GraphTx::storage_error(const ccdr::Status& st) const {
                               "The database's store was replaced or dropped during the transaction: " + st.message());
         case CCDR_TIMEOUT:
             return make_error(status::kLockAcquisitionTimeout, st.message());
-        default: return Error::from_status(st);
+        default: return client_error(st);
     }
 }
 
