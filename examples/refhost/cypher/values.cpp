@@ -451,61 +451,6 @@ std::string describe_value(const Value& v) {
     return type_name(v);
 }
 
-std::string java_double(double d) {
-    if (std::isnan(d)) {
-        return "NaN";
-    }
-    if (std::isinf(d)) {
-        return d > 0 ? "Infinity" : "-Infinity";
-    }
-    if (d == 0) {
-        return std::signbit(d) ? "-0.0" : "0.0";
-    }
-    // The shortest decimal digits that read back as the same double.
-    char buf[40];
-    int precision = 1;
-    for (; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*e", precision - 1, d);
-        if (std::strtod(buf, nullptr) == d) {
-            break;
-        }
-    }
-    std::string sci = buf;  // [-]d.ddde[+-]xx
-    std::string sign;
-    if (sci[0] == '-') {
-        sign = "-";
-        sci.erase(0, 1);
-    }
-    size_t e = sci.find('e');
-    int exponent = std::atoi(sci.c_str() + e + 1);
-    std::string digits;
-    for (size_t i = 0; i < e; ++i) {
-        if (sci[i] != '.') {
-            digits += sci[i];
-        }
-    }
-    while (digits.size() > 1 && digits.back() == '0') {
-        digits.pop_back();
-    }
-    double magnitude = std::fabs(d);
-    if (magnitude >= 1e-3 && magnitude < 1e7) {
-        std::string s;
-        if (exponent >= 0) {
-            std::string ip = digits.substr(0, std::min(digits.size(), static_cast<size_t>(exponent) + 1));
-            while (ip.size() < static_cast<size_t>(exponent) + 1) {
-                ip += '0';
-            }
-            std::string fp = digits.size() > ip.size() ? digits.substr(ip.size()) : "0";
-            s = ip + "." + fp;
-        } else {
-            s = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-        }
-        return sign + s;
-    }
-    std::string mantissa = digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0");
-    return sign + mantissa + "E" + std::to_string(exponent);
-}
-
 std::optional<std::string> to_cypher_string(const Value& v) {
     if (auto* s = v.get_if<std::string>()) {
         return *s;
