@@ -34,7 +34,7 @@ add_library(refhost_core STATIC
 )
 target_include_directories(refhost_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(refhost_core PUBLIC
-  ccdr::cpp ccdr::options Boost::headers OpenSSL::SSL OpenSSL::Crypto
+  ccdr::cpp ccdr::options ccdr::asio OpenSSL::SSL OpenSSL::Crypto
   PkgConfig::SQLITE3 spdlog::spdlog Threads::Threads)
 # Boost.Asio uses std::atomic_thread_fence, which GCC flags under
 # ThreadSanitizer (-Wtsan); the Prometheus endpoint is our only Asio user.

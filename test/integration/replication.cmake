@@ -14,7 +14,7 @@ catch_discover_tests(transport_integration_tests TEST_PREFIX "integration." PROP
 
 add_library(ccdr_replication_test_support STATIC support/fault_proxy.cpp support/fault_proxy_session.cpp)
 target_include_directories(ccdr_replication_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads::Threads PRIVATE Boost::headers)
+target_link_libraries(ccdr_replication_test_support PUBLIC ccdr::options Threads::Threads PRIVATE ccdr::asio)
 # As in plugin/CMakeLists.txt: Asio's fenced blocks use atomic_thread_fence,
 # which GCC refuses under -Werror=tsan; under TSan Asio's null fence is used
 # (handlers are ordered by the scheduler's locks). Only the proxy's own

@@ -5,8 +5,8 @@
 #include "bolt/failure.hpp"
 #include "bolt/handshake.hpp"
 #include "bolt/message.hpp"
-#include "common/asio.hpp"
 
+#include <ccdr_asio.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
