@@ -19,10 +19,12 @@ add_library(refhost_core STATIC
   dbms/member.cpp
   dbms/cluster_open.cpp
   dbms/cluster_admin.cpp
-  dbms/cluster_replication.cpp
+  dbms/cluster_commands.cpp
+  dbms/member_catch_up.cpp
   dbms/cluster_tx.cpp
   dbms/cluster_show.cpp
   logging/debug_log.cpp
+  plugin_host/store_access.cpp
   plugin_host/server_host.cpp
   plugin_host/plugin_host.cpp
   metrics/metric_sample.cpp

@@ -202,7 +202,7 @@ public:
         // Still holding the writer's lock: copies reach the other primaries
         // in commit order, before the client hears of the commit.
         auto now = cluster_.database(name_);
-        cluster_.replicate_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
+        cluster_.catch_up_.copy_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
         // Group commit: the lock goes first, so the next writer runs while
         // this transaction waits for (or performs) the sync that covers it.
         auto keep = graph_->store_ptr();
