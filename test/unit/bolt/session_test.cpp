@@ -2,7 +2,7 @@
 // auto-commit and explicit transactions, FAILED/IGNORED/RESET, refusals of
 // out-of-order messages, routing, FAILURE metadata per version.
 #include "bolt/failure.hpp"
-#include "bolt_test_util.hpp"
+#include "support/bolt_test_util.hpp"
 
 using namespace refhost;
 using namespace refhost::bolt;

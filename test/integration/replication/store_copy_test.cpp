@@ -1,7 +1,7 @@
 // Store copy: a replica whose next transaction the upstream has pruned copies
 // a snapshot in checksummed chunks; cut off at 50 % it resumes from its last
 // verified chunk, imports the snapshot and streams from the snapshot's tx + 1.
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 
 #include <catch2/catch.hpp>
 

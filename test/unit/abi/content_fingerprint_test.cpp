@@ -1,55 +1,16 @@
-// The pieces of internal.dbms.verifyReplicaDatabase on their own: the
-// FINGERPRINT_REQUEST / FINGERPRINT messages, and the ABI 1.1
-// content_fingerprint of the MemoryHost through the C vtable (size rules).
-#include "protocol/messages.hpp"
+// The ABI 1.1 content_fingerprint, which internal.dbms.verifyReplicaDatabase
+// compares: the MemoryHost's through the C vtable, and the size rules that keep
+// an older host's vtable from being called. (The messages that carry
+// fingerprints: unit/protocol/fingerprint_test.cpp.)
 #include "support/memory_host.hpp"
+
+#include <ccdr/host_handle.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cstddef>
 
 using namespace ccdr;
-using namespace ccdr::protocol;
-
-TEST_CASE("FINGERPRINT_REQUEST and FINGERPRINT round-trip and refuse trailing or missing bytes", "[fingerprint]") {
-    FingerprintRequest request{"foo", "0123456789abcdef", 7};
-    auto bytes = encode_message(request);
-    auto back = decode_message_as<FingerprintRequest>(bytes);
-    REQUIRE(back);
-    CHECK(back->name == "foo");
-    CHECK(back->store_id == "0123456789abcdef");
-    CHECK(back->epoch == 7);
-
-    FingerprintReply reply{"foo", 4711, "refhost-graph-sha256-v1", std::string(64, 'a')};
-    bytes = encode_message(reply);
-    auto decoded = decode_message(MessageType::kFingerprint, bytes);
-    REQUIRE(decoded);
-    const auto& r = std::get<FingerprintReply>(decoded.value());
-    CHECK(r.tx_id == 4711);
-    CHECK(r.algorithm == "refhost-graph-sha256-v1");
-    CHECK(r.fingerprint == std::string(64, 'a'));
-
-    auto longer = bytes;
-    longer.push_back(0);
-    CHECK_FALSE(decode_message_as<FingerprintReply>(longer));
-    auto shorter = bytes;
-    shorter.pop_back();
-    auto refused = decode_message_as<FingerprintReply>(shorter);
-    REQUIRE_FALSE(refused);
-    CHECK(refused.status().code() == CCDR_CORRUPT);
-    CHECK(message_type_name(MessageType::kFingerprintRequest) == "FINGERPRINT_REQUEST");
-    CHECK(is_known_message_type(18));
-    CHECK_FALSE(is_known_message_type(19));
-}
-
-TEST_CASE("the refusal code 'unsupported' decodes; the next one does not", "[fingerprint]") {
-    auto ok = decode_message_as<Refused>(encode_message(Refused{RefusalCode::kUnsupported, "no fingerprints"}));
-    REQUIRE(ok);
-    CHECK(ok->code == RefusalCode::kUnsupported);
-    std::vector<uint8_t> bad = encode_message(Refused{RefusalCode::kUnsupported, "x"});
-    bad[0] = 12;
-    CHECK_FALSE(decode_message_as<Refused>(bad));
-}
 
 TEST_CASE("ABI 1.1: content_fingerprint through the vtable covers a tx and changes with content", "[fingerprint][abi]") {
     CHECK(CCDR_ABI_VERSION_MINOR == 1);

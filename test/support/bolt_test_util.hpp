@@ -1,4 +1,4 @@
-// test/unit/bolt/bolt_test_util.hpp: helpers for Bolt tests: decoding what a
+// test/support/bolt_test_util.hpp: helpers for Bolt tests: decoding what a
 // session wrote, and a session wired to the fakes.
 #pragma once
 

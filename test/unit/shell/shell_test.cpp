@@ -2,7 +2,7 @@
 // plain output, arguments, and whole sessions run in-process against the
 // Bolt server with the fakes.
 #include "bolt/server.hpp"
-#include "bolt_test_util.hpp"
+#include "support/bolt_test_util.hpp"
 #include "shell/literal.hpp"
 #include "shell/options.hpp"
 #include "shell/output.hpp"

@@ -1,4 +1,5 @@
-# test/faults/lib.sh: shared helpers of the refhost-level fault tests (bash).
+# test/integration/clusters/lib.sh: shared helpers of the tests that run real
+# refhost clusters with the plugin (bash).
 # Source it after setting `build` (the CMake build directory). Every process
 # started with start_cluster is stopped by PID on exit, pass or fail; every
 # failed check prints its reason and exits 1.
@@ -7,7 +8,7 @@ set -euo pipefail
 refhost="$build/examples/refhost/refhost"
 shell_bin="$build/examples/refhost/ccdr-shell"
 plugin="$build/plugin/libccdr.so"
-dr="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../examples/dr" && pwd)"
+dr="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../examples/dr" && pwd)"
 for f in "$refhost" "$shell_bin" "$plugin"; do
   [ -e "$f" ] || { echo "missing $f: build refhost, ccdr-shell and ccdr first" >&2; exit 1; }
 done

@@ -3,7 +3,7 @@
 // connections are cut mid-batch or corrupted, restart from the last applied
 // transaction, lineage refusal, hash-chain failure, failover between
 // addresses, the read-only veto and promotion.
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 #include "protocol/batch.hpp"
 #include "protocol/frame.hpp"
 

@@ -1,4 +1,4 @@
-// test/integration/replication_world.hpp: two MemoryHosts on loopback, each
+// test/support/replication_world.hpp: two MemoryHosts on loopback, each
 // with libccdr loaded: an upstream with database `foo`, and a replica server
 // whose database `foo-replica` (kind REPLICA, the upstream's store id and
 // epoch, option replicaConfig) pulls from it, over mutual TLS with

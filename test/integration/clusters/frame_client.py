@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Sends one kind of bad input to a ccdr replication listener and reports how
-the listener reacted (test/faults/bad_input_refhost.sh, security_refhost.sh).
+the listener reacted (test/integration/clusters/bad_input_refhost.sh, security_refhost.sh).
 
   frame_client.py HOST:PORT KIND [--cert C --key K] [--ca CA] [--plain]
 

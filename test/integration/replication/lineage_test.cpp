@@ -4,7 +4,7 @@
 // subscribes again and is refused as another lineage, and the member fails
 // naming both store ids, having applied nothing of the new lineage even
 // though the new database's tx ids run past the replica's.
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // member's state. The plugin is linked into the test (not loaded) so the
 // instance behind the ABI can be reached.
 #include "ccdr_plugin.hpp"
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 #include "settings/plugin_settings.hpp"
 #include "version.hpp"
 

@@ -2,7 +2,7 @@
 // TLS: a match after replication, a mismatch after the replica's content was
 // damaged (counted and logged), refusals of bad calls, and hosts of ABI 1.0
 // (no content_fingerprint) reported as CCDR_UNSUPPORTED.
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 
 #include <catch2/catch.hpp>
 

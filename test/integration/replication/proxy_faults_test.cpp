@@ -12,7 +12,7 @@
 // failures 0, every flip counted as a checksum failure), and the reconnects
 // are in the metrics. CCDR_PROXY_FAULTS sets the number of faults (56, 8 of
 // each kind, by default; 1 000 under the long label).
-#include "integration/replication_world.hpp"
+#include "support/replication_world.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message_type.hpp"
 
