@@ -6,6 +6,7 @@
 // frames).
 #pragma once
 
+#include "support/eventually.hpp"
 #include "support/fault_proxy.hpp"
 #include "support/free_port.hpp"
 #include "support/memory_host.hpp"
@@ -28,18 +29,6 @@
 #include <thread>
 
 namespace ccdr::test {
-
-inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > until) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-}
 
 // A transaction payload that says which tx it is (so a misplaced one shows).
 inline std::vector<uint8_t> payload_for(uint64_t i, size_t size) {
@@ -107,8 +96,11 @@ public:
 
     std::string upstream_address() const { return "127.0.0.1:" + std::to_string(upstream_port); }
 
-    // Creates the replica database with the upstream's lineage (or the one given).
-    void create_replica(std::vector<std::string> addresses = {}, std::string store_id = "", uint64_t epoch = 0) {
+    // Creates the replica database with the upstream's lineage (or the one
+    // given); `name` other than foo-replica makes a second replica of foo on
+    // the same server (a witness, for heard_heartbeats).
+    void create_replica(std::vector<std::string> addresses = {}, std::string store_id = "", uint64_t epoch = 0,
+                        const std::string& name = "foo-replica") {
         auto up = upstream->member("foo");
         REQUIRE(up);
         if (addresses.empty()) {
@@ -119,7 +111,7 @@ public:
             list.emplace_back(a);
         }
         ValueMap options{{"replicaConfig", Value(ValueMap{{"remote", Value("foo")}, {"addresses", Value(list)}})}};
-        REQUIRE(replica->create_database({"foo-replica", CCDR_KIND_REPLICA, 1, 0,
+        REQUIRE(replica->create_database({name, CCDR_KIND_REPLICA, 1, 0,
                                           store_id.empty() ? up->store_id : store_id, epoch == 0 ? up->epoch : epoch,
                                           options}));
     }
@@ -151,6 +143,29 @@ public:
     }
 
     ccdr_database_status replica_status() { return replica->plugin()->describe_database("foo-replica"); }
+
+    // Waits until the replica member `database` has received `n` more frames
+    // from the upstream: with nothing being committed, heartbeats (one per
+    // ccdr.heartbeat.interval, 100 ms here). A test that checks that something
+    // does NOT happen waits for these instead of sleeping: whatever the
+    // upstream had to send has come by then. Frames are counted by the steps
+    // of the member's bytes_received_wire (two frames within one 5 ms poll
+    // count once, which only makes the wait longer).
+    bool heard_heartbeats(int n, const std::string& database = "foo-replica") {
+        const std::string metric = "database." + database + ".ccdr.replica.bytes_received_wire";
+        double last = metrics_of(*replica)[metric];
+        int heard = 0;
+        return eventually(
+            [&] {
+                const double now = metrics_of(*replica)[metric];
+                if (now > last) {
+                    ++heard;
+                    last = now;
+                }
+                return heard >= n;
+            },
+            std::chrono::seconds(30), std::chrono::milliseconds(5));
+    }
 
     TempDir dir{"ccdr-replication"};
     TestCa ca{"test cluster CA"};

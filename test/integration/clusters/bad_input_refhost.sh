@@ -139,18 +139,21 @@ tx_before=$(last_tx B foo-replica max)
 q A -d system "DROP DATABASE foo WAIT" >/dev/null
 q A -d system "CREATE DATABASE foo WAIT" >/dev/null
 q A -d foo "CREATE (:NewLineage)" >/dev/null
-for _ in $(seq 200); do
+lineage_reported() {
   msg=$(q B -d system "SHOW DATABASE foo-replica YIELD statusMessage RETURN statusMessage" | tail -1)
-  echo "$msg" | grep -q "lineage mismatch" && break
-  sleep 0.1
-done
-echo "$msg" | grep -q "lineage mismatch" || fail "the replica does not report the lineage mismatch: $msg"
+  echo "$msg" | grep -q "lineage mismatch"
+}
+eventually --tries 200 lineage_reported || fail "the replica does not report the lineage mismatch: $msg"
 # The new database's tx ids run past the replica's: nothing of them may land.
 for i in $(seq 1 $((tx_before + 20))); do echo "CREATE (:NewLineage {i: $i});"; done >"$work/new-lineage.cypher"
 q A -d foo -f "$work/new-lineage.cypher" >/dev/null
-sleep 1
+# A witness, a new replica of the new foo on B: once it has every transaction
+# of the new lineage, the old replica has had every chance to take them too.
+q B -d system "CALL internal.dbms.createReplicaDatabase('foo-witness', 1, 0, $up)" >/dev/null
+wait_converged A foo B foo-witness >/dev/null
 [ "$(last_tx B foo-replica max)" = "$tx_before" ] ||
   fail "the replica applied another lineage's transaction: tx $tx_before -> $(last_tx B foo-replica max)"
+q B -d system "DROP DATABASE \`foo-witness\` WAIT" >/dev/null
 # The stream ends either way: the stop seen first ("was stopped, dropped or
 # promoted"), or the periodic lineage check finding the database gone first.
 grep -Eq "database 'foo' was stopped, dropped or promoted|database 'foo' does not exist on server .* \(found while streaming\)" \

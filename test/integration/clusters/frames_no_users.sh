@@ -50,7 +50,8 @@ while True:
 PY
 proxy_pid=$!
 extra_cleanup() { kill -KILL "$proxy_pid" 2>/dev/null || true; }
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && break; sleep 0.1; done
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+eventually --tries 50 listening "$proxy_port" || true  # the checks below say what is wrong if it never listens
 
 q A -d system "CREATE DATABASE foo WAIT" >/dev/null
 q A -d foo "UNWIND range(1, 50) AS i CREATE (:Item {id: i, marker: 'wire-marker-4242'})" >/dev/null

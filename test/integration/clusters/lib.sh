@@ -4,6 +4,8 @@
 # started with start_cluster is stopped by PID on exit, pass or fail; every
 # failed check prints its reason and exits 1.
 set -euo pipefail
+# shellcheck source=../../support/eventually.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/eventually.sh"
 
 refhost="$build/examples/refhost/refhost"
 shell_bin="$build/examples/refhost/ccdr-shell"
@@ -19,11 +21,11 @@ declare -A cluster_ns=()  # NAME -> network namespace its process and shells run
 extra_cleanup() { :; }
 checks=0
 
+gone() { ! kill -0 "$1" 2>/dev/null; }
 stop_pid() {  # SIGTERM, then SIGKILL after 10 s
   local p="$1"
   kill -TERM "$p" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
+  eventually --tries 100 gone "$p" || kill -KILL "$p" 2>/dev/null || true
 }
 cleanup() {
   local rc=$?
@@ -96,14 +98,16 @@ start_cluster() {  # start_cluster NAME: runs $work/NAME, waits for "cluster rea
   cluster_pid[$name]=$pid
   local before
   before=$(grep -c "cluster ready" "$work/$name.out" 2>/dev/null || true)
-  for _ in $(seq 600); do
-    local now
-    now=$(grep -c "cluster ready" "$work/$name.out" 2>/dev/null || true)
-    ((now > before)) && return 0
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$work/$name.out" >&2; fail "cluster $name exited at start"; }
-    sleep 0.1
-  done
-  fail "cluster $name did not become ready"
+  eventually --tries 600 cluster_ready "$name" "$pid" "$before" || fail "cluster $name did not become ready"
+}
+# cluster_ready NAME PID BEFORE: NAME printed one more "cluster ready" than BEFORE
+# (fails the test when its process is gone).
+cluster_ready() {
+  local now before="$3"
+  now=$(grep -c "cluster ready" "$work/$1.out" 2>/dev/null || true)
+  ((now > before)) && return 0
+  kill -0 "$2" 2>/dev/null || { tail -20 "$work/$1.out" >&2; fail "cluster $1 exited at start"; }
+  return 1
 }
 stop_cluster() { stop_pid "${cluster_pid[$1]}"; wait "${cluster_pid[$1]}" 2>/dev/null || true; unset "cluster_pid[$1]"; }
 kill9_cluster() {
@@ -143,16 +147,17 @@ q_fail() {
 last_tx() {
   q "$1" -d system "SHOW DATABASE \`$2\` YIELD lastCommittedTxn RETURN $3(lastCommittedTxn) AS tx" | tail -1
 }
+# converged A ADB B BDB: every member of BDB has A's last tx (left in ta, tb).
+converged() {
+  ta=$(last_tx "$1" "$2" max 2>/dev/null || echo a)
+  tb=$(last_tx "$3" "$4" min 2>/dev/null || echo b)
+  [ "$ta" = "$tb" ]
+}
 # wait_converged A ADB B BDB [TRIES]: until every member of BDB has A's last tx; prints it.
 wait_converged() {
-  local ta tb tries="${5:-600}"
-  for _ in $(seq "$tries"); do
-    ta=$(last_tx "$1" "$2" max 2>/dev/null || echo a)
-    tb=$(last_tx "$3" "$4" min 2>/dev/null || echo b)
-    [ "$ta" = "$tb" ] && { echo "$ta"; return 0; }
-    sleep 0.1
-  done
-  fail "$4 did not converge with $2: $ta vs $tb"
+  local ta tb
+  eventually --tries "${5:-600}" converged "$1" "$2" "$3" "$4" || fail "$4 did not converge with $2: $ta vs $tb"
+  echo "$ta"
 }
 
 # verify_rows NAME DB: the verifyReplicaDatabase rows as "txId match serverId".

@@ -69,6 +69,10 @@ wait_converged A foo B foo-replica >/dev/null
 
 # ---- 1. TLS refusals ---------------------------------------------------------------
 addr="127.0.0.1:$A_cluster"
+refusal_logged() {  # refusal_logged BEFORE: A logged more refusals than BEFORE
+  local before="$1"
+  (($(grep -c "refused replication connection from 127.0.0.1" "$work/A/logs/debug.log" || true) > before))
+}
 tls_case() {  # tls_case WHAT [frame_client options...]
   local what="$1"
   shift
@@ -76,12 +80,7 @@ tls_case() {  # tls_case WHAT [frame_client options...]
   before=$(grep -c "refused replication connection from 127.0.0.1" "$work/A/logs/debug.log" || true)
   r=$(python3 "$here/frame_client.py" "$addr" hello-only "$@" --wait 10)
   case "$r" in tls-refused*|closed) ;; *) fail "$what: the listener served it ($r)" ;; esac
-  for _ in $(seq 50); do
-    (($(grep -c "refused replication connection from 127.0.0.1" "$work/A/logs/debug.log" || true) > before)) && break
-    sleep 0.1
-  done
-  (($(grep -c "refused replication connection from 127.0.0.1" "$work/A/logs/debug.log" || true) > before)) ||
-    fail "$what: no refusal logged"
+  eventually --tries 50 refusal_logged "$before" || fail "$what: no refusal logged"
   pass "TLS refusal: $what -> $r; logged: $(grep "refused replication connection" "$work/A/logs/debug.log" | tail -1 | sed 's/.*refused/refused/' | cut -c1-150)"
 }
 tls_case "no client certificate"

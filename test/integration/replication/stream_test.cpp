@@ -153,7 +153,8 @@ TEST_CASE("a replica restarts from its last applied transaction", "[replication]
     CHECK(eventually([&] {
         return metrics_of(*w.replica)["database.foo-replica.ccdr.replica.transactions_applied"] == 1'000;
     }));
-    std::this_thread::sleep_for(200ms);
+    // Two heartbeats later the upstream has sent all it would.
+    REQUIRE(w.heard_heartbeats(2));
     CHECK(metrics_of(*w.replica)["database.foo-replica.ccdr.replica.transactions_applied"] == 1'000);
 }
 
@@ -212,8 +213,13 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
     const std::string message = w.replica_status().message;
     CHECK_THAT(message, Catch::StartsWith("failed: hash chain mismatch at tx 57") &&
                             Catch::Contains("from 127.0.0.1:" + std::to_string(proxy.port())));
-    // Nothing of the bad batch was applied, and the member does not retry.
-    std::this_thread::sleep_for(300ms);
+    // Nothing of the bad batch was applied, and the member does not retry: a
+    // witness replica of foo on the same server, straight to the upstream, has
+    // every transaction and three heartbeats more (300 ms, the longest
+    // back-off here) by the time this is checked.
+    w.create_replica({w.upstream_address()}, "", 0, "foo-witness");
+    REQUIRE(w.replica->wait_for_tx("foo-witness", 100, 60'000));
+    REQUIRE(w.heard_heartbeats(3, "foo-witness"));
     auto rep = w.replica->member("foo-replica");
     CHECK(rep->last_tx < 57);
     CHECK(w.replica_status().state == CCDR_REPLICA_FAILED);
@@ -261,9 +267,13 @@ TEST_CASE("replicas refuse user writes until promoted; replicated applies pass",
     auto written = w.replica->commit("foo-replica", {4, 5, 6});
     REQUIRE(written);
     CHECK(*written == 21);
-    // A promoted database never pulls again.
+    // A promoted database never pulls again: a witness replica of foo on the
+    // same server has the upstream's tx 21-25 and two heartbeats more by the
+    // time this is checked.
     w.commit(21, 5, 100);
-    std::this_thread::sleep_for(300ms);
+    w.create_replica({}, "", 0, "foo-witness");
+    REQUIRE(w.replica->wait_for_tx("foo-witness", 25, 60'000));
+    REQUIRE(w.heard_heartbeats(2, "foo-witness"));
     CHECK(w.replica->member("foo-replica")->last_tx == 21);
     CHECK(w.replica->member("foo-replica")->content.back().payload == std::vector<uint8_t>{4, 5, 6});
 }
