@@ -58,6 +58,9 @@ struct DatabaseState {
     std::vector<std::shared_ptr<Member>> members;  // ordered by server index
     std::shared_ptr<Member> member_on(size_t server) const;
     std::shared_ptr<Member> writer() const;
+    // The member with the highest last tx: `preferred` on a tie with it,
+    // else the first of the tied ones.
+    std::shared_ptr<Member> most_advanced(std::shared_ptr<Member> preferred = nullptr) const;
 };
 
 class Cluster final : public DbmsApi {
@@ -163,6 +166,7 @@ private:
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
+    Done start_or_stop(const std::string& raw, bool start);  // START / STOP DATABASE
     // The record's members, as they are now (roles, writer).
     static DatabaseRecord with_members(DatabaseRecord rec, const std::vector<std::shared_ptr<Member>>& members);
 

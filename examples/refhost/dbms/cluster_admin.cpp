@@ -192,15 +192,15 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
         return {};
     }
     int64_t now = now_ms();
+    ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
+        r.requested_online = start;
+        (start ? r.started_ms : r.stopped_ms) = now;
+        return ccdr::Status();
+    });
+    if (!st) {
+        return st;
+    }
     if (start) {
-        ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
-            r.requested_online = true;
-            r.started_ms = now;
-            return ccdr::Status();
-        });
-        if (!st) {
-            return st;
-        }
         // Members go online, then any that missed transactions while
         // stopped catch up before the database is announced.
         for (const auto& m : db->members) {
@@ -212,14 +212,6 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
             send_event(*m, CCDR_EVENT_STARTED, db->record.kind);
         }
         return {};
-    }
-    ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
-        r.requested_online = false;
-        r.stopped_ms = now;
-        return ccdr::Status();
-    });
-    if (!st) {
-        return st;
     }
     for (const auto& m : db->members) {
         m->set_state(CCDR_DB_STOPPING);
@@ -269,12 +261,7 @@ ccdr::Status Cluster::set_database_kind(std::string_view raw, ccdr_database_kind
         }
     }
     // 2. Every member reaches the most advanced member's transaction.
-    std::shared_ptr<Member> source;
-    for (const auto& m : db->members) {
-        if (!source || m->last_tx() > source->last_tx()) {
-            source = m;
-        }
-    }
+    std::shared_ptr<Member> source = db->most_advanced();
     for (const auto& m : db->members) {
         if (m == source || m->last_tx() >= source->last_tx()) {
             continue;
@@ -403,12 +390,7 @@ ccdr::Status Cluster::set_topology(std::string_view raw, uint32_t primaries, uin
         std::shared_ptr<Member> writer = db->writer();
         bool writer_kept = writer && std::find(kept.begin(), kept.end(), writer) != kept.end() &&
                            writer->role() == CCDR_ROLE_PRIMARY;
-        std::shared_ptr<Member> source = writer;
-        for (const auto& m : db->members) {
-            if (!source || m->last_tx() > source->last_tx()) {
-                source = m;
-            }
-        }
+        std::shared_ptr<Member> source = db->most_advanced(writer);
         for (const auto& m : added) {
             ccdr::Status st = catch_up_.catch_up(*m, *source);
             if (!st) {

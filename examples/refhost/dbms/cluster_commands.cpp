@@ -64,22 +64,16 @@ Done Cluster::drop_database(const std::string& raw, bool if_exists, bool /*wait*
     return done();
 }
 
-Done Cluster::start_database(const std::string& raw, bool /*wait*/) {
-    std::lock_guard admin(admin_mu_);
-    std::string name = ccdr::settings::lower(raw);
-    ccdr::Status st = start_stop_impl(name, true);
-    if (!st) {
-        return admin_error(st, "start", name);
-    }
-    return done();
-}
+Done Cluster::start_database(const std::string& raw, bool /*wait*/) { return start_or_stop(raw, true); }
 
-Done Cluster::stop_database(const std::string& raw, bool /*wait*/) {
+Done Cluster::stop_database(const std::string& raw, bool /*wait*/) { return start_or_stop(raw, false); }
+
+Done Cluster::start_or_stop(const std::string& raw, bool start) {
     std::lock_guard admin(admin_mu_);
     std::string name = ccdr::settings::lower(raw);
-    ccdr::Status st = start_stop_impl(name, false);
+    ccdr::Status st = start_stop_impl(name, start);
     if (!st) {
-        return admin_error(st, "stop", name);
+        return admin_error(st, start ? "start" : "stop", name);
     }
     return done();
 }

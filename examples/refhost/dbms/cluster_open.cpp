@@ -30,6 +30,16 @@ std::shared_ptr<Member> DatabaseState::writer() const {
     return nullptr;
 }
 
+std::shared_ptr<Member> DatabaseState::most_advanced(std::shared_ptr<Member> preferred) const {
+    std::shared_ptr<Member> best = std::move(preferred);
+    for (const auto& m : members) {
+        if (!best || m->last_tx() > best->last_tx()) {
+            best = m;
+        }
+    }
+    return best;
+}
+
 Cluster::Cluster(Config config, std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)), log_(std::move(log)),
       catch_up_(*log_, [this](size_t server) { return servers_[server].name; }) {

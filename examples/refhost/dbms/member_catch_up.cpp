@@ -202,12 +202,7 @@ void MemberCatchUp::catch_up_database(const DatabaseState& db) {
     if (db.record.kind != CCDR_KIND_STANDARD) {
         return;
     }
-    std::shared_ptr<Member> source;
-    for (const auto& m : db.members) {
-        if (!source || m->last_tx() > source->last_tx()) {
-            source = m;
-        }
-    }
+    std::shared_ptr<Member> source = db.most_advanced();
     if (!source) {
         return;
     }

@@ -5,6 +5,25 @@
 
 namespace refhost {
 
+namespace {
+
+// The member of a replica database that `operation` may change; standard
+// databases are written by their own transactions only.
+ccdr::Result<std::shared_ptr<Member>> replica_member(Cluster& cluster, size_t server, std::string_view database,
+                                                     const char* operation, const char* what) {
+    auto m = cluster.member(database, server);
+    if (!m) {
+        return m;
+    }
+    if (cluster.database(database)->record.kind != CCDR_KIND_REPLICA) {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, std::string(operation) + " " + what + " only; '" +
+                                                       std::string(database) + "' is a standard database");
+    }
+    return m;
+}
+
+}  // namespace
+
 ccdr::Result<ccdr_log_info> StoreAccess::log_info(size_t server, std::string_view database) {
     auto m = cluster_.member(database, server);
     if (!m) {
@@ -49,16 +68,11 @@ ccdr::Status StoreAccess::read_log(size_t server, std::string_view database, uin
 }
 
 ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
-    auto found = cluster_.member(database, server);
+    auto found = replica_member(cluster_, server, database, "apply_batch", "applies to replica databases");
     if (!found) {
         return found.status();
     }
     const std::shared_ptr<Member>& m = found.value();
-    auto db = cluster_.database(database);
-    if (db->record.kind != CCDR_KIND_REPLICA) {
-        return {CCDR_INVALID_ARGUMENT, "apply_batch applies to replica databases only; '" + std::string(database) +
-                                           "' is a standard database"};
-    }
     ccdr_database_state state = m->state();
     if (state != CCDR_DB_ONLINE && state != CCDR_DB_STOPPING) {
         return {CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable."};
@@ -93,16 +107,11 @@ ccdr::Status StoreAccess::snapshot_export(size_t server, std::string_view databa
 
 ccdr::Status StoreAccess::snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
                                           const ccdr_snapshot_source& source) {
-    auto found = cluster_.member(database, server);
+    auto found = replica_member(cluster_, server, database, "snapshot_import", "replaces replica members");
     if (!found) {
         return found.status();
     }
     const std::shared_ptr<Member>& m = found.value();
-    auto db = cluster_.database(database);
-    if (db->record.kind != CCDR_KIND_REPLICA) {
-        return {CCDR_INVALID_ARGUMENT, "snapshot_import replaces replica members only; '" + std::string(database) +
-                                           "' is a standard database"};
-    }
     auto store = m->store();
     auto lock = store->lock_for_write();
     if (!lock) {
