@@ -216,12 +216,7 @@ const Value* Env::lookup(const std::string& name) const {
 }
 
 Value property_of(const Value& container, const std::string& key) {
-    const Map* m = container.get_if<Map>();
-    if (auto* n = container.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = container.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(container);
     if (m == nullptr) {
         if (container.is_null()) {
             return Value();

@@ -310,12 +310,7 @@ Value fn_keys(std::vector<Value>& a, EvalContext&) {
     if (v.is_null()) {
         return v;
     }
-    const Map* m = v.get_if<Map>();
-    if (auto* n = v.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = v.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(v);
     if (m == nullptr) {
         bad_argument("keys", "a NODE, RELATIONSHIP or MAP", v);
     }

@@ -36,12 +36,7 @@ Map storable(const Value& v, const char* what) {
     if (v.is_null()) {
         return Map{};
     }
-    const Map* m = v.get_if<Map>();
-    if (auto* n = v.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = v.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(v);
     if (m == nullptr) {
         throw_error(status::kTypeError, std::string("Type mismatch: ") + what + " expects a MAP but was " + type_name(v) +
                                       " " + describe_value(v));
@@ -71,17 +66,7 @@ void Executor::create(const CreateClause& c) {
     GraphWriter& g = graph();
     // Node variables bound before this clause are used, not created.
     std::set<std::string> before(table_.names.begin(), table_.names.end());
-    for (const auto& part : c.patterns) {
-        for (const auto& n : part.nodes) {
-            add_column(n.var);
-        }
-        for (const auto& r : part.rels) {
-            add_column(r.var);
-        }
-        if (!part.path_var.empty()) {
-            add_column(part.path_var);
-        }
-    }
+    for_each_pattern_variable(c.patterns, [&](const std::string& var) { add_column(var); });
     for (auto& row : table_.rows) {
         std::set<std::string> made;
         for (const auto& part : c.patterns) {
@@ -159,12 +144,7 @@ void Executor::set(const SetClause& c) {
                 }
                 case SetKind::Merge: {
                     Value v = evaluate(*item.value, env_of(row), ctx_);
-                    const Map* m = v.get_if<Map>();
-                    if (auto* vn = v.get_if<Node>()) {
-                        m = &vn->properties;
-                    } else if (auto* vr = v.get_if<Relationship>()) {
-                        m = &vr->properties;
-                    }
+                    const Map* m = properties_of(v);
                     if (m == nullptr) {
                         if (v.is_null()) {
                             break;

@@ -451,6 +451,16 @@ std::string describe_value(const Value& v) {
     return type_name(v);
 }
 
+const Map* properties_of(const Value& v) {
+    if (auto* n = v.get_if<Node>()) {
+        return &n->properties;
+    }
+    if (auto* r = v.get_if<Relationship>()) {
+        return &r->properties;
+    }
+    return v.get_if<Map>();
+}
+
 std::optional<std::string> to_cypher_string(const Value& v) {
     if (auto* s = v.get_if<std::string>()) {
         return *s;

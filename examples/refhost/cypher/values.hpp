@@ -40,6 +40,10 @@ std::string type_name(const Value& v);
 // How a value is quoted in an error message: 1, 'text', [1, 2], ...
 std::string describe_value(const Value& v);
 
+// The map of a MAP, or a node's or relationship's properties; null for any
+// other value (null included).
+const Map* properties_of(const Value& v);
+
 // toString(): strings, numbers, booleans, temporal values; nullopt for other types.
 std::optional<std::string> to_cypher_string(const Value& v);
 
