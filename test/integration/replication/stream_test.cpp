@@ -57,7 +57,7 @@ TEST_CASE("100 000 transactions stream in order, exactly once", "[replication]")
     }));
 }
 
-TEST_CASE("over a slow link small batches travel together; the round trip is a metric", "[replication][pacing]") {
+TEST_CASE("over a slow link small batches travel together, the round trip is a metric", "[replication][pacing]") {
     ReplicationWorld w;
     FaultProxy proxy(w.upstream_port);
     proxy.delay_for(10min, 20ms, 0ms, FaultProxy::Direction::kBoth);  // a 40 ms round trip
@@ -247,7 +247,7 @@ TEST_CASE("an unreachable upstream is reported with the reason and the next retr
     CHECK(eventually([&] { return metrics_of(*w.replica)["database.foo-replica.ccdr.replica.reconnects"] >= 3; }));
 }
 
-TEST_CASE("replicas refuse user writes until promoted; replicated applies pass", "[replication][read-only]") {
+TEST_CASE("replicas refuse user writes until promoted, replicated applies pass", "[replication][read-only]") {
     ReplicationWorld w;
     w.create_replica();
     w.commit(1, 20, 100);

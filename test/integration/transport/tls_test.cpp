@@ -126,7 +126,7 @@ struct TlsWorld {
 
 }  // namespace
 
-TEST_CASE("a trusted client is served; every untrusted one is refused and logged; serving goes on", "[tls]") {
+TEST_CASE("a trusted client is served, every untrusted one is refused and logged, serving goes on", "[tls]") {
     TlsWorld w;
     const uint16_t port = w.server->port();
 

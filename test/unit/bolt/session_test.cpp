@@ -315,7 +315,7 @@ TEST_CASE("GOODBYE closes without a reply and rolls back", "[session]") {
     CHECK(h.dbms.observed().rollbacks == 1);
 }
 
-TEST_CASE("READ access mode reaches the engine; writes there are AccessMode", "[session]") {
+TEST_CASE("READ access mode reaches the engine, writes there are AccessMode", "[session]") {
     Harness h;
     h.login();
     auto r = h.run("CREATE", {}, Map{{"mode", "r"}});
