@@ -49,6 +49,13 @@ inline constexpr Code kUnknownError{"Neo.DatabaseError.General.UnknownError", "5
 inline constexpr Code kStorageDamageDetected{"Neo.DatabaseError.General.StorageDamageDetected", "50N42"};
 inline constexpr Code kTransactionCommitFailed{"Neo.DatabaseError.Transaction.TransactionCommitFailed", "50N42"};
 
+// --- codes a client sees only through a ccdr_status (ccdr_status_neo4j_code of
+// abi/ccdr/abi.h maps CCDR_LOG_PRUNED, CCDR_STOPPED and CCDR_TIMEOUT to them);
+// the refhost raises none of them itself ---
+inline constexpr Code kTransactionLogError{"Neo.DatabaseError.Transaction.TransactionLogError", "50N42"};
+inline constexpr Code kTerminated{"Neo.TransientError.Transaction.Terminated", "50N42"};
+inline constexpr Code kTransactionTimedOut{"Neo.ClientError.Transaction.TransactionTimedOut", "50N42"};
+
 // Every code above, for lookups by name (gql_for) and for tests that check the
 // table. Add a new constant to this list too.
 inline constexpr const Code* kAll[] = {
@@ -62,17 +69,39 @@ inline constexpr const Code* kAll[] = {
     &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
     &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
     &kTransactionCommitFailed,
+    &kTransactionLogError,  &kTerminated,         &kTransactionTimedOut,
 };
 
-// The GQLSTATUS of a Neo4j status code named as text (codes that come from
-// the ABI's ccdr_status_neo4j_code); "50N42" for a code not in the table.
-inline const char* gql_for(std::string_view neo4j_code) {
+// The code named as text, when it is in the table (codes that come as text:
+// from the ABI's ccdr_status_neo4j_code, or from a server's FAILURE).
+inline const Code* find(std::string_view neo4j_code) {
     for (const Code* c : kAll) {
         if (neo4j_code == c->neo4j) {
-            return c->gql;
+            return c;
         }
     }
-    return "50N42";
+    return nullptr;
+}
+
+// The GQLSTATUS of a Neo4j status code named as text; "50N42" for a code not
+// in the table.
+inline const char* gql_for(std::string_view neo4j_code) {
+    const Code* c = find(neo4j_code);
+    return c != nullptr ? c->gql : "50N42";
+}
+
+// Neo4j's classification of a code, from its second part
+// (Neo.<classification>.<category>.<title>): what Bolt 5.7+ reports as
+// diagnostic_record._classification. Anything not transient and not a
+// database error is the client's.
+inline const char* classification(std::string_view neo4j_code) {
+    if (neo4j_code.starts_with("Neo.TransientError.")) {
+        return "TRANSIENT_ERROR";
+    }
+    if (neo4j_code.starts_with("Neo.DatabaseError.")) {
+        return "DATABASE_ERROR";
+    }
+    return "CLIENT_ERROR";
 }
 
 }  // namespace refhost::status
