@@ -1,6 +1,7 @@
 #include "procedures/verify_procedure.hpp"
 
 #include "procedures/database_name.hpp"
+#include "procedures/procedure_fields.hpp"
 
 #include <ccdr/span.hpp>
 
@@ -12,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
-
-constexpr ccdr_field field(std::string_view name, ccdr_type type, std::string_view text) {
-    return ccdr_field{s(name), static_cast<uint32_t>(type), 0, {}, s(text)};
-}
 
 const std::array<ccdr_field, 1> kArgs = {
     field("databaseName", CCDR_TYPE_STRING, "The replica database to verify against its upstream."),
@@ -81,9 +76,10 @@ VerifyProcedure::VerifyProcedure(HostHandle host, UpstreamFingerprinter upstream
 Status VerifyProcedure::register_with_host() {
     ccdr_procedure_def def{};
     def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
-    def.name = s(kName);
-    def.description = s("Compare the content fingerprint of every member of a replica database with its upstream's "
-                        "at the same transaction.");
+    def.name = static_text(kName);
+    def.description = static_text(
+        "Compare the content fingerprint of every member of a replica database with its upstream's "
+        "at the same transaction.");
     def.args = kArgs.data();
     def.arg_count = kArgs.size();
     def.outputs = kOutputs.data();

@@ -5,7 +5,7 @@
 // request (verifyReplicaDatabase).
 #pragma once
 
-#include "common/engine_context.hpp"
+#include "replica/upstream_dialer.hpp"
 
 #include <future>
 #include <string>
@@ -26,16 +26,17 @@ struct UpstreamAttempt {
 // an answer is set). `what` names the request in the error when no address
 // answered.
 template <class T, class Ask>
-Result<T> ask_upstreams(EngineContext& context, const std::vector<std::string>& addresses, std::string what,
+Result<T> ask_upstreams(const UpstreamDialer& dialer, const std::vector<std::string>& addresses, std::string what,
                         Ask ask) {
-    Status ready = context.can_ask_upstream(addresses);
+    Status ready = dialer.can_dial(addresses);
     if (!ready) {
         return ready;
     }
     std::promise<Result<T>> done;
     auto answer = done.get_future();
-    auto strand = context.runtime->make_strand();
-    const bool spawned = context.runtime->spawn(
+    runtime::IoRuntime& runtime = *dialer.context().runtime;
+    auto strand = runtime.make_strand();
+    const bool spawned = runtime.spawn(
         strand, [&done, strand, addresses, what = std::move(what), ask = std::move(ask)]() -> asio::awaitable<void> {
             std::string failures;
             for (const auto& address : addresses) {

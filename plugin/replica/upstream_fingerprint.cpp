@@ -2,8 +2,6 @@
 
 #include "protocol/messages.hpp"
 #include "replica/ask_upstreams.hpp"
-#include "transport/connector.hpp"
-
 
 namespace ccdr::plugin {
 namespace {
@@ -11,34 +9,29 @@ namespace {
 // A refusal is an answer: the next address would say the same.
 using Attempt = UpstreamAttempt<UpstreamFingerprint>;
 
-asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, std::string address,
+asio::awaitable<Attempt> ask(const UpstreamDialer& dialer, transport::Strand strand, std::string address,
                              protocol::FingerprintRequest request) {
     Attempt out;
-    auto connected =
-        co_await transport::connect_to(strand, address, context.security.client_tls, context.connect_options());
+    auto connected = co_await dialer.connect(strand, address);
     if (!connected) {
         out.result = connected.status();
         co_return out;
     }
     auto connection = connected.value();
-    const auto timeout = context.settings.io_timeout;
-    protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context.server.cluster_id,
-                          context.server.server_id};
-    Status st = co_await connection->send(hello);
-    if (st) {
-        auto hello_reply = co_await connection->receive<protocol::HelloOk>(timeout);
-        if (!hello_reply) {
-            st = hello_reply.status();
-        } else if (hello_reply->refused) {
-            out.answered = true;
-            st = Status(CCDR_PROCEDURE_CALL_FAILED, "refused by " + address + ": " + hello_reply->refused->reason);
-        }
+    const auto timeout = dialer.context().settings.io_timeout;
+    Status st;
+    auto hello_reply = co_await dialer.hello(*connection);
+    if (!hello_reply) {
+        st = hello_reply.status();
+    } else if (hello_reply->refused) {
+        out.answered = true;
+        st = Status(CCDR_PROCEDURE_CALL_FAILED, "refused by " + address + ": " + hello_reply->refused->reason);
     }
     if (st) {
-        st = co_await connection->send(request);
+        st = co_await session::send(*connection, request);
     }
     if (st) {
-        auto reply = co_await connection->receive<protocol::FingerprintReply>(timeout);
+        auto reply = co_await session::receive<protocol::FingerprintReply>(*connection, timeout);
         if (!reply) {
             // An upstream of a release without FINGERPRINT_REQUEST closes the
             // connection on the unknown frame type.
@@ -63,14 +56,14 @@ asio::awaitable<Attempt> ask(EngineContext& context, transport::Strand strand, s
 
 }  // namespace
 
-Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
-                                                 const std::string& remote, const std::string& store_id,
-                                                 uint64_t epoch) {
+Result<UpstreamFingerprint> fingerprint_upstream(const UpstreamDialer& dialer,
+                                                 const std::vector<std::string>& addresses, const std::string& remote,
+                                                 const std::string& store_id, uint64_t epoch) {
     protocol::FingerprintRequest request{remote, store_id, epoch};
     return ask_upstreams<UpstreamFingerprint>(
-        context, addresses, "a fingerprint request for database '" + remote + "'",
-        [&context, request](transport::Strand strand, const std::string& address) {
-            return ask(context, strand, address, request);
+        dialer, addresses, "a fingerprint request for database '" + remote + "'",
+        [&dialer, request](transport::Strand strand, const std::string& address) {
+            return ask(dialer, strand, address, request);
         });
 }
 

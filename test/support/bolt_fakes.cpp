@@ -23,7 +23,7 @@ std::optional<Node> FakeGraph::node(int64_t id) {
 
 Done FakeGraph::may_write() {
     if (server_ != dbms_.writer_server) {
-        return make_error("Neo.ClientError.Cluster.NotALeader",
+        return make_error(status::kNotALeader,
                           "No write operations are allowed directly on this database. Writes must pass through the "
                           "leader. The role of this server is: FOLLOWER");
     }
@@ -48,7 +48,7 @@ Outcome<Node> FakeGraph::create_node(std::vector<std::string> labels, Map proper
 }
 
 namespace {
-Error unsupported() { return make_error("Neo.ClientError.Statement.SyntaxError", "not supported by the fake graph"); }
+Error unsupported() { return make_error(status::kSyntaxError, "not supported by the fake graph"); }
 }  // namespace
 
 Outcome<Relationship> FakeGraph::create_relationship(int64_t, int64_t, std::string, Map) { return unsupported(); }
@@ -154,7 +154,7 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string& scheme, const std::s
                                          const std::string& credentials) {
     if (scheme == "none") {
         if (auth_enabled_) {
-            return make_error("Neo.ClientError.Security.Unauthorized",
+            return make_error(status::kUnauthorized,
                               "The client is unauthorized due to authentication failure.");
         }
         return AuthUser{"", {"admin", "PUBLIC"}};
@@ -165,7 +165,7 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string& scheme, const std::s
         }
         return AuthUser{principal, {"reader", "PUBLIC"}};
     }
-    return make_error("Neo.ClientError.Security.Unauthorized",
+    return make_error(status::kUnauthorized,
                       "The client is unauthorized due to authentication failure.");
 }
 
@@ -174,7 +174,7 @@ Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t server, const std::
                                                       std::chrono::milliseconds, const TxOptions& options) {
     std::lock_guard<std::mutex> l(mu_);
     if (observed_.databases.count(database) == 0) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + database + "'.");
     }
     observed_.last_bookmarks = bookmarks;
@@ -210,7 +210,7 @@ Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& databas
     {
         std::lock_guard<std::mutex> l(mu_);
         if (observed_.databases.count(db) == 0) {
-            return make_error("Neo.ClientError.Database.DatabaseNotFound",
+            return make_error(status::kDatabaseNotFound,
                               "Database does not exist. Database name: '" + db + "'.");
         }
     }
@@ -233,7 +233,7 @@ Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& databas
 Outcome<std::vector<std::string>> FakeDbms::call_plugin_procedure(size_t, const std::string& name, const List&,
                                                                   const AuthUser&, const std::string&,
                                                                   const RowSink&) {
-    return make_error("Neo.ClientError.Procedure.ProcedureNotFound",
+    return make_error(status::kProcedureNotFound,
                       "There is no procedure with the name `" + name + "` registered for this database instance.");
 }
 
@@ -279,7 +279,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
     auto admin = bolt::administration_command(query);
     if (admin) {
         if (ctx.tx != nullptr || ctx.database != "system") {
-            return make_error("Neo.ClientError.Statement.NotSystemDatabaseError", "administration outside system");
+            return make_error(status::kNotSystemDatabase, "administration outside system");
         }
         r.type = "s";
         if (*admin == "SHOW DATABASES") {
@@ -295,7 +295,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         }
         if (*admin == "CREATE DATABASE") {
             if (!ctx.user.is_admin()) {
-                return make_error("Neo.ClientError.Security.Forbidden", "Permission denied for CREATE DATABASE.");
+                return make_error(status::kForbidden, "Permission denied for CREATE DATABASE.");
             }
             std::string name;
             in >> name >> name;
@@ -309,7 +309,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         }
     }
     if (ctx.tx == nullptr && ctx.database != "system") {
-        return make_error("Neo.DatabaseError.General.UnknownError", "the fake engine needs a transaction");
+        return make_error(status::kUnknownError, "the fake engine needs a transaction");
     }
     if (word == "RETURN") {
         std::string arg;
@@ -318,7 +318,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
             std::string name = arg.substr(1);
             auto it = parameters.find(name);
             if (it == parameters.end()) {
-                return make_error("Neo.ClientError.Statement.ParameterMissing", "Expected parameter(s): " + name);
+                return make_error(status::kParameterMissing, "Expected parameter(s): " + name);
             }
             r.columns = {name};
             r.rows.push_back(List{it->second});
@@ -339,7 +339,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
     }
     if (word == "CREATE") {
         if (ctx.mode == AccessMode::Read) {
-            return make_error("Neo.ClientError.Statement.AccessMode",
+            return make_error(status::kAccessMode,
                               "Writing in read access mode not allowed. Attempted write to " + ctx.database);
         }
         auto n = ctx.tx->graph().create_node({"Fake"}, Map{{"k", int64_t{1}}});
@@ -371,9 +371,9 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         in >> code;
         std::string message;
         std::getline(in, message);
-        return make_error(code, message.empty() ? message : message.substr(1));
+        return Error{code, message.empty() ? message : message.substr(1), gql_status_for(code)};
     }
-    return make_error("Neo.ClientError.Statement.SyntaxError",
+    return make_error(status::kSyntaxError,
                       "Invalid input '" + word + "': expected a fake command (line 1, column 1 (offset: 0))");
 }
 

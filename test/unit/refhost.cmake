@@ -15,6 +15,9 @@ add_executable(refhost_unit_tests
   unit/refhost/plugin_host_test.cpp
   unit/refhost/metrics_test.cpp
   unit/refhost/transactions_test.cpp
+  unit/refhost/certificate_expiry_test.cpp
+  unit/refhost/status_codes_test.cpp
+  unit/refhost/java_double_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
 target_compile_definitions(refhost_unit_tests PRIVATE

@@ -35,15 +35,7 @@ constexpr GqlTitle kTitles[] = {
 
 }  // namespace
 
-std::string error_classification(const std::string& code) {
-    if (code.starts_with("Neo.TransientError.")) {
-        return "TRANSIENT_ERROR";
-    }
-    if (code.starts_with("Neo.DatabaseError.")) {
-        return "DATABASE_ERROR";
-    }
-    return "CLIENT_ERROR";
-}
+std::string error_classification(const std::string& code) { return status::classification(code); }
 
 std::string gql_description(const Error& error) {
     std::string status = error.gql_status.empty() ? gql_status_for(error.code) : error.gql_status;

@@ -9,8 +9,8 @@
 #include "bolt/handshake.hpp"
 #include "bolt/message.hpp"
 #include "bolt/worker_pool.hpp"
-#include "common/asio.hpp"
 
+#include <ccdr_asio.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -31,7 +31,7 @@ using boost::system::error_code;
 
 Outcome<HostPort> parse_host_port(const std::string& address) {
     auto bad = [&](const std::string& why) {
-        return make_error("Neo.ClientError.General.InvalidArguments",
+        return make_error(status::kInvalidArguments,
                           "invalid address '" + address + "': " + why + " (expected host:port)");
     };
     size_t colon = address.rfind(':');
@@ -620,7 +620,7 @@ BoltService::~BoltService() { stop(); }
 Done BoltService::start() {
     Impl& s = *impl_;
     if (s.started) {
-        return make_error("Neo.DatabaseError.General.UnknownError", "the Bolt service is already started");
+        return make_error(status::kUnknownError, "the Bolt service is already started");
     }
     tcp::resolver resolver(s.io);
     for (size_t i = 0; i < s.dbms.server_count(); ++i) {
@@ -629,7 +629,7 @@ Done BoltService::start() {
             s.acceptors.clear();
             s.accept_retry.clear();
             s.endpoints.clear();
-            return make_error("Neo.DatabaseError.General.UnknownError",
+            return make_error(status::kUnknownError,
                               "Bolt server " + std::to_string(i + 1) + " cannot listen on " + address + ": " + why);
         };
         auto hp = parse_host_port(address);

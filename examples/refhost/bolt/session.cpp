@@ -14,7 +14,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kInvalid = "Neo.ClientError.Request.Invalid";
+constexpr const status::Code& kInvalid = status::kRequestInvalid;
 constexpr const char* kSystem = "system";
 
 int64_t millis(std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
@@ -211,7 +211,7 @@ BoltSession::After BoltSession::handle(const Message& m, std::vector<uint8_t>& o
         }
     } catch (const std::exception& e) {
         // Whatever went wrong below, the client gets a FAILURE and the server goes on.
-        fail(out, make_error("Neo.DatabaseError.General.UnknownError",
+        fail(out, make_error(status::kUnknownError,
                              "Unexpected error while handling " + message_name(m.tag) + ": " + e.what()));
         after = After::Continue;
     }
@@ -230,7 +230,7 @@ BoltSession::After BoltSession::resume(std::vector<uint8_t>& out) {
             apply_termination();
         }
     } catch (const std::exception& e) {
-        fail(out, make_error("Neo.DatabaseError.General.UnknownError",
+        fail(out, make_error(status::kUnknownError,
                              std::string("Unexpected error while resuming a request: ") + e.what()));
         after = After::Continue;
     }
@@ -406,11 +406,11 @@ BoltSession::After BoltSession::dispatch(const Message& m, std::vector<uint8_t>&
 Outcome<AuthUser> BoltSession::authenticate(const Map& token) {
     const auto* scheme = field_as<std::string>(token, "scheme");
     if (scheme == nullptr) {
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "Unsupported authentication token, missing key `scheme`");
     }
     if (*scheme != "basic" && *scheme != "none") {
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "Unsupported authentication token, scheme '" + *scheme + "' is not supported.");
     }
     std::string principal;
@@ -419,7 +419,7 @@ Outcome<AuthUser> BoltSession::authenticate(const Map& token) {
         const auto* p = field_as<std::string>(token, "principal");
         const auto* c = field_as<std::string>(token, "credentials");
         if (p == nullptr || c == nullptr) {
-            return make_error("Neo.ClientError.Security.Unauthorized",
+            return make_error(status::kUnauthorized,
                               "Unsupported authentication token, the basic scheme needs `principal` and "
                               "`credentials` strings");
         }
@@ -510,7 +510,7 @@ void BoltSession::on_route(const Message& m, std::vector<uint8_t>& out) {
         db = *s;
     }
     if (present(extra.value(), "imp_user")) {
-        fail(out, make_error("Neo.ClientError.Security.Forbidden", "Impersonation is not supported by this server"));
+        fail(out, make_error(status::kForbidden, "Impersonation is not supported by this server"));
         return;
     }
     auto table = dbms_.routing_table(server_, db);
@@ -582,7 +582,7 @@ Outcome<BoltSession::TxParams> BoltSession::tx_params(const Map& extra) {
     p.options.client_address = client_address_;
     p.options.wake = wake_;
     if (present(extra, "imp_user")) {
-        return make_error("Neo.ClientError.Security.Forbidden", "Impersonation is not supported by this server");
+        return make_error(status::kForbidden, "Impersonation is not supported by this server");
     }
     return p;
 }
@@ -673,7 +673,7 @@ BoltSession::After BoltSession::on_run(const Message& m, std::vector<uint8_t>& o
 
     // Inside an explicit transaction.
     if (admin && tx_database_ != kSystem) {
-        fail(out, make_error("Neo.ClientError.Statement.NotSystemDatabaseError",
+        fail(out, make_error(status::kNotSystemDatabase,
                              "This is an administration command and it should be executed against the system "
                              "database: " +
                                  *admin));

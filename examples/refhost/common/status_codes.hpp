@@ -58,6 +58,13 @@ inline constexpr Code kUnknownError{"Neo.DatabaseError.General.UnknownError", "5
 inline constexpr Code kStorageDamageDetected{"Neo.DatabaseError.General.StorageDamageDetected", "50N42"};
 inline constexpr Code kTransactionCommitFailed{"Neo.DatabaseError.Transaction.TransactionCommitFailed", "50N42"};
 
+// --- codes a client sees only through a ccdr_status (ccdr_status_neo4j_code of
+// abi/ccdr/abi.h maps CCDR_LOG_PRUNED, CCDR_STOPPED and CCDR_TIMEOUT to them);
+// the refhost raises none of them itself; CCDR_TIMEOUT maps to
+// kTransactionTimedOut, above ---
+inline constexpr Code kTransactionLogError{"Neo.DatabaseError.Transaction.TransactionLogError", "50N42"};
+inline constexpr Code kTransientTerminated{"Neo.TransientError.Transaction.Terminated", "50N42"};
+
 // Every code above, for lookups by name (gql_for) and for tests that check the
 // table. Add a new constant to this list too.
 inline constexpr const Code* kAll[] = {
@@ -71,7 +78,7 @@ inline constexpr const Code* kAll[] = {
     &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
     &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
     &kTransactionCommitFailed, &kTransactionTimedOut, &kTransactionTimedOutClientConfiguration,
-    &kTerminated,
+    &kTerminated,           &kTransactionLogError, &kTransientTerminated,
 };
 
 // The message of a transaction the server ended, as Neo4j words it: its
@@ -79,6 +86,7 @@ inline constexpr const Code* kAll[] = {
 inline constexpr const char* kTerminatedPrefix =
     "The transaction has been terminated. Retry your operation in a new transaction, and you should see a "
     "successful result. ";
+
 // The descriptions Neo4j gives these statuses (Status.java, the status-code
 // documentation's all-errors page).
 inline constexpr const char* kTransactionTimedOutDescription =
@@ -94,15 +102,36 @@ inline constexpr const char* kDatabaseUnavailableDescription =
     "The database is not currently available to serve your request, refer to the database logs for more details. "
     "Retrying your request at a later time may succeed.";
 
-// The GQLSTATUS of a Neo4j status code named as text (codes that come from
-// the ABI's ccdr_status_neo4j_code); "50N42" for a code not in the table.
-inline const char* gql_for(std::string_view neo4j_code) {
+// The code named as text, when it is in the table (codes that come as text:
+// from the ABI's ccdr_status_neo4j_code, or from a server's FAILURE).
+inline const Code* find(std::string_view neo4j_code) {
     for (const Code* c : kAll) {
         if (neo4j_code == c->neo4j) {
-            return c->gql;
+            return c;
         }
     }
-    return "50N42";
+    return nullptr;
+}
+
+// The GQLSTATUS of a Neo4j status code named as text; "50N42" for a code not
+// in the table.
+inline const char* gql_for(std::string_view neo4j_code) {
+    const Code* c = find(neo4j_code);
+    return c != nullptr ? c->gql : "50N42";
+}
+
+// Neo4j's classification of a code, from its second part
+// (Neo.<classification>.<category>.<title>): what Bolt 5.7+ reports as
+// diagnostic_record._classification. Anything not transient and not a
+// database error is the client's.
+inline const char* classification(std::string_view neo4j_code) {
+    if (neo4j_code.starts_with("Neo.TransientError.")) {
+        return "TRANSIENT_ERROR";
+    }
+    if (neo4j_code.starts_with("Neo.DatabaseError.")) {
+        return "DATABASE_ERROR";
+    }
+    return "CLIENT_ERROR";
 }
 
 }  // namespace refhost::status

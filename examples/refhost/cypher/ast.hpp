@@ -90,6 +90,24 @@ struct PatternPart {
     size_t offset = 0;
 };
 
+// Calls `f` with every variable of every part, in the order a clause binds
+// them: a part's nodes, its relationships (both possibly ""), then its path
+// variable when it has one.
+template <typename F>
+void for_each_pattern_variable(const std::vector<PatternPart>& parts, F&& f) {
+    for (const auto& part : parts) {
+        for (const auto& n : part.nodes) {
+            f(n.var);
+        }
+        for (const auto& r : part.rels) {
+            f(r.var);
+        }
+        if (!part.path_var.empty()) {
+            f(part.path_var);
+        }
+    }
+}
+
 struct ProjectionItem {
     ExprPtr expr;
     std::string name;  // alias, or the expression's source text

@@ -50,7 +50,7 @@ public:
 
 private:
     [[noreturn]] void fail(size_t offset, const std::string& message) {
-        throw_error(codes::kSyntax, syntax_message(q_, offset, message));
+        throw_error(status::kSyntaxError, syntax_message(q_, offset, message));
     }
 
     const Var* find(const std::string& name) const {

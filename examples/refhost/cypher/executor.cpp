@@ -25,7 +25,7 @@ Executor::Executor(const Query& q, QueryContext& qc, const Map& params, const Re
 
 GraphWriter& Executor::graph() {
     if (qc_.tx == nullptr) {
-        throw_error(codes::kNotSystemDatabase, "This Cypher command can only be executed in a user database");
+        throw_error(status::kNotSystemDatabase, "This Cypher command can only be executed in a user database");
     }
     return qc_.tx->graph();
 }
@@ -188,7 +188,7 @@ void Executor::show(const ShowClause& s) {
         if (!s.database->parameter.empty()) {
             Value v = ctx_.params.at(s.database->parameter);
             if (!v.is<std::string>()) {
-                throw_error(codes::kType, "Expected parameter $" + s.database->parameter +
+                throw_error(status::kTypeError, "Expected parameter $" + s.database->parameter +
                                               " to be a STRING (a database name) but was " + type_name(v));
             }
             name = ascii_lower(v.as<std::string>());

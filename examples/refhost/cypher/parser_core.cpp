@@ -113,7 +113,7 @@ void Parser::note(std::string what) {
 }
 
 void Parser::fail_at(size_t offset, const std::string& message) {
-    throw_error(codes::kSyntax, syntax_message(query_, offset, message));
+    throw_error(status::kSyntaxError, syntax_message(query_, offset, message));
 }
 
 void Parser::fail_expected() {
@@ -142,7 +142,7 @@ void Parser::fail_expected() {
             }
         }
     }
-    throw_error(codes::kSyntax, text);
+    throw_error(status::kSyntaxError, text);
 }
 
 void Parser::fail_unsupported(const Token& t, const std::string& what) {

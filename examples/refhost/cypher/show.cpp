@@ -114,7 +114,7 @@ std::vector<List> show_rows(ShowKind kind, const std::optional<std::string>& dat
         }
         case ShowKind::Servers: {
             if (!qc.user.is_admin()) {
-                throw_error(codes::kForbidden, permission_denied("SHOW SERVERS"));
+                throw_error(status::kForbidden, permission_denied("SHOW SERVERS"));
             }
             for (const auto& s : qc.dbms.show_servers()) {
                 List hosting;

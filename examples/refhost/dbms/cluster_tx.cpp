@@ -1,7 +1,8 @@
 // Transactions on members (the commit path: veto, tx id, log, intra-cluster
 // copies), bookmarks, authentication.
-#include "dbms/bookmark.hpp"
+#include "common/client_error.hpp"
 #include "common/clock.hpp"
+#include "dbms/bookmark.hpp"
 #include "dbms/cluster.hpp"
 #include "security/password.hpp"
 #include "store/file_util.hpp"
@@ -44,11 +45,11 @@ std::optional<Bookmark> Bookmark::parse(std::string_view text) {
 namespace {
 
 Error unavailable(const std::string& db) {
-    return make_error("Neo.TransientError.General.DatabaseUnavailable", "Database '" + db + "' is unavailable.");
+    return make_error(status::kDatabaseUnavailable, "Database '" + db + "' is unavailable.");
 }
 
 Error read_only_instance() {
-    return make_error("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+    return make_error(status::kForbiddenOnReadOnlyDatabase,
                       "No write operations are allowed on this database. This is a read only Neo4j instance.");
 }
 
@@ -76,7 +77,7 @@ public:
 
 private:
     static Error refused() {
-        return make_error("Neo.ClientError.Statement.UnsupportedAdministrationCommand",
+        return make_error(status::kUnsupportedAdministrationCommand,
                           "The system database holds no graph data; only administration commands, SHOW and CALL run "
                           "on it.");
     }
@@ -215,7 +216,7 @@ public:
             return *stop;
         }
         if (mode_ == AccessMode::Read) {
-            return make_error("Neo.ClientError.Statement.AccessMode",
+            return make_error(status::kAccessMode,
                               "Writing in read access mode not allowed. Attempted write to " + name_);
         }
         if (!member_->accepts_commits()) {
@@ -224,7 +225,7 @@ public:
         if (PluginBridge* bridge = cluster_.plugins()) {
             ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
             if (!veto) {
-                return Error::from_status(veto);
+                return client_error(veto);
             }
         }
         auto now = cluster_.database(name_);
@@ -288,7 +289,7 @@ public:
             ccdr::Status veto = bridge->before_commit(member_->server(), name_, CCDR_ORIGIN_USER, user_.name);
             if (!veto) {
                 finish(false);
-                return Error::from_status(veto);
+                return client_error(veto);
             }
         }
         // A member that is stopping lets the transactions it has finish.
@@ -301,20 +302,20 @@ public:
         auto stamp = store.commit_write(graph_->write_lock(), graph_->connection(), payload, graph_->ids());
         if (!stamp) {
             finish(false);
-            return make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
+            return make_error(status::kTransactionCommitFailed,
                               "Could not commit the transaction: " + stamp.status().message());
         }
         // Still holding the writer's lock: copies reach the other primaries
         // in commit order, before the client hears of the commit.
         auto now = cluster_.database(name_);
-        cluster_.replicate_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
+        cluster_.catch_up_.copy_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
         // Group commit: the lock goes first, so the next writer runs while
         // this transaction waits for (or performs) the sync that covers it.
         auto keep = graph_->store_ptr();
         finish(true);
         ccdr::Status durable = keep->make_durable(stamp->tx_id);
         if (!durable) {
-            return make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
+            return make_error(status::kTransactionCommitFailed,
                               "The transaction was written but could not be made durable: " + durable.message());
         }
         return bookmark(stamp->tx_id);
@@ -351,12 +352,12 @@ private:
     }
     std::string bookmark(uint64_t tx) const { return Bookmark{name_, db_->record.store_id, tx}.to_string(); }
     Error not_a_leader() const {
-        return make_error("Neo.ClientError.Cluster.NotALeader",
+        return make_error(status::kNotALeader,
                           "No write operations are allowed directly on this database. Writes must pass through the "
                           "leader. The role of this server is: FOLLOWER");
     }
     static Error closed_error() {
-        return make_error("Neo.ClientError.Transaction.TransactionNotFound", "The transaction has been closed.");
+        return make_error(status::kTransactionNotFound, "The transaction has been closed.");
     }
 
     Cluster& cluster_;
@@ -379,17 +380,17 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
                                                      std::chrono::milliseconds bookmark_timeout,
                                                      const TxOptions& options) {
     if (server >= servers_.size()) {
-        return make_error("Neo.ClientError.Request.Invalid", "No logical server " + std::to_string(server));
+        return make_error(status::kRequestInvalid, "No logical server " + std::to_string(server));
     }
     std::string name = ccdr::settings::lower(database.empty() ? default_database_ : database);
     auto db = this->database(name);
     if (!db) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + name + "'.");
     }
     auto m = db->member_on(server);
     if (!m) {
-        return make_error("Neo.TransientError.General.DatabaseUnavailable",
+        return make_error(status::kDatabaseUnavailable,
                           "Database '" + name + "' is unavailable. It is not hosted on " + servers_[server].name +
                               " (" + servers_[server].bolt_address + ").");
     }
@@ -406,7 +407,7 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     for (const auto& text : bookmarks) {
         auto b = Bookmark::parse(text);
         if (!b) {
-            return make_error("Neo.ClientError.Transaction.InvalidBookmark",
+            return make_error(status::kInvalidBookmark,
                               "Supplied bookmark '" + text +
                                   "' does not conform to pattern refhost:<database>:<store id>:<tx id>.");
         }
@@ -417,7 +418,7 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     if (system) {
         uint64_t have = sysdb_->system_tx();
         if (wanted > have) {
-            return make_error("Neo.TransientError.Transaction.BookmarkTimeout",
+            return make_error(status::kBookmarkTimeout,
                               "Database 'system' not up to the requested version: " + std::to_string(wanted) +
                                   ". Latest database version is " + std::to_string(have));
         }
@@ -426,7 +427,7 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     if (wanted > 0) {
         auto timeout = bookmark_timeout.count() > 0 ? bookmark_timeout : bookmark_timeout_;
         if (!m->wait_for(wanted, timeout)) {
-            return make_error("Neo.TransientError.Transaction.BookmarkTimeout",
+            return make_error(status::kBookmarkTimeout,
                               "Database '" + name + "' not up to the requested version: " + std::to_string(wanted) +
                                   ". Latest database version is " + std::to_string(m->last_tx()));
         }
@@ -434,7 +435,7 @@ Outcome<std::unique_ptr<Transaction>> Cluster::begin(size_t server, const std::s
     auto tx = std::make_unique<ClusterTransaction>(*this, db, m, mode, user, options);
     ccdr::Status st = tx->open();
     if (!st) {
-        return Error::from_status(st);
+        return client_error(st);
     }
     return std::unique_ptr<Transaction>(std::move(tx));
 }
@@ -553,14 +554,14 @@ Outcome<AuthUser> Cluster::authenticate(const std::string& scheme, const std::st
         return AuthUser{principal, {"admin", "PUBLIC"}};
     }
     auto unauthorized = [] {
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "The client is unauthorized due to authentication failure.");
     };
     if (scheme != "basic") {
         if (scheme == "none") {
             return unauthorized();
         }
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "Unsupported authentication token, scheme '" + scheme + "' is not supported.");
     }
     auto u = sysdb_->user(principal);

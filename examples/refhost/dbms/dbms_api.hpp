@@ -9,8 +9,6 @@
 #include "common/value.hpp"
 #include "store/graph.hpp"
 
-#include <ccdr/procedure.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -247,7 +245,7 @@ public:
 
     // --- procedures registered by plugins on `server` ---
     virtual std::vector<ProcedureInfo> plugin_procedures(size_t server) = 0;
-    // Binds arguments (ccdr::Procedure::bind rules), checks admin_only, calls.
+    // Binds arguments (the plugin's declared signature), checks admin_only, calls.
     // Returns the output column names; rows go to `sink`.
     virtual Outcome<std::vector<std::string>> call_plugin_procedure(size_t server, const std::string& name,
                                                                     const List& args, const AuthUser& user,

@@ -2,7 +2,7 @@
 // driven by the C++ client and by raw sockets for hostile input.
 #include "bolt/client.hpp"
 #include "bolt/server.hpp"
-#include "bolt_test_util.hpp"
+#include "support/bolt_test_util.hpp"
 
 #include <atomic>
 #include <mutex>

@@ -44,10 +44,10 @@ TEST_CASE("updates_graph tells the queries that write from those that do not", "
 
 TEST_CASE("the store's refusals come back unchanged", "[cypher][access]") {
     Harness h;
-    for (const auto& err : {make_error("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+    for (const auto& err : {make_error(status::kForbiddenOnReadOnlyDatabase,
                                        "No write operations are allowed on this database. This is a read only Neo4j "
                                        "instance."),
-                            make_error("Neo.ClientError.Cluster.NotALeader",
+                            make_error(status::kNotALeader,
                                        "No write operations are allowed directly on this database. Writes must pass "
                                        "through the leader. The role of this server is: FOLLOWER")}) {
         h.dbms.graph.refuse_writes = err;

@@ -59,7 +59,7 @@ TEST_CASE("CREATE DATABASE with topology and WAIT", "[cypher][admin]") {
           "Neo.ClientError.Statement.TypeError");
 }
 
-TEST_CASE("database names with dashes, quoted and unquoted; names are lower-cased", "[cypher][admin]") {
+TEST_CASE("database names with dashes, quoted and unquoted, names are lower-cased", "[cypher][admin]") {
     Harness h;
     sys(h, "CREATE DATABASE `foo-replica`");
     CHECK(h.dbms.calls.back() == "create foo-replica if_not_exists=0 topology=default wait=0");
