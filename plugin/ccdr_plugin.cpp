@@ -2,11 +2,11 @@
 
 #include "logging/host_log_sink.hpp"
 #include "replica/store_copy_spool.hpp"
+#include "settings/tls_policy.hpp"
 #include "version.hpp"
 
 #include <ccdr/span.hpp>
 
-#include <filesystem>
 #include <vector>
 
 namespace ccdr::plugin {
@@ -32,7 +32,11 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     if (!settings) {
         return settings.status();
     }
-    auto security = transport::make_transport_security(host, settings->allow_plaintext);
+    auto policy = read_tls_policy(host);
+    if (!policy) {
+        return policy.status();
+    }
+    auto security = transport::make_transport_security(*policy, settings->allow_plaintext);
     if (!security) {
         return security.status();
     }
@@ -56,34 +60,34 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
 
 CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings,
                        transport::TransportSecurity security, std::shared_ptr<spdlog::logger> log) {
-    context_.host = host;
-    context_.server = std::move(server);
-    context_.settings = std::move(settings);
+    session_.host = host;
+    session_.server = std::move(server);
+    session_.settings = std::move(settings);
     context_.security = std::move(security);
-    context_.log = std::move(log);
-    context_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", kPluginVersion,
-                       context_.server.host_name, context_.server.host_version, CCDR_ABI_VERSION_MAJOR,
-                       CCDR_ABI_VERSION_MINOR, context_.server.server_id);
+    session_.log = std::move(log);
+    session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", kPluginVersion,
+                       session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
+                       CCDR_ABI_VERSION_MINOR, session_.server.server_id);
     procedures_ = std::make_unique<ReplicaProcedures>(
-        host, [this](const UpstreamLink& link) { return describe_remote(link); }, context_.log);
+        host, [this](const UpstreamLink& link) { return describe_remote(link); }, session_.log);
     verify_ = std::make_unique<VerifyProcedure>(
         host,
         [this](const ReplicaConfig& link, const std::string& store_id, uint64_t epoch) -> Result<UpstreamFingerprint> {
             if (!started_) {
-                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + session_.server.server_id);
             }
-            return fingerprint_upstream(context_, link.addresses, link.remote, store_id, epoch);
+            return fingerprint_upstream(dialer_, link.addresses, link.remote, store_id, epoch);
         },
-        context_.log);
+        session_.log);
     security_ = std::make_unique<SecurityCheck>(
         host,
         [this](const ReplicaConfig& link) -> Result<UpstreamUsers> {
             if (!started_) {
-                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+                return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + session_.server.server_id);
             }
-            return users_of_upstream(context_, link.addresses, link.remote);
+            return users_of_upstream(dialer_, link.addresses, link.remote);
         },
-        context_.log);
+        session_.log);
     security_watch_ = std::make_unique<SecurityWatch>(
         *security_,
         [this] {
@@ -94,7 +98,7 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
             }
             return names;
         },
-        context_.settings.security_compare_interval);
+        session_.settings.security_compare_interval);
 }
 
 CcdrPlugin::~CcdrPlugin() { stop(); }
@@ -103,40 +107,40 @@ Status CcdrPlugin::start() {
     if (started_) {
         return {};
     }
-    runtime_ = std::make_unique<transport::IoRuntime>(kIoThreads, kBlockingThreads);
-    context_.runtime = runtime_.get();
+    runtime_ = std::make_unique<runtime::IoRuntime>(kIoThreads, kBlockingThreads);
+    session_.runtime = runtime_.get();
     runtime_->start();
-    upstream_ = std::make_unique<UpstreamService>(context_, notifier_);
+    upstream_ = std::make_unique<UpstreamService>(session_, notifier_);
     const auto& security = context_.security;
     if (!security.usable()) {
-        context_.log->error("ccdr on server {} will not replicate: {}", context_.server.server_id,
+        session_.log->error("ccdr on server {} will not replicate: {}", session_.server.server_id,
                             security.disabled_reason);
     } else {
         if (security.plaintext) {
-            context_.log->warn(
+            session_.log->warn(
                 "ccdr.allow_plaintext=true and the cluster SSL policy is disabled: replication traffic of server {} "
                 "is neither encrypted nor authenticated. For development only.",
-                context_.server.server_id);
+                session_.server.server_id);
         }
         UpstreamService* upstream = upstream_.get();
         server_ = std::make_shared<transport::ReplicationServer>(
-            *runtime_, security.server_tls, context_.connection_options(), context_.settings.connect_timeout,
+            *runtime_, security.server_tls, session_.connection_options(), session_.settings.connect_timeout,
             [upstream](std::shared_ptr<transport::Connection> c) { return upstream->serve(std::move(c)); },
-            context_.log);
-        Status listening = server_->listen(context_.server.cluster_address);
+            session_.log);
+        Status listening = server_->listen(session_.server.cluster_address);
         if (!listening) {
             server_.reset();
             runtime_->stop();
-            context_.runtime = nullptr;
+            session_.runtime = nullptr;
             upstream_.reset();
             runtime_.reset();
-            return listening.with_context("ccdr on server " + context_.server.server_id);
+            return listening.with_context("ccdr on server " + session_.server.server_id);
         }
     }
     started_ = true;
     security_watch_->start();
-    context_.log->info("ccdr started on server {} (cluster address {}, {})", context_.server.server_id,
-                       context_.server.cluster_address,
+    session_.log->info("ccdr started on server {} (cluster address {}, {})", session_.server.server_id,
+                       session_.server.cluster_address,
                        !security.usable() ? "replication disabled" : security.plaintext ? "plaintext" : "TLS");
     return {};
 }
@@ -160,8 +164,8 @@ void CcdrPlugin::stop() {
     }
     runtime_->stop();
     upstream_->remove_spools();
-    context_.runtime = nullptr;
-    context_.log->info("ccdr stopped on server {}", context_.server.server_id);
+    session_.runtime = nullptr;
+    session_.log->info("ccdr stopped on server {}", session_.server.server_id);
 }
 
 Status CcdrPlugin::before_commit(const ccdr_commit_info& info) {
@@ -200,7 +204,7 @@ void CcdrPlugin::start_member(const std::string& database) {
         if (!started_ || members_.count(database) != 0) {
             return;
         }
-        member = std::make_shared<ReplicaMember>(context_, database);
+        member = std::make_shared<ReplicaMember>(dialer_, database);
         members_[database] = member;
     }
     member->start();
@@ -209,7 +213,7 @@ void CcdrPlugin::start_member(const std::string& database) {
 void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
     const std::string database = to_string(event.database);
     const bool replica = event.kind == CCDR_KIND_REPLICA;
-    context_.log->debug("database event {} for {} (role {}, kind {})", event.event, database, event.role,
+    session_.log->debug("database event {} for {} (role {}, kind {})", event.event, database, event.role,
                         event.kind);
     switch (event.event) {
         case CCDR_EVENT_CREATED:
@@ -244,9 +248,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
                 member->stop();
                 member->discard_spool();
             } else {
-                StoreCopySpool((std::filesystem::path(context_.server.data_directory) / "ccdr" / "spool").string(),
-                               database)
-                    .discard();
+                StoreCopySpool(session_.spool_directory(), database).discard();
             }
             break;
         }
@@ -290,9 +292,9 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
 Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,
                                                       const std::string& remote) {
     if (!started_) {
-        return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + context_.server.server_id);
+        return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + session_.server.server_id);
     }
-    return plugin::probe_upstream(context_, addresses, remote);
+    return plugin::probe_upstream(dialer_, addresses, remote);
 }
 
 Result<RemoteDatabase> CcdrPlugin::describe_remote(const UpstreamLink& link) {

@@ -8,20 +8,21 @@
 //   fingerprint_upstream(link, ...)    the upstream's content fingerprint (verifyReplicaDatabase)
 //   users_of_upstream(link)            the upstream cluster's users and roles (compareSecurity)
 //   replica_status(database)           a replica member's state on this server
-//   engine()                           host, settings, log and transport of this instance
+//   engine()                           host, settings, log, runtime and transport security of this instance
 #pragma once
 
-#include "common/engine_context.hpp"
+#include "engine_context.hpp"
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
 #include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
+#include "replica/upstream_dialer.hpp"
 #include "replica/upstream_fingerprint.hpp"
 #include "replica/upstream_probe.hpp"
+#include "runtime/io_runtime.hpp"
 #include "settings/plugin_settings.hpp"
-#include "transport/io_runtime.hpp"
 #include "transport/server.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/upstream_service.hpp"
@@ -75,7 +76,9 @@ private:
     void start_member(const std::string& database);
 
     EngineContext context_;
-    std::unique_ptr<transport::IoRuntime> runtime_;
+    session::SessionContext& session_{context_.session};
+    UpstreamDialer dialer_{context_.session, context_.security};
+    std::unique_ptr<runtime::IoRuntime> runtime_;
     CommitNotifier notifier_;
     std::unique_ptr<UpstreamService> upstream_;
     std::shared_ptr<transport::ReplicationServer> server_;

@@ -16,7 +16,7 @@
 # UBSan (GCC's, bundled in libasan) ignores log_path and writes to the
 # process's stderr; every check is fatal (-fno-sanitize-recover=all), so the
 # process stops at the first finding, and the refhost fault scripts
-# (test/faults/lib.sh) fail when a refhost's output holds a report.
+# (test/integration/clusters/lib.sh) fail when a refhost's output holds a report.
 #
 # CCDR_SANITIZE_TARGETS="t1 t2": build only these targets (scripts/test.sh
 # builds the unit-test executables only); default: the whole tree.

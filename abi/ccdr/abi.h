@@ -21,6 +21,13 @@
  *  - Threads: host functions are thread-safe. Plugin functions may be called
  *    from any host thread, concurrently, unless their comment says otherwise.
  *    Each function says whether it may block and whether it calls back.
+ *  - OWNERSHIP: every struct says who owns it and how long what it points to
+ *    stays valid. A sink or visitor (a struct of ctx plus callbacks) is owned
+ *    by the side that passes it; the receiving side calls it only during the
+ *    call it was passed to, on that call's thread, and keeps no pointer to it.
+ *  - Lifecycle: which plugin functions a host may call before start(), while
+ *    stop() runs and after it returns is said at ccdr_plugin_api (and in
+ *    abi/README.md, "Lifecycle").
  */
 #ifndef CCDR_ABI_H
 #define CCDR_ABI_H
@@ -66,19 +73,22 @@ typedef struct ccdr_header {
 /* Status and errors                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* Stable values: never renumbered, never reused. */
+/* Stable values: never renumbered, never reused. A value marked "reserved"
+ * is returned by no function of this version; it keeps its number and its
+ * Neo4j code so that a host can map its own errors through
+ * ccdr_status_neo4j_code, and a later minor may start returning it. */
 typedef enum ccdr_status {
   CCDR_OK = 0,
   CCDR_READ_ONLY_DATABASE = 1,    /* a user write reached a replica */
-  CCDR_ACCESS_MODE = 2,           /* a write in a transaction opened for READ */
+  CCDR_ACCESS_MODE = 2,           /* reserved: no ABI function returns it (hosts report it on their own) */
   CCDR_DATABASE_UNAVAILABLE = 3,  /* the database exists but is not online here */
   CCDR_DATABASE_NOT_FOUND = 4,    /* no database of that name */
   CCDR_PROCEDURE_NOT_FOUND = 5,   /* no procedure of that name */
   CCDR_PROCEDURE_CALL_FAILED = 6, /* wrong procedure arguments, or the procedure failed */
   CCDR_FORBIDDEN = 7,             /* the user lacks the role */
-  CCDR_UNAUTHORIZED = 8,          /* bad credentials */
-  CCDR_SYNTAX_ERROR = 9,          /* a query outside the supported language */
-  CCDR_NOT_A_LEADER = 10,         /* a write reached a member that is not the writer */
+  CCDR_UNAUTHORIZED = 8,          /* reserved: no ABI function returns it (bad credentials) */
+  CCDR_SYNTAX_ERROR = 9,          /* reserved: no ABI function returns it (a query the host cannot parse) */
+  CCDR_NOT_A_LEADER = 10,         /* reserved: no ABI function returns it (a write to a non-writer member) */
   CCDR_INVALID_ARGUMENT = 11,     /* a malformed argument to an ABI function */
   CCDR_INVALID_SETTING = 12,      /* a setting value the plugin or host refuses */
   CCDR_LOG_PRUNED = 13,           /* read_log: from_tx is older than the retained log */
@@ -184,6 +194,8 @@ struct ccdr_value {
   } as;
 };
 
+/* One key and value of a CCDR_VALUE_MAP. OWNERSHIP: as the ccdr_value that
+ * holds it (borrowed for the call). */
 struct ccdr_map_entry {
   ccdr_string key;
   ccdr_value value;
@@ -214,14 +226,18 @@ typedef struct ccdr_plugin_ctx ccdr_plugin_ctx;
 /* Sinks (results flow from the callee to the caller through these)          */
 /* ------------------------------------------------------------------------ */
 
-/* Receives one string. The view is valid only during set(). */
+/* Receives one string. OWNERSHIP: caller (it passes the sink); the callee
+ * calls set() at most once, on the calling thread, before it returns. The
+ * view is valid only during set(); set() must not call into the other side. */
 typedef struct ccdr_string_sink {
   ccdr_header hdr;
   void *ctx;
   void (*set)(void *ctx, ccdr_string value);
 } ccdr_string_sink;
 
-/* Receives one value. The value is valid only during set(). */
+/* Receives one value. OWNERSHIP: caller; set() at most once, on the calling
+ * thread, before the callee returns. The value tree is valid only during
+ * set(); set() must not call into the other side. */
 typedef struct ccdr_value_sink {
   ccdr_header hdr;
   void *ctx;
@@ -264,11 +280,14 @@ typedef struct ccdr_setting_def {
   uint32_t reserved;
 } ccdr_setting_def;
 
-/* What the host knows of the logical server a plugin instance serves. */
+/* What the host knows of the logical server a plugin instance serves.
+ * OWNERSHIP: host; valid only during ccdr_server_info_sink.set(). */
 typedef struct ccdr_server_info {
   ccdr_header hdr;
   ccdr_string server_id;       /* stable id of the logical server, unique in its cluster */
-  ccdr_string cluster_id;      /* stable id of the cluster (the host process's home) */
+  ccdr_string cluster_id;      /* stable id of the cluster: the same on every server of one
+                                  cluster, different between clusters (said in the
+                                  replication handshake, names peers in metrics) */
   ccdr_string bolt_address;    /* host:port clients use */
   ccdr_string cluster_address; /* host:port the plugin listens on for replication */
   ccdr_string data_directory;  /* absolute; private to this plugin instance; exists */
@@ -276,6 +295,7 @@ typedef struct ccdr_server_info {
   ccdr_string host_version;
 } ccdr_server_info;
 
+/* OWNERSHIP: caller (the plugin); set() once, on the calling thread. */
 typedef struct ccdr_server_info_sink {
   ccdr_header hdr;
   void *ctx;
@@ -303,7 +323,8 @@ typedef enum ccdr_type {
 
 #define CCDR_FIELD_OPTIONAL 1u /* the argument may be omitted: default_value is passed */
 
-/* One argument or output column of a procedure. Frozen layout. */
+/* One argument or output column of a procedure. Frozen layout. OWNERSHIP:
+ * plugin; borrowed for register_procedure (the host copies what it keeps). */
 typedef struct ccdr_field {
   ccdr_string name;
   uint32_t type;  /* ccdr_type */
@@ -327,12 +348,17 @@ typedef struct ccdr_call_info {
   int32_t reserved;
 } ccdr_call_info;
 
-/* Receives the rows a procedure yields. OWNERSHIP: host, borrowed. */
+/* Receives the rows a procedure yields. OWNERSHIP: host; borrowed by the
+ * procedure for its call only. */
 typedef struct ccdr_row_sink {
   ccdr_header hdr;
   void *ctx;
-  /* One row; `values` are in the order of the procedure's output columns.
-   * Returns CCDR_STOPPED when the consumer wants no more rows. */
+  /* One row; `values` are in the order of the procedure's output columns and
+   * borrowed for this call (the host copies them). Returns CCDR_STOPPED when
+   * the consumer wants no more rows. The plugin calls it only on the thread
+   * running the procedure, before the procedure returns. It does not block
+   * on the client (the host buffers rows) and never calls back into the
+   * plugin. */
   ccdr_status (*emit)(void *ctx, const ccdr_value *values, size_t count);
 } ccdr_row_sink;
 
@@ -371,6 +397,8 @@ typedef enum ccdr_origin {
   CCDR_ORIGIN_REPLICATION = 2 /* apply_batch on behalf of the plugin */
 } ccdr_origin;
 
+/* The transaction before_commit decides on. OWNERSHIP: host; borrowed for
+ * the before_commit call. */
 typedef struct ccdr_commit_info {
   ccdr_header hdr;
   ccdr_string database;
@@ -383,7 +411,8 @@ typedef struct ccdr_commit_info {
 /* Transaction log                                                           */
 /* ------------------------------------------------------------------------ */
 
-/* The bounds of a member's transaction log. */
+/* The bounds of a member's transaction log. OWNERSHIP: caller (the plugin
+ * passes it, header filled); log_info writes it before returning. */
 typedef struct ccdr_log_info {
   ccdr_header hdr;
   uint64_t last_committed_tx;   /* 0 when nothing was ever committed */
@@ -391,7 +420,8 @@ typedef struct ccdr_log_info {
   uint64_t oldest_retained_tx;  /* smallest id read_log can return; last+1 if none kept */
 } ccdr_log_info;
 
-/* Visits transactions in id order. OWNERSHIP: caller, borrowed. */
+/* Visits transactions in id order. OWNERSHIP: caller (the plugin); the host
+ * calls visit() only during read_log, on the calling thread. */
 typedef struct ccdr_tx_visitor {
   ccdr_header hdr;
   void *ctx;
@@ -405,6 +435,8 @@ typedef struct ccdr_tx_visitor {
 /* Snapshots (store copy)                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* OWNERSHIP: the side that passes it (the host to snapshot_sink.begin, the
+ * plugin to snapshot_import); borrowed for that call. */
 typedef struct ccdr_snapshot_info {
   ccdr_header hdr;
   uint64_t tx_id;         /* the snapshot contains exactly transactions 1..tx_id */
@@ -413,7 +445,10 @@ typedef struct ccdr_snapshot_info {
 } ccdr_snapshot_info;
 
 /* Receives a snapshot: begin() once, then chunk() in order until total_bytes
- * were delivered. Any non-OK return aborts the export with that status. */
+ * were delivered. Any non-OK return aborts the export with that status.
+ * OWNERSHIP: caller (the plugin); the host calls it only during
+ * snapshot_export, on the calling thread. begin() and chunk() may block (the
+ * plugin writes its spool file) and must not call into the host. */
 typedef struct ccdr_snapshot_sink {
   ccdr_header hdr;
   void *ctx;
@@ -421,12 +456,14 @@ typedef struct ccdr_snapshot_sink {
   ccdr_status (*chunk)(void *ctx, ccdr_bytes data); /* data valid only during the call */
 } ccdr_snapshot_sink;
 
-/* Supplies a snapshot to import. */
+/* Supplies a snapshot to import. OWNERSHIP: caller (the plugin); the host
+ * calls read() only during snapshot_import, on the calling thread. */
 typedef struct ccdr_snapshot_source {
   ccdr_header hdr;
   void *ctx;
-  /* Copies up to `cap` bytes into `buf`, sets *out_len; *out_len == 0 means
-   * the end. A non-OK status aborts the import. */
+  /* Copies up to `cap` bytes into `buf` (host-owned, `cap` bytes), sets
+   * *out_len; *out_len == 0 means the end. A non-OK status aborts the import.
+   * May block (the plugin reads its spool file); never calls into the host. */
   ccdr_status (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *out_len);
 } ccdr_snapshot_source;
 
@@ -468,7 +505,8 @@ typedef struct ccdr_database_spec {
   size_t option_count;
 } ccdr_database_spec;
 
-/* One member (copy) of a database. OWNERSHIP: host, borrowed. */
+/* One member (copy) of a database. OWNERSHIP: host; valid as long as the
+ * ccdr_database_info that holds it. */
 typedef struct ccdr_member_info {
   ccdr_header hdr;
   ccdr_string server_id;
@@ -481,7 +519,9 @@ typedef struct ccdr_member_info {
   uint64_t last_committed_tx;
 } ccdr_member_info;
 
-/* A database as the host's system database knows it. OWNERSHIP: host. */
+/* A database as the host's system database knows it. OWNERSHIP: host; it
+ * and everything it points to are valid only during
+ * ccdr_database_info_sink.set(). */
 typedef struct ccdr_database_info {
   ccdr_header hdr;
   ccdr_string name;
@@ -495,6 +535,8 @@ typedef struct ccdr_database_info {
   size_t member_count;
 } ccdr_database_info;
 
+/* OWNERSHIP: caller (the plugin); set() once, on the calling thread, and it
+ * must not call into the host. */
 typedef struct ccdr_database_info_sink {
   ccdr_header hdr;
   void *ctx;
@@ -513,6 +555,7 @@ typedef enum ccdr_event_kind {
   CCDR_EVENT_PROMOTED = 5  /* the database changed kind from REPLICA to STANDARD */
 } ccdr_event_kind;
 
+/* OWNERSHIP: host; borrowed for the on_database_event call. */
 typedef struct ccdr_database_event {
   ccdr_header hdr;
   ccdr_string database;
@@ -535,7 +578,8 @@ typedef enum ccdr_replica_state {
 
 #define CCDR_STATUS_MESSAGE_MAX 256
 
-/* What SHOW DATABASE shows for a member. OWNERSHIP: caller (host). */
+/* What SHOW DATABASE shows for a member. OWNERSHIP: caller (the host passes
+ * it, header filled); describe_database writes it before returning. */
 typedef struct ccdr_database_status {
   ccdr_header hdr;
   uint32_t state;   /* ccdr_replica_state */
@@ -550,6 +594,7 @@ typedef enum ccdr_metric_type {
   CCDR_METRIC_COUNTER = 2
 } ccdr_metric_type;
 
+/* One metric. OWNERSHIP: plugin; valid only during ccdr_metric_sink.emit(). */
 typedef struct ccdr_metric {
   ccdr_header hdr;
   /* Dotted name without the host's prefix, e.g.
@@ -560,6 +605,9 @@ typedef struct ccdr_metric {
   double value;
 } ccdr_metric;
 
+/* OWNERSHIP: caller (the host); the plugin calls emit() only during
+ * collect_metrics, on the calling thread. emit() never blocks and never
+ * calls back into the plugin. */
 typedef struct ccdr_metric_sink {
   ccdr_header hdr;
   void *ctx;
@@ -582,6 +630,8 @@ typedef struct ccdr_fingerprint {
   ccdr_string fingerprint; /* the digest, lowercase hexadecimal */
 } ccdr_fingerprint;
 
+/* OWNERSHIP: caller (the plugin); set() once, on the calling thread, and it
+ * must not call into the host. */
 typedef struct ccdr_fingerprint_sink {
   ccdr_header hdr;
   void *ctx;
@@ -707,15 +757,21 @@ typedef struct ccdr_host_api {
    * cannot satisfy it. Blocks. */
   ccdr_status (*set_topology)(ccdr_host_ctx *host, ccdr_string name, uint32_t primaries,
                               uint32_t secondaries, ccdr_error *err);
-  /* Describes a database. CCDR_DATABASE_NOT_FOUND if there is none. Never
-   * calls back into the plugin. */
+  /* Describes a database. CCDR_DATABASE_NOT_FOUND if there is none. Blocks
+   * briefly (reads the system database). Never calls back into the plugin;
+   * the sink must not call into the host. */
   ccdr_status (*database_info)(ccdr_host_ctx *host, ccdr_string name,
                                const ccdr_database_info_sink *out, ccdr_error *err);
   /* Stores (value != NULL) or removes (value == NULL) a database option in
-   * the system database; shown by SHOW DATABASE ... YIELD options. */
+   * the system database; shown by SHOW DATABASE ... YIELD options.
+   * CCDR_DATABASE_NOT_FOUND if there is no such database. Blocks (a durable
+   * write to the system database). Never calls back into the plugin. */
   ccdr_status (*set_database_option)(ccdr_host_ctx *host, ccdr_string name, ccdr_string key,
                                      const ccdr_value *value, ccdr_error *err);
-  /* Reads a database option; the sink receives a NULL value when unset. */
+  /* Reads a database option; the sink receives a NULL value when unset.
+   * CCDR_DATABASE_NOT_FOUND if there is no such database. Blocks briefly
+   * (reads the system database). Never calls back into the plugin; the sink
+   * must not call into the host. */
   ccdr_status (*get_database_option)(ccdr_host_ctx *host, ccdr_string name, ccdr_string key,
                                      const ccdr_value_sink *out, ccdr_error *err);
 
@@ -768,9 +824,30 @@ typedef struct ccdr_plugin_api {
    * Thread: any. Never blocks; never calls back. */
   ccdr_status (*validate_setting)(ccdr_string key, ccdr_string value, ccdr_error *err);
 
-  /* --- lifecycle (Thread: the host's control thread; one call at a time per instance) --- */
+  /* --- lifecycle (Thread: the host's control thread; one call at a time per instance) ---
+   * create, then start once, then stop once, then destroy. What else a host
+   * may call around them:
+   *  - After create() returns, before start(): any function below (commit
+   *    path, events, status, metrics) and the procedures registered in
+   *    create(). The plugin answers as an instance that replicates nothing yet
+   *    (a procedure that needs the network fails, saying the plugin is not
+   *    started). It knows
+   *    a database only from its events, so its read-only veto protects a
+   *    replica only once that member's CREATED or STARTED event arrived: a
+   *    host lets no client write before start() returned and it sent the
+   *    STARTED events.
+   *  - While stop() runs: the same, from other threads. stop() may call back
+   *    (log; an applier finishing its batch through apply_batch, whose
+   *    before_commit and after_commit then arrive on that thread).
+   *  - After stop() returns, until destroy(): the same, from other threads,
+   *    answered as before start(). The plugin runs no thread of its own and
+   *    calls into the host only from within a call the host made. destroy()
+   *    comes after the last such call has returned. */
   /* Creates an instance for one logical server. Reads settings, registers
-   * procedures. Starts no thread and opens no socket. May call back. */
+   * procedures. Starts no thread and opens no socket. May call back. `api` is
+   * the very vtable the host gave ccdr_plugin_entry (the plugin checked its
+   * version and size there and does not check again); it must stay valid,
+   * with `host`, until destroy. */
   ccdr_status (*create)(const ccdr_host_api *api, ccdr_host_ctx *host, ccdr_plugin_ctx **out,
                         ccdr_error *err);
   /* Opens listeners and starts threads. After start() returns the host sends
@@ -781,7 +858,9 @@ typedef struct ccdr_plugin_api {
    * thread. When it returns nothing of the plugin runs. Blocks. May call
    * back (log, apply_batch finishing). */
   void (*stop)(ccdr_plugin_ctx *plugin);
-  /* Frees the instance (after stop, or after a failed start). */
+  /* Frees the instance (after stop, or after a failed start), once no other
+   * call into it is running. The instance's procedures and their user_data
+   * are gone when it returns. */
   void (*destroy)(ccdr_plugin_ctx *plugin);
 
   /* --- commit path (Thread: the committing thread; concurrent) --- */
@@ -802,7 +881,7 @@ typedef struct ccdr_plugin_api {
   /* --- events (Thread: host control or session thread) --- */
   /* A member on this server changed. May block (STOPPED waits for the member's
    * applier to finish its batch). May call back, except into functions that
-   * send events. */
+   * send events. Delivered from create() on (see the lifecycle above). */
   void (*on_database_event)(ccdr_plugin_ctx *plugin, const ccdr_database_event *event);
 
   /* --- status (Thread: any; concurrent) --- */

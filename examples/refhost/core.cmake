@@ -8,6 +8,7 @@ add_library(refhost_core STATIC
   store/change_record.cpp
   store/store_connection.cpp
   store/retention.cpp
+  store/write_lock_queue.cpp
   store/member_store.cpp
   store/graph_tx.cpp
   config/setting_catalog.cpp
@@ -18,13 +19,18 @@ add_library(refhost_core STATIC
   system/system_db.cpp
   common/value_conv.cpp
   dbms/member.cpp
+  dbms/deadline_timer.cpp
+  dbms/write_lock_wait.cpp
+  dbms/transaction_registry.cpp
   dbms/cluster_open.cpp
   dbms/cluster_admin.cpp
-  dbms/cluster_replication.cpp
+  dbms/cluster_commands.cpp
+  dbms/member_catch_up.cpp
   dbms/cluster_tx.cpp
   dbms/cluster_show.cpp
   dbms/privileged_graph.cpp
   logging/debug_log.cpp
+  plugin_host/store_access.cpp
   plugin_host/server_host.cpp
   plugin_host/plugin_host.cpp
   metrics/metric_sample.cpp
@@ -36,7 +42,7 @@ add_library(refhost_core STATIC
 )
 target_include_directories(refhost_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(refhost_core PUBLIC
-  ccdr::cpp ccdr::options Boost::headers OpenSSL::SSL OpenSSL::Crypto
+  ccdr::cpp ccdr::options ccdr::asio OpenSSL::SSL OpenSSL::Crypto
   PkgConfig::SQLITE3 spdlog::spdlog Threads::Threads)
 # Boost.Asio uses std::atomic_thread_fence, which GCC flags under
 # ThreadSanitizer (-Wtsan); the Prometheus endpoint is our only Asio user.

@@ -29,4 +29,5 @@ add_library(refhost_cypher STATIC
   cypher/values.cpp
 )
 target_include_directories(refhost_cypher PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(refhost_cypher PUBLIC ccdr::cpp ccdr::options)
+# No ccdr::cpp: the engine sees refhost::Error only (frontend.cmake says why).
+target_link_libraries(refhost_cypher PUBLIC ccdr::options)

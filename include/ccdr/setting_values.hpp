@@ -10,6 +10,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -79,58 +80,55 @@ inline bool split_number_unit(std::string_view text, uint64_t& number, std::stri
     return true;
 }
 
-// "500ms", "10s", "5m", "2h", "1d"; a bare number is milliseconds.
-inline Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+// One unit a scaled setting may carry, lower case ("" for a bare number),
+// and what it multiplies the number by.
+struct UnitScale {
+    std::string_view unit;
+    uint64_t factor;
+};
+
+// "<number><unit>" times its unit's factor. `bad` when the text is no number
+// with one of `units`; "<what> too large" when the product exceeds `max`.
+inline Result<uint64_t> parse_scaled(std::string_view text, std::initializer_list<UnitScale> units,
+                                     const Status& bad, uint64_t max, std::string_view what) {
     uint64_t n = 0;
     std::string unit;
-    const Status bad(CCDR_INVALID_SETTING, "expected a duration such as 500ms, 10s, 5m, 2h or 1d");
     if (!split_number_unit(text, n, unit)) {
         return bad;
     }
-    uint64_t ms_per = 0;
-    if (unit.empty() || unit == "ms") {
-        ms_per = 1;
-    } else if (unit == "s") {
-        ms_per = 1000;
-    } else if (unit == "m") {
-        ms_per = 60'000;
-    } else if (unit == "h") {
-        ms_per = 3'600'000;
-    } else if (unit == "d" || unit == "day" || unit == "days") {
-        ms_per = 86'400'000;
-    } else {
-        return bad;
+    for (const UnitScale& u : units) {
+        if (u.unit == unit) {
+            if (n > max / u.factor) {
+                return Status(CCDR_INVALID_SETTING, std::string(what) + " too large");
+            }
+            return n * u.factor;
+        }
     }
-    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / ms_per) {
-        return Status(CCDR_INVALID_SETTING, "duration too large");
+    return bad;
+}
+
+// "500ms", "10s", "5m", "2h", "1d"; a bare number is milliseconds.
+inline Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    constexpr uint64_t kDay = 86'400'000;
+    auto ms = parse_scaled(text,
+                           {{"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", kDay},
+                            {"day", kDay}, {"days", kDay}},
+                           Status(CCDR_INVALID_SETTING, "expected a duration such as 500ms, 10s, 5m, 2h or 1d"),
+                           static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), "duration");
+    if (!ms) {
+        return ms.status();
     }
-    return std::chrono::milliseconds(static_cast<int64_t>(n * ms_per));
+    return std::chrono::milliseconds(static_cast<int64_t>(*ms));
 }
 
 // "4096", "64k", "64KiB", "16m", "16MiB", "1g", "1GiB", "512B".
 inline Result<uint64_t> parse_size(std::string_view text) {
-    uint64_t n = 0;
-    std::string unit;
-    const Status bad(CCDR_INVALID_SETTING, "expected a size such as 4096, 64KiB, 16MiB or 1GiB");
-    if (!split_number_unit(text, n, unit)) {
-        return bad;
-    }
-    uint64_t mult = 0;
-    if (unit.empty() || unit == "b") {
-        mult = 1;
-    } else if (unit == "k" || unit == "kb" || unit == "kib") {
-        mult = 1ull << 10;
-    } else if (unit == "m" || unit == "mb" || unit == "mib") {
-        mult = 1ull << 20;
-    } else if (unit == "g" || unit == "gb" || unit == "gib") {
-        mult = 1ull << 30;
-    } else {
-        return bad;
-    }
-    if (n > std::numeric_limits<uint64_t>::max() / mult) {
-        return Status(CCDR_INVALID_SETTING, "size too large");
-    }
-    return n * mult;
+    constexpr uint64_t kKiB = 1ull << 10, kMiB = 1ull << 20, kGiB = 1ull << 30;
+    return parse_scaled(text,
+                        {{"", 1}, {"b", 1}, {"k", kKiB}, {"kb", kKiB}, {"kib", kKiB}, {"m", kMiB}, {"mb", kMiB},
+                         {"mib", kMiB}, {"g", kGiB}, {"gb", kGiB}, {"gib", kGiB}},
+                        Status(CCDR_INVALID_SETTING, "expected a size such as 4096, 64KiB, 16MiB or 1GiB"),
+                        std::numeric_limits<uint64_t>::max(), "size");
 }
 
 // Comma-separated items, blanks trimmed, empty items dropped.

@@ -10,9 +10,11 @@
 
 namespace ccdr {
 
-inline ccdr_string to_abi(std::string_view s) { return ccdr_string{s.data(), s.size()}; }
+// The one way C++ strings and bytes become the ABI's views. constexpr, so a
+// plugin's static tables (procedure and setting declarations) use it too.
+constexpr ccdr_string to_abi(std::string_view s) { return ccdr_string{s.data(), s.size()}; }
 
-inline ccdr_bytes to_abi(std::span<const uint8_t> b) { return ccdr_bytes{b.data(), b.size()}; }
+constexpr ccdr_bytes to_abi(std::span<const uint8_t> b) { return ccdr_bytes{b.data(), b.size()}; }
 
 inline std::string_view to_view(ccdr_string s) {
     return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.len);

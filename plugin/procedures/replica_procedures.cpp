@@ -1,6 +1,7 @@
 #include "procedures/replica_procedures.hpp"
 
 #include "procedures/database_name.hpp"
+#include "procedures/procedure_fields.hpp"
 
 #include <ccdr/span.hpp>
 
@@ -13,12 +14,6 @@ namespace {
 constexpr std::string_view kCreate = "internal.dbms.createReplicaDatabase";
 constexpr std::string_view kPromote = "internal.dbms.promoteReplicaDatabase";
 constexpr std::string_view kPromoteTopology = "internal.dbms.promoteReplicaDatabaseWithTopology";
-
-constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
-
-constexpr ccdr_field field(std::string_view name, ccdr_type type, std::string_view text) {
-    return ccdr_field{s(name), static_cast<uint32_t>(type), 0, {}, s(text)};
-}
 
 const std::array<ccdr_field, 4> kCreateArgs = {
     field("databaseName", CCDR_TYPE_STRING, "The name of the replica in this cluster (may equal the upstream's)."),
@@ -121,8 +116,8 @@ Status ReplicaProcedures::register_all() {
     for (const auto& d : defs) {
         ccdr_procedure_def def{};
         def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
-        def.name = s(d.name);
-        def.description = s(d.description);
+        def.name = static_text(d.name);
+        def.description = static_text(d.description);
         def.args = d.args;
         def.arg_count = d.count;
         def.outputs = nullptr;

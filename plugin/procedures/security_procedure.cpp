@@ -1,20 +1,13 @@
 #include "procedures/security_procedure.hpp"
 
-#include "procedures/database_name.hpp"
-
-#include <ccdr/span.hpp>
+#include "procedures/procedure_call.hpp"
+#include "procedures/replica_link.hpp"
 
 #include <algorithm>
 #include <array>
 
 namespace ccdr::plugin {
 namespace {
-
-constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
-
-constexpr ccdr_field field(std::string_view name, ccdr_type type, std::string_view text) {
-    return ccdr_field{s(name), static_cast<uint32_t>(type), 0, {}, s(text)};
-}
 
 const std::array<ccdr_field, 1> kArgs = {
     field("databaseName", CCDR_TYPE_STRING, "A replica database of this cluster; its upstream's cluster is compared."),
@@ -27,8 +20,6 @@ const std::array<ccdr_field, 6> kOutputs = {
     field("rolesThere", CCDR_TYPE_LIST_OF_STRING, "Its roles on the upstream's cluster (NULL when absent)."),
     field("verdict", CCDR_TYPE_STRING, "same, missing here, missing there or roles differ."),
 };
-
-Status failed(const std::string& why) { return {CCDR_PROCEDURE_CALL_FAILED, why}; }
 
 Value roles_value(bool present, const std::vector<std::string>& roles) {
     if (!present) {
@@ -43,17 +34,11 @@ Value roles_value(bool present, const std::vector<std::string>& roles) {
 
 ccdr_status body(void* user_data, const ccdr_call_info*, const ccdr_value* args, size_t n, const ccdr_row_sink* rows,
                  ccdr_error* err) {
-    try {
-        ValueList values;
-        for (size_t i = 0; i < n; ++i) {
-            values.push_back(Value::from_abi(args[i]));
-        }
-        auto result = static_cast<SecurityCheck*>(user_data)->call(values);
-        if (!result) {
-            return result.status().fill(err);
-        }
-        for (const auto& r : *result) {
-            const std::array<Value, 6> row = {
+    auto* self = static_cast<SecurityCheck*>(user_data);
+    return run_procedure<6>(
+        args, n, rows, err, [self](const ValueList& values) { return self->call(values); },
+        [](const UserComparison& r) {
+            return std::array<Value, 6>{
                 Value(r.user),
                 Value(r.present_here),
                 Value(r.present_there),
@@ -61,21 +46,7 @@ ccdr_status body(void* user_data, const ccdr_call_info*, const ccdr_value* args,
                 roles_value(r.present_there, r.roles_there),
                 Value(r.verdict),
             };
-            AbiValueBuilder builder;
-            std::array<ccdr_value, 6> abi{};
-            for (size_t i = 0; i < row.size(); ++i) {
-                abi[i] = builder.build(row[i]);
-            }
-            if (rows->emit(rows->ctx, abi.data(), abi.size()) != CCDR_OK) {
-                break;
-            }
-        }
-        return CCDR_OK;
-    } catch (const std::exception& e) {
-        return Status(CCDR_INTERNAL, std::string("unexpected exception: ") + e.what()).fill(err);
-    } catch (...) {
-        return Status(CCDR_INTERNAL, "unexpected exception").fill(err);
-    }
+        });
 }
 
 }  // namespace
@@ -84,34 +55,19 @@ SecurityCheck::SecurityCheck(HostHandle host, UpstreamUsersFn upstream, std::sha
     : host_(host), upstream_(std::move(upstream)), log_(std::move(log)) {}
 
 Status SecurityCheck::register_with_host() {
-    ccdr_procedure_def def{};
-    def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
-    def.name = s(kName);
-    def.description = s("Compare the users and roles of this cluster with those of a replica database's upstream "
-                        "cluster (users and roles are not replicated).");
-    def.args = kArgs.data();
-    def.arg_count = kArgs.size();
-    def.outputs = kOutputs.data();
-    def.output_count = kOutputs.size();
-    def.mode = CCDR_MODE_READ;
-    def.admin_only = 1;
-    def.fn = &body;
-    def.user_data = this;
-    return host_.register_procedure(def);
+    return host_.register_procedure(admin_procedure(
+        kName,
+        "Compare the users and roles of this cluster with those of a replica database's upstream cluster (users and "
+        "roles are not replicated).",
+        kArgs, kOutputs, CCDR_MODE_READ, &body, this));
 }
 
 Result<std::vector<UserComparison>> SecurityCheck::call(const ValueList& args) {
-    if (args.size() != 1) {
-        return failed("expected 1 argument, got " + std::to_string(args.size()));
+    auto name = database_name_argument(args);
+    if (!name) {
+        return name.status();
     }
-    if (!args[0].is_string()) {
-        return failed("databaseName must be a STRING, got " + args[0].to_display());
-    }
-    Status name_ok = check_database_name(args[0].as_string());
-    if (!name_ok) {
-        return failed(name_ok.message());
-    }
-    return compare(normalize_database_name(args[0].as_string()));
+    return compare(*name);
 }
 
 Result<std::vector<UserComparison>> SecurityCheck::compare(const std::string& name) {
@@ -161,41 +117,26 @@ Result<ReplicaConfig> SecurityCheck::replica_link(const std::string& name) {
                                             std::to_string(host_.api()->hdr.minor) +
                                             ", listing users and roles needs 1.2 or later");
     }
-    auto info = host_.database_info(name);
-    if (!info) {
-        if (info.status().code() == CCDR_DATABASE_NOT_FOUND) {
-            return failed("database '" + name + "' does not exist");
-        }
-        return failed("cannot read database '" + name + "': " + info.status().message());
+    auto replica = replica_upstream_link(
+        host_, name, "compareSecurity compares this cluster with the cluster a replica pulls from");
+    if (!replica) {
+        return replica.status();
     }
-    if (info->kind != CCDR_KIND_REPLICA) {
-        return failed("database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
-                      " database, not a replica; compareSecurity compares this cluster with the cluster a replica "
-                      "pulls from");
-    }
-    auto option = host_.get_database_option(name, kReplicaConfigOption);
-    if (!option) {
-        return failed("cannot read the upstream link of '" + name + "': " + option.status().message());
-    }
-    auto link = parse_replica_config(*option);
-    if (!link) {
-        return failed("replica '" + name + "' has no usable upstream link: " + link.status().message());
-    }
-    return link;
+    return std::move(replica->link);
 }
 
 Result<std::vector<UserComparison>> SecurityCheck::compare_with(const ReplicaConfig& link) {
     const std::string& name = link.remote;
     auto here = host_.list_users();
     if (!here) {
-        return failed("cannot list the users of this cluster: " + here.status().message());
+        return procedure_failed("cannot list the users of this cluster: " + here.status().message());
     }
     auto there = upstream_(link);
     if (!there) {
         if (there.status().code() == CCDR_PROCEDURE_CALL_FAILED) {
-            return failed("cannot compare with the cluster of '" + name + "': " + there.status().message());
+            return procedure_failed("cannot compare with the cluster of '" + name + "': " + there.status().message());
         }
-        return failed("cannot compare with the cluster of '" + name + "': cannot contact the upstream cluster: " +
+        return procedure_failed("cannot compare with the cluster of '" + name + "': cannot contact the upstream cluster: " +
                       there.status().message());
     }
     return compare_users(*here, there->users);

@@ -1,8 +1,7 @@
 #include "procedures/verify_procedure.hpp"
 
-#include "procedures/database_name.hpp"
-
-#include <ccdr/span.hpp>
+#include "procedures/procedure_call.hpp"
+#include "procedures/replica_link.hpp"
 
 #include <array>
 #include <thread>
@@ -12,12 +11,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
-
-constexpr ccdr_field field(std::string_view name, ccdr_type type, std::string_view text) {
-    return ccdr_field{s(name), static_cast<uint32_t>(type), 0, {}, s(text)};
-}
 
 const std::array<ccdr_field, 1> kArgs = {
     field("databaseName", CCDR_TYPE_STRING, "The replica database to verify against its upstream."),
@@ -32,21 +25,13 @@ const std::array<ccdr_field, 7> kOutputs = {
     field("message", CCDR_TYPE_STRING, "Why a member was not compared, or which upstream server answered."),
 };
 
-Status failed(const std::string& why) { return {CCDR_PROCEDURE_CALL_FAILED, why}; }
-
 ccdr_status body(void* user_data, const ccdr_call_info*, const ccdr_value* args, size_t n, const ccdr_row_sink* rows,
                  ccdr_error* err) {
-    try {
-        ValueList values;
-        for (size_t i = 0; i < n; ++i) {
-            values.push_back(Value::from_abi(args[i]));
-        }
-        auto result = static_cast<VerifyProcedure*>(user_data)->verify(values);
-        if (!result) {
-            return result.status().fill(err);
-        }
-        for (const auto& r : *result) {
-            const std::array<Value, 7> row = {
+    auto* self = static_cast<VerifyProcedure*>(user_data);
+    return run_procedure<7>(
+        args, n, rows, err, [self](const ValueList& values) { return self->verify(values); },
+        [](const MemberVerification& r) {
+            return std::array<Value, 7>{
                 r.tx_id == 0 && !r.compared ? Value() : Value(static_cast<int64_t>(r.tx_id)),
                 r.upstream_fingerprint.empty() ? Value() : Value(r.upstream_fingerprint),
                 r.replica_fingerprint.empty() ? Value() : Value(r.replica_fingerprint),
@@ -55,21 +40,7 @@ ccdr_status body(void* user_data, const ccdr_call_info*, const ccdr_value* args,
                 Value(r.address),
                 Value(r.message),
             };
-            AbiValueBuilder builder;
-            std::array<ccdr_value, 7> abi{};
-            for (size_t i = 0; i < row.size(); ++i) {
-                abi[i] = builder.build(row[i]);
-            }
-            if (rows->emit(rows->ctx, abi.data(), abi.size()) != CCDR_OK) {
-                break;
-            }
-        }
-        return CCDR_OK;
-    } catch (const std::exception& e) {
-        return Status(CCDR_INTERNAL, std::string("unexpected exception: ") + e.what()).fill(err);
-    } catch (...) {
-        return Status(CCDR_INTERNAL, "unexpected exception").fill(err);
-    }
+        });
 }
 
 }  // namespace
@@ -79,34 +50,19 @@ VerifyProcedure::VerifyProcedure(HostHandle host, UpstreamFingerprinter upstream
     : host_(host), upstream_(std::move(upstream)), log_(std::move(log)), deadline_(deadline) {}
 
 Status VerifyProcedure::register_with_host() {
-    ccdr_procedure_def def{};
-    def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
-    def.name = s(kName);
-    def.description = s("Compare the content fingerprint of every member of a replica database with its upstream's "
-                        "at the same transaction.");
-    def.args = kArgs.data();
-    def.arg_count = kArgs.size();
-    def.outputs = kOutputs.data();
-    def.output_count = kOutputs.size();
-    def.mode = CCDR_MODE_READ;
-    def.admin_only = 1;
-    def.fn = &body;
-    def.user_data = this;
-    return host_.register_procedure(def);
+    return host_.register_procedure(admin_procedure(
+        kName,
+        "Compare the content fingerprint of every member of a replica database with its upstream's at the same "
+        "transaction.",
+        kArgs, kOutputs, CCDR_MODE_READ, &body, this));
 }
 
 Result<std::vector<MemberVerification>> VerifyProcedure::verify(const ValueList& args) {
-    if (args.size() != 1) {
-        return failed("expected 1 argument, got " + std::to_string(args.size()));
+    auto normalized = database_name_argument(args);
+    if (!normalized) {
+        return normalized.status();
     }
-    if (!args[0].is_string()) {
-        return failed("databaseName must be a STRING, got " + args[0].to_display());
-    }
-    Status name_ok = check_database_name(args[0].as_string());
-    if (!name_ok) {
-        return failed(name_ok.message());
-    }
-    const std::string name = normalize_database_name(args[0].as_string());
+    const std::string name = *normalized;
     auto rows = verify_database(name);
     if (rows) {
         record(name, *rows);
@@ -121,25 +77,12 @@ Result<std::vector<MemberVerification>> VerifyProcedure::verify_database(const s
                                             std::to_string(host_.api()->hdr.minor) +
                                             ", content fingerprints need 1.1 or later");
     }
-    auto info = host_.database_info(name);
-    if (!info) {
-        if (info.status().code() == CCDR_DATABASE_NOT_FOUND) {
-            return failed("database '" + name + "' does not exist");
-        }
-        return failed("cannot read database '" + name + "': " + info.status().message());
+    auto replica = replica_upstream_link(host_, name, "only a replica has an upstream to verify against");
+    if (!replica) {
+        return replica.status();
     }
-    if (info->kind != CCDR_KIND_REPLICA) {
-        return failed("database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
-                      " database, not a replica; only a replica has an upstream to verify against");
-    }
-    auto option = host_.get_database_option(name, kReplicaConfigOption);
-    if (!option) {
-        return failed("cannot read the upstream link of '" + name + "': " + option.status().message());
-    }
-    auto link = parse_replica_config(*option);
-    if (!link) {
-        return failed("replica '" + name + "' has no usable upstream link: " + link.status().message());
-    }
+    const DatabaseInfo* info = &replica->info;
+    const ReplicaConfig* link = &replica->link;
 
     std::vector<MemberVerification> rows;
     std::vector<size_t> pending;
@@ -160,9 +103,9 @@ Result<std::vector<MemberVerification>> VerifyProcedure::verify_database(const s
         auto up = upstream_(*link, info->store_id, info->epoch);
         if (!up) {
             if (up.status().code() == CCDR_PROCEDURE_CALL_FAILED) {
-                return failed("cannot verify '" + name + "': " + up.status().message());
+                return procedure_failed("cannot verify '" + name + "': " + up.status().message());
             }
-            return failed("cannot verify '" + name + "': cannot contact the upstream cluster: " +
+            return procedure_failed("cannot verify '" + name + "': cannot contact the upstream cluster: " +
                           up.status().message());
         }
         std::vector<size_t> still;

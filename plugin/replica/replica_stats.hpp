@@ -3,6 +3,9 @@
 // collect_metrics without locks. docs/metrics.md defines each.
 #pragma once
 
+#include "protocol/batch.hpp"
+#include "runtime/wall_clock.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -36,6 +39,21 @@ struct ReplicaStats {
     std::atomic<uint64_t> network_wait_ns{0};
     std::atomic<uint64_t> apply_ns{0};
 
+    // The upstream's position as a SUBSCRIBED, BATCH, HEARTBEAT or
+    // LOG_PRUNED said it (never moving the known last tx backwards), and its
+    // clock's offset from this server's.
+    void note_upstream(const protocol::UpstreamPosition& position) {
+        uint64_t seen = upstream_last_tx.load();
+        if (position.last_tx >= seen) {
+            upstream_last_tx = position.last_tx;
+            upstream_last_commit_ms = position.last_commit_ms;
+        }
+        upstream_known = true;
+        if (position.sent_at_ms != 0) {
+            upstream_clock_offset_ms = position.sent_at_ms - runtime::wall_clock_ms();
+        }
+    }
+
     int64_t lag_tx() const {
         const uint64_t up = upstream_last_tx.load(std::memory_order_relaxed);
         const uint64_t applied = last_applied_tx.load(std::memory_order_relaxed);
@@ -59,10 +77,5 @@ struct ReplicaStats {
         return upstream_now > oldest ? static_cast<double>(upstream_now - oldest) / 1000.0 : 0.0;
     }
 };
-
-inline int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace ccdr::plugin

@@ -6,7 +6,7 @@
 // is the answer.
 #pragma once
 
-#include "common/engine_context.hpp"
+#include "replica/upstream_dialer.hpp"
 
 #include <ccdr/status.hpp>
 
@@ -28,8 +28,8 @@ struct UpstreamFingerprint {
 // host) is CCDR_PROCEDURE_CALL_FAILED with the upstream's reason and is not
 // retried on the next address; CCDR_IO_ERROR names every address tried when
 // none answered.
-Result<UpstreamFingerprint> fingerprint_upstream(EngineContext& context, const std::vector<std::string>& addresses,
-                                                 const std::string& remote, const std::string& store_id,
-                                                 uint64_t epoch);
+Result<UpstreamFingerprint> fingerprint_upstream(const UpstreamDialer& dialer,
+                                                 const std::vector<std::string>& addresses, const std::string& remote,
+                                                 const std::string& store_id, uint64_t epoch);
 
 }  // namespace ccdr::plugin

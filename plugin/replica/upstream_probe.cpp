@@ -2,39 +2,31 @@
 
 #include "protocol/messages.hpp"
 #include "replica/ask_upstreams.hpp"
-#include "transport/connector.hpp"
-
 
 namespace ccdr::plugin {
 namespace {
 
-asio::awaitable<Result<RemoteDatabaseInfo>> ask(EngineContext& context, transport::Strand strand,
+asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, transport::Strand strand,
                                                 std::string address, std::string remote) {
-    const transport::ConnectOptions connect_options = context.connect_options();
-    auto connected = co_await transport::connect_to(strand, address, context.security.client_tls, connect_options);
+    auto connected = co_await dialer.connect(strand, address);
     if (!connected) {
         co_return connected.status();
     }
     auto connection = connected.value();
-    const auto timeout = context.settings.io_timeout;
-    protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context.server.cluster_id,
-                          context.server.server_id};
-    Status st = co_await connection->send(hello);
-    Result<transport::Reply<protocol::DatabaseInfoReply>> info = st;
-    if (st) {
-        auto hello_reply = co_await connection->receive<protocol::HelloOk>(timeout);
-        if (!hello_reply) {
-            info = hello_reply.status();
-        } else if (hello_reply->refused) {
-            info = Status(CCDR_UNSUPPORTED, "refused: " + hello_reply->refused->reason);
+    const auto timeout = dialer.context().settings.io_timeout;
+    Result<session::Reply<protocol::DatabaseInfoReply>> info = Status();
+    auto hello_reply = co_await dialer.hello(*connection);
+    if (!hello_reply) {
+        info = hello_reply.status();
+    } else if (hello_reply->refused) {
+        info = Status(CCDR_UNSUPPORTED, "refused: " + hello_reply->refused->reason);
+    } else {
+        protocol::DatabaseInfoRequest request{remote};
+        Status st = co_await session::send(*connection, request);
+        if (st) {
+            info = co_await session::receive<protocol::DatabaseInfoReply>(*connection, timeout);
         } else {
-            protocol::DatabaseInfoRequest request{remote};
-            st = co_await connection->send(request);
-            if (st) {
-                info = co_await connection->receive<protocol::DatabaseInfoReply>(timeout);
-            } else {
-                info = st;
-            }
+            info = st;
         }
     }
     connection->close("probe done");
@@ -62,14 +54,14 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(EngineContext& context, transpor
 
 }  // namespace
 
-Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+Result<RemoteDatabaseInfo> probe_upstream(const UpstreamDialer& dialer, const std::vector<std::string>& addresses,
                                           const std::string& remote) {
     return ask_upstreams<RemoteDatabaseInfo>(
-        context, addresses, "for database '" + remote + "'",
-        [&context, remote](transport::Strand strand, const std::string& address)
+        dialer, addresses, "for database '" + remote + "'",
+        [&dialer, remote](transport::Strand strand, const std::string& address)
             -> asio::awaitable<UpstreamAttempt<RemoteDatabaseInfo>> {
             // Any failure or refusal here may be this address's alone: try the next.
-            auto info = co_await ask(context, strand, address, remote);
+            auto info = co_await ask(dialer, strand, address, remote);
             const bool answered = info.is_ok();
             co_return UpstreamAttempt<RemoteDatabaseInfo>{std::move(info), answered};
         });

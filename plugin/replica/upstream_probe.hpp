@@ -4,7 +4,7 @@
 // up. Addresses are tried in turn; the first that answers is the answer.
 #pragma once
 
-#include "common/engine_context.hpp"
+#include "replica/upstream_dialer.hpp"
 
 #include <ccdr/abi.h>
 #include <ccdr/status.hpp>
@@ -32,7 +32,7 @@ struct RemoteDatabaseInfo {
 // On failure, one error whose message says, per address, why it failed:
 // CCDR_UNSUPPORTED when this server cannot replicate at all (no TLS policy
 // and plaintext not allowed), CCDR_IO_ERROR when no address answered.
-Result<RemoteDatabaseInfo> probe_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+Result<RemoteDatabaseInfo> probe_upstream(const UpstreamDialer& dialer, const std::vector<std::string>& addresses,
                                           const std::string& remote);
 
 }  // namespace ccdr::plugin

@@ -6,7 +6,7 @@
 // answer.
 #pragma once
 
-#include "common/engine_context.hpp"
+#include "replica/upstream_dialer.hpp"
 
 #include <ccdr/host_handle.hpp>
 #include <ccdr/status.hpp>
@@ -27,7 +27,7 @@ struct UpstreamUsers {
 // CCDR_PROCEDURE_CALL_FAILED with the upstream's reason and is not retried
 // on the next address; CCDR_IO_ERROR names every address tried when none
 // answered.
-Result<UpstreamUsers> users_of_upstream(EngineContext& context, const std::vector<std::string>& addresses,
+Result<UpstreamUsers> users_of_upstream(const UpstreamDialer& dialer, const std::vector<std::string>& addresses,
                                         const std::string& remote);
 
 }  // namespace ccdr::plugin

@@ -8,7 +8,7 @@
 // Used only on its connection's strand.
 #pragma once
 
-#include "common/asio.hpp"
+#include "runtime/asio.hpp"
 
 #include <cstdint>
 #include <vector>

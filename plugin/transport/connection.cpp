@@ -258,6 +258,14 @@ asio::awaitable<Status> Connection::write_frame(const protocol::EncodedFrame& fr
     co_return Status();
 }
 
+asio::awaitable<Status> Connection::write_payload(protocol::MessageType type, std::vector<uint8_t> payload) {
+    auto frame = protocol::encode_frame(type, std::move(payload), options_.compress, options_.limits);
+    if (!frame) {
+        co_return frame.status();
+    }
+    co_return co_await write_frame(*frame);
+}
+
 void Connection::close(const std::string& reason) {
     if (!open_) {
         return;

@@ -1,5 +1,7 @@
 // plugin/transport/connection.hpp: one replication connection (TLS or, when
-// allowed for development, plaintext) carrying frames.
+// allowed for development, plaintext) carrying frames. It knows frames
+// (protocol/frame.hpp), never the messages inside them: what a message means,
+// and that a request may be answered with REFUSED, is session/exchange.hpp's.
 //
 // Every member function runs on the connection's strand (the coroutines
 // that use it are spawned there); only post_close() may be called from any
@@ -10,11 +12,10 @@
 // and never as a payload.
 #pragma once
 
-#include "common/asio.hpp"
 #include "protocol/frame.hpp"
-#include "protocol/messages.hpp"
+#include "runtime/asio.hpp"
+#include "runtime/io_runtime.hpp"
 #include "transport/coalescing_stream.hpp"
-#include "transport/io_runtime.hpp"
 
 #include <ccdr/status.hpp>
 
@@ -28,6 +29,8 @@
 
 namespace ccdr::transport {
 
+namespace asio = boost::asio;
+using runtime::Strand;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
 
@@ -41,13 +44,6 @@ struct Frame {
     protocol::FrameHeader header;
     std::vector<uint8_t> payload;  // uncompressed, verified
     size_t wire_bytes = 0;         // header + payload as received
-};
-
-// A request's answer: the expected message, or the peer's refusal.
-template <typename M>
-struct Reply {
-    std::optional<M> message;
-    std::optional<protocol::Refused> refused;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -72,46 +68,9 @@ public:
     // Reads one frame, waiting at most `timeout` for it to complete.
     asio::awaitable<Result<Frame>> read_frame(milliseconds timeout);
     asio::awaitable<Status> write_frame(const protocol::EncodedFrame& frame);
-
-    template <typename M>
-    asio::awaitable<Status> send(const M& message) {
-        auto frame = protocol::encode_frame(M::kType, protocol::encode_message(message), options_.compress,
-                                            options_.limits);
-        if (!frame) {
-            co_return frame.status();
-        }
-        co_return co_await write_frame(*frame);
-    }
-
-    // Reads the answer to a request: M, or REFUSED; anything else is an error.
-    template <typename M>
-    asio::awaitable<Result<Reply<M>>> receive(milliseconds timeout) {
-        auto frame = co_await read_frame(timeout);
-        if (!frame) {
-            co_return frame.status();
-        }
-        Reply<M> reply;
-        if (frame->header.type == protocol::MessageType::kRefused) {
-            auto r = protocol::decode_message_as<protocol::Refused>(frame->payload);
-            if (!r) {
-                co_return r.status();
-            }
-            reply.refused = std::move(r.value());
-            co_return reply;
-        }
-        if (frame->header.type != M::kType) {
-            co_return Status(CCDR_CORRUPT, "protocol error: expected " +
-                                               std::string(protocol::message_type_name(M::kType)) + " from " +
-                                               peer_address_ + ", received " +
-                                               std::string(protocol::message_type_name(frame->header.type)));
-        }
-        auto m = protocol::decode_message_as<M>(frame->payload);
-        if (!m) {
-            co_return m.status();
-        }
-        reply.message = std::move(m.value());
-        co_return reply;
-    }
+    // Frames `payload` as a `type` frame with this connection's compression
+    // and limits, and writes it.
+    asio::awaitable<Status> write_payload(protocol::MessageType type, std::vector<uint8_t> payload);
 
     // Closes the socket and cancels every pending operation and deadline;
     // runs the on_close hooks once. Idempotent.

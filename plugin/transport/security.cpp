@@ -2,13 +2,9 @@
 
 namespace ccdr::transport {
 
-Result<TransportSecurity> make_transport_security(const HostHandle& host, bool allow_plaintext) {
-    auto policy = read_tls_policy(host);
-    if (!policy) {
-        return policy.status();
-    }
+Result<TransportSecurity> make_transport_security(const plugin::TlsPolicy& policy, bool allow_plaintext) {
     TransportSecurity out;
-    if (!policy->enabled) {
+    if (!policy.enabled) {
         if (allow_plaintext) {
             out.plaintext = true;
         } else {
@@ -16,13 +12,13 @@ Result<TransportSecurity> make_transport_security(const HostHandle& host, bool a
         }
         return out;
     }
-    auto contexts = build_tls_contexts(*policy);
+    auto contexts = build_tls_contexts(policy);
     if (!contexts) {
         return contexts.status();
     }
     out.server_tls = contexts->server;
     out.client_tls = contexts->client;
-    out.verify_hostname = policy->verify_hostname;
+    out.verify_hostname = policy.verify_hostname;
     return out;
 }
 

@@ -1,13 +1,14 @@
 // plugin/transport/security.hpp: decides how this server replicates: TLS
 // from the cluster SSL policy; plaintext only when the policy is disabled and
 // ccdr.allow_plaintext=true; otherwise not at all, with the reason every
-// replica member and probe reports.
+// replica member and probe reports. The policy comes read and parsed
+// (settings/tls_policy.hpp): transport never reads a setting.
 #pragma once
 
+#include "settings/tls_policy.hpp"
 #include "transport/tls_context.hpp"
-#include "transport/tls_policy.hpp"
 
-#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
 
 #include <memory>
 #include <string>
@@ -29,8 +30,8 @@ inline constexpr const char* kTlsRequiredReason =
     "(dbms.ssl.policy.cluster.enabled=false); configure it, or set ccdr.allow_plaintext=true for development only";
 
 // CCDR_INVALID_SETTING when the policy is enabled but cannot be used (a
-// missing key file, no CA in trusted/, a bad value): the host should refuse
-// to start, as it does for any invalid setting.
-Result<TransportSecurity> make_transport_security(const HostHandle& host, bool allow_plaintext);
+// missing key file, no CA in trusted/): the host should refuse to start, as
+// it does for any invalid setting.
+Result<TransportSecurity> make_transport_security(const plugin::TlsPolicy& policy, bool allow_plaintext);
 
 }  // namespace ccdr::transport

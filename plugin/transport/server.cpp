@@ -8,7 +8,7 @@ namespace ccdr::transport {
 
 using boost::system::error_code;
 
-ReplicationServer::ReplicationServer(IoRuntime& runtime, std::shared_ptr<asio::ssl::context> tls,
+ReplicationServer::ReplicationServer(runtime::IoRuntime& runtime, std::shared_ptr<asio::ssl::context> tls,
                                      ConnectionOptions options, milliseconds handshake_timeout, Handler handler,
                                      std::shared_ptr<spdlog::logger> log)
     : runtime_(runtime),

@@ -6,8 +6,8 @@
 // serving.
 #pragma once
 
+#include "runtime/io_runtime.hpp"
 #include "transport/connection.hpp"
-#include "transport/io_runtime.hpp"
 
 #include <spdlog/logger.h>
 
@@ -24,7 +24,7 @@ public:
     using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
 
     // `tls` null: plaintext (only when ccdr.allow_plaintext permits it).
-    ReplicationServer(IoRuntime& runtime, std::shared_ptr<asio::ssl::context> tls, ConnectionOptions options,
+    ReplicationServer(runtime::IoRuntime& runtime, std::shared_ptr<asio::ssl::context> tls, ConnectionOptions options,
                       milliseconds handshake_timeout, Handler handler, std::shared_ptr<spdlog::logger> log);
     ReplicationServer(const ReplicationServer&) = delete;
     ReplicationServer& operator=(const ReplicationServer&) = delete;
@@ -44,7 +44,7 @@ private:
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
 
-    IoRuntime& runtime_;
+    runtime::IoRuntime& runtime_;
     std::shared_ptr<asio::ssl::context> tls_;
     ConnectionOptions options_;
     milliseconds handshake_timeout_;

@@ -14,6 +14,8 @@ namespace ccdr::transport {
 namespace {
 
 namespace ssl = boost::asio::ssl;
+using plugin::ClientAuth;
+using plugin::TlsPolicy;
 
 // Cipher suites for TLS 1.2 when the policy allows it: forward secrecy and
 // AEAD only. TLS 1.3 keeps OpenSSL's defaults (AES-256-GCM first).

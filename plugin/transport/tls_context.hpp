@@ -5,8 +5,8 @@
 // their certificate (mutual authentication).
 #pragma once
 
-#include "common/asio.hpp"
-#include "transport/tls_policy.hpp"
+#include "runtime/asio.hpp"
+#include "settings/tls_policy.hpp"
 
 #include <ccdr/status.hpp>
 
@@ -24,7 +24,7 @@ struct TlsContexts {
 
 // CCDR_INVALID_SETTING naming the file and OpenSSL's reason when a key,
 // certificate, CA or CRL cannot be loaded, or when trusted/ holds no CA.
-Result<TlsContexts> build_tls_contexts(const TlsPolicy& policy);
+Result<TlsContexts> build_tls_contexts(const plugin::TlsPolicy& policy);
 
 // OpenSSL's most recent error as text ("" when none), clearing the queue.
 std::string take_openssl_error();

@@ -5,7 +5,7 @@
 namespace ccdr::plugin {
 
 std::unique_ptr<CommitNotifier::Registration> CommitNotifier::subscribe(
-    const std::string& database, std::shared_ptr<transport::AsyncSignal> signal) {
+    const std::string& database, std::shared_ptr<runtime::AsyncSignal> signal) {
     std::lock_guard lock(writers_);
     auto next = std::make_shared<Map>(*map_.load());
     Entry& entry = (*next)[database];
@@ -18,7 +18,7 @@ std::unique_ptr<CommitNotifier::Registration> CommitNotifier::subscribe(
     return std::make_unique<Registration>(this, database, std::move(signal), std::move(position));
 }
 
-void CommitNotifier::unregister(const std::string& database, const std::shared_ptr<transport::AsyncSignal>& signal) {
+void CommitNotifier::unregister(const std::string& database, const std::shared_ptr<runtime::AsyncSignal>& signal) {
     std::lock_guard lock(writers_);
     auto next = std::make_shared<Map>(*map_.load());
     auto it = next->find(database);

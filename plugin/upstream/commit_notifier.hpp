@@ -10,7 +10,7 @@
 // most one wake-up per waiting subscription.
 #pragma once
 
-#include "transport/async_signal.hpp"
+#include "runtime/async_signal.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -44,7 +44,7 @@ public:
     // Keeps `signal` registered for `database` while the returned token lives.
     class Registration {
     public:
-        Registration(CommitNotifier* owner, std::string database, std::shared_ptr<transport::AsyncSignal> signal,
+        Registration(CommitNotifier* owner, std::string database, std::shared_ptr<runtime::AsyncSignal> signal,
                      std::shared_ptr<CommitPosition> position)
             : owner_(owner), database_(std::move(database)), signal_(std::move(signal)), position_(std::move(position)) {}
         Registration(const Registration&) = delete;
@@ -58,12 +58,12 @@ public:
     private:
         CommitNotifier* owner_;
         std::string database_;
-        std::shared_ptr<transport::AsyncSignal> signal_;
+        std::shared_ptr<runtime::AsyncSignal> signal_;
         std::shared_ptr<CommitPosition> position_;
     };
 
     std::unique_ptr<Registration> subscribe(const std::string& database,
-                                            std::shared_ptr<transport::AsyncSignal> signal);
+                                            std::shared_ptr<runtime::AsyncSignal> signal);
 
     // The database stopped, was dropped or promoted on this server: closes
     // (asynchronously, on their strands) the signals of its subscriptions,
@@ -77,11 +77,11 @@ public:
 private:
     struct Entry {
         std::shared_ptr<CommitPosition> position;
-        std::vector<std::shared_ptr<transport::AsyncSignal>> signals;
+        std::vector<std::shared_ptr<runtime::AsyncSignal>> signals;
     };
     using Map = std::map<std::string, Entry, std::less<>>;
 
-    void unregister(const std::string& database, const std::shared_ptr<transport::AsyncSignal>& signal);
+    void unregister(const std::string& database, const std::shared_ptr<runtime::AsyncSignal>& signal);
 
     std::mutex writers_;
     std::atomic<std::shared_ptr<const Map>> map_{std::make_shared<const Map>()};

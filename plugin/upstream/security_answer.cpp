@@ -4,7 +4,7 @@ namespace ccdr::plugin {
 
 using protocol::RefusalCode;
 
-SecurityAnswer answer_security_request(const EngineContext& context, const protocol::DatabaseInfoReply& described) {
+SecurityAnswer answer_security_request(const session::SessionContext& context, const protocol::DatabaseInfoReply& described) {
     SecurityAnswer out;
     if (!described.refusal.empty()) {
         out.refusal = protocol::Refused{RefusalCode::kNotAllowed, described.refusal};

@@ -7,8 +7,8 @@
 // password or hash is ever part of it.
 #pragma once
 
-#include "common/engine_context.hpp"
 #include "protocol/messages.hpp"
+#include "session/session_context.hpp"
 
 #include <optional>
 
@@ -20,7 +20,7 @@ struct SecurityAnswer {
 };
 
 // `described` is what this server says of the requested database
-// (UpstreamService::describe). Blocks: host calls.
-SecurityAnswer answer_security_request(const EngineContext& context, const protocol::DatabaseInfoReply& described);
+// (UpstreamChecks::describe). Blocks: host calls.
+SecurityAnswer answer_security_request(const session::SessionContext& context, const protocol::DatabaseInfoReply& described);
 
 }  // namespace ccdr::plugin

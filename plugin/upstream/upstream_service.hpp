@@ -9,30 +9,39 @@
 //                  the replica may ask for a snapshot on the same connection)
 //   SNAPSHOT_REQUEST -> SNAPSHOT_BEGIN, SNAPSHOT_CHUNKs, SNAPSHOT_END.
 //
-// Batches are read from the host's log (read_log, on the blocking pool) as
-// soon as after_commit signals a commit, up to ccdr.batch.max_bytes each,
-// while the bytes not yet acknowledged stay under
-// ccdr.window.max_unacked_bytes. Every refusal is sent with its reason and
-// logged with the peer's address and certificate subject.
+// The decisions are UpstreamChecks' (upstream_checks.hpp), the batches the
+// Batcher's (batcher.hpp), what the replica says back the ACK reader's
+// (ack_reader.hpp); this file runs the session and the stream's sending
+// loop. Batches are read from the host's log (on the blocking pool) as soon
+// as after_commit signals a commit, while the bytes not yet acknowledged stay
+// under ccdr.window.max_unacked_bytes. Every refusal is sent with its reason
+// and logged with the peer's address and certificate subject.
 #pragma once
 
-#include "common/engine_context.hpp"
 #include "protocol/messages.hpp"
+#include "session/session_context.hpp"
 #include "transport/connection.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/snapshot_spools.hpp"
+#include "upstream/upstream_checks.hpp"
 #include "upstream/upstream_stats.hpp"
 
 #include <ccdr/plugin_adapter.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ccdr::plugin {
 
+namespace asio = boost::asio;
+
+class Batcher;
+struct SubscriptionWindow;
+
 class UpstreamService {
 public:
-    UpstreamService(EngineContext& context, CommitNotifier& notifier);
+    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier);
     UpstreamService(const UpstreamService&) = delete;
     UpstreamService& operator=(const UpstreamService&) = delete;
 
@@ -43,10 +52,7 @@ public:
     // Deletes exported snapshots (after every session has ended).
     void remove_spools() { spools_.remove_all(); }
 
-    // What this server tells a replica about `name` (blocks: host calls).
-    protocol::DatabaseInfoReply describe(const std::string& name) const;
-    // "" when `name` may be replicated from here, else why not.
-    std::string refusal_for(const std::string& name) const;
+    const UpstreamChecks& checks() const { return checks_; }
 
 private:
     struct Peer {
@@ -59,32 +65,30 @@ private:
 
     asio::awaitable<void> refuse(std::shared_ptr<transport::Connection> connection, const Peer& peer,
                                  protocol::RefusalCode code, std::string reason);
+    // The request `frame` carries, or nothing once a malformed one was refused.
+    template <class M>
+    asio::awaitable<std::optional<M>> decode_request(std::shared_ptr<transport::Connection> connection,
+                                                     const Peer& peer, const transport::Frame& frame);
     // Returns true when the session may go on (LOG_PRUNED), false when it is over.
     asio::awaitable<bool> stream(std::shared_ptr<transport::Connection> connection, Peer peer,
                                  protocol::Subscribe subscribe);
-    asio::awaitable<void> send_snapshot(std::shared_ptr<transport::Connection> connection, Peer peer,
-                                        protocol::SnapshotRequest request);
+    // The subscription's sending loop: batches as commits arrive, within the
+    // window, and heartbeats while idle, until the connection or the signal
+    // closes or the database's lineage changes.
+    asio::awaitable<void> send_batches(std::shared_ptr<transport::Connection> connection, const Peer& peer,
+                                       const protocol::Subscribe& subscribe, CommitPosition& position,
+                                       std::shared_ptr<runtime::AsyncSignal> signal,
+                                       std::shared_ptr<SubscriptionWindow> window);
     // SECURITY_REQUEST -> SECURITY_SNAPSHOT (upstream/security_answer.hpp);
     // false when the session is over (a refusal).
     asio::awaitable<bool> answer_security(std::shared_ptr<transport::Connection> connection, const Peer& peer,
-                                          std::span<const uint8_t> payload);
-    // Shared checks of SUBSCRIBE and SNAPSHOT_REQUEST: an empty optional when
-    // the request may proceed, else the refusal.
-    struct Refusal {
-        protocol::RefusalCode code;
-        std::string reason;
-    };
-    // FINGERPRINT_REQUEST (blocks: host calls): the reply, or why not.
-    struct FingerprintAnswer {
-        protocol::FingerprintReply reply;
-        std::optional<Refusal> refusal;
-    };
-    FingerprintAnswer fingerprint(const protocol::FingerprintRequest& request) const;
-    std::optional<Refusal> check_lineage(const protocol::DatabaseInfoReply& info, const std::string& store_id,
-                                         uint64_t epoch) const;
+                                          const transport::Frame& frame);
+    asio::awaitable<void> send_snapshot(std::shared_ptr<transport::Connection> connection, Peer peer,
+                                        protocol::SnapshotRequest request);
 
-    EngineContext& context_;
+    const session::SessionContext& context_;
     CommitNotifier& notifier_;
+    UpstreamChecks checks_;
     SnapshotSpools spools_;
     UpstreamStats stats_;
 };

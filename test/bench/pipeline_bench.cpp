@@ -153,8 +153,8 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
                                 const std::shared_ptr<asio::ssl::context>& server_tls,
                                 const std::shared_ptr<asio::ssl::context>& client_tls) {
     auto log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-    transport::IoRuntime receiver_rt(1, 1);
-    transport::IoRuntime sender_rt(1, 1);
+    runtime::IoRuntime receiver_rt(1, 1);
+    runtime::IoRuntime sender_rt(1, 1);
     receiver_rt.start();
     sender_rt.start();
     const uint64_t total = txs.size();
@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
     test::write_policy_directory(dir.path() / "server", ca.issue("server"), {ca.cert_pem()});
     test::write_policy_directory(dir.path() / "client", ca.issue("client"), {ca.cert_pem()});
     auto policy = [&](const char* name) {
-        transport::TlsPolicy p;
+        plugin::TlsPolicy p;
         p.enabled = true;
         p.private_key = (dir.path() / name / "private.key").string();
         p.public_certificate = (dir.path() / name / "public.crt").string();

@@ -2,6 +2,7 @@
 // apply_batch throughput (the replica's apply path) for ~200-byte
 // transactions (one node with properties). Prints figures; asserts nothing
 // about speed. --quick runs a short form.
+#include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "store/value_codec.hpp"
 #include "support/refhost_home.hpp"
@@ -93,7 +94,7 @@ void bench_apply(int txs, int batch) {
     spec.name = "bench-replica";
     spec.kind = CCDR_KIND_REPLICA;
     spec.primaries = 1;
-    if (!cluster->create_database(spec).is_ok()) {
+    if (!cluster->create(spec).is_ok()) {
         std::fprintf(stderr, "cannot create the replica\n");
         return;
     }
@@ -117,7 +118,7 @@ void bench_apply(int txs, int batch) {
     auto t0 = Clock::now();
     for (int i = 0; i < txs; i += batch) {
         size_t n = static_cast<size_t>(std::min(batch, txs - i));
-        ccdr::Status st = cluster->apply_batch(0, "bench-replica",
+        ccdr::Status st = StoreAccess(*cluster).apply_batch(0, "bench-replica",
                                                std::span<const ccdr_tx>(views.data() + i, n));
         if (!st) {
             std::fprintf(stderr, "apply_batch failed: %s\n", st.message().c_str());

@@ -15,7 +15,11 @@ if(CCDR_NODE AND TARGET refhost AND TARGET ccdr-shell)
   foreach(file IN LISTS _e2e_files)
     get_filename_component(_name ${file} NAME)
     string(REPLACE ".test.js" "" _name ${_name})
-    add_test(NAME e2e.${_name} COMMAND ${CCDR_NODE} --test ${file} WORKING_DIRECTORY ${_e2e_dir})
+    # Some files open more sockets than a default login's open-files limit
+    # (1 024) allows: raise it for the test process.
+    add_test(NAME e2e.${_name}
+      COMMAND sh -c "ulimit -n 8192 2>/dev/null || ulimit -n \$(ulimit -Hn); exec \"$0\" --test \"$1\"" ${CCDR_NODE} ${file}
+      WORKING_DIRECTORY ${_e2e_dir})
     set_tests_properties(e2e.${_name} PROPERTIES
       LABELS e2e
       TIMEOUT 600

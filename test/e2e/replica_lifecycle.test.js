@@ -279,8 +279,16 @@ describe('a replica of foo from cluster A in cluster B', () => {
 
   test('promotion is one-way: A\'s new writes never reach the promoted database', async () => {
     await query(onA, 'CREATE (:Customer {id: 152})', {}, { database: 'foo' });
-    // Several heartbeat intervals: a database still pulling would have it by now.
-    await new Promise((r) => setTimeout(r, 2500));
+    // A witness: a new replica of foo on B, pulling from the same upstream.
+    // Once it has A's last transaction, a database still pulling would too.
+    await B.system(createReplicaQuery(), {
+      name: 'foo-witness',
+      primaries: neo4j.int(1),
+      secondaries: neo4j.int(0),
+      remote: 'foo',
+      addresses: A.clusterAddresses,
+    });
+    await waitCaughtUp(A, 'foo', B, 'foo-witness');
     const rows = await query(onB, 'MATCH (c:Customer {id: 152}) RETURN count(c) AS n', {}, { database: 'foo-replica' });
     assert.equal(rows[0].n.toNumber(), 0);
     const e = await failure(B.system("CALL internal.dbms.promoteReplicaDatabase('foo-replica')"));

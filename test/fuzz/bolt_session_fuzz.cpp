@@ -23,7 +23,7 @@ public:
     refhost::Outcome<refhost::cypher::QueryResult> run(std::string_view query, const refhost::Map& params,
                                                        refhost::cypher::QueryContext& ctx) override {
         if (query.starts_with("SLEEP") || (query.starts_with("ROWS") && query.size() > 8)) {
-            return refhost::make_error("Neo.ClientError.Statement.SyntaxError", "not in the fuzzing subset");
+            return refhost::make_error(refhost::status::kSyntaxError, "not in the fuzzing subset");
         }
         return fake_.run(query, params, ctx);
     }

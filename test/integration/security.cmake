@@ -2,7 +2,7 @@
 # instances in MemoryHosts over mutual TLS (issue 22).
 add_executable(security_integration_tests
   unit/main.cpp
-  integration/security_drift_test.cpp
+  integration/security/drift_test.cpp
 )
 target_link_libraries(security_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)

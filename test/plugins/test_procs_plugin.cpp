@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.size()}; }
+using ccdr::to_abi;
 
 ccdr_status echo(void*, const ccdr_call_info* call, const ccdr_value* args, size_t n, const ccdr_row_sink* rows,
                  ccdr_error* err) {
@@ -35,20 +35,20 @@ ccdr_status fail(void*, const ccdr_call_info*, const ccdr_value*, size_t, const 
 }
 
 const std::array<ccdr_field, 4> kEchoArgs = {
-    ccdr_field{s("name"), CCDR_TYPE_STRING, 0, {}, s("")},
-    ccdr_field{s("count"), CCDR_TYPE_INTEGER, 0, {}, s("")},
-    ccdr_field{s("options"), CCDR_TYPE_MAP, 0, {}, s("")},
-    ccdr_field{s("tags"), CCDR_TYPE_LIST_OF_STRING, CCDR_FIELD_OPTIONAL, {}, s("")},
+    ccdr_field{to_abi("name"), CCDR_TYPE_STRING, 0, {}, to_abi("")},
+    ccdr_field{to_abi("count"), CCDR_TYPE_INTEGER, 0, {}, to_abi("")},
+    ccdr_field{to_abi("options"), CCDR_TYPE_MAP, 0, {}, to_abi("")},
+    ccdr_field{to_abi("tags"), CCDR_TYPE_LIST_OF_STRING, CCDR_FIELD_OPTIONAL, {}, to_abi("")},
 };
 const std::array<ccdr_field, 4> kEchoOut = {
-    ccdr_field{s("argument"), CCDR_TYPE_STRING, 0, {}, s("")},
-    ccdr_field{s("type"), CCDR_TYPE_STRING, 0, {}, s("")},
-    ccdr_field{s("value"), CCDR_TYPE_STRING, 0, {}, s("")},
-    ccdr_field{s("user"), CCDR_TYPE_STRING, 0, {}, s("")},
+    ccdr_field{to_abi("argument"), CCDR_TYPE_STRING, 0, {}, to_abi("")},
+    ccdr_field{to_abi("type"), CCDR_TYPE_STRING, 0, {}, to_abi("")},
+    ccdr_field{to_abi("value"), CCDR_TYPE_STRING, 0, {}, to_abi("")},
+    ccdr_field{to_abi("user"), CCDR_TYPE_STRING, 0, {}, to_abi("")},
 };
 
 const std::array<ccdr_setting_def, 1> kSettings = {
-    ccdr_setting_def{CCDR_HEADER_INIT(ccdr_setting_def), s("ccdr.test.mode"), s("on"), s("on or off"),
+    ccdr_setting_def{CCDR_HEADER_INIT(ccdr_setting_def), to_abi("ccdr.test.mode"), to_abi("on"), to_abi("on or off"),
                      CCDR_SETTING_ENUM, 0},
 };
 
@@ -58,8 +58,8 @@ public:
     ccdr::Status register_all() {
         ccdr_procedure_def def{};
         def.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_procedure_def);
-        def.name = s("test.echo");
-        def.description = s("Echoes typed arguments");
+        def.name = to_abi("test.echo");
+        def.description = to_abi("Echoes typed arguments");
         def.args = kEchoArgs.data();
         def.arg_count = kEchoArgs.size();
         def.outputs = kEchoOut.data();
@@ -71,7 +71,7 @@ public:
         if (!st) {
             return st;
         }
-        def.name = s("test.fail");
+        def.name = to_abi("test.fail");
         def.args = nullptr;
         def.arg_count = 0;
         def.outputs = nullptr;

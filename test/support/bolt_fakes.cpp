@@ -3,6 +3,7 @@
 
 #include "bolt/query_kind.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -22,7 +23,7 @@ std::optional<Node> FakeGraph::node(int64_t id) {
 
 Done FakeGraph::may_write() {
     if (server_ != dbms_.writer_server) {
-        return make_error("Neo.ClientError.Cluster.NotALeader",
+        return make_error(status::kNotALeader,
                           "No write operations are allowed directly on this database. Writes must pass through the "
                           "leader. The role of this server is: FOLLOWER");
     }
@@ -47,7 +48,7 @@ Outcome<Node> FakeGraph::create_node(std::vector<std::string> labels, Map proper
 }
 
 namespace {
-Error unsupported() { return make_error("Neo.ClientError.Statement.SyntaxError", "not supported by the fake graph"); }
+Error unsupported() { return make_error(status::kSyntaxError, "not supported by the fake graph"); }
 }  // namespace
 
 Outcome<Relationship> FakeGraph::create_relationship(int64_t, int64_t, std::string, Map) { return unsupported(); }
@@ -66,10 +67,12 @@ FakeTransaction::~FakeTransaction() {
     if (!finished_) {
         dbms_.count_rollback();
     }
+    dbms_.release_lock(this);
 }
 
 Outcome<std::string> FakeTransaction::commit() {
     finished_ = true;
+    dbms_.release_lock(this);
     dbms_.count_commit();
     return "FB:" + db_ + ":" + std::to_string(dbms_.next_tx_id());
 }
@@ -79,6 +82,70 @@ void FakeTransaction::rollback() {
         finished_ = true;
         dbms_.count_rollback();
     }
+    dbms_.release_lock(this);
+}
+
+Outcome<Transaction::Reservation> FakeTransaction::reserve_write() {
+    if (mode_ == AccessMode::Read) {
+        return Reservation::Ready;  // the write reports AccessMode itself
+    }
+    return dbms_.lock_for(this) ? Reservation::Ready : Reservation::Waiting;
+}
+
+bool FakeTransaction::holds_write_lock() const { return dbms_.lock_held_by(this); }
+
+// ------------------------------------------------------------- lock ---
+
+bool FakeDbms::lock_for(FakeTransaction* tx) {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    if (lock_holder_ == tx) {
+        return true;
+    }
+    if (lock_holder_ == nullptr && lock_queue_.empty()) {
+        lock_holder_ = tx;
+        ++lock_grants_;
+        return true;
+    }
+    if (std::find(lock_queue_.begin(), lock_queue_.end(), tx) == lock_queue_.end()) {
+        lock_queue_.push_back(tx);
+    }
+    return false;
+}
+
+bool FakeDbms::lock_held_by(const FakeTransaction* tx) const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_holder_ == tx;
+}
+
+void FakeDbms::release_lock(FakeTransaction* tx) {
+    FakeTransaction* next = nullptr;
+    {
+        std::lock_guard<std::mutex> l(lock_mu_);
+        if (lock_holder_ != tx) {
+            lock_queue_.erase(std::remove(lock_queue_.begin(), lock_queue_.end(), tx), lock_queue_.end());
+            return;
+        }
+        lock_holder_ = nullptr;
+        if (!lock_queue_.empty()) {
+            next = lock_queue_.front();
+            lock_queue_.pop_front();
+            lock_holder_ = next;
+            ++lock_grants_;
+        }
+    }
+    if (next != nullptr) {
+        next->wake();
+    }
+}
+
+size_t FakeDbms::lock_waiters() const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_queue_.size();
+}
+
+int FakeDbms::lock_grants() const {
+    std::lock_guard<std::mutex> l(lock_mu_);
+    return lock_grants_;
 }
 
 // -------------------------------------------------------------- dbms ---
@@ -87,7 +154,7 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string& scheme, const std::s
                                          const std::string& credentials) {
     if (scheme == "none") {
         if (auth_enabled_) {
-            return make_error("Neo.ClientError.Security.Unauthorized",
+            return make_error(status::kUnauthorized,
                               "The client is unauthorized due to authentication failure.");
         }
         return AuthUser{"", {"admin", "PUBLIC"}};
@@ -98,23 +165,24 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string& scheme, const std::s
         }
         return AuthUser{principal, {"reader", "PUBLIC"}};
     }
-    return make_error("Neo.ClientError.Security.Unauthorized",
+    return make_error(status::kUnauthorized,
                       "The client is unauthorized due to authentication failure.");
 }
 
 Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t server, const std::string& database, AccessMode mode,
                                                       const AuthUser&, const std::vector<std::string>& bookmarks,
-                                                      std::chrono::milliseconds) {
+                                                      std::chrono::milliseconds, const TxOptions& options) {
     std::lock_guard<std::mutex> l(mu_);
     if (observed_.databases.count(database) == 0) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + database + "'.");
     }
     observed_.last_bookmarks = bookmarks;
     observed_.last_begin_database = database;
     observed_.last_begin_mode = mode;
     ++observed_.begins;
-    return std::unique_ptr<Transaction>(std::make_unique<FakeTransaction>(*this, server, database, mode));
+    return std::unique_ptr<Transaction>(
+        std::make_unique<FakeTransaction>(*this, server, database, mode, options.wake));
 }
 
 Done FakeDbms::create_database(const std::string& name, bool, std::optional<TopologyRequest>, bool) {
@@ -142,7 +210,7 @@ Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& databas
     {
         std::lock_guard<std::mutex> l(mu_);
         if (observed_.databases.count(db) == 0) {
-            return make_error("Neo.ClientError.Database.DatabaseNotFound",
+            return make_error(status::kDatabaseNotFound,
                               "Database does not exist. Database name: '" + db + "'.");
         }
     }
@@ -165,7 +233,7 @@ Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& databas
 Outcome<std::vector<std::string>> FakeDbms::call_plugin_procedure(size_t, const std::string& name, const List&,
                                                                   const AuthUser&, const std::string&,
                                                                   const RowSink&) {
-    return make_error("Neo.ClientError.Procedure.ProcedureNotFound",
+    return make_error(status::kProcedureNotFound,
                       "There is no procedure with the name `" + name + "` registered for this database instance.");
 }
 
@@ -187,6 +255,13 @@ Path sample_path() {
     return p;
 }
 
+bool FakeEngine::updates_graph(std::string_view query) {
+    std::istringstream in{std::string(query)};
+    std::string word, second;
+    in >> word >> second;
+    return word == "CREATE" && second.empty();
+}
+
 Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& parameters,
                                              cypher::QueryContext& ctx) {
     {
@@ -204,7 +279,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
     auto admin = bolt::administration_command(query);
     if (admin) {
         if (ctx.tx != nullptr || ctx.database != "system") {
-            return make_error("Neo.ClientError.Statement.NotSystemDatabaseError", "administration outside system");
+            return make_error(status::kNotSystemDatabase, "administration outside system");
         }
         r.type = "s";
         if (*admin == "SHOW DATABASES") {
@@ -220,7 +295,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         }
         if (*admin == "CREATE DATABASE") {
             if (!ctx.user.is_admin()) {
-                return make_error("Neo.ClientError.Security.Forbidden", "Permission denied for CREATE DATABASE.");
+                return make_error(status::kForbidden, "Permission denied for CREATE DATABASE.");
             }
             std::string name;
             in >> name >> name;
@@ -234,7 +309,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         }
     }
     if (ctx.tx == nullptr && ctx.database != "system") {
-        return make_error("Neo.DatabaseError.General.UnknownError", "the fake engine needs a transaction");
+        return make_error(status::kUnknownError, "the fake engine needs a transaction");
     }
     if (word == "RETURN") {
         std::string arg;
@@ -243,7 +318,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
             std::string name = arg.substr(1);
             auto it = parameters.find(name);
             if (it == parameters.end()) {
-                return make_error("Neo.ClientError.Statement.ParameterMissing", "Expected parameter(s): " + name);
+                return make_error(status::kParameterMissing, "Expected parameter(s): " + name);
             }
             r.columns = {name};
             r.rows.push_back(List{it->second});
@@ -264,7 +339,7 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
     }
     if (word == "CREATE") {
         if (ctx.mode == AccessMode::Read) {
-            return make_error("Neo.ClientError.Statement.AccessMode",
+            return make_error(status::kAccessMode,
                               "Writing in read access mode not allowed. Attempted write to " + ctx.database);
         }
         auto n = ctx.tx->graph().create_node({"Fake"}, Map{{"k", int64_t{1}}});
@@ -296,9 +371,9 @@ Outcome<cypher::QueryResult> FakeEngine::run(std::string_view query, const Map& 
         in >> code;
         std::string message;
         std::getline(in, message);
-        return make_error(code, message.empty() ? message : message.substr(1));
+        return Error{code, message.empty() ? message : message.substr(1), gql_status_for(code)};
     }
-    return make_error("Neo.ClientError.Statement.SyntaxError",
+    return make_error(status::kSyntaxError,
                       "Invalid input '" + word + "': expected a fake command (line 1, column 1 (offset: 0))");
 }
 

@@ -7,7 +7,9 @@
 //   RETURN <integer>      one row, column `x`
 //   ROWS <n>              n rows, column `i` = 1..n
 //   CREATE                writes a node (AccessMode in a READ transaction;
-//                         NotALeader from the fake graph on a non-writer)
+//                         NotALeader from the fake graph on a non-writer);
+//                         it updates the graph, so the session first takes
+//                         the fake DBMS's write lock (FIFO, like a member's)
 //   GRAPH                 one row holding a node, a relationship and a path
 //   SLEEP <ms>            sleeps, then one row
 //   FAIL <code> <message> fails with that Neo4j code
@@ -20,6 +22,8 @@
 #include "dbms/dbms_api.hpp"
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -63,20 +67,33 @@ private:
 
 class FakeTransaction final : public Transaction {
 public:
-    FakeTransaction(FakeDbms& dbms, size_t server, std::string database, AccessMode mode)
-        : dbms_(dbms), db_(std::move(database)), mode_(mode), graph_(dbms, server, db_) {}
+    FakeTransaction(FakeDbms& dbms, size_t server, std::string database, AccessMode mode, std::function<void()> wake)
+        : dbms_(dbms), db_(std::move(database)), mode_(mode), graph_(dbms, server, db_), wake_(std::move(wake)) {}
     ~FakeTransaction() override;
     const std::string& database() const override { return db_; }
     AccessMode mode() const override { return mode_; }
     GraphWriter& graph() override { return graph_; }
     Outcome<std::string> commit() override;
     void rollback() override;
+    const std::string& id() const override { return id_; }
+    Outcome<Reservation> reserve_write() override;
+    std::optional<Error> termination() const override { return std::nullopt; }
+    bool holds_write_lock() const override;
+    void query_started(const std::string&, const Map&) override {}
+    void query_finished() override {}
+    void wake() {
+        if (wake_) {
+            wake_();
+        }
+    }
 
 private:
     FakeDbms& dbms_;
     std::string db_;
     AccessMode mode_;
     FakeGraph graph_;
+    std::function<void()> wake_;
+    std::string id_ = db_ + "-transaction";
     bool finished_ = false;
 };
 
@@ -94,7 +111,20 @@ public:
                                    const std::string& credentials) override;
     Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                 const AuthUser& user, const std::vector<std::string>& bookmarks,
-                                                std::chrono::milliseconds bookmark_timeout) override;
+                                                std::chrono::milliseconds bookmark_timeout,
+                                                const TxOptions& options = TxOptions{}) override;
+    // The fake tracks no transactions: nothing to show, nothing found.
+    std::vector<TransactionRow> show_transactions(size_t, const std::vector<std::string>&, const AuthUser&) override {
+        return {};
+    }
+    std::vector<TerminationRow> terminate_transactions(size_t, const std::vector<std::string>& ids,
+                                                       const AuthUser&) override {
+        std::vector<TerminationRow> rows;
+        for (const auto& id : ids) {
+            rows.push_back(TerminationRow{id, std::nullopt, "Transaction not found."});
+        }
+        return rows;
+    }
     Done create_database(const std::string& name, bool, std::optional<TopologyRequest>, bool) override;
     Done drop_database(const std::string&, bool, bool) override { return done(); }
     Done start_database(const std::string&, bool) override { return done(); }
@@ -137,7 +167,19 @@ public:
     }
     int64_t next_tx_id() { return ++tx_ids_; }
 
+    // The write lock: one holder, the others queued first come, first
+    // served; release() hands it to the next and wakes it.
+    bool lock_for(FakeTransaction* tx);  // held now (or queued: false)
+    bool lock_held_by(const FakeTransaction* tx) const;
+    void release_lock(FakeTransaction* tx);  // or leave the queue
+    size_t lock_waiters() const;
+    int lock_grants() const;  // how many times the lock was taken or handed over
+
 private:
+    mutable std::mutex lock_mu_;
+    FakeTransaction* lock_holder_ = nullptr;
+    std::deque<FakeTransaction*> lock_queue_;
+    int lock_grants_ = 0;
     size_t servers_;
     mutable std::mutex mu_;
     Observed observed_;
@@ -148,6 +190,7 @@ private:
 class FakeEngine final : public cypher::Engine {
 public:
     Outcome<cypher::QueryResult> run(std::string_view query, const Map& parameters, cypher::QueryContext& ctx) override;
+    bool updates_graph(std::string_view query) override;
 
     // The context of the last run, for assertions.
     struct Seen {

@@ -2,6 +2,8 @@
 // inspect (and wait for, since servers log from their own threads).
 #pragma once
 
+#include "support/eventually.hpp"
+
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 
@@ -46,22 +48,23 @@ public:
     // The first line containing every needle, waiting up to `timeout`; "" if none.
     std::string wait_for(const std::vector<std::string>& needles,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            for (const auto& line : lines()) {
-                bool all = true;
-                for (const auto& n : needles) {
-                    all = all && line.find(n) != std::string::npos;
+        std::string found;
+        eventually(
+            [&] {
+                for (const auto& line : lines()) {
+                    bool all = true;
+                    for (const auto& n : needles) {
+                        all = all && line.find(n) != std::string::npos;
+                    }
+                    if (all) {
+                        found = line;
+                        return true;
+                    }
                 }
-                if (all) {
-                    return line;
-                }
-            }
-            if (std::chrono::steady_clock::now() > until) {
-                return "";
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+                return false;
+            },
+            timeout);
+        return found;
     }
 
 private:

@@ -1,5 +1,7 @@
 #include "support/child_process.hpp"
 
+#include "support/eventually.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -82,33 +84,25 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
     if (exit_code_) {
         return exit_code_;
     }
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid_, &status, WNOHANG);
-        if (r == pid_) {
+    ccdr::test::eventually(
+        [&] {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) != pid_) {
+                return false;
+            }
             exit_code_ = decode(status);
-            return exit_code_;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return std::nullopt;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+            return true;
+        },
+        timeout, std::chrono::milliseconds(5));
+    return exit_code_;
 }
 
 bool ChildProcess::wait_for_stdout(const std::string& text, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (out().find(text) != std::string::npos) {
-            return true;
-        }
-        if (wait_exit(std::chrono::milliseconds(0))) {
-            return out().find(text) != std::string::npos;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+    // Until the text shows or the process exits (its output is complete then).
+    ccdr::test::eventually(
+        [&] { return out().find(text) != std::string::npos || wait_exit(std::chrono::milliseconds(0)); },
+        timeout);
+    return out().find(text) != std::string::npos;
 }
 
 void ChildProcess::signal(int sig) {

@@ -4,8 +4,9 @@
 // connection with its two lanes (one per direction).
 #pragma once
 
-#include "support/asio.hpp"
 #include "support/fault_proxy.hpp"
+
+#include <ccdr_asio.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -8,7 +8,7 @@ namespace refhost::test {
 namespace {
 
 Error not_found(const char* what, int64_t id) {
-    return make_error("Neo.ClientError.Statement.EntityNotFound",
+    return make_error(status::kEntityNotFound,
                       std::string(what) + " with id " + std::to_string(id) + " has been deleted in this transaction");
 }
 
@@ -223,7 +223,7 @@ Done MemoryGraph::delete_node(int64_t id, bool detach) {
         }
     }
     if (!attached.empty() && !detach) {
-        return make_error("Neo.ClientError.Schema.ConstraintValidationFailed",
+        return make_error(status::kConstraintValidationFailed,
                           "Cannot delete node<" + std::to_string(id) +
                               ">, because it still has relationships. To delete this node, you must first delete "
                               "its relationships.");
@@ -299,8 +299,37 @@ Outcome<AuthUser> FakeDbms::authenticate(const std::string&, const std::string& 
 
 Outcome<std::unique_ptr<Transaction>> FakeDbms::begin(size_t, const std::string& database, AccessMode mode,
                                                       const AuthUser&, const std::vector<std::string>&,
-                                                      std::chrono::milliseconds) {
+                                                      std::chrono::milliseconds, const TxOptions&) {
     return std::unique_ptr<Transaction>(std::make_unique<MemoryTransaction>(graph, database, mode));
+}
+
+std::vector<TransactionRow> FakeDbms::show_transactions(size_t, const std::vector<std::string>& ids,
+                                                        const AuthUser& user) {
+    std::vector<TransactionRow> out;
+    for (const auto& t : transactions) {
+        bool wanted = ids.empty() || std::find(ids.begin(), ids.end(), t.transaction_id) != ids.end();
+        if (wanted && (user.is_admin() || t.username == user.name)) {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
+std::vector<TerminationRow> FakeDbms::terminate_transactions(size_t, const std::vector<std::string>& ids,
+                                                             const AuthUser& user) {
+    std::vector<TerminationRow> out;
+    for (const auto& id : ids) {
+        TerminationRow r{id, std::nullopt, "Transaction not found."};
+        for (const auto& t : transactions) {
+            if (t.transaction_id == id && (user.is_admin() || t.username == user.name)) {
+                r.username = t.username;
+                r.message = "Transaction terminated.";
+                terminated.push_back(id);
+            }
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 Done FakeDbms::create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
@@ -314,7 +343,7 @@ Done FakeDbms::create_database(const std::string& name, bool if_not_exists, std:
         if (if_not_exists) {
             return done();
         }
-        return make_error("Neo.ClientError.Database.ExistingDatabaseFound",
+        return make_error(status::kExistingDatabaseFound,
                           "Failed to create the specified database '" + name + "': Database already exists.");
     }
     add_database(name, topology ? topology->primaries : 1, topology ? topology->secondaries : 0, "standard");
@@ -327,7 +356,7 @@ Done FakeDbms::drop_database(const std::string& name, bool if_exists, bool wait)
     databases.erase(std::remove_if(databases.begin(), databases.end(), [&](const auto& r) { return r.name == name; }),
                     databases.end());
     if (before == databases.size() && !if_exists) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + name + "'.");
     }
     return done();
@@ -367,7 +396,7 @@ Outcome<std::vector<DatabaseRow>> FakeDbms::show_databases(size_t, const std::op
 Outcome<RoutingTable> FakeDbms::routing_table(size_t, const std::string& database) {
     auto it = routing.find(database);
     if (it == routing.end()) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + database + "'.");
     }
     return it->second;
@@ -388,10 +417,10 @@ Outcome<std::vector<std::string>> FakeDbms::call_plugin_procedure(size_t, const 
         }
     }
     if (info == nullptr) {
-        return make_error("Neo.ClientError.Procedure.ProcedureNotFound", "no procedure " + name);
+        return make_error(status::kProcedureNotFound, "no procedure " + name);
     }
     if (info->admin_only && !user.is_admin()) {
-        return make_error("Neo.ClientError.Security.Forbidden", "admin only");
+        return make_error(status::kForbidden, "admin only");
     }
     auto rows = procedure_bodies.at(name)(args);
     if (!rows) {

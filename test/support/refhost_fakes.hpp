@@ -65,11 +65,18 @@ public:
     GraphWriter& graph() override { return graph_; }
     Outcome<std::string> commit() override { return database_ + ":1"; }
     void rollback() override {}
+    const std::string& id() const override { return id_; }
+    Outcome<Reservation> reserve_write() override { return Reservation::Ready; }
+    std::optional<Error> termination() const override { return std::nullopt; }
+    bool holds_write_lock() const override { return false; }
+    void query_started(const std::string&, const Map&) override {}
+    void query_finished() override {}
 
 private:
     MemoryGraph& graph_;
     std::string database_;
     AccessMode mode_;
+    std::string id_ = database_ + "-transaction-1";
 };
 
 class FakeDbms : public DbmsApi {
@@ -88,6 +95,8 @@ public:
     std::map<std::string, std::function<Outcome<std::vector<List>>(const List&)>> procedure_bodies;
     std::vector<std::string> procedure_calls;  // "name(args...)"
     MemoryGraph graph;
+    std::vector<TransactionRow> transactions;      // SHOW TRANSACTIONS rows (every server)
+    std::vector<std::string> terminated;           // ids TERMINATE TRANSACTIONS ended
 
     size_t server_count() const override { return 3; }
     std::string server_bolt_address(size_t server) const override;
@@ -99,7 +108,13 @@ public:
                                    const std::string& credentials) override;
     Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                 const AuthUser& user, const std::vector<std::string>& bookmarks,
-                                                std::chrono::milliseconds bookmark_timeout) override;
+                                                std::chrono::milliseconds bookmark_timeout,
+                                                const TxOptions& options = TxOptions{}) override;
+    // The rows of `transactions` the user may see (an admin all, others their own).
+    std::vector<TransactionRow> show_transactions(size_t server, const std::vector<std::string>& ids,
+                                                  const AuthUser& user) override;
+    std::vector<TerminationRow> terminate_transactions(size_t server, const std::vector<std::string>& ids,
+                                                       const AuthUser& user) override;
     Done create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
                          bool wait) override;
     Done drop_database(const std::string& name, bool if_exists, bool wait) override;

@@ -14,6 +14,10 @@ add_executable(refhost_unit_tests
   unit/refhost/admin_test.cpp
   unit/refhost/plugin_host_test.cpp
   unit/refhost/metrics_test.cpp
+  unit/refhost/transactions_test.cpp
+  unit/refhost/certificate_expiry_test.cpp
+  unit/refhost/status_codes_test.cpp
+  unit/refhost/java_double_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
 target_compile_definitions(refhost_unit_tests PRIVATE
@@ -21,3 +25,13 @@ target_compile_definitions(refhost_unit_tests PRIVATE
   CCDR_TEST_PROCS_PLUGIN="$<TARGET_FILE:test_procs_plugin>")
 add_dependencies(refhost_unit_tests ccdr test_procs_plugin)
 catch_discover_tests(refhost_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
+
+# Users, roles and privileges (issue 22): the refhost's user directory, the
+# Cypher user and role commands and the privilege checks on a real in-process
+# cluster.
+add_executable(refhost_security_tests
+  unit/main.cpp
+  unit/refhost/security_test.cpp
+)
+target_link_libraries(refhost_security_tests PRIVATE refhost_test_support refhost_cypher Catch2::Catch2)
+catch_discover_tests(refhost_security_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

@@ -1,7 +1,12 @@
-# Unit tests of the upstream's sending decisions (pure logic, no sockets).
+# Unit tests of the upstream's parts: the pacer's sending decisions, the
+# checks, the batcher and the ACK reader (the reader against a scripted
+# replica on 127.0.0.1). They link the upstream layer alone, not the plugin.
 add_executable(upstream_unit_tests
   unit/main.cpp
   unit/upstream/batch_pacer_test.cpp
+  unit/upstream/upstream_checks_test.cpp
+  unit/upstream/batcher_test.cpp
+  unit/upstream/ack_reader_test.cpp
 )
-target_link_libraries(upstream_unit_tests PRIVATE ccdr_plugin_core Catch2::Catch2)
+target_link_libraries(upstream_unit_tests PRIVATE ccdr_upstream ccdr_test_support Catch2::Catch2)
 catch_discover_tests(upstream_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

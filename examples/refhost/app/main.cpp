@@ -5,6 +5,9 @@
 #include "bolt/server.hpp"
 #include "cypher/engine.hpp"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -65,6 +68,20 @@ refhost::Done bolt_tls(const refhost::Config& config, refhost::bolt::BoltServerO
     return refhost::done();
 }
 
+// Every Bolt connection is a file descriptor: the soft limit (1024 on a
+// default Debian login) goes up to the hard one.
+void raise_open_files_limit(spdlog::logger& log) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == lim.rlim_max) {
+        return;
+    }
+    rlim_t before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        log.info("open files limit raised from {} to {}", before, lim.rlim_cur);
+    }
+}
+
 int run(const std::string& home) {
     // Every thread started from here on inherits the blocked signals; the
     // main thread alone takes them, with sigwait.
@@ -85,13 +102,20 @@ int run(const std::string& home) {
     // Cypher engine. It listens before the ready line is printed and stops
     // first, before rt.stop(): open transactions roll back while the stores
     // are still open.
+    raise_open_files_limit(rt.log());
     auto engine = refhost::cypher::make_engine();
+    const auto& conf = rt.cluster().config();
     refhost::bolt::BoltServerOptions bolt_options;
     bolt_options.logger = &rt.log();
-    if (auto tls = bolt_tls(rt.cluster().config(), bolt_options); !tls) {
+    if (auto tls = bolt_tls(conf, bolt_options); !tls) {
         rt.stop();
         return fail(tls.error().message);
     }
+    bolt_options.max_connections = static_cast<size_t>(conf.integer("refhost.bolt.max_connections"));
+    bolt_options.max_unauthenticated_connections =
+        static_cast<size_t>(conf.integer("refhost.bolt.max_unauthenticated_connections"));
+    bolt_options.unauthenticated_timeout = conf.duration("refhost.bolt.unauthenticated_timeout");
+    bolt_options.worker_threads = static_cast<size_t>(conf.integer("refhost.bolt.worker_threads"));
     refhost::bolt::BoltService bolt(rt.dbms(), *engine, bolt_options);
     if (auto started = bolt.start(); !started) {
         rt.stop();
@@ -105,9 +129,25 @@ int run(const std::string& home) {
 
     int sig = 0;
     sigwait(&signals, &sig);
+    auto stopping = std::chrono::steady_clock::now();
     rt.log().info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    // No new connections or transactions; the open transactions get
+    // db.shutdown_transaction_end_timeout to finish, the rest are
+    // terminated (rolled back, their clients told). Then the connections
+    // close, the plugins stop (a batch being applied finishes) and the
+    // stores close.
+    bolt.close_listeners();
+    rt.cluster().end_transactions();
     bolt.stop();
     rt.stop();
+    auto ms = [&] {
+        return static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopping).count());
+    };
+    rt.log().info("stopped in {} ms; closing the stores", ms());
+    runtime.value().reset();  // the stores close here (SQLite checkpoints each WAL into its file)
+    std::printf("refhost: stopped in %lld ms\n", ms());
+    std::fflush(stdout);
     return 0;
 }
 

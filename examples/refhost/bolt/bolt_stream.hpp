@@ -11,7 +11,7 @@
 #pragma once
 
 #include "bolt/tls.hpp"
-#include "common/asio.hpp"
+#include <ccdr_asio.hpp>
 
 #include <boost/asio/ssl.hpp>
 

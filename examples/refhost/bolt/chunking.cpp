@@ -23,7 +23,7 @@ void append_chunked(std::vector<uint8_t>& out, std::span<const uint8_t> message,
 
 Done ChunkDecoder::feed(std::span<const uint8_t> bytes, std::vector<std::vector<uint8_t>>& messages) {
     if (failed_) {
-        return make_error("Neo.ClientError.Request.Invalid", "Bolt framing: the stream already failed");
+        return make_error(status::kRequestInvalid, "Bolt framing: the stream already failed");
     }
     size_t pos = 0;
     while (pos < bytes.size()) {
@@ -51,7 +51,7 @@ Done ChunkDecoder::feed(std::span<const uint8_t> bytes, std::vector<std::vector<
         }
         if (current_.size() + size > max_message_size_) {
             failed_ = true;
-            return make_error("Neo.ClientError.Request.Invalid",
+            return make_error(status::kRequestInvalid,
                               "Bolt framing: message exceeds the limit of " + std::to_string(max_message_size_) +
                                   " bytes (" + std::to_string(current_.size() + size) + " bytes so far)");
         }

@@ -23,6 +23,8 @@ constexpr GqlTitle kTitles[] = {
     {"22N01", "data exception - invalid type"},
     {"22N41", "data exception - constraint validation failed"},
     {"22N51", "data exception - graph reference not found"},
+    {"25N14", "invalid transaction state - transaction termination client error"},
+    {"25N16", "invalid transaction state - transaction termination transient error"},
     {"42001", "syntax error or access rule violation - invalid syntax"},
     {"42N02", "syntax error or access rule violation - writing in read access mode"},
     {"42N08", "syntax error or access rule violation - no such procedure"},
@@ -33,15 +35,7 @@ constexpr GqlTitle kTitles[] = {
 
 }  // namespace
 
-std::string error_classification(const std::string& code) {
-    if (code.starts_with("Neo.TransientError.")) {
-        return "TRANSIENT_ERROR";
-    }
-    if (code.starts_with("Neo.DatabaseError.")) {
-        return "DATABASE_ERROR";
-    }
-    return "CLIENT_ERROR";
-}
+std::string error_classification(const std::string& code) { return status::classification(code); }
 
 std::string gql_description(const Error& error) {
     std::string status = error.gql_status.empty() ? gql_status_for(error.code) : error.gql_status;

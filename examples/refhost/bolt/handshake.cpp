@@ -15,7 +15,7 @@ constexpr uint8_t kManifestRanges[][4] = {{0x00, 0x02, 0x08, 0x05}, {0x00, 0x04,
 constexpr uint8_t kManifestMajor = 0xFF;
 constexpr uint8_t kManifestV1 = 0x01;
 
-Error invalid(std::string what) { return make_error("Neo.ClientError.Request.Invalid", "Bolt handshake: " + what); }
+Error invalid(std::string what) { return make_error(status::kRequestInvalid, "Bolt handshake: " + what); }
 
 }  // namespace
 
@@ -121,7 +121,7 @@ Outcome<std::optional<ClientNegotiation>> read_server_answer(std::span<const uin
     }
     if (bytes[0] != 0 || bytes[1] != 0 || (bytes[2] == 0 && bytes[3] == 0)) {
         if (bytes[2] == 0 && bytes[3] == 0) {
-            return make_error("Neo.ClientError.Request.Invalid",
+            return make_error(status::kRequestInvalid,
                               "Bolt handshake: the server speaks none of the offered versions (5.0.." +
                                   max.to_string() + ")");
         }
@@ -177,7 +177,7 @@ Outcome<std::optional<ClientNegotiation>> read_server_answer(std::span<const uin
     }
     pos += (*caps)->size;
     if (!best) {
-        return make_error("Neo.ClientError.Request.Invalid",
+        return make_error(status::kRequestInvalid,
                           "Bolt handshake: the server's manifest has no version the client speaks");
     }
     ClientNegotiation out{*best, {0x00, 0x00, best->minor, best->major}, pos};

@@ -67,7 +67,7 @@ Outcome<Message> decode_message(std::span<const uint8_t> bytes, DecodeLimits lim
         m.fields.push_back(std::move(v.value()));
     }
     if (!r.at_end()) {
-        return make_error("Neo.ClientError.Request.Invalid", "Bolt message " + message_name(m.tag) + ": " +
+        return make_error(status::kRequestInvalid, "Bolt message " + message_name(m.tag) + ": " +
                                                                  std::to_string(r.remaining()) +
                                                                  " bytes left after its fields");
     }

@@ -286,7 +286,7 @@ std::vector<uint8_t> encode_value(const Value& v) {
 // ---------------------------------------------------------------- reader ---
 
 Error PackReader::error(size_t at, std::string what) const {
-    return make_error("Neo.ClientError.Request.Invalid",
+    return make_error(status::kRequestInvalid,
                       "PackStream: " + what + " (at byte " + std::to_string(at) + " of " +
                           std::to_string(data_.size()) + ")");
 }
@@ -779,7 +779,7 @@ Outcome<Value> decode_value(std::span<const uint8_t> data, DecodeLimits limits) 
         return v;
     }
     if (!r.at_end()) {
-        return make_error("Neo.ClientError.Request.Invalid", "PackStream: " + std::to_string(r.remaining()) +
+        return make_error(status::kRequestInvalid, "PackStream: " + std::to_string(r.remaining()) +
                                                                  " bytes left after a complete value");
     }
     return v;

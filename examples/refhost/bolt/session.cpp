@@ -14,7 +14,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kInvalid = "Neo.ClientError.Request.Invalid";
+constexpr const status::Code& kInvalid = status::kRequestInvalid;
 constexpr const char* kSystem = "system";
 
 int64_t millis(std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
@@ -141,17 +141,22 @@ const char* state_name(SessionState s) {
 }
 
 BoltSession::BoltSession(DbmsApi& dbms, cypher::Engine& engine, size_t server, BoltVersion version,
-                         std::string connection_id, SessionOptions options)
+                         std::string connection_id, SessionOptions options, std::string client_address,
+                         std::function<void()> wake)
     : dbms_(dbms),
       engine_(engine),
       server_(server),
       version_(version),
       connection_id_(std::move(connection_id)),
-      options_(options) {}
+      options_(options),
+      client_address_(std::move(client_address)),
+      wake_(std::move(wake)) {}
 
 BoltSession::~BoltSession() { clean_up(); }
 
 void BoltSession::clean_up() {
+    parked_.reset();
+    terminated_.reset();
     auto_result_.reset();
     if (auto_tx_) {
         auto_tx_->rollback();
@@ -194,14 +199,84 @@ BoltSession::After BoltSession::handle(std::span<const uint8_t> request, std::ve
 }
 
 BoltSession::After BoltSession::handle(const Message& m, std::vector<uint8_t>& out) {
+    After after = After::Continue;
     try {
-        return dispatch(m, out);
+        if (parked_) {
+            // The connection holds requests while one is parked; a request
+            // now would overtake it.
+            fail(out, make_error(status::kRequestInvalid,
+                                 "Message '" + message_name(m.tag) + "' arrived while a RUN waits for the write lock."));
+        } else {
+            after = dispatch(m, out);
+        }
     } catch (const std::exception& e) {
         // Whatever went wrong below, the client gets a FAILURE and the server goes on.
-        fail(out, make_error("Neo.DatabaseError.General.UnknownError",
+        fail(out, make_error(status::kUnknownError,
                              "Unexpected error while handling " + message_name(m.tag) + ": " + e.what()));
-        return After::Continue;
+        after = After::Continue;
     }
+    update_urgency();
+    return after;
+}
+
+BoltSession::After BoltSession::resume(std::vector<uint8_t>& out) {
+    After after = After::Continue;
+    try {
+        if (parked_) {
+            PendingRun run = std::move(*parked_);
+            parked_.reset();
+            after = execute_run(std::move(run), out);
+        } else {
+            apply_termination();
+        }
+    } catch (const std::exception& e) {
+        fail(out, make_error(status::kUnknownError,
+                             std::string("Unexpected error while resuming a request: ") + e.what()));
+        after = After::Continue;
+    }
+    update_urgency();
+    return after;
+}
+
+std::optional<Error> BoltSession::termination() const {
+    if (terminated_) {
+        return terminated_;
+    }
+    if (tx_) {
+        if (auto t = tx_->termination()) {
+            return t;
+        }
+    }
+    if (auto_tx_) {
+        return auto_tx_->termination();
+    }
+    return std::nullopt;
+}
+
+void BoltSession::apply_termination() {
+    if (terminated_) {
+        return;
+    }
+    auto why = termination();
+    if (!why) {
+        return;
+    }
+    // Roll back now, not at the client's next request: a terminated
+    // transaction must let go of the write lock at once.
+    auto_result_.reset();
+    if (auto_tx_) {
+        auto_tx_->rollback();
+    }
+    tx_results_.clear();
+    if (tx_) {
+        tx_->rollback();
+    }
+    terminated_ = std::move(why);
+}
+
+void BoltSession::update_urgency() {
+    bool urgent = (tx_ && tx_->holds_write_lock()) || (auto_tx_ && auto_tx_->holds_write_lock());
+    urgent_.store(urgent, std::memory_order_relaxed);
 }
 
 BoltSession::After BoltSession::dispatch(const Message& m, std::vector<uint8_t>& out) {
@@ -258,6 +333,21 @@ BoltSession::After BoltSession::dispatch(const Message& m, std::vector<uint8_t>&
 
     const bool ready = state_ == SessionState::Ready;
     const bool in_tx = state_ == SessionState::TxReady || state_ == SessionState::TxStreaming;
+    const bool uses_tx = m.tag == msg::kRun || m.tag == msg::kPull || m.tag == msg::kDiscard || m.tag == msg::kCommit;
+    if ((in_tx || state_ == SessionState::Streaming) && uses_tx) {
+        // The transaction was terminated (TERMINATE TRANSACTION,
+        // db.transaction.timeout, a stop): this request learns why.
+        if (auto why = termination()) {
+            fail(out, *why);
+            return After::Continue;
+        }
+    }
+    if (in_tx && m.tag == msg::kRollback && terminated_) {
+        clean_up();  // rolled back already
+        state_ = SessionState::Ready;
+        success(out, {});
+        return After::Continue;
+    }
     switch (m.tag) {
         case msg::kReset:
             on_reset(out);
@@ -287,7 +377,10 @@ BoltSession::After BoltSession::dispatch(const Message& m, std::vector<uint8_t>&
             ready ? on_begin(m, out) : invalid(out, m);
             break;
         case msg::kRun:
-            (ready || in_tx) ? on_run(m, out) : invalid(out, m);
+            if (ready || in_tx) {
+                return on_run(m, out);
+            }
+            invalid(out, m);
             break;
         case msg::kPull:
         case msg::kDiscard:
@@ -313,11 +406,11 @@ BoltSession::After BoltSession::dispatch(const Message& m, std::vector<uint8_t>&
 Outcome<AuthUser> BoltSession::authenticate(const Map& token) {
     const auto* scheme = field_as<std::string>(token, "scheme");
     if (scheme == nullptr) {
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "Unsupported authentication token, missing key `scheme`");
     }
     if (*scheme != "basic" && *scheme != "none") {
-        return make_error("Neo.ClientError.Security.Unauthorized",
+        return make_error(status::kUnauthorized,
                           "Unsupported authentication token, scheme '" + *scheme + "' is not supported.");
     }
     std::string principal;
@@ -326,7 +419,7 @@ Outcome<AuthUser> BoltSession::authenticate(const Map& token) {
         const auto* p = field_as<std::string>(token, "principal");
         const auto* c = field_as<std::string>(token, "credentials");
         if (p == nullptr || c == nullptr) {
-            return make_error("Neo.ClientError.Security.Unauthorized",
+            return make_error(status::kUnauthorized,
                               "Unsupported authentication token, the basic scheme needs `principal` and "
                               "`credentials` strings");
         }
@@ -424,7 +517,7 @@ void BoltSession::on_route(const Message& m, std::vector<uint8_t>& out) {
         db = *s;
     }
     if (present(extra.value(), "imp_user")) {
-        fail(out, make_error("Neo.ClientError.Security.Forbidden", "Impersonation is not supported by this server"));
+        fail(out, make_error(status::kForbidden, "Impersonation is not supported by this server"));
         return;
     }
     auto table = dbms_.routing_table(server_, db);
@@ -478,14 +571,25 @@ Outcome<BoltSession::TxParams> BoltSession::tx_params(const Map& extra) {
         return bookmarks.error();
     }
     p.bookmarks = std::move(bookmarks.value());
-    if (present(extra, "tx_timeout") && !extra.at("tx_timeout").is<int64_t>()) {
-        return field_error("BEGIN/RUN", "tx_timeout must be an Integer");
+    if (present(extra, "tx_timeout")) {
+        const auto* ms = field_as<int64_t>(extra, "tx_timeout");
+        if (ms == nullptr || *ms < 0) {
+            return field_error("BEGIN/RUN", "tx_timeout must be an Integer of milliseconds, 0 or more");
+        }
+        p.options.timeout = std::chrono::milliseconds(*ms);  // 0: no timeout, as Neo4j
     }
-    if (present(extra, "tx_metadata") && !extra.at("tx_metadata").is<Map>()) {
-        return field_error("BEGIN/RUN", "tx_metadata must be a Map");
+    if (present(extra, "tx_metadata")) {
+        const auto* meta = field_as<Map>(extra, "tx_metadata");
+        if (meta == nullptr) {
+            return field_error("BEGIN/RUN", "tx_metadata must be a Map");
+        }
+        p.options.metadata = *meta;
     }
+    p.options.connection_id = connection_id_;
+    p.options.client_address = client_address_;
+    p.options.wake = wake_;
     if (present(extra, "imp_user")) {
-        return make_error("Neo.ClientError.Security.Forbidden", "Impersonation is not supported by this server");
+        return make_error(status::kForbidden, "Impersonation is not supported by this server");
     }
     return p;
 }
@@ -521,7 +625,8 @@ void BoltSession::on_begin(const Message& m, std::vector<uint8_t>& out) {
         return;
     }
     if (p->database != kSystem) {
-        auto tx = dbms_.begin(server_, p->database, p->mode, *user_, p->bookmarks, options_.bookmark_timeout);
+        auto tx = dbms_.begin(server_, p->database, p->mode, *user_, p->bookmarks, options_.bookmark_timeout,
+                              p->options);
         if (!tx) {
             fail(out, tx.error());
             return;
@@ -540,85 +645,119 @@ void BoltSession::on_begin(const Message& m, std::vector<uint8_t>& out) {
     success(out, std::move(meta));
 }
 
-void BoltSession::on_run(const Message& m, std::vector<uint8_t>& out) {
+BoltSession::After BoltSession::on_run(const Message& m, std::vector<uint8_t>& out) {
     const auto* query = m.fields[0].get_if<std::string>();
     if (query == nullptr) {
         fail(out, field_error("RUN", "query must be a String"));
-        return;
+        return After::Continue;
     }
     auto params = map_arg(m, 1, "parameters");
     if (!params) {
         fail(out, params.error());
-        return;
+        return After::Continue;
     }
     auto extra = map_arg(m, 2, "extra");
     if (!extra) {
         fail(out, extra.error());
-        return;
+        return After::Continue;
     }
     auto admin = administration_command(*query);
-    auto started = Clock::now();
+    PendingRun run;
+    run.query = *query;
+    run.params = std::move(params.value());
+    run.admin = admin.has_value();
+    run.started = Clock::now();
 
     if (state_ == SessionState::Ready) {
         // Auto-commit: a transaction of its own, committed when the stream ends.
         auto p = tx_params(extra.value());
         if (!p) {
             fail(out, p.error());
-            return;
+            return After::Continue;
         }
         if (!refresh_user(out)) {
-            return;
+            return After::Continue;
         }
-        std::string database = admin ? std::string(kSystem) : p->database;
-        if (database != kSystem) {
-            auto tx = dbms_.begin(server_, database, p->mode, *user_, p->bookmarks, options_.bookmark_timeout);
+        run.auto_commit = true;
+        run.database = admin ? std::string(kSystem) : p->database;
+        run.mode = p->mode;
+        run.client_gave_db = p->client_gave_db;
+        if (run.database != kSystem) {
+            auto tx = dbms_.begin(server_, run.database, p->mode, *user_, p->bookmarks, options_.bookmark_timeout,
+                                  p->options);
             if (!tx) {
                 fail(out, tx.error());
-                return;
+                return After::Continue;
             }
             auto_tx_ = std::move(tx.value());
         }
-        auto result = execute(*query, params.value(), database, p->mode, auto_tx_.get());
-        if (!result) {
-            fail(out, result.error());
-            return;
-        }
-        OpenResult r;
-        r.database = database;
-        r.result = std::move(result.value());
-        List fields(r.result.columns.begin(), r.result.columns.end());
-        Map meta{{"fields", std::move(fields)}, {"t_first", millis(Clock::now() - started)}};
-        if (version_ >= BoltVersion{5, 8} && !p->client_gave_db) {
-            meta["db"] = database;
-        }
-        auto_result_ = std::move(r);
-        state_ = SessionState::Streaming;
-        success(out, std::move(meta));
-        return;
+        return execute_run(std::move(run), out);
     }
 
     // Inside an explicit transaction.
     if (admin && tx_database_ != kSystem) {
-        fail(out, make_error("Neo.ClientError.Statement.NotSystemDatabaseError",
+        fail(out, make_error(status::kNotSystemDatabase,
                              "This is an administration command and it should be executed against the system "
                              "database: " +
                                  *admin));
-        return;
+        return After::Continue;
     }
-    auto result = execute(*query, params.value(), tx_database_, tx_mode_, tx_.get());
+    run.database = tx_database_;
+    run.mode = tx_mode_;
+    return execute_run(std::move(run), out);
+}
+
+BoltSession::After BoltSession::execute_run(PendingRun run, std::vector<uint8_t>& out) {
+    Transaction* tx = run.auto_commit ? auto_tx_.get() : tx_.get();
+    if (tx != nullptr && !run.resumed) {
+        tx->query_started(run.query, run.params);  // SHOW TRANSACTIONS shows it, waiting or running
+    }
+    if (tx != nullptr && wake_ && !run.admin && engine_.updates_graph(run.query)) {
+        // Take the write lock before the query runs, without waiting for it
+        // here: a worker that waited could be the one the holder needs.
+        auto reserved = tx->reserve_write();
+        if (!reserved) {
+            tx->query_finished();
+            fail(out, reserved.error());
+            return After::Continue;
+        }
+        if (reserved.value() == Transaction::Reservation::Waiting) {
+            run.resumed = true;
+            parked_ = std::move(run);
+            return After::Park;
+        }
+    }
+    auto result = execute(run.query, run.params, run.database, run.mode, tx);
+    if (tx != nullptr) {
+        tx->query_finished();
+        if (auto why = tx->termination(); why && result) {
+            result = *why;  // terminated while it ran: its rows are not the answer
+        }
+    }
     if (!result) {
         fail(out, result.error());
-        return;
+        return After::Continue;
     }
     OpenResult r;
-    r.qid = next_qid_++;
-    r.database = tx_database_;
+    r.database = run.database;
     r.result = std::move(result.value());
     List fields(r.result.columns.begin(), r.result.columns.end());
-    Map meta{{"fields", std::move(fields)}, {"t_first", millis(Clock::now() - started)}, {"qid", r.qid}};
+    Map meta{{"fields", std::move(fields)}, {"t_first", millis(Clock::now() - run.started)}};
+    if (run.auto_commit) {
+        if (version_ >= BoltVersion{5, 8} && !run.client_gave_db) {
+            meta["db"] = run.database;
+        }
+        auto_result_ = std::move(r);
+        state_ = SessionState::Streaming;
+        success(out, std::move(meta));
+        return After::Continue;
+    }
+    r.qid = next_qid_++;
+    meta["qid"] = r.qid;
     tx_results_.push_back(std::move(r));
     state_ = SessionState::TxStreaming;
     success(out, std::move(meta));
+    return After::Continue;
 }
 
 void BoltSession::stream(OpenResult& r, int64_t n, bool discard, std::vector<uint8_t>& out) {

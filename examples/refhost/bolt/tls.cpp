@@ -2,7 +2,7 @@
 // bolt SSL policy.
 #include "bolt/tls.hpp"
 
-#include "common/asio.hpp"
+#include <ccdr_asio.hpp>
 #include "common/status_codes.hpp"
 
 #include <boost/asio/ssl.hpp>

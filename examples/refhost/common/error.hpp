@@ -1,11 +1,10 @@
 // examples/refhost/common/error.hpp: errors as clients see them: a Neo4j
 // status code, its GQLSTATUS, and a message. Returned as values inside the
-// refhost; Bolt turns them into FAILURE messages.
+// refhost; Bolt turns them into FAILURE messages. A ccdr::Status becomes one
+// in common/client_error.hpp, on the DBMS side only.
 #pragma once
 
 #include "common/status_codes.hpp"
-
-#include <ccdr/status.hpp>
 
 #include <string>
 #include <utility>
@@ -17,9 +16,6 @@ struct Error {
     std::string code;        // e.g. "Neo.ClientError.Statement.SyntaxError"
     std::string message;
     std::string gql_status;  // e.g. "42001"; "50N42" (general processing exception) when unknown
-
-    // From a plugin/ABI status: the code mapping lives in ccdr/abi.h.
-    static Error from_status(const ccdr::Status& st);
 };
 
 // Either a T or an Error.
@@ -51,17 +47,8 @@ namespace refhost {
 // The GQLSTATUS that goes with a Neo4j status code (common/status_codes.hpp).
 inline std::string gql_status_for(const std::string& code) { return status::gql_for(code); }
 
-inline Error Error::from_status(const ccdr::Status& st) {
-    std::string code = st.neo4j_code();
-    return Error{code, st.message(), gql_status_for(code)};
-}
-
-inline Error make_error(std::string code, std::string message) {
-    std::string gql = gql_status_for(code);
-    return Error{std::move(code), std::move(message), std::move(gql)};
-}
-
-// The preferred form: a status constant of common/status_codes.hpp.
+// Codes are named by their constants (status::kSyntaxError), never as text:
+// a client-visible code is spelled once, in common/status_codes.hpp.
 inline Error make_error(const status::Code& code, std::string message) {
     return Error{code.neo4j, std::move(message), code.gql};
 }

@@ -148,8 +148,7 @@ ccdr::Result<Config> Config::load(const fs::path& home, const std::vector<std::s
             return st;
         }
     }
-    ccdr::Status st = c.finish();
-    if (!st) {
+    if (ccdr::Status st = c.finish(); !st) {
         return st;
     }
     return c;
@@ -166,8 +165,7 @@ ccdr::Result<Config> Config::from_pairs(const fs::path& home,
             return st;
         }
     }
-    ccdr::Status st = c.finish();
-    if (!st) {
+    if (ccdr::Status st = c.finish(); !st) {
         return st;
     }
     return c;

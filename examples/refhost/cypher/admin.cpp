@@ -19,7 +19,7 @@ std::string resolve_name(const NameRef& n, const Map& params) {
     }
     const Value& v = params.at(n.parameter);
     if (!v.is<std::string>()) {
-        throw_error(codes::kType, "Expected parameter $" + n.parameter + " to be a STRING (a database name) but was " +
+        throw_error(status::kTypeError, "Expected parameter $" + n.parameter + " to be a STRING (a database name) but was " +
                                       type_name(v) + " " + describe_value(v));
     }
     return ascii_lower(v.as<std::string>());
@@ -35,11 +35,11 @@ uint32_t resolve_count(const Expr& e, const Map& params, const char* what) {
     } else if (v.is<double>() && std::trunc(v.as<double>()) == v.as<double>() && std::fabs(v.as<double>()) < 1e9) {
         n = static_cast<int64_t>(v.as<double>());
     } else {
-        throw_error(codes::kType, std::string("The number of ") + what + " must be an INTEGER but was " +
+        throw_error(status::kTypeError, std::string("The number of ") + what + " must be an INTEGER but was " +
                                       type_name(v) + " " + describe_value(v));
     }
     if (n < 0 || n > 1000000) {
-        throw_error(codes::kArgument, std::string("The number of ") + what + " must be between 0 and 1000000, got " +
+        throw_error(status::kArgumentError, std::string("The number of ") + what + " must be between 0 and 1000000, got " +
                                           std::to_string(n));
     }
     return static_cast<uint32_t>(n);
@@ -69,7 +69,7 @@ void wait_rows(const std::vector<DatabaseRow>& rows, bool dropped, QueryResult& 
 
 QueryResult run_admin(const AdminCommand& c, const Map& params, QueryContext& qc) {
     if (!qc.user.is_admin()) {
-        throw_error(codes::kForbidden, permission_denied(command_name(c.kind)));
+        throw_error(status::kForbidden, permission_denied(command_name(c.kind)));
     }
     std::string name = resolve_name(c.name, params);
     QueryResult out;

@@ -40,7 +40,7 @@ void Aggregate::add(const Value& v) {
         case Kind::Sum:
         case Kind::Avg:
             if (!is_number(v)) {
-                throw_error(codes::kType, std::string(kind_ == Kind::Sum ? "sum()" : "avg()") +
+                throw_error(status::kTypeError, std::string(kind_ == Kind::Sum ? "sum()" : "avg()") +
                                               " can only handle numerical values, durations, and null. Got " +
                                               type_name(v) + " " + describe_value(v));
             }
@@ -49,7 +49,7 @@ void Aggregate::add(const Value& v) {
             if (v.is<double>()) {
                 any_float_ = true;
             } else if (!any_float_ && __builtin_add_overflow(int_sum_, v.as<int64_t>(), &int_sum_)) {
-                throw_error(codes::kArithmetic, "long overflow");
+                throw_error(status::kArithmeticError, "long overflow");
             }
             break;
         case Kind::Min:

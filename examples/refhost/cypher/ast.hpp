@@ -90,6 +90,24 @@ struct PatternPart {
     size_t offset = 0;
 };
 
+// Calls `f` with every variable of every part, in the order a clause binds
+// them: a part's nodes, its relationships (both possibly ""), then its path
+// variable when it has one.
+template <typename F>
+void for_each_pattern_variable(const std::vector<PatternPart>& parts, F&& f) {
+    for (const auto& part : parts) {
+        for (const auto& n : part.nodes) {
+            f(n.var);
+        }
+        for (const auto& r : part.rels) {
+            f(r.var);
+        }
+        if (!part.path_var.empty()) {
+            f(part.path_var);
+        }
+    }
+}
+
 struct ProjectionItem {
     ExprPtr expr;
     std::string name;  // alias, or the expression's source text
@@ -187,7 +205,12 @@ struct CallClause {
     ExprPtr where;
 };
 
-enum class ShowKind { Databases, DefaultDatabase, HomeDatabase, Servers, Procedures, Users, CurrentUser, Roles };
+// TerminateTransactions is TERMINATE TRANSACTIONS: a SHOW-like source
+// whose rows are the outcome of ending each transaction.
+enum class ShowKind {
+    Databases, DefaultDatabase, HomeDatabase, Servers, Procedures, Users, CurrentUser, Roles, Transactions,
+    TerminateTransactions
+};
 
 // A database name as written: a literal or a $parameter.
 struct NameRef {
@@ -199,6 +222,9 @@ struct NameRef {
 struct ShowClause {
     ShowKind kind = ShowKind::Databases;
     std::optional<NameRef> database;  // SHOW DATABASE name
+    // SHOW/TERMINATE TRANSACTION[S] 'id', ... | $param: string literals or
+    // parameters (a STRING or a LIST<STRING> each).
+    std::vector<ExprPtr> transaction_ids;
     ExprPtr where;                    // SHOW ... WHERE (no YIELD): filters on every column
     bool with_users = false;          // SHOW ROLES WITH USERS: one row per role and member
     bool populated_only = false;      // SHOW POPULATED ROLES: roles with at least one member

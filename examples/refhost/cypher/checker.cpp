@@ -50,7 +50,7 @@ public:
 
 private:
     [[noreturn]] void fail(size_t offset, const std::string& message) {
-        throw_error(codes::kSyntax, syntax_message(q_, offset, message));
+        throw_error(status::kSyntaxError, syntax_message(q_, offset, message));
     }
 
     const Var* find(const std::string& name) const {
@@ -429,6 +429,11 @@ private:
                 } else if constexpr (std::is_same_v<T, ShowClause>) {
                     if (body.database && !body.database->parameter.empty()) {
                         params_.insert(body.database->parameter);
+                    }
+                    for (const auto& id : body.transaction_ids) {
+                        if (id->kind == ExprKind::Parameter) {
+                            params_.insert(id->name);
+                        }
                     }
                     for (const auto& c : body.all_columns) {
                         declare(c, VarKind::Any);

@@ -26,7 +26,7 @@ void require_parameters(const std::vector<std::string>& names, const Map& params
         }
     }
     if (!missing.empty()) {
-        throw_error(codes::kParameterMissing, "Expected parameter(s): " + missing);
+        throw_error(status::kParameterMissing, "Expected parameter(s): " + missing);
     }
 }
 
@@ -73,9 +73,19 @@ public:
         } catch (const QueryError& e) {
             return e.error();
         } catch (const std::bad_alloc&) {
-            return make_error(codes::kUnknown, "out of memory while running the query");
+            return make_error(status::kUnknownError, "out of memory while running the query");
         } catch (const std::exception& e) {
-            return make_error(codes::kUnknown, std::string("internal error in the Cypher engine: ") + e.what());
+            return make_error(status::kUnknownError, std::string("internal error in the Cypher engine: ") + e.what());
+        }
+    }
+
+    bool updates_graph(std::string_view query) override {
+        try {
+            auto st = cache_.get(query);
+            const auto* q = std::get_if<Query>(&st->body);
+            return q != nullptr && q->updating;
+        } catch (...) {  // QueryError (outside the subset) and anything else: run() reports why
+            return false;
         }
     }
 
@@ -87,11 +97,11 @@ private:
         // Neo4j's Forbidden for the operation, before any read-only check.
         bool may_write = security::privileges_of(ctx.user.roles).write;
         if (q.updating && read_mode && may_write) {
-            throw_error(codes::kAccessMode,
+            throw_error(status::kAccessMode,
                         "Writing in read access mode not allowed. Attempted write to " + ctx.database);
         }
         if (q.needs_graph && ctx.tx == nullptr) {
-            throw_error(codes::kNotSystemDatabase,
+            throw_error(status::kNotSystemDatabase,
                         "Not a recognised system command or procedure. This Cypher command can only be executed in "
                         "a user database: " + std::string(text));
         }
@@ -101,7 +111,7 @@ private:
             writes_procedure = writes_procedure || p.mode == "WRITE";
         }
         if (writes_procedure && read_mode) {
-            throw_error(codes::kAccessMode,
+            throw_error(status::kAccessMode,
                         "Writing in read access mode not allowed. Attempted write to " + ctx.database);
         }
         GraphWriter::Stats before;

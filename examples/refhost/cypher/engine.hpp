@@ -48,6 +48,10 @@ public:
     // needs the admin role (Neo.ClientError.Security.Forbidden); other errors
     // as DESIGN.md §6.
     virtual Outcome<QueryResult> run(std::string_view query, const Map& parameters, QueryContext& ctx) = 0;
+    // Whether `query` changes the graph (CREATE, SET, REMOVE, DELETE): the
+    // Bolt server takes the database's write lock for it before it runs, so
+    // that no worker waits for the lock. False for anything run() refuses.
+    virtual bool updates_graph(std::string_view query) = 0;
 };
 
 std::unique_ptr<Engine> make_engine();

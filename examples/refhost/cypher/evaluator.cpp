@@ -20,7 +20,7 @@ Tri truth(const Value& v, const char* op) {
     if (auto* b = v.get_if<bool>()) {
         return *b ? Tri::True : Tri::False;
     }
-    throw_error(codes::kType, std::string("Type mismatch: ") + op + " expects BOOLEAN operands but was " +
+    throw_error(status::kTypeError, std::string("Type mismatch: ") + op + " expects BOOLEAN operands but was " +
                                   type_name(v) + " " + describe_value(v));
 }
 
@@ -30,7 +30,7 @@ Value evaluate_index(const Value& container, const Value& index) {
     }
     if (auto* l = container.get_if<List>()) {
         if (!index.is<int64_t>()) {
-            throw_error(codes::kType, "Type mismatch: a list index must be an INTEGER but was " + type_name(index) +
+            throw_error(status::kTypeError, "Type mismatch: a list index must be an INTEGER but was " + type_name(index) +
                                           " " + describe_value(index));
         }
         int64_t i = index.as<int64_t>();
@@ -42,12 +42,12 @@ Value evaluate_index(const Value& container, const Value& index) {
     }
     if (container.is<Map>() || container.is<Node>() || container.is<Relationship>()) {
         if (!index.is<std::string>()) {
-            throw_error(codes::kType, "Type mismatch: a map key must be a STRING but was " + type_name(index) +
+            throw_error(status::kTypeError, "Type mismatch: a map key must be a STRING but was " + type_name(index) +
                                           " " + describe_value(index));
         }
         return property_of(container, index.as<std::string>());
     }
-    throw_error(codes::kType, "Type mismatch: expected a LIST or MAP to index but was " + type_name(container) +
+    throw_error(status::kTypeError, "Type mismatch: expected a LIST or MAP to index but was " + type_name(container) +
                                   " " + describe_value(container));
 }
 
@@ -59,7 +59,7 @@ Value evaluate_slice(const Expr& e, const Env& env, EvalContext& ctx) {
         return Value();
     }
     if (!container.is<List>()) {
-        throw_error(codes::kType, "Type mismatch: expected a LIST to slice but was " + type_name(container));
+        throw_error(status::kTypeError, "Type mismatch: expected a LIST to slice but was " + type_name(container));
     }
     const List& l = container.as<List>();
     auto n = static_cast<int64_t>(l.size());
@@ -68,7 +68,7 @@ Value evaluate_slice(const Expr& e, const Env& env, EvalContext& ctx) {
             return dflt;
         }
         if (!v.is<int64_t>()) {
-            throw_error(codes::kType, "Type mismatch: a slice bound must be an INTEGER but was " + type_name(v));
+            throw_error(status::kTypeError, "Type mismatch: a slice bound must be an INTEGER but was " + type_name(v));
         }
         int64_t i = v.as<int64_t>();
         if (i < 0) {
@@ -89,7 +89,7 @@ Value evaluate_in(const Value& item, const Value& list) {
         return Value();
     }
     if (!list.is<List>()) {
-        throw_error(codes::kType, "Type mismatch: the right side of IN must be a LIST but was " + type_name(list) +
+        throw_error(status::kTypeError, "Type mismatch: the right side of IN must be a LIST but was " + type_name(list) +
                                       " " + describe_value(list));
     }
     bool unknown = false;
@@ -216,17 +216,12 @@ const Value* Env::lookup(const std::string& name) const {
 }
 
 Value property_of(const Value& container, const std::string& key) {
-    const Map* m = container.get_if<Map>();
-    if (auto* n = container.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = container.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(container);
     if (m == nullptr) {
         if (container.is_null()) {
             return Value();
         }
-        throw_error(codes::kType, "Type mismatch: expected a MAP, NODE or RELATIONSHIP but was " +
+        throw_error(status::kTypeError, "Type mismatch: expected a MAP, NODE or RELATIONSHIP but was " +
                                       type_name(container) + " " + describe_value(container) +
                                       " (reading property `" + key + "`)");
     }
@@ -240,7 +235,7 @@ bool evaluate_predicate(const Expr& e, const Env& env, EvalContext& ctx) {
         return false;
     }
     if (!v.is<bool>()) {
-        throw_error(codes::kType, "Type mismatch: a predicate must be a BOOLEAN but was " + type_name(v) + " " +
+        throw_error(status::kTypeError, "Type mismatch: a predicate must be a BOOLEAN but was " + type_name(v) + " " +
                                       describe_value(v));
     }
     return v.as<bool>();
@@ -252,14 +247,14 @@ Value evaluate(const Expr& e, const Env& env, EvalContext& ctx) {
         case ExprKind::Parameter: {
             auto it = ctx.params.find(e.name);
             if (it == ctx.params.end()) {
-                throw_error(codes::kParameterMissing, "Expected parameter(s): " + e.name);
+                throw_error(status::kParameterMissing, "Expected parameter(s): " + e.name);
             }
             return it->second;
         }
         case ExprKind::Variable: {
             const Value* v = env.lookup(e.name);
             if (v == nullptr) {
-                throw_error(codes::kSyntax, "Variable `" + e.name + "` not defined");
+                throw_error(status::kSyntaxError, "Variable `" + e.name + "` not defined");
             }
             return *v;
         }
@@ -273,7 +268,7 @@ Value evaluate(const Expr& e, const Env& env, EvalContext& ctx) {
                 return v;
             }
             if (!v.is<Node>()) {
-                throw_error(codes::kType, "Type mismatch: a label check needs a NODE but was " + type_name(v));
+                throw_error(status::kTypeError, "Type mismatch: a label check needs a NODE but was " + type_name(v));
             }
             const auto& labels = v.as<Node>().labels;
             for (const auto& l : e.names) {
@@ -310,7 +305,7 @@ Value evaluate(const Expr& e, const Env& env, EvalContext& ctx) {
                 case Op::Neg: return negate(v);
                 default:
                     if (!v.is_null() && !is_number(v)) {
-                        throw_error(codes::kType, "Type mismatch: unary + expects a NUMBER but was " + type_name(v));
+                        throw_error(status::kTypeError, "Type mismatch: unary + expects a NUMBER but was " + type_name(v));
                     }
                     return v;
             }
@@ -342,12 +337,12 @@ Value evaluate(const Expr& e, const Env& env, EvalContext& ctx) {
                             return (*o->aggregates)[static_cast<size_t>(e.aggregate_slot)];
                         }
                     }
-                    throw_error(codes::kSyntax, "Invalid use of aggregating function " + e.name + "(...) in this context");
+                    throw_error(status::kSyntaxError, "Invalid use of aggregating function " + e.name + "(...) in this context");
                 }
                 return (*env.aggregates)[static_cast<size_t>(e.aggregate_slot)];
             }
             if (e.function == nullptr || e.function->fn == nullptr) {
-                throw_error(codes::kSyntax, "Unknown function '" + e.name + "'");
+                throw_error(status::kSyntaxError, "Unknown function '" + e.name + "'");
             }
             std::vector<Value> args;
             args.reserve(e.children.size());

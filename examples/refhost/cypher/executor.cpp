@@ -25,7 +25,7 @@ Executor::Executor(const Query& q, QueryContext& qc, const Map& params, const Re
 
 GraphWriter& Executor::graph() {
     if (qc_.tx == nullptr) {
-        throw_error(codes::kNotSystemDatabase, "This Cypher command can only be executed in a user database");
+        throw_error(status::kNotSystemDatabase, "This Cypher command can only be executed in a user database");
     }
     return qc_.tx->graph();
 }
@@ -188,7 +188,7 @@ void Executor::show(const ShowClause& s) {
         if (!s.database->parameter.empty()) {
             Value v = ctx_.params.at(s.database->parameter);
             if (!v.is<std::string>()) {
-                throw_error(codes::kType, "Expected parameter $" + s.database->parameter +
+                throw_error(status::kTypeError, "Expected parameter $" + s.database->parameter +
                                               " to be a STRING (a database name) but was " + type_name(v));
             }
             name = ascii_lower(v.as<std::string>());
@@ -196,8 +196,28 @@ void Executor::show(const ShowClause& s) {
             name = s.database->literal;
         }
     }
+    std::vector<std::string> ids;
+    for (const auto& e : s.transaction_ids) {
+        Value v = e->kind == ExprKind::Parameter ? ctx_.params.at(e->name) : e->value;
+        auto bad = [&] {
+            throw_error(status::kTypeError, "Transaction IDs must be STRING or LIST<STRING> values, got " + type_name(v) +
+                                          (e->kind == ExprKind::Parameter ? " (parameter $" + e->name + ")" : ""));
+        };
+        if (v.is<std::string>()) {
+            ids.push_back(v.as<std::string>());
+        } else if (v.is<List>()) {
+            for (const auto& item : v.as<List>()) {
+                if (!item.is<std::string>()) {
+                    bad();
+                }
+                ids.push_back(item.as<std::string>());
+            }
+        } else {
+            bad();
+        }
+    }
     table_.names = s.all_columns;
-    table_.rows = show_rows(s, name, qc_);
+    table_.rows = show_rows(s, name, ids, qc_);
     filter(s.where.get());
 }
 

@@ -22,7 +22,7 @@ namespace {
 constexpr int64_t kMaxRangeSize = 10'000'000;
 
 [[noreturn]] void bad_argument(const char* fn, const char* expected, const Value& got) {
-    throw_error(codes::kType, std::string("Invalid input for function '") + fn + "()': Expected " + expected +
+    throw_error(status::kTypeError, std::string("Invalid input for function '") + fn + "()': Expected " + expected +
                                   ", got: " + type_name(got) + " " + describe_value(got));
 }
 
@@ -231,13 +231,13 @@ Value fn_length(std::vector<Value>& a, EvalContext&) {
 
 Value fn_range(std::vector<Value>& a, EvalContext&) {
     if (any_null(a)) {
-        throw_error(codes::kArgument, "range() does not accept null arguments");
+        throw_error(status::kArgumentError, "range() does not accept null arguments");
     }
     int64_t start = int_arg("range", a[0]);
     int64_t end = int_arg("range", a[1]);
     int64_t step = a.size() > 2 ? int_arg("range", a[2]) : 1;
     if (step == 0) {
-        throw_error(codes::kArgument, "Step argument to range() cannot be zero");
+        throw_error(status::kArgumentError, "Step argument to range() cannot be zero");
     }
     List out;
     long double count = (static_cast<long double>(end) - static_cast<long double>(start)) / step;
@@ -245,7 +245,7 @@ Value fn_range(std::vector<Value>& a, EvalContext&) {
         return out;
     }
     if (count + 1 > kMaxRangeSize) {
-        throw_error(codes::kArgument, "range(" + std::to_string(start) + ", " + std::to_string(end) + ", " +
+        throw_error(status::kArgumentError, "range(" + std::to_string(start) + ", " + std::to_string(end) + ", " +
                                           std::to_string(step) + ") would hold more than " +
                                           std::to_string(kMaxRangeSize) + " values, the refhost's limit");
     }
@@ -310,12 +310,7 @@ Value fn_keys(std::vector<Value>& a, EvalContext&) {
     if (v.is_null()) {
         return v;
     }
-    const Map* m = v.get_if<Map>();
-    if (auto* n = v.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = v.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(v);
     if (m == nullptr) {
         bad_argument("keys", "a NODE, RELATIONSHIP or MAP", v);
     }
@@ -375,7 +370,7 @@ Value fn_abs(std::vector<Value>& a, EvalContext&) {
     }
     if (auto* i = v.get_if<int64_t>()) {
         if (*i == std::numeric_limits<int64_t>::min()) {
-            throw_error(codes::kArithmetic, "long overflow");
+            throw_error(status::kArithmeticError, "long overflow");
         }
         return *i < 0 ? -*i : *i;
     }
@@ -471,7 +466,7 @@ Value fn_substring(std::vector<Value>& a, EvalContext&) {
     int64_t start = int_arg("substring", a[1]);
     int64_t len = a.size() > 2 ? int_arg("substring", a[2]) : static_cast<int64_t>(chars.size());
     if (start < 0 || len < 0) {
-        throw_error(codes::kArgument, "substring() needs a non-negative start and length, got " +
+        throw_error(status::kArgumentError, "substring() needs a non-negative start and length, got " +
                                           std::to_string(start) + " and " + std::to_string(len));
     }
     std::string out;

@@ -55,7 +55,7 @@ public:
 
 private:
     [[noreturn]] void fail(size_t at, const std::string& message) {
-        throw_error(codes::kSyntax, syntax_message(q_, at, message));
+        throw_error(status::kSyntaxError, syntax_message(q_, at, message));
     }
 
     char at(size_t k) const { return k < q_.size() ? q_[k] : '\0'; }

@@ -106,7 +106,7 @@ private:
         if (it == cache.end()) {
             Value v = evaluate(*e, env(), ctx_);
             if (!v.is<Map>()) {
-                throw_error(codes::kType, "Type mismatch: a pattern's property map must be a MAP but was " +
+                throw_error(status::kTypeError, "Type mismatch: a pattern's property map must be a MAP but was " +
                                               type_name(v));
             }
             it = cache.emplace(e.get(), v.as<Map>()).first;
@@ -320,17 +320,7 @@ void Executor::match(const MatchClause& m) {
             names.push_back(n);
         }
     };
-    for (const auto& part : m.patterns) {
-        for (const auto& n : part.nodes) {
-            declare(n.var);
-        }
-        for (const auto& r : part.rels) {
-            declare(r.var);
-        }
-        if (!part.path_var.empty()) {
-            declare(part.path_var);
-        }
-    }
+    for_each_pattern_variable(m.patterns, declare);
     Matcher matcher(m, names, input_width, ctx_, g);
     std::vector<List> out;
     for (const auto& row : table_.rows) {

@@ -1,5 +1,6 @@
 // examples/refhost/cypher/parser_admin.cpp: database administration
-// (CREATE/DROP/START/STOP DATABASE) and SHOW commands. Database names may be
+// (CREATE/DROP/START/STOP DATABASE), SHOW commands and TERMINATE
+// TRANSACTIONS. Database names may be
 // `quoted`, $parameters, or written unquoted with dashes and dots as Neo4j's
 // documentation does (`CREATE DATABASE foo-new-replica`).
 #include "cypher/parser_impl.hpp"
@@ -143,13 +144,54 @@ AdminCommand Parser::parse_admin() {
     return c;
 }
 
+// 'id', 'id2' or $ids: the transaction ids of SHOW/TERMINATE TRANSACTIONS.
+void Parser::parse_transaction_ids(std::vector<ExprPtr>& ids, bool required) {
+    for (;;) {
+        const Token& t = peek();
+        if (t.kind == TokenKind::String) {
+            auto e = make(ExprKind::Literal, t.offset);
+            e->value = Value(advance().text);
+            e->end = t.end;
+            ids.push_back(std::move(e));
+        } else if (t.kind == TokenKind::Parameter) {
+            auto e = make(ExprKind::Parameter, t.offset);
+            e->name = advance().text;
+            e->end = t.end;
+            ids.push_back(std::move(e));
+        } else if (required || !ids.empty()) {
+            note("a transaction id (a string)");
+            note("a parameter");
+            fail_expected();
+        } else {
+            return;
+        }
+        if (!accept_sym(",")) {
+            return;
+        }
+    }
+}
+
 Query Parser::parse_show() {
     Query q;
     Clause show;
-    show.offset = advance().offset;
-    show.keyword = "SHOW";
+    const Token& verb = advance();
+    show.offset = verb.offset;
+    show.keyword = is_kw(verb, "TERMINATE") ? "TERMINATE" : "SHOW";
     ShowClause s;
-    if (accept_kw("DATABASE") || accept_kw("DATABASES")) {
+    if (show.keyword == "TERMINATE") {
+        if (!accept_kw("TRANSACTION")) {
+            expect_kw("TRANSACTIONS");
+        }
+        s.kind = ShowKind::TerminateTransactions;
+        parse_transaction_ids(s.transaction_ids, true);
+        if (at_kw("WHERE")) {
+            fail_at(peek().offset, "`WHERE` clause without `YIELD` clause. Use 'TERMINATE TRANSACTION ... YIELD ... "
+                                   "WHERE ...'.");
+        }
+    } else if (accept_kw("TRANSACTION") || accept_kw("TRANSACTIONS")) {
+        s.kind = ShowKind::Transactions;
+        parse_transaction_ids(s.transaction_ids, false);
+    } else if (accept_kw("DATABASE") || accept_kw("DATABASES")) {
         s.kind = ShowKind::Databases;
         if (peek().kind == TokenKind::Parameter || peek().kind == TokenKind::QuotedIdentifier ||
             (peek().kind == TokenKind::Identifier && !at_kw("YIELD") && !at_kw("WHERE"))) {

@@ -113,7 +113,7 @@ void Parser::note(std::string what) {
 }
 
 void Parser::fail_at(size_t offset, const std::string& message) {
-    throw_error(codes::kSyntax, syntax_message(query_, offset, message));
+    throw_error(status::kSyntaxError, syntax_message(query_, offset, message));
 }
 
 void Parser::fail_expected() {
@@ -142,7 +142,7 @@ void Parser::fail_expected() {
             }
         }
     }
-    throw_error(codes::kSyntax, text);
+    throw_error(status::kSyntaxError, text);
 }
 
 void Parser::fail_unsupported(const Token& t, const std::string& what) {
@@ -170,7 +170,7 @@ Statement Parser::parse_statement() {
         st.body = parse_security();
     } else if (admin) {
         st.body = parse_admin();
-    } else if (at_kw("SHOW")) {
+    } else if (at_kw("SHOW") || (at_kw("TERMINATE") && (at_kw("TRANSACTION", 1) || at_kw("TRANSACTIONS", 1)))) {
         st.body = parse_show();
     } else {
         st.body = parse_query();

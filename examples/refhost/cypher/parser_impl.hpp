@@ -93,6 +93,7 @@ private:
     NameRef parse_database_name();
     void parse_wait(AdminCommand& c);
     Query parse_show();
+    void parse_transaction_ids(std::vector<ExprPtr>& ids, bool required);
     ExprPtr parse_topology_count();
 
     std::string_view query_;

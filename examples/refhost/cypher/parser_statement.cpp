@@ -87,7 +87,7 @@ void Parser::parse_clause(Query& q) {
     } else {
         if (q.clauses.empty()) {
             // What a statement may start with, for the error's list.
-            for (auto kw : {"CREATE", "DROP", "SHOW", "START", "STOP"}) {
+            for (auto kw : {"CREATE", "DROP", "SHOW", "START", "STOP", "TERMINATE"}) {
                 note("'" + std::string(kw) + "'");
             }
         } else {

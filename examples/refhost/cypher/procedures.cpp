@@ -17,13 +17,13 @@ namespace {
 // {addresses, role}, an entry left out when it has no address.
 std::vector<List> routing_table(const List& args, ProcedureEnv& env) {
     if (!args[0].is_null() && !args[0].is<Map>()) {
-        throw_error(codes::kType, "Type mismatch for argument 'context' of dbms.routing.getRoutingTable: "
+        throw_error(status::kTypeError, "Type mismatch for argument 'context' of dbms.routing.getRoutingTable: "
                                   "expected MAP but was " + type_name(args[0]));
     }
     std::string database;
     if (args.size() > 1 && !args[1].is_null()) {
         if (!args[1].is<std::string>()) {
-            throw_error(codes::kType, "Type mismatch for argument 'database' of dbms.routing.getRoutingTable: "
+            throw_error(status::kTypeError, "Type mismatch for argument 'database' of dbms.routing.getRoutingTable: "
                                       "expected STRING but was " + type_name(args[1]));
         }
         database = args[1].as<std::string>();
@@ -171,7 +171,7 @@ ResolvedProcedures resolve_procedures(const Query& q, QueryContext& qc, std::str
                 r.mode = b.mode;
                 r.outputs = b.outputs;
                 if (call->args.size() < b.min_args || call->args.size() > b.max_args) {
-                    throw_error(codes::kSyntax,
+                    throw_error(status::kSyntaxError,
                                 syntax_message(query_text, call->name_offset,
                                                "Procedure call does not provide the required number of arguments: "
                                                "got " + std::to_string(call->args.size()) + " expected " +
@@ -197,13 +197,13 @@ ResolvedProcedures resolve_procedures(const Query& q, QueryContext& qc, std::str
                 }
             }
             if (info == nullptr) {
-                throw_error(codes::kProcedureNotFound,
+                throw_error(status::kProcedureNotFound,
                             "There is no procedure with the name `" + call->procedure +
                                 "` registered for this database instance. Please ensure you've spelled the "
                                 "procedure name correctly and that the procedure is properly deployed.");
             }
             if (info->admin_only && !qc.user.is_admin()) {
-                throw_error(codes::kForbidden, "Executing procedure is not allowed for " +
+                throw_error(status::kForbidden, "Executing procedure is not allowed for " +
                                                    security::describe_user(qc.user.name, qc.user.roles) + ".");
             }
             r.mode = info->mode;
@@ -215,7 +215,7 @@ ResolvedProcedures resolve_procedures(const Query& q, QueryContext& qc, std::str
                 known = known || o == y.field;
             }
             if (!known) {
-                throw_error(codes::kSyntax,
+                throw_error(status::kSyntaxError,
                             syntax_message(query_text, y.offset, "Unknown procedure output: `" + y.field + "`"));
             }
         }

@@ -26,7 +26,7 @@ int64_t row_count(const Expr* e, const char* clause, EvalContext& ctx) {
     Env none;
     Value v = evaluate(*e, none, ctx);
     if (!v.is<int64_t>() || v.as<int64_t>() < 0) {
-        throw_error(codes::kArgument, std::string("Invalid input. '") + describe_value(v) +
+        throw_error(status::kArgumentError, std::string("Invalid input. '") + describe_value(v) +
                                           "' is not a valid value for " + clause +
                                           ". Must be a non-negative integer.");
     }

@@ -48,6 +48,29 @@ List database_row(const DatabaseRow& r, bool with_default_home) {
     return row;
 }
 
+// In show_columns(Transactions).all order.
+List transaction_row(TransactionRow r) {
+    return List{r.database,
+                r.transaction_id,
+                optional_string(r.current_query_id),
+                r.connection_id,
+                optional_string(r.client_address),
+                r.username,
+                optional_string(r.current_query),
+                r.start_time,
+                r.status,
+                r.elapsed_time,
+                std::string(),  // outerTransactionId: no CALL { } IN TRANSACTIONS here
+                std::move(r.metadata),
+                std::move(r.parameters),
+                r.protocol,
+                r.status_details,
+                std::move(r.resource_information),
+                r.active_lock_count,
+                r.wait_time,
+                r.idle_time};
+}
+
 }  // namespace
 
 std::string permission_denied(const std::string& command) {
@@ -57,7 +80,8 @@ std::string permission_denied(const std::string& command) {
            "(See REVOKE) and granted.";
 }
 
-std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database, QueryContext& qc) {
+std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database,
+                            const std::vector<std::string>& transaction_ids, QueryContext& qc) {
     const ShowKind kind = show.kind;
     std::vector<List> rows;
     switch (kind) {
@@ -65,6 +89,18 @@ std::vector<List> show_rows(const ShowClause& show, const std::optional<std::str
         case ShowKind::CurrentUser:
         case ShowKind::Roles:
             return security_show_rows(show, qc);
+        case ShowKind::Transactions: {
+            for (auto& t : qc.dbms.show_transactions(qc.server, transaction_ids, qc.user)) {
+                rows.push_back(transaction_row(std::move(t)));
+            }
+            break;
+        }
+        case ShowKind::TerminateTransactions: {
+            for (auto& t : qc.dbms.terminate_transactions(qc.server, transaction_ids, qc.user)) {
+                rows.push_back(List{t.transaction_id, t.username ? Value(*t.username) : Value(), t.message});
+            }
+            break;
+        }
         case ShowKind::Databases:
         case ShowKind::DefaultDatabase:
         case ShowKind::HomeDatabase: {
@@ -84,7 +120,7 @@ std::vector<List> show_rows(const ShowClause& show, const std::optional<std::str
         }
         case ShowKind::Servers: {
             if (!qc.user.is_admin()) {
-                throw_error(codes::kForbidden, permission_denied("SHOW SERVERS"));
+                throw_error(status::kForbidden, permission_denied("SHOW SERVERS"));
             }
             for (const auto& s : qc.dbms.show_servers()) {
                 List hosting;

@@ -13,10 +13,13 @@
 
 namespace refhost::cypher {
 
-// `database`: SHOW DATABASE <name>, already resolved from a parameter.
-// SHOW SERVERS needs the admin role (Forbidden otherwise); SHOW USERS and
-// SHOW ROLES are security_show.hpp's.
-std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database, QueryContext& qc);
+// `database`: SHOW DATABASE <name>, already resolved from a parameter;
+// `transaction_ids`: SHOW/TERMINATE TRANSACTIONS ids, resolved likewise.
+// SHOW SERVERS needs the admin role (Forbidden otherwise); SHOW and
+// TERMINATE TRANSACTIONS reach a user's own transactions, an admin's all;
+// SHOW USERS and SHOW ROLES are security_show.hpp's.
+std::vector<List> show_rows(const ShowClause& show, const std::optional<std::string>& database,
+                            const std::vector<std::string>& transaction_ids, QueryContext& qc);
 
 // Neo4j's message for an administration privilege the user lacks.
 std::string permission_denied(const std::string& command);

@@ -45,6 +45,17 @@ ShowColumns show_columns(ShowKind kind) {
                     {"user", "roles", "passwordChangeRequired", "suspended", "home"}};
         case ShowKind::Roles:
             return {{"role"}, {"role"}};  // WITH USERS: role, member (parse_show)
+        case ShowKind::Transactions:
+            // Neo4j's columns the refhost can fill (heap, page cache, CPU and
+            // planner columns have nothing to report here and are left out).
+            return {{"database", "transactionId", "currentQueryId", "connectionId", "clientAddress", "username",
+                     "currentQuery", "startTime", "status", "elapsedTime", "outerTransactionId", "metaData",
+                     "parameters", "protocol", "statusDetails", "resourceInformation", "activeLockCount", "waitTime",
+                     "idleTime"},
+                    {"database", "transactionId", "currentQueryId", "connectionId", "clientAddress", "username",
+                     "currentQuery", "startTime", "status", "elapsedTime"}};
+        case ShowKind::TerminateTransactions:
+            return {{"transactionId", "username", "message"}, {"transactionId", "username", "message"}};
     }
     return {};
 }

@@ -36,14 +36,9 @@ Map storable(const Value& v, const char* what) {
     if (v.is_null()) {
         return Map{};
     }
-    const Map* m = v.get_if<Map>();
-    if (auto* n = v.get_if<Node>()) {
-        m = &n->properties;
-    } else if (auto* r = v.get_if<Relationship>()) {
-        m = &r->properties;
-    }
+    const Map* m = properties_of(v);
     if (m == nullptr) {
-        throw_error(codes::kType, std::string("Type mismatch: ") + what + " expects a MAP but was " + type_name(v) +
+        throw_error(status::kTypeError, std::string("Type mismatch: ") + what + " expects a MAP but was " + type_name(v) +
                                       " " + describe_value(v));
     }
     Map out;
@@ -52,7 +47,7 @@ Map storable(const Value& v, const char* what) {
             continue;
         }
         if (auto problem = property_value_problem(x)) {
-            throw_error(codes::kType, *problem);
+            throw_error(status::kTypeError, *problem);
         }
         out[k] = x;
     }
@@ -61,7 +56,7 @@ Map storable(const Value& v, const char* what) {
 
 void check_storable(const Value& v) {
     if (auto problem = property_value_problem(v)) {
-        throw_error(codes::kType, *problem);
+        throw_error(status::kTypeError, *problem);
     }
 }
 
@@ -71,17 +66,7 @@ void Executor::create(const CreateClause& c) {
     GraphWriter& g = graph();
     // Node variables bound before this clause are used, not created.
     std::set<std::string> before(table_.names.begin(), table_.names.end());
-    for (const auto& part : c.patterns) {
-        for (const auto& n : part.nodes) {
-            add_column(n.var);
-        }
-        for (const auto& r : part.rels) {
-            add_column(r.var);
-        }
-        if (!part.path_var.empty()) {
-            add_column(part.path_var);
-        }
-    }
+    for_each_pattern_variable(c.patterns, [&](const std::string& var) { add_column(var); });
     for (auto& row : table_.rows) {
         std::set<std::string> made;
         for (const auto& part : c.patterns) {
@@ -100,7 +85,7 @@ void Executor::create(const CreateClause& c) {
                 const Value& b = row[slot(part.nodes[i + 1].var)];
                 if (!a.is<Node>() || !b.is<Node>()) {
                     const std::string& missing = a.is<Node>() ? part.nodes[i + 1].var : part.nodes[i].var;
-                    throw_error(codes::kEntityNotFound, "Failed to create relationship `" +
+                    throw_error(status::kEntityNotFound, "Failed to create relationship `" +
                                                             (r.named ? r.var : std::string("(anonymous)")) +
                                                             "`, node `" + missing + "` is missing (null)");
                 }
@@ -140,7 +125,7 @@ void Executor::set(const SetClause& c) {
             const Node* node = target.get_if<Node>();
             const Relationship* rel = target.get_if<Relationship>();
             if (node == nullptr && rel == nullptr) {
-                throw_error(codes::kType, "Type mismatch: SET expects a NODE or RELATIONSHIP but was " +
+                throw_error(status::kTypeError, "Type mismatch: SET expects a NODE or RELATIONSHIP but was " +
                                               type_name(target) + " " + describe_value(target));
             }
             switch (item.kind) {
@@ -159,17 +144,12 @@ void Executor::set(const SetClause& c) {
                 }
                 case SetKind::Merge: {
                     Value v = evaluate(*item.value, env_of(row), ctx_);
-                    const Map* m = v.get_if<Map>();
-                    if (auto* vn = v.get_if<Node>()) {
-                        m = &vn->properties;
-                    } else if (auto* vr = v.get_if<Relationship>()) {
-                        m = &vr->properties;
-                    }
+                    const Map* m = properties_of(v);
                     if (m == nullptr) {
                         if (v.is_null()) {
                             break;
                         }
-                        throw_error(codes::kType, "Type mismatch: SET += expects a MAP but was " + type_name(v));
+                        throw_error(status::kTypeError, "Type mismatch: SET += expects a MAP but was " + type_name(v));
                     }
                     for (const auto& [k, x] : *m) {
                         check_storable(x);
@@ -180,7 +160,7 @@ void Executor::set(const SetClause& c) {
                 }
                 case SetKind::Labels:
                     if (node == nullptr) {
-                        throw_error(codes::kType, "Type mismatch: SET of labels expects a NODE but was RELATIONSHIP");
+                        throw_error(status::kTypeError, "Type mismatch: SET of labels expects a NODE but was RELATIONSHIP");
                     }
                     ensure(g.add_labels(node->id, item.labels));
                     break;
@@ -202,7 +182,7 @@ void Executor::remove(const RemoveClause& c) {
             }
             if (item.is_label) {
                 if (!target.is<Node>()) {
-                    throw_error(codes::kType, "Type mismatch: REMOVE of labels expects a NODE but was " +
+                    throw_error(status::kTypeError, "Type mismatch: REMOVE of labels expects a NODE but was " +
                                                   type_name(target));
                 }
                 ensure(g.remove_labels(target.as<Node>().id, item.labels));
@@ -211,7 +191,7 @@ void Executor::remove(const RemoveClause& c) {
             } else if (auto* r = target.get_if<Relationship>()) {
                 ensure(g.set_relationship_property(r->id, item.key, Value()));
             } else {
-                throw_error(codes::kType, "Type mismatch: REMOVE expects a NODE or RELATIONSHIP but was " +
+                throw_error(status::kTypeError, "Type mismatch: REMOVE expects a NODE or RELATIONSHIP but was " +
                                               type_name(target));
             }
         }
@@ -243,7 +223,7 @@ void Executor::remove_and_delete(const DeleteClause& c) {
                     nodes.push_back(pn.id);
                 }
             } else {
-                throw_error(codes::kType, "Type mismatch: DELETE expects a NODE, RELATIONSHIP or PATH but was " +
+                throw_error(status::kTypeError, "Type mismatch: DELETE expects a NODE, RELATIONSHIP or PATH but was " +
                                               type_name(v) + " " + describe_value(v));
             }
         }

@@ -195,7 +195,7 @@ std::string iso_datetime(int64_t seconds, int64_t nanos) {
 }
 
 [[noreturn]] void type_mismatch(const char* verb, const Value& a, const Value& b) {
-    throw_error(codes::kType, std::string("Cannot ") + verb + " " + type_name(a) + " " + describe_value(a) +
+    throw_error(status::kTypeError, std::string("Cannot ") + verb + " " + type_name(a) + " " + describe_value(a) +
                                   " and " + type_name(b) + " " + describe_value(b));
 }
 
@@ -204,7 +204,7 @@ template <typename F>
 int64_t checked(F op, int64_t x, int64_t y) {
     int64_t r = 0;
     if (op(x, y, &r)) {
-        throw_error(codes::kArithmetic, "long overflow");
+        throw_error(status::kArithmeticError, "long overflow");
     }
     return r;
 }
@@ -451,59 +451,14 @@ std::string describe_value(const Value& v) {
     return type_name(v);
 }
 
-std::string java_double(double d) {
-    if (std::isnan(d)) {
-        return "NaN";
+const Map* properties_of(const Value& v) {
+    if (auto* n = v.get_if<Node>()) {
+        return &n->properties;
     }
-    if (std::isinf(d)) {
-        return d > 0 ? "Infinity" : "-Infinity";
+    if (auto* r = v.get_if<Relationship>()) {
+        return &r->properties;
     }
-    if (d == 0) {
-        return std::signbit(d) ? "-0.0" : "0.0";
-    }
-    // The shortest decimal digits that read back as the same double.
-    char buf[40];
-    int precision = 1;
-    for (; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*e", precision - 1, d);
-        if (std::strtod(buf, nullptr) == d) {
-            break;
-        }
-    }
-    std::string sci = buf;  // [-]d.ddde[+-]xx
-    std::string sign;
-    if (sci[0] == '-') {
-        sign = "-";
-        sci.erase(0, 1);
-    }
-    size_t e = sci.find('e');
-    int exponent = std::atoi(sci.c_str() + e + 1);
-    std::string digits;
-    for (size_t i = 0; i < e; ++i) {
-        if (sci[i] != '.') {
-            digits += sci[i];
-        }
-    }
-    while (digits.size() > 1 && digits.back() == '0') {
-        digits.pop_back();
-    }
-    double magnitude = std::fabs(d);
-    if (magnitude >= 1e-3 && magnitude < 1e7) {
-        std::string s;
-        if (exponent >= 0) {
-            std::string ip = digits.substr(0, std::min(digits.size(), static_cast<size_t>(exponent) + 1));
-            while (ip.size() < static_cast<size_t>(exponent) + 1) {
-                ip += '0';
-            }
-            std::string fp = digits.size() > ip.size() ? digits.substr(ip.size()) : "0";
-            s = ip + "." + fp;
-        } else {
-            s = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-        }
-        return sign + s;
-    }
-    std::string mantissa = digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0");
-    return sign + mantissa + "E" + std::to_string(exponent);
+    return v.get_if<Map>();
 }
 
 std::optional<std::string> to_cypher_string(const Value& v) {
@@ -611,15 +566,15 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
                 return checked([](int64_t p, int64_t q, int64_t* r) { return __builtin_mul_overflow(p, q, r); }, x, y);
             case Op::Div:
                 if (y == 0) {
-                    throw_error(codes::kArithmetic, "/ by zero");
+                    throw_error(status::kArithmeticError, "/ by zero");
                 }
                 if (x == std::numeric_limits<int64_t>::min() && y == -1) {
-                    throw_error(codes::kArithmetic, "long overflow");
+                    throw_error(status::kArithmeticError, "long overflow");
                 }
                 return x / y;
             case Op::Mod:
                 if (y == 0) {
-                    throw_error(codes::kArithmetic, "/ by zero");
+                    throw_error(status::kArithmeticError, "/ by zero");
                 }
                 if (y == -1) {
                     return int64_t{0};
@@ -637,7 +592,7 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
         case Op::Mod: return std::fmod(x, y);
         default: break;
     }
-    throw_error(codes::kType, "unsupported arithmetic operator");
+    throw_error(status::kTypeError, "unsupported arithmetic operator");
 }
 
 Value negate(const Value& v) {
@@ -646,14 +601,14 @@ Value negate(const Value& v) {
     }
     if (auto* i = v.get_if<int64_t>()) {
         if (*i == std::numeric_limits<int64_t>::min()) {
-            throw_error(codes::kArithmetic, "long overflow");
+            throw_error(status::kArithmeticError, "long overflow");
         }
         return -*i;
     }
     if (auto* d = v.get_if<double>()) {
         return -*d;
     }
-    throw_error(codes::kType, "Cannot negate " + type_name(v) + " " + describe_value(v));
+    throw_error(status::kTypeError, "Cannot negate " + type_name(v) + " " + describe_value(v));
 }
 
 std::optional<std::string> property_value_problem(const Value& v) {

@@ -4,6 +4,7 @@
 // property.
 #pragma once
 
+#include "common/java_double.hpp"
 #include "common/value.hpp"
 #include "cypher/ast.hpp"
 
@@ -39,8 +40,10 @@ std::string type_name(const Value& v);
 // How a value is quoted in an error message: 1, 'text', [1, 2], ...
 std::string describe_value(const Value& v);
 
-// Java's Double.toString, which Neo4j's toString() and string concatenation use.
-std::string java_double(double d);
+// The map of a MAP, or a node's or relationship's properties; null for any
+// other value (null included).
+const Map* properties_of(const Value& v);
+
 // toString(): strings, numbers, booleans, temporal values; nullopt for other types.
 std::optional<std::string> to_cypher_string(const Value& v);
 

@@ -1,8 +1,17 @@
 // examples/refhost/dbms/cluster.hpp: one refhost cluster: several logical
 // servers in one process, the system database, every database's members and
-// their stores, intra-cluster replication, and the DbmsApi the client front
-// ends use. The host side of the ccdr ABI (plugin_host/) calls the
-// cluster_* operations below with the server it speaks for.
+// their stores, and the DbmsApi the client front ends use. Its files:
+//   cluster_open.cpp      opening, recovery, shutdown, the maintenance thread
+//   cluster_admin.cpp     administration (create, drop, start, stop, promotion,
+//                         topology, options), in ccdr::Status terms
+//   cluster_commands.cpp  the same as the client's commands (DbmsApi): the one
+//                         place administration's ccdr::Status becomes an Error
+//   cluster_tx.cpp        transactions, bookmarks, authentication
+//   cluster_show.cpp      SHOW rows, routing, plugin procedures, metrics
+// Members of one database copy each other's commits through MemberCatchUp
+// (member_catch_up.hpp). The host side of the ccdr ABI is plugin_host/: its
+// ServerHost calls the administration below, and StoreAccess reads and writes
+// members' stores (logs, batches, snapshots, fingerprints).
 //
 // Locks: admin_mu_ serialises administration (create, drop, start, stop,
 // kind, topology), and is held while events go to plugins (a plugin never
@@ -13,8 +22,11 @@
 
 #include "config/config.hpp"
 #include "dbms/dbms_api.hpp"
+#include "dbms/deadline_timer.hpp"
 #include "dbms/member.hpp"
+#include "dbms/member_catch_up.hpp"
 #include "dbms/plugin_bridge.hpp"
+#include "dbms/transaction_registry.hpp"
 #include "security/user_directory.hpp"
 #include "system/allocation.hpp"
 #include "system/system_db.hpp"
@@ -49,12 +61,15 @@ struct DatabaseState {
     std::vector<std::shared_ptr<Member>> members;  // ordered by server index
     std::shared_ptr<Member> member_on(size_t server) const;
     std::shared_ptr<Member> writer() const;
+    // The member with the highest last tx: `preferred` on a tie with it,
+    // else the first of the tied ones.
+    std::shared_ptr<Member> most_advanced(std::shared_ptr<Member> preferred = nullptr) const;
 };
 
 class Cluster final : public DbmsApi {
 public:
     // Opens (creating on first start) the system database and every member's
-    // store; recovers members left behind by a crash. Starts the replication
+    // store; recovers members left behind by a crash. Starts the catch-up
     // and maintenance threads.
     static ccdr::Result<std::unique_ptr<Cluster>> open(Config config, std::shared_ptr<spdlog::logger> log);
     ~Cluster() override;
@@ -66,6 +81,12 @@ public:
     void announce_members();
     // Sends STOPPED for every online member (before plugins stop).
     void announce_shutdown();
+    // The first half of a graceful stop (SIGTERM): new transactions are
+    // refused (DatabaseUnavailable, which drivers retry elsewhere), open ones
+    // get up to db.shutdown_transaction_end_timeout to finish, then the rest
+    // are terminated (their owners roll back and tell their clients).
+    // Returns how many had to be terminated.
+    size_t end_transactions();
     // Stops the threads, flushes; idempotent.
     void shutdown();
 
@@ -89,7 +110,12 @@ public:
     UserAdmin* user_admin() override { return users_.get(); }
     Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                 const AuthUser& user, const std::vector<std::string>& bookmarks,
-                                                std::chrono::milliseconds bookmark_timeout) override;
+                                                std::chrono::milliseconds bookmark_timeout,
+                                                const TxOptions& options = TxOptions{}) override;
+    std::vector<TransactionRow> show_transactions(size_t server, const std::vector<std::string>& ids,
+                                                  const AuthUser& user) override;
+    std::vector<TerminationRow> terminate_transactions(size_t server, const std::vector<std::string>& ids,
+                                                       const AuthUser& user) override;
     Done create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
                          bool wait) override;
     Done drop_database(const std::string& name, bool if_exists, bool wait) override;
@@ -104,24 +130,26 @@ public:
                                                             const AuthUser& user, const std::string& session_database,
                                                             const RowSink& sink) override;
 
-    // --- the host side of the ABI, for the member on `server` ----------------
-    ccdr::Result<ccdr_log_info> log_info(size_t server, std::string_view database);
-    ccdr::Status read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
-                          const ccdr_tx_visitor& visitor);
-    ccdr::Status apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs);
-    ccdr::Status snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink);
-    ccdr::Status snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
-                                 const ccdr_snapshot_source& source);
-    ccdr::Status create_database(const ccdr::DatabaseSpec& spec);
-    ccdr::Status drop_database(std::string_view name);
+    // --- administration (the client's commands above and the plugins' ABI
+    // calls, through plugin_host/ServerHost, both come here) ------------------
+    // The one way a database comes into being: CREATE DATABASE (above) and a
+    // plugin's create_database (a replica, with its upstream's lineage).
+    ccdr::Status create(const ccdr::DatabaseSpec& spec);
+    // The one way a database goes: DROP DATABASE and a plugin's drop_database.
+    ccdr::Status drop(std::string_view name);
     ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch);
     ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries);
     ccdr::Result<ccdr::DatabaseInfo> database_info(size_t server, std::string_view name);
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key);
-    // ABI 1.1: the member on the server named `server_id` (empty: `server`).
-    ccdr::Result<ccdr::Fingerprint> content_fingerprint(size_t server, std::string_view database,
-                                                        std::string_view server_id);
+
+    // --- members -----------------------------------------------------------------
+    // The member of `database` on `server`: DATABASE_NOT_FOUND when there is
+    // no such database or it has no member there (or is the system database).
+    ccdr::Result<std::shared_ptr<Member>> member(std::string_view database, size_t server) const;
+    std::optional<size_t> server_index(const std::string& server_id) const;
+    // The plugins, while wired (null before and after).
+    PluginBridge* plugins() const { return plugins_.load(); }
 
     // --- metrics ---------------------------------------------------------------
     // Every metric of `server`, without the prefix (plugins' too).
@@ -133,8 +161,9 @@ public:
     // Runs retention on every member now.
     void prune_logs();
     // Brings every member of every standard database to its most advanced
-    // member (what startup recovery and the replication thread do).
-    void sync_all();
+    // member (what startup recovery and the catch-up thread do).
+    void catch_up_all();
+    TransactionRegistry& transactions() { return transactions_; }
 
 private:
     friend class ClusterTransaction;
@@ -148,31 +177,25 @@ private:
     ccdr::Result<std::shared_ptr<Member>> make_member(const DatabaseRecord& rec, size_t server, ccdr_member_role role,
                                                       bool writer);
     std::vector<ServerSlot> server_slots(const std::string& except_database) const;
-    std::optional<size_t> server_index(const std::string& server_id) const;
 
     // Replaces (or with nullptr removes) a database's snapshot and persists
     // its record, atomically with respect to other changes.
     ccdr::Status publish(const std::string& name, std::shared_ptr<DatabaseState> state);
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
-    std::shared_ptr<Member> member(std::string_view database, size_t server, ccdr::Status& why) const;
-    ccdr::Status create_impl(const ccdr::DatabaseSpec& spec, bool& existed);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
+    // Waits up to db.shutdown_transaction_end_timeout for the transactions
+    // `filter` selects to end, terminates the rest with `reason`, and gives
+    // their owners a moment to roll back. How many were terminated.
+    size_t drain_transactions(const TransactionRegistry::Filter& filter, const Error& reason);
+    // drain_transactions for the members of one stopping or dropped database.
+    void end_database_transactions(const std::string& name);
+    Done start_or_stop(const std::string& raw, bool start);  // START / STOP DATABASE
     // The record's members, as they are now (roles, writer).
     static DatabaseRecord with_members(DatabaseRecord rec, const std::vector<std::shared_ptr<Member>>& members);
 
     void send_event(const Member& m, ccdr_event_kind event, ccdr_database_kind kind);
-    PluginBridge* plugins() const { return plugins_.load(); }
-
-    // Intra-cluster replication.
-    void replicate_commit(const DatabaseState& db, const Member& writer, uint64_t tx_id, int64_t time_ms,
-                          std::span<const uint8_t> payload);
-    ccdr::Status sync_member(Member& target, const Member& source);
-    ccdr::Status copy_snapshot(Member& target, const Member& source);
-    void sync_database(const DatabaseState& db);
-    void replication_loop();
     void maintenance_loop();
-    void wake_replication();
 
     Config config_;
     std::shared_ptr<spdlog::logger> log_;
@@ -184,7 +207,17 @@ private:
     bool reads_on_primaries_ = true;
     int64_t routing_ttl_seconds_ = 300;
     std::chrono::milliseconds bookmark_timeout_{30'000};
+    std::chrono::milliseconds lock_timeout_{0};         // db.lock.acquisition.timeout; 0: none
+    std::chrono::milliseconds transaction_timeout_{0};  // db.transaction.timeout; 0: none
+    std::chrono::milliseconds shutdown_timeout_{10'000};  // db.shutdown_transaction_end_timeout
     RetentionPolicy retention_;
+
+    // Open transactions (SHOW/TERMINATE TRANSACTIONS, timeouts) and the
+    // thread that fires their deadlines (stopped in shutdown()). Declared
+    // before dbs_, so they outlive the stores a lock wait refers to.
+    DeadlineTimer timer_;
+    TransactionRegistry transactions_{timer_};
+    std::atomic<bool> accepting_transactions_{true};
 
     std::atomic<PluginBridge*> plugins_{nullptr};
 
@@ -194,11 +227,11 @@ private:
 
     std::unique_ptr<UserDirectory> users_;  // authentication, users and roles (after open_system)
 
+    MemberCatchUp catch_up_;
+
     std::mutex worker_mu_;
     std::condition_variable worker_cv_;
-    bool worker_wake_ = false;
     bool stopping_ = false;
-    std::thread replication_thread_;
     std::thread maintenance_thread_;
     std::atomic<bool> shut_down_{false};
 };

@@ -1,5 +1,7 @@
 // Database administration: create, drop, start, stop, promotion (kind),
-// topology, options; for the ABI (ccdr::Status) and for DbmsApi (Errors).
+// topology, options, in ccdr::Status terms. The client's commands
+// (DbmsApi) are in cluster_commands.cpp; the plugins' ABI calls arrive
+// through plugin_host/ServerHost.
 #include "dbms/cluster.hpp"
 
 #include "common/clock.hpp"
@@ -64,15 +66,14 @@ ccdr::Status Cluster::update_record(const std::string& name,
 
 // --- create ----------------------------------------------------------------------
 
-ccdr::Status Cluster::create_impl(const ccdr::DatabaseSpec& spec, bool& existed) {
-    existed = false;
+ccdr::Status Cluster::create(const ccdr::DatabaseSpec& spec) {
+    std::lock_guard admin(admin_mu_);
     std::string name = lower_name(spec.name);
     ccdr::Status st = check_database_name(name);
     if (!st) {
         return {CCDR_INVALID_ARGUMENT, "Invalid database name '" + spec.name + "': " + st.message()};
     }
     if (database(name)) {
-        existed = true;
         return {CCDR_INVALID_ARGUMENT, "Database '" + name + "' already exists."};
     }
     if (spec.kind != CCDR_KIND_STANDARD && spec.kind != CCDR_KIND_REPLICA) {
@@ -135,15 +136,9 @@ ccdr::Status Cluster::create_impl(const ccdr::DatabaseSpec& spec, bool& existed)
     return {};
 }
 
-ccdr::Status Cluster::create_database(const ccdr::DatabaseSpec& spec) {
-    std::lock_guard admin(admin_mu_);
-    bool existed = false;
-    return create_impl(spec, existed);
-}
-
 // --- drop ------------------------------------------------------------------------
 
-ccdr::Status Cluster::drop_database(std::string_view raw) {
+ccdr::Status Cluster::drop(std::string_view raw) {
     std::lock_guard admin(admin_mu_);
     std::string name = lower_name(raw);
     auto db = database(name);
@@ -160,6 +155,7 @@ ccdr::Status Cluster::drop_database(std::string_view raw) {
         }
         m->set_state(CCDR_DB_STOPPING);
     }
+    end_database_transactions(name);
     for (const auto& m : was_online) {
         send_event(*m, CCDR_EVENT_STOPPED, db->record.kind);
     }
@@ -182,6 +178,17 @@ ccdr::Status Cluster::drop_database(std::string_view raw) {
 
 // --- start / stop ------------------------------------------------------------------
 
+void Cluster::end_database_transactions(const std::string& name) {
+    // Its members are stopping: no new transactions; the open ones may
+    // finish within db.shutdown_transaction_end_timeout, then they end.
+    size_t n = drain_transactions([&](const TrackedTransaction& t) { return t.identity().database == name; },
+                                  termination_error(status::kDatabaseUnavailable,
+                                                    status::kDatabaseUnavailableDescription));
+    if (n > 0) {
+        log_->info("stopping database '{}': {} open transaction(s) terminated", name, n);
+    }
+}
+
 ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
     auto db = database(name);
     if (!db) {
@@ -197,38 +204,31 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
         return {};
     }
     int64_t now = now_ms();
+    ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
+        r.requested_online = start;
+        (start ? r.started_ms : r.stopped_ms) = now;
+        return ccdr::Status();
+    });
+    if (!st) {
+        return st;
+    }
     if (start) {
-        ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
-            r.requested_online = true;
-            r.started_ms = now;
-            return ccdr::Status();
-        });
-        if (!st) {
-            return st;
-        }
         // Members go online, then any that missed transactions while
         // stopped catch up before the database is announced.
         for (const auto& m : db->members) {
             m->set_state(CCDR_DB_ONLINE);
         }
-        sync_database(*db);
+        catch_up_.catch_up_database(*db);
         log_->info("started database '{}'", name);
         for (const auto& m : db->members) {
             send_event(*m, CCDR_EVENT_STARTED, db->record.kind);
         }
         return {};
     }
-    ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
-        r.requested_online = false;
-        r.stopped_ms = now;
-        return ccdr::Status();
-    });
-    if (!st) {
-        return st;
-    }
     for (const auto& m : db->members) {
         m->set_state(CCDR_DB_STOPPING);
     }
+    end_database_transactions(name);
     for (const auto& m : db->members) {
         send_event(*m, CCDR_EVENT_STOPPED, db->record.kind);
     }
@@ -274,17 +274,12 @@ ccdr::Status Cluster::set_database_kind(std::string_view raw, ccdr_database_kind
         }
     }
     // 2. Every member reaches the most advanced member's transaction.
-    std::shared_ptr<Member> source;
-    for (const auto& m : db->members) {
-        if (!source || m->last_tx() > source->last_tx()) {
-            source = m;
-        }
-    }
+    std::shared_ptr<Member> source = db->most_advanced();
     for (const auto& m : db->members) {
         if (m == source || m->last_tx() >= source->last_tx()) {
             continue;
         }
-        ccdr::Status st = sync_member(*m, *source);
+        ccdr::Status st = catch_up_.catch_up(*m, *source);
         if (!st) {
             log_->error("promotion of '{}' failed: {} could not catch up with {}: {}", name,
                         servers_[m->server()].name, servers_[source->server()].name, st.message());
@@ -408,16 +403,11 @@ ccdr::Status Cluster::set_topology(std::string_view raw, uint32_t primaries, uin
         std::shared_ptr<Member> writer = db->writer();
         bool writer_kept = writer && std::find(kept.begin(), kept.end(), writer) != kept.end() &&
                            writer->role() == CCDR_ROLE_PRIMARY;
-        std::shared_ptr<Member> source = writer;
-        for (const auto& m : db->members) {
-            if (!source || m->last_tx() > source->last_tx()) {
-                source = m;
-            }
-        }
+        std::shared_ptr<Member> source = db->most_advanced(writer);
         for (const auto& m : added) {
-            ccdr::Status st = sync_member(*m, *source);
+            ccdr::Status st = catch_up_.catch_up(*m, *source);
             if (!st) {
-                log_->warn("new member of '{}' on {} starts behind (the replication thread retries): {}", name,
+                log_->warn("new member of '{}' on {} starts behind (the catch-up thread retries): {}", name,
                            servers_[m->server()].name, st.message());
             }
         }
@@ -515,84 +505,6 @@ ccdr::Result<ccdr::Value> Cluster::get_database_option(std::string_view raw, std
         return ccdr::Value();
     }
     return to_ccdr(it->second);
-}
-
-// --- DbmsApi -----------------------------------------------------------------------
-
-namespace {
-
-Error admin_error(const ccdr::Status& st, const std::string& action, const std::string& name) {
-    switch (st.code()) {
-        case CCDR_DATABASE_NOT_FOUND:
-            return make_error("Neo.ClientError.Database.DatabaseNotFound",
-                              "Failed to " + action + " the specified database '" + name +
-                                  "': Database does not exist.");
-        case CCDR_INVALID_ARGUMENT:
-            return make_error("Neo.ClientError.General.InvalidArguments",
-                              "Failed to " + action + " the specified database '" + name + "': " + st.message());
-        default: return Error::from_status(st.with_context("Failed to " + action + " the specified database '" +
-                                                           name + "'"));
-    }
-}
-
-}  // namespace
-
-Done Cluster::create_database(const std::string& raw, bool if_not_exists, std::optional<TopologyRequest> topology,
-                              bool /*wait: administration here is synchronous*/) {
-    std::lock_guard admin(admin_mu_);
-    std::string name = lower_name(raw);
-    ccdr::DatabaseSpec spec;
-    spec.name = name;
-    spec.kind = CCDR_KIND_STANDARD;
-    spec.primaries = topology ? topology->primaries
-                              : static_cast<uint32_t>(config_.integer("initial.dbms.default_primaries_count"));
-    spec.secondaries = topology ? topology->secondaries
-                                : static_cast<uint32_t>(config_.integer("initial.dbms.default_secondaries_count"));
-    bool existed = false;
-    ccdr::Status st = create_impl(spec, existed);
-    if (existed) {
-        if (if_not_exists) {
-            return done();
-        }
-        return make_error("Neo.ClientError.Database.ExistingDatabaseFound",
-                          "Failed to create the specified database '" + name + "': Database already exists.");
-    }
-    if (!st) {
-        return admin_error(st, "create", name);
-    }
-    return done();
-}
-
-Done Cluster::drop_database(const std::string& raw, bool if_exists, bool /*wait*/) {
-    std::string name = lower_name(raw);
-    if (if_exists && !database(name)) {
-        return done();
-    }
-    ccdr::Status st = drop_database(std::string_view(name));
-    if (!st) {
-        return admin_error(st, "delete", name);
-    }
-    return done();
-}
-
-Done Cluster::start_database(const std::string& raw, bool /*wait*/) {
-    std::lock_guard admin(admin_mu_);
-    std::string name = lower_name(raw);
-    ccdr::Status st = start_stop_impl(name, true);
-    if (!st) {
-        return admin_error(st, "start", name);
-    }
-    return done();
-}
-
-Done Cluster::stop_database(const std::string& raw, bool /*wait*/) {
-    std::lock_guard admin(admin_mu_);
-    std::string name = lower_name(raw);
-    ccdr::Status st = start_stop_impl(name, false);
-    if (!st) {
-        return admin_error(st, "stop", name);
-    }
-    return done();
 }
 
 }  // namespace refhost

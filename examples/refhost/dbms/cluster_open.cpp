@@ -1,4 +1,5 @@
-// Opening, recovering and shutting down a cluster; its background threads.
+// Opening, recovering and shutting down a cluster; its background threads
+// (catch-up: member_catch_up.cpp; maintenance: here).
 #include "dbms/cluster.hpp"
 
 #include "common/clock.hpp"
@@ -29,12 +30,26 @@ std::shared_ptr<Member> DatabaseState::writer() const {
     return nullptr;
 }
 
+std::shared_ptr<Member> DatabaseState::most_advanced(std::shared_ptr<Member> preferred) const {
+    std::shared_ptr<Member> best = std::move(preferred);
+    for (const auto& m : members) {
+        if (!best || m->last_tx() > best->last_tx()) {
+            best = m;
+        }
+    }
+    return best;
+}
+
 Cluster::Cluster(Config config, std::shared_ptr<spdlog::logger> log)
-    : config_(std::move(config)), log_(std::move(log)) {
+    : config_(std::move(config)), log_(std::move(log)),
+      catch_up_(*log_, [this](size_t server) { return servers_[server].name; }) {
     auth_enabled_ = config_.flag("dbms.security.auth_enabled");
     reads_on_primaries_ = config_.flag("dbms.routing.reads_on_primaries_enabled");
     routing_ttl_seconds_ = config_.duration("dbms.routing_ttl").count() / 1000;
     bookmark_timeout_ = config_.duration("db.transaction.bookmark_ready_timeout");
+    lock_timeout_ = config_.duration("db.lock.acquisition.timeout");
+    transaction_timeout_ = config_.duration("db.transaction.timeout");
+    shutdown_timeout_ = config_.duration("db.shutdown_transaction_end_timeout");
     retention_ = config_.retention();
 }
 
@@ -56,8 +71,8 @@ ccdr::Result<std::unique_ptr<Cluster>> Cluster::open(Config config, std::shared_
     c->remove_stale_store_dirs();
     // Crash recovery: members left behind the most advanced one catch up
     // before anyone reads from them.
-    c->sync_all();
-    c->replication_thread_ = std::thread([p = c.get()] { p->replication_loop(); });
+    c->catch_up_all();
+    c->catch_up_.start([p = c.get()] { p->catch_up_all(); });
     c->maintenance_thread_ = std::thread([p = c.get()] { p->maintenance_loop(); });
     c->log_->info("cluster {} open: {} server(s), {} database(s)", c->cluster_id_, c->servers_.size(),
                   c->databases().size());
@@ -325,6 +340,20 @@ std::shared_ptr<const DatabaseState> Cluster::database(std::string_view name) co
     return it == dbs_.end() ? nullptr : it->second;
 }
 
+ccdr::Result<std::shared_ptr<Member>> Cluster::member(std::string_view database, size_t server) const {
+    auto db = this->database(database);
+    if (!db) {
+        return ccdr::Status(CCDR_DATABASE_NOT_FOUND,
+                            "Database does not exist. Database name: '" + std::string(database) + "'.");
+    }
+    auto m = db->member_on(server);
+    if (!m || db->record.kind == CCDR_KIND_SYSTEM) {
+        return ccdr::Status(CCDR_DATABASE_NOT_FOUND,
+                            "Database '" + std::string(database) + "' has no member on " + servers_[server].name);
+    }
+    return m;
+}
+
 std::vector<std::shared_ptr<const DatabaseState>> Cluster::databases() const {
     std::lock_guard lock(state_mu_);
     std::vector<std::shared_ptr<const DatabaseState>> out;
@@ -369,36 +398,13 @@ void Cluster::shutdown() {
         stopping_ = true;
     }
     worker_cv_.notify_all();
-    if (replication_thread_.joinable()) {
-        replication_thread_.join();
-    }
+    catch_up_.stop();
     if (maintenance_thread_.joinable()) {
         maintenance_thread_.join();
     }
+    timer_.stop();
     log_->info("cluster {} stopped", cluster_id_);
     log_->flush();
-}
-
-void Cluster::wake_replication() {
-    {
-        std::lock_guard lock(worker_mu_);
-        worker_wake_ = true;
-    }
-    worker_cv_.notify_one();
-}
-
-void Cluster::replication_loop() {
-    for (;;) {
-        {
-            std::unique_lock lock(worker_mu_);
-            worker_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return worker_wake_ || stopping_; });
-            if (stopping_) {
-                return;
-            }
-            worker_wake_ = false;
-        }
-        sync_all();
-    }
 }
 
 void Cluster::maintenance_loop() {
@@ -411,6 +417,12 @@ void Cluster::maintenance_loop() {
         }
         prune_logs();
         log_->flush();
+    }
+}
+
+void Cluster::catch_up_all() {
+    for (const auto& db : databases()) {
+        catch_up_.catch_up_database(*db);
     }
 }
 

@@ -121,11 +121,11 @@ Outcome<RoutingTable> Cluster::routing_table(size_t /*server*/, const std::strin
     std::string name = ccdr::settings::lower(database.empty() ? default_database_ : database);
     auto db = this->database(name);
     if (!db) {
-        return make_error("Neo.ClientError.Database.DatabaseNotFound",
+        return make_error(status::kDatabaseNotFound,
                           "Database does not exist. Database name: '" + name + "'.");
     }
     if (!db->record.requested_online) {
-        return make_error("Neo.TransientError.General.DatabaseUnavailable", "Database '" + name + "' is unavailable.");
+        return make_error(status::kDatabaseUnavailable, "Database '" + name + "' is unavailable.");
     }
     RoutingTable t;
     t.ttl_seconds = routing_ttl_seconds_;
@@ -166,7 +166,7 @@ Outcome<std::vector<std::string>> Cluster::call_plugin_procedure(size_t server, 
                                                                  const RowSink& sink) {
     PluginBridge* bridge = plugins();
     if (bridge == nullptr) {
-        return make_error("Neo.ClientError.Procedure.ProcedureNotFound",
+        return make_error(status::kProcedureNotFound,
                           "There is no procedure with the name `" + name +
                               "` registered for this database instance. Please ensure you've spelled the procedure "
                               "name correctly and that the procedure is properly deployed.");

@@ -10,8 +10,6 @@
 #include "dbms/user_admin.hpp"
 #include "store/graph.hpp"
 
-#include <ccdr/procedure.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,7 +40,30 @@ struct AuthUser {
     }
 };
 
+// Where a transaction comes from and how long it may run (Bolt's BEGIN/RUN
+// fields and the connection), for timeouts and SHOW TRANSACTIONS.
+struct TxOptions {
+    // The client's `tx_timeout`; none: db.transaction.timeout. Zero: no timeout.
+    std::optional<std::chrono::milliseconds> timeout;
+    Map metadata;               // the client's `tx_metadata`
+    std::string connection_id;  // "bolt-17"
+    std::string client_address; // "127.0.0.1:51234"
+    std::string protocol = "bolt";
+    // Set by an owner that must never block in the DBMS (a Bolt worker): it
+    // is called, from any thread and quickly, whenever the transaction needs
+    // its owner: a write lock it queued for (reserve_write) was granted or the
+    // wait ended, or the transaction was terminated and should be rolled
+    // back. The owner then looks at the transaction on its own thread. With a
+    // waker, a write that did not reserve the lock never waits for it.
+    std::function<void()> wake;
+};
+
 // A transaction on one member's store. Destroying it uncommitted rolls back.
+//
+// Threads: one owner uses it at a time. terminate() (through the DBMS:
+// TERMINATE TRANSACTION, db.transaction.timeout, a stop) may come from any
+// thread; it marks the transaction, ends a lock wait, and wakes the owner,
+// who rolls back. Every later use fails with termination().
 class Transaction {
 public:
     virtual ~Transaction() = default;
@@ -55,6 +76,28 @@ public:
     // clients); a read-only transaction returns the member's current one.
     virtual Outcome<std::string> commit() = 0;
     virtual void rollback() = 0;
+
+    // --- many clients at once (issue 23) ---
+    // "<database>-transaction-<n>" as SHOW TRANSACTIONS shows it; empty for
+    // a transaction the DBMS does not track (the system database's).
+    virtual const std::string& id() const = 0;
+    // Before running a query that writes: takes the database's write lock
+    // for this transaction without waiting for it. Ready: go on (the lock is
+    // held, or the write will not need it and reports why itself: a READ
+    // transaction, a replica, a follower). Waiting: queued; the owner's
+    // wake() comes when it is granted or the wait ended, then call again.
+    // An error ends the wait: LockAcquisitionTimeout after
+    // db.lock.acquisition.timeout, the termination, DatabaseUnavailable.
+    enum class Reservation { Ready, Waiting };
+    virtual Outcome<Reservation> reserve_write() = 0;
+    // Why the transaction was terminated, once it was.
+    virtual std::optional<Error> termination() const = 0;
+    // It holds (or was granted) the database's write lock: everyone else's
+    // writes wait for its next request, so that request goes first.
+    virtual bool holds_write_lock() const = 0;
+    // The query running now, for SHOW TRANSACTIONS (currentQuery, parameters).
+    virtual void query_started(const std::string& text, const Map& parameters) = 0;
+    virtual void query_finished() = 0;
 };
 
 struct TopologyRequest {
@@ -111,6 +154,38 @@ struct RoutingTable {
     std::vector<std::string> routers;
 };
 
+// One row of SHOW TRANSACTIONS: Neo4j's columns where the refhost has the
+// value (clauses/transaction-clauses in the Cypher manual).
+struct TransactionRow {
+    std::string database;
+    std::string transaction_id;                   // "<database>-transaction-<n>"
+    std::optional<std::string> current_query_id;  // "query-<n>"; null when none runs
+    std::string connection_id;                    // "bolt-<n>"
+    std::optional<std::string> client_address;
+    std::string username;
+    std::optional<std::string> current_query;
+    std::string start_time;  // ISO 8601, UTC, milliseconds
+    // "Running", "Blocked by: [<id>]" (waiting for the write lock),
+    // "Terminated with reason: Status.Code[<code>]", "Closing".
+    std::string status;
+    Duration elapsed_time;
+    Map metadata;    // the client's tx_metadata
+    Map parameters;  // of the current query
+    std::string protocol;
+    std::string status_details;
+    Map resource_information;  // while blocked: the lock waited for
+    int64_t active_lock_count = 0;  // 1 while it holds the database's write lock
+    Duration wait_time;             // spent waiting for the write lock
+    Duration idle_time;             // since its last query ended (zero while one runs)
+};
+
+// One row of TERMINATE TRANSACTIONS.
+struct TerminationRow {
+    std::string transaction_id;
+    std::optional<std::string> username;  // null when not found
+    std::string message;                  // "Transaction terminated." / "Transaction not found."
+};
+
 struct ProcedureInfo {
     std::string name;
     std::string signature;
@@ -153,7 +228,16 @@ public:
     virtual Outcome<std::unique_ptr<Transaction>> begin(size_t server, const std::string& database, AccessMode mode,
                                                         const AuthUser& user,
                                                         const std::vector<std::string>& bookmarks,
-                                                        std::chrono::milliseconds bookmark_timeout) = 0;
+                                                        std::chrono::milliseconds bookmark_timeout,
+                                                        const TxOptions& options = TxOptions{}) = 0;
+    // SHOW TRANSACTIONS on `server`: every open transaction of its members
+    // for an admin, the user's own otherwise; only `ids` when not empty.
+    virtual std::vector<TransactionRow> show_transactions(size_t server, const std::vector<std::string>& ids,
+                                                          const AuthUser& user) = 0;
+    // TERMINATE TRANSACTIONS on `server`: one row per id, in order. An admin
+    // may end any transaction, a user their own; the others are "not found".
+    virtual std::vector<TerminationRow> terminate_transactions(size_t server, const std::vector<std::string>& ids,
+                                                               const AuthUser& user) = 0;
 
     // --- administration (admin role checked by the caller) ---
     virtual Done create_database(const std::string& name, bool if_not_exists, std::optional<TopologyRequest> topology,
@@ -175,7 +259,7 @@ public:
 
     // --- procedures registered by plugins on `server` ---
     virtual std::vector<ProcedureInfo> plugin_procedures(size_t server) = 0;
-    // Binds arguments (ccdr::Procedure::bind rules), checks admin_only, calls.
+    // Binds arguments (the plugin's declared signature), checks admin_only, calls.
     // Returns the output column names; rows go to `sink`.
     virtual Outcome<std::vector<std::string>> call_plugin_procedure(size_t server, const std::string& name,
                                                                     const List& args, const AuthUser& user,

@@ -38,6 +38,12 @@ public:
     ccdr_database_state state() const { return state_.load(); }
     void set_state(ccdr_database_state s) { state_.store(s); }
     bool online() const { return state_.load() == CCDR_DB_ONLINE; }
+    // Online, or stopping: a stopping member refuses new transactions but
+    // lets the open ones write and commit until the stop terminates them.
+    bool accepts_commits() const {
+        auto s = state_.load();
+        return s == CCDR_DB_ONLINE || s == CCDR_DB_STOPPING;
+    }
 
     std::shared_ptr<MemberStore> store() const {
         std::lock_guard lock(store_mu_);

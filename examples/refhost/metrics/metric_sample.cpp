@@ -37,17 +37,21 @@ std::string label_value(const std::string& s) {
     return out;
 }
 
-}  // namespace
-
-std::string csv_value(double v) {
+// An integral value as an integer followed by `integral_suffix`, any other
+// with 17 significant digits.
+std::string number_text(double v, const char* integral_suffix) {
     char buf[64];
     if (integral(v)) {
-        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+        std::snprintf(buf, sizeof buf, "%lld%s", static_cast<long long>(v), integral_suffix);
     } else {
         std::snprintf(buf, sizeof buf, "%.17g", v);
     }
     return buf;
 }
+
+}  // namespace
+
+std::string csv_value(double v) { return number_text(v, ""); }
 
 std::string prometheus_value(double v) {
     if (std::isnan(v)) {
@@ -56,13 +60,7 @@ std::string prometheus_value(double v) {
     if (std::isinf(v)) {
         return v > 0 ? "+Inf" : "-Inf";
     }
-    char buf[64];
-    if (integral(v)) {
-        std::snprintf(buf, sizeof buf, "%lld.0", static_cast<long long>(v));
-    } else {
-        std::snprintf(buf, sizeof buf, "%.17g", v);
-    }
-    return buf;
+    return number_text(v, ".0");
 }
 
 std::string prometheus_text(const std::vector<MetricSample>& samples) {

@@ -1,6 +1,6 @@
 #include "metrics/prometheus_endpoint.hpp"
 
-#include "common/asio.hpp"
+#include <ccdr_asio.hpp>
 
 #include <chrono>
 

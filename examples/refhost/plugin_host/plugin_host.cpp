@@ -1,5 +1,6 @@
 #include "plugin_host/plugin_host.hpp"
 
+#include "common/client_error.hpp"
 #include "common/value_conv.hpp"
 #include "dbms/cluster.hpp"
 #include "plugin_host/server_host.hpp"
@@ -224,7 +225,7 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
         }
     }
     if (!proc) {
-        return make_error("Neo.ClientError.Procedure.ProcedureNotFound",
+        return make_error(status::kProcedureNotFound,
                           "There is no procedure with the name `" + name +
                               "` registered for this database instance. Please ensure you've spelled the procedure "
                               "name correctly and that the procedure is properly deployed.");
@@ -236,7 +237,7 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
     ccdr::ValueList given;
     for (size_t i = 0; i < args.size(); ++i) {
         if (const char* bad = abi_unrepresentable(args[i])) {
-            return make_error("Neo.ClientError.Procedure.ProcedureCallFailed",
+            return make_error(status::kProcedureCallFailed,
                               "Failed to invoke procedure `" + name + "`: argument " + std::to_string(i + 1) +
                                   " holds a " + bad + " value, which plugin procedures cannot take.");
         }
@@ -244,16 +245,16 @@ Outcome<std::vector<std::string>> PluginHost::call_procedure(size_t server, cons
     }
     auto bound = proc->bind(std::move(given));
     if (!bound) {
-        return Error::from_status(bound.status());
+        return client_error(bound.status());
     }
     auto rows = proc->invoke(*bound, user.name, session_database, user.is_admin());
     if (!rows) {
         ccdr::Status st = rows.status();
         if (st.code() == CCDR_PROCEDURE_CALL_FAILED) {
-            return make_error("Neo.ClientError.Procedure.ProcedureCallFailed",
+            return make_error(status::kProcedureCallFailed,
                               "Failed to invoke procedure `" + name + "`: Caused by: " + st.message());
         }
-        return Error::from_status(st);
+        return client_error(st);
     }
     for (const auto& row : *rows) {
         List out;

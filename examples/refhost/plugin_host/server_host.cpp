@@ -7,8 +7,8 @@ namespace refhost {
 
 ServerHost::ServerHost(Cluster& cluster, PluginHost& plugins, size_t server, size_t plugin, std::string plugin_name,
                        std::shared_ptr<spdlog::logger> log)
-    : cluster_(cluster), plugins_(plugins), server_(server), plugin_(plugin), plugin_name_(std::move(plugin_name)),
-      log_(std::move(log)) {}
+    : cluster_(cluster), store_(cluster), plugins_(plugins), server_(server), plugin_(plugin),
+      plugin_name_(std::move(plugin_name)), log_(std::move(log)) {}
 
 void ServerHost::log(ccdr_log_level level, std::string_view message) {
     spdlog::level::level_enum l = level >= CCDR_LOG_ERROR  ? spdlog::level::err
@@ -47,7 +47,7 @@ ccdr::Status ServerHost::register_procedure(const ccdr_procedure_def& def) {
 
 ccdr::Result<ccdr::Fingerprint> ServerHost::content_fingerprint(std::string_view database,
                                                                 std::string_view server_id) {
-    return cluster_.content_fingerprint(server_, database, server_id);
+    return store_.content_fingerprint(server_, database, server_id);
 }
 
 ccdr::Result<std::vector<ccdr::UserInfo>> ServerHost::list_users() {
@@ -59,30 +59,30 @@ ccdr::Result<std::vector<ccdr::UserInfo>> ServerHost::list_users() {
 }
 
 ccdr::Result<ccdr_log_info> ServerHost::log_info(std::string_view database) {
-    return cluster_.log_info(server_, database);
+    return store_.log_info(server_, database);
 }
 
 ccdr::Status ServerHost::read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                                   const ccdr_tx_visitor& visitor) {
-    return cluster_.read_log(server_, database, from_tx, max_bytes, visitor);
+    return store_.read_log(server_, database, from_tx, max_bytes, visitor);
 }
 
 ccdr::Status ServerHost::apply_batch(std::string_view database, std::span<const ccdr_tx> txs) {
-    return cluster_.apply_batch(server_, database, txs);
+    return store_.apply_batch(server_, database, txs);
 }
 
 ccdr::Status ServerHost::snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) {
-    return cluster_.snapshot_export(server_, database, sink);
+    return store_.snapshot_export(server_, database, sink);
 }
 
 ccdr::Status ServerHost::snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
                                          const ccdr_snapshot_source& source) {
-    return cluster_.snapshot_import(server_, database, info, source);
+    return store_.snapshot_import(server_, database, info, source);
 }
 
-ccdr::Status ServerHost::create_database(const ccdr::DatabaseSpec& spec) { return cluster_.create_database(spec); }
+ccdr::Status ServerHost::create_database(const ccdr::DatabaseSpec& spec) { return cluster_.create(spec); }
 
-ccdr::Status ServerHost::drop_database(std::string_view name) { return cluster_.drop_database(name); }
+ccdr::Status ServerHost::drop_database(std::string_view name) { return cluster_.drop(name); }
 
 ccdr::Status ServerHost::set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) {
     return cluster_.set_database_kind(name, kind, epoch);

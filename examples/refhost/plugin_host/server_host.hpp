@@ -1,7 +1,10 @@
 // examples/refhost/plugin_host/server_host.hpp: the host side of the ccdr
 // ABI for one plugin instance on one logical server. Each call is answered
-// for this server's members, through the Cluster.
+// for this server's members: administration through the Cluster, a member's
+// log, batches, snapshots and fingerprints through StoreAccess.
 #pragma once
+
+#include "plugin_host/store_access.hpp"
 
 #include <ccdr/host_adapter.hpp>
 
@@ -49,6 +52,7 @@ public:
 
 private:
     Cluster& cluster_;
+    StoreAccess store_;
     PluginHost& plugins_;
     size_t server_;
     size_t plugin_;

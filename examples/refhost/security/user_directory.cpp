@@ -70,12 +70,29 @@ AuthUser UserDirectory::as_auth_user(const UserRecord& u) const {
 
 bool UserDirectory::verify(const UserRecord& u, const std::string& password) {
     std::string p = proof(u.password_hash, password);
-    {
+    auto cached = [&] {
         std::lock_guard lock(auth_mu_);
         auto it = auth_cache_.find(u.name);
-        if (it != auth_cache_.end() && it->second == p) {
-            return true;
+        return it != auth_cache_.end() && it->second == p;
+    };
+    if (cached()) {
+        return true;
+    }
+    // One PBKDF2 per user at a time: when hundreds of clients log in as the
+    // same user at once, the first verifies and the others find the cache
+    // filled, instead of each spending the hash's CPU time.
+    std::shared_ptr<std::mutex> one_at_a_time;
+    {
+        std::lock_guard lock(auth_mu_);
+        auto& m = verifying_[u.name];
+        if (!m) {
+            m = std::make_shared<std::mutex>();
         }
+        one_at_a_time = m;
+    }
+    std::lock_guard verify(*one_at_a_time);
+    if (cached()) {
+        return true;
     }
     if (!verify_password(password, u.password_hash)) {
         return false;

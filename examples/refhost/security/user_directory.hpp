@@ -73,6 +73,7 @@ private:
 
     std::mutex auth_mu_;
     std::map<std::string, std::string> auth_cache_;  // user -> proof of the password last verified
+    std::map<std::string, std::shared_ptr<std::mutex>> verifying_;  // user -> one PBKDF2 at a time
 };
 
 // Neo4j's rules for a user name: not empty, ASCII, no ',', ':' or white

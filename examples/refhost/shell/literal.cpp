@@ -10,7 +10,7 @@ namespace refhost::shell {
 
 namespace {
 
-constexpr const char* kSyntax = "Neo.ClientError.Statement.SyntaxError";
+constexpr const status::Code& kSyntax = status::kSyntaxError;
 constexpr size_t kMaxDepth = 64;
 
 class Parser {

@@ -7,7 +7,7 @@ namespace refhost::shell {
 
 namespace {
 
-constexpr const char* kArgs = "Neo.ClientError.General.InvalidArguments";
+constexpr const status::Code& kArgs = status::kInvalidArguments;
 
 Error bad(const std::string& what) { return make_error(kArgs, what); }
 

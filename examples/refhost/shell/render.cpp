@@ -103,50 +103,6 @@ std::string local_date_time(int64_t seconds, int64_t nanos) {
 
 }  // namespace
 
-std::string java_double(double d) {
-    if (std::isnan(d)) {
-        return "NaN";
-    }
-    if (std::isinf(d)) {
-        return d > 0 ? "Infinity" : "-Infinity";
-    }
-    if (d == 0) {
-        return std::signbit(d) ? "-0.0" : "0.0";
-    }
-    // Shortest round-trip digits in scientific form: "d.ddde+XX".
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
-    std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));
-    bool negative = sci.front() == '-';
-    if (negative) {
-        sci.remove_prefix(1);
-    }
-    size_t e = sci.find('e');
-    std::string digits;
-    for (char c : sci.substr(0, e)) {
-        if (c != '.') {
-            digits.push_back(c);
-        }
-    }
-    int exponent = std::atoi(std::string(sci.substr(e + 1)).c_str());
-    while (digits.size() > 1 && digits.back() == '0') {
-        digits.pop_back();
-    }
-    std::string out = negative ? "-" : "";
-    double magnitude = std::fabs(d);
-    if (magnitude >= 1e-3 && magnitude < 1e7) {
-        if (exponent >= 0) {
-            std::string whole = digits.substr(0, std::min<size_t>(digits.size(), static_cast<size_t>(exponent) + 1));
-            whole += std::string(static_cast<size_t>(exponent) + 1 - whole.size(), '0');
-            std::string frac = digits.size() > whole.size() ? digits.substr(whole.size()) : "0";
-            return out + whole + "." + frac;
-        }
-        return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-    }
-    std::string frac = digits.size() > 1 ? digits.substr(1) : "0";
-    return out + digits.substr(0, 1) + "." + frac + "E" + std::to_string(exponent);
-}
-
 std::string render_date(int64_t days) {
     Civil c = civil_from_days(days);
     std::string year;

@@ -6,6 +6,7 @@
 // points as point({srid:4326, x:1.0, y:2.0}).
 #pragma once
 
+#include "common/java_double.hpp"
 #include "common/value.hpp"
 
 #include <string>
@@ -13,10 +14,6 @@
 namespace refhost::shell {
 
 std::string render(const Value& v);
-
-// Java's Double.toString: the shortest decimal that reads back as `d`,
-// plain for 1e-3 <= |d| < 1e7, otherwise d.dddE±n.
-std::string java_double(double d);
 
 // java.time forms.
 std::string render_date(int64_t days_since_epoch);

@@ -168,7 +168,7 @@ private:
             session_ = std::move(s.value());
             return true;
         }
-        report(make_error("Neo.ClientError.Request.Invalid",
+        report(make_error(status::kRequestInvalid,
                           "Could not find command " + name + ", use :help to see available commands"));
         return false;
     }

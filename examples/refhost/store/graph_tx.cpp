@@ -1,5 +1,6 @@
 #include "store/graph_tx.hpp"
 
+#include "common/client_error.hpp"
 #include "store/value_codec.hpp"
 
 #include <algorithm>
@@ -11,7 +12,7 @@ namespace {
 constexpr int kPage = 512;
 
 Error entity_not_found(const char* kind, int64_t id) {
-    return make_error("Neo.ClientError.Statement.EntityNotFound",
+    return make_error(status::kEntityNotFound,
                       std::string("Unable to load ") + kind + " with id " + std::to_string(id) + ".");
 }
 
@@ -45,17 +46,20 @@ std::string GraphTx::relationship_element_id(int64_t id) const { return "5" + pr
 Error GraphTx::storage_error(const ccdr::Status& st) const {
     switch (st.code()) {
         case CCDR_STOPPED:
-            return make_error("Neo.TransientError.General.DatabaseUnavailable",
+            return make_error(status::kDatabaseUnavailable,
                               "The database's store was replaced or dropped during the transaction: " + st.message());
         case CCDR_TIMEOUT:
-            return make_error("Neo.TransientError.Transaction.LockAcquisitionTimeout", st.message());
-        default: return Error::from_status(st);
+            return make_error(status::kLockAcquisitionTimeout, st.message());
+        default: return client_error(st);
     }
 }
 
 Done GraphTx::ensure_read() {
     if (failure_) {
         return *failure_;
+    }
+    if (auto stop = admission_.interruption()) {
+        return *stop;
     }
     if (!lease_->in_transaction()) {
         ccdr::Status st = lease_->begin_read();
@@ -69,6 +73,9 @@ Done GraphTx::ensure_read() {
 Done GraphTx::ensure_write() {
     if (failure_) {
         return *failure_;
+    }
+    if (auto stop = admission_.interruption()) {
+        return *stop;
     }
     if (lock_.held()) {
         return done();
@@ -101,7 +108,7 @@ Done GraphTx::apply_since(size_t mark) {
     ccdr::Status st = lease_->apply_record(piece, ids_);
     if (!st) {
         record_.truncate(mark);
-        failure_ = make_error("Neo.DatabaseError.Transaction.TransactionCommitFailed",
+        failure_ = make_error(status::kTransactionCommitFailed,
                               "A change could not be applied; the transaction must be rolled back: " + st.message());
         return *failure_;
     }
@@ -111,7 +118,7 @@ Done GraphTx::apply_since(size_t mark) {
 Done GraphTx::check_props(const Map& m) const {
     for (const auto& [k, v] : m) {
         if (auto problem = codec::property_value_problem(v)) {
-            return make_error("Neo.ClientError.Statement.TypeError", *problem + " (property '" + k + "')");
+            return make_error(status::kTypeError, *problem + " (property '" + k + "')");
         }
     }
     return done();
@@ -122,7 +129,7 @@ Outcome<Node> GraphTx::load_node(int64_t id, std::vector<uint8_t> props) {
     n.id = id;
     n.element_id = node_element_id(id);
     if (!codec::decode_map(props, n.properties)) {
-        return make_error("Neo.DatabaseError.General.StorageDamageDetected",
+        return make_error(status::kStorageDamageDetected,
                           "the properties of node " + std::to_string(id) + " do not decode");
     }
     ccdr::Status st = lease_->node_labels(id, n.labels);
@@ -278,7 +285,7 @@ Outcome<std::optional<Map>> GraphTx::node_props(int64_t id) {
     }
     Map m;
     if (!codec::decode_map(**props, m)) {
-        return make_error("Neo.DatabaseError.General.StorageDamageDetected",
+        return make_error(status::kStorageDamageDetected,
                           "the properties of node " + std::to_string(id) + " do not decode");
     }
     return std::optional<Map>(std::move(m));
@@ -294,7 +301,7 @@ Outcome<std::optional<Map>> GraphTx::rel_props(int64_t id) {
     }
     Map m;
     if (!codec::decode_map((*row)->props, m)) {
-        return make_error("Neo.DatabaseError.General.StorageDamageDetected",
+        return make_error(status::kStorageDamageDetected,
                           "the properties of relationship " + std::to_string(id) + " do not decode");
     }
     return std::optional<Map>(std::move(m));
@@ -309,7 +316,7 @@ Outcome<Node> GraphTx::create_node(std::vector<std::string> labels, Map properti
     labels = unique_sorted(std::move(labels));
     for (const auto& l : labels) {
         if (l.empty()) {
-            return make_error("Neo.ClientError.Statement.SyntaxError", "A label name cannot be empty.");
+            return make_error(status::kSyntaxError, "A label name cannot be empty.");
         }
     }
     ok = ensure_write();
@@ -341,7 +348,7 @@ Outcome<Relationship> GraphTx::create_relationship(int64_t start, int64_t end, s
         return ok.error();
     }
     if (type.empty()) {
-        return make_error("Neo.ClientError.Statement.SyntaxError", "A relationship type cannot be empty.");
+        return make_error(status::kSyntaxError, "A relationship type cannot be empty.");
     }
     ok = ensure_write();
     if (!ok) {
@@ -399,7 +406,7 @@ Outcome<std::optional<Map>> GraphTx::entity_props(Entity entity, int64_t id) {
 
 Done GraphTx::set_property(Entity entity, int64_t id, const std::string& key, const Value& value) {
     if (auto problem = codec::property_value_problem(value)) {
-        return make_error("Neo.ClientError.Statement.TypeError", *problem + " (property '" + key + "')");
+        return make_error(status::kTypeError, *problem + " (property '" + key + "')");
     }
     Done ok = ensure_write();
     if (!ok) {
@@ -482,7 +489,7 @@ Done GraphTx::add_labels(int64_t id, const std::vector<std::string>& labels) {
     std::vector<std::string> fresh;
     for (const auto& l : unique_sorted(labels)) {
         if (l.empty()) {
-            return make_error("Neo.ClientError.Statement.SyntaxError", "A label name cannot be empty.");
+            return make_error(status::kSyntaxError, "A label name cannot be empty.");
         }
         if (std::find(have.begin(), have.end(), l) == have.end()) {
             fresh.push_back(l);
@@ -563,7 +570,7 @@ Done GraphTx::delete_node(int64_t id, bool detach) {
         rels.insert(r.id);
     }
     if (!rels.empty() && !detach) {
-        return make_error("Neo.ClientError.Schema.ConstraintValidationFailed",
+        return make_error(status::kConstraintValidationFailed,
                           "Cannot delete node<" + std::to_string(id) +
                               ">, because it still has relationships. To delete this node, you must first delete "
                               "its relationships.");

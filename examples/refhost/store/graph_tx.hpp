@@ -23,6 +23,9 @@ public:
     virtual ~WriteAdmission() = default;
     // May this transaction write? On success the store's write lock.
     virtual Outcome<MemberStore::WriteLock> admit_write() = 0;
+    // Set once the transaction was terminated (from another thread): every
+    // store access of the query running now fails with it.
+    virtual std::optional<Error> interruption() const = 0;
 };
 
 class GraphTx final : public GraphWriter {

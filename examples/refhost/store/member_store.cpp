@@ -257,28 +257,20 @@ void MemberStore::WriteLock::release() {
     }
 }
 
-void MemberStore::unlock() {
-    {
-        std::lock_guard lock(write_mu_);
-        write_held_ = false;
-    }
-    write_cv_.notify_one();
-}
+void MemberStore::unlock() { write_queue_.release(); }
 
 ccdr::Result<MemberStore::WriteLock> MemberStore::lock_for_write() { return lock_for_write(options_.lock_timeout); }
 
 ccdr::Result<MemberStore::WriteLock> MemberStore::lock_for_write(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(write_mu_);
-    bool got = write_cv_.wait_for(lock, timeout, [&] { return !write_held_ || retired_.load(); });
-    if (retired_.load()) {
-        return ccdr::Status(CCDR_STOPPED, "the store " + file_.string() + " was replaced or dropped");
+    switch (write_queue_.acquire_blocking(timeout)) {
+        case WriteLockQueue::Grant::Granted: return WriteLock(this);
+        case WriteLockQueue::Grant::Retired:
+            return ccdr::Status(CCDR_STOPPED, "the store " + file_.string() + " was replaced or dropped");
+        case WriteLockQueue::Grant::TimedOut:
+        case WriteLockQueue::Grant::Cancelled: break;
     }
-    if (!got) {
-        return ccdr::Status(CCDR_TIMEOUT, "could not acquire the write lock of " + dir_.string() + " within " +
-                                              std::to_string(timeout.count()) + " ms");
-    }
-    write_held_ = true;
-    return WriteLock(this);
+    return ccdr::Status(CCDR_TIMEOUT, "could not acquire the write lock of " + dir_.string() + " within " +
+                                          std::to_string(timeout.count()) + " ms");
 }
 
 void MemberStore::retire(bool delete_files) {
@@ -293,7 +285,7 @@ void MemberStore::retire(bool delete_files) {
         }
     }
     retired_.store(true);
-    write_cv_.notify_all();
+    write_queue_.retire();
 }
 
 ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnection& conn,

@@ -22,11 +22,14 @@
 // interrupted import leaves the old store untouched.
 //
 // Concurrency: any number of readers (each on its own pooled connection);
-// one writer at a time, admitted by lock_for_write().
+// one writer at a time, admitted by the write lock's FIFO queue
+// (write_lock_queue.hpp): lock_for_write() blocks in it, a Bolt request
+// waits in it without holding a thread.
 #pragma once
 
 #include "store/retention.hpp"
 #include "store/store_connection.hpp"
+#include "store/write_lock_queue.hpp"
 
 #include <ccdr/abi.h>
 #include <ccdr/status.hpp>
@@ -127,9 +130,15 @@ public:
     private:
         MemberStore* s_ = nullptr;
     };
-    // CCDR_TIMEOUT after the lock timeout; CCDR_STOPPED once retired.
+    // Blocks in the write lock's queue: CCDR_TIMEOUT after the lock timeout
+    // (zero: only if free now); CCDR_STOPPED once retired. For threads that
+    // may block; Bolt requests queue without blocking (write_queue()).
     ccdr::Result<WriteLock> lock_for_write();
     ccdr::Result<WriteLock> lock_for_write(std::chrono::milliseconds timeout);
+    // The queue behind the write lock. A grant from it (acquire_or_enqueue,
+    // try_acquire) becomes a WriteLock with adopt_write_lock().
+    WriteLockQueue& write_queue() { return write_queue_; }
+    WriteLock adopt_write_lock() { return WriteLock(this); }
 
     // Under the write lock, with `conn` in a write transaction holding a user
     // transaction's changes: logs `payload` as the next tx id, updates the
@@ -223,9 +232,7 @@ private:
     std::mutex pool_mu_;
     std::vector<std::unique_ptr<StoreConnection>> pool_;
 
-    std::mutex write_mu_;
-    std::condition_variable write_cv_;
-    bool write_held_ = false;
+    WriteLockQueue write_queue_;
 
     std::atomic<bool> retired_{false};
     std::atomic<bool> delete_files_{false};

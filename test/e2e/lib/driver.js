@@ -1,6 +1,9 @@
 'use strict';
 // Small helpers over neo4j-driver 6.3.0 shared by the test files.
 const neo4j = require('neo4j-driver');
+// Waits until a check holds (databases come online asynchronously): the
+// tests' one wait-for-condition helper, re-exported for the e2e files.
+const { eventually } = require('../../support/eventually');
 
 // A driver that gives up quickly: tests assert errors, they do not wait for retries.
 function driver(url, user = 'neo4j', password = 'secret', config = {}) {
@@ -43,26 +46,6 @@ function routingTable(d, database) {
   }
   const hostPorts = (list) => list.map((a) => a.asHostPort());
   return { writers: hostPorts(table.writers), readers: hostPorts(table.readers), routers: hostPorts(table.routers) };
-}
-
-// Waits until `check()` resolves truthy (databases come online asynchronously).
-async function eventually(check, { timeoutMs = 30_000, intervalMs = 100 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) {
-        return v;
-      }
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms${last ? ': ' + last.message : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 module.exports = { neo4j, driver, query, failure, routingTable, eventually };

@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { freePorts } = require('../../e2e/lib/ports');
+const { eventually } = require('../../support/eventually');
 
 const repo = path.resolve(__dirname, '../../..');
 
@@ -100,24 +101,10 @@ function start(argv, { env = {}, ready, timeoutMs = 60_000, cwd } = {}) {
 
 const REFHOST_READY = /^refhost: cluster ready: \d+ servers?$/m;
 
-// Polls fn until it returns a value other than undefined/false.
-async function waitFor(what, fn, timeoutMs = 30_000, everyMs = 200) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) {
-        return v;
-      }
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+// Polls fn until it returns a value other than undefined/false (the tests'
+// one wait-for-condition helper, test/support/eventually.js).
+function waitFor(what, fn, timeoutMs = 30_000, everyMs = 200) {
+  return eventually(fn, { what, timeoutMs, intervalMs: everyMs, done: (v) => v !== undefined && v !== false });
 }
 
 // Runs Cypher with ccdr-shell (--format plain) and returns the rows as

@@ -4,6 +4,7 @@
 // present, no transaction is half there, and tx ids have no gaps or repeats
 // on every member. CCDR_CRASH_ROUNDS sets the number of kills (default 3;
 // the long form runs 25).
+#include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "store/value_codec.hpp"
 #include "support/child_process.hpp"
@@ -61,7 +62,7 @@ std::map<uint64_t, std::string> log_keys(Cluster& c, size_t server) {
                           (*x->out)[tx->tx_id] = nodes == 2 && !r.failed() ? key : "<malformed>";
                           return CCDR_OK;
                       }};
-    ccdr::Status st = c.read_log(server, "neo4j", 1, UINT64_MAX, v);
+    ccdr::Status st = StoreAccess(c).read_log(server, "neo4j", 1, UINT64_MAX, v);
     REQUIRE(st.is_ok());
     CHECK(contiguous);
     return out;

@@ -77,7 +77,7 @@ TEST_CASE("the manifest entry gets the manifest, sent as one block", "[handshake
     CHECK(bad.error().message.find("5.5") != std::string::npos);
 }
 
-TEST_CASE("no common version is answered with zeros; a wrong magic is an error", "[handshake]") {
+TEST_CASE("no common version is answered with zeros, a wrong magic is an error", "[handshake]") {
     auto r = answer_handshake(b({0x60, 0x60, 0xB0, 0x17, 0x00, 0x02, 0x04, 0x04, 0x00, 0x00, 0x00, 0x03, 0, 0, 0, 0,
                                  0, 0, 0, 0}));
     REQUIRE(r.ok());

@@ -2,9 +2,10 @@
 // driven by the C++ client and by raw sockets for hostile input.
 #include "bolt/client.hpp"
 #include "bolt/server.hpp"
-#include "bolt_test_util.hpp"
+#include "support/bolt_test_util.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <netinet/in.h>
@@ -328,10 +329,10 @@ TEST_CASE("client API: routing, explicit transactions, bookmarks", "[server][cli
     CHECK(s.dbms.observed().rollbacks == rollbacks + 1);
 }
 
-TEST_CASE("idle and handshake deadlines close the connection", "[server]") {
+TEST_CASE("idle and authentication deadlines close the connection", "[server]") {
     BoltServerOptions o;
     o.idle_timeout = std::chrono::milliseconds(200);
-    o.handshake_timeout = std::chrono::milliseconds(200);
+    o.unauthenticated_timeout = std::chrono::milliseconds(200);
     Service s(o);
     SECTION("silent after connecting") {
         RawSocket raw(s.service.port(0));
@@ -342,6 +343,26 @@ TEST_CASE("idle and handshake deadlines close the connection", "[server]") {
         raw.send({0x60, 0x60});
         CHECK(raw.read_until_closed().empty());
     }
+    SECTION("a handshake trickled byte by byte does not renew the deadline") {
+        RawSocket raw(s.service.port(0));
+        const std::vector<uint8_t> hello = {0x60, 0x60, 0xB0, 0x17, 0, 0, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0};
+        bool closed = false;
+        for (int i = 0; i < 60 && !closed; ++i) {  // 60 x 50 ms: far beyond the 200 ms deadline
+            ::send(raw.fd, &hello[static_cast<size_t>(i) % hello.size()], 1, MSG_NOSIGNAL);
+            pollfd p{raw.fd, POLLIN, 0};
+            if (::poll(&p, 1, 50) == 1) {
+                uint8_t buf[64];
+                // The version answer may come first; the close follows.
+                while (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0) {
+                    if (::recv(raw.fd, buf, sizeof(buf), 0) <= 0) {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        CHECK(closed);
+    }
     SECTION("idle after a query") {
         auto c = s.logged_in(0);
         REQUIRE(c->run_all("RETURN 1").ok());
@@ -351,16 +372,109 @@ TEST_CASE("idle and handshake deadlines close the connection", "[server]") {
     }
 }
 
-TEST_CASE("the connection limit refuses extra connections", "[server]") {
+TEST_CASE("the connection limit closes an extra connection at LOGON", "[server]") {
     BoltServerOptions o;
     o.max_connections = 2;
     Service s(o);
     auto a = s.logged_in(0);
     auto b = s.logged_in(1);
-    auto c = BoltClient::connect("127.0.0.1", s.service.port(2));
-    // Accepted by TCP, closed by the server before the handshake answer.
-    CHECK_FALSE(c.ok());
+    auto c = s.client(2);  // handshakes: it is not authenticated yet
+    auto logon = c->logon({"basic", "neo4j", "secret"});
+    REQUIRE_FALSE(logon.ok());
+    CHECK(logon.error().code == "ServiceUnavailable");
     CHECK(a->run_all("RETURN 1").ok());
+    CHECK(b->run_all("RETURN 1").ok());
+}
+
+TEST_CASE("silent sockets fill only the unauthenticated budget, a client still gets in", "[server]") {
+    BoltServerOptions o;
+    o.max_unauthenticated_connections = 5;
+    o.silent_grace = std::chrono::milliseconds(0);         // shed the oldest silent socket at once
+    o.unauthenticated_timeout = std::chrono::seconds(30);  // only the budget sheds them here
+    Service s(o);
+    // A client that sent the handshake but has not logged in yet is never
+    // shed for a newcomer: it speaks Bolt.
+    auto slow = s.client(0);
+    std::vector<std::unique_ptr<RawSocket>> silent;
+    for (int i = 0; i < 20; ++i) {
+        silent.push_back(std::make_unique<RawSocket>(s.service.port(0)));
+    }
+    // The oldest silent sockets were closed to make room for newer ones.
+    CHECK(silent.front()->read_until_closed().empty());
+    CHECK(slow->logon({"basic", "neo4j", "secret"}).ok());
+    auto c = s.logged_in(0);
+    auto r = c->run_all("RETURN 1");
+    REQUIRE(r.ok());
+    CHECK(s.service.unauthenticated_connections() <= 5);
+}
+
+TEST_CASE("silent sockets younger than the grace period are not shed, the overall cap bounds them", "[server]") {
+    BoltServerOptions o;
+    o.max_unauthenticated_connections = 3;
+    o.max_connections = 2;  // the cap: 5 connections in all
+    o.silent_grace = std::chrono::seconds(30);
+    Service s(o);
+    std::vector<std::unique_ptr<RawSocket>> young;
+    for (int i = 0; i < 5; ++i) {
+        young.push_back(std::make_unique<RawSocket>(s.service.port(0)));
+    }
+    // None was shed: each still answers a handshake.
+    young[0]->send({0x60, 0x60, 0xB0, 0x17, 0, 0, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    CHECK(young[0]->read_exactly(4) == std::vector<uint8_t>{0, 0, 4, 5});
+    // The sixth is over the cap: closed at once.
+    RawSocket over(s.service.port(0));
+    CHECK(over.read_until_closed().empty());
+}
+
+TEST_CASE("requests waiting for the write lock hold no worker, grants are first come first served",
+          "[server][lock]") {
+    BoltServerOptions o;
+    o.worker_threads = 2;  // far fewer than the transactions that wait
+    Service s(o);
+    auto holder = s.logged_in(0);
+    REQUIRE(holder->begin().ok());
+    REQUIRE(holder->run("CREATE").ok());  // takes the fake DBMS's write lock
+    REQUIRE(holder->discard().ok());
+
+    constexpr int kWaiters = 10;
+    std::mutex mu;
+    std::vector<int> granted;  // the order the waiters' RUNs were answered in
+    std::vector<std::thread> threads;
+    std::atomic<int> committed{0};
+    for (int i = 0; i < kWaiters; ++i) {
+        threads.emplace_back([&, i] {
+            auto c = s.logged_in(0);  // the fake's writer
+            if (!c->begin().ok() || !c->run("CREATE").ok()) {
+                return;
+            }
+            {
+                std::lock_guard l(mu);
+                granted.push_back(i);
+            }
+            if (c->discard().ok() && c->commit().ok()) {
+                ++committed;
+            }
+        });
+        // One at a time into the queue, so that the order is known.
+        for (int wait = 0; wait < 500 && s.dbms.lock_waiters() < static_cast<size_t>(i + 1); ++wait) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        REQUIRE(s.dbms.lock_waiters() == static_cast<size_t>(i + 1));
+    }
+    // Every worker would be taken if the waiters held one: the holder's
+    // next requests still run, and its commit hands the lock on.
+    CHECK(holder->run_all("RETURN 1").ok());
+    REQUIRE(holder->commit().ok());
+    for (auto& t : threads) {
+        t.join();
+    }
+    CHECK(committed.load() == kWaiters);
+    std::vector<int> in_order(kWaiters);
+    for (int i = 0; i < kWaiters; ++i) {
+        in_order[static_cast<size_t>(i)] = i;
+    }
+    CHECK(granted == in_order);
+    CHECK(s.dbms.lock_grants() == kWaiters + 1);
 }
 
 TEST_CASE("stop closes connections and rolls back open transactions", "[server]") {

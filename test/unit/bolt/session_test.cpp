@@ -2,7 +2,7 @@
 // auto-commit and explicit transactions, FAILED/IGNORED/RESET, refusals of
 // out-of-order messages, routing, FAILURE metadata per version.
 #include "bolt/failure.hpp"
-#include "bolt_test_util.hpp"
+#include "support/bolt_test_util.hpp"
 
 using namespace refhost;
 using namespace refhost::bolt;
@@ -315,7 +315,7 @@ TEST_CASE("GOODBYE closes without a reply and rolls back", "[session]") {
     CHECK(h.dbms.observed().rollbacks == 1);
 }
 
-TEST_CASE("READ access mode reaches the engine; writes there are AccessMode", "[session]") {
+TEST_CASE("READ access mode reaches the engine, writes there are AccessMode", "[session]") {
     Harness h;
     h.login();
     auto r = h.run("CREATE", {}, Map{{"mode", "r"}});
@@ -423,7 +423,7 @@ TEST_CASE("TELEMETRY is accepted from 5.4 and unknown before", "[session]") {
 }
 
 TEST_CASE("FAILURE carries the fields each version expects", "[session][failure]") {
-    Error e = make_error("Neo.ClientError.Cluster.NotALeader", "not the leader");
+    Error e = make_error(status::kNotALeader, "not the leader");
     for (BoltVersion v : {BoltVersion{5, 0}, BoltVersion{5, 4}, BoltVersion{5, 6}}) {
         Map m = failure_metadata(e, v);
         CHECK(m.size() == 2);
@@ -445,7 +445,7 @@ TEST_CASE("FAILURE carries the fields each version expects", "[session][failure]
     }
     CHECK(error_classification("Neo.TransientError.General.DatabaseUnavailable") == "TRANSIENT_ERROR");
     CHECK(error_classification("Neo.DatabaseError.General.UnknownError") == "DATABASE_ERROR");
-    Map unknown = failure_metadata(make_error("Neo.DatabaseError.General.UnknownError", "x"), {5, 8});
+    Map unknown = failure_metadata(make_error(status::kUnknownError, "x"), {5, 8});
     CHECK(unknown.at("gql_status") == Value("50N42"));
 
     // The session uses them.

@@ -120,7 +120,7 @@ TEST_CASE("REQUIRED: TLS clients are served, a plaintext client gets the refusal
     CHECK(plain.error().message == plaintext_refused_message());
 }
 
-TEST_CASE("OPTIONAL serves TLS and plaintext clients on the same port; DISABLED speaks no TLS", "[bolt][tls]") {
+TEST_CASE("OPTIONAL serves TLS and plaintext clients on the same port, DISABLED speaks no TLS", "[bolt][tls]") {
     Pki pki;
     Service optional(pki, TlsLevel::Optional);
     auto tls = optional.connect(ClientTls{false});

@@ -26,12 +26,28 @@ TEST_CASE("a write in a READ transaction is AccessMode, before anything runs", "
     CHECK(r.type == "r");
 }
 
+TEST_CASE("updates_graph tells the queries that write from those that do not", "[cypher][access]") {
+    Harness h;
+    for (const char* q : {"CREATE (n:N)", "MATCH (n:N) SET n.v = 2", "MATCH (n:N) REMOVE n.v", "MATCH (n:N) DELETE n",
+                          "UNWIND [1, 2] AS x CREATE (:M {x: x}) RETURN x", "MATCH (n:N) SET n:L"}) {
+        INFO(q);
+        CHECK(h.engine->updates_graph(q));
+    }
+    // Reads, SHOW, administration, and what is not Cypher at all (the run
+    // reports the syntax error; asking never throws).
+    for (const char* q : {"MATCH (n) RETURN n", "RETURN 1", "SHOW TRANSACTIONS", "CREATE DATABASE foo", "RETURN 1 +",
+                          "CREATE (", ""}) {
+        INFO(q);
+        CHECK_FALSE(h.engine->updates_graph(q));
+    }
+}
+
 TEST_CASE("the store's refusals come back unchanged", "[cypher][access]") {
     Harness h;
-    for (const auto& err : {make_error("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+    for (const auto& err : {make_error(status::kForbiddenOnReadOnlyDatabase,
                                        "No write operations are allowed on this database. This is a read only Neo4j "
                                        "instance."),
-                            make_error("Neo.ClientError.Cluster.NotALeader",
+                            make_error(status::kNotALeader,
                                        "No write operations are allowed directly on this database. Writes must pass "
                                        "through the leader. The role of this server is: FOLLOWER")}) {
         h.dbms.graph.refuse_writes = err;

@@ -59,7 +59,7 @@ TEST_CASE("CREATE DATABASE with topology and WAIT", "[cypher][admin]") {
           "Neo.ClientError.Statement.TypeError");
 }
 
-TEST_CASE("database names with dashes, quoted and unquoted; names are lower-cased", "[cypher][admin]") {
+TEST_CASE("database names with dashes, quoted and unquoted, names are lower-cased", "[cypher][admin]") {
     Harness h;
     sys(h, "CREATE DATABASE `foo-replica`");
     CHECK(h.dbms.calls.back() == "create foo-replica if_not_exists=0 topology=default wait=0");
@@ -221,4 +221,85 @@ TEST_CASE("SHOW SERVERS and SHOW PROCEDURES", "[cypher][show]") {
                                       "dbms.routing.getRoutingTable", "internal.dbms.x"});
     r = sys(h, "SHOW PROCEDURES YIELD name, signature, admin WHERE name = 'internal.dbms.x'");
     CHECK(r.rows == std::vector<List>{{"internal.dbms.x", "internal.dbms.x(a :: STRING) :: (r :: STRING)", true}});
+}
+
+TEST_CASE("SHOW TRANSACTIONS: default and YIELD columns, ids, WHERE", "[cypher][show][transactions]") {
+    Harness h;
+    TransactionRow a;
+    a.database = "neo4j";
+    a.transaction_id = "neo4j-transaction-7";
+    a.current_query_id = "query-3";
+    a.connection_id = "bolt-2";
+    a.client_address = "127.0.0.1:5000";
+    a.username = "neo4j";
+    a.current_query = "CREATE (n)";
+    a.start_time = "2026-12-05T10:00:00.000Z";
+    a.status = "Running";
+    a.elapsed_time = Duration{0, 0, 2, 500'000'000};
+    a.active_lock_count = 1;
+    TransactionRow b = a;
+    b.transaction_id = "neo4j-transaction-8";
+    b.username = "alice";
+    b.current_query.reset();
+    b.current_query_id.reset();
+    b.status = "Blocked by: [neo4j-transaction-7]";
+    b.active_lock_count = 0;
+    h.dbms.transactions = {a, b};
+
+    auto r = h.ok("SHOW TRANSACTIONS");
+    CHECK(r.columns == std::vector<std::string>{"database", "transactionId", "currentQueryId", "connectionId",
+                                                "clientAddress", "username", "currentQuery", "startTime", "status",
+                                                "elapsedTime"});
+    REQUIRE(r.rows.size() == 2);
+    CHECK(r.rows[0] == List{"neo4j", "neo4j-transaction-7", "query-3", "bolt-2", "127.0.0.1:5000", "neo4j",
+                            "CREATE (n)", "2026-12-05T10:00:00.000Z", "Running", Duration{0, 0, 2, 500'000'000}});
+    CHECK(r.rows[1][2].is_null());  // no query runs: currentQueryId is null
+    CHECK(r.rows[1][8] == Value("Blocked by: [neo4j-transaction-7]"));
+
+    r = h.ok("SHOW TRANSACTIONS YIELD *");
+    CHECK(r.columns.size() == 19);
+    CHECK(r.columns[16] == "activeLockCount");
+    CHECK(r.rows[0][16] == Value(int64_t{1}));
+
+    r = h.ok("SHOW TRANSACTION 'neo4j-transaction-8'");
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.rows[0][1] == Value("neo4j-transaction-8"));
+    r = h.ok("SHOW TRANSACTIONS $ids YIELD transactionId, username WHERE username = 'neo4j' RETURN transactionId",
+             Map{{"ids", List{"neo4j-transaction-7", "neo4j-transaction-8"}}});
+    CHECK(r.rows == std::vector<List>{{"neo4j-transaction-7"}});
+    r = h.ok("SHOW TRANSACTIONS WHERE status STARTS WITH 'Blocked'");
+    REQUIRE(r.rows.size() == 1);
+    // A user sees their own only; on the system database too.
+    r = h.ok("SHOW TRANSACTIONS", {}, AccessMode::Write, "neo4j", &h.reader);
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.rows[0][5] == Value("alice"));
+    CHECK(h.ok("SHOW TRANSACTIONS", {}, AccessMode::Write, "system").rows.size() == 2);
+
+    auto bad = h.fails("SHOW TRANSACTIONS $id", Map{{"id", Value(int64_t{3})}});
+    CHECK(bad.code == "Neo.ClientError.Statement.TypeError");
+    CHECK(h.fails("SHOW TRANSACTIONS 'a',").code == "Neo.ClientError.Statement.SyntaxError");
+}
+
+TEST_CASE("TERMINATE TRANSACTIONS: rows per id, YIELD, and who may end what", "[cypher][show][transactions]") {
+    Harness h;
+    TransactionRow a;
+    a.database = "neo4j";
+    a.transaction_id = "neo4j-transaction-7";
+    a.username = "bob";
+    h.dbms.transactions = {a};
+    auto r = h.ok("TERMINATE TRANSACTIONS 'neo4j-transaction-7', 'neo4j-transaction-99'");
+    CHECK(r.columns == std::vector<std::string>{"transactionId", "username", "message"});
+    CHECK(r.rows == std::vector<List>{{"neo4j-transaction-7", "bob", "Transaction terminated."},
+                                      {"neo4j-transaction-99", Value(), "Transaction not found."}});
+    CHECK(h.dbms.terminated == std::vector<std::string>{"neo4j-transaction-7"});
+    r = h.ok("TERMINATE TRANSACTION $id YIELD message WHERE message = 'Transaction terminated.' RETURN message",
+             Map{{"id", "neo4j-transaction-7"}});
+    CHECK(r.rows == std::vector<List>{{"Transaction terminated."}});
+    // alice may not end bob's transaction: for her it does not exist.
+    r = h.ok("TERMINATE TRANSACTION 'neo4j-transaction-7'", {}, AccessMode::Write, "neo4j", &h.reader);
+    CHECK(r.rows == std::vector<List>{{"neo4j-transaction-7", Value(), "Transaction not found."}});
+    auto no_yield = h.fails("TERMINATE TRANSACTION 'x' WHERE message = 'y'");
+    CHECK(no_yield.code == "Neo.ClientError.Statement.SyntaxError");
+    CHECK(no_yield.message.find("WHERE` clause without `YIELD` clause") != std::string::npos);
+    CHECK(h.fails("TERMINATE TRANSACTIONS").code == "Neo.ClientError.Statement.SyntaxError");
 }

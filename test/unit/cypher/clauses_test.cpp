@@ -160,7 +160,7 @@ TEST_CASE("WHERE filters with predicates", "[cypher][exec]") {
     CHECK(e.code == "Neo.ClientError.Statement.TypeError");
 }
 
-TEST_CASE("SET changes properties and labels; later clauses see the change", "[cypher][exec]") {
+TEST_CASE("SET changes properties and labels, later clauses see the change", "[cypher][exec]") {
     Harness h;
     h.ok("CREATE (:N {a: 1, b: 2})");
     auto r = h.ok("MATCH (n:N) SET n.c = n.a + 10, n.d = n.c * 2 RETURN n.c, n.d");

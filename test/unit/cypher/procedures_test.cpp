@@ -123,7 +123,7 @@ TEST_CASE("plugin procedures: arguments, YIELD, WHERE, RETURN", "[cypher][proced
     CHECK(h.dbms.procedure_calls.size() == 4);  // 1 + 1 + one per UNWIND row; the refused call never ran
     // The procedure's own failure comes back unchanged.
     h.dbms.procedure_bodies["test.echo"] = [](const List&) -> Outcome<std::vector<List>> {
-        return make_error("Neo.ClientError.Procedure.ProcedureCallFailed", "Failed to invoke procedure `test.echo`");
+        return make_error(status::kProcedureCallFailed, "Failed to invoke procedure `test.echo`");
     };
     e = h.fails("CALL test.echo(1)", {}, AccessMode::Read, "system");
     CHECK(e.code == "Neo.ClientError.Procedure.ProcedureCallFailed");

@@ -191,7 +191,7 @@ TEST_CASE("semantic errors are SyntaxErrors with positions, before anything runs
     CHECK(h.dbms.graph.mutations() == 0);
 }
 
-TEST_CASE("keywords are case-insensitive; names may be backquoted", "[cypher][syntax]") {
+TEST_CASE("keywords are case-insensitive, names may be backquoted", "[cypher][syntax]") {
     Harness h;
     auto r = h.ok("cReAtE (`my node`:`My Label` {`a-b`: 1, `back``tick`: 2}) rEtUrN `my node`.`a-b` aS `the value`, "
                   "labels(`my node`) AS l, `my node`.`back``tick` AS b");

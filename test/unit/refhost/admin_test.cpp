@@ -1,5 +1,6 @@
 // Administration (create, drop, start, stop), SHOW DATABASES rows, SHOW
 // SERVERS, routing tables, promotion and topology changes, options.
+#include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "support/refhost_home.hpp"
 
@@ -113,7 +114,7 @@ TEST_CASE("SHOW DATABASES rows", "[refhost][admin]") {
     TempHome home(3, {"initial.dbms.default_primaries_count=2", "initial.dbms.default_secondaries_count=1"});
     auto c = home.open_cluster();
     commit_nodes(*c, "neo4j", 2);
-    c->sync_all();  // the secondary follows shortly after; do not race it
+    c->catch_up_all();  // the secondary follows shortly after; do not race it
     auto all = c->show_databases(0, std::nullopt, admin());
     REQUIRE(all.ok());
     REQUIRE(all->size() == 6);  // neo4j on 3 servers, system on 3
@@ -209,7 +210,7 @@ TEST_CASE("routing tables as DESIGN section 6 says", "[refhost][admin]") {
             spec.kind = CCDR_KIND_REPLICA;
             spec.primaries = 3;
             spec.secondaries = 2;
-            REQUIRE(c->create_database(spec).is_ok());
+            REQUIRE(c->create(spec).is_ok());
             auto t = c->routing_table(0, "foo-replica");
             REQUIRE(t.ok());
             CHECK(t->writers.empty());
@@ -236,7 +237,7 @@ TEST_CASE("promotion: members equalised, a writer elected, a new epoch", "[refho
     spec.epoch = 4;
     spec.options = ccdr::ValueMap{{"remote", ccdr::Value("foo")},
                                   {"addresses", ccdr::Value::list({ccdr::Value("a:6000"), ccdr::Value("b:6000")})}};
-    REQUIRE(c->create_database(spec).is_ok());
+    REQUIRE(c->create(spec).is_ok());
     auto db = c->database("foo-replica");
     CHECK(db->record.options.at("remote") == Value("foo"));
     // Members fed unevenly, as independent appliers leave them.
@@ -252,7 +253,7 @@ TEST_CASE("promotion: members equalised, a writer elected, a new epoch", "[refho
         for (size_t i = 0; i < upto; ++i) {
             txs.push_back(view(i + 1, payloads[i]));
         }
-        REQUIRE(c->apply_batch(db->members[k]->server(), "foo-replica", txs).is_ok());
+        REQUIRE(StoreAccess(*c).apply_batch(db->members[k]->server(), "foo-replica", txs).is_ok());
     }
     auto w = c->begin(db->members[0]->server(), "foo-replica", AccessMode::Write, admin(), {},
                       std::chrono::milliseconds(100));
@@ -308,7 +309,7 @@ TEST_CASE("topology changes add, remove and re-role members", "[refhost][admin]"
     CHECK(after->members.size() == 7);
     CHECK(after->record.secondaries == 4);
     CHECK(after->writer() == old_writer);
-    c->sync_all();  // existing secondaries follow asynchronously
+    c->catch_up_all();  // existing secondaries follow asynchronously
     for (const auto& m : after->members) {
         CHECK(m->last_tx() == 5);
     }

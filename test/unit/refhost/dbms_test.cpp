@@ -253,7 +253,7 @@ TEST_CASE("unknown and unavailable databases", "[refhost][dbms]") {
     CHECK(count(*cluster, db->members[0]->server(), "neo4j", "") == 0);
 }
 
-TEST_CASE("a bookmark ahead of the member times out; a malformed one is refused", "[refhost][dbms]") {
+TEST_CASE("a bookmark ahead of the member times out, a malformed one is refused", "[refhost][dbms]") {
     TempHome home;
     auto cluster = home.open_cluster();
     std::string bm = write_person(*cluster, 0, "neo4j", "x");

@@ -1,5 +1,6 @@
-// The transaction log through the host side of the ABI (Cluster's ABI
-// operations): read_log, apply_batch (ids, atomicity), snapshots, retention.
+// The transaction log through the host side of the ABI (plugin_host's
+// StoreAccess): read_log, apply_batch (ids, atomicity), snapshots, retention.
+#include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "support/refhost_home.hpp"
 
@@ -64,7 +65,7 @@ std::vector<OwnedTx> read_all(Cluster& c, size_t server, const std::string& db, 
                                                                          tx->payload.data + tx->payload.len)});
                           return CCDR_OK;
                       }};
-    st = c.read_log(server, db, from, max_bytes, v);
+    st = StoreAccess(c).read_log(server, db, from, max_bytes, v);
     return out;
 }
 
@@ -73,11 +74,11 @@ std::vector<OwnedTx> read_all(Cluster& c, size_t server, const std::string& db, 
 TEST_CASE("apply_batch keeps ids and times, and read_log returns them", "[refhost][log]") {
     TempHome home;
     auto cluster = home.open_cluster();
-    REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
+    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
     auto batch = node_records(1, 50);
     auto v = views(batch);
-    REQUIRE(cluster->apply_batch(0, "rep", v).is_ok());
-    auto info = cluster->log_info(0, "rep");
+    REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", v).is_ok());
+    auto info = StoreAccess(*cluster).log_info(0, "rep");
     REQUIRE(info.is_ok());
     CHECK(info->last_committed_tx == 50);
     CHECK(info->last_commit_time_ms == batch.back().time);
@@ -105,61 +106,61 @@ TEST_CASE("apply_batch keeps ids and times, and read_log returns them", "[refhos
 TEST_CASE("apply_batch refuses a gap or a repeat, changing nothing", "[refhost][log]") {
     TempHome home;
     auto cluster = home.open_cluster();
-    REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
+    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
     auto first = node_records(1, 3);
-    REQUIRE(cluster->apply_batch(0, "rep", views(first)).is_ok());
+    REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(first)).is_ok());
     auto gap = node_records(5, 2, 10);
-    ccdr::Status st = cluster->apply_batch(0, "rep", views(gap));
+    ccdr::Status st = StoreAccess(*cluster).apply_batch(0, "rep", views(gap));
     CHECK(st.code() == CCDR_OUT_OF_ORDER);
     CHECK(st.message().find("expected tx 4") != std::string::npos);
     auto repeat = node_records(3, 2, 20);
-    CHECK(cluster->apply_batch(0, "rep", views(repeat)).code() == CCDR_OUT_OF_ORDER);
-    CHECK(cluster->log_info(0, "rep")->last_committed_tx == 3);
+    CHECK(StoreAccess(*cluster).apply_batch(0, "rep", views(repeat)).code() == CCDR_OUT_OF_ORDER);
+    CHECK(StoreAccess(*cluster).log_info(0, "rep")->last_committed_tx == 3);
 }
 
 TEST_CASE("a batch that fails midway leaves neither data nor last applied id changed", "[refhost][log]") {
     TempHome home;
     auto cluster = home.open_cluster();
-    REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
-    REQUIRE(cluster->apply_batch(0, "rep", views(node_records(1, 10))).is_ok());
+    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
+    REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(1, 10))).is_ok());
     auto member = cluster->database("rep")->member_on(0);
     auto before = member->store()->content_hash();
     REQUIRE(before.is_ok());
 
     SECTION("an injected I/O failure after half the batch") {
         member->store()->inject_apply_failure(50);
-        ccdr::Status st = cluster->apply_batch(0, "rep", views(node_records(11, 100, 10)));
+        ccdr::Status st = StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(11, 100, 10)));
         CHECK(st.code() == CCDR_IO_ERROR);
         CHECK(st.message().find("injected failure at position 50") != std::string::npos);
     }
     SECTION("a corrupt record in the middle of the batch") {
         auto batch = node_records(11, 100, 10);
         batch[60].payload.resize(batch[60].payload.size() / 2);
-        ccdr::Status st = cluster->apply_batch(0, "rep", views(batch));
+        ccdr::Status st = StoreAccess(*cluster).apply_batch(0, "rep", views(batch));
         CHECK(st.code() == CCDR_CORRUPT);
         CHECK(st.message().find("tx 71") != std::string::npos);
     }
     SECTION("a record that does not fit the store (a node id that exists)") {
         auto batch = node_records(11, 100, 10);
         batch[99] = node_records(110, 1, 3)[0];
-        ccdr::Status st = cluster->apply_batch(0, "rep", views(batch));
+        ccdr::Status st = StoreAccess(*cluster).apply_batch(0, "rep", views(batch));
         CHECK(st.code() == CCDR_CORRUPT);
     }
-    CHECK(cluster->log_info(0, "rep")->last_committed_tx == 10);
+    CHECK(StoreAccess(*cluster).log_info(0, "rep")->last_committed_tx == 10);
     CHECK(member->last_tx() == 10);
     CHECK(member->store()->content_hash().value() == before.value());
     ccdr::Status st;
     CHECK(read_all(*cluster, 0, "rep", 1, st).size() == 10);
     // And the next good batch applies normally.
-    REQUIRE(cluster->apply_batch(0, "rep", views(node_records(11, 5, 10))).is_ok());
-    CHECK(cluster->log_info(0, "rep")->last_committed_tx == 15);
+    REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(11, 5, 10))).is_ok());
+    CHECK(StoreAccess(*cluster).log_info(0, "rep")->last_committed_tx == 15);
 }
 
 TEST_CASE("apply_batch is for replica members only", "[refhost][log]") {
     TempHome home;
     auto cluster = home.open_cluster();
-    CHECK(cluster->apply_batch(0, "neo4j", views(node_records(1, 1))).code() == CCDR_INVALID_ARGUMENT);
-    CHECK(cluster->apply_batch(0, "nope", views(node_records(1, 1))).code() == CCDR_DATABASE_NOT_FOUND);
+    CHECK(StoreAccess(*cluster).apply_batch(0, "neo4j", views(node_records(1, 1))).code() == CCDR_INVALID_ARGUMENT);
+    CHECK(StoreAccess(*cluster).apply_batch(0, "nope", views(node_records(1, 1))).code() == CCDR_DATABASE_NOT_FOUND);
 }
 
 namespace {
@@ -183,7 +184,7 @@ Snapshot export_snapshot(Cluster& c, size_t server, const std::string& db) {
                                 x->chunks++;
                                 return CCDR_OK;
                             }};
-    ccdr::Status st = c.snapshot_export(server, db, sink);
+    ccdr::Status st = StoreAccess(c).snapshot_export(server, db, sink);
     REQUIRE(st.is_ok());
     return s;
 }
@@ -207,7 +208,7 @@ ccdr::Status import_snapshot(Cluster& c, size_t server, const std::string& db, c
                                     x->off += *n;
                                     return CCDR_OK;
                                 }};
-    return c.snapshot_import(server, db, s.info, source);
+    return StoreAccess(c).snapshot_import(server, db, s.info, source);
 }
 
 }  // namespace
@@ -233,15 +234,15 @@ TEST_CASE("a snapshot exported at tx N and imported elsewhere is identical and a
     auto snap = export_snapshot(*a, 0, "neo4j");
     CHECK(snap.info.tx_id == 30);
     CHECK(snap.info.total_bytes == snap.bytes.size());
-    CHECK(snap.info.commit_time_ms == a->log_info(0, "neo4j")->last_commit_time_ms);
+    CHECK(snap.info.commit_time_ms == StoreAccess(*a).log_info(0, "neo4j")->last_commit_time_ms);
 
-    REQUIRE(b->create_database(replica_spec("copy", store_id)).is_ok());
+    REQUIRE(b->create(replica_spec("copy", store_id)).is_ok());
     SECTION("imported whole") {
         REQUIRE(import_snapshot(*b, 0, "copy", snap).is_ok());
         auto src_hash = a->database("neo4j")->member_on(0)->store()->content_hash();
         auto dst_hash = b->database("copy")->member_on(0)->store()->content_hash();
         CHECK(dst_hash.value() == src_hash.value());
-        auto info = b->log_info(0, "copy");
+        auto info = StoreAccess(*b).log_info(0, "copy");
         CHECK(info->last_committed_tx == 30);
         CHECK(info->oldest_retained_tx == 31);
         // The log starts after the snapshot: asking before it is LOG_PRUNED.
@@ -252,11 +253,11 @@ TEST_CASE("a snapshot exported at tx N and imported elsewhere is identical and a
         ChangeRecordWriter w;
         w.create_node(1000, {"After"}, {});
         ccdr_tx next{31, 1, ccdr_bytes{w.bytes().data(), w.bytes().size()}};
-        REQUIRE(b->apply_batch(0, "copy", std::span<const ccdr_tx>(&next, 1)).is_ok());
-        CHECK(b->log_info(0, "copy")->last_committed_tx == 31);
+        REQUIRE(StoreAccess(*b).apply_batch(0, "copy", std::span<const ccdr_tx>(&next, 1)).is_ok());
+        CHECK(StoreAccess(*b).log_info(0, "copy")->last_committed_tx == 31);
     }
     SECTION("an import that fails leaves the old store untouched") {
-        REQUIRE(b->apply_batch(0, "copy", views(node_records(1, 3))).is_ok());
+        REQUIRE(StoreAccess(*b).apply_batch(0, "copy", views(node_records(1, 3))).is_ok());
         auto before = b->database("copy")->member_on(0)->store()->content_hash().value();
         CHECK(import_snapshot(*b, 0, "copy", snap, snap.bytes.size() / 2).code() == CCDR_IO_ERROR);
         Snapshot truncated = snap;
@@ -269,10 +270,10 @@ TEST_CASE("a snapshot exported at tx N and imported elsewhere is identical and a
         lying.info.tx_id = 29;
         CHECK(import_snapshot(*b, 0, "copy", lying).code() == CCDR_CORRUPT);
         CHECK(b->database("copy")->member_on(0)->store()->content_hash().value() == before);
-        CHECK(b->log_info(0, "copy")->last_committed_tx == 3);
+        CHECK(StoreAccess(*b).log_info(0, "copy")->last_committed_tx == 3);
     }
     SECTION("a snapshot of another lineage is refused") {
-        REQUIRE(b->create_database(replica_spec("stranger")).is_ok());
+        REQUIRE(b->create(replica_spec("stranger")).is_ok());
         CHECK(import_snapshot(*b, 0, "stranger", snap).code() == CCDR_INVALID_ARGUMENT);
     }
 }
@@ -280,10 +281,10 @@ TEST_CASE("a snapshot exported at tx N and imported elsewhere is identical and a
 TEST_CASE("after pruning, read_log from a pruned id is LOG_PRUNED and never partial", "[refhost][log]") {
     TempHome home(1, {"db.tx_log.rotation.retention_policy=10 txs"});
     auto cluster = home.open_cluster();
-    REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
-    REQUIRE(cluster->apply_batch(0, "rep", views(node_records(1, 100))).is_ok());
+    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
+    REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(1, 100))).is_ok());
     cluster->prune_logs();
-    auto info = cluster->log_info(0, "rep");
+    auto info = StoreAccess(*cluster).log_info(0, "rep");
     CHECK(info->last_committed_tx == 100);
     CHECK(info->oldest_retained_tx == 91);
     for (uint64_t from : {1, 50, 90}) {
@@ -304,11 +305,11 @@ TEST_CASE("retention by size and by age", "[refhost][log]") {
     SECTION("size: the newest transactions that fit") {
         TempHome home(1, {"db.tx_log.rotation.retention_policy=1k size"});
         auto cluster = home.open_cluster();
-        REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
+        REQUIRE(cluster->create(replica_spec("rep")).is_ok());
         auto batch = node_records(1, 100);
-        REQUIRE(cluster->apply_batch(0, "rep", views(batch)).is_ok());
+        REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(batch)).is_ok());
         cluster->prune_logs();
-        auto info = cluster->log_info(0, "rep");
+        auto info = StoreAccess(*cluster).log_info(0, "rep");
         // Newest first, as many as fit in 1024 bytes of payload.
         uint64_t total = 0;
         uint64_t expected_oldest = 100;
@@ -325,19 +326,19 @@ TEST_CASE("retention by size and by age", "[refhost][log]") {
     SECTION("age: transactions older than the policy go, the last stays") {
         TempHome home(1, {"db.tx_log.rotation.retention_policy=1 hours"});
         auto cluster = home.open_cluster();
-        REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
+        REQUIRE(cluster->create(replica_spec("rep")).is_ok());
         // Commit times from 2023: all older than an hour.
-        REQUIRE(cluster->apply_batch(0, "rep", views(node_records(1, 20))).is_ok());
+        REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(1, 20))).is_ok());
         cluster->prune_logs();
-        CHECK(cluster->log_info(0, "rep")->oldest_retained_tx == 20);
+        CHECK(StoreAccess(*cluster).log_info(0, "rep")->oldest_retained_tx == 20);
     }
     SECTION("keep_all keeps everything") {
         TempHome home(1, {"db.tx_log.rotation.retention_policy=keep_all"});
         auto cluster = home.open_cluster();
-        REQUIRE(cluster->create_database(replica_spec("rep")).is_ok());
-        REQUIRE(cluster->apply_batch(0, "rep", views(node_records(1, 20))).is_ok());
+        REQUIRE(cluster->create(replica_spec("rep")).is_ok());
+        REQUIRE(StoreAccess(*cluster).apply_batch(0, "rep", views(node_records(1, 20))).is_ok());
         cluster->prune_logs();
-        CHECK(cluster->log_info(0, "rep")->oldest_retained_tx == 1);
+        CHECK(StoreAccess(*cluster).log_info(0, "rep")->oldest_retained_tx == 1);
     }
 }
 
@@ -361,7 +362,7 @@ TEST_CASE("a member whose source log was pruned catches up by store copy", "[ref
     CHECK(writer->store()->log_info().oldest_retained_tx == 9);
     CHECK(follower->last_tx() == 0);
     follower->set_state(CCDR_DB_ONLINE);
-    cluster->sync_all();
+    cluster->catch_up_all();
     CHECK(follower->last_tx() == 10);
     CHECK(follower->store()->content_hash().value() == writer->store()->content_hash().value());
 }

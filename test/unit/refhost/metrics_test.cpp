@@ -1,6 +1,7 @@
 // Metrics: Prometheus text, the CSV files and the HTTP endpoint.
 #include "metrics/metric_sample.hpp"
 #include "metrics/metrics_service.hpp"
+#include "support/eventually.hpp"
 #include "support/refhost_home.hpp"
 
 #include <catch2/catch.hpp>
@@ -92,10 +93,13 @@ TEST_CASE("CSV files per server and the Prometheus endpoint", "[refhost][metrics
     CHECK(body.find("# TYPE acme_database_neo4j_transaction_active gauge") != std::string::npos);
     CHECK(http_get(port, "/other").rfind("HTTP/1.1 404", 0) == 0);
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    rt->stop();
     std::filesystem::path file =
         home.path() / "metrics" / c.server_id(w) / "acme.database.neo4j.transaction.last_committed_tx_id.csv";
+    // Written every 100 ms: wait for a row that holds the commit.
+    REQUIRE(ccdr::test::eventually(
+        [&] { return std::filesystem::exists(file) && slurp(file).find(",1\n") != std::string::npos; },
+        std::chrono::seconds(30)));
+    rt->stop();
     REQUIRE(std::filesystem::exists(file));
     std::string csv = slurp(file);
     CHECK(csv.rfind("t,count\n", 0) == 0);

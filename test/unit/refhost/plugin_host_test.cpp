@@ -134,7 +134,7 @@ TEST_CASE("the plugin's veto comes before NotALeader, and nothing is written", "
     }
 }
 
-TEST_CASE("after_commit reaches every member's server; events; describe_database", "[refhost][plugin]") {
+TEST_CASE("after_commit reaches every member's server, events, describe_database", "[refhost][plugin]") {
     TempHome home(3, {"initial.dbms.default_primaries_count=3"});
     home.add_plugin(CCDR_TEST_PROCS_PLUGIN);
     auto rt = home.start();

@@ -165,7 +165,7 @@ TEST_CASE("the write privilege is checked before the READ access mode and the wr
     CHECK(f.count("X") == 0);
 }
 
-TEST_CASE("editor, publisher, architect and admin write; PUBLIC alone sees the default database only",
+TEST_CASE("editor, publisher, architect and admin write, PUBLIC alone sees the default database only",
           "[refhost][security]") {
     Fixture f;
     f.ok(admin(), "CREATE (:Seen)", "neo4j");

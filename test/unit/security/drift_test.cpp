@@ -65,7 +65,7 @@ TEST_CASE("SECURITY_SNAPSHOT round-trips and refuses counts the bytes cannot hol
     CHECK(std::get<SecurityRequest>(*request).name == "foo");
 }
 
-TEST_CASE("ABI 1.2: list_users through the vtable; a 1.1 vtable is never called", "[security][abi]") {
+TEST_CASE("ABI 1.2: list_users through the vtable, a 1.1 vtable is never called", "[security][abi]") {
     CHECK(CCDR_ABI_VERSION_MINOR >= 2);
     const ccdr_host_api* api = host_api();
     CHECK(CCDR_HAS_FIELD(api, ccdr_host_api, list_users));

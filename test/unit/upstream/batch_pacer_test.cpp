@@ -72,7 +72,7 @@ TEST_CASE("pacer: the hold right after a small batch, by round trip: none on a L
     }
 }
 
-TEST_CASE("pacer: the round trip is the minimum of the samples; it follows the link within two windows",
+TEST_CASE("pacer: the round trip is the minimum of the samples, it follows the link within two windows",
           "[upstream][pacer]") {
     BatchPacer pacer;
     const auto t0 = Clock::now();

@@ -1,0 +1,132 @@
+// The host side of the ABI's log, apply, snapshot and fingerprint calls.
+#include "plugin_host/store_access.hpp"
+
+#include "dbms/cluster.hpp"
+
+namespace refhost {
+
+namespace {
+
+// The member of a replica database that `operation` may change; standard
+// databases are written by their own transactions only.
+ccdr::Result<std::shared_ptr<Member>> replica_member(Cluster& cluster, size_t server, std::string_view database,
+                                                     const char* operation, const char* what) {
+    auto m = cluster.member(database, server);
+    if (!m) {
+        return m;
+    }
+    if (cluster.database(database)->record.kind != CCDR_KIND_REPLICA) {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, std::string(operation) + " " + what + " only; '" +
+                                                       std::string(database) + "' is a standard database");
+    }
+    return m;
+}
+
+}  // namespace
+
+ccdr::Result<ccdr_log_info> StoreAccess::log_info(size_t server, std::string_view database) {
+    auto m = cluster_.member(database, server);
+    if (!m) {
+        return m.status();
+    }
+    return m.value()->store()->log_info();
+}
+
+ccdr::Result<ccdr::Fingerprint> StoreAccess::content_fingerprint(size_t server, std::string_view database,
+                                                                 std::string_view server_id) {
+    size_t target = server;
+    if (!server_id.empty()) {
+        auto idx = cluster_.server_index(std::string(server_id));
+        if (!idx) {
+            return ccdr::Status(CCDR_DATABASE_NOT_FOUND, "no server '" + std::string(server_id) + "' in this cluster");
+        }
+        target = *idx;
+    }
+    auto m = cluster_.member(database, target);
+    if (!m) {
+        return m.status();
+    }
+    if (!m.value()->online()) {
+        return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "database '" + std::string(database) + "' is not online on " +
+                                                           cluster_.servers()[target].name);
+    }
+    auto f = m.value()->store()->content_fingerprint();
+    if (!f) {
+        return f.status();
+    }
+    return ccdr::Fingerprint{f->tx_id, "refhost-graph-sha256-v1", f->sha256_hex};
+}
+
+ccdr::Status StoreAccess::read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                   const ccdr_tx_visitor& visitor) {
+    auto m = cluster_.member(database, server);
+    if (!m) {
+        return m.status();
+    }
+    return m.value()->store()->read_log(from_tx, max_bytes,
+                                        [&](const ccdr_tx& tx) { return visitor.visit(visitor.ctx, &tx); });
+}
+
+ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
+    auto found = replica_member(cluster_, server, database, "apply_batch", "applies to replica databases");
+    if (!found) {
+        return found.status();
+    }
+    const std::shared_ptr<Member>& m = found.value();
+    ccdr_database_state state = m->state();
+    if (state != CCDR_DB_ONLINE && state != CCDR_DB_STOPPING) {
+        return {CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable."};
+    }
+    if (PluginBridge* bridge = cluster_.plugins()) {
+        ccdr::Status veto = bridge->before_commit(server, database, CCDR_ORIGIN_REPLICATION, "");
+        if (!veto) {
+            return veto;
+        }
+    }
+    auto store = m->store();
+    auto lock = store->lock_for_write();
+    if (!lock) {
+        return lock.status();
+    }
+    ccdr::Status st = store->apply(*lock, txs);
+    if (st) {
+        m->metrics().applied.fetch_add(static_cast<int64_t>(txs.size()), std::memory_order_relaxed);
+    }
+    return st;
+}
+
+ccdr::Status StoreAccess::snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink) {
+    auto m = cluster_.member(database, server);
+    if (!m) {
+        return m.status();
+    }
+    return m.value()->store()->export_snapshot(
+        [&](const ccdr_snapshot_info& info) { return sink.begin(sink.ctx, &info); },
+        [&](std::span<const uint8_t> chunk) { return sink.chunk(sink.ctx, ccdr_bytes{chunk.data(), chunk.size()}); });
+}
+
+ccdr::Status StoreAccess::snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
+                                          const ccdr_snapshot_source& source) {
+    auto found = replica_member(cluster_, server, database, "snapshot_import", "replaces replica members");
+    if (!found) {
+        return found.status();
+    }
+    const std::shared_ptr<Member>& m = found.value();
+    auto store = m->store();
+    auto lock = store->lock_for_write();
+    if (!lock) {
+        return lock.status();
+    }
+    auto fresh = store->import_snapshot(
+        *lock, info, [&](uint8_t* buf, size_t cap, size_t* n) { return source.read(source.ctx, buf, cap, n); });
+    if (!fresh) {
+        return fresh.status();
+    }
+    lock->release();
+    m->set_store(fresh.value());
+    cluster_.log().info("'{}' on {}: store replaced by a snapshot at tx {}", database, cluster_.servers()[server].name,
+                        info.tx_id);
+    return {};
+}
+
+}  // namespace refhost

@@ -1,0 +1,47 @@
+// examples/refhost/plugin_host/store_access.hpp: the host side of the ABI's
+// calls on a member's store, answered for the member of `database` on the
+// logical server `server`: the log's bounds and its reading (log_info,
+// read_log), applying a replicated batch to a replica member (apply_batch),
+// snapshots (snapshot_export, snapshot_import), and content fingerprints.
+// ServerHost answers a plugin instance's calls through it; tests call it
+// directly. The refhost's own copying between the members of one cluster is
+// elsewhere (dbms/member_catch_up.hpp): it does not go through the ABI.
+#pragma once
+
+#include <ccdr/abi.h>
+#include <ccdr/host_handle.hpp>
+#include <ccdr/status.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace refhost {
+
+class Cluster;
+class Member;
+
+class StoreAccess {
+public:
+    explicit StoreAccess(Cluster& cluster) : cluster_(cluster) {}
+
+    ccdr::Result<ccdr_log_info> log_info(size_t server, std::string_view database);
+    ccdr::Status read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                          const ccdr_tx_visitor& visitor);
+    // Replica members only; the plugins' before_commit (origin REPLICATION)
+    // is asked first. One storage transaction, ids and times kept.
+    ccdr::Status apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs);
+    ccdr::Status snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink);
+    // Replica members only: the member's store is replaced whole.
+    ccdr::Status snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
+                                 const ccdr_snapshot_source& source);
+    // ABI 1.1: the member on the server named `server_id` (empty: `server`).
+    ccdr::Result<ccdr::Fingerprint> content_fingerprint(size_t server, std::string_view database,
+                                                        std::string_view server_id);
+
+private:
+    Cluster& cluster_;
+};
+
+}  // namespace refhost

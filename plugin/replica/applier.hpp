@@ -1,0 +1,85 @@
+// plugin/replica/applier.hpp: the applier of one replica member. One thread
+// takes verified batches from a queue, in order, and hands each to the
+// host's apply_batch (one storage transaction per batch, ids kept) while the
+// puller receives the next. The queue holds up to ccdr.window.max_unacked_bytes
+// (one batch waits whatever its size). A failed apply drops the batches
+// queued behind it, which follow it, and reports why; the member then
+// resumes from the host's own record of the last applied tx.
+//
+// The applier tells the member through callbacks (on its thread, never
+// holding its lock) when a batch left the queue, when a batch failed, and
+// when one is done; it keeps the member's stats: last applied tx and commit
+// time, transactions applied, apply failures, the oldest pending commit time
+// (for lag in seconds) and the time spent waiting and applying.
+#pragma once
+
+#include "protocol/batch.hpp"
+#include "replica/replica_stats.hpp"
+
+#include <ccdr/host_handle.hpp>
+
+#include <spdlog/logger.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ccdr::plugin {
+
+struct ApplierEvents {
+    std::function<void()> took;                            // a batch left the queue: room for the puller
+    std::function<void(const std::string& reason)> failed;  // apply_batch failed; the batches behind it are dropped
+    std::function<void()> finished;                        // a batch was applied or failed
+};
+
+class Applier {
+public:
+    Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
+            std::shared_ptr<spdlog::logger> log, ApplierEvents events);
+    Applier(const Applier&) = delete;
+    Applier& operator=(const Applier&) = delete;
+    ~Applier();
+
+    void start();
+    // Drops the queued batches and joins the thread once the batch in apply
+    // (if any) is applied. Idempotent.
+    void stop();
+
+    // Whether a batch of `bytes` fits now.
+    bool has_room(size_t bytes) const;
+    void push(protocol::DecodedBatch batch, size_t bytes);
+    // Drops the queued batches (a session ended); the one in apply goes on.
+    void drop_queued();
+    // No batch is being applied.
+    bool idle() const;
+
+private:
+    struct Queued {
+        protocol::DecodedBatch batch;
+        size_t bytes = 0;
+    };
+    void main();
+
+    HostHandle host_;
+    const std::string database_;
+    ReplicaStats& stats_;
+    const uint64_t window_bytes_;
+    std::shared_ptr<spdlog::logger> log_;
+    ApplierEvents events_;
+
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Queued> queue_;
+    size_t queued_bytes_ = 0;
+    bool applying_ = false;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace ccdr::plugin

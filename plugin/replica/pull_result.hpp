@@ -1,0 +1,22 @@
+// plugin/replica/pull_result.hpp: how one attempt of a replica member with
+// one upstream address ended, which decides what its state machine does
+// next (replica_member.cpp).
+#pragma once
+
+#include <string>
+
+namespace ccdr::plugin {
+
+enum class PullOutcome {
+    kRetry,        // this address did not work: try the next, then back off
+    kProgress,     // the session applied something, then ended: reconnect soon
+    kStoreCopied,  // a snapshot was imported: subscribe now
+    kFatal,        // lineage or hash chain: stop in FAILED
+};
+
+struct PullResult {
+    PullOutcome outcome;
+    std::string reason;
+};
+
+}  // namespace ccdr::plugin

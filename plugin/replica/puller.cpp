@@ -1,0 +1,273 @@
+#include "replica/puller.hpp"
+
+#include "session/exchange.hpp"
+
+#include <algorithm>
+
+namespace ccdr::plugin {
+
+using namespace std::chrono_literals;
+using protocol::MessageType;
+using protocol::RefusalCode;
+using runtime::run_blocking;
+using transport::Connection;
+
+namespace {
+
+// The ACK sender of one session: reports the last applied tx whenever the
+// applier moved it, and when a heartbeat asks, until the connection closes
+// or the member stops. It holds the member's context, not the member: it may
+// still be winding down when the member is gone.
+asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shared_ptr<Connection> connection,
+                                uint64_t acked) {
+    const auto heartbeat = member->session.settings.heartbeat_interval;
+    while (connection->is_open() && !member->stopping) {
+        const uint64_t applied = member->stats.last_applied_tx.load(std::memory_order_acquire);
+        if (applied > acked || member->ack_wanted) {
+            member->ack_wanted = false;
+            protocol::Ack ack{applied};
+            if (!co_await session::send(*connection, ack)) {
+                break;
+            }
+            acked = std::max(acked, applied);
+            continue;
+        }
+        co_await member->ack_signal->wait(heartbeat);
+    }
+}
+
+}  // namespace
+
+Puller::Puller(std::shared_ptr<MemberContext> member, const UpstreamDialer& dialer, Applier& applier,
+               StoreCopy& store_copy)
+    : member_(std::move(member)), dialer_(dialer), applier_(applier), store_copy_(store_copy) {}
+
+asio::awaitable<void> Puller::drain() {
+    applier_.drop_queued();
+    while (!applier_.idle()) {
+        co_await member_->space_signal->wait(50ms);
+    }
+}
+
+asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& connection, const std::string& address,
+                                                                const MemberSetup& setup) {
+    const std::string& remote = setup.config.remote;
+    auto hello_reply = co_await dialer_.hello(connection);
+    if (!hello_reply) {
+        co_return PullResult{PullOutcome::kRetry, hello_reply.status().message()};
+    }
+    if (hello_reply->refused) {
+        co_return PullResult{PullOutcome::kRetry, address + " refused: " + hello_reply->refused->reason};
+    }
+    protocol::DatabaseInfoRequest info_request{remote};
+    if (Status st = co_await session::send(connection, info_request); !st) {
+        co_return PullResult{PullOutcome::kRetry, st.message()};
+    }
+    auto info = co_await session::receive<protocol::DatabaseInfoReply>(connection,
+                                                                        member_->session.settings.io_timeout);
+    if (!info) {
+        co_return PullResult{PullOutcome::kRetry, info.status().message()};
+    }
+    if (info->refused) {
+        co_return PullResult{PullOutcome::kRetry, address + " refused: " + info->refused->reason};
+    }
+    const protocol::DatabaseInfoReply& remote_info = *info->message;
+    if (!remote_info.refusal.empty()) {
+        co_return PullResult{PullOutcome::kRetry, address + " refused: " + remote_info.refusal};
+    }
+    if (!remote_info.exists) {
+        co_return PullResult{PullOutcome::kRetry, "database '" + remote + "' does not exist on " + address};
+    }
+    if (!remote_info.online) {
+        co_return PullResult{PullOutcome::kRetry, "database '" + remote + "' is not online on " + address};
+    }
+    if (remote_info.store_id != setup.store_id || remote_info.epoch != setup.epoch) {
+        co_return PullResult{PullOutcome::kFatal, "lineage mismatch: this replica has store id " + setup.store_id +
+                                                      " and epoch " + std::to_string(setup.epoch) + ", '" + remote +
+                                                      "' on " + address + " has store id " + remote_info.store_id +
+                                                      " and epoch " + std::to_string(remote_info.epoch)};
+    }
+    co_return std::nullopt;
+}
+
+asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup setup) {
+    MemberContext& member = *member_;
+    member.state.note_while_creating("connecting to " + address);
+    auto connected = co_await dialer_.connect(member.strand, address);
+    if (!connected) {
+        co_return PullResult{PullOutcome::kRetry, connected.status().message()};
+    }
+    std::shared_ptr<Connection> connection = connected.value();
+    member.connection.set(connection, address);
+    if (member.stopping) {
+        connection->close("the replica member is stopping");
+    }
+    struct Disconnect {
+        MemberContext& member;
+        std::shared_ptr<Connection> connection;
+        ~Disconnect() {
+            connection->close("session over");
+            member.connection.clear();
+        }
+    } disconnect{member, connection};
+
+    if (auto ended = co_await check_remote(*connection, address, setup)) {
+        co_return std::move(*ended);
+    }
+
+    // Start from what the host has durably applied, after the applier is idle.
+    co_await drain();
+    HostHandle host = member.session.host;
+    const std::string db = member.database;
+    auto log_job = [host, db] { return host.log_info(db); };
+    auto log = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(log_job));
+    if (!log) {
+        co_return PullResult{PullOutcome::kRetry, "reading this member's log: " + log.status().message()};
+    }
+    member.stats.last_applied_tx = log->last_committed_tx;
+    member.stats.last_applied_commit_ms = log->last_commit_time_ms;
+    const uint64_t from = log->last_committed_tx + 1;
+
+    const std::string& remote = setup.config.remote;
+    protocol::Subscribe subscribe{remote, setup.store_id, setup.epoch, from, member.database};
+    if (Status st = co_await session::send(*connection, subscribe); !st) {
+        co_return PullResult{PullOutcome::kRetry, st.message()};
+    }
+    auto frame = co_await connection->read_frame(member.session.settings.io_timeout);
+    if (!frame) {
+        co_return PullResult{PullOutcome::kRetry, frame.status().message()};
+    }
+    switch (frame->header.type) {
+        case MessageType::kSubscribed: {
+            auto subscribed = protocol::decode_message_as<protocol::Subscribed>(frame->payload);
+            if (!subscribed || subscribed->from_tx != from) {
+                co_return PullResult{PullOutcome::kRetry, address + ": malformed SUBSCRIBED"};
+            }
+            co_return co_await follow(connection, address, subscribed.value(), setup);
+        }
+        case MessageType::kLogPruned: {
+            auto pruned = protocol::decode_message_as<protocol::LogPruned>(frame->payload);
+            if (pruned) {
+                member.session.log->info(
+                    "replica '{}' needs tx {} but the log of '{}' on {} starts at tx {}: store copy", member.database,
+                    from, remote, address, pruned->oldest_retained_tx);
+                member.stats.note_upstream({pruned->last_tx, 0, 0});
+            }
+            co_return co_await store_copy_.run(connection, address, setup);
+        }
+        case MessageType::kRefused: {
+            auto refused = protocol::decode_message_as<protocol::Refused>(frame->payload);
+            if (!refused) {
+                co_return PullResult{PullOutcome::kRetry, refused.status().message()};
+            }
+            const bool fatal = refused->code == RefusalCode::kLineageMismatch ||
+                               refused->code == RefusalCode::kAheadOfUpstream;
+            co_return PullResult{fatal ? PullOutcome::kFatal : PullOutcome::kRetry,
+                                 address + " refused: " + refused->reason};
+        }
+        default:
+            co_return PullResult{PullOutcome::kRetry, address + ": protocol error: " +
+                                                          std::string(protocol::message_type_name(frame->header.type)) +
+                                                          " in answer to SUBSCRIBE"};
+    }
+}
+
+asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connection, std::string address,
+                                           protocol::Subscribed subscribed, MemberSetup setup) {
+    MemberContext& member = *member_;
+    ReplicaStats& stats = member.stats;
+    const uint64_t from = subscribed.from_tx;
+    const uint64_t applied_at_start = stats.last_applied_tx.load();
+    stats.note_upstream(subscribed.position);
+    caught_up_ = false;
+    member.ack_wanted = false;
+    stats.connected = true;
+    member.state.set(CCDR_REPLICA_CATCHING_UP, "pulling from " + address);
+    member.session.log->info("replica '{}' pulls '{}' from {} starting at tx {}", member.database,
+                             setup.config.remote, address, from);
+
+    auto shared = member_;
+    member.session.runtime->spawn(member.strand, [shared, connection, from] {
+        return send_acks(shared, connection, from - 1);
+    });
+
+    protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
+    const auto timeout = member.session.settings.io_timeout;
+    PullResult result{PullOutcome::kProgress, "connection to " + address + " lost"};
+    while (!member.stopping) {
+        auto frame = co_await connection->read_frame(timeout);
+        if (!frame) {
+            if (frame.status().code() == CCDR_CORRUPT) {
+                stats.checksum_failures.fetch_add(1);
+                member.session.log->warn(
+                    "replica '{}': corrupt frame from {}: {}; resuming from the last applied tx", member.database,
+                    address, frame.status().message());
+            }
+            result.reason = frame.status().message();
+            break;
+        }
+        stats.bytes_wire.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
+        stats.bytes_uncompressed.fetch_add(protocol::kFrameHeaderSize + frame->payload.size(),
+                                           std::memory_order_relaxed);
+        const auto type = frame->header.type;
+        if (type == MessageType::kBatch) {
+            const size_t bytes = frame->payload.size();
+            auto batch = protocol::decode_batch(std::move(frame->payload));
+            if (!batch) {
+                result.reason = address + " sent a malformed batch: " + batch.status().message();
+                member.session.log->warn("replica '{}': {}", member.database, result.reason);
+                break;
+            }
+            if (Status chain = verifier.verify(*batch); !chain) {
+                co_return PullResult{PullOutcome::kFatal, chain.message() + " from " + address};
+            }
+            stats.batches.fetch_add(1, std::memory_order_relaxed);
+            stats.note_upstream(batch->position);
+            while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
+                co_await member.space_signal->wait(100ms);
+            }
+            if (!connection->is_open() || member.stopping) {
+                result.reason = connection->close_reason();
+                break;
+            }
+            applier_.push(std::move(batch.value()), bytes);
+        } else if (type == MessageType::kHeartbeat) {
+            auto beat = protocol::decode_message_as<protocol::Heartbeat>(frame->payload);
+            if (!beat) {
+                result.reason = beat.status().message();
+                break;
+            }
+            stats.note_upstream(beat->position);
+            member.ack_wanted = true;
+            member.ack_signal->notify();
+        } else if (type == MessageType::kLogPruned) {
+            result.reason = "the log of '" + setup.config.remote + "' on " + address + " was pruned past tx " +
+                            std::to_string(verifier.next_tx());
+            break;
+        } else if (type == MessageType::kRefused) {
+            auto refused = protocol::decode_message_as<protocol::Refused>(frame->payload);
+            result.reason =
+                address + " ended the subscription: " + (refused ? refused->reason : refused.status().message());
+            break;
+        } else {
+            result.reason = address + ": protocol error: unexpected " + std::string(protocol::message_type_name(type));
+            break;
+        }
+        if (!caught_up_ && stats.lag_tx() == 0) {
+            caught_up_ = true;
+            member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address);
+        }
+    }
+    connection->close(result.reason);
+    member.ack_signal->notify();
+    stats.connected = false;
+    co_await drain();
+    if (stats.last_applied_tx.load() == applied_at_start && result.outcome == PullOutcome::kProgress) {
+        // Nothing applied in this session: count it as a failed attempt so
+        // the back-off grows.
+        result.outcome = PullOutcome::kRetry;
+    }
+    co_return result;
+}
+
+}  // namespace ccdr::plugin

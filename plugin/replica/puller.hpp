@@ -1,0 +1,62 @@
+// plugin/replica/puller.hpp: one attempt of a replica member with one
+// upstream address, and the stream that follows it:
+//
+//   connect and HELLO (UpstreamDialer), DATABASE_INFO: the remote must be
+//   online and of the replica's lineage (another lineage is fatal);
+//   then, once the applier is idle, SUBSCRIBE from what the host has durably
+//   applied + 1, and either
+//   SUBSCRIBED  -> follow the stream: every frame verified, every batch
+//                  checked against the hash chain and queued for the applier
+//                  (waiting while the queue is full), heartbeats noted; a
+//                  coroutine beside it ACKs what is applied, at once and
+//                  whenever a heartbeat asks;
+//   LOG_PRUNED  -> a store copy (store_copy.hpp) on the same connection;
+//   REFUSED     -> retry, or fatal for another lineage or a replica ahead of
+//                  its upstream.
+//
+// Exactly once: a session always starts from the host's own record of the
+// last applied tx, after the applier has finished its batch and the batches
+// queued by the previous session were dropped. Runs on the member's strand.
+#pragma once
+
+#include "protocol/messages.hpp"
+#include "replica/applier.hpp"
+#include "replica/member_context.hpp"
+#include "replica/member_setup.hpp"
+#include "replica/pull_result.hpp"
+#include "replica/store_copy.hpp"
+#include "replica/upstream_dialer.hpp"
+
+#include <memory>
+#include <string>
+
+namespace ccdr::plugin {
+
+class Puller {
+public:
+    // `member` is shared with the ACK sender, which may outlive a session.
+    Puller(std::shared_ptr<MemberContext> member, const UpstreamDialer& dialer, Applier& applier,
+           StoreCopy& store_copy);
+    Puller(const Puller&) = delete;
+    Puller& operator=(const Puller&) = delete;
+
+    asio::awaitable<PullResult> attempt(std::string address, MemberSetup setup);
+    // Drops the queued batches and waits until the applier is idle.
+    asio::awaitable<void> drain();
+
+private:
+    // HELLO and DATABASE_INFO: nothing when `remote` is there, online and of
+    // this replica's lineage, else how the attempt ends.
+    asio::awaitable<std::optional<PullResult>> check_remote(transport::Connection& connection,
+                                                            const std::string& address, const MemberSetup& setup);
+    asio::awaitable<PullResult> follow(std::shared_ptr<transport::Connection> connection, std::string address,
+                                       protocol::Subscribed subscribed, MemberSetup setup);
+
+    std::shared_ptr<MemberContext> member_;
+    const UpstreamDialer& dialer_;
+    Applier& applier_;
+    StoreCopy& store_copy_;
+    bool caught_up_ = false;  // strand: this session reached the upstream's head once
+};
+
+}  // namespace ccdr::plugin

@@ -1,0 +1,55 @@
+// plugin/replica/upstream_dialer.hpp: how this server opens a session to an
+// upstream server, for the replica member's puller, the probe of
+// createReplicaDatabase and the fingerprint request of verifyReplicaDatabase:
+// connect within ccdr.connect.timeout (TLS from the cluster SSL policy, or
+// plaintext where ccdr.allow_plaintext permits it), then HELLO -> HELLO_OK.
+// The two steps are separate so a caller can register the connection (to
+// close it on stop) before it waits for the upstream's answer.
+#pragma once
+
+#include "protocol/messages.hpp"
+#include "session/exchange.hpp"
+#include "session/session_context.hpp"
+#include "transport/connector.hpp"
+#include "transport/security.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ccdr::plugin {
+
+namespace asio = boost::asio;
+
+class UpstreamDialer {
+public:
+    UpstreamDialer(const session::SessionContext& context, const transport::TransportSecurity& security)
+        : context_(context), security_(security) {}
+
+    // Whether replication is possible at all (TLS, or allowed plaintext);
+    // else disabled_reason() says why not.
+    bool usable() const { return security_.usable(); }
+    const std::string& disabled_reason() const { return security_.disabled_reason; }
+
+    // Whether a request to an upstream at `addresses` can be made now:
+    // replication possible, plugin started, at least one address.
+    Status can_dial(const std::vector<std::string>& addresses) const;
+
+    // Resolves, connects and handshakes TLS; the connection runs on `strand`
+    // (which the caller must be on).
+    asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(transport::Strand strand,
+                                                                           std::string address) const;
+    // Says HELLO with this server's identity and reads the answer: HELLO_OK,
+    // or the upstream's refusal.
+    asio::awaitable<Result<session::Reply<protocol::HelloOk>>> hello(transport::Connection& connection) const;
+
+    const session::SessionContext& context() const { return context_; }
+
+private:
+    const session::SessionContext& context_;
+    const transport::TransportSecurity& security_;
+};
+
+}  // namespace ccdr::plugin

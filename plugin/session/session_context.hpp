@@ -1,0 +1,45 @@
+// plugin/session/session_context.hpp: what either end of a replication
+// session needs from its plugin instance: the host, this server's identity
+// (said in HELLO and HELLO_OK) and data directory, the settings, the log and
+// the threads. Built by the plugin root (engine_context.hpp); the upstream
+// service, the replica members and the upstream requests hold a reference
+// and must not outlive it.
+#pragma once
+
+#include "runtime/io_runtime.hpp"
+#include "settings/plugin_settings.hpp"
+#include "transport/connection.hpp"
+
+#include <ccdr/host_handle.hpp>
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace ccdr::session {
+
+struct SessionContext {
+    HostHandle host;
+    ServerInfo server;
+    plugin::PluginSettings settings;
+    std::shared_ptr<spdlog::logger> log;
+    runtime::IoRuntime* runtime = nullptr;  // set from start() until stop()
+
+    // Deadlines, frame cap and compression of every replication connection.
+    transport::ConnectionOptions connection_options() const {
+        transport::ConnectionOptions o;
+        o.io_timeout = settings.io_timeout;
+        o.limits.max_payload = static_cast<uint32_t>(settings.frame_max_bytes);
+        o.compress = settings.compression;
+        return o;
+    }
+
+    // Where store-copy spools live, on both ends: <data directory>/ccdr/spool.
+    std::string spool_directory() const {
+        return (std::filesystem::path(server.data_directory) / "ccdr" / "spool").string();
+    }
+};
+
+}  // namespace ccdr::session

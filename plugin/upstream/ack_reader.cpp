@@ -1,0 +1,89 @@
+#include "upstream/ack_reader.hpp"
+
+#include "protocol/messages.hpp"
+
+#include <algorithm>
+
+namespace ccdr::plugin {
+
+void SubscriptionWindow::on_sent(uint64_t last_tx, size_t wire_bytes, std::chrono::steady_clock::time_point sent_at,
+                                 bool large) {
+    inflight.push_back({last_tx, wire_bytes, sent_at});
+    pacer.on_sent(sent_at, large);
+    unacked_bytes += wire_bytes;
+    sent_last_tx = last_tx;
+    link->sent_tx = last_tx;
+}
+
+std::optional<std::string> SubscriptionWindow::on_ack(uint64_t last_applied_tx,
+                                                      std::chrono::steady_clock::time_point now) {
+    if (last_applied_tx > sent_last_tx) {
+        return "protocol error: ACK of tx " + std::to_string(last_applied_tx) + " beyond the last sent tx " +
+               std::to_string(sent_last_tx);
+    }
+    while (!inflight.empty() && inflight.front().last_tx <= last_applied_tx) {
+        unacked_bytes -= inflight.front().wire_bytes;
+        if (inflight.size() == 1 || inflight[1].last_tx > last_applied_tx) {
+            pacer.on_ack(inflight.front().sent_at, now);  // the newest batch it covers
+            link->round_trip_us = static_cast<uint64_t>(pacer.min_rtt().count());
+        }
+        inflight.pop_front();
+    }
+    if (last_applied_tx > link->acked_tx.load()) {
+        link->acked_tx = last_applied_tx;
+    }
+    return std::nullopt;
+}
+
+asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connection,
+                                std::shared_ptr<SubscriptionWindow> window,
+                                std::shared_ptr<runtime::AsyncSignal> signal, std::chrono::milliseconds io_timeout) {
+    for (;;) {
+        auto frame = co_await connection->read_frame(io_timeout);
+        if (!frame) {
+            break;
+        }
+        if (frame->header.type != protocol::MessageType::kAck) {
+            connection->close("protocol error: " + std::string(protocol::message_type_name(frame->header.type)) +
+                              " during a subscription (expected ACK)");
+            break;
+        }
+        auto ack = protocol::decode_message_as<protocol::Ack>(frame->payload);
+        if (!ack) {
+            connection->close(ack.status().message());
+            break;
+        }
+        if (auto error = window->on_ack(ack->last_applied_tx, std::chrono::steady_clock::now())) {
+            connection->close(*error);
+            break;
+        }
+        signal->notify();
+    }
+    window->reader_done = true;
+    connection->close("the replica's side of the subscription ended");
+}
+
+asio::awaitable<void> read_snapshot_acks(std::shared_ptr<transport::Connection> connection,
+                                         std::shared_ptr<SnapshotWindow> window,
+                                         std::shared_ptr<runtime::AsyncSignal> signal,
+                                         std::chrono::milliseconds io_timeout) {
+    for (;;) {
+        auto frame = co_await connection->read_frame(io_timeout);
+        if (!frame) {
+            break;
+        }
+        auto ack = frame->header.type == protocol::MessageType::kSnapshotAck
+                       ? protocol::decode_message_as<protocol::SnapshotAck>(frame->payload)
+                       : Result<protocol::SnapshotAck>(Status(CCDR_CORRUPT, "expected SNAPSHOT_ACK"));
+        if (!ack || ack->verified_offset > window->sent_offset) {
+            connection->close("protocol error during a store copy");
+            break;
+        }
+        window->acked_offset = std::max(window->acked_offset, ack->verified_offset);
+        signal->notify();
+    }
+    window->reader_done = true;
+    signal->notify();
+}
+
+}  // namespace ccdr::plugin

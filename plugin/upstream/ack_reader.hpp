@@ -1,0 +1,86 @@
+// plugin/upstream/ack_reader.hpp: what the replica says back while the
+// upstream streams to it, read by a coroutine of its own beside the sender
+// (both on the connection's strand, sharing a window).
+//
+// During a subscription the replica sends ACK(last applied tx). Each ACK
+// frees the window of the batches it covers, gives the pacer a round-trip
+// sample (from the newest batch it covers: sent to applied), records the
+// replica's position for the metrics, and wakes the sender. An ACK beyond
+// the last batch sent, or any other frame, is a protocol error: the reader
+// closes the connection, which ends the stream.
+//
+// During a store copy it sends SNAPSHOT_ACK(verified offset), which moves
+// the copy's window the same way.
+#pragma once
+
+#include "runtime/async_signal.hpp"
+#include "transport/connection.hpp"
+#include "upstream/batch_pacer.hpp"
+#include "upstream/upstream_stats.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ccdr::plugin {
+
+namespace asio = boost::asio;
+
+// A subscription's batches in flight.
+struct SubscriptionWindow {
+    struct Inflight {
+        uint64_t last_tx;
+        size_t wire_bytes;
+        std::chrono::steady_clock::time_point sent_at;
+    };
+    std::deque<Inflight> inflight;
+    BatchPacer pacer;
+    size_t unacked_bytes = 0;
+    uint64_t sent_last_tx = 0;
+    bool reader_done = false;
+    std::shared_ptr<ReplicaLink> link;  // the replica in the stats, while the stream lasts
+    UpstreamStats* stats = nullptr;
+
+    SubscriptionWindow() = default;
+    SubscriptionWindow(const SubscriptionWindow&) = delete;
+    SubscriptionWindow& operator=(const SubscriptionWindow&) = delete;
+    ~SubscriptionWindow() {
+        if (link) {
+            stats->disconnect(link);
+        }
+    }
+
+    // A batch ending at `last_tx`, `wire_bytes` long, went out at `sent_at`;
+    // `large`: it was a backlog's (the next goes at once).
+    void on_sent(uint64_t last_tx, size_t wire_bytes, std::chrono::steady_clock::time_point sent_at, bool large);
+    // The replica applied everything up to `last_applied_tx` (an ACK read at
+    // `now`). Nothing, or the protocol error when it acknowledges more than
+    // was sent (the window is then unchanged).
+    std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now);
+};
+
+// A store copy's chunks in flight.
+struct SnapshotWindow {
+    uint64_t acked_offset = 0;  // bytes the replica verified
+    uint64_t sent_offset = 0;
+    bool reader_done = false;
+};
+
+// Reads ACKs until the connection ends, then closes it (the subscription is
+// over once the replica's side is) and sets window->reader_done.
+asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connection,
+                                std::shared_ptr<SubscriptionWindow> window,
+                                std::shared_ptr<runtime::AsyncSignal> signal, std::chrono::milliseconds io_timeout);
+
+// Reads SNAPSHOT_ACKs until the connection ends; sets window->reader_done
+// and wakes the sender a last time.
+asio::awaitable<void> read_snapshot_acks(std::shared_ptr<transport::Connection> connection,
+                                         std::shared_ptr<SnapshotWindow> window,
+                                         std::shared_ptr<runtime::AsyncSignal> signal,
+                                         std::chrono::milliseconds io_timeout);
+
+}  // namespace ccdr::plugin

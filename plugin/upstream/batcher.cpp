@@ -1,0 +1,60 @@
+#include "upstream/batcher.hpp"
+
+#include "runtime/wall_clock.hpp"
+
+namespace ccdr::plugin {
+
+Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
+                 uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress)
+    : host_(host),
+      database_(std::move(database)),
+      batch_max_(batch_max_bytes),
+      limits_(limits),
+      compress_(compress),
+      builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
+
+ProducedBatch Batcher::produce(const CommitPosition& position) {
+    ProducedBatch out;
+    Status add_failed;
+    out.first_tx = builder_.next_tx();
+    out.status = host_.read_log(database_, out.first_tx, batch_max_, [&](const ccdr_tx& tx) {
+        add_failed = builder_.add(tx);
+        if (!add_failed) {
+            return CCDR_STOPPED;
+        }
+        const size_t encoded = builder_.payload_bytes() + builder_.count() * protocol::kTxRecordOverhead;
+        return encoded >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
+    });
+    if (out.status && !add_failed) {
+        out.status = add_failed;
+    }
+    out.count = builder_.count();
+    if (!out.status || out.count == 0) {
+        return out;
+    }
+    out.large = builder_.payload_bytes() + out.count * protocol::kTxRecordOverhead >= batch_max_ / 2;
+    out.last_tx = builder_.next_tx() - 1;
+    protocol::UpstreamPosition pos{position.last_tx.load(), position.last_commit_ms.load(), runtime::wall_clock_ms()};
+    if (pos.last_tx < out.last_tx) {
+        pos.last_tx = out.last_tx;
+    }
+    auto frame = protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), compress_, limits_,
+                                        std::move(compress_scratch_));
+    if (!frame) {
+        out.status = frame.status();
+        return out;
+    }
+    out.frame = std::move(frame.value());
+    return out;
+}
+
+void Batcher::recycle(protocol::EncodedFrame&& frame) {
+    if (frame.spare.capacity() != 0) {
+        builder_.recycle(std::move(frame.spare));
+        compress_scratch_ = std::move(frame.body);
+    } else {
+        builder_.recycle(std::move(frame.body));
+    }
+}
+
+}  // namespace ccdr::plugin

@@ -1,5 +1,0 @@
-# The test FaultProxy itself (issue 8): delay and throttle against real
-# sockets on 127.0.0.1, and their clean end on drop, partition and shutdown.
-add_executable(fault_proxy_unit_tests unit/main.cpp unit/faults/fault_proxy_test.cpp)
-target_link_libraries(fault_proxy_unit_tests PRIVATE ccdr_replication_test_support Catch2::Catch2)
-catch_discover_tests(fault_proxy_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
