@@ -1,10 +1,8 @@
-// plugin/runtime/asio.hpp: the one way the plugin includes Boost.Asio.
-// Boost 1.74's Asio uses std::exchange without including <utility>, which
-// GCC 12 in C++20 mode does not pull in by itself (NOTES.md), so <utility>
-// comes first, here, once.
+// plugin/runtime/asio.hpp: the one way the plugin includes Boost.Asio: the
+// project's Asio include (compat/ccdr_asio.hpp, which carries the Boost 1.74
+// + GCC 12 workaround), then the TLS part the transport needs.
 #pragma once
 
-#include <utility>
+#include <ccdr_asio.hpp>
 
-#include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>

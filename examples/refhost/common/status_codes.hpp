@@ -85,11 +85,16 @@ inline constexpr const Code* kAll[] = {
     &kUnauthorized,         &kRequestInvalid,     &kTransactionNotFound,
     &kInvalidBookmark,      &kDatabaseUnavailable, &kLockAcquisitionTimeout,
     &kBookmarkTimeout,      &kUnknownError,       &kStorageDamageDetected,
-    &kTransactionCommitFailed, &kCredentialsExpired, &kUserAlreadyExists,
-    &kUserNotFound,         &kRoleNotFound,       &kInvalidPassword,
-    &kInvalidUserName,
-    &kTransactionCommitFailed, &kTransactionTimedOut, &kTransactionTimedOutClientConfiguration,
-    &kTerminated,           &kTransactionLogError, &kTransientTerminated,
+    &kTransactionCommitFailed, &kCredentialsExpired, &kTransactionTimedOut,
+    &kTransactionTimedOutClientConfiguration, &kTerminated, &kTransactionLogError,
+    &kTransientTerminated,
+};
+
+// Codes that share their Neo4j name with one in kAll but carry a finer
+// GQLSTATUS, as Neo4j's user and role errors do; a lookup by name finds the
+// general one. Add such a constant here, not to kAll.
+inline constexpr const Code* kVariants[] = {
+    &kUserAlreadyExists, &kUserNotFound, &kRoleNotFound, &kInvalidPassword, &kInvalidUserName,
 };
 
 // The message of a transaction the server ended, as Neo4j words it: its

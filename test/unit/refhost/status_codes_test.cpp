@@ -25,6 +25,15 @@ TEST_CASE("every status code is in the table once, with a five-character GQLSTAT
     CHECK(std::string(status::gql_for("Neo.ClientError.Nothing.Like.This")) == "50N42");
 }
 
+TEST_CASE("a variant with a finer GQLSTATUS shares its name with a code of the table", "[refhost][status]") {
+    for (const status::Code* v : status::kVariants) {
+        INFO(v->neo4j << " " << v->gql);
+        CHECK(std::string(v->gql).size() == 5);
+        REQUIRE(status::find(v->neo4j) != nullptr);
+        CHECK(status::find(v->neo4j) != v);
+    }
+}
+
 TEST_CASE("the classification of a code comes from its second part", "[refhost][status]") {
     CHECK(std::string(status::classification(status::kDatabaseUnavailable.neo4j)) == "TRANSIENT_ERROR");
     CHECK(std::string(status::classification(status::kStorageDamageDetected.neo4j)) == "DATABASE_ERROR");
