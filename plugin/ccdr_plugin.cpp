@@ -302,12 +302,19 @@ Result<RemoteDatabase> CcdrPlugin::describe_remote(const UpstreamLink& link) {
     if (!info) {
         return info.status();
     }
+    if (!info->cluster_id.empty() && info->cluster_id == session_.server.cluster_id) {
+        // Addresses that are not this cluster's listen addresses (a host name,
+        // a proxy) can still lead here: HELLO_OK names the cluster.
+        return Status(CCDR_FORBIDDEN, "the upstream server at " + info->address + " is in this cluster ('" +
+                                          info->cluster_id + "'): a replica's upstream is a database of another "
+                                          "cluster; list the cluster endpoints of the remote cluster's servers");
+    }
     if (!info->refusal.empty()) {
         return Status(CCDR_FORBIDDEN, "the upstream server at " + info->address + " refuses to serve '" + link.remote +
                                           "': " + info->refusal);
     }
     if (!info->exists) {
-        return Status(CCDR_DATABASE_NOT_FOUND, "the upstream server at " + info->address + " has no database '" +
+        return Status(CCDR_DATABASE_NOT_FOUND, "no upstream server asked (" + info->address + ") has a database '" +
                                                    link.remote + "'");
     }
     RemoteDatabase out;

@@ -121,7 +121,6 @@ grep -h "ccdr" "$work/A/logs/debug.log" | grep -m1 "loaded" | sed 's/^/  A debug
 A="neo4j://127.0.0.1:$a_bolt"
 B="neo4j://127.0.0.1:$b_bolt"
 a_addrs="\"127.0.0.1:$a_cluster\", \"127.0.0.1:$((a_cluster + 1))\", \"127.0.0.1:$((a_cluster + 2))\""
-b_addrs="\"127.0.0.1:$b_cluster\", \"127.0.0.1:$((b_cluster + 1))\", \"127.0.0.1:$((b_cluster + 2))\""
 
 step "On cluster A: create foo and write to it"
 shell -a "$A" -d system "CREATE DATABASE foo TOPOLOGY 3 PRIMARIES WAIT"
@@ -195,7 +194,15 @@ say "Every transaction A committed before it was lost is there."
 step "Failback 1: cluster A is back; its old foo is stale, so replace it with a replica of foo-replica"
 start_cluster A2 "$work/A"
 shell -a "$A" -d system "DROP DATABASE foo WAIT"
-shell -a "$A" -d system "CALL internal.dbms.createReplicaDatabase(\"foo\", 3, 0, {remote: \"foo-replica\", addresses: [$b_addrs]})"
+say "foo-replica lives on 5 of B's 7 servers. List all seven, in the order SHOW SERVERS gives them: a server without foo-replica answers 'not online here' and the next one is asked."
+shell -a "$B" -d system "SHOW SERVERS YIELD name, address, hosting"
+b_all=""  # the cluster address of each server of B, in SHOW SERVERS order (cluster port = Bolt port shifted)
+while read -r bolt; do
+  bolt="${bolt//\"/}"
+  b_all+="${b_all:+, }\"127.0.0.1:$((b_cluster + ${bolt##*:} - b_bolt))\""
+done < <("$shell_bin" -a "$B" -u neo4j -p "$password" -d system --format plain \
+  "SHOW SERVERS YIELD address RETURN address" | tail -n +2)
+shell -a "$A" -d system "CALL internal.dbms.createReplicaDatabase(\"foo\", 3, 0, {remote: \"foo-replica\", addresses: [$b_all]})"
 
 step "Failback 2: stop writes on foo-replica in cluster B"
 say "(the applications writing to cluster B are stopped here)"

@@ -91,6 +91,14 @@ ccdr_status thunk(void* user_data, const ccdr_call_info*, const ccdr_value* args
     }
 }
 
+std::string address_list(const std::vector<std::string>& addresses) {
+    std::string out = "[";
+    for (const auto& a : addresses) {
+        out += (out.size() > 1 ? ", " : "") + a;
+    }
+    return out + "]";
+}
+
 }  // namespace
 
 ReplicaProcedures::ReplicaProcedures(HostHandle host, UpstreamProbe probe, std::shared_ptr<spdlog::logger> log)
@@ -155,12 +163,20 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
     if (!link) {
         return failed(link.status().message());
     }
+    const uint32_t primaries = static_cast<uint32_t>(args[1].as_int());
+    const uint32_t secondaries = static_cast<uint32_t>(args[2].as_int());
     auto existing = host_.database_info(name);
     if (existing) {
-        return failed("database '" + name + "' already exists in this cluster");
+        // A retry (after a client timeout, say) of a call that succeeded:
+        // the same arguments succeed without change, others name the difference.
+        return same_replica(*existing, primaries, secondaries, *link);
     }
     if (existing.status().code() != CCDR_DATABASE_NOT_FOUND) {
         return failed("cannot check whether '" + name + "' exists: " + existing.status().message());
+    }
+    Status elsewhere = upstream_is_another_cluster(*link);
+    if (!elsewhere) {
+        return failed(elsewhere.message());
     }
 
     auto remote = probe_(*link);
@@ -185,8 +201,8 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
     DatabaseSpec spec;
     spec.name = name;
     spec.kind = CCDR_KIND_REPLICA;
-    spec.primaries = static_cast<uint32_t>(args[1].as_int());
-    spec.secondaries = static_cast<uint32_t>(args[2].as_int());
+    spec.primaries = primaries;
+    spec.secondaries = secondaries;
     spec.store_id = remote->store_id;
     spec.epoch = remote->epoch;
     spec.options = ValueMap{{kReplicaConfigOption, to_value(*link)}};
@@ -198,6 +214,77 @@ Status ReplicaProcedures::create_replica(const ValueList& args) {
                "upstream) from {}",
                name, spec.primaries, spec.secondaries, link->remote, remote->store_id, remote->epoch,
                remote->last_tx, remote->address);
+    return {};
+}
+
+Status ReplicaProcedures::same_replica(const DatabaseInfo& existing, uint32_t primaries, uint32_t secondaries,
+                                       const UpstreamLink& link) {
+    const std::string& name = existing.name;
+    if (existing.kind != CCDR_KIND_REPLICA) {
+        return failed("database '" + name + "' already exists in this cluster as a " +
+                      (existing.kind == CCDR_KIND_SYSTEM ? "system" : "standard") + " database, not a replica");
+    }
+    auto option = host_.get_database_option(name, kReplicaConfigOption);
+    if (!option) {
+        return failed("replica '" + name + "' already exists; cannot read its upstream link: " +
+                      option.status().message());
+    }
+    auto current = parse_replica_config(*option);
+    if (!current) {
+        return failed("replica '" + name + "' already exists; its upstream link is unusable: " +
+                      current.status().message());
+    }
+    std::vector<std::string> differences;
+    if (current->remote != link.remote) {
+        differences.push_back("remote is '" + current->remote + "', not '" + link.remote + "'");
+    }
+    if (current->addresses != link.addresses) {
+        differences.push_back("addresses are " + address_list(current->addresses) + ", not " +
+                              address_list(link.addresses));
+    }
+    if (existing.primaries != primaries) {
+        differences.push_back("numPrimaries is " + std::to_string(existing.primaries) + ", not " +
+                              std::to_string(primaries));
+    }
+    if (existing.secondaries != secondaries) {
+        differences.push_back("numSecondaries is " + std::to_string(existing.secondaries) + ", not " +
+                              std::to_string(secondaries));
+    }
+    if (!differences.empty()) {
+        std::string text;
+        for (const auto& d : differences) {
+            text += (text.empty() ? "" : "; ") + d;
+        }
+        return failed("replica '" + name + "' already exists with other arguments (" + text +
+                      "); nothing was changed");
+    }
+    log_->info("createReplicaDatabase for '{}' again with the arguments it was created with: nothing to do", name);
+    return {};
+}
+
+Status ReplicaProcedures::upstream_is_another_cluster(const UpstreamLink& link) {
+    // Every server of this cluster hosts the system database: its members'
+    // cluster addresses are this cluster's endpoints.
+    auto system = host_.database_info("system");
+    std::vector<std::pair<std::string, std::string>> ours;  // address, server id
+    if (system) {
+        for (const auto& m : system->members) {
+            ours.emplace_back(m.cluster_address, m.server_id);
+        }
+    }
+    if (auto self = host_.server_info()) {
+        ours.emplace_back(self->cluster_address, self->server_id);
+    }
+    for (const auto& address : link.addresses) {
+        for (const auto& [here, server] : ours) {
+            if (!here.empty() && address == here) {
+                return {CCDR_PROCEDURE_CALL_FAILED,
+                        "address " + address + " is server " + server + " of this cluster: a replica's upstream is "
+                        "a database of another cluster (to copy '" + link.remote + "' within this cluster, create "
+                        "a database from a backup or raise its topology instead)"};
+            }
+        }
+    }
     return {};
 }
 

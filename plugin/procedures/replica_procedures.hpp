@@ -19,12 +19,13 @@
 #include <utility>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ccdr::plugin {
 
 // What the upstream cluster says about the remote database.
 struct RemoteDatabase {
-    std::string address;  // the endpoint that answered
+    std::string address;  // the endpoint that answered (all that were asked, when none hosts it online)
     bool online = false;
     ccdr_database_kind kind = CCDR_KIND_STANDARD;
     std::string store_id;
@@ -34,7 +35,8 @@ struct RemoteDatabase {
 
 // Contacts the upstream cluster over the plugin's mutual TLS and describes
 // `link.remote`. Fails with CCDR_DATABASE_NOT_FOUND when a server answered
-// that no such database exists, and otherwise with one message naming every
+// that no such database exists, CCDR_FORBIDDEN when the upstream refuses or
+// is this very cluster, and otherwise with one message naming every
 // address tried and why it failed.
 using UpstreamProbe = std::function<Result<RemoteDatabase>(const UpstreamLink& link)>;
 
@@ -57,6 +59,12 @@ public:
     Status promote_with_topology(const ValueList& args);
 
 private:
+    // createReplicaDatabase for a name that exists: success without change
+    // when it is a replica created with these arguments, else which differ.
+    Status same_replica(const DatabaseInfo& existing, uint32_t primaries, uint32_t secondaries,
+                        const UpstreamLink& link);
+    // Refuses addresses that are cluster endpoints of this cluster's servers.
+    Status upstream_is_another_cluster(const UpstreamLink& link);
     Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology);
 
     HostHandle host_;

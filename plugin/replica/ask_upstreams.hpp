@@ -4,6 +4,12 @@
 // the result. Used by the probe (createReplicaDatabase), the fingerprint
 // request (verifyReplicaDatabase) and the security request
 // (compareSecurity); the last two ask with ask_once.
+//
+// `addresses` may be any servers of the upstream cluster, and a cluster does
+// not host every database on every server: a server that answers "not here"
+// (no member of the database, or not online on it) does not end the walk;
+// the next address is asked. Only an answer every server would give (the
+// database's state, a refusal by the allow-list or the lineage) ends it.
 #pragma once
 
 #include "replica/upstream_dialer.hpp"
@@ -11,17 +17,22 @@
 #include "protocol/messages.hpp"
 
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ccdr::plugin {
 
 // What one address said. A refusal can be an answer (the next address would
-// say the same): `answered` stops the walk over the addresses.
+// say the same): `answered` stops the walk over the addresses. `not_here`:
+// the server answered, but for itself only (it does not host the database
+// online); the walk goes on, and the first such result is the answer when no
+// address says more.
 template <class T>
 struct UpstreamAttempt {
     Result<T> result = Status(CCDR_INTERNAL, "not asked");
     bool answered = false;
+    bool not_here = false;
 };
 
 // `ask(strand, address)` returns asio::awaitable<UpstreamAttempt<T>>; it must
@@ -42,15 +53,31 @@ Result<T> ask_upstreams(const UpstreamDialer& dialer, const std::vector<std::str
     const bool spawned = runtime.spawn(
         strand, [&done, strand, addresses, what = std::move(what), ask = std::move(ask)]() -> asio::awaitable<void> {
             std::string failures;
+            std::optional<Result<T>> not_here;
             for (const auto& address : addresses) {
                 UpstreamAttempt<T> attempt = co_await ask(strand, address);
                 if (attempt.answered) {
                     done.set_value(std::move(attempt.result));
                     co_return;
                 }
-                failures += (failures.empty() ? "" : "; ") + address + ": " + attempt.result.status().message();
+                const std::string why =
+                    attempt.result ? std::string("does not host it online") : attempt.result.status().message();
+                failures += (failures.empty() ? "" : "; ") + address + ": " + why;
+                if (attempt.not_here && !not_here) {
+                    not_here = std::move(attempt.result);
+                }
             }
-            done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered " + what + ": " + failures));
+            if (not_here && not_here->is_ok()) {
+                done.set_value(std::move(*not_here));
+            } else if (not_here) {
+                // Every server that answered said "not here": that is the
+                // answer (with its code), naming what each address said.
+                done.set_value(Status(not_here->status().code(),
+                                      "no upstream address answered " + what +
+                                          " (no server asked hosts the database online): " + failures));
+            } else {
+                done.set_value(Status(CCDR_IO_ERROR, "no upstream address answered " + what + ": " + failures));
+            }
         });
     if (!spawned) {
         return Status(CCDR_STOPPED, "the ccdr plugin is stopping");
@@ -58,9 +85,16 @@ Result<T> ask_upstreams(const UpstreamDialer& dialer, const std::vector<std::str
     return answer.get();
 }
 
+// Refusals that are one server's alone: it has no member of the database, or
+// its member is not online. Another server of the cluster may host it.
+inline bool refused_for_this_server_only(protocol::RefusalCode code) {
+    return code == protocol::RefusalCode::kDatabaseNotFound || code == protocol::RefusalCode::kDatabaseOffline;
+}
+
 // One request and its reply at `address`: connect, HELLO, send `request`,
 // receive a `Reply`, hang up. A refusal, of the HELLO or of the request, is
-// an answer (CCDR_PROCEDURE_CALL_FAILED with the upstream's reason);
+// an answer (CCDR_PROCEDURE_CALL_FAILED with the upstream's reason), except
+// "not found"/"offline" (refused_for_this_server_only), which asks on;
 // `convert(reply, address)` makes the T of an accepted reply.
 template <class T, class Reply, class Request, class Convert>
 asio::awaitable<UpstreamAttempt<T>> ask_once(const UpstreamDialer& dialer, transport::Strand strand,
@@ -93,7 +127,8 @@ asio::awaitable<UpstreamAttempt<T>> ask_once(const UpstreamDialer& dialer, trans
                                                    "not answer " +
                                                    std::string(protocol::message_type_name(Request::kType)) + ")");
         } else if (reply->refused) {
-            out.answered = true;
+            out.not_here = refused_for_this_server_only(reply->refused->code);
+            out.answered = !out.not_here;
             st = Status(CCDR_PROCEDURE_CALL_FAILED, "refused by " + address + ": " + reply->refused->reason);
         } else {
             out.answered = true;

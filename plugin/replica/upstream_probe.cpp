@@ -3,6 +3,8 @@
 #include "protocol/messages.hpp"
 #include "replica/ask_upstreams.hpp"
 
+#include <memory>
+
 namespace ccdr::plugin {
 namespace {
 
@@ -15,12 +17,14 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, tr
     auto connection = connected.value();
     const auto timeout = dialer.context().settings.io_timeout;
     Result<session::Reply<protocol::DatabaseInfoReply>> info = Status();
+    std::string cluster_id;
     auto hello_reply = co_await dialer.hello(*connection);
     if (!hello_reply) {
         info = hello_reply.status();
     } else if (hello_reply->refused) {
         info = Status(CCDR_UNSUPPORTED, "refused: " + hello_reply->refused->reason);
     } else {
+        cluster_id = hello_reply->message->cluster_id;
         protocol::DatabaseInfoRequest request{remote};
         Status st = co_await session::send(*connection, request);
         if (st) {
@@ -39,6 +43,7 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, tr
     const auto& m = *info->message;
     RemoteDatabaseInfo out;
     out.address = address;
+    out.cluster_id = cluster_id;
     out.name = m.name;
     out.exists = m.exists;
     out.online = m.online;
@@ -52,19 +57,52 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, tr
     co_return out;
 }
 
+// Whether `info` is an answer for the whole cluster: the server hosts the
+// database online, or says something every server would say (the allow-list
+// refuses it, or it is a replica or system database).
+bool hosted_here(const RemoteDatabaseInfo& info) {
+    if (!info.refusal.empty()) {
+        return true;
+    }
+    return info.exists && (info.online || info.kind != CCDR_KIND_STANDARD);
+}
+
+std::string join_addresses(const std::vector<std::string>& addresses) {
+    std::string out;
+    for (const auto& a : addresses) {
+        out += (out.empty() ? "" : ", ") + a;
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<RemoteDatabaseInfo> probe_upstream(const UpstreamDialer& dialer, const std::vector<std::string>& addresses,
                                           const std::string& remote) {
-    return ask_upstreams<RemoteDatabaseInfo>(
+    // Addresses whose server said the database is not here (filled on the
+    // runtime before the answer is set; read after it).
+    auto not_here = std::make_shared<std::vector<std::string>>();
+    auto out = ask_upstreams<RemoteDatabaseInfo>(
         dialer, addresses, "for database '" + remote + "'",
-        [&dialer, remote](transport::Strand strand, const std::string& address)
+        [&dialer, remote, not_here](transport::Strand strand, const std::string& address)
             -> asio::awaitable<UpstreamAttempt<RemoteDatabaseInfo>> {
-            // Any failure or refusal here may be this address's alone: try the next.
+            // A failure or a refused HELLO may be this address's alone: try the next.
             auto info = co_await ask(dialer, strand, address, remote);
-            const bool answered = info.is_ok();
-            co_return UpstreamAttempt<RemoteDatabaseInfo>{std::move(info), answered};
+            UpstreamAttempt<RemoteDatabaseInfo> attempt;
+            if (info) {
+                attempt.not_here = !hosted_here(*info);
+                attempt.answered = !attempt.not_here;
+                if (attempt.not_here) {
+                    not_here->push_back(address);
+                }
+            }
+            attempt.result = std::move(info);
+            co_return attempt;
         });
+    if (out && !hosted_here(*out)) {
+        out->address = join_addresses(*not_here);
+    }
+    return out;
 }
 
 }  // namespace ccdr::plugin

@@ -1,7 +1,11 @@
 // plugin/replica/upstream_probe.hpp: asks an upstream cluster about one of
 // its databases, for internal.dbms.createReplicaDatabase: connects over the
 // plugin's transport (mutual TLS), says HELLO, asks DATABASE_INFO and hangs
-// up. Addresses are tried in turn; the first that answers is the answer.
+// up. Addresses are tried in turn until a server that hosts the database
+// online answers (or one says what every server would: refused by the
+// allow-list, a replica, a system database); when none does, the first
+// "not here" answer is returned, its `address` listing every server that
+// said so.
 #pragma once
 
 #include "replica/upstream_dialer.hpp"
@@ -15,7 +19,8 @@
 namespace ccdr::plugin {
 
 struct RemoteDatabaseInfo {
-    std::string address;  // the address that answered
+    std::string address;     // the address that answered (all that said "not here", comma-separated, when none hosts it)
+    std::string cluster_id;  // the upstream's cluster id, from its HELLO_OK
     std::string name;
     bool exists = false;
     bool online = false;

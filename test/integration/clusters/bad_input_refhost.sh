@@ -85,7 +85,7 @@ call_case "name is an integer" "CALL internal.dbms.createReplicaDatabase(42, 1, 
 call_case "name is null" "CALL internal.dbms.createReplicaDatabase(null, 1, 0, $up)" "$pcf" "databaseName must be a STRING"
 call_case "name too short" "CALL internal.dbms.createReplicaDatabase('ab', 1, 0, $up)" "$pcf" "3 to 63 characters"
 call_case "name with underscore" "CALL internal.dbms.createReplicaDatabase('foo_rep', 1, 0, $up)" "$pcf" "'_' is not allowed"
-call_case "name taken" "CALL internal.dbms.createReplicaDatabase('foo-replica', 1, 0, $up)" "$pcf" "already exists"
+call_case "name taken" "CALL internal.dbms.createReplicaDatabase('foo-replica', 1, 1, $up)" "$pcf" "already exists"
 call_case "name is system" "CALL internal.dbms.createReplicaDatabase('system', 1, 0, $up)" "$pcf" "reserved"
 call_case "negative primaries" "CALL internal.dbms.createReplicaDatabase('rep', -1, 0, $up)" "$pcf" "must not be negative"
 call_case "no primary" "CALL internal.dbms.createReplicaDatabase('rep', 0, 1, $up)" "$pcf" "at least one primary"

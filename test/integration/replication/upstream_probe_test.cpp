@@ -121,3 +121,30 @@ TEST_CASE("replicaConfig is validated with a clear message", "[probe]") {
     CHECK(plugin::to_value(*ok) == Value(ValueMap{{"remote", Value("foo")},
                                                   {"addresses", Value(ValueList{Value("a:6000"), Value("b:6001")})}}));
 }
+
+TEST_CASE("createReplicaDatabase refuses an upstream whose HELLO_OK names this cluster", "[probe]") {
+    // Two servers of one cluster (the memory host derives the cluster id from
+    // the server id), reached at an address that is not this server's own
+    // listen address: only the handshake tells they are the same cluster.
+    const ccdr_plugin_api* api = plugin_api<LinkedCcdr>();
+    TempDir dir("ccdr-probe-self");
+    TestCa ca("self CA");
+    write_policy_directory(dir.path() / "a", ca.issue("upstream"), {ca.cert_pem()});
+    write_policy_directory(dir.path() / "b", ca.issue("replica"), {ca.cert_pem()});
+    const uint16_t up_port = free_port();
+    MemoryHost upstream("same", host_settings(dir.path() / "a", up_port));
+    REQUIRE(upstream.attach(api));
+    REQUIRE(upstream.create_database({"foo", CCDR_KIND_STANDARD, 1, 0, "", 0, {}}));
+    MemoryHost replica("same", host_settings(dir.path() / "b", free_port()));
+    REQUIRE(replica.attach(api));
+    const std::string up = "localhost:" + std::to_string(up_port);
+    auto info = instance_of(replica).probe_upstream({up}, "foo");
+    REQUIRE(info);
+    CHECK(info->cluster_id == "memory-cluster-same");
+    ValueMap link{{"remote", Value("foo")}, {"addresses", Value(ValueList{Value(up)})}};
+    auto r = replica.call_procedure("internal.dbms.createReplicaDatabase",
+                                    ValueList{Value("foo-copy"), Value(int64_t{1}), Value(int64_t{0}), Value(link)}, true);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.status().message(), Catch::Contains("the upstream server at " + up + " is in this cluster ('memory-cluster-same')"));
+    CHECK_FALSE(replica.member("foo-copy"));
+}

@@ -18,7 +18,8 @@ using ccdr::test::MemoryHost;
 namespace {
 
 struct Fixture {
-    MemoryHost host{"b1", {}};
+    // This server's cluster address is none of the upstream addresses below.
+    MemoryHost host{"b1", {{"server.cluster.listen_address", "127.0.0.1:5999"}}};
     int probes = 0;
     ccdr::Result<RemoteDatabase> answer = RemoteDatabase{"127.0.0.1:6000", true, CCDR_KIND_STANDARD, "abc123", 3, 42};
     std::unique_ptr<ccdr::plugin::ReplicaProcedures> procs;
@@ -220,4 +221,44 @@ TEST_CASE("bad promotions are refused and change nothing", "[procedures]") {
     auto ok = f.call(kPromoteTopology, ValueList{"rep", int64_t{1}, int64_t{0}});
     REQUIRE(ok);
     CHECK(f.host.member("rep")->kind == CCDR_KIND_STANDARD);
+}
+
+TEST_CASE("createReplicaDatabase again: the same arguments succeed without change, others name the difference",
+          "[procedures]") {
+    Fixture f;
+    REQUIRE(f.call(kCreate, ValueList{"rep", int64_t{1}, int64_t{0}, link()}));
+    REQUIRE(f.probes == 1);
+    SECTION("the same arguments: success, no second probe, nothing changed") {
+        auto again = f.call(kCreate, ValueList{"REP", int64_t{1}, int64_t{0}, link()});
+        REQUIRE(again);
+        CHECK(again->empty());
+        CHECK(f.probes == 1);
+        CHECK(*f.host.get_database_option("rep", "replicaConfig") == link());
+    }
+    SECTION("other counts, remote and addresses: every difference named, nothing changed") {
+        auto other = f.call(kCreate, ValueList{"rep", int64_t{1}, int64_t{2}, link("bar", Value::list({"127.0.0.1:6001"}))});
+        REQUIRE_FALSE(other);
+        const std::string m = other.status().message();
+        CHECK_THAT(m, Catch::Contains("replica 'rep' already exists with other arguments"));
+        CHECK_THAT(m, Catch::Contains("remote is 'foo', not 'bar'"));
+        CHECK_THAT(m, Catch::Contains("addresses are [127.0.0.1:6000, 127.0.0.1:6001], not [127.0.0.1:6001]"));
+        CHECK_THAT(m, Catch::Contains("numSecondaries is 0, not 2"));
+        CHECK_THAT(m, !Catch::Contains("numPrimaries"));
+        CHECK(f.probes == 1);
+        CHECK(*f.host.get_database_option("rep", "replicaConfig") == link());
+    }
+}
+
+TEST_CASE("createReplicaDatabase refuses an address of this cluster before contacting it", "[procedures]") {
+    Fixture f;
+    auto self = ccdr::HostHandle(ccdr::host_api(), f.host.ctx()).server_info();
+    REQUIRE(self);
+    REQUIRE_FALSE(self->cluster_address.empty());
+    auto r = f.call(kCreate, ValueList{"rep", int64_t{1}, int64_t{0},
+                                       link("foo", Value::list({"127.0.0.1:6000", Value(self->cluster_address)}))});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.status().message(), Catch::Contains("address " + self->cluster_address + " is server b1 of this "
+                                                     "cluster: a replica's upstream is a database of another cluster"));
+    CHECK(f.probes == 0);
+    CHECK_FALSE(f.host.member("rep"));
 }
