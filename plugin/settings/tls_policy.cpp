@@ -23,6 +23,15 @@ std::string setting_or(const HostHandle& host, const std::string& k, const std::
     return text.empty() ? fallback : text;
 }
 
+std::string policy_default(std::string_view suffix) {
+    for (const auto& d : kPolicyDefaults) {
+        if (suffix == d.suffix) {
+            return d.value;
+        }
+    }
+    return {};
+}
+
 std::string resolve(const std::string& base, const std::string& path) {
     std::filesystem::path p(path);
     if (p.is_absolute()) {
@@ -68,7 +77,7 @@ Status parse_tls_versions(const std::string& value, TlsPolicy& policy) {
 
 Result<TlsPolicy> read_tls_policy(const HostHandle& host) {
     TlsPolicy policy;
-    const std::string enabled_text = setting_or(host, key("enabled"), "false");
+    const std::string enabled_text = setting_or(host, key("enabled"), policy_default("enabled"));
     auto enabled = settings::parse_bool(enabled_text);
     if (!enabled) {
         return bad(key("enabled"), enabled_text, "expected true or false");
@@ -76,13 +85,15 @@ Result<TlsPolicy> read_tls_policy(const HostHandle& host) {
     policy.enabled = *enabled;
 
     policy.base_directory = setting_or(host, key("base_directory"), "");
-    const std::string private_key = setting_or(host, key("private_key"), "private.key");
-    const std::string public_certificate = setting_or(host, key("public_certificate"), "public.crt");
-    const std::string trusted_dir = setting_or(host, key("trusted_dir"), "trusted");
-    const std::string revoked_dir = setting_or(host, key("revoked_dir"), "revoked");
-    const std::string client_auth = setting_or(host, key("client_auth"), "REQUIRE");
-    const std::string tls_versions = setting_or(host, key("tls_versions"), "TLSv1.3");
-    const std::string verify_hostname = setting_or(host, key("verify_hostname"), "false");
+    const std::string private_key = setting_or(host, key("private_key"), policy_default("private_key"));
+    const std::string public_certificate =
+        setting_or(host, key("public_certificate"), policy_default("public_certificate"));
+    const std::string trusted_dir = setting_or(host, key("trusted_dir"), policy_default("trusted_dir"));
+    const std::string revoked_dir = setting_or(host, key("revoked_dir"), policy_default("revoked_dir"));
+    const std::string client_auth = setting_or(host, key("client_auth"), policy_default("client_auth"));
+    const std::string tls_versions = setting_or(host, key("tls_versions"), policy_default("tls_versions"));
+    const std::string verify_hostname =
+        setting_or(host, key("verify_hostname"), policy_default("verify_hostname"));
 
     auto auth = parse_client_auth(client_auth);
     if (!auth) {

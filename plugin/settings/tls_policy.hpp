@@ -26,11 +26,26 @@ struct TlsPolicy {
     ClientAuth client_auth = ClientAuth::kRequire;
     bool allow_tls12 = false;
     bool allow_tls13 = true;
-    bool verify_hostname = false;
+    bool verify_hostname = false;  // read_tls_policy: kPolicyDefaults when the host does not say
 };
 
 // The policy's setting keys, for messages.
 inline constexpr const char* kPolicyPrefix = "dbms.ssl.policy.cluster.";
+
+// What a policy key the host does not know is taken to be: Neo4j's defaults,
+// except tls_versions (TLSv1.3 only: DESIGN.md fixes TLS 1.3 for the link
+// between ccdr servers, which all run the same plugin; TLSv1.2 is opt-in).
+// docs/protocol.md's "when unknown" column is this table; a test compares
+// them, and compares it with the refhost's setting catalogue.
+struct PolicyDefault {
+    const char* suffix;  // after kPolicyPrefix
+    const char* value;
+};
+inline constexpr PolicyDefault kPolicyDefaults[] = {
+    {"enabled", "false"},          {"private_key", "private.key"}, {"public_certificate", "public.crt"},
+    {"trusted_dir", "trusted"},    {"revoked_dir", "revoked"},     {"client_auth", "REQUIRE"},
+    {"tls_versions", "TLSv1.3"},   {"verify_hostname", "true"},
+};
 
 // Reads the policy. CCDR_INVALID_SETTING naming key, value and reason for a
 // value the plugin cannot use (unknown client_auth, tls_versions without

@@ -11,6 +11,7 @@ add_executable(bolt_unit_tests
   unit/bolt/framing_test.cpp
   unit/bolt/handshake_test.cpp
   unit/bolt/session_test.cpp
+  unit/bolt/query_kind_test.cpp
   unit/bolt/server_test.cpp
 )
 target_link_libraries(bolt_unit_tests PRIVATE refhost_bolt_fakes Catch2::Catch2)

@@ -9,6 +9,7 @@ if(TARGET refhost_cypher)
     unit/cypher/main.cpp
     unit/cypher/smoke_test.cpp
     unit/cypher/syntax_test.cpp
+    unit/cypher/version_prefix_test.cpp
     unit/cypher/clauses_test.cpp
     unit/cypher/expressions_test.cpp
     unit/cypher/access_test.cpp

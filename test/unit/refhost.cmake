@@ -35,3 +35,11 @@ add_executable(refhost_security_tests
 )
 target_link_libraries(refhost_security_tests PRIVATE refhost_test_support refhost_cypher Catch2::Catch2)
 catch_discover_tests(refhost_security_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
+
+# One truth for defaults (issue 17): the settings tables of docs/refhost.md,
+# docs/operations.md and docs/protocol.md against the refhost's setting
+# catalogue and the plugin's declared settings and SSL policy fallbacks.
+add_executable(documented_defaults_tests unit/main.cpp unit/refhost/documented_defaults_test.cpp)
+target_link_libraries(documented_defaults_tests PRIVATE refhost_core ccdr_settings Catch2::Catch2)
+target_compile_definitions(documented_defaults_tests PRIVATE CCDR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+catch_discover_tests(documented_defaults_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

@@ -14,7 +14,7 @@ namespace refhost::bolt {
 
 // The command's leading keywords in upper case ("CREATE DATABASE",
 // "SHOW DATABASES") when `query` is an administration command, else nullopt.
-// Comments and a leading `CYPHER <version>` are skipped.
+// Comments and a leading `CYPHER 5` or `CYPHER 25` are skipped.
 std::optional<std::string> administration_command(std::string_view query);
 
 }  // namespace refhost::bolt

@@ -74,7 +74,9 @@ inline constexpr Code kTransactionLogError{"Neo.DatabaseError.Transaction.Transa
 inline constexpr Code kTransientTerminated{"Neo.TransientError.Transaction.Terminated", "50N42"};
 
 // Every code above, for lookups by name (gql_for) and for tests that check the
-// table. Add a new constant to this list too.
+// table. Add a new constant to this list too, unless it shares its Neo4j name
+// with a code listed here and only refines the GQLSTATUS (the user and role
+// codes): a lookup by name gives the general one, as it did before.
 inline constexpr const Code* kAll[] = {
     &kSyntaxError,          &kTypeError,          &kArgumentError,
     &kArithmeticError,      &kParameterMissing,   &kAccessMode,

@@ -162,8 +162,27 @@ std::string Parser::parse_variable() { return parse_name("a variable name"); }
 
 size_t Parser::last_end() const { return pos_ == 0 ? 0 : tokens_[pos_ - 1].end; }
 
+// `CYPHER 5` or `CYPHER 25` may lead any statement, as in Neo4j 2025.06+,
+// where it picks the language version for that one query. The refhost's
+// subset means the same in both, so the prefix is checked and skipped; any
+// other version is a SyntaxError before anything runs.
+void Parser::skip_version_prefix() {
+    if (!at_kw("CYPHER")) {
+        return;
+    }
+    advance();
+    const Token& v = peek();
+    if (v.kind == TokenKind::Integer && (v.text == "5" || v.text == "25")) {
+        advance();
+        return;
+    }
+    fail_at(v.offset, "Invalid input '" + token_display(query_, v) +
+                          "': expected '5' or '25' (the Cypher versions this server runs: CYPHER 5, CYPHER 25)");
+}
+
 Statement Parser::parse_statement() {
     Statement st;
+    skip_version_prefix();
     bool admin = (at_kw("CREATE") && (at_kw("DATABASE", 1) || (at_kw("OR", 1) && at_kw("REPLACE", 2)))) ||
                  at_kw("DROP") || at_kw("START") || at_kw("STOP");
     if (at_security_command()) {

@@ -18,6 +18,7 @@ public:
     Statement parse_statement();
 
 private:
+    void skip_version_prefix();  // a leading CYPHER 5 / CYPHER 25
     // --- tokens ---
     const Token& peek(size_t ahead = 0) const;
     const Token& advance();
