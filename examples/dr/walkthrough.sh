@@ -142,6 +142,22 @@ expect_fail -a "$B" -d foo-replica "CREATE (:Customer {id: 0})"
 say "A write sent straight to a replica server is refused by the plugin:"
 expect_fail -a "bolt://127.0.0.1:$b_bolt" -d foo-replica "CREATE (:Customer {id: 0})"
 
+step "Access is set up on each cluster: users and roles are not replicated"
+shell -a "$A" -d system "CREATE USER app SET PASSWORD 'app-secret-1' CHANGE NOT REQUIRED"
+shell -a "$A" -d system "GRANT ROLE editor TO app"
+say "The drift check on B asks A over the replication link (names and roles, never a password):"
+shell -a "$B" -d system "CALL internal.dbms.compareSecurity(\"foo-replica\") YIELD user, rolesHere, rolesThere, verdict"
+shell -a "$B" -d system "CREATE USER app SET PASSWORD 'app-secret-1' CHANGE NOT REQUIRED"
+shell -a "$B" -d system "GRANT ROLE editor TO app"
+shell -a "$B" -d system "CALL internal.dbms.compareSecurity(\"foo-replica\") YIELD user, verdict"
+verdicts=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d system --format plain \
+  "CALL internal.dbms.compareSecurity(\"foo-replica\") YIELD verdict")
+if grep -qE 'missing|differ' <<<"$verdicts"; then
+  echo "compareSecurity still reports differences: $verdicts" >&2
+  exit 1
+fi
+say "No difference left: after a failover the application's user is there, with the same role."
+
 step "Watching lag: last_committed_tx_id on both sides"
 shell -a "$A" -d foo "UNWIND range(101, 150) AS i CREATE (:Customer {id: i})"
 tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
