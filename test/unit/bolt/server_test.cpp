@@ -3,6 +3,7 @@
 #include "bolt/client.hpp"
 #include "bolt/server.hpp"
 #include "support/bolt_test_util.hpp"
+#include "support/eventually.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -456,9 +457,8 @@ TEST_CASE("requests waiting for the write lock hold no worker, grants are first 
             }
         });
         // One at a time into the queue, so that the order is known.
-        for (int wait = 0; wait < 500 && s.dbms.lock_waiters() < static_cast<size_t>(i + 1); ++wait) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        REQUIRE(ccdr::test::eventually([&] { return s.dbms.lock_waiters() >= static_cast<size_t>(i + 1); },
+                                       std::chrono::seconds(5)));
         REQUIRE(s.dbms.lock_waiters() == static_cast<size_t>(i + 1));
     }
     // Every worker would be taken if the waiters held one: the holder's

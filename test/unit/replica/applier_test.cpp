@@ -55,7 +55,7 @@ TEST_CASE("applier: queued batches are applied in order, one apply_batch each", 
     f.applier.start();
     f.applier.push(decoded_batch(1, 3), 300);
     f.applier.push(decoded_batch(4, 5), 200);
-    REQUIRE(eventually_true([&] { return f.finished == 2; }));
+    REQUIRE(eventually([&] { return f.finished == 2; }));
     CHECK(f.applied() == 5);
     CHECK(f.host.member(kReplica)->apply_batches == 2);
     CHECK(f.took == 2);
@@ -81,7 +81,7 @@ TEST_CASE("applier: the queue holds up to the window, and always one batch", "[r
     CHECK(f.applier.idle());
     f.applier.start();
     f.applier.push(decoded_batch(1, 1), 100);
-    REQUIRE(eventually_true([&] { return f.finished == 1; }));
+    REQUIRE(eventually([&] { return f.finished == 1; }));
     CHECK(f.applied() == 1);  // the dropped batch was never applied
 }
 
@@ -91,7 +91,7 @@ TEST_CASE("applier: a failed apply drops the batches behind it and says why", "[
     f.applier.push(decoded_batch(1, 2), 100);
     f.applier.push(decoded_batch(3, 4), 100);
     f.applier.start();
-    REQUIRE(eventually_true([&] { return f.finished == 1; }));
+    REQUIRE(eventually([&] { return f.finished == 1; }));
     REQUIRE(f.failed().size() == 1);
     CHECK(f.failed()[0] == "applying tx 1..2 failed: apply_batch: injected failure");
     CHECK(f.stats.apply_failures == 1);
@@ -99,7 +99,7 @@ TEST_CASE("applier: a failed apply drops the batches behind it and says why", "[
     CHECK(f.applied() == 0);
     // Batch 3..4 was dropped with it: the member resumes from tx 1.
     f.applier.push(decoded_batch(1, 2), 100);
-    REQUIRE(eventually_true([&] { return f.finished == 2; }));
+    REQUIRE(eventually([&] { return f.finished == 2; }));
     CHECK(f.applied() == 2);
     CHECK(f.host.member(kReplica)->apply_batches == 1);
 }
@@ -108,7 +108,7 @@ TEST_CASE("applier: a batch out of order changes nothing and is reported", "[rep
     Fixture f;
     f.applier.start();
     f.applier.push(decoded_batch(3, 3), 100);
-    REQUIRE(eventually_true([&] { return f.finished == 1; }));
+    REQUIRE(eventually([&] { return f.finished == 1; }));
     REQUIRE(f.failed().size() == 1);
     CHECK(f.failed()[0] == "applying tx 3..3 failed: apply_batch: expected tx 1, got 3");
     CHECK(f.applied() == 0);

@@ -11,6 +11,7 @@
 #include "replica/member_setup.hpp"
 #include "replica/upstream_dialer.hpp"
 #include "session/exchange.hpp"
+#include "support/eventually.hpp"
 #include "support/plugin_loopback.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,18 +27,6 @@ namespace ccdr::test {
 
 inline constexpr const char* kStoreId = "5eed5eed5eed5eed";
 inline constexpr const char* kReplica = "foo-replica";
-
-inline bool eventually_true(const std::function<bool()>& condition,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > until) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
-}
 
 // Transaction i as the upstream committed it.
 inline std::vector<uint8_t> tx_payload(uint64_t i) {

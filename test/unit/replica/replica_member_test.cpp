@@ -71,10 +71,10 @@ private:
 TEST_CASE("member: streams from its upstream, then stops cleanly", "[replica][member]") {
     ReplicaWorld w(streaming_upstream);
     StartedMember member(w.dialer);
-    const bool streaming = eventually_true([&] { return member->status().state == CCDR_REPLICA_STREAMING; });
+    const bool streaming = eventually([&] { return member->status().state == CCDR_REPLICA_STREAMING; });
     INFO("state " << member->status().state << ": " << member->status().message);
     REQUIRE(streaming);
-    REQUIRE(eventually_true([&] { return w.applied() == 10; }));
+    REQUIRE(eventually([&] { return w.applied() == 10; }));
     auto status = member->status();
     CHECK(status.message == "pulling from " + w.loop.address());
     CHECK(status.upstream_address == w.loop.address());
@@ -101,7 +101,7 @@ TEST_CASE("member: without TLS (and no plaintext allowed) it fails at once, sayi
     off.disabled_reason = ccdr::transport::kTlsRequiredReason;
     UpstreamDialer dialer(w.loop.context(), off);
     StartedMember member(dialer);
-    REQUIRE(eventually_true([&] { return member->status().state == CCDR_REPLICA_FAILED; }));
+    REQUIRE(eventually([&] { return member->status().state == CCDR_REPLICA_FAILED; }));
     CHECK_THAT(member->status().message, StartsWith("failed: replication requires TLS"));
     member->stop();
     CHECK(member->status().state == CCDR_REPLICA_FAILED);  // stop does not hide a failure
@@ -114,7 +114,7 @@ TEST_CASE("member: a replica whose link is missing fails, a database that is no 
         ReplicaWorld w(streaming_upstream, false);
         REQUIRE(w.host.create_database({kReplica, CCDR_KIND_REPLICA, 1, 0, kStoreId, 1, {}}));
         StartedMember member(w.dialer);
-        REQUIRE(eventually_true([&] { return member->status().state == CCDR_REPLICA_FAILED; }));
+        REQUIRE(eventually([&] { return member->status().state == CCDR_REPLICA_FAILED; }));
         CHECK_THAT(member->status().message, StartsWith("failed: the database option replicaConfig is not set"));
         member->stop();
     }
@@ -122,7 +122,7 @@ TEST_CASE("member: a replica whose link is missing fails, a database that is no 
         ReplicaWorld w(streaming_upstream, false);
         REQUIRE(w.host.create_database({kReplica, CCDR_KIND_STANDARD, 1, 0, kStoreId, 2, {}}));
         StartedMember member(w.dialer);
-        REQUIRE(eventually_true([&] { return member->status().state == CCDR_REPLICA_STOPPED; }));
+        REQUIRE(eventually([&] { return member->status().state == CCDR_REPLICA_STOPPED; }));
         CHECK(member->status().message == "promoted: the database is no longer a replica");
         member->stop();
         CHECK(member->status().message == "stopped");
@@ -135,12 +135,12 @@ TEST_CASE("member: while no upstream answers it retries, backing off, and says w
     REQUIRE(w.host.create_database({kReplica, CCDR_KIND_REPLICA, 1, 0, kStoreId, 1,
                                     ValueMap{{"replicaConfig", ReplicaWorld::replica_config(dead)}}}));
     StartedMember member(w.dialer);
-    REQUIRE(eventually_true([&] { return member->status().state == CCDR_REPLICA_DISCONNECTED; }));
+    REQUIRE(eventually([&] { return member->status().state == CCDR_REPLICA_DISCONNECTED; }));
     CHECK_THAT(member->status().message,
                StartsWith("disconnected: cannot connect to " + dead) && Contains("; retrying in "));
     // The back-off (20 ms doubling to 100 ms here) brings more attempts.
     std::map<std::string, double> metrics;
-    REQUIRE(eventually_true([&] {
+    REQUIRE(eventually([&] {
         member->collect_metrics([&](std::string_view name, ccdr_metric_type, double v) {
             metrics[std::string(name)] = v;
         });
