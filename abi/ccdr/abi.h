@@ -802,6 +802,23 @@ typedef struct ccdr_host_api {
    * Never calls back; the sink must not call into the host. */
   ccdr_status (*list_users)(ccdr_host_ctx *host, const ccdr_user_sink *out, ccdr_error *err);
 
+  /* 1.2, promotion with a new topology in one step
+   * (internal.dbms.promoteReplicaDatabaseWithTopology). What
+   * set_topology(primaries, secondaries) and then set_database_kind(STANDARD,
+   * epoch) would do, as one change: the members stop (STOPPED events), every
+   * member that stays and every new one is brought to the most advanced
+   * member's last committed tx (copied inside this cluster), a writer is
+   * elected among the new primaries, and kind, epoch and topology are
+   * recorded together. Then members that leave are deleted (DROPPED), new
+   * ones hear CREATED, the others PROMOTED, and all STARTED. On ANY failure
+   * nothing has changed: the database is the same replica with the same
+   * members, stores and topology, its members restart (STARTED) and the
+   * error says which step failed. CCDR_INVALID_ARGUMENT when the database is
+   * not a replica, primaries is 0, or the servers cannot satisfy the
+   * topology. Blocks. */
+  ccdr_status (*promote_with_topology)(ccdr_host_ctx *host, ccdr_string name, uint64_t epoch,
+                                       uint32_t primaries, uint32_t secondaries, ccdr_error *err);
+
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;
 

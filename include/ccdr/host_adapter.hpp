@@ -57,6 +57,17 @@ public:
     virtual Result<std::vector<UserInfo>> list_users() {
         return Status(CCDR_UNSUPPORTED, "this host does not list users");
     }
+    // ABI 1.2: promotion with a new topology as one step; on failure the
+    // replica is left as it was. A host that cannot keeps this default (the
+    // plugin then resizes and promotes in two calls).
+    virtual Status promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                         uint32_t secondaries) {
+        (void)name;
+        (void)epoch;
+        (void)primaries;
+        (void)secondaries;
+        return Status(CCDR_UNSUPPORTED, "this host does not promote with a topology in one step");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -295,6 +306,14 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status promote_with_topology(ccdr_host_ctx* c, ccdr_string name, uint64_t epoch, uint32_t p,
+                                             uint32_t sec, ccdr_error* err) {
+        try {
+            return s(c)->promote_with_topology(to_view(name), epoch, p, sec).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
     static ccdr_status list_users(ccdr_host_ctx* c, const ccdr_user_sink* out, ccdr_error* err) {
         try {
             auto r = s(c)->list_users();
@@ -349,6 +368,7 @@ inline const ccdr_host_api* host_api() {
         a.get_database_option = &T::get_database_option;
         a.content_fingerprint = &T::content_fingerprint;
         a.list_users = &T::list_users;
+        a.promote_with_topology = &T::promote_with_topology;
         return a;
     }();
     return &api;

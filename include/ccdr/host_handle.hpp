@@ -295,6 +295,26 @@ public:
         return out;
     }
 
+    // --- ABI 1.2, promotion with a topology ---
+    // True when the host's vtable has promote_with_topology (ABI 1.2 or later).
+    bool has_promote_with_topology() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, promote_with_topology) && api_->promote_with_topology != nullptr;
+    }
+
+    // Promotion and topology change as one step (nothing changes on failure).
+    // CCDR_UNSUPPORTED, without calling, when the host predates ABI 1.2.
+    Status promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                 uint32_t secondaries) const {
+        if (!has_promote_with_topology()) {
+            return Status(CCDR_UNSUPPORTED, "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                "; promotion with a topology in one step needs 1.2 or later");
+        }
+        auto err = make_error();
+        return Status::from_abi(api_->promote_with_topology(ctx_, to_abi(name), epoch, primaries, secondaries, &err),
+                                err);
+    }
+
     static DatabaseInfo copy(const ccdr_database_info& i) {
         DatabaseInfo o;
         o.name = to_string(i.name);

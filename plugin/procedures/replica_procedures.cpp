@@ -2,6 +2,7 @@
 
 #include "procedures/database_name.hpp"
 #include "procedures/procedure_fields.hpp"
+#include "procedures/topology_arguments.hpp"
 
 #include <ccdr/span.hpp>
 
@@ -14,6 +15,7 @@ namespace {
 constexpr std::string_view kCreate = "internal.dbms.createReplicaDatabase";
 constexpr std::string_view kPromote = "internal.dbms.promoteReplicaDatabase";
 constexpr std::string_view kPromoteTopology = "internal.dbms.promoteReplicaDatabaseWithTopology";
+constexpr std::string_view kAlter = "internal.dbms.alterReplicaDatabase";
 
 const std::array<ccdr_field, 4> kCreateArgs = {
     field("databaseName", CCDR_TYPE_STRING, "The name of the replica in this cluster (may equal the upstream's)."),
@@ -29,6 +31,11 @@ const std::array<ccdr_field, 3> kPromoteTopologyArgs = {
     field("numPrimaries", CCDR_TYPE_INTEGER, "The new number of primaries; they become writable."),
     field("numSecondaries", CCDR_TYPE_INTEGER, "The new number of secondaries."),
 };
+const std::array<ccdr_field, 2> kAlterArgs = {
+    field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to change."),
+    field("options", CCDR_TYPE_MAP,
+          "{addresses: new cluster endpoints of the upstream's servers, numPrimaries, numSecondaries}; any of them"),
+};
 
 // A failed call; the host adds Neo4j's "Failed to invoke
 // procedure `name`: Caused by:" in front of the reason.
@@ -39,39 +46,6 @@ Result<std::string> string_arg(const Value& v, const char* name) {
         return Status(CCDR_PROCEDURE_CALL_FAILED, std::string(name) + " must be a STRING, got " + v.to_display());
     }
     return v.as_string();
-}
-
-// Counts as createReplicaDatabase and the topology form of promotion take them.
-Status check_topology(const Value& primaries, const Value& secondaries) {
-    if (!primaries.is_int()) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries must be an INTEGER, got " + primaries.to_display()};
-    }
-    if (!secondaries.is_int()) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries must be an INTEGER, got " + secondaries.to_display()};
-    }
-    int64_t p = primaries.as_int();
-    int64_t sec = secondaries.as_int();
-    if (p < 0) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries must not be negative, got " + std::to_string(p)};
-    }
-    if (sec < 0) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries must not be negative, got " + std::to_string(sec)};
-    }
-    if (p + sec == 0) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "the topology has zero members in total; a database needs at least one primary"};
-    }
-    if (p == 0) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries is 0; a database needs at least one primary"};
-    }
-    if (p > kMaxPrimaries) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numPrimaries " + std::to_string(p) + " exceeds the maximum of " +
-                                                std::to_string(kMaxPrimaries)};
-    }
-    if (sec > kMaxSecondaries) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "numSecondaries " + std::to_string(sec) + " exceeds the maximum of " +
-                                                std::to_string(kMaxSecondaries)};
-    }
-    return {};
 }
 
 template <Status (ReplicaProcedures::*Body)(const ValueList&)>
@@ -120,6 +94,9 @@ Status ReplicaProcedures::register_all() {
         {kPromoteTopology,
          "Convert a replica database to a standard database with new topology while keeping the data it currently has.",
          kPromoteTopologyArgs.data(), kPromoteTopologyArgs.size(), &thunk<&ReplicaProcedures::promote_with_topology>},
+        {kAlter,
+         "Change a replica database's upstream addresses or topology; new members are seeded inside this cluster.",
+         kAlterArgs.data(), kAlterArgs.size(), &thunk<&ReplicaProcedures::alter_replica>},
     };
     for (const auto& d : defs) {
         ccdr_procedure_def def{};
@@ -331,20 +308,10 @@ Status ReplicaProcedures::do_promote(const std::string& name,
                 "database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
                     " database, not a replica; promotion is one-way and applies only to replicas"};
     }
-    if (topology) {
-        // Resize first, while still a replica: if the servers cannot satisfy
-        // the topology nothing has changed yet. Promotion then brings the new
-        // members to the most advanced member's transaction.
-        Status resized = host_.set_topology(name, static_cast<uint32_t>(topology->first),
-                                            static_cast<uint32_t>(topology->second));
-        if (!resized) {
-            return {CCDR_PROCEDURE_CALL_FAILED, "cannot use topology " + std::to_string(topology->first) +
-                                                    " primaries, " + std::to_string(topology->second) +
-                                                    " secondaries: " + resized.message()};
-        }
-    }
-    uint64_t new_epoch = info->epoch + 1;
-    Status promoted = host_.set_database_kind(name, CCDR_KIND_STANDARD, new_epoch);
+    const uint64_t new_epoch = info->epoch + 1;
+    Status promoted = topology ? promote_resized(*info, static_cast<uint32_t>(topology->first),
+                                                 static_cast<uint32_t>(topology->second), new_epoch)
+                               : host_.set_database_kind(name, CCDR_KIND_STANDARD, new_epoch);
     if (!promoted) {
         return {CCDR_PROCEDURE_CALL_FAILED, "cannot promote '" + name + "': " + promoted.message()};
     }
@@ -364,6 +331,43 @@ Status ReplicaProcedures::do_promote(const std::string& name,
                "from its upstream again",
                name, tx, info->epoch, new_epoch, ms.count());
     return {};
+}
+
+Status ReplicaProcedures::promote_resized(const DatabaseInfo& info, uint32_t primaries, uint32_t secondaries,
+                                          uint64_t epoch) {
+    const std::string topology = std::to_string(primaries) + " primaries, " + std::to_string(secondaries) +
+                                 " secondaries";
+    if (host_.has_promote_with_topology()) {
+        Status st = host_.promote_with_topology(info.name, epoch, primaries, secondaries);
+        if (st.code() != CCDR_UNSUPPORTED) {
+            return st ? st : Status(st.code(), "cannot use topology " + topology + ": " + st.message() +
+                                                   "; it is still a replica with its old topology");
+        }
+    }
+    // A host without the one-step call (ABI 1.1): resize while still a
+    // replica (if the servers cannot hold the topology nothing has changed),
+    // promote, and put the old topology back if the promotion fails.
+    Status resized = host_.set_topology(info.name, primaries, secondaries);
+    if (!resized) {
+        return {resized.code(), "cannot use topology " + topology + ": " + resized.message()};
+    }
+    Status promoted = host_.set_database_kind(info.name, CCDR_KIND_STANDARD, epoch);
+    if (promoted) {
+        return promoted;
+    }
+    const std::string old_topology =
+        std::to_string(info.primaries) + " primaries, " + std::to_string(info.secondaries) + " secondaries";
+    Status restored = host_.set_topology(info.name, info.primaries, info.secondaries);
+    if (!restored) {
+        log_->error("promotion of '{}' failed after its topology became {}, and setting back {} failed too: {}",
+                    info.name, topology, old_topology, restored.message());
+        return {promoted.code(), promoted.message() + "; the topology had been changed to " + topology +
+                                     " and setting it back to " + old_topology + " failed: " + restored.message()};
+    }
+    log_->warn("promotion of '{}' failed after its topology became {}; the topology was set back to {}", info.name,
+               topology, old_topology);
+    return {promoted.code(), promoted.message() + "; it is still a replica and the topology was set back to " +
+                                 old_topology};
 }
 
 }  // namespace ccdr::plugin

@@ -1,6 +1,7 @@
 // plugin/procedures/replica_procedures.hpp: internal.dbms.createReplicaDatabase,
-// internal.dbms.promoteReplicaDatabase and
-// internal.dbms.promoteReplicaDatabaseWithTopology. Each validates every
+// internal.dbms.promoteReplicaDatabase,
+// internal.dbms.promoteReplicaDatabaseWithTopology and
+// internal.dbms.alterReplicaDatabase. Each validates every
 // argument before it changes anything; a failure creates or changes nothing
 // and says which check failed and why (CCDR_PROCEDURE_CALL_FAILED, which the
 // host reports as Neo.ClientError.Procedure.ProcedureCallFailed).
@@ -40,23 +41,21 @@ struct RemoteDatabase {
 // address tried and why it failed.
 using UpstreamProbe = std::function<Result<RemoteDatabase>(const UpstreamLink& link)>;
 
-// Neo4j's limits on a database's topology.
-inline constexpr int64_t kMaxPrimaries = 11;
-inline constexpr int64_t kMaxSecondaries = 20;
-
 class ReplicaProcedures {
 public:
     ReplicaProcedures(HostHandle host, UpstreamProbe probe, std::shared_ptr<spdlog::logger> log);
     ReplicaProcedures(const ReplicaProcedures&) = delete;
     ReplicaProcedures& operator=(const ReplicaProcedures&) = delete;
 
-    // Registers the three procedures with the host (during create()).
+    // Registers the four procedures with the host (during create()).
     Status register_all();
 
     // The procedure bodies, with arguments already bound by the host.
     Status create_replica(const ValueList& args);
     Status promote(const ValueList& args);
     Status promote_with_topology(const ValueList& args);
+    // internal.dbms.alterReplicaDatabase (replica_alter.cpp).
+    Status alter_replica(const ValueList& args);
 
 private:
     // createReplicaDatabase for a name that exists: success without change
@@ -66,6 +65,10 @@ private:
     // Refuses addresses that are cluster endpoints of this cluster's servers.
     Status upstream_is_another_cluster(const UpstreamLink& link);
     Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology);
+    // Promotion with a new topology: the host's one-step call (ABI 1.2), or
+    // on an older host resize + promote, with the old topology set back when
+    // the promotion fails.
+    Status promote_resized(const DatabaseInfo& info, uint32_t primaries, uint32_t secondaries, uint64_t epoch);
 
     HostHandle host_;
     UpstreamProbe probe_;

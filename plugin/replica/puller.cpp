@@ -172,6 +172,25 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
     }
 }
 
+asio::awaitable<std::optional<std::string>> Puller::address_dropped(const std::string& address) {
+    HostHandle host = member_->session.host;
+    const std::string db = member_->database;
+    auto setup_job = [host, db] { return load_member_setup(host, db); };
+    auto setup = co_await run_blocking(member_->session.runtime->blocking_pool(), std::move(setup_job));
+    if (!setup || setup->kind != CCDR_KIND_REPLICA) {
+        co_return std::nullopt;  // the member's own loop reports these when it next starts a session
+    }
+    const auto& now = setup->config.addresses;
+    if (std::find(now.begin(), now.end(), address) != now.end()) {
+        co_return std::nullopt;
+    }
+    std::string list;
+    for (const auto& a : now) {
+        list += (list.empty() ? "" : ", ") + a;
+    }
+    co_return "the upstream addresses changed to [" + list + "]; leaving " + address;
+}
+
 asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connection, std::string address,
                                            protocol::Subscribed subscribed, MemberSetup setup) {
     MemberContext& member = *member_;
@@ -193,6 +212,10 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
 
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
     const auto timeout = member.session.settings.io_timeout;
+    // How often a session re-reads the upstream addresses (a frame, at the
+    // latest a heartbeat, comes at least every heartbeat interval).
+    const auto link_check_every = std::max<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 1s);
+    auto next_link_check = std::chrono::steady_clock::now() + link_check_every;
     PullResult result{PullOutcome::kProgress, "connection to " + address + " lost"};
     while (!member.stopping) {
         auto frame = co_await connection->read_frame(timeout);
@@ -256,6 +279,14 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         if (!caught_up_ && stats.lag_tx() == 0) {
             caught_up_ = true;
             member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address);
+        }
+        if (std::chrono::steady_clock::now() >= next_link_check) {
+            next_link_check = std::chrono::steady_clock::now() + link_check_every;
+            if (auto dropped = co_await address_dropped(address)) {
+                result.reason = *dropped;
+                member.session.log->info("replica '{}': {}", member.database, result.reason);
+                break;
+            }
         }
     }
     connection->close(result.reason);

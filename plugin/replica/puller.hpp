@@ -51,6 +51,11 @@ private:
                                                             const std::string& address, const MemberSetup& setup);
     asio::awaitable<PullResult> follow(std::shared_ptr<transport::Connection> connection, std::string address,
                                        protocol::Subscribed subscribed, MemberSetup setup);
+    // Nothing while `address` is still one of the replica's upstream
+    // addresses (the database option, which alterReplicaDatabase may change
+    // on any server of this cluster), else why the session should end so
+    // that the member reconnects through the new ones.
+    asio::awaitable<std::optional<std::string>> address_dropped(const std::string& address);
 
     std::shared_ptr<MemberContext> member_;
     const UpstreamDialer& dialer_;

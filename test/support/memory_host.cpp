@@ -189,6 +189,26 @@ void MemoryHost::prune_log(const std::string& database, uint64_t keep_from) {
     m.oldest_retained = std::max(m.oldest_retained, std::min(keep_from, m.last_tx + 1));
 }
 
+void MemoryHost::fail_next_promotion() {
+    std::lock_guard lock(mu_);
+    fail_next_promotion_ = true;
+}
+
+void MemoryHost::set_seats(uint32_t seats, bool one_step_promotion) {
+    std::lock_guard lock(mu_);
+    seats_ = seats;
+    one_step_promotion_ = one_step_promotion;
+}
+
+uint64_t MemoryHost::topology_changes() const {
+    std::lock_guard lock(mu_);
+    return topology_changes_;
+}
+
+std::string MemoryHost::seats_text() const {
+    return std::to_string(seats_) + (seats_ == 1 ? " server" : " servers");
+}
+
 void MemoryHost::fail_next_apply() {
     std::lock_guard lock(mu_);
     fail_next_apply_ = true;
@@ -536,12 +556,12 @@ Status MemoryHost::create_database(const DatabaseSpec& spec) {
     if (spec.primaries + spec.secondaries == 0) {
         return {CCDR_INVALID_ARGUMENT, "a database needs at least one member"};
     }
-    if (spec.primaries + spec.secondaries > 1) {
-        return {CCDR_INVALID_ARGUMENT, "this host has 1 server; cannot allocate " +
-                                           std::to_string(spec.primaries + spec.secondaries) + " members"};
-    }
     {
         std::lock_guard lock(mu_);
+        if (spec.primaries + spec.secondaries > seats_) {
+            return {CCDR_INVALID_ARGUMENT, "this host has " + seats_text() + "; cannot allocate " +
+                                               std::to_string(spec.primaries + spec.secondaries) + " members"};
+        }
         if (members_.count(spec.name) != 0) {
             return {CCDR_INVALID_ARGUMENT, "database '" + spec.name + "' already exists"};
         }
@@ -550,6 +570,8 @@ Status MemoryHost::create_database(const DatabaseSpec& spec) {
         m.store_id = spec.store_id.empty() ? random_store_id() : spec.store_id;
         m.epoch = spec.epoch == 0 ? 1 : spec.epoch;
         m.options = spec.options;
+        m.primaries = spec.primaries;
+        m.secondaries = spec.secondaries;
         members_[spec.name] = std::move(m);
     }
     send_event(spec.name, CCDR_EVENT_CREATED, spec.kind);
@@ -586,6 +608,10 @@ Status MemoryHost::set_database_kind(std::string_view name, ccdr_database_kind k
         if (it->second.kind != CCDR_KIND_REPLICA || kind != CCDR_KIND_STANDARD) {
             return {CCDR_INVALID_ARGUMENT, "only a replica can change kind, and only to standard"};
         }
+        if (fail_next_promotion_) {
+            fail_next_promotion_ = false;
+            return {CCDR_IO_ERROR, "set_database_kind: injected failure"};
+        }
     }
     send_event(std::string(name), CCDR_EVENT_STOPPED, CCDR_KIND_REPLICA);
     {
@@ -601,12 +627,56 @@ Status MemoryHost::set_database_kind(std::string_view name, ccdr_database_kind k
 
 Status MemoryHost::set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) {
     std::lock_guard lock(mu_);
-    if (members_.count(std::string(name)) == 0) {
+    auto it = members_.find(std::string(name));
+    if (it == members_.end()) {
         return not_found(name);
     }
-    if (primaries + secondaries != 1) {
-        return {CCDR_INVALID_ARGUMENT, "this host has 1 server; a topology must have exactly 1 member"};
+    if (primaries + secondaries == 0 || primaries + secondaries > seats_) {
+        return {CCDR_INVALID_ARGUMENT, "this host has " + seats_text() + "; a topology must have 1 to " +
+                                           std::to_string(seats_) + " members"};
     }
+    it->second.primaries = primaries;
+    it->second.secondaries = secondaries;
+    ++topology_changes_;
+    return {};
+}
+
+Status MemoryHost::promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                         uint32_t secondaries) {
+    {
+        std::lock_guard lock(mu_);
+        if (!one_step_promotion_) {
+            return {CCDR_UNSUPPORTED, "this host does not promote with a topology in one step"};
+        }
+        auto it = members_.find(std::string(name));
+        if (it == members_.end()) {
+            return not_found(name);
+        }
+        if (it->second.kind != CCDR_KIND_REPLICA) {
+            return {CCDR_INVALID_ARGUMENT, "only a replica can be promoted"};
+        }
+        if (primaries == 0 || primaries + secondaries > seats_) {
+            return {CCDR_INVALID_ARGUMENT, "this host has " + seats_text() + "; cannot place " +
+                                               std::to_string(primaries) + " primaries and " +
+                                               std::to_string(secondaries) + " secondaries"};
+        }
+        if (fail_next_promotion_) {
+            fail_next_promotion_ = false;
+            return {CCDR_IO_ERROR, "promote_with_topology: injected failure"};
+        }
+    }
+    send_event(std::string(name), CCDR_EVENT_STOPPED, CCDR_KIND_REPLICA);
+    {
+        std::lock_guard lock(mu_);
+        auto& m = members_[std::string(name)];
+        m.kind = CCDR_KIND_STANDARD;
+        m.epoch = epoch;
+        m.primaries = primaries;
+        m.secondaries = secondaries;
+        ++topology_changes_;
+    }
+    send_event(std::string(name), CCDR_EVENT_PROMOTED, CCDR_KIND_STANDARD);
+    send_event(std::string(name), CCDR_EVENT_STARTED, CCDR_KIND_STANDARD);
     return {};
 }
 
@@ -621,8 +691,8 @@ Result<DatabaseInfo> MemoryHost::database_info(std::string_view name) {
     info.name = std::string(name);
     info.kind = m.kind;
     info.requested_online = m.online;
-    info.primaries = 1;
-    info.secondaries = 0;
+    info.primaries = m.primaries;
+    info.secondaries = m.secondaries;
     info.store_id = m.store_id;
     info.epoch = m.epoch;
     auto bolt = settings_.count("server.bolt.listen_address") ? settings_.at("server.bolt.listen_address") : "";

@@ -39,6 +39,8 @@ struct MemoryMember {
     int64_t last_time_ms = 0;
     uint64_t oldest_retained = 1;
     uint64_t apply_batches = 0;
+    uint32_t primaries = 1;  // the topology as requested (one member exists)
+    uint32_t secondaries = 0;
 };
 
 class MemoryHost final : public HostServer {
@@ -71,6 +73,17 @@ public:
     void prune_log(const std::string& database, uint64_t keep_from);
     // Makes the next apply_batch fail midway (nothing may change).
     void fail_next_apply();
+    // Makes the next promotion (set_database_kind, promote_with_topology)
+    // fail before it changes anything.
+    void fail_next_promotion();
+    // How many members a topology may have (default 1: this one server).
+    // More only changes what is accepted and reported (database_info's
+    // primaries and secondaries): there is still one member, here.
+    // `one_step_promotion` false: promote_with_topology answers
+    // CCDR_UNSUPPORTED, as a host that keeps the HostServer default.
+    void set_seats(uint32_t seats, bool one_step_promotion = true);
+    // set_topology and promote_with_topology calls that changed a topology.
+    uint64_t topology_changes() const;
     // Changes one byte of the member's content behind the log's back, as a
     // damaged disk would (for verification tests).
     void tamper_content(const std::string& database);
@@ -100,6 +113,8 @@ public:
     Status drop_database(std::string_view name) override;
     Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;
     Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) override;
+    Status promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                 uint32_t secondaries) override;
     Result<DatabaseInfo> database_info(std::string_view name) override;
     Status set_database_option(std::string_view name, std::string_view key, const Value* value) override;
     Result<Value> get_database_option(std::string_view name, std::string_view key) override;
@@ -107,6 +122,7 @@ public:
     Result<std::vector<UserInfo>> list_users() override;
 
 private:
+    std::string seats_text() const;  // mu_ held
     void send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind);
 
     std::string server_id_;
@@ -119,6 +135,10 @@ private:
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
     bool fail_next_apply_ = false;
+    bool fail_next_promotion_ = false;
+    uint32_t seats_ = 1;
+    bool one_step_promotion_ = true;
+    uint64_t topology_changes_ = 0;
     std::vector<UserInfo> users_;
 
     std::unique_ptr<PluginInstanceHandle> plugin_;

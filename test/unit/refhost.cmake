@@ -19,7 +19,7 @@ add_executable(refhost_unit_tests
   unit/refhost/status_codes_test.cpp
   unit/refhost/java_double_test.cpp
 )
-target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2)
+target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2 PkgConfig::SQLITE3)
 target_compile_definitions(refhost_unit_tests PRIVATE
   CCDR_PLUGIN_PATH="$<TARGET_FILE:ccdr>"
   CCDR_TEST_PROCS_PLUGIN="$<TARGET_FILE:test_procs_plugin>")

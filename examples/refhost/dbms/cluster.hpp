@@ -137,7 +137,15 @@ public:
     ccdr::Status create(const ccdr::DatabaseSpec& spec);
     // The one way a database goes: DROP DATABASE and a plugin's drop_database.
     ccdr::Status drop(std::string_view name);
+    // Promotion (cluster_promotion.cpp): set_database_kind keeps the
+    // topology, promote_with_topology (ABI 1.2) changes it in the same step;
+    // on any failure nothing changes.
     ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch);
+    ccdr::Status promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                       uint32_t secondaries);
+    // New members of a standard database catch up with its writer, those of
+    // a replica with its most advanced member (inside this cluster, never
+    // over the WAN), before they are announced.
     ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries);
     ccdr::Result<ccdr::DatabaseInfo> database_info(size_t server, std::string_view name);
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
@@ -184,6 +192,7 @@ private:
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
+    ccdr::Status promote(std::string_view name, uint64_t epoch, std::optional<TopologyRequest> topology);
     // Waits up to db.shutdown_transaction_end_timeout for the transactions
     // `filter` selects to end, terminates the rest with `reason`, and gives
     // their owners a moment to roll back. How many were terminated.

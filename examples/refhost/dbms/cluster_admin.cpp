@@ -1,5 +1,5 @@
-// Database administration: create, drop, start, stop, promotion (kind),
-// topology, options, in ccdr::Status terms. The client's commands
+// Database administration: create, drop, start, stop, topology, options,
+// in ccdr::Status terms (promotion is in cluster_promotion.cpp). The client's commands
 // (DbmsApi) are in cluster_commands.cpp; the plugins' ABI calls arrive
 // through plugin_host/ServerHost.
 #include "dbms/cluster.hpp"
@@ -239,95 +239,6 @@ ccdr::Status Cluster::start_stop_impl(const std::string& name, bool start) {
     return {};
 }
 
-// --- promotion -----------------------------------------------------------------------
-
-ccdr::Status Cluster::set_database_kind(std::string_view raw, ccdr_database_kind kind, uint64_t epoch) {
-    std::lock_guard admin(admin_mu_);
-    std::string name = lower_name(raw);
-    auto db = database(name);
-    if (!db) {
-        return not_found(name);
-    }
-    if (kind != CCDR_KIND_STANDARD) {
-        return {CCDR_INVALID_ARGUMENT, "A database can only change kind from REPLICA to STANDARD (promotion)."};
-    }
-    if (db->record.kind != CCDR_KIND_REPLICA) {
-        return {CCDR_INVALID_ARGUMENT, "Database '" + name + "' is a " +
-                                           (db->record.kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
-                                           " database, not a replica: only a replica can be promoted."};
-    }
-    std::vector<std::shared_ptr<Member>> primaries;
-    for (const auto& m : db->members) {
-        if (m->role() == CCDR_ROLE_PRIMARY) {
-            primaries.push_back(m);
-        }
-    }
-    if (primaries.empty()) {
-        return {CCDR_INVALID_ARGUMENT, "Cannot promote '" + name + "': it has no primary member to become the writer."};
-    }
-    bool online = db->record.requested_online;
-    // 1. Appliers end: every member hears STOPPED.
-    for (const auto& m : db->members) {
-        if (m->online()) {
-            m->set_state(CCDR_DB_STOPPING);
-            send_event(*m, CCDR_EVENT_STOPPED, CCDR_KIND_REPLICA);
-        }
-    }
-    // 2. Every member reaches the most advanced member's transaction.
-    std::shared_ptr<Member> source = db->most_advanced();
-    for (const auto& m : db->members) {
-        if (m == source || m->last_tx() >= source->last_tx()) {
-            continue;
-        }
-        ccdr::Status st = catch_up_.catch_up(*m, *source);
-        if (!st) {
-            log_->error("promotion of '{}' failed: {} could not catch up with {}: {}", name,
-                        servers_[m->server()].name, servers_[source->server()].name, st.message());
-            for (const auto& mm : db->members) {
-                mm->set_state(online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE);
-                if (online) {
-                    send_event(*mm, CCDR_EVENT_STARTED, CCDR_KIND_REPLICA);
-                }
-            }
-            return st.with_context("promoting '" + name + "': bringing " + servers_[m->server()].name + " to tx " +
-                                   std::to_string(source->last_tx()));
-        }
-    }
-    // 3. A writer among the primaries (all equal now: the first).
-    for (const auto& m : db->members) {
-        m->set_writer(m == primaries.front());
-    }
-    uint64_t new_epoch = 0;
-    ccdr::Status st = update_record(name, [&](DatabaseRecord& r) {
-        r.kind = CCDR_KIND_STANDARD;
-        r.epoch = epoch == 0 ? r.epoch + 1 : epoch;
-        new_epoch = r.epoch;
-        r = with_members(r, db->members);
-        return ccdr::Status();
-    });
-    if (!st) {
-        for (const auto& m : db->members) {
-            m->set_writer(false);
-        }
-        return st;
-    }
-    for (const auto& m : db->members) {
-        m->set_state(online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE);
-    }
-    log_->info("promoted '{}' to a standard database at tx {} (epoch {}, writer on {})", name, source->last_tx(),
-               new_epoch, servers_[primaries.front()->server()].name);
-    // 4. PROMOTED, then STARTED.
-    for (const auto& m : db->members) {
-        send_event(*m, CCDR_EVENT_PROMOTED, CCDR_KIND_STANDARD);
-    }
-    if (online) {
-        for (const auto& m : db->members) {
-            send_event(*m, CCDR_EVENT_STARTED, CCDR_KIND_STANDARD);
-        }
-    }
-    return {};
-}
-
 // --- topology ------------------------------------------------------------------------
 
 ccdr::Status Cluster::set_topology(std::string_view raw, uint32_t primaries, uint32_t secondaries) {
@@ -420,6 +331,26 @@ ccdr::Status Cluster::set_topology(std::string_view raw, uint32_t primaries, uin
             }
             for (const auto& m : next->members) {
                 m->set_writer(m == elected);
+            }
+        }
+    } else if (db->record.kind == CCDR_KIND_REPLICA) {
+        // A replica's new members are seeded from its most advanced member,
+        // inside this cluster, before their plugins start; they then pull
+        // from the upstream what came after. Without this each would fetch
+        // everything (or a store copy) across the WAN.
+        std::shared_ptr<Member> source = db->most_advanced();
+        for (const auto& m : added) {
+            if (source->last_tx() == 0) {
+                break;
+            }
+            ccdr::Status st = catch_up_.catch_up(*m, *source);
+            if (st) {
+                log_->info("new member of replica '{}' on {} seeded from {} at tx {}", name,
+                           servers_[m->server()].name, servers_[source->server()].name, m->last_tx());
+            } else {
+                log_->warn("new member of replica '{}' on {} could not be seeded from {} (it pulls from the "
+                           "upstream instead): {}",
+                           name, servers_[m->server()].name, servers_[source->server()].name, st.message());
             }
         }
     }

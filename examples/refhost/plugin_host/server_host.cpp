@@ -92,6 +92,11 @@ ccdr::Status ServerHost::set_topology(std::string_view name, uint32_t primaries,
     return cluster_.set_topology(name, primaries, secondaries);
 }
 
+ccdr::Status ServerHost::promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                               uint32_t secondaries) {
+    return cluster_.promote_with_topology(name, epoch, primaries, secondaries);
+}
+
 ccdr::Result<ccdr::DatabaseInfo> ServerHost::database_info(std::string_view name) {
     return cluster_.database_info(server_, name);
 }

@@ -42,6 +42,8 @@ public:
     ccdr::Status drop_database(std::string_view name) override;
     ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;
     ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries) override;
+    ccdr::Status promote_with_topology(std::string_view name, uint64_t epoch, uint32_t primaries,
+                                       uint32_t secondaries) override;
     ccdr::Result<ccdr::DatabaseInfo> database_info(std::string_view name) override;
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value) override;
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key) override;

@@ -24,10 +24,12 @@ struct Fixture {
     ccdr::Result<RemoteDatabase> answer = RemoteDatabase{"127.0.0.1:6000", true, CCDR_KIND_STANDARD, "abc123", 3, 42};
     std::unique_ptr<ccdr::plugin::ReplicaProcedures> procs;
 
-    Fixture() {
+    // `api`: the host vtable the procedures get (a test passes one cut to
+    // an older minor's size).
+    explicit Fixture(const ccdr_host_api* api = ccdr::host_api()) {
         auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
         procs = std::make_unique<ccdr::plugin::ReplicaProcedures>(
-            ccdr::HostHandle(ccdr::host_api(), host.ctx()),
+            ccdr::HostHandle(api, host.ctx()),
             [this](const UpstreamLink&) {
                 ++probes;
                 return answer;
@@ -221,6 +223,67 @@ TEST_CASE("bad promotions are refused and change nothing", "[procedures]") {
     auto ok = f.call(kPromoteTopology, ValueList{"rep", int64_t{1}, int64_t{0}});
     REQUIRE(ok);
     CHECK(f.host.member("rep")->kind == CCDR_KIND_STANDARD);
+}
+
+// The host vtable of ABI 1.1: no promote_with_topology.
+const ccdr_host_api* host_api_1_1() {
+    static const ccdr_host_api api = [] {
+        ccdr_host_api a = *ccdr::host_api();
+        a.hdr.struct_size = static_cast<uint32_t>(offsetof(ccdr_host_api, list_users));
+        a.hdr.minor = 1;
+        return a;
+    }();
+    return &api;
+}
+
+TEST_CASE("promoteReplicaDatabaseWithTopology: a promotion that fails leaves the old topology", "[procedures]") {
+    auto topology_of = [](Fixture& f) {
+        auto info = f.host.database_info("rep");
+        REQUIRE(info);
+        return std::make_pair(info->primaries, info->secondaries);
+    };
+    SECTION("an ABI 1.2 host promotes and resizes in one call") {
+        Fixture f;
+        f.host.set_seats(5);
+        REQUIRE(f.call(kCreate, ValueList{"rep", int64_t{3}, int64_t{2}, link()}));
+        f.host.fail_next_promotion();
+        auto failed = f.call(kPromoteTopology, ValueList{"rep", int64_t{2}, int64_t{1}});
+        REQUIRE_FALSE(failed);
+        CHECK(failed.status().code() == CCDR_PROCEDURE_CALL_FAILED);
+        CHECK_THAT(failed.status().message(), Catch::Contains("cannot use topology 2 primaries, 1 secondaries") &&
+                                                  Catch::Contains("injected failure") &&
+                                                  Catch::Contains("still a replica with its old topology"));
+        CHECK(f.host.member("rep")->kind == CCDR_KIND_REPLICA);
+        CHECK(topology_of(f) == std::make_pair(3u, 2u));
+        CHECK(f.host.topology_changes() == 0);
+
+        REQUIRE(f.call(kPromoteTopology, ValueList{"rep", int64_t{2}, int64_t{1}}));
+        CHECK(f.host.member("rep")->kind == CCDR_KIND_STANDARD);
+        CHECK(f.host.member("rep")->epoch == 4);
+        CHECK(topology_of(f) == std::make_pair(2u, 1u));
+        CHECK(f.host.topology_changes() == 1);
+    }
+    for (bool old_vtable : {true, false}) {
+        DYNAMIC_SECTION((old_vtable ? "an ABI 1.1 host" : "a 1.2 host without the one-step call")
+                        << ": resize, promote, and the old topology set back when the promotion fails") {
+            Fixture f(old_vtable ? host_api_1_1() : ccdr::host_api());
+            f.host.set_seats(5, false);
+            REQUIRE(f.call(kCreate, ValueList{"rep", int64_t{3}, int64_t{2}, link()}));
+            f.host.fail_next_promotion();
+            auto failed = f.call(kPromoteTopology, ValueList{"rep", int64_t{2}, int64_t{1}});
+            REQUIRE_FALSE(failed);
+            CHECK_THAT(failed.status().message(),
+                       Catch::Contains("injected failure") &&
+                           Catch::Contains("still a replica and the topology was set back to 3 primaries, 2 secondaries"));
+            CHECK(f.host.member("rep")->kind == CCDR_KIND_REPLICA);
+            CHECK(topology_of(f) == std::make_pair(3u, 2u));
+            CHECK(f.host.topology_changes() == 2);  // resized, then set back
+
+            REQUIRE(f.call(kPromoteTopology, ValueList{"rep", int64_t{2}, int64_t{1}}));
+            CHECK(f.host.member("rep")->kind == CCDR_KIND_STANDARD);
+            CHECK(topology_of(f) == std::make_pair(2u, 1u));
+        }
+    }
 }
 
 TEST_CASE("createReplicaDatabase again: the same arguments succeed without change, others name the difference",

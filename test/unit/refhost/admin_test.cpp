@@ -5,6 +5,9 @@
 #include "support/refhost_home.hpp"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <fstream>
 
 using namespace refhost;
 using refhost::test::admin;
@@ -293,6 +296,180 @@ TEST_CASE("promotion: members equalised, a writer elected, a new epoch", "[refho
     // One-way.
     CHECK(c->set_database_kind("foo-replica", CCDR_KIND_STANDARD, 0).code() == CCDR_INVALID_ARGUMENT);
     CHECK(c->set_database_kind("foo-replica", CCDR_KIND_REPLICA, 0).code() == CCDR_INVALID_ARGUMENT);
+}
+
+namespace {
+
+// A replica of 3 primaries and 2 secondaries on a 7-server cluster, its
+// members fed unevenly (4, 6, 8, 10 and 12 transactions), as independent
+// appliers leave them.
+std::unique_ptr<Cluster> uneven_replica(const TempHome& home) {
+    auto c = home.open_cluster();
+    ccdr::DatabaseSpec spec;
+    spec.name = "foo-replica";
+    spec.kind = CCDR_KIND_REPLICA;
+    spec.primaries = 3;
+    spec.secondaries = 2;
+    spec.store_id = "upstream-store";
+    spec.epoch = 4;
+    REQUIRE(c->create(spec).is_ok());
+    auto db = c->database("foo-replica");
+    std::vector<std::vector<uint8_t>> payloads;
+    for (int i = 0; i < 12; ++i) {
+        ChangeRecordWriter w;
+        w.create_node(i, {"R"}, Map{{"i", Value(i)}});
+        payloads.push_back(w.bytes());
+    }
+    for (size_t k = 0; k < db->members.size(); ++k) {
+        std::vector<ccdr_tx> txs;
+        for (size_t i = 0; i < 4 + 2 * k; ++i) {
+            txs.push_back(view(i + 1, payloads[i]));
+        }
+        REQUIRE(StoreAccess(*c).apply_batch(db->members[k]->server(), "foo-replica", txs).is_ok());
+    }
+    return c;
+}
+
+struct MemberShape {
+    size_t server;
+    ccdr_member_role role;
+    uint64_t last_tx;
+    bool operator==(const MemberShape&) const = default;
+};
+
+std::vector<MemberShape> shape_of(const DatabaseState& db) {
+    std::vector<MemberShape> out;
+    for (const auto& m : db.members) {
+        out.push_back({m->server(), m->role(), m->last_tx()});
+    }
+    return out;
+}
+
+// A server of the cluster without a member of `db`.
+size_t server_without(const Cluster& c, const DatabaseState& db) {
+    for (size_t s = 0; s < c.servers().size(); ++s) {
+        if (!db.member_on(s)) {
+            return s;
+        }
+    }
+    FAIL("every server has a member");
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("promotion with a topology is one step: new members seeded, kind and topology recorded together",
+          "[refhost][admin]") {
+    TempHome home(7);
+    auto c = uneven_replica(home);
+    auto before = c->database("foo-replica");
+    REQUIRE(c->promote_with_topology("foo-replica", 0, 2, 4).is_ok());
+    auto db = c->database("foo-replica");
+    CHECK(db->record.kind == CCDR_KIND_STANDARD);
+    CHECK(db->record.epoch == 5);
+    CHECK(db->record.primaries == 2);
+    CHECK(db->record.secondaries == 4);
+    REQUIRE(db->members.size() == 6);
+    auto writer = db->writer();
+    REQUIRE(writer);
+    CHECK(writer->role() == CCDR_ROLE_PRIMARY);
+    std::string hash = writer->store()->content_hash().value();
+    size_t primaries = 0;
+    for (const auto& m : db->members) {
+        CHECK(m->last_tx() == 12);  // the new ones were seeded from the most advanced member
+        CHECK(m->online());
+        CHECK(m->store()->content_hash().value() == hash);
+        primaries += m->role() == CCDR_ROLE_PRIMARY ? 1 : 0;
+    }
+    CHECK(primaries == 2);
+    CHECK(c->promote_with_topology("foo-replica", 0, 1, 0).code() == CCDR_INVALID_ARGUMENT);  // one-way
+}
+
+TEST_CASE("promotion with a topology that fails changes nothing", "[refhost][admin]") {
+    TempHome home(7);
+    auto c = uneven_replica(home);
+    auto before = c->database("foo-replica");
+    const auto shape = shape_of(*before);
+    auto unchanged = [&] {
+        auto db = c->database("foo-replica");
+        CHECK(db->record.kind == CCDR_KIND_REPLICA);
+        CHECK(db->record.epoch == 4);
+        CHECK(db->record.primaries == 3);
+        CHECK(db->record.secondaries == 2);
+        // The same members in the same roles; a failure after step 5 may
+        // leave some of them caught up with the most advanced one (12), the
+        // transactions they would have pulled anyway.
+        auto now = shape_of(*db);
+        REQUIRE(now.size() == shape.size());
+        for (size_t i = 0; i < now.size(); ++i) {
+            CHECK(now[i].server == shape[i].server);
+            CHECK(now[i].role == shape[i].role);
+            CHECK(now[i].last_tx >= shape[i].last_tx);
+            CHECK(now[i].last_tx <= 12);
+        }
+        for (const auto& m : db->members) {
+            CHECK(m->online());
+            CHECK_FALSE(m->writer());
+        }
+    };
+    SECTION("the servers cannot hold it") {
+        auto st = c->promote_with_topology("foo-replica", 0, 8, 0);
+        CHECK(st.code() == CCDR_INVALID_ARGUMENT);
+        CHECK_THAT(st.message(), Catch::Contains("Cannot allocate 8 primaries"));
+        unchanged();
+    }
+    SECTION("no primary") {
+        CHECK(c->promote_with_topology("foo-replica", 0, 0, 3).code() == CCDR_INVALID_ARGUMENT);
+        unchanged();
+    }
+    SECTION("a new member's store cannot be created") {
+        // A file where the new member's store directory would go.
+        size_t free_server = server_without(*c, *before);
+        auto blocked = c->config().data_dir() / "servers" / c->servers()[free_server].name / "databases" / "foo-replica";
+        std::filesystem::create_directories(blocked.parent_path());
+        { std::ofstream(blocked) << "not a directory"; }
+        auto st = c->promote_with_topology("foo-replica", 0, 3, 4);
+        REQUIRE_FALSE(st.is_ok());
+        CHECK_THAT(st.message(), Catch::Contains("nothing was changed"));
+        unchanged();
+        std::filesystem::remove(blocked);
+        REQUIRE(c->promote_with_topology("foo-replica", 0, 3, 4).is_ok());
+        CHECK(c->database("foo-replica")->members.size() == 7);
+    }
+    SECTION("the system database cannot record it (after the new members were seeded)") {
+        // Another connection holds the system database's write lock: the
+        // promotion's one write waits busy_timeout (10 s) and fails.
+        sqlite3* other = nullptr;
+        auto file = c->config().data_dir() / "system" / "system.db";
+        REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+        auto st = c->promote_with_topology("foo-replica", 0, 2, 4);
+        sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+        REQUIRE_FALSE(st.is_ok());
+        CHECK_THAT(st.message(), Catch::Contains("recording it in the system database"));
+        unchanged();
+        // The new members' stores are gone again.
+        size_t free_server = server_without(*c, *c->database("foo-replica"));
+        CHECK_FALSE(std::filesystem::exists(c->config().data_dir() / "servers" / c->servers()[free_server].name /
+                                            "databases" / "foo-replica"));
+    }
+}
+
+TEST_CASE("a replica's new members are seeded inside the cluster", "[refhost][admin]") {
+    TempHome home(7);
+    auto c = uneven_replica(home);
+    REQUIRE(c->set_topology("foo-replica", 3, 4).is_ok());
+    auto db = c->database("foo-replica");
+    CHECK(db->record.kind == CCDR_KIND_REPLICA);
+    REQUIRE(db->members.size() == 7);
+    size_t seeded = 0;
+    for (const auto& m : db->members) {
+        CHECK_FALSE(m->writer());
+        CHECK(m->last_tx() >= 4);
+        seeded += m->last_tx() == 12 ? 1 : 0;
+    }
+    CHECK(seeded == 3);  // the most advanced one and the two new ones
 }
 
 TEST_CASE("topology changes add, remove and re-role members", "[refhost][admin]") {

@@ -1,0 +1,158 @@
+// internal.dbms.alterReplicaDatabase(name, {addresses, numPrimaries,
+// numSecondaries}): a replica's upstream endpoints (the upstream cluster
+// moved or grew) and its topology change without a store copy. Every
+// argument is checked, and new addresses must reach the same upstream
+// database (its store id and epoch), before anything changes; the link is
+// written first and set back if the topology change then fails.
+#include "procedures/replica_procedures.hpp"
+
+#include "procedures/procedure_call.hpp"
+#include "procedures/replica_link.hpp"
+#include "procedures/topology_arguments.hpp"
+
+namespace ccdr::plugin {
+
+namespace {
+
+std::string topology_text(uint32_t primaries, uint32_t secondaries) {
+    return std::to_string(primaries) + " primaries, " + std::to_string(secondaries) + " secondaries";
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) {
+        out += (out.empty() ? "" : ", ") + i;
+    }
+    return "[" + out + "]";
+}
+
+// What an alterReplicaDatabase options map asks for.
+struct AlterRequest {
+    std::optional<Value> addresses;
+    std::optional<Value> primaries;
+    std::optional<Value> secondaries;
+};
+
+Result<AlterRequest> parse_alter_options(const Value& options) {
+    if (!options.is_map()) {
+        return procedure_failed("options must be a MAP {addresses, numPrimaries, numSecondaries}, got " +
+                                options.to_display());
+    }
+    AlterRequest out;
+    for (const auto& [key, value] : options.as_map()) {
+        if (key == "addresses") {
+            out.addresses = value;
+        } else if (key == "numPrimaries") {
+            out.primaries = value;
+        } else if (key == "numSecondaries") {
+            out.secondaries = value;
+        } else if (key == "remote") {
+            return procedure_failed("'remote' cannot change: a replica follows one upstream database (its store id "
+                                    "and epoch); create another replica to follow another database");
+        } else {
+            return procedure_failed("invalid options: unknown key '" + key +
+                                    "' (expected addresses, numPrimaries, numSecondaries)");
+        }
+    }
+    if (!out.addresses && !out.primaries && !out.secondaries) {
+        return procedure_failed("options is empty: give addresses, numPrimaries or numSecondaries to change");
+    }
+    return out;
+}
+
+}  // namespace
+
+Status ReplicaProcedures::alter_replica(const ValueList& args) {
+    if (args.size() != 2) {
+        return procedure_failed("expected 2 arguments, got " + std::to_string(args.size()));
+    }
+    auto name = database_name_argument(ValueList{args[0]});
+    if (!name) {
+        return name.status();
+    }
+    auto request = parse_alter_options(args[1]);
+    if (!request) {
+        return request.status();
+    }
+    auto current = replica_upstream_link(host_, *name, "only a replica has upstream addresses to alter");
+    if (!current) {
+        return current.status();
+    }
+    const DatabaseInfo& info = current->info;
+
+    // The topology: the counts given, the current ones for those not given.
+    const Value primaries = request->primaries.value_or(Value(static_cast<int64_t>(info.primaries)));
+    const Value secondaries = request->secondaries.value_or(Value(static_cast<int64_t>(info.secondaries)));
+    Status topology_ok = check_topology(primaries, secondaries);
+    if (!topology_ok) {
+        return procedure_failed(topology_ok.message());
+    }
+    const auto new_primaries = static_cast<uint32_t>(primaries.as_int());
+    const auto new_secondaries = static_cast<uint32_t>(secondaries.as_int());
+    const bool resize = new_primaries != info.primaries || new_secondaries != info.secondaries;
+
+    // The link: the same upstream database, at the addresses given.
+    UpstreamLink link = current->link;
+    if (request->addresses) {
+        auto parsed = parse_upstream_link(Value::map({{"remote", Value(link.remote)}, {"addresses", *request->addresses}}));
+        if (!parsed) {
+            return procedure_failed(parsed.status().message());
+        }
+        link = std::move(parsed.value());
+    }
+    const bool relink = link.addresses != current->link.addresses;
+    if (!relink && !resize) {
+        log_->info("alterReplicaDatabase for '{}' asks for what it has: nothing to do", *name);
+        return {};
+    }
+    if (relink) {
+        Status elsewhere = upstream_is_another_cluster(link);
+        if (!elsewhere) {
+            return procedure_failed(elsewhere.message());
+        }
+        // The new endpoints must serve the database this replica follows.
+        auto remote = probe_(link);
+        if (!remote) {
+            return procedure_failed("cannot use addresses " + join(link.addresses) + ": " + remote.status().message() +
+                                    "; nothing was changed");
+        }
+        if (remote->store_id != info.store_id || remote->epoch != info.epoch) {
+            return procedure_failed("cannot use addresses " + join(link.addresses) + ": '" + link.remote + "' there (" +
+                                    remote->address + ") has store id " + remote->store_id + " and epoch " +
+                                    std::to_string(remote->epoch) + ", this replica follows store id " +
+                                    info.store_id + " at epoch " + std::to_string(info.epoch) +
+                                    "; nothing was changed");
+        }
+        const Value stored = to_value(link);
+        Status written = host_.set_database_option(*name, kReplicaConfigOption, &stored);
+        if (!written) {
+            return procedure_failed("cannot store the new addresses of '" + *name + "': " + written.message() +
+                                    "; nothing was changed");
+        }
+    }
+    if (resize) {
+        Status resized = host_.set_topology(*name, new_primaries, new_secondaries);
+        if (!resized) {
+            std::string why = "cannot use topology " + topology_text(new_primaries, new_secondaries) + ": " +
+                              resized.message();
+            if (relink) {
+                const Value old_link = to_value(current->link);
+                Status restored = host_.set_database_option(*name, kReplicaConfigOption, &old_link);
+                why += restored ? "; the addresses were set back to " + join(current->link.addresses)
+                                : "; the new addresses stay (setting back the old ones failed: " +
+                                      restored.message() + ")";
+            } else {
+                why += "; nothing was changed";
+            }
+            return procedure_failed(why);
+        }
+    }
+    log_->info("altered replica '{}':{}{}", *name,
+               relink ? " addresses " + join(current->link.addresses) + " -> " + join(link.addresses) : std::string(),
+               resize ? " topology " + topology_text(info.primaries, info.secondaries) + " -> " +
+                            topology_text(new_primaries, new_secondaries)
+                      : std::string());
+    return {};
+}
+
+}  // namespace ccdr::plugin
