@@ -1,6 +1,8 @@
 'use strict';
 // Disaster, promotion and failback, as the CCDR documentation lays them out:
-// cluster A (2 servers) holds foo, cluster B (2 servers) foo-replica. A is
+// cluster A (2 servers) holds foo, cluster B (4 servers) foo-replica on 2 of
+// them; failback step 1 lists all four of B's servers, in SHOW SERVERS order,
+// as the page's example lists all of B's. A is
 // killed; foo-replica is promoted with internal.dbms.promoteReplicaDatabase
 // (same topology). Then the five failback steps bring foo back to A and end
 // with foo-new-replica in B pulling from A. Tests run in order on the same
@@ -33,14 +35,20 @@ async function writeEventually(d, database, text) {
   }, { timeoutMs: 10_000 });
 }
 
-function createReplica(cluster, name, remote, upstream) {
+function createReplica(cluster, name, remote, upstream, addresses = upstream.clusterAddresses) {
   return cluster.system(createReplicaQuery(), {
     name,
     primaries: neo4j.int(2),
     secondaries: neo4j.int(0),
     remote,
-    addresses: upstream.clusterAddresses,
+    addresses,
   });
+}
+
+// Every cluster address of `cluster`, in the order SHOW SERVERS lists them.
+async function inShowServersOrder(cluster) {
+  const rows = await cluster.system('SHOW SERVERS YIELD address RETURN address');
+  return rows.map((r) => cluster.clusterAddresses[cluster.boltAddresses.indexOf(r.address)]);
 }
 
 // SHOW DATABASE facts a promoted database must have.
@@ -65,7 +73,7 @@ describe('disaster, promotion and failback', () => {
     certs = await generateCertificates();
     [A, B] = await startDrClusters([
       ['clusterA', { certs, servers: 2 }],
-      ['clusterB', { certs, servers: 2 }],
+      ['clusterB', { certs, servers: 4 }],
     ]);
     await A.system('CREATE DATABASE foo TOPOLOGY 2 PRIMARIES WAIT');
     await query(A.driver(), 'UNWIND range(1, 20) AS i CREATE (:Customer {id: i})', {}, { database: 'foo' });
@@ -117,7 +125,10 @@ describe('disaster, promotion and failback', () => {
   test('failback 1: A is back; its stale foo is dropped and foo is created as a replica of foo-replica', async () => {
     await A.start();
     await A.system('DROP DATABASE foo WAIT');
-    await createReplica(A, 'foo', 'foo-replica', B);
+    const addresses = await inShowServersOrder(B);
+    assert.equal(addresses.length, 4);
+    assert.ok(addresses.every(Boolean), JSON.stringify(addresses));
+    await createReplica(A, 'foo', 'foo-replica', B, addresses);
     const rows = await A.waitOnline('foo', 2);
     for (const r of rows) {
       assert.equal(r.type, 'replica');
