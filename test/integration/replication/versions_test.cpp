@@ -4,9 +4,13 @@
 // version replicates and is named in the replica's status message and in
 // each side's log, once, however often the session is cut; another major
 // version stops the replica member in FAILED naming both versions, after one
-// attempt, and the upstream logs its refusal.
+// attempt, and the upstream logs its refusal. A replica of protocol 1 (a 0.1
+// release, no version field) is served as 0.1.x.
+#include "session/exchange.hpp"
 #include "support/fault_proxy.hpp"
+#include "support/plugin_loopback.hpp"
 #include "support/replication_world.hpp"
+#include "transport/connector.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -57,4 +61,51 @@ TEST_CASE("versions: another major version stops the replica FAILED with both ve
     // FAILED is final: the upstream saw one attempt, and sees no more.
     std::this_thread::sleep_for(std::chrono::milliseconds(1'500));
     CHECK(count_logs(*w.upstream, reason) == 1);
+}
+
+TEST_CASE("versions: a replica of protocol 1 (0.1) gets a HELLO_OK of protocol 1 and is served", "[versions]") {
+    ReplicationWorld w({false, {}, {}});  // plaintext, so this test can speak as an old replica
+    w.commit(1, 3, 100);
+    PluginLoopback loop(*w.replica, nullptr);
+    auto strand = loop.runtime().make_strand();
+    struct Seen {
+        std::string error;
+        uint16_t version = 0;
+        bool exists = false;
+    };
+    const std::string address = w.upstream_address();
+    Seen seen = loop.run<Seen>(strand, [&]() -> asio::awaitable<Seen> {
+        Seen s;
+        transport::ConnectOptions options;
+        options.connection = loop.context().connection_options();
+        options.connect_timeout = 2s;
+        auto connected = co_await transport::connect_to(strand, address, nullptr, options);
+        if (!connected) {
+            s.error = connected.status().message();
+            co_return s;
+        }
+        auto c = connected.value();
+        protocol::Hello hello{1, 1, "old-cluster", "old-1", ""};  // as 0.1 says it: no version field
+        co_await session::send(*c, hello);
+        // Decoded with the layout of protocol 1: a version field would be trailing bytes.
+        auto ok = co_await session::receive<protocol::HelloOk>(*c, 5s);
+        if (!ok || !ok->message) {
+            s.error = ok ? "refused: " + ok->refused->reason : ok.status().message();
+            co_return s;
+        }
+        s.version = ok->message->version;
+        protocol::DatabaseInfoRequest request{"foo"};
+        co_await session::send(*c, request);
+        auto info = co_await session::receive<protocol::DatabaseInfoReply>(*c, 5s);
+        s.exists = info && info->message && info->message->exists;
+        c->close("done");
+        co_return s;
+    });
+    INFO(seen.error);
+    CHECK(seen.error.empty());
+    CHECK(seen.version == 1);
+    CHECK(seen.exists);
+    CHECK(w.upstream->log_contains("replica server old-1 of cluster old-cluster"));
+    CHECK(w.upstream->log_contains(
+        "runs ccdr plugin 0.1.x (protocol 1), this server runs 0.2.0: minor versions differ"));
 }
