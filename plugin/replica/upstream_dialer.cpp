@@ -54,7 +54,7 @@ asio::awaitable<Result<session::Reply<protocol::HelloOk>>> UpstreamDialer::hello
         case session::VersionMatch::kMinor:
             if (context_.version_notices->first("upstream", ok.cluster_id, ok.server_id, upstream.text)) {
                 context_.log->warn(
-                    "upstream server {} of cluster {} ({}) runs ccdr plugin {}, this server runs {}: minor versions "
+                    "upstream server {} of cluster {} at {} runs ccdr plugin {}, this server runs {}: minor versions "
                     "differ, replication goes on; run the same version on both clusters",
                     ok.server_id, ok.cluster_id, connection.peer_address(), upstream.text, local.text);
             }

@@ -164,7 +164,7 @@ asio::awaitable<bool> UpstreamService::check_plugin_version(std::shared_ptr<Conn
         case session::VersionMatch::kMinor:
             if (context_.version_notices->first("replica", peer.cluster_id, peer.server_id, replica.text)) {
                 context_.log->warn(
-                    "replica server {} of cluster {} ({}) runs ccdr plugin {}, this server runs {}: minor versions "
+                    "replica server {} of cluster {} at {} runs ccdr plugin {}, this server runs {}: minor versions "
                     "differ, replication goes on; run the same version on both clusters",
                     peer.server_id, peer.cluster_id, peer.describe(), replica.text, local.text);
             }
