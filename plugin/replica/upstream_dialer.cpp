@@ -34,9 +34,12 @@ asio::awaitable<Result<session::Reply<protocol::HelloOk>>> UpstreamDialer::hello
     }
     auto reply = co_await session::receive<protocol::HelloOk>(connection, context_.settings.io_timeout);
     if (!reply) {
-        if (reply.status().code() == CCDR_IO_ERROR) {
-            // A release of protocol 1 cannot read a HELLO of protocol 2 and
-            // hangs up without a word: say so, since nothing else will.
+        // A release of protocol 1 cannot read a HELLO of protocol 2 and
+        // hangs up without a word: when the upstream closed the connection
+        // (transport's words for EOF), say what that may mean, since nothing
+        // else will.
+        if (reply.status().code() == CCDR_IO_ERROR &&
+            reply.status().message().find("closed the connection") != std::string::npos) {
             co_return Status(CCDR_IO_ERROR,
                              reply.status().message() + " after HELLO (an upstream running a ccdr plugin older " +
                                  "than 0.2 (protocol 1) cannot read this server's HELLO and closes the connection; " +
