@@ -39,7 +39,7 @@ TEST_CASE("FINGERPRINT_REQUEST and FINGERPRINT round-trip and refuse trailing or
     CHECK_FALSE(is_known_message_type(kLastMessageType + 1));
 }
 
-TEST_CASE("the refusal code 'unsupported' decodes, and so does the last one; the next one does not",
+TEST_CASE("the refusal code 'unsupported' decodes, and so does the last one, the next one does not",
           "[fingerprint]") {
     auto ok = decode_message_as<Refused>(encode_message(Refused{RefusalCode::kUnsupported, "no fingerprints"}));
     REQUIRE(ok);
