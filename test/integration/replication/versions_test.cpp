@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <thread>
 
 using namespace ccdr;
@@ -63,19 +64,22 @@ TEST_CASE("versions: another major version stops the replica FAILED with both ve
     CHECK(count_logs(*w.upstream, reason) == 1);
 }
 
-TEST_CASE("versions: a replica of protocol 1 (0.1) gets a HELLO_OK of protocol 1 and is served", "[versions]") {
-    ReplicationWorld w({false, {}, {}});  // plaintext, so this test can speak as an old replica
-    w.commit(1, 3, 100);
+namespace {
+
+// What a replica of protocol 1 (a 0.1 release) is told by the upstream of `w`.
+struct OldReplicaSaw {
+    std::string error;
+    uint16_t version = 0;
+    std::optional<protocol::Refused> refused;
+    bool exists = false;
+};
+
+OldReplicaSaw greet_as_old_replica(ReplicationWorld& w) {
     PluginLoopback loop(*w.replica, nullptr);
     auto strand = loop.runtime().make_strand();
-    struct Seen {
-        std::string error;
-        uint16_t version = 0;
-        bool exists = false;
-    };
     const std::string address = w.upstream_address();
-    Seen seen = loop.run<Seen>(strand, [&]() -> asio::awaitable<Seen> {
-        Seen s;
+    return loop.run<OldReplicaSaw>(strand, [&]() -> asio::awaitable<OldReplicaSaw> {
+        OldReplicaSaw s;
         transport::ConnectOptions options;
         options.connection = loop.context().connection_options();
         options.connect_timeout = 2s;
@@ -89,8 +93,12 @@ TEST_CASE("versions: a replica of protocol 1 (0.1) gets a HELLO_OK of protocol 1
         co_await session::send(*c, hello);
         // Decoded with the layout of protocol 1: a version field would be trailing bytes.
         auto ok = co_await session::receive<protocol::HelloOk>(*c, 5s);
-        if (!ok || !ok->message) {
-            s.error = ok ? "refused: " + ok->refused->reason : ok.status().message();
+        if (!ok) {
+            s.error = ok.status().message();
+            co_return s;
+        }
+        if (ok->refused) {
+            s.refused = ok->refused;
             co_return s;
         }
         s.version = ok->message->version;
@@ -101,8 +109,29 @@ TEST_CASE("versions: a replica of protocol 1 (0.1) gets a HELLO_OK of protocol 1
         c->close("done");
         co_return s;
     });
+}
+
+}  // namespace
+
+TEST_CASE("versions: an upstream of another major refuses a replica of protocol 1 with the code it knows",
+          "[versions]") {
+    ReplicationWorld w({false, {}, {}}, CCDR_PLUGIN_V1_0_0);
+    OldReplicaSaw seen = greet_as_old_replica(w);
+    INFO(seen.error);
+    REQUIRE(seen.refused);
+    CHECK(seen.refused->code == protocol::RefusalCode::kProtocolVersion);
+    CHECK(seen.refused->reason ==
+          "ccdr plugin versions differ: replica cluster runs 0.1.x (protocol 1), upstream cluster runs 1.0.0; both "
+          "clusters must run the same major version");
+}
+
+TEST_CASE("versions: a replica of protocol 1 (0.1) gets a HELLO_OK of protocol 1 and is served", "[versions]") {
+    ReplicationWorld w({false, {}, {}});  // plaintext, so this test can speak as an old replica
+    w.commit(1, 3, 100);
+    OldReplicaSaw seen = greet_as_old_replica(w);
     INFO(seen.error);
     CHECK(seen.error.empty());
+    CHECK_FALSE(seen.refused);
     CHECK(seen.version == 1);
     CHECK(seen.exists);
     CHECK(w.upstream->log_contains("replica server old-1 of cluster old-cluster"));
