@@ -3,7 +3,6 @@
 #include "logging/host_log_sink.hpp"
 #include "replica/store_copy_spool.hpp"
 #include "settings/tls_policy.hpp"
-#include "version.hpp"
 
 #include <ccdr/span.hpp>
 
@@ -23,7 +22,12 @@ constexpr size_t kBlockingThreads = 4;
 
 }  // namespace
 
-Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
+Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std::string_view plugin_version) {
+    auto version = protocol::parse_plugin_version(plugin_version);
+    if (!version) {
+        return Status(CCDR_INTERNAL, "ccdr: the plugin's own version '" + std::string(plugin_version) +
+                                         "' is not MAJOR.MINOR.PATCH");
+    }
     auto server = host.server_info();
     if (!server) {
         return server.status().with_context("ccdr: reading the server's identity");
@@ -42,7 +46,7 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
     }
     auto log = make_host_logger(host, server->server_id);
     auto plugin = std::make_unique<CcdrPlugin>(host, std::move(server.value()), std::move(settings.value()),
-                                               std::move(security.value()), std::move(log));
+                                               std::move(security.value()), std::move(log), std::move(*version));
     Status registered = plugin->procedures_->register_all();
     if (!registered) {
         return registered.with_context("ccdr: registering the internal.dbms procedures");
@@ -59,13 +63,15 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host) {
 }
 
 CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings,
-                       transport::TransportSecurity security, std::shared_ptr<spdlog::logger> log) {
+                       transport::TransportSecurity security, std::shared_ptr<spdlog::logger> log,
+                       protocol::PluginVersion plugin_version) {
     session_.host = host;
+    session_.plugin_version = std::move(plugin_version);
     session_.server = std::move(server);
     session_.settings = std::move(settings);
     context_.security = std::move(security);
     session_.log = std::move(log);
-    session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", kPluginVersion,
+    session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", session_.plugin_version.text,
                        session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);
     procedures_ = std::make_unique<ReplicaProcedures>(

@@ -42,10 +42,13 @@ namespace ccdr::plugin {
 
 class CcdrPlugin final : public PluginInstance {
 public:
-    static Result<std::unique_ptr<PluginInstance>> create(HostHandle host);
+    // `plugin_version` is this library's release version (entry.cpp passes
+    // version.hpp's, so a library built with another version string says
+    // that one in every HELLO): MAJOR.MINOR.PATCH.
+    static Result<std::unique_ptr<PluginInstance>> create(HostHandle host, std::string_view plugin_version);
 
     CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settings, transport::TransportSecurity security,
-               std::shared_ptr<spdlog::logger> log);
+               std::shared_ptr<spdlog::logger> log, protocol::PluginVersion plugin_version);
     CcdrPlugin(const CcdrPlugin&) = delete;
     CcdrPlugin& operator=(const CcdrPlugin&) = delete;
     ~CcdrPlugin() override;

@@ -17,7 +17,7 @@ struct CcdrTraits {
         return ccdr::plugin::validate_setting(key, value);
     }
     static ccdr::Result<std::unique_ptr<ccdr::PluginInstance>> create(ccdr::HostHandle host) {
-        return ccdr::plugin::CcdrPlugin::create(host);
+        return ccdr::plugin::CcdrPlugin::create(host, ccdr::plugin::kPluginVersion);
     }
 };
 

@@ -46,7 +46,7 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
     }
     uint8_t* h = frame.header.data();
     store_le(h + 0, kFrameMagic, 4);
-    store_le(h + 4, kMaxProtocolVersion, 2);
+    store_le(h + 4, kFrameVersion, 2);
     h[6] = static_cast<uint8_t>(type);
     h[7] = flags;
     store_le(h + 8, frame.uncompressed_length, 4);
@@ -76,9 +76,9 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
     }
     FrameHeader out;
     out.version = static_cast<uint16_t>(load_le(h + 4, 2));
-    if (out.version < kMinProtocolVersion || out.version > kMaxProtocolVersion) {
-        return corrupt("frame of protocol version " + std::to_string(out.version) + "; this server speaks " +
-                       std::to_string(kMinProtocolVersion) + " to " + std::to_string(kMaxProtocolVersion));
+    if (out.version != kFrameVersion) {
+        return corrupt("frame of format version " + std::to_string(out.version) + "; this server reads version " +
+                       std::to_string(kFrameVersion));
     }
     if (!is_known_message_type(h[6])) {
         return corrupt("frame of unknown message type " + std::to_string(h[6]));

@@ -4,7 +4,11 @@
 //
 //   offset size field
 //        0    4 magic, the bytes "CCDR" (0x52444343 read as a little-endian u32)
-//        4    2 protocol version (kMinProtocolVersion..kMaxProtocolVersion)
+//        4    2 frame format version (kFrameVersion, 1): the layout of this
+//               header. It is not the session's protocol version, which HELLO
+//               negotiates (kMinProtocolVersion..kMaxProtocolVersion): a
+//               release of protocol 1 reads only frames of version 1, so every
+//               release keeps writing 1 while this header stays as it is.
 //        6    1 message type (MessageType)
 //        7    1 flags: bit 0 = the payload is one LZ4 block; other bits must be 0
 //        8    4 uncompressed payload length
@@ -39,8 +43,12 @@ namespace ccdr::protocol {
 
 inline constexpr size_t kFrameHeaderSize = 40;
 inline constexpr uint32_t kFrameMagic = 0x52444343;  // "CCDR"
+inline constexpr uint16_t kFrameVersion = 1;
+// The session protocol versions this release speaks, negotiated in HELLO.
+// Version 2 adds each side's plugin release version to HELLO and HELLO_OK
+// (messages.hpp); every other message is the same in both.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 1;
+inline constexpr uint16_t kMaxProtocolVersion = 2;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kKnownFlags = kFlagLz4;
 // The largest cap a configuration may choose (ccdr.frame.max_bytes is
@@ -52,7 +60,7 @@ struct FrameLimits {
 };
 
 struct FrameHeader {
-    uint16_t version = kMaxProtocolVersion;
+    uint16_t version = kFrameVersion;
     MessageType type = MessageType::kRefused;
     uint8_t flags = 0;
     uint32_t uncompressed_length = 0;

@@ -74,6 +74,8 @@ enum class RefusalCode : uint16_t {
     kInternal = 9,          // the upstream failed (storage, snapshot export)
     kShuttingDown = 10,     // the upstream server is stopping
     kUnsupported = 11,      // the upstream's host cannot do what was asked (e.g. fingerprints)
+    kPluginVersion = 12,    // the plugin releases' major versions differ (protocol 2 and later; a
+                            // peer of protocol 1 is refused with kProtocolVersion, the code it knows)
 };
 
 inline std::string_view refusal_code_name(RefusalCode c) {
@@ -89,6 +91,7 @@ inline std::string_view refusal_code_name(RefusalCode c) {
         case RefusalCode::kInternal: return "internal error";
         case RefusalCode::kShuttingDown: return "shutting down";
         case RefusalCode::kUnsupported: return "unsupported";
+        case RefusalCode::kPluginVersion: return "plugin version";
     }
     return "unknown reason";
 }

@@ -4,10 +4,30 @@ namespace ccdr::protocol {
 
 // Checks on what the field types alone allow, run after a complete decode.
 
+namespace {
+
+void check_plugin_version(WireReader& r, const std::string& text) {
+    if (!parse_plugin_version(text)) {
+        r.fail("plugin_version", "'" + text + "' is not a MAJOR.MINOR.PATCH version");
+    }
+}
+
+}  // namespace
+
 void Hello::check(WireReader& r) const {
     if (min_version > max_version) {
         r.fail("version range",
                "is empty (min " + std::to_string(min_version) + " > max " + std::to_string(max_version) + ")");
+    } else if (max_version >= kPluginVersionProtocol) {
+        check_plugin_version(r, plugin_version);
+    }
+}
+
+void HelloOk::check(WireReader& r) const {
+    if (version == 0) {
+        r.fail("version", "is 0 (protocol versions start at 1)");
+    } else if (version >= kPluginVersionProtocol) {
+        check_plugin_version(r, plugin_version);
     }
 }
 
@@ -34,7 +54,7 @@ void SnapshotBegin::check(WireReader& r) const {
 
 void Refused::check(WireReader& r) const {
     const auto value = static_cast<uint16_t>(code);
-    if (value < 1 || value > static_cast<uint16_t>(RefusalCode::kUnsupported)) {
+    if (value < 1 || value > static_cast<uint16_t>(RefusalCode::kPluginVersion)) {
         r.fail("code", std::to_string(value) + " is not a refusal code");
     }
 }

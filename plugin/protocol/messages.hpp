@@ -10,6 +10,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/message_fields.hpp"
 #include "protocol/message_type.hpp"
+#include "protocol/plugin_version.hpp"
 #include "protocol/wire.hpp"
 
 #include <ccdr/status.hpp>
@@ -22,33 +23,47 @@
 
 namespace ccdr::protocol {
 
+// The replica's opening message. From protocol 2 on (max_version >= 2) it
+// ends with the replica's plugin release version; a HELLO of protocol 1
+// (max_version 1, a release before 0.2) has no such field.
 struct Hello {
     static constexpr MessageType kType = MessageType::kHello;
     uint16_t min_version = kMinProtocolVersion;
     uint16_t max_version = kMaxProtocolVersion;
     std::string cluster_id;
     std::string server_id;
+    std::string plugin_version;  // only on the wire when max_version >= 2
     template <class Self, class F>
     static void fields(Self& m, F&& f) {
         f("min_version", m.min_version);
         f("max_version", m.max_version);
         f("cluster_id", m.cluster_id);
         f("server_id", m.server_id);
+        if (m.max_version >= kPluginVersionProtocol) {
+            f("plugin_version", m.plugin_version);
+        }
     }
     void check(WireReader& r) const;
 };
 
+// The upstream's answer: the protocol version chosen (the highest both
+// speak) and, when that is 2 or more, the upstream's plugin release version.
 struct HelloOk {
     static constexpr MessageType kType = MessageType::kHelloOk;
     uint16_t version = kMaxProtocolVersion;
     std::string cluster_id;
     std::string server_id;
+    std::string plugin_version;  // only on the wire when version >= 2
     template <class Self, class F>
     static void fields(Self& m, F&& f) {
         f("version", m.version);
         f("cluster_id", m.cluster_id);
         f("server_id", m.server_id);
+        if (m.version >= kPluginVersionProtocol) {
+            f("plugin_version", m.plugin_version);
+        }
     }
+    void check(WireReader& r) const;
 };
 
 struct DatabaseInfoRequest {

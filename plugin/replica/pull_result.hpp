@@ -11,7 +11,7 @@ enum class PullOutcome {
     kRetry,        // this address did not work: try the next, then back off
     kProgress,     // the session applied something, then ended: reconnect soon
     kStoreCopied,  // a snapshot was imported: subscribe now
-    kFatal,        // lineage or hash chain: stop in FAILED
+    kFatal,        // lineage, hash chain or another major plugin version: stop in FAILED
 };
 
 struct PullResult {

@@ -57,8 +57,13 @@ asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& conn
         co_return PullResult{PullOutcome::kRetry, hello_reply.status().message()};
     }
     if (hello_reply->refused) {
-        co_return PullResult{PullOutcome::kRetry, address + " refused: " + hello_reply->refused->reason};
+        // Another major plugin version is no passing fault: retrying would
+        // only repeat it.
+        const bool fatal = hello_reply->refused->code == RefusalCode::kPluginVersion;
+        co_return PullResult{fatal ? PullOutcome::kFatal : PullOutcome::kRetry,
+                             address + " refused: " + hello_reply->refused->reason};
     }
+    version_note_ = dialer_.version_note(*hello_reply->message);
     protocol::DatabaseInfoRequest info_request{remote};
     if (Status st = co_await session::send(connection, info_request); !st) {
         co_return PullResult{PullOutcome::kRetry, st.message()};
@@ -201,7 +206,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     caught_up_ = false;
     member.ack_wanted = false;
     stats.connected = true;
-    member.state.set(CCDR_REPLICA_CATCHING_UP, "pulling from " + address);
+    member.state.set(CCDR_REPLICA_CATCHING_UP, "pulling from " + address + version_note_);
     member.session.log->info("replica '{}' pulls '{}' from {} starting at tx {}", member.database,
                              setup.config.remote, address, from);
 
@@ -278,7 +283,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         }
         if (!caught_up_ && stats.lag_tx() == 0) {
             caught_up_ = true;
-            member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address);
+            member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address + version_note_);
         }
         if (std::chrono::steady_clock::now() >= next_link_check) {
             next_link_check = std::chrono::steady_clock::now() + link_check_every;

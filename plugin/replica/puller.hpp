@@ -1,8 +1,10 @@
 // plugin/replica/puller.hpp: one attempt of a replica member with one
 // upstream address, and the stream that follows it:
 //
-//   connect and HELLO (UpstreamDialer), DATABASE_INFO: the remote must be
-//   online and of the replica's lineage (another lineage is fatal);
+//   connect and HELLO (UpstreamDialer: another major plugin version is
+//   fatal, another minor one is named in the status message), DATABASE_INFO:
+//   the remote must be online and of the replica's lineage (another lineage
+//   is fatal);
 //   then, once the applier is idle, SUBSCRIBE from what the host has durably
 //   applied + 1, and either
 //   SUBSCRIBED  -> follow the stream: every frame verified, every batch
@@ -62,6 +64,7 @@ private:
     Applier& applier_;
     StoreCopy& store_copy_;
     bool caught_up_ = false;  // strand: this session reached the upstream's head once
+    std::string version_note_;  // strand: "" or " (upstream plugin X, this Y)" for the status message
 };
 
 }  // namespace ccdr::plugin

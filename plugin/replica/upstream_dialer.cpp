@@ -26,12 +26,67 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> UpstreamDialer::
 
 asio::awaitable<Result<session::Reply<protocol::HelloOk>>> UpstreamDialer::hello(
     transport::Connection& connection) const {
+    const protocol::PluginVersion& local = context_.plugin_version;
     protocol::Hello hello{protocol::kMinProtocolVersion, protocol::kMaxProtocolVersion, context_.server.cluster_id,
-                          context_.server.server_id};
+                          context_.server.server_id, local.text};
     if (Status st = co_await session::send(connection, hello); !st) {
         co_return st;
     }
-    co_return co_await session::receive<protocol::HelloOk>(connection, context_.settings.io_timeout);
+    auto reply = co_await session::receive<protocol::HelloOk>(connection, context_.settings.io_timeout);
+    if (!reply) {
+        // A release of protocol 1 cannot read a HELLO of protocol 2 and
+        // hangs up without a word: when the upstream closed the connection
+        // (transport's words for EOF), say what that may mean, since nothing
+        // else will.
+        if (reply.status().code() == CCDR_IO_ERROR &&
+            reply.status().message().find("closed the connection") != std::string::npos) {
+            co_return Status(CCDR_IO_ERROR,
+                             reply.status().message() + " after HELLO (an upstream running a ccdr plugin older " +
+                                 "than 0.2 (protocol 1) cannot read this server's HELLO and closes the connection; " +
+                                 "this server runs " + local.text + ")");
+        }
+        co_return reply;
+    }
+    if (!reply->message) {
+        co_return reply;  // refused: the caller reports the upstream's reason
+    }
+    const protocol::HelloOk& ok = *reply->message;
+    const protocol::PluginVersion upstream = upstream_version(ok);
+    switch (session::compare_plugin_versions(local, upstream)) {
+        case session::VersionMatch::kSame: break;
+        case session::VersionMatch::kMinor:
+            if (context_.version_notices->first("upstream", ok.cluster_id, ok.server_id, upstream.text)) {
+                context_.log->warn(
+                    "upstream server {} of cluster {} at {} runs ccdr plugin {}, this server runs {}: minor versions "
+                    "differ, replication goes on; run the same version on both clusters",
+                    ok.server_id, ok.cluster_id, connection.peer_address(), upstream.text, local.text);
+            }
+            break;
+        case session::VersionMatch::kMajor:
+            // An upstream of this release refuses such a HELLO itself; one
+            // that answered anyway is refused here, with the same sentence.
+            reply->refused = protocol::Refused{protocol::RefusalCode::kPluginVersion,
+                                               session::major_mismatch_reason(local.text, upstream.text)};
+            reply->message.reset();
+            break;
+    }
+    co_return reply;
+}
+
+protocol::PluginVersion UpstreamDialer::upstream_version(const protocol::HelloOk& ok) {
+    if (ok.version < protocol::kPluginVersionProtocol) {
+        return protocol::legacy_plugin_version();
+    }
+    auto parsed = protocol::parse_plugin_version(ok.plugin_version);  // HelloOk::check parsed it already
+    return parsed ? *parsed : protocol::legacy_plugin_version();
+}
+
+std::string UpstreamDialer::version_note(const protocol::HelloOk& ok) const {
+    const protocol::PluginVersion upstream = upstream_version(ok);
+    if (session::compare_plugin_versions(context_.plugin_version, upstream) == session::VersionMatch::kSame) {
+        return {};
+    }
+    return session::minor_mismatch_note(upstream.text, context_.plugin_version.text);
 }
 
 }  // namespace ccdr::plugin

@@ -2,7 +2,8 @@
 // upstream server, for the replica member's puller, the probe of
 // createReplicaDatabase and the fingerprint request of verifyReplicaDatabase:
 // connect within ccdr.connect.timeout (TLS from the cluster SSL policy, or
-// plaintext where ccdr.allow_plaintext permits it), then HELLO -> HELLO_OK.
+// plaintext where ccdr.allow_plaintext permits it), then HELLO -> HELLO_OK,
+// where the plugin versions of both sides meet.
 // The two steps are separate so a caller can register the connection (to
 // close it on stop) before it waits for the upstream's answer.
 #pragma once
@@ -41,9 +42,19 @@ public:
     // (which the caller must be on).
     asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(transport::Strand strand,
                                                                            std::string address) const;
-    // Says HELLO with this server's identity and reads the answer: HELLO_OK,
-    // or the upstream's refusal.
+    // Says HELLO with this server's identity and plugin version and reads
+    // the answer: HELLO_OK, or the upstream's refusal. Plugin versions are
+    // compared as session/version_check.hpp says: another major version is
+    // a refusal (code kPluginVersion, whichever side saw it first), another
+    // minor one is logged once per upstream server and version.
     asio::awaitable<Result<session::Reply<protocol::HelloOk>>> hello(transport::Connection& connection) const;
+
+    // The upstream's plugin version as its HELLO_OK says it (a 0.1 release
+    // when it chose protocol 1).
+    static protocol::PluginVersion upstream_version(const protocol::HelloOk& ok);
+    // For a replica member's status message: "" for the same version, else
+    // " (upstream plugin 0.3.0, this 0.2.0)".
+    std::string version_note(const protocol::HelloOk& ok) const;
 
     const session::SessionContext& context() const { return context_; }
 

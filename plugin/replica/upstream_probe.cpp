@@ -8,11 +8,20 @@
 namespace ccdr::plugin {
 namespace {
 
-asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, transport::Strand strand,
-                                                std::string address, std::string remote) {
+// One address's answer; `whole_cluster`: a refusal every server of that
+// cluster would give (another major plugin version), which ends the walk.
+struct ProbeAnswer {
+    Result<RemoteDatabaseInfo> info = Status(CCDR_INTERNAL, "not asked");
+    bool whole_cluster = false;
+};
+
+asio::awaitable<ProbeAnswer> ask(const UpstreamDialer& dialer, transport::Strand strand, std::string address,
+                                 std::string remote) {
+    ProbeAnswer out;
     auto connected = co_await dialer.connect(strand, address);
     if (!connected) {
-        co_return connected.status();
+        out.info = connected.status();
+        co_return out;
     }
     auto connection = connected.value();
     const auto timeout = dialer.context().settings.io_timeout;
@@ -22,7 +31,11 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, tr
     if (!hello_reply) {
         info = hello_reply.status();
     } else if (hello_reply->refused) {
-        info = Status(CCDR_UNSUPPORTED, "refused: " + hello_reply->refused->reason);
+        out.whole_cluster = hello_reply->refused->code == protocol::RefusalCode::kPluginVersion;
+        // The walk names the address of a refusal it goes past; one that
+        // ends it names its address here.
+        info = Status(CCDR_UNSUPPORTED, (out.whole_cluster ? address + " refused: " : std::string("refused: ")) +
+                                            hello_reply->refused->reason);
     } else {
         cluster_id = hello_reply->message->cluster_id;
         protocol::DatabaseInfoRequest request{remote};
@@ -35,26 +48,28 @@ asio::awaitable<Result<RemoteDatabaseInfo>> ask(const UpstreamDialer& dialer, tr
     }
     connection->close("probe done");
     if (!info) {
-        co_return info.status();
+        out.info = info.status();
+        co_return out;
     }
     if (info->refused) {
-        co_return Status(CCDR_UNSUPPORTED, "refused: " + info->refused->reason);
+        out.info = Status(CCDR_UNSUPPORTED, "refused: " + info->refused->reason);
+        co_return out;
     }
     const auto& m = *info->message;
-    RemoteDatabaseInfo out;
-    out.address = address;
-    out.cluster_id = cluster_id;
-    out.name = m.name;
-    out.exists = m.exists;
-    out.online = m.online;
-    out.kind = m.kind == 0 ? CCDR_KIND_STANDARD : static_cast<ccdr_database_kind>(m.kind);
-    out.store_id = m.store_id;
-    out.epoch = m.epoch;
-    out.last_tx = m.last_tx;
-    out.last_commit_ms = m.last_commit_ms;
-    out.oldest_retained_tx = m.oldest_retained_tx;
-    out.refusal = m.refusal;
-    co_return out;
+    RemoteDatabaseInfo db;
+    db.address = address;
+    db.cluster_id = cluster_id;
+    db.name = m.name;
+    db.exists = m.exists;
+    db.online = m.online;
+    db.kind = m.kind == 0 ? CCDR_KIND_STANDARD : static_cast<ccdr_database_kind>(m.kind);
+    db.store_id = m.store_id;
+    db.epoch = m.epoch;
+    db.last_tx = m.last_tx;
+    db.last_commit_ms = m.last_commit_ms;
+    db.oldest_retained_tx = m.oldest_retained_tx;
+    db.refusal = m.refusal;
+    co_return ProbeAnswer{std::move(db), false};
 }
 
 // Whether `info` is an answer for the whole cluster: the server hosts the
@@ -86,9 +101,12 @@ Result<RemoteDatabaseInfo> probe_upstream(const UpstreamDialer& dialer, const st
         dialer, addresses, "for database '" + remote + "'",
         [&dialer, remote, not_here](transport::Strand strand, const std::string& address)
             -> asio::awaitable<UpstreamAttempt<RemoteDatabaseInfo>> {
-            // A failure or a refused HELLO may be this address's alone: try the next.
-            auto info = co_await ask(dialer, strand, address, remote);
+            // A failure or a refused HELLO may be this address's alone (but for
+            // another major plugin version): try the next.
+            ProbeAnswer answer = co_await ask(dialer, strand, address, remote);
+            auto& info = answer.info;
             UpstreamAttempt<RemoteDatabaseInfo> attempt;
+            attempt.answered = answer.whole_cluster;
             if (info) {
                 attempt.not_here = !hosted_here(*info);
                 attempt.answered = !attempt.not_here;

@@ -1,12 +1,13 @@
 // plugin/session/session_context.hpp: what either end of a replication
 // session needs from its plugin instance: the host, this server's identity
-// (said in HELLO and HELLO_OK) and data directory, the settings, the log and
-// the threads. Built by the plugin root (engine_context.hpp); the upstream
-// service, the replica members and the upstream requests hold a reference
-// and must not outlive it.
+// and plugin release version (said in HELLO and HELLO_OK) and data
+// directory, the settings, the log and the threads. Built by the plugin root
+// (engine_context.hpp); the upstream service, the replica members and the
+// upstream requests hold a reference and must not outlive it.
 #pragma once
 
 #include "runtime/io_runtime.hpp"
+#include "session/version_check.hpp"
 #include "settings/plugin_settings.hpp"
 #include "transport/connection.hpp"
 
@@ -26,6 +27,10 @@ struct SessionContext {
     plugin::PluginSettings settings;
     std::shared_ptr<spdlog::logger> log;
     runtime::IoRuntime* runtime = nullptr;  // set from start() until stop()
+    // This plugin's release version (plugin/version.hpp.in), said in HELLO
+    // and HELLO_OK; and which peers' version differences were logged.
+    protocol::PluginVersion plugin_version;
+    std::shared_ptr<VersionNotices> version_notices = std::make_shared<VersionNotices>();
 
     // Deadlines, frame cap and compression of every replication connection.
     transport::ConnectionOptions connection_options() const {

@@ -9,6 +9,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+
 namespace ccdr::plugin {
 
 using namespace std::chrono_literals;
@@ -72,7 +74,13 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
         co_await refuse(connection, peer, RefusalCode::kProtocolVersion, reason);
         co_return;
     }
-    protocol::HelloOk ok{protocol::kMaxProtocolVersion, context_.server.cluster_id, context_.server.server_id};
+    // The highest version both speak; from 2 on, both plugin versions are known.
+    const uint16_t version = std::min(hello->message->max_version, protocol::kMaxProtocolVersion);
+    if (!co_await check_plugin_version(connection, peer, *hello->message, version)) {
+        co_return;
+    }
+    protocol::HelloOk ok{version, context_.server.cluster_id, context_.server.server_id,
+                         version >= protocol::kPluginVersionProtocol ? context_.plugin_version.text : std::string()};
     if (!co_await session::send(*connection, ok)) {
         co_return;
     }
@@ -140,6 +148,35 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         }
     }
+}
+
+asio::awaitable<bool> UpstreamService::check_plugin_version(std::shared_ptr<Connection> connection, const Peer& peer,
+                                                            const protocol::Hello& hello, uint16_t version) {
+    protocol::PluginVersion replica = protocol::legacy_plugin_version();
+    if (version >= protocol::kPluginVersionProtocol) {
+        if (auto parsed = protocol::parse_plugin_version(hello.plugin_version)) {  // Hello::check parsed it already
+            replica = std::move(*parsed);
+        }
+    }
+    const protocol::PluginVersion& local = context_.plugin_version;
+    switch (session::compare_plugin_versions(replica, local)) {
+        case session::VersionMatch::kSame: co_return true;
+        case session::VersionMatch::kMinor:
+            if (context_.version_notices->first("replica", peer.cluster_id, peer.server_id, replica.text)) {
+                context_.log->warn(
+                    "replica server {} of cluster {} at {} runs ccdr plugin {}, this server runs {}: minor versions "
+                    "differ, replication goes on; run the same version on both clusters",
+                    peer.server_id, peer.cluster_id, peer.describe(), replica.text, local.text);
+            }
+            co_return true;
+        case session::VersionMatch::kMajor: break;
+    }
+    // A peer of protocol 1 knows refusal codes up to 11 only: it gets
+    // "protocol version", with the same sentence.
+    const RefusalCode code =
+        version >= protocol::kPluginVersionProtocol ? RefusalCode::kPluginVersion : RefusalCode::kProtocolVersion;
+    co_await refuse(connection, peer, code, session::major_mismatch_reason(replica.text, local.text));
+    co_return false;
 }
 
 asio::awaitable<bool> UpstreamService::answer_security(std::shared_ptr<Connection> connection, const Peer& peer,

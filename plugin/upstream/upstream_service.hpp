@@ -69,6 +69,12 @@ private:
     template <class M>
     asio::awaitable<std::optional<M>> decode_request(std::shared_ptr<transport::Connection> connection,
                                                      const Peer& peer, const transport::Frame& frame);
+    // The replica's plugin version against this one (session/version_check.hpp),
+    // at the negotiated protocol `version`: true to go on (a minor difference
+    // is logged once per replica server and version), false once another
+    // major version was refused.
+    asio::awaitable<bool> check_plugin_version(std::shared_ptr<transport::Connection> connection, const Peer& peer,
+                                               const protocol::Hello& hello, uint16_t version);
     // Returns true when the session may go on (LOG_PRUNED), false when it is over.
     asio::awaitable<bool> stream(std::shared_ptr<transport::Connection> connection, Peer peer,
                                  protocol::Subscribe subscribe);

@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(root / "session_decoder");
 
     std::vector<std::pair<std::string, std::pair<MessageType, std::vector<uint8_t>>>> messages = {
-        {"hello", {MessageType::kHello, encode_message(Hello{1, 1, "cluster-a", "server-1"})}},
-        {"hello_ok", {MessageType::kHelloOk, encode_message(HelloOk{1, "cluster-b", "server-2"})}},
+        {"hello", {MessageType::kHello, encode_message(Hello{1, 1, "cluster-a", "server-1", ""})}},
+        {"hello_ok", {MessageType::kHelloOk, encode_message(HelloOk{1, "cluster-b", "server-2", ""})}},
+        {"hello_v2", {MessageType::kHello, encode_message(Hello{1, 2, "cluster-a", "server-1", "0.2.0"})}},
+        {"hello_ok_v2", {MessageType::kHelloOk, encode_message(HelloOk{2, "cluster-b", "server-2", "0.2.0"})}},
         {"info_request", {MessageType::kDatabaseInfoRequest, encode_message(DatabaseInfoRequest{"foo"})}},
         {"info", {MessageType::kDatabaseInfo,
                   encode_message(DatabaseInfoReply{"foo", true, true, 1, "0f1e2d3c", 1, 99, 1700000000000, 1, ""})}},

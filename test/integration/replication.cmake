@@ -20,11 +20,13 @@ add_executable(replication_integration_tests
   integration/replication/verify_test.cpp
   integration/replication/proxy_faults_test.cpp
   integration/replication/lineage_test.cpp
+  integration/replication/versions_test.cpp
 )
 target_link_libraries(replication_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
-target_compile_definitions(replication_integration_tests PRIVATE CCDR_PLUGIN_PATH="$<TARGET_FILE:ccdr>")
-add_dependencies(replication_integration_tests ccdr)
+target_compile_definitions(replication_integration_tests PRIVATE CCDR_PLUGIN_PATH="$<TARGET_FILE:ccdr>"
+  CCDR_PLUGIN_V0_3_0="$<TARGET_FILE:ccdr_v0_3_0>" CCDR_PLUGIN_V1_0_0="$<TARGET_FILE:ccdr_v1_0_0>")
+add_dependencies(replication_integration_tests ccdr ccdr_v0_3_0 ccdr_v1_0_0)
 catch_discover_tests(replication_integration_tests TEST_PREFIX "integration." PROPERTIES LABELS integration
                      DISCOVERY_MODE PRE_TEST)
 # The proxy faults' long form: 1000 rounds of every kind.

@@ -28,6 +28,10 @@ namespace ccdr::test {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
+// The plugin release version the end under test says in HELLO (and a
+// scripted upstream answers with, for the same version).
+inline constexpr std::string_view kLoopbackPluginVersion = "0.2.0";
+
 // The settings' defaults (settings/plugin_settings.cpp), with the deadlines
 // and intervals of a test.
 inline plugin::PluginSettings loopback_settings() {
@@ -70,6 +74,7 @@ public:
         context_.settings = std::move(settings);
         context_.log = std::move(log);
         context_.runtime = &runtime_;
+        context_.plugin_version = *protocol::parse_plugin_version(kLoopbackPluginVersion);
         if (script) {
             server_ = std::make_shared<transport::ReplicationServer>(runtime_, nullptr, context_.connection_options(),
                                                                      2s, std::move(script), context_.log);

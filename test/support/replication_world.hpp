@@ -66,9 +66,14 @@ class ReplicationWorld {
     // plugin (the plugin unloaded first was a SIGSEGV after a failed attach).
     WorldOptions options_;
     std::unique_ptr<LoadedPlugin> plugin_;
+    std::unique_ptr<LoadedPlugin> upstream_plugin_;
 
 public:
-    explicit ReplicationWorld(WorldOptions options = {}) : options_(std::move(options)) {
+    // `upstream_plugin`: another build of the plugin for the upstream (a
+    // test-only build that says another release version); empty: the same
+    // libccdr as the replica.
+    explicit ReplicationWorld(WorldOptions options = {}, const std::string& upstream_plugin = "")
+        : options_(std::move(options)) {
         auto loaded = load_plugin(CCDR_PLUGIN_PATH, host_api());
         REQUIRE(loaded);
         plugin_ = std::move(loaded.value());
@@ -78,9 +83,14 @@ public:
             write_policy_directory(dir.path() / "upstream-certs", ca.issue("upstream server"), {ca.cert_pem()});
             write_policy_directory(dir.path() / "replica-certs", ca.issue("replica server"), {ca.cert_pem()});
         }
+        if (!upstream_plugin.empty()) {
+            auto other = load_plugin(upstream_plugin, host_api());
+            REQUIRE(other);
+            upstream_plugin_ = std::move(other.value());
+        }
         upstream = std::make_unique<MemoryHost>(
             "upstream", settings("upstream-certs", upstream_port, options_.upstream_settings));
-        require_attached(*upstream);
+        require_attached(*upstream, upstream_plugin_ ? upstream_plugin_->api() : api());
         REQUIRE(upstream->create_database({"foo", CCDR_KIND_STANDARD, 1, 0, "", 0, {}}));
         replica = std::make_unique<MemoryHost>(
             "replica", settings("replica-certs", replica_port, options_.replica_settings));
@@ -198,8 +208,8 @@ private:
         return s;
     }
 
-    void require_attached(MemoryHost& host) {
-        const Status attached = host.attach(api());
+    void require_attached(MemoryHost& host, const ccdr_plugin_api* with = nullptr) {
+        const Status attached = host.attach(with != nullptr ? with : api());
         INFO("attach: " << attached.message());
         REQUIRE(attached);
     }

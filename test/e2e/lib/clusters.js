@@ -62,13 +62,13 @@ function setConf(home, settings) {
 }
 
 // A cluster named `name` (a gen-certs.sh name) with the plugin and TLS.
-// Options as makeHome's (servers, modes, users, settings) plus `certs`
-// (a generateCertificates folder).
+// Options as makeHome's (servers, modes, users, settings, plugin: another
+// build of the plugin) plus `certs` (a generateCertificates folder).
 async function startDrCluster(name, options) {
   // set-initial-password checks neo4j.conf, and an enabled SSL policy needs
   // its folder: the policy is switched on once the certificates are in place.
   const { tls, rest } = splitTls(baseSettings(options.settings));
-  const home = await makeHome({ ...options, plugin: true, settings: rest });
+  const home = await makeHome({ ...options, plugin: options.plugin ?? true, settings: rest });
   fs.cpSync(path.join(options.certs, name, 'cluster'), path.join(home.home, 'certificates', 'cluster'), {
     recursive: true,
   });

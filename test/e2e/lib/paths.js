@@ -18,4 +18,7 @@ module.exports = {
   refhost: () => required('REFHOST_BIN'),
   ccdrShell: () => required('CCDR_SHELL_BIN'),
   plugin: () => required('CCDR_PLUGIN'),
+  // A test-only build of the plugin that says another release version
+  // (test/CMakeLists.txt: libccdr_v0.3.0.so, libccdr_v1.0.0.so).
+  pluginOfVersion: (version) => required(`CCDR_PLUGIN_V${version.replaceAll('.', '_')}`),
 };

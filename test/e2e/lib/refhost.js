@@ -31,7 +31,8 @@ process.on('exit', () => {
 //   password   the password of user neo4j (default 'secret')
 //   users      [{name, role: 'admin'|'reader', password}]
 //   modes      per-server mode constraints, e.g. ['PRIMARY', 'PRIMARY', 'SECONDARY']
-//   plugin     true to copy libccdr.so (CCDR_PLUGIN) into HOME/plugins
+//   plugin     true to copy libccdr.so (CCDR_PLUGIN) into HOME/plugins, or the
+//              path of another build of it (paths.pluginOfVersion) to copy instead
 async function makeHome(options = {}) {
   const servers = options.servers ?? 3;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccdr-e2e-'));
@@ -57,7 +58,8 @@ async function makeHome(options = {}) {
   }
   fs.writeFileSync(path.join(home, 'conf', 'neo4j.conf'), lines.join('\n') + '\n');
   if (options.plugin) {
-    fs.copyFileSync(paths.plugin(), path.join(home, 'plugins', 'libccdr.so'));
+    const file = typeof options.plugin === 'string' ? options.plugin : paths.plugin();
+    fs.copyFileSync(file, path.join(home, 'plugins', path.basename(file)));
   }
   const password = options.password ?? 'secret';
   execFileSync(paths.refhost(), ['set-initial-password', '--home', home, password], { stdio: 'pipe' });

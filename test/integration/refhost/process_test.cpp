@@ -102,7 +102,7 @@ TEST_CASE("the real libccdr.so in a real refhost process", "[refhost][process]")
     for (const char* server : {"server-1", "server-2", "server-3"}) {
         CHECK(log.find(std::string("[ccdr/") + server + "]") != std::string::npos);
     }
-    CHECK(log.find("ccdr 0.1.0 loaded into ccdr-refhost") != std::string::npos);
+    CHECK(log.find("ccdr 0.2.0 loaded into ccdr-refhost") != std::string::npos);
     p.signal(SIGTERM);
     auto code = p.wait_exit(std::chrono::seconds(30));
     REQUIRE(code.has_value());

@@ -21,7 +21,9 @@ struct LinkedCcdr {
     static Status validate_setting(std::string_view key, std::string_view value) {
         return plugin::validate_setting(key, value);
     }
-    static Result<std::unique_ptr<PluginInstance>> create(HostHandle host) { return plugin::CcdrPlugin::create(host); }
+    static Result<std::unique_ptr<PluginInstance>> create(HostHandle host) {
+        return plugin::CcdrPlugin::create(host, plugin::kPluginVersion);
+    }
 };
 
 plugin::CcdrPlugin& instance_of(MemoryHost& host) {

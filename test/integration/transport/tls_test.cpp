@@ -71,7 +71,7 @@ Status say_hello(IoRuntime& rt, uint16_t port, std::shared_ptr<asio::ssl::contex
         if (!conn) {
             co_return conn.status();
         }
-        protocol::Hello hello{1, 1, "client-cluster", "c1"};
+        protocol::Hello hello{1, 1, "client-cluster", "c1", ""};
         Status sent = co_await session::send(**conn, hello);
         if (!sent) {
             (*conn)->close("test done");
@@ -89,7 +89,7 @@ Status say_hello(IoRuntime& rt, uint16_t port, std::shared_ptr<asio::ssl::contex
 asio::awaitable<void> hello_handler(std::shared_ptr<Connection> conn) {
     auto hello = co_await session::receive<protocol::Hello>(*conn, 3s);
     if (hello && hello->message) {
-        protocol::HelloOk ok{1, "server-cluster", "s1"};
+        protocol::HelloOk ok{1, "server-cluster", "s1", ""};
         co_await session::send(*conn, ok);
     }
 }

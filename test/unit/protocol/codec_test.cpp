@@ -54,7 +54,7 @@ EncodedFrame frame_of(MessageType type, std::vector<uint8_t> payload, bool compr
 std::array<uint8_t, kFrameHeaderSize> forged_header(uint8_t type, uint8_t flags, uint32_t len, uint32_t wire_len) {
     std::array<uint8_t, kFrameHeaderSize> h{};
     store_le(h.data(), kFrameMagic, 4);
-    store_le(h.data() + 4, kMaxProtocolVersion, 2);
+    store_le(h.data() + 4, kFrameVersion, 2);
     h[6] = type;
     h[7] = flags;
     store_le(h.data() + 8, len, 4);
@@ -336,9 +336,9 @@ TEST_CASE("session messages round-trip and refuse trailing or missing bytes", "[
         }
         return back.value();
     };
-    auto h = round(Hello{1, 1, "cluster-a", "server-1"});
+    auto h = round(Hello{1, 1, "cluster-a", "server-1", ""});
     CHECK(h.cluster_id == "cluster-a");
-    round(HelloOk{1, "cluster-b", "server-2"});
+    round(HelloOk{1, "cluster-b", "server-2", ""});
     round(DatabaseInfoRequest{"foo"});
     auto info = round(DatabaseInfoReply{"foo", true, true, CCDR_KIND_STANDARD, "abc", 2, 99, 1234, 50, ""});
     CHECK(info.last_tx == 99);
@@ -363,7 +363,7 @@ TEST_CASE("session messages round-trip and refuse trailing or missing bytes", "[
 }
 
 TEST_CASE("session messages refuse impossible values", "[protocol][messages]") {
-    CHECK_FALSE(decode_message_as<Hello>(encode_message(Hello{3, 1, "a", "b"})));
+    CHECK_FALSE(decode_message_as<Hello>(encode_message(Hello{3, 1, "a", "b", ""})));
     CHECK_FALSE(decode_message_as<Subscribe>(encode_message(Subscribe{"foo", "abc", 1, 0, ""})));
     CHECK_FALSE(decode_message_as<SnapshotBegin>(encode_message(SnapshotBegin{1, 1, 1, 100, 101, 10})));
     auto refused = encode_message(Refused{RefusalCode::kInternal, "x"});

@@ -39,11 +39,14 @@ TEST_CASE("FINGERPRINT_REQUEST and FINGERPRINT round-trip and refuse trailing or
     CHECK_FALSE(is_known_message_type(kLastMessageType + 1));
 }
 
-TEST_CASE("the refusal code 'unsupported' decodes, the next one does not", "[fingerprint]") {
+TEST_CASE("the refusal code 'unsupported' decodes, and so does the last one, the next one does not",
+          "[fingerprint]") {
     auto ok = decode_message_as<Refused>(encode_message(Refused{RefusalCode::kUnsupported, "no fingerprints"}));
     REQUIRE(ok);
     CHECK(ok->code == RefusalCode::kUnsupported);
     std::vector<uint8_t> bad = encode_message(Refused{RefusalCode::kUnsupported, "x"});
-    bad[0] = 12;
+    bad[0] = static_cast<uint8_t>(RefusalCode::kPluginVersion);  // 12, since protocol 2
+    CHECK(decode_message_as<Refused>(bad));
+    bad[0] = static_cast<uint8_t>(RefusalCode::kPluginVersion) + 1;
     CHECK_FALSE(decode_message_as<Refused>(bad));
 }

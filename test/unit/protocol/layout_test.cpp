@@ -38,8 +38,12 @@ const UpstreamPosition kPosition{0x0102, -2, 0x0a0b};
 }  // namespace
 
 TEST_CASE("session messages: each one's bytes are the documented layout", "[protocol][layout]") {
-    check_layout(Hello{1, 2, "A", "s1"}, "010002000100000041020000007331");
-    check_layout(HelloOk{2, "B", "s2"}, "02000100000042020000007332");
+    // Protocol 1 (max_version 1, a 0.1 release): no plugin version.
+    check_layout(Hello{1, 1, "A", "s1", ""}, "010001000100000041020000007331");
+    check_layout(HelloOk{1, "B", "s2", ""}, "01000100000042020000007332");
+    // Protocol 2: the same, then the plugin release version.
+    check_layout(Hello{1, 2, "A", "s1", "0.2.0"}, "010002000100000041020000007331" "05000000302e322e30");
+    check_layout(HelloOk{2, "B", "s2", "1.0.0"}, "02000100000042020000007332" "05000000312e302e30");
     check_layout(DatabaseInfoRequest{"foo"}, "03000000666f6f");
     check_layout(DatabaseInfoReply{"foo", true, false, 1, "id", 3, 4, -5, 2, "no"},
                  "03000000666f6f01000102000000696403000000000000000400000000000000fbffffffffffffff"
@@ -62,6 +66,7 @@ TEST_CASE("session messages: each one's bytes are the documented layout", "[prot
     check_layout(SnapshotAck{9, 96}, "09000000000000006000000000000000");
     check_layout(SnapshotEnd{9, 100, 0x77}, "090000000000000064000000000000007700000000000000");
     check_layout(Refused{RefusalCode::kNotAllowed, "no"}, "0200020000006e6f");
+    check_layout(Refused{RefusalCode::kPluginVersion, "no"}, "0c00020000006e6f");
     check_layout(FingerprintRequest{"foo", "id", 3}, "03000000666f6f0200000069640300000000000000");
     check_layout(FingerprintReply{"foo", 12, "xxh3", "ab"},
                  "03000000666f6f0c000000000000000400000078786833020000006162");
@@ -69,4 +74,38 @@ TEST_CASE("session messages: each one's bytes are the documented layout", "[prot
     check_layout(SecuritySnapshot{"C", {{"ann", {"PUBLIC", "reader"}}, {"bo", {}}}},
                  "01000000430200000003000000616e6e02000000060000005055424c494306000000726561646572"
                  "02000000626f00000000");
+}
+
+TEST_CASE("HELLO and HELLO_OK: the plugin version is on the wire from protocol 2 on, and checked",
+          "[protocol][layout][version]") {
+    // A HELLO of protocol 1 decodes with no version; one of protocol 2 with one.
+    auto v1 = decode_message_as<Hello>(encode_message(Hello{1, 1, "A", "s1", "ignored"}));
+    REQUIRE(v1);
+    CHECK(v1->plugin_version.empty());
+    auto v2 = decode_message_as<Hello>(encode_message(Hello{1, 2, "A", "s1", "0.2.0"}));
+    REQUIRE(v2);
+    CHECK(v2->plugin_version == "0.2.0");
+
+    // A protocol-1 HELLO followed by a version field is refused as a
+    // protocol-1 decoder refuses it: trailing bytes.
+    auto extra = encode_message(Hello{1, 2, "A", "s1", "0.2.0"});
+    extra[2] = 1;  // max_version 1
+    auto trailing = decode_message_as<Hello>(extra);
+    REQUIRE_FALSE(trailing);
+    CHECK_THAT(trailing.status().message(), Catch::Contains("malformed HELLO"));
+
+    // A version that is not MAJOR.MINOR.PATCH is refused, naming the field.
+    for (const char* bad : {"", "1", "1.2", "1.2.x", "v1.2.3", "1.2.3.4", "1..3", "1.2.3-"}) {
+        INFO(bad);
+        auto h = decode_message_as<Hello>(encode_message(Hello{1, 2, "A", "s1", bad}));
+        REQUIRE_FALSE(h);
+        CHECK_THAT(h.status().message(), Catch::Contains("plugin_version"));
+        auto ok = decode_message_as<HelloOk>(encode_message(HelloOk{2, "B", "s2", bad}));
+        REQUIRE_FALSE(ok);
+        CHECK_THAT(ok.status().message(), Catch::Contains("plugin_version"));
+    }
+    CHECK_FALSE(decode_message_as<HelloOk>(encode_message(HelloOk{0, "B", "s2", ""})));
+    // Code 12 is known; 13 is not.
+    CHECK(decode_message_as<Refused>(encode_message(Refused{RefusalCode::kPluginVersion, "x"})));
+    CHECK_FALSE(decode_message_as<Refused>(encode_message(Refused{static_cast<RefusalCode>(13), "x"})));
 }

@@ -174,3 +174,54 @@ TEST_CASE("puller: a refused HELLO is retried, a replica ahead of its upstream i
         CHECK(result.reason == p.w.loop.address() + " refused: the replica has transactions");
     }
 }
+
+TEST_CASE("puller: plugin versions in HELLO_OK: another minor is named, another major is fatal, a 0.1 upstream "
+          "is explained",
+          "[replica][puller][versions]") {
+    // The upstream's HELLO_OK says `version`; the replica (0.2.0) compares.
+    auto upstream_saying = [](std::string version) {
+        return [version](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
+            auto hello = co_await session::receive<protocol::Hello>(*c, 5s);
+            if (!hello || !hello->message || hello->message->plugin_version != kLoopbackPluginVersion) {
+                co_return;  // the replica must say its own version
+            }
+            protocol::HelloOk ok{2, "cluster-a", "a1", version};
+            co_await session::send(*c, ok);
+            co_await c->read_frame(5s);
+        };
+    };
+    SECTION("another major version: fatal, naming both") {
+        PullerWorld p(upstream_saying("1.0.0"));
+        PullResult result = p.attempt();
+        CHECK(result.outcome == PullOutcome::kFatal);
+        CHECK(result.reason == p.w.loop.address() +
+                                   " refused: ccdr plugin versions differ: replica cluster runs 0.2.0, upstream "
+                                   "cluster runs 1.0.0; both clusters must run the same major version");
+    }
+    SECTION("the upstream refuses with code 12: fatal") {
+        PullerWorld p([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
+            co_await session::receive<protocol::Hello>(*c, 5s);
+            protocol::Refused refused{protocol::RefusalCode::kPluginVersion, "ccdr plugin versions differ: x"};
+            co_await session::send(*c, refused);
+            co_await c->read_frame(5s);
+        });
+        PullResult result = p.attempt();
+        CHECK(result.outcome == PullOutcome::kFatal);
+        CHECK(result.reason == p.w.loop.address() + " refused: ccdr plugin versions differ: x");
+    }
+    SECTION("an upstream of protocol 1 hangs up on HELLO: the reason says what that means") {
+        PullerWorld p([](std::shared_ptr<Connection> c) -> asio::awaitable<void> {
+            // What a 0.1 upstream does: its decoder refuses the trailing
+            // plugin_version (layout_test shows it), and it closes without
+            // an answer.
+            co_await c->read_frame(5s);
+            c->close("malformed HELLO");
+        });
+        PullResult result = p.attempt();
+        CHECK(result.outcome == PullOutcome::kRetry);
+        CHECK(result.reason == "reading a frame: " + p.w.loop.address() +
+                                   " closed the connection after HELLO (an upstream running a ccdr plugin older than "
+                                   "0.2 (protocol 1) cannot read this server's HELLO and closes the connection; this "
+                                   "server runs 0.2.0)");
+    }
+}

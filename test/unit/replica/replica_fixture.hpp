@@ -61,7 +61,7 @@ inline asio::awaitable<bool> greet(transport::Connection& c, protocol::DatabaseI
     if (!hello || !hello->message) {
         co_return false;
     }
-    protocol::HelloOk ok{protocol::kMaxProtocolVersion, "cluster-a", "a1"};
+    protocol::HelloOk ok{protocol::kMaxProtocolVersion, "cluster-a", "a1", std::string(kLoopbackPluginVersion)};
     co_await session::send(c, ok);
     auto request = co_await session::receive<protocol::DatabaseInfoRequest>(c, 5s);
     if (!request || !request->message) {
