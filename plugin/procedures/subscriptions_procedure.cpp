@@ -113,11 +113,16 @@ Result<std::vector<SubscriptionRow>> SubscriptionsProcedure::call(const ValueLis
         if (!args[0].is_string()) {
             return procedure_failed("databaseName must be a STRING, got " + args[0].to_display());
         }
+        database = normalize_database_name(args[0].as_string());
+        // `system` exists but is never replicated: no rows, as for any
+        // database nobody subscribes to. Other names follow Neo4j's rules.
+        if (database == "system") {
+            return std::vector<SubscriptionRow>{};
+        }
         Status name_ok = check_database_name(args[0].as_string());
         if (!name_ok) {
             return procedure_failed(name_ok.message());
         }
-        database = normalize_database_name(args[0].as_string());
     }
     auto gathered = host_.cluster_subscriptions(database);
     if (!gathered) {

@@ -11,8 +11,9 @@
 // server's instance through list_subscriptions). A server that could not
 // answer gets one row of its own: upstreamServerId and error set, every
 // other column NULL. databaseName omitted or NULL: every database; a name
-// with no subscriptions (or no such database, as SHOW DATABASE does for a
-// missing one) gives no rows. A host without cluster_subscriptions fails
+// with no subscriptions (`system`, or no such database, as SHOW DATABASE
+// does for a missing one) gives no rows; a name Neo4j would refuse (3 to 63
+// characters, letters, digits, '.' and '-') is an error. A host without cluster_subscriptions fails
 // the call with CCDR_UNSUPPORTED naming its ABI version.
 #pragma once
 

@@ -38,7 +38,7 @@ describe('internal.dbms.showReplicaSubscriptions', () => {
   // The rows, through A's server that serves no subscription.
   async function rows(arg) {
     const d = A.driver(bystander);
-    return query(d, `${SHOW}(${arg ?? ''}) YIELD * RETURN *`, {}, { database: 'system' });
+    return query(d, `${SHOW}(${arg ?? ''})`, {}, { database: 'system' });
   }
   const plain = (r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, neo4j.isInt(v) ? v.toNumber() : v]));
 
@@ -122,9 +122,11 @@ describe('internal.dbms.showReplicaSubscriptions', () => {
     assert.equal(a.length, 2);
     assert.equal(b.length, 1);
     assert.deepEqual(a.map((r) => r.replicaServerId).sort(), bServerIds);
-    // Each pulls from the first server its addresses list: different servers of A.
+    // Each pulls from the first server its addresses list (the next only if
+    // that one fails): rep-a from one server of A, rep-b from the other.
     assert.deepEqual(a.map((r) => r.upstreamServerId), [hostingIds[0], hostingIds[0]]);
     assert.equal(b[0].upstreamServerId, hostingIds[1]);
+    assert.deepEqual([...new Set(all.map((r) => r.upstreamServerId))].sort(), [...hostingIds].sort());
   });
 
   test('acknowledged tx reaches the upstream last tx after writes, lag 0, bytes grow', async () => {
