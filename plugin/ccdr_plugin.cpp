@@ -2,6 +2,7 @@
 
 #include "logging/host_log_sink.hpp"
 #include "replica/store_copy_spool.hpp"
+#include "runtime/wall_clock.hpp"
 #include "settings/tls_policy.hpp"
 
 #include <ccdr/span.hpp>
@@ -59,6 +60,10 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std:
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(SecurityCheck::kName));
     }
+    registered = plugin->subscriptions_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(SubscriptionsProcedure::kName));
+    }
     return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
@@ -94,6 +99,7 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
             return users_of_upstream(dialer_, link.addresses, link.remote);
         },
         session_.log);
+    subscriptions_ = std::make_unique<SubscriptionsProcedure>(host);
     security_watch_ = std::make_unique<SecurityWatch>(
         *security_,
         [this] {
@@ -293,6 +299,15 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
     }
     verify_->collect_metrics(emit);
     security_->collect_metrics(emit);
+}
+
+Result<std::vector<SubscriptionInfo>> CcdrPlugin::list_subscriptions(std::string_view database) {
+    // started_ is set after upstream_ (and cleared by stop): a stopped or
+    // not yet started instance serves nothing.
+    if (!started_.load() || !upstream_) {
+        return std::vector<SubscriptionInfo>{};
+    }
+    return upstream_->subscriptions(database, runtime::wall_clock_ms());
 }
 
 Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,

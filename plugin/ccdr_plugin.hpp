@@ -15,6 +15,7 @@
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
+#include "procedures/subscriptions_procedure.hpp"
 #include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
@@ -60,6 +61,8 @@ public:
     void on_database_event(const ccdr_database_event& event) override;
     void describe_database(std::string_view database, ccdr_database_status& out) override;
     void collect_metrics(const MetricEmitter& emit) override;
+    // ABI 1.2: the replica subscriptions this server serves (none before start).
+    Result<std::vector<SubscriptionInfo>> list_subscriptions(std::string_view database) override;
 
     // --- for the procedures ---
     // Blocks; call from a host session thread.
@@ -90,6 +93,7 @@ private:
     std::unique_ptr<VerifyProcedure> verify_;
     std::unique_ptr<SecurityCheck> security_;  // internal.dbms.compareSecurity and its metrics
     std::unique_ptr<SecurityWatch> security_watch_;
+    std::unique_ptr<SubscriptionsProcedure> subscriptions_;  // internal.dbms.showReplicaSubscriptions
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

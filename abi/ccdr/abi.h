@@ -660,6 +660,50 @@ typedef struct ccdr_user_sink {
 } ccdr_user_sink;
 
 /* ------------------------------------------------------------------------ */
+/* Replica subscriptions (added in 1.2)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* One replica member subscribed to a database of this cluster: a live pull
+ * session (SUBSCRIBE) served by one server's plugin instance. Filled by the
+ * plugin instance of the serving server (list_subscriptions); a host passes
+ * it through cluster_subscriptions unchanged, so a reader checks the
+ * filler's struct_size with CCDR_HAS_FIELD. OWNERSHIP: the plugin that
+ * filled it; valid only during the sink call. */
+typedef struct ccdr_subscription_info {
+  ccdr_header hdr;
+  ccdr_string upstream_database;  /* the database of this cluster it pulls */
+  ccdr_string upstream_server_id; /* the server serving it (ccdr_server_info.server_id) */
+  ccdr_string upstream_address;   /* that server's cluster address */
+  ccdr_string replica_cluster_id; /* as the replica said in HELLO */
+  ccdr_string replica_server_id;
+  ccdr_string replica_database;
+  ccdr_string remote_address;     /* the replica's peer address, host:port */
+  int64_t connected_since_ms;     /* Unix epoch ms (serving server's clock) of SUBSCRIBED */
+  uint64_t acknowledged_tx;       /* the last tx the replica ACKed as applied */
+  uint64_t upstream_last_tx;      /* the serving member's last committed tx */
+  uint64_t lag_tx;                /* upstream_last_tx - acknowledged_tx, 0 if less */
+  double lag_seconds;             /* 0 when lag_tx is 0; else now - commit time of
+                                     the oldest tx not acknowledged (serving clock) */
+  uint64_t bytes_sent;            /* wire bytes of the batches sent on this session */
+  uint64_t store_copies_served;   /* complete store copies sent to this replica member
+                                     (database, cluster, server, replica database)
+                                     since the serving instance started */
+} ccdr_subscription_info;
+
+/* OWNERSHIP: caller; called only during the call it was passed to, on the
+ * calling thread; neither function may call into the host or the plugin. */
+typedef struct ccdr_subscription_sink {
+  ccdr_header hdr;
+  void *ctx;
+  /* One subscription. A non-OK return stops the listing; the callee returns it. */
+  ccdr_status (*subscription)(void *ctx, const ccdr_subscription_info *info);
+  /* cluster_subscriptions only: server `server_id` of the cluster could not
+   * answer (`status`, `message` say why). Called once per such server; the
+   * listing goes on with the other servers. A non-OK return stops it. */
+  ccdr_status (*server_failed)(void *ctx, ccdr_string server_id, ccdr_status status, ccdr_string message);
+} ccdr_subscription_sink;
+
+/* ------------------------------------------------------------------------ */
 /* The host's vtable (host -> plugin)                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -819,6 +863,22 @@ typedef struct ccdr_host_api {
   ccdr_status (*promote_with_topology)(ccdr_host_ctx *host, ccdr_string name, uint64_t epoch,
                                        uint32_t primaries, uint32_t secondaries, ccdr_error *err);
 
+  /* 1.2, replica subscriptions (internal.dbms.showReplicaSubscriptions: the
+   * upstream cluster sees its replicas).
+   * The subscriptions served by every server of this cluster, this one
+   * included: the host calls ccdr_plugin_api.list_subscriptions(database,
+   * out) on the calling plugin's instance of each server (reaching the
+   * other servers as it does for content_fingerprint) and passes the rows
+   * through unchanged. A server whose instance cannot answer (down,
+   * unreachable, a plugin vtable without list_subscriptions, or the hook
+   * failed) gets one out->server_failed call naming it and the reason; it
+   * is never skipped silently. `database` empty: every database. Returns
+   * CCDR_OK, or what a sink function returned to stop. Blocks (asks every
+   * server). Calls back list_subscriptions on the plugin instances; the
+   * sink must not call into the host. */
+  ccdr_status (*cluster_subscriptions)(ccdr_host_ctx *host, ccdr_string database,
+                                       const ccdr_subscription_sink *out, ccdr_error *err);
+
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;
 
@@ -911,7 +971,21 @@ typedef struct ccdr_plugin_api {
   /* Emits every metric of this instance. Never blocks; never calls back. */
   void (*collect_metrics)(ccdr_plugin_ctx *plugin, const ccdr_metric_sink *sink);
 
-  /* Version 1.1 and later: append below this line. */
+  /* --- Version 1.2 --- */
+  /* Hooks appended in 1.2, in groups. A host calls one only when
+   * CCDR_HAS_FIELD(plugin_api, ccdr_plugin_api, <hook>) holds and the
+   * pointer is not NULL; otherwise it reports CCDR_UNSUPPORTED itself,
+   * naming the plugin's version. */
+
+  /* 1.2, replica subscriptions (ccdr_host_api.cluster_subscriptions).
+   * Every replica subscription this instance serves now, of `database`
+   * (empty: every database), one out->subscription call each; never calls
+   * out->server_failed. Thread: any; concurrent. Never blocks; never calls
+   * back into the host. */
+  ccdr_status (*list_subscriptions)(ccdr_plugin_ctx *plugin, ccdr_string database,
+                                    const ccdr_subscription_sink *out, ccdr_error *err);
+
+  /* Version 1.3 and later: append below this line. */
 } ccdr_plugin_api;
 
 /* ------------------------------------------------------------------------ */

@@ -68,6 +68,15 @@ public:
         (void)secondaries;
         return Status(CCDR_UNSUPPORTED, "this host does not promote with a topology in one step");
     }
+    // ABI 1.2: the replica subscriptions of every server of the cluster,
+    // through `out` (the rows of each server's plugin instance passed on
+    // unchanged; out.server_failed for a server that cannot answer). A host
+    // that cannot reach its servers' plugin instances keeps this default.
+    virtual Status cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) {
+        (void)database;
+        (void)out;
+        return Status(CCDR_UNSUPPORTED, "this host does not list the replica subscriptions of its cluster");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -340,6 +349,17 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status cluster_subscriptions(ccdr_host_ctx* c, ccdr_string database,
+                                             const ccdr_subscription_sink* out, ccdr_error* err) {
+        try {
+            if (out == nullptr) {
+                return Status(CCDR_INVALID_ARGUMENT, "cluster_subscriptions: null sink").fill(err);
+            }
+            return s(c)->cluster_subscriptions(to_view(database), *out).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -369,6 +389,7 @@ inline const ccdr_host_api* host_api() {
         a.content_fingerprint = &T::content_fingerprint;
         a.list_users = &T::list_users;
         a.promote_with_topology = &T::promote_with_topology;
+        a.cluster_subscriptions = &T::cluster_subscriptions;
         return a;
     }();
     return &api;

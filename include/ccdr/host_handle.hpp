@@ -74,6 +74,82 @@ struct UserInfo {
     std::vector<std::string> roles;
 };
 
+// One replica subscription served by a server of the cluster (ABI 1.2,
+// ccdr_subscription_info).
+struct SubscriptionInfo {
+    std::string upstream_database;
+    std::string upstream_server_id;
+    std::string upstream_address;
+    std::string replica_cluster_id;
+    std::string replica_server_id;
+    std::string replica_database;
+    std::string remote_address;
+    int64_t connected_since_ms = 0;
+    uint64_t acknowledged_tx = 0;
+    uint64_t upstream_last_tx = 0;
+    uint64_t lag_tx = 0;
+    double lag_seconds = 0.0;
+    uint64_t bytes_sent = 0;
+    uint64_t store_copies_served = 0;
+};
+
+// A server of the cluster that could not list its subscriptions, and why.
+struct ServerFailure {
+    std::string server_id;
+    ccdr_status status = CCDR_OK;
+    std::string message;
+};
+
+// What cluster_subscriptions gathered from every server of the cluster.
+struct ClusterSubscriptions {
+    std::vector<SubscriptionInfo> subscriptions;
+    std::vector<ServerFailure> failures;
+};
+
+// The C view of `s` (borrowing its strings) and back.
+inline ccdr_subscription_info subscription_to_abi(const SubscriptionInfo& s) {
+    ccdr_subscription_info i{};
+    i.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_subscription_info);
+    i.upstream_database = to_abi(s.upstream_database);
+    i.upstream_server_id = to_abi(s.upstream_server_id);
+    i.upstream_address = to_abi(s.upstream_address);
+    i.replica_cluster_id = to_abi(s.replica_cluster_id);
+    i.replica_server_id = to_abi(s.replica_server_id);
+    i.replica_database = to_abi(s.replica_database);
+    i.remote_address = to_abi(s.remote_address);
+    i.connected_since_ms = s.connected_since_ms;
+    i.acknowledged_tx = s.acknowledged_tx;
+    i.upstream_last_tx = s.upstream_last_tx;
+    i.lag_tx = s.lag_tx;
+    i.lag_seconds = s.lag_seconds;
+    i.bytes_sent = s.bytes_sent;
+    i.store_copies_served = s.store_copies_served;
+    return i;
+}
+
+// Reads only what the filler's struct_size covers (every field is 1.2's).
+inline SubscriptionInfo subscription_from_abi(const ccdr_subscription_info& i) {
+    SubscriptionInfo s;
+    if (!CCDR_HAS_FIELD(&i, ccdr_subscription_info, store_copies_served)) {
+        return s;
+    }
+    s.upstream_database = to_string(i.upstream_database);
+    s.upstream_server_id = to_string(i.upstream_server_id);
+    s.upstream_address = to_string(i.upstream_address);
+    s.replica_cluster_id = to_string(i.replica_cluster_id);
+    s.replica_server_id = to_string(i.replica_server_id);
+    s.replica_database = to_string(i.replica_database);
+    s.remote_address = to_string(i.remote_address);
+    s.connected_since_ms = i.connected_since_ms;
+    s.acknowledged_tx = i.acknowledged_tx;
+    s.upstream_last_tx = i.upstream_last_tx;
+    s.lag_tx = i.lag_tx;
+    s.lag_seconds = i.lag_seconds;
+    s.bytes_sent = i.bytes_sent;
+    s.store_copies_served = i.store_copies_served;
+    return s;
+}
+
 class HostHandle {
 public:
     HostHandle() = default;
@@ -313,6 +389,46 @@ public:
         auto err = make_error();
         return Status::from_abi(api_->promote_with_topology(ctx_, to_abi(name), epoch, primaries, secondaries, &err),
                                 err);
+    }
+
+    // --- ABI 1.2, replica subscriptions ---
+    // True when the host's vtable has cluster_subscriptions (ABI 1.2 or
+    // later, from a host that implements it).
+    bool has_cluster_subscriptions() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, cluster_subscriptions) && api_->cluster_subscriptions != nullptr;
+    }
+
+    // The replica subscriptions every server of the cluster serves (of
+    // `database`; empty: all), and the servers that could not answer.
+    // CCDR_UNSUPPORTED, without calling, when the host lacks the function.
+    Result<ClusterSubscriptions> cluster_subscriptions(std::string_view database) const {
+        if (!has_cluster_subscriptions()) {
+            return Status(CCDR_UNSUPPORTED, "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                (CCDR_HAS_FIELD(api_, ccdr_host_api, list_users)
+                                                     ? " without cluster_subscriptions"
+                                                     : "") +
+                                                "; listing the replica subscriptions of the cluster needs 1.2 "
+                                                "with cluster_subscriptions");
+        }
+        ClusterSubscriptions out;
+        ccdr_subscription_sink sink{
+            CCDR_HEADER_INIT(ccdr_subscription_sink), &out,
+            [](void* c, const ccdr_subscription_info* i) -> ccdr_status {
+                static_cast<ClusterSubscriptions*>(c)->subscriptions.push_back(subscription_from_abi(*i));
+                return CCDR_OK;
+            },
+            [](void* c, ccdr_string server_id, ccdr_status status, ccdr_string message) -> ccdr_status {
+                static_cast<ClusterSubscriptions*>(c)->failures.push_back(
+                    ServerFailure{to_string(server_id), status, to_string(message)});
+                return CCDR_OK;
+            }};
+        auto err = make_error();
+        ccdr_status st = api_->cluster_subscriptions(ctx_, to_abi(database), &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
     }
 
     static DatabaseInfo copy(const ccdr_database_info& i) {

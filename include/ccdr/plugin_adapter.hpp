@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ccdr {
 
@@ -39,6 +40,13 @@ public:
     // Fills state, lag and message; `out` arrives zeroed with state NONE.
     virtual void describe_database(std::string_view database, ccdr_database_status& out) = 0;
     virtual void collect_metrics(const MetricEmitter& emit) = 0;
+    // ABI 1.2: the replica subscriptions this instance serves (of
+    // `database`; empty: all). Never blocks. An instance that serves none
+    // keeps this default.
+    virtual Result<std::vector<SubscriptionInfo>> list_subscriptions(std::string_view database) {
+        (void)database;
+        return std::vector<SubscriptionInfo>{};
+    }
 };
 
 // Copies a message into a fixed C buffer, NUL-terminated, truncated to fit.
@@ -153,6 +161,28 @@ struct PluginThunks {
         } catch (...) {
         }
     }
+    static ccdr_status list_subscriptions(ccdr_plugin_ctx* p, ccdr_string db, const ccdr_subscription_sink* out,
+                                          ccdr_error* err) {
+        try {
+            if (out == nullptr) {
+                return Status(CCDR_INVALID_ARGUMENT, "list_subscriptions: null sink").fill(err);
+            }
+            auto rows = instance(p)->list_subscriptions(to_view(db));
+            if (!rows) {
+                return rows.status().fill(err);
+            }
+            for (const auto& row : *rows) {
+                const ccdr_subscription_info info = subscription_to_abi(row);
+                const ccdr_status st = out->subscription(out->ctx, &info);
+                if (st != CCDR_OK) {
+                    return Status(st, "the host stopped the listing of subscriptions").fill(err);
+                }
+            }
+            return CCDR_OK;
+        } catch (...) {
+            return exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -177,6 +207,7 @@ const ccdr_plugin_api* plugin_api() {
         a.on_database_event = &T::on_database_event;
         a.describe_database = &T::describe_database;
         a.collect_metrics = &T::collect_metrics;
+        a.list_subscriptions = &T::list_subscriptions;
         return a;
     }();
     return &api;

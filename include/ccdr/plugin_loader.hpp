@@ -253,6 +253,23 @@ public:
         api_->collect_metrics(ctx_, &sink);
     }
 
+    // --- ABI 1.2 ---
+    // True when the plugin's vtable has list_subscriptions.
+    bool has_list_subscriptions() const {
+        return CCDR_HAS_FIELD(api_, ccdr_plugin_api, list_subscriptions) && api_->list_subscriptions != nullptr;
+    }
+    // The instance's replica subscriptions into `out`; CCDR_UNSUPPORTED,
+    // without calling, naming the plugin's ABI version when it lacks the hook.
+    Status list_subscriptions(std::string_view database, const ccdr_subscription_sink& out) const {
+        if (!has_list_subscriptions()) {
+            return Status(CCDR_UNSUPPORTED, "the plugin provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                "; listing replica subscriptions needs 1.2 or later");
+        }
+        auto err = make_error();
+        return Status::from_abi(api_->list_subscriptions(ctx_, to_abi(database), &out, &err), err);
+    }
+
     const ccdr_plugin_api* api() const { return api_; }
     ccdr_plugin_ctx* ctx() const { return ctx_; }
 

@@ -7,8 +7,12 @@
 namespace ccdr::plugin {
 
 void SubscriptionWindow::on_sent(uint64_t last_tx, size_t wire_bytes, std::chrono::steady_clock::time_point sent_at,
-                                 bool large) {
-    inflight.push_back({last_tx, wire_bytes, sent_at});
+                                 bool large, int64_t first_commit_ms) {
+    if (inflight.empty()) {
+        link->oldest_unacked_commit_ms = first_commit_ms;
+    }
+    inflight.push_back({last_tx, wire_bytes, sent_at, first_commit_ms});
+    link->bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed);
     pacer.on_sent(sent_at, large);
     unacked_bytes += wire_bytes;
     sent_last_tx = last_tx;
@@ -29,6 +33,7 @@ std::optional<std::string> SubscriptionWindow::on_ack(uint64_t last_applied_tx,
         }
         inflight.pop_front();
     }
+    link->oldest_unacked_commit_ms = inflight.empty() ? 0 : inflight.front().first_commit_ms;
     if (last_applied_tx > link->acked_tx.load()) {
         link->acked_tx = last_applied_tx;
     }

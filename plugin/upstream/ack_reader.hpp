@@ -36,6 +36,7 @@ struct SubscriptionWindow {
         uint64_t last_tx;
         size_t wire_bytes;
         std::chrono::steady_clock::time_point sent_at;
+        int64_t first_commit_ms;  // commit time of the batch's first tx (0: unknown)
     };
     std::deque<Inflight> inflight;
     BatchPacer pacer;
@@ -55,8 +56,10 @@ struct SubscriptionWindow {
     }
 
     // A batch ending at `last_tx`, `wire_bytes` long, went out at `sent_at`;
-    // `large`: it was a backlog's (the next goes at once).
-    void on_sent(uint64_t last_tx, size_t wire_bytes, std::chrono::steady_clock::time_point sent_at, bool large);
+    // `large`: it was a backlog's (the next goes at once); `first_commit_ms`:
+    // the commit time of its first tx (for the lag in seconds).
+    void on_sent(uint64_t last_tx, size_t wire_bytes, std::chrono::steady_clock::time_point sent_at, bool large,
+                 int64_t first_commit_ms = 0);
     // The replica applied everything up to `last_applied_tx` (an ACK read at
     // `now`). Nothing, or the protocol error when it acknowledges more than
     // was sent (the window is then unchanged).

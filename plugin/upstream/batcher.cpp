@@ -18,6 +18,9 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
     Status add_failed;
     out.first_tx = builder_.next_tx();
     out.status = host_.read_log(database_, out.first_tx, batch_max_, [&](const ccdr_tx& tx) {
+        if (out.first_commit_ms == 0) {
+            out.first_commit_ms = tx.commit_time_ms;
+        }
         add_failed = builder_.add(tx);
         if (!add_failed) {
             return CCDR_STOPPED;

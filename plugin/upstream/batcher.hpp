@@ -31,6 +31,7 @@ struct ProducedBatch {
     protocol::EncodedFrame frame;
     uint64_t first_tx = 0;
     uint64_t last_tx = 0;
+    int64_t first_commit_ms = 0;  // the commit time of first_tx
     size_t count = 0;    // 0: nothing new in the log
     bool large = false;  // at least half of ccdr.batch.max_bytes: a backlog, send the next at once
 };

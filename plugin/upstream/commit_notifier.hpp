@@ -54,6 +54,8 @@ public:
         // The database's last commit, as after_commit last reported it.
         const CommitPosition& position() const { return *position_; }
         CommitPosition& position() { return *position_; }
+        // The same position, shared (for readers that may outlive the token).
+        std::shared_ptr<const CommitPosition> shared_position() const { return position_; }
 
     private:
         CommitNotifier* owner_;

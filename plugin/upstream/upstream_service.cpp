@@ -233,8 +233,12 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
 
     auto window = std::make_shared<SubscriptionWindow>();
     window->stats = &stats_;
-    window->link = stats_.connect(db, metric_segment(peer.cluster_id) + "." + metric_segment(peer.server_id) + "." +
-                                          metric_segment(subscribe.replica_database));
+    LinkIdentity identity{peer.cluster_id, peer.server_id,     subscribe.replica_database,
+                          peer.address,    wall_clock_ms(), registration->shared_position()};
+    window->link = stats_.connect(db,
+                                  metric_segment(peer.cluster_id) + "." + metric_segment(peer.server_id) + "." +
+                                      metric_segment(subscribe.replica_database),
+                                  std::move(identity));
     window->link->acked_tx = subscribe.from_tx - 1;
     window->sent_last_tx = subscribe.from_tx - 1;
     const auto io_timeout = context_.settings.io_timeout;
@@ -334,7 +338,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 break;
             }
             window->on_sent(produced.last_tx, produced.frame.wire_size(), std::chrono::steady_clock::now(),
-                            produced.large);
+                            produced.large, produced.first_commit_ms);
             stats_.add_batch(db, produced.count, produced.frame.wire_size());
             batcher->recycle(std::move(produced.frame));  // the next batch reuses its memory
             last_activity = std::chrono::steady_clock::now();
@@ -445,7 +449,9 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
     }
     if (offset == spool->total_bytes && connection->is_open()) {
         protocol::SnapshotEnd end{spool->id, spool->total_bytes, spool->file_hash};
-        co_await session::send(*connection, end);
+        if (co_await session::send(*connection, end)) {
+            stats_.add_store_copy(db, peer.cluster_id, peer.server_id, request.replica_database);
+        }
         // The replica verifies the file, acknowledges and closes: wait for it
         // (closing first could reset the connection under its last reads).
         while (!state->reader_done) {

@@ -49,6 +49,10 @@ public:
     asio::awaitable<void> serve(std::shared_ptr<transport::Connection> connection);
 
     void collect_metrics(const MetricEmitter& emit) const { stats_.collect(emit); }
+    // The live subscriptions this server serves (ABI 1.2 list_subscriptions).
+    std::vector<SubscriptionInfo> subscriptions(std::string_view database, int64_t now_ms) const {
+        return stats_.subscriptions(database, context_.server, now_ms);
+    }
     // Deletes exported snapshots (after every session has ended).
     void remove_spools() { spools_.remove_all(); }
 

@@ -742,4 +742,34 @@ Result<std::vector<UserInfo>> MemoryHost::list_users() {
     return users_;
 }
 
+void MemoryHost::set_unanswering_servers(std::map<std::string, std::string> servers) {
+    std::lock_guard lock(mu_);
+    unanswering_ = std::move(servers);
+}
+
+Status MemoryHost::cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) {
+    std::map<std::string, std::string> unanswering;
+    {
+        std::lock_guard lock(mu_);
+        unanswering = unanswering_;
+    }
+    // This server's instance answers through the hook (the plugin's own
+    // rows, unchanged); the servers set unanswering report why they cannot.
+    Status own = plugin_ ? plugin_->list_subscriptions(database, out)
+                         : Status(CCDR_STOPPED, "no plugin is attached to " + server_id_);
+    if (!own) {
+        ccdr_status st = out.server_failed(out.ctx, to_abi(server_id_), own.code(), to_abi(own.message()));
+        if (st != CCDR_OK) {
+            return {st, "the plugin stopped the listing"};
+        }
+    }
+    for (const auto& [server, reason] : unanswering) {
+        ccdr_status st = out.server_failed(out.ctx, to_abi(server), CCDR_DATABASE_UNAVAILABLE, to_abi(reason));
+        if (st != CCDR_OK) {
+            return {st, "the plugin stopped the listing"};
+        }
+    }
+    return {};
+}
+
 }  // namespace ccdr::test

@@ -90,6 +90,9 @@ public:
     // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
     bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
 
+    // Servers of this host's (otherwise one-server) cluster that cannot
+    // answer cluster_subscriptions (ABI 1.2), with the reason reported.
+    void set_unanswering_servers(std::map<std::string, std::string> servers);
     // The users list_users (ABI 1.2) reports; none until set.
     void set_users(std::vector<UserInfo> users);
     std::optional<MemoryMember> member(const std::string& database) const;
@@ -120,6 +123,7 @@ public:
     Result<Value> get_database_option(std::string_view name, std::string_view key) override;
     Result<Fingerprint> content_fingerprint(std::string_view database, std::string_view server_id) override;
     Result<std::vector<UserInfo>> list_users() override;
+    Status cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) override;
 
 private:
     std::string seats_text() const;  // mu_ held
@@ -140,6 +144,7 @@ private:
     bool one_step_promotion_ = true;
     uint64_t topology_changes_ = 0;
     std::vector<UserInfo> users_;
+    std::map<std::string, std::string> unanswering_;
 
     std::unique_ptr<PluginInstanceHandle> plugin_;
 };

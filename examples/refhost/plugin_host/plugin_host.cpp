@@ -142,6 +142,41 @@ ccdr::Status PluginHost::register_procedure(size_t server, size_t /*plugin*/, co
     return {};
 }
 
+ccdr::Status PluginHost::list_subscriptions(size_t server, size_t plugin, std::string_view database,
+                                           const ccdr_subscription_sink& out, bool& stopped) {
+    stopped = false;
+    const ccdr::PluginInstanceHandle* handle = nullptr;
+    if (server < instances_.size()) {
+        for (const auto& inst : instances_[server]) {
+            if (inst.plugin == plugin) {
+                handle = inst.handle.get();
+            }
+        }
+    }
+    if (handle == nullptr) {
+        return {CCDR_STOPPED, "the plugin has no running instance on this server"};
+    }
+    // Forward each row; remember whether the caller's sink said stop, so
+    // that is not taken for the server's failure.
+    struct Forward {
+        const ccdr_subscription_sink* out;
+        bool* stopped;
+    } forward{&out, &stopped};
+    ccdr_subscription_sink relay{CCDR_HEADER_INIT(ccdr_subscription_sink), &forward,
+                                 [](void* c, const ccdr_subscription_info* info) -> ccdr_status {
+                                     auto* f = static_cast<Forward*>(c);
+                                     ccdr_status st = f->out->subscription(f->out->ctx, info);
+                                     if (st != CCDR_OK) {
+                                         *f->stopped = true;
+                                     }
+                                     return st;
+                                 },
+                                 [](void*, ccdr_string, ccdr_status, ccdr_string) -> ccdr_status {
+                                     return CCDR_OK;  // an instance never reports other servers
+                                 }};
+    return handle->list_subscriptions(database, relay);
+}
+
 ccdr::Status PluginHost::before_commit(size_t server, std::string_view database, ccdr_origin origin,
                                        std::string_view user) {
     if (server >= instances_.size()) {

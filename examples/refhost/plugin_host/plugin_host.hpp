@@ -44,6 +44,12 @@ public:
 
     // For ServerHost.
     ccdr::Status register_procedure(size_t server, size_t plugin, const ccdr_procedure_def& def);
+    // Passes the replica subscriptions of `plugin`'s instance on `server` to
+    // `out` (ABI 1.2 list_subscriptions). A failure is the server's (no such
+    // instance, a plugin without the hook, the hook failed), except when
+    // `out` itself stopped the listing: then `stopped` is set.
+    ccdr::Status list_subscriptions(size_t server, size_t plugin, std::string_view database,
+                                    const ccdr_subscription_sink& out, bool& stopped);
 
     // --- PluginBridge ---
     ccdr::Status before_commit(size_t server, std::string_view database, ccdr_origin origin,

@@ -58,6 +58,28 @@ ccdr::Result<std::vector<ccdr::UserInfo>> ServerHost::list_users() {
     return out;
 }
 
+ccdr::Status ServerHost::cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) {
+    const auto& servers = cluster_.servers();
+    for (size_t i = 0; i < servers.size(); ++i) {
+        const ServerRecord& server = servers[i];
+        bool stopped = false;
+        ccdr::Status answered = plugins_.list_subscriptions(i, plugin_, database, out, stopped);
+        if (stopped) {
+            return answered;  // the caller's sink stopped the listing
+        }
+        if (!answered) {
+            // Never skipped silently: the caller shows the server and why.
+            const std::string message = answered.message();
+            ccdr_status st = out.server_failed(out.ctx, ccdr::to_abi(server.id), answered.code(),
+                                               ccdr::to_abi(message));
+            if (st != CCDR_OK) {
+                return {st, "the plugin stopped the listing of subscriptions"};
+            }
+        }
+    }
+    return {};
+}
+
 ccdr::Result<ccdr_log_info> ServerHost::log_info(std::string_view database) {
     return store_.log_info(server_, database);
 }

@@ -51,6 +51,9 @@ public:
                                                         std::string_view server_id) override;
     // ABI 1.2: the cluster's users and roles (the same for every server).
     ccdr::Result<std::vector<ccdr::UserInfo>> list_users() override;
+    // ABI 1.2: asks this plugin's instance on every server of the cluster
+    // (all run in this process) for its replica subscriptions.
+    ccdr::Status cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) override;
 
 private:
     Cluster& cluster_;

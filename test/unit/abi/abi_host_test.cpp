@@ -206,3 +206,44 @@ TEST_CASE("libccdr runs in a host of a newer minor with a larger vtable", "[abi]
     CHECK(host.log_contains("started on server s1"));
     (*instance)->stop();
 }
+
+TEST_CASE("ABI 1.2 list_subscriptions: a host asks only a plugin whose vtable has the hook", "[abi][version]") {
+    auto plugin = load(CCDR_PLUGIN_PATH);
+    const ccdr_plugin_api* api = plugin->api();
+    REQUIRE(CCDR_HAS_FIELD(api, ccdr_plugin_api, list_subscriptions));
+    REQUIRE(api->list_subscriptions != nullptr);
+
+    // The same plugin as a 1.1 build would present it: the vtable ends
+    // before the hook. The handle refuses without calling (no instance is
+    // needed, and none is touched).
+    ccdr_plugin_api older = *api;
+    older.hdr.struct_size = static_cast<uint32_t>(offsetof(ccdr_plugin_api, list_subscriptions));
+    older.hdr.minor = 1;
+    older.list_subscriptions = nullptr;
+    ccdr::PluginInstanceHandle handle(&older, nullptr);
+    CHECK_FALSE(handle.has_list_subscriptions());
+    ccdr_subscription_sink sink{CCDR_HEADER_INIT(ccdr_subscription_sink), nullptr,
+                                [](void*, const ccdr_subscription_info*) -> ccdr_status { return CCDR_INTERNAL; },
+                                [](void*, ccdr_string, ccdr_status, ccdr_string) -> ccdr_status {
+                                    return CCDR_INTERNAL;
+                                }};
+    auto st = handle.list_subscriptions("", sink);
+    CHECK(st.code() == CCDR_UNSUPPORTED);
+    CHECK(st.message() == "the plugin provides ccdr ABI 1.1; listing replica subscriptions needs 1.2 or later");
+
+    // A running instance of the real vtable lists what it serves: nothing yet.
+    MemoryHost host("s1", {});
+    REQUIRE(host.attach(api));
+    size_t rows = 0;
+    ccdr_subscription_sink counting{CCDR_HEADER_INIT(ccdr_subscription_sink), &rows,
+                                    [](void* c, const ccdr_subscription_info*) -> ccdr_status {
+                                        ++*static_cast<size_t*>(c);
+                                        return CCDR_OK;
+                                    },
+                                    [](void*, ccdr_string, ccdr_status, ccdr_string) -> ccdr_status {
+                                        return CCDR_INTERNAL;
+                                    }};
+    CHECK(host.plugin()->list_subscriptions("", counting));
+    CHECK(rows == 0);
+    host.detach();
+}

@@ -217,6 +217,18 @@ static ccdr_status count_row(void *ctx, const ccdr_value *values, size_t count) 
   return CCDR_OK;
 }
 
+/* ABI 1.2 list_subscriptions: counts the subscriptions an instance lists. */
+static ccdr_status count_subscription(void *ctx, const ccdr_subscription_info *info) {
+  (void)info;
+  ((struct rows *)ctx)->count++;
+  return CCDR_OK;
+}
+
+static ccdr_status no_server_fails(void *ctx, ccdr_string server_id, ccdr_status status, ccdr_string message) {
+  (void)ctx, (void)server_id, (void)status, (void)message;
+  return CCDR_INTERNAL; /* an instance never reports other servers */
+}
+
 static const struct procedure *find_procedure(const ccdr_host_ctx *host, const char *name) {
   size_t i;
   for (i = 0; i < host->procedure_count; ++i) {
@@ -427,6 +439,27 @@ int main(int argc, char **argv) {
     st = call(&host, "internal.dbms.promoteReplicaDatabase", &name, 1, &err, &rows);
     check(st == CCDR_PROCEDURE_CALL_FAILED && contains(err.message, "'nope' does not exist"),
           "promoteReplicaDatabase of a missing database fails, naming it");
+  }
+
+  /* ABI 1.2: this host leaves cluster_subscriptions NULL, so the cluster's
+   * view of its replicas is refused, naming the host's version; the plugin's
+   * own hook (list_subscriptions) lists what this instance serves: nothing. */
+  {
+    ccdr_value every;
+    ccdr_subscription_sink sink;
+    memset(&every, 0, sizeof every); /* NULL: every database */
+    st = call(&host, "internal.dbms.showReplicaSubscriptions", &every, 1, &err, &rows);
+    check(st == CCDR_UNSUPPORTED && contains(err.message, "the host provides ccdr ABI 1.2 without cluster_subscriptions"),
+          "showReplicaSubscriptions in a host without cluster_subscriptions is CCDR_UNSUPPORTED, naming the version");
+    check(CCDR_HAS_FIELD(plugin, ccdr_plugin_api, list_subscriptions) && plugin->list_subscriptions != NULL,
+          "the plugin's vtable has the 1.2 hook list_subscriptions");
+    sink.hdr = (ccdr_header)CCDR_HEADER_INIT(ccdr_subscription_sink);
+    sink.ctx = &rows;
+    sink.subscription = count_subscription;
+    sink.server_failed = no_server_fails;
+    rows.count = 0;
+    st = plugin->list_subscriptions(instance, str(""), &sink, &err);
+    check(st == CCDR_OK && rows.count == 0, "list_subscriptions of an instance nobody subscribed to lists nothing");
   }
 
   /* Status, metrics and the commit path of a database the plugin never heard of. */
