@@ -4,7 +4,7 @@
 
 namespace ccdr::plugin {
 
-Result<ReplicaLink> replica_upstream_link(HostHandle host, const std::string& name, std::string_view only_replicas) {
+Result<ReplicaAndLink> replica_upstream_link(HostHandle host, const std::string& name, std::string_view only_replicas) {
     auto info = host.database_info(name);
     if (!info) {
         if (info.status().code() == CCDR_DATABASE_NOT_FOUND) {
@@ -25,7 +25,7 @@ Result<ReplicaLink> replica_upstream_link(HostHandle host, const std::string& na
     if (!link) {
         return procedure_failed("replica '" + name + "' has no usable upstream link: " + link.status().message());
     }
-    return ReplicaLink{std::move(info.value()), std::move(link.value())};
+    return ReplicaAndLink{std::move(info.value()), std::move(link.value())};
 }
 
 }  // namespace ccdr::plugin

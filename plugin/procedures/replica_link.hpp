@@ -14,13 +14,13 @@
 
 namespace ccdr::plugin {
 
-struct ReplicaLink {
+struct ReplicaAndLink {
     DatabaseInfo info;    // what the host says of the replica (members, lineage)
     ReplicaConfig link;   // its upstream
 };
 
 // `only_replicas` ends the message for a database that is not a replica
 // (why the procedure needs one). Blocks: host calls.
-Result<ReplicaLink> replica_upstream_link(HostHandle host, const std::string& name, std::string_view only_replicas);
+Result<ReplicaAndLink> replica_upstream_link(HostHandle host, const std::string& name, std::string_view only_replicas);
 
 }  // namespace ccdr::plugin
