@@ -24,6 +24,7 @@ add_library(refhost_core STATIC
   dbms/transaction_registry.cpp
   dbms/cluster_open.cpp
   dbms/cluster_admin.cpp
+  dbms/cluster_access.cpp
   dbms/cluster_promotion.cpp
   dbms/cluster_commands.cpp
   dbms/member_catch_up.cpp

@@ -134,6 +134,10 @@ describe('alterReplicaDatabase and promoteReplicaDatabaseWithTopology', () => {
     for (const [params, message] of cases) {
       await refused(call, params, message);
     }
+    // A replica is not made writable by SET ACCESS: promotion does that.
+    const e = await failure(B.system('ALTER DATABASE `foo-replica` SET ACCESS READ WRITE'));
+    assert.equal(e.code, 'Neo.ClientError.General.InvalidArguments', e.message);
+    assert.match(e.message, /'foo-replica' is a replica database: it stays read-only until it is promoted/);
     await refused(
       'CALL internal.dbms.alterReplicaDatabase($name, $options, 1)',
       { name: 'foo-replica', options: { numPrimaries: int(1) } },

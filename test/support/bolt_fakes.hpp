@@ -129,6 +129,7 @@ public:
     Done drop_database(const std::string&, bool, bool) override { return done(); }
     Done start_database(const std::string&, bool) override { return done(); }
     Done stop_database(const std::string&, bool) override { return done(); }
+    Done alter_database(const std::string&, bool, const AlterDatabaseRequest&, bool) override { return done(); }
     Outcome<std::vector<DatabaseRow>> show_databases(size_t server, const std::optional<std::string>& name,
                                                      const AuthUser& user) override;
     std::vector<ServerRow> show_servers() override { return {}; }

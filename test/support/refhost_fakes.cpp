@@ -372,6 +372,22 @@ Done FakeDbms::start_database(const std::string& name, bool wait) {
     return done();
 }
 
+Done FakeDbms::alter_database(const std::string& name, bool if_exists, const AlterDatabaseRequest& change,
+                              bool wait) {
+    std::string what = change.read_only ? (*change.read_only ? "access read-only" : "access read-write")
+                       : change.topology ? "topology " + std::to_string(change.topology->primaries) + "+" +
+                                               std::to_string(change.topology->secondaries)
+                                         : "nothing";
+    calls.push_back("alter " + name + " " + what + " if_exists=" + std::to_string(if_exists) +
+                    " wait=" + std::to_string(wait));
+    for (auto& r : databases) {
+        if (r.name == name && change.read_only) {
+            r.access = *change.read_only ? "read-only" : "read-write";
+        }
+    }
+    return done();
+}
+
 Done FakeDbms::stop_database(const std::string& name, bool wait) {
     calls.push_back("stop " + name + " wait=" + std::to_string(wait));
     for (auto& r : databases) {

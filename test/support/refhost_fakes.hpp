@@ -120,6 +120,8 @@ public:
     Done drop_database(const std::string& name, bool if_exists, bool wait) override;
     Done start_database(const std::string& name, bool wait) override;
     Done stop_database(const std::string& name, bool wait) override;
+    Done alter_database(const std::string& name, bool if_exists, const AlterDatabaseRequest& change,
+                        bool wait) override;
     Outcome<std::vector<DatabaseRow>> show_databases(size_t server, const std::optional<std::string>& name,
                                                      const AuthUser& user) override;
     std::vector<ServerRow> show_servers() override { return servers; }

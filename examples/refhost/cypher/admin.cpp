@@ -77,18 +77,22 @@ QueryResult run_admin(const AdminCommand& c, const Map& params, QueryContext& qc
     std::vector<DatabaseRow> before = members(name, qc);
     bool changed = true;
     Done done = refhost::done();
+    std::optional<TopologyRequest> topology;
+    if (c.topology) {
+        TopologyRequest t;
+        t.primaries = resolve_count(*c.topology->primaries, params, "primaries");
+        t.secondaries = c.topology->secondaries ? resolve_count(*c.topology->secondaries, params, "secondaries") : 0;
+        topology = t;
+    }
     switch (c.kind) {
         case AdminKind::CreateDatabase: {
-            std::optional<TopologyRequest> topology;
-            if (c.topology) {
-                TopologyRequest t;
-                t.primaries = resolve_count(*c.topology->primaries, params, "primaries");
-                t.secondaries = c.topology->secondaries ? resolve_count(*c.topology->secondaries, params, "secondaries")
-                                                        : 0;
-                topology = t;
-            }
             changed = !(c.if_not_exists && !before.empty());
             done = qc.dbms.create_database(name, c.if_not_exists, topology, c.wait);
+            break;
+        }
+        case AdminKind::AlterDatabase: {
+            changed = !(c.if_exists && before.empty());
+            done = qc.dbms.alter_database(name, c.if_exists, AlterDatabaseRequest{c.read_only, topology}, c.wait);
             break;
         }
         case AdminKind::DropDatabase:

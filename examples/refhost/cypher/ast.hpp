@@ -254,7 +254,7 @@ struct Query {
     std::vector<std::string> parameters;  // every $name used
 };
 
-enum class AdminKind { CreateDatabase, DropDatabase, StartDatabase, StopDatabase };
+enum class AdminKind { CreateDatabase, DropDatabase, StartDatabase, StopDatabase, AlterDatabase };
 
 struct TopologySpec {
     ExprPtr primaries;    // Literal integer or Parameter
@@ -264,7 +264,8 @@ struct TopologySpec {
 struct AdminCommand {
     AdminKind kind = AdminKind::CreateDatabase;
     NameRef name;
-    bool if_exists = false;      // DROP ... IF EXISTS
+    bool if_exists = false;      // DROP / ALTER ... IF EXISTS
+    std::optional<bool> read_only;  // ALTER ... SET ACCESS READ ONLY (true) / READ WRITE (false)
     bool if_not_exists = false;  // CREATE ... IF NOT EXISTS
     std::optional<TopologySpec> topology;
     bool wait = false;

@@ -79,6 +79,68 @@ void Parser::parse_wait(AdminCommand& c) {
     }
 }
 
+// After TOPOLOGY: n PRIMARY|PRIMARIES [m SECONDARY|SECONDARIES].
+void Parser::parse_topology_spec(AdminCommand& c) {
+    TopologySpec topo;
+    topo.primaries = parse_topology_count();
+    if (!accept_kw("PRIMARY")) {
+        expect_kw("PRIMARIES");
+    }
+    if (peek().kind == TokenKind::Integer || peek().kind == TokenKind::Parameter) {
+        topo.secondaries = parse_topology_count();
+        if (!accept_kw("SECONDARY")) {
+            expect_kw("SECONDARIES");
+        }
+    }
+    for (const auto* e : {topo.primaries.get(), topo.secondaries.get()}) {
+        if (e != nullptr && e->kind == ExprKind::Parameter) {
+            c.parameters.push_back(e->name);
+        }
+    }
+    c.topology = std::move(topo);
+}
+
+// After ALTER DATABASE name: [IF EXISTS] SET ACCESS READ {ONLY | WRITE}
+// and/or SET TOPOLOGY ..., each at most once (Neo4j's syntax).
+void Parser::parse_alter_database(AdminCommand& c) {
+    if (accept_kw("IF")) {
+        expect_kw("EXISTS");
+        c.if_exists = true;
+    }
+    bool any = false;
+    while (at_kw("SET") || !any) {
+        expect_kw("SET");
+        const Token& what = peek();
+        if (accept_kw("ACCESS")) {
+            if (c.read_only) {
+                fail_at(what.offset, "Duplicate SET ACCESS clause");
+            }
+            expect_kw("READ");
+            if (accept_kw("ONLY")) {
+                c.read_only = true;
+            } else {
+                expect_kw("WRITE");
+                c.read_only = false;
+            }
+        } else if (accept_kw("TOPOLOGY")) {
+            if (c.topology) {
+                fail_at(what.offset, "Duplicate SET TOPOLOGY clause");
+            }
+            parse_topology_spec(c);
+        } else if (at_kw("OPTION")) {
+            fail_unsupported(what, "ALTER DATABASE ... SET OPTION");
+        } else {
+            note("ACCESS");
+            note("TOPOLOGY");
+            fail_expected();
+        }
+        any = true;
+    }
+    if (at_kw("REMOVE")) {
+        fail_unsupported(peek(), "ALTER DATABASE ... REMOVE OPTION");
+    }
+}
+
 AdminCommand Parser::parse_admin() {
     AdminCommand c;
     const Token& verb = advance();
@@ -92,6 +154,8 @@ AdminCommand Parser::parse_admin() {
         c.kind = AdminKind::DropDatabase;
     } else if (is_kw(verb, "START")) {
         c.kind = AdminKind::StartDatabase;
+    } else if (is_kw(verb, "ALTER")) {
+        c.kind = AdminKind::AlterDatabase;
     } else {
         c.kind = AdminKind::StopDatabase;
     }
@@ -107,27 +171,13 @@ AdminCommand Parser::parse_admin() {
             c.if_not_exists = true;
         }
         if (accept_kw("TOPOLOGY")) {
-            TopologySpec topo;
-            topo.primaries = parse_topology_count();
-            if (!accept_kw("PRIMARY")) {
-                expect_kw("PRIMARIES");
-            }
-            if (peek().kind == TokenKind::Integer || peek().kind == TokenKind::Parameter) {
-                topo.secondaries = parse_topology_count();
-                if (!accept_kw("SECONDARY")) {
-                    expect_kw("SECONDARIES");
-                }
-            }
-            for (const auto* e : {topo.primaries.get(), topo.secondaries.get()}) {
-                if (e != nullptr && e->kind == ExprKind::Parameter) {
-                    c.parameters.push_back(e->name);
-                }
-            }
-            c.topology = std::move(topo);
+            parse_topology_spec(c);
         }
         if (at_kw("OPTIONS")) {
             fail_unsupported(peek(), "CREATE DATABASE ... OPTIONS");
         }
+    } else if (c.kind == AdminKind::AlterDatabase) {
+        parse_alter_database(c);
     } else if (c.kind == AdminKind::DropDatabase) {
         if (accept_kw("IF")) {
             expect_kw("EXISTS");

@@ -34,6 +34,7 @@ const char* command_name(AdminKind k) {
         case AdminKind::DropDatabase: return "DROP DATABASE";
         case AdminKind::StartDatabase: return "START DATABASE";
         case AdminKind::StopDatabase: return "STOP DATABASE";
+        case AdminKind::AlterDatabase: return "ALTER DATABASE";
     }
     return "?";
 }
@@ -184,7 +185,7 @@ Statement Parser::parse_statement() {
     Statement st;
     skip_version_prefix();
     bool admin = (at_kw("CREATE") && (at_kw("DATABASE", 1) || (at_kw("OR", 1) && at_kw("REPLACE", 2)))) ||
-                 at_kw("DROP") || at_kw("START") || at_kw("STOP");
+                 at_kw("DROP") || at_kw("START") || at_kw("STOP") || (at_kw("ALTER") && at_kw("DATABASE", 1));
     if (at_security_command()) {
         st.body = parse_security();
     } else if (admin) {

@@ -91,6 +91,8 @@ private:
 
     // --- administration and SHOW (parser_admin.cpp) ---
     AdminCommand parse_admin();
+    void parse_topology_spec(AdminCommand& c);
+    void parse_alter_database(AdminCommand& c);
     NameRef parse_database_name();
     void parse_wait(AdminCommand& c);
     Query parse_show();

@@ -44,6 +44,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,6 +122,8 @@ public:
     Done drop_database(const std::string& name, bool if_exists, bool wait) override;
     Done start_database(const std::string& name, bool wait) override;
     Done stop_database(const std::string& name, bool wait) override;
+    Done alter_database(const std::string& name, bool if_exists, const AlterDatabaseRequest& change,
+                        bool wait) override;
     Outcome<std::vector<DatabaseRow>> show_databases(size_t server, const std::optional<std::string>& name,
                                                      const AuthUser& user) override;
     std::vector<ServerRow> show_servers() override;
@@ -192,6 +195,8 @@ private:
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
+    // ALTER DATABASE ... SET ACCESS (cluster_access.cpp).
+    ccdr::Status set_access(const std::string& name, bool read_only);
     ccdr::Status promote(std::string_view name, uint64_t epoch, std::optional<TopologyRequest> topology);
     // Waits up to db.shutdown_transaction_end_timeout for the transactions
     // `filter` selects to end, terminates the rest with `reason`, and gives
@@ -231,6 +236,9 @@ private:
     std::atomic<PluginBridge*> plugins_{nullptr};
 
     std::mutex admin_mu_;
+    // Commits hold it shared from their access check to their log append;
+    // SET ACCESS changes the flag holding it exclusively (cluster_access.cpp).
+    std::shared_mutex fence_mu_;
     mutable std::mutex state_mu_;
     std::map<std::string, std::shared_ptr<const DatabaseState>> dbs_;
 

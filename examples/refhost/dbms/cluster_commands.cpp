@@ -52,6 +52,31 @@ Done Cluster::create_database(const std::string& raw, bool if_not_exists, std::o
     return admin_error(st, "create", name);
 }
 
+Done Cluster::alter_database(const std::string& raw, bool if_exists, const AlterDatabaseRequest& change,
+                             bool /*wait*/) {
+    std::string name = ccdr::settings::lower(raw);
+    if (!database(name)) {
+        if (if_exists) {
+            return done();
+        }
+        return make_error(status::kDatabaseNotFound,
+                          "Failed to alter the specified database '" + name + "': Database does not exist.");
+    }
+    if (change.topology) {
+        ccdr::Status st = set_topology(name, change.topology->primaries, change.topology->secondaries);
+        if (!st) {
+            return admin_error(st, "alter", name);
+        }
+    }
+    if (change.read_only) {
+        ccdr::Status st = set_access(name, *change.read_only);
+        if (!st) {
+            return admin_error(st, "alter", name);
+        }
+    }
+    return done();
+}
+
 Done Cluster::drop_database(const std::string& raw, bool if_exists, bool /*wait*/) {
     std::string name = ccdr::settings::lower(raw);
     if (if_exists && !database(name)) {

@@ -39,7 +39,7 @@ Outcome<std::vector<DatabaseRow>> Cluster::show_databases(size_t /*server*/, con
             DatabaseRow row;
             row.name = r.name;
             row.type = r.kind == CCDR_KIND_SYSTEM ? "system" : r.kind == CCDR_KIND_REPLICA ? "replica" : "standard";
-            row.access = r.kind == CCDR_KIND_REPLICA ? "read-only" : "read-write";
+            row.access = r.kind == CCDR_KIND_REPLICA || r.read_only ? "read-only" : "read-write";
             row.database_id = r.store_id;
             row.server_id = m->server_id();
             row.address = servers_[m->server()].bolt_address;

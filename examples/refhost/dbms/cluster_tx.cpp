@@ -47,6 +47,12 @@ Error unavailable(const std::string& db) {
     return make_error(status::kDatabaseUnavailable, "Database '" + db + "' is unavailable.");
 }
 
+Error read_only_database(const std::string& db) {
+    return make_error(status::kForbiddenOnReadOnlyDatabase,
+                      "No write operations are allowed on database '" + db +
+                          "': it is read-only (ALTER DATABASE " + db + " SET ACCESS READ ONLY).");
+}
+
 Error read_only_instance() {
     return make_error(status::kForbiddenOnReadOnlyDatabase,
                       "No write operations are allowed on this database. This is a read only Neo4j instance.");
@@ -203,7 +209,7 @@ public:
         // A write this transaction may not do fails by itself, with its own
         // error (and in the order admit_write checks): no lock to queue for.
         if (mode_ == AccessMode::Read || !member_->accepts_commits() || member_->role() == CCDR_ROLE_SECONDARY ||
-            !member_->writer() || db_->record.kind == CCDR_KIND_REPLICA) {
+            !member_->writer() || db_->record.kind == CCDR_KIND_REPLICA || db_->record.read_only) {
             return Reservation::Ready;
         }
         wait_ = WriteLockWait::start(graph_->store_ptr(), wake_, cluster_.timer_, cluster_.lock_timeout_);
@@ -240,6 +246,9 @@ public:
         }
         if (now->record.kind == CCDR_KIND_REPLICA || member_->role() == CCDR_ROLE_SECONDARY) {
             return read_only_instance();
+        }
+        if (now->record.read_only) {
+            return read_only_database(name_);
         }
         if (!member_->writer()) {
             return not_a_leader();
@@ -303,6 +312,13 @@ public:
             finish(false);
             return member_->accepts_commits() ? not_a_leader() : unavailable(name_);
         }
+        // The fence: no SET ACCESS READ ONLY lands between this check and
+        // the append (cluster_access.cpp).
+        std::shared_lock fence(cluster_.fence_mu_);
+        if (auto now = cluster_.database(name_); now && now->record.read_only) {
+            finish(false);
+            return read_only_database(name_);
+        }
         std::vector<uint8_t> payload = graph_->record().bytes();
         MemberStore& store = graph_->store();
         auto stamp = store.commit_write(graph_->write_lock(), graph_->connection(), payload, graph_->ids());
@@ -315,6 +331,7 @@ public:
         // in commit order, before the client hears of the commit.
         auto now = cluster_.database(name_);
         cluster_.catch_up_.copy_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
+        fence.unlock();
         // Group commit: the lock goes first, so the next writer runs while
         // this transaction waits for (or performs) the sync that covers it.
         auto keep = graph_->store_ptr();

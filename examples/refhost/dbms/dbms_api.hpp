@@ -105,6 +105,12 @@ struct TopologyRequest {
     uint32_t secondaries = 0;
 };
 
+// ALTER DATABASE: one of SET ACCESS or SET TOPOLOGY.
+struct AlterDatabaseRequest {
+    std::optional<bool> read_only;            // SET ACCESS READ ONLY (true) / READ WRITE (false)
+    std::optional<TopologyRequest> topology;  // SET TOPOLOGY n PRIMARIES [m SECONDARIES]
+};
+
 // One row of SHOW DATABASES: one member of one database (composite columns
 // are always empty here). Column names are Neo4j's.
 struct DatabaseRow {
@@ -245,6 +251,8 @@ public:
     virtual Done drop_database(const std::string& name, bool if_exists, bool wait) = 0;
     virtual Done start_database(const std::string& name, bool wait) = 0;
     virtual Done stop_database(const std::string& name, bool wait) = 0;
+    virtual Done alter_database(const std::string& name, bool if_exists, const AlterDatabaseRequest& change,
+                                bool wait) = 0;
 
     // --- SHOW ---
     // Every member of every database (or of `name` only), ordered by

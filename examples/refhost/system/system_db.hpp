@@ -53,6 +53,9 @@ struct DatabaseRecord {
     uint32_t primaries = 1;
     uint32_t secondaries = 0;
     bool requested_online = true;
+    // ALTER DATABASE ... SET ACCESS READ ONLY: writes refused on every
+    // member, whatever the kind (a replica is read-only anyway).
+    bool read_only = false;
     int64_t created_ms = 0;
     int64_t started_ms = 0;  // 0: never
     int64_t stopped_ms = 0;  // 0: never

@@ -100,6 +100,44 @@ TEST_CASE("DROP, START, STOP with WAIT rows", "[cypher][admin]") {
     CHECK(e.code == "Neo.ClientError.Database.DatabaseNotFound");
 }
 
+TEST_CASE("ALTER DATABASE SET ACCESS and SET TOPOLOGY", "[cypher][admin]") {
+    Harness h;
+    sys(h, "CREATE DATABASE foo TOPOLOGY 2 PRIMARIES");
+    auto r = sys(h, "ALTER DATABASE foo SET ACCESS READ ONLY");
+    CHECK(h.dbms.calls.back() == "alter foo access read-only if_exists=0 wait=0");
+    CHECK(r.system_updates == 1);
+    sys(h, "CYPHER 25 alter database foo set access read write WAIT");
+    CHECK(h.dbms.calls.back() == "alter foo access read-write if_exists=0 wait=1");
+    sys(h, "ALTER DATABASE foo SET TOPOLOGY 3 PRIMARIES 1 SECONDARY");
+    CHECK(h.dbms.calls.back() == "alter foo topology 3+1 if_exists=0 wait=0");
+    sys(h, "ALTER DATABASE `foo` IF EXISTS SET ACCESS READ ONLY SET TOPOLOGY $p PRIMARIES", Map{{"p", Value(2)}});
+    CHECK(h.dbms.calls.back() == "alter foo access read-only if_exists=1 wait=0");
+    const size_t calls = h.dbms.calls.size();
+    struct Case {
+        const char* query;
+        const char* code;
+        const char* text;
+    };
+    for (auto c : {Case{"ALTER DATABASE foo SET ACCESS READ", "Neo.ClientError.Statement.SyntaxError", "ONLY"},
+                   Case{"ALTER DATABASE foo SET ACCESS WRITE", "Neo.ClientError.Statement.SyntaxError", "READ"},
+                   Case{"ALTER DATABASE foo", "Neo.ClientError.Statement.SyntaxError", "SET"},
+                   Case{"ALTER DATABASE foo SET COLOUR blue", "Neo.ClientError.Statement.SyntaxError", "ACCESS"},
+                   Case{"ALTER DATABASE foo SET ACCESS READ ONLY SET ACCESS READ WRITE",
+                        "Neo.ClientError.Statement.SyntaxError", "Duplicate SET ACCESS clause"},
+                   Case{"ALTER DATABASE foo SET OPTION txLogEnrichment 'FULL'", "", "SET OPTION"}}) {
+        INFO(c.query);
+        auto e = h.fails(c.query, {}, AccessMode::Write, "system");
+        if (*c.code != 0) {
+            CHECK(e.code == c.code);
+        }
+        CHECK_THAT(e.message, Catch::Contains(c.text));
+    }
+    CHECK(h.dbms.calls.size() == calls);  // nothing reached the DBMS
+    auto denied = h.fails("ALTER DATABASE foo SET ACCESS READ ONLY", {}, AccessMode::Write, "system", &h.reader);
+    CHECK(denied.code == "Neo.ClientError.Security.Forbidden");
+    CHECK_THAT(denied.message, Catch::StartsWith("Permission denied for ALTER DATABASE."));
+}
+
 TEST_CASE("administration needs the admin role", "[cypher][admin]") {
     Harness h;
     struct Case {

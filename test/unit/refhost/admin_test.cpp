@@ -8,6 +8,9 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 using namespace refhost;
 using refhost::test::admin;
@@ -497,6 +500,130 @@ TEST_CASE("topology changes add, remove and re-role members", "[refhost][admin]"
     CHECK(c->set_topology("topo", 8, 0).code() == CCDR_INVALID_ARGUMENT);
     commit_nodes(*c, "topo", 1);
     CHECK(after->members[0]->last_tx() == 6);
+}
+
+namespace {
+
+// A one-node write on `server`'s member of `db`: the commit's tx id, or the error.
+Outcome<uint64_t> write_one(Cluster& c, size_t server, const std::string& db) {
+    auto tx = c.begin(server, db, AccessMode::Write, admin(), {}, std::chrono::milliseconds(100));
+    if (!tx.ok()) {
+        return tx.error();
+    }
+    auto node = tx.value()->graph().create_node({"F"}, {});
+    if (!node.ok()) {
+        tx.value()->rollback();
+        return node.error();
+    }
+    auto bm = tx.value()->commit();
+    if (!bm.ok()) {
+        return bm.error();
+    }
+    return static_cast<uint64_t>(std::stoull(bm.value().substr(bm.value().rfind(':') + 1)));
+}
+
+}  // namespace
+
+TEST_CASE("SET ACCESS READ ONLY fences every member, survives a restart, and READ WRITE lifts it",
+          "[refhost][admin][fence]") {
+    TempHome home(3);
+    {
+        auto c = home.open_cluster();
+        REQUIRE(c->create_database("foo", false, TopologyRequest{3, 0}, true).ok());
+        commit_nodes(*c, "foo", 2);
+        REQUIRE(c->alter_database("foo", false, AlterDatabaseRequest{true, std::nullopt}, true).ok());
+        for (const auto& r : rows_of(*c, "foo")) {
+            CHECK(r.access == "read-only");
+        }
+        for (size_t s = 0; s < 3; ++s) {
+            auto w = write_one(*c, s, "foo");
+            REQUIRE_FALSE(w.ok());
+            CHECK(w.error().code == "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase");
+        }
+        CHECK(c->database("foo")->writer()->last_tx() == 2);
+    }
+    auto c = home.open_cluster();  // a restart
+    for (const auto& r : rows_of(*c, "foo")) {
+        CHECK(r.access == "read-only");
+    }
+    auto w = write_one(*c, c->database("foo")->writer()->server(), "foo");
+    REQUIRE_FALSE(w.ok());
+    CHECK_THAT(w.error().message, Catch::Contains("it is read-only (ALTER DATABASE foo SET ACCESS READ ONLY)"));
+    REQUIRE(c->alter_database("foo", false, AlterDatabaseRequest{false, std::nullopt}, true).ok());
+    for (const auto& r : rows_of(*c, "foo")) {
+        CHECK(r.access == "read-write");
+    }
+    auto again = write_one(*c, c->database("foo")->writer()->server(), "foo");
+    REQUIRE(again.ok());
+    CHECK(again.value() == 3);
+
+    // What cannot be fenced or opened, and a database that does not exist.
+    auto system = c->alter_database("system", false, AlterDatabaseRequest{true, std::nullopt}, true);
+    REQUIRE_FALSE(system.ok());
+    CHECK_THAT(system.error().message, Catch::Contains("system database cannot be changed"));
+    auto missing = c->alter_database("nope", false, AlterDatabaseRequest{true, std::nullopt}, true);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == "Neo.ClientError.Database.DatabaseNotFound");
+    CHECK(c->alter_database("nope", true, AlterDatabaseRequest{true, std::nullopt}, true).ok());
+    ccdr::DatabaseSpec spec;
+    spec.name = "rep";
+    spec.kind = CCDR_KIND_REPLICA;
+    REQUIRE(c->create(spec).is_ok());
+    auto replica = c->alter_database("rep", false, AlterDatabaseRequest{false, std::nullopt}, true);
+    REQUIRE_FALSE(replica.ok());
+    CHECK(replica.error().code == "Neo.ClientError.General.InvalidArguments");
+    CHECK_THAT(replica.error().message, Catch::Contains("is a replica database: it stays read-only until it is "
+                                                        "promoted"));
+    CHECK(c->database("rep")->record.kind == CCDR_KIND_REPLICA);
+    CHECK_FALSE(c->database("rep")->record.read_only);
+}
+
+TEST_CASE("a fence set under 64 writers: no write that starts after it commits, none is lost",
+          "[refhost][admin][fence]") {
+    TempHome home(1);
+    auto c = home.open_cluster();
+    REQUIRE(c->create_database("foo", false, TopologyRequest{1, 0}, true).ok());
+    const size_t server = c->database("foo")->writer()->server();
+    std::atomic<bool> fenced{false};
+    std::mutex mu;
+    std::vector<uint64_t> committed;
+    size_t committed_after = 0;  // writes that began after the fence returned and committed
+    size_t refused = 0;
+    size_t other_errors = 0;
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 64; ++t) {
+        writers.emplace_back([&] {
+            for (int i = 0; i < 40; ++i) {
+                const bool after = fenced.load();
+                auto w = write_one(*c, server, "foo");
+                std::lock_guard lock(mu);
+                if (w.ok()) {
+                    committed.push_back(w.value());
+                    committed_after += after ? 1 : 0;
+                } else if (w.error().code == "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase") {
+                    ++refused;
+                } else if (w.error().code != "Neo.TransientError.Transaction.LockAcquisitionTimeout") {
+                    ++other_errors;
+                }
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(c->alter_database("foo", false, AlterDatabaseRequest{true, std::nullopt}, true).ok());
+    fenced = true;
+    for (auto& w : writers) {
+        w.join();
+    }
+    CHECK(other_errors == 0);
+    CHECK(committed_after == 0);
+    CHECK_FALSE(committed.empty());
+    CHECK(refused > 0);
+    // Every id the log holds is an acknowledged write: the ones whose commit
+    // had begun when the fence came finished; none was cut off.
+    std::sort(committed.begin(), committed.end());
+    const uint64_t last = c->database("foo")->writer()->last_tx();
+    CHECK(committed.size() == last);
+    CHECK(committed.back() == last);
 }
 
 TEST_CASE("database options are stored typed and survive restarts", "[refhost][admin]") {
