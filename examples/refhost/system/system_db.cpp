@@ -50,6 +50,18 @@ std::vector<std::string> split(std::string_view s) {
 
 }  // namespace
 
+ccdr::Status SystemDb::add_column_if_missing(const std::string& table, const std::string& column,
+                                           const std::string& declaration) {
+    auto q = db_.prepare("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'");
+    if (!q) {
+        return q.status();
+    }
+    if (q->step() == SQLITE_ROW) {
+        return {};
+    }
+    return db_.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + declaration);
+}
+
 ccdr::Result<std::unique_ptr<SystemDb>> SystemDb::open(const std::filesystem::path& file) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
@@ -63,26 +75,13 @@ ccdr::Result<std::unique_ptr<SystemDb>> SystemDb::open(const std::filesystem::pa
     if (st) {
         st = s->db_.exec(kSchema);
     }
+    // Homes made before users carried the flag get it, unset; homes made
+    // before ALTER DATABASE ... SET ACCESS get every database read-write.
     if (st) {
-        // Homes made before users carried the flag get it, unset.
-        auto q = s->db_.prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'change_required'");
-        if (!q) {
-            return q.status();
-        }
-        if (q->step() != SQLITE_ROW) {
-            st = s->db_.exec("ALTER TABLE users ADD COLUMN change_required INTEGER NOT NULL DEFAULT 0");
-        }
+        st = s->add_column_if_missing("users", "change_required", "INTEGER NOT NULL DEFAULT 0");
     }
     if (st) {
-        // Homes made before ALTER DATABASE ... SET ACCESS get the column:
-        // every database read-write, as it was.
-        auto q = s->db_.prepare("SELECT 1 FROM pragma_table_info('databases') WHERE name = 'read_only'");
-        if (!q) {
-            return q.status();
-        }
-        if (q->step() != SQLITE_ROW) {
-            st = s->db_.exec("ALTER TABLE databases ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0");
-        }
+        st = s->add_column_if_missing("databases", "read_only", "INTEGER NOT NULL DEFAULT 0");
     }
     if (!st) {
         return st;

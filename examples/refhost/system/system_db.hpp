@@ -96,6 +96,10 @@ public:
     ccdr::Result<std::vector<DatabaseRecord>> databases();
 
 private:
+    // Schema upgrade of an older home: `table` gets `column` unless it has it.
+    // Only with the names of this file (they are not escaped).
+    ccdr::Status add_column_if_missing(const std::string& table, const std::string& column,
+                                       const std::string& declaration);
     SystemDb() = default;
     ccdr::Status in_transaction(const std::function<ccdr::Status()>& body);
     ccdr::Result<std::string> meta(const std::string& key);

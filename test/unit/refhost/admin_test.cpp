@@ -231,79 +231,10 @@ TEST_CASE("routing tables as DESIGN section 6 says", "[refhost][admin]") {
     }
 }
 
-TEST_CASE("promotion: members equalised, a writer elected, a new epoch", "[refhost][admin]") {
-    TempHome home(5);
-    auto c = home.open_cluster();
-    ccdr::DatabaseSpec spec;
-    spec.name = "foo-replica";
-    spec.kind = CCDR_KIND_REPLICA;
-    spec.primaries = 3;
-    spec.secondaries = 2;
-    spec.store_id = "upstream-store";
-    spec.epoch = 4;
-    spec.options = ccdr::ValueMap{{"remote", ccdr::Value("foo")},
-                                  {"addresses", ccdr::Value::list({ccdr::Value("a:6000"), ccdr::Value("b:6000")})}};
-    REQUIRE(c->create(spec).is_ok());
-    auto db = c->database("foo-replica");
-    CHECK(db->record.options.at("remote") == Value("foo"));
-    // Members fed unevenly, as independent appliers leave them.
-    std::vector<std::vector<uint8_t>> payloads;
-    for (int i = 0; i < 12; ++i) {
-        ChangeRecordWriter w;
-        w.create_node(i, {"R"}, Map{{"i", Value(i)}});
-        payloads.push_back(w.bytes());
-    }
-    for (size_t k = 0; k < db->members.size(); ++k) {
-        size_t upto = 4 + 2 * k;  // 4, 6, 8, 10, 12
-        std::vector<ccdr_tx> txs;
-        for (size_t i = 0; i < upto; ++i) {
-            txs.push_back(view(i + 1, payloads[i]));
-        }
-        REQUIRE(StoreAccess(*c).apply_batch(db->members[k]->server(), "foo-replica", txs).is_ok());
-    }
-    auto w = c->begin(db->members[0]->server(), "foo-replica", AccessMode::Write, admin(), {},
-                      std::chrono::milliseconds(100));
-    REQUIRE(w.ok());
-    auto refused = w.value()->graph().create_node({"X"}, {});
-    REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().code == "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase");
-    w.value()->rollback();
-
-    CHECK(c->set_database_kind("neo4j", CCDR_KIND_STANDARD, 0).code() == CCDR_INVALID_ARGUMENT);
-    REQUIRE(c->set_database_kind("foo-replica", CCDR_KIND_STANDARD, 0).is_ok());
-    db = c->database("foo-replica");
-    CHECK(db->record.kind == CCDR_KIND_STANDARD);
-    CHECK(db->record.epoch == 5);
-    CHECK(db->record.store_id == "upstream-store");
-    auto writer = db->writer();
-    REQUIRE(writer);
-    CHECK(writer->role() == CCDR_ROLE_PRIMARY);
-    std::string hash = writer->store()->content_hash().value();
-    for (const auto& m : db->members) {
-        CHECK(m->last_tx() == 12);
-        CHECK(m->store()->content_hash().value() == hash);
-    }
-    // Writable now, and the ids continue from the upstream's.
-    auto tx = c->begin(writer->server(), "foo-replica", AccessMode::Write, admin(), {}, std::chrono::milliseconds(100));
-    REQUIRE(tx.value()->graph().create_node({"After"}, {}).ok());
-    auto bm = tx.value()->commit();
-    REQUIRE(bm.ok());
-    CHECK(bm.value().substr(bm.value().rfind(':') + 1) == "13");
-    int writers = 0;
-    for (const auto& r : rows_of(*c, "foo-replica")) {
-        CHECK(r.type == "standard");
-        CHECK(r.access == "read-write");
-        writers += r.writer ? 1 : 0;
-    }
-    CHECK(writers == 1);
-    // One-way.
-    CHECK(c->set_database_kind("foo-replica", CCDR_KIND_STANDARD, 0).code() == CCDR_INVALID_ARGUMENT);
-    CHECK(c->set_database_kind("foo-replica", CCDR_KIND_REPLICA, 0).code() == CCDR_INVALID_ARGUMENT);
-}
-
 namespace {
 
-// A replica of 3 primaries and 2 secondaries on a 7-server cluster, its
+// A replica of 3 primaries and 2 secondaries (store id upstream-store,
+// epoch 4, an upstream link in its options) on `home`'s cluster, its
 // members fed unevenly (4, 6, 8, 10 and 12 transactions), as independent
 // appliers leave them.
 std::unique_ptr<Cluster> uneven_replica(const TempHome& home) {
@@ -315,6 +246,8 @@ std::unique_ptr<Cluster> uneven_replica(const TempHome& home) {
     spec.secondaries = 2;
     spec.store_id = "upstream-store";
     spec.epoch = 4;
+    spec.options = ccdr::ValueMap{{"remote", ccdr::Value("foo")},
+                                  {"addresses", ccdr::Value::list({ccdr::Value("a:6000"), ccdr::Value("b:6000")})}};
     REQUIRE(c->create(spec).is_ok());
     auto db = c->database("foo-replica");
     std::vector<std::vector<uint8_t>> payloads;
@@ -360,6 +293,51 @@ size_t server_without(const Cluster& c, const DatabaseState& db) {
 }
 
 }  // namespace
+
+TEST_CASE("promotion: members equalised, a writer elected, a new epoch", "[refhost][admin]") {
+    TempHome home(5);
+    auto c = uneven_replica(home);
+    auto db = c->database("foo-replica");
+    CHECK(db->record.options.at("remote") == Value("foo"));
+    auto w = c->begin(db->members[0]->server(), "foo-replica", AccessMode::Write, admin(), {},
+                      std::chrono::milliseconds(100));
+    REQUIRE(w.ok());
+    auto refused = w.value()->graph().create_node({"X"}, {});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase");
+    w.value()->rollback();
+
+    CHECK(c->set_database_kind("neo4j", CCDR_KIND_STANDARD, 0).code() == CCDR_INVALID_ARGUMENT);
+    REQUIRE(c->set_database_kind("foo-replica", CCDR_KIND_STANDARD, 0).is_ok());
+    db = c->database("foo-replica");
+    CHECK(db->record.kind == CCDR_KIND_STANDARD);
+    CHECK(db->record.epoch == 5);
+    CHECK(db->record.store_id == "upstream-store");
+    auto writer = db->writer();
+    REQUIRE(writer);
+    CHECK(writer->role() == CCDR_ROLE_PRIMARY);
+    std::string hash = writer->store()->content_hash().value();
+    for (const auto& m : db->members) {
+        CHECK(m->last_tx() == 12);
+        CHECK(m->store()->content_hash().value() == hash);
+    }
+    // Writable now, and the ids continue from the upstream's.
+    auto tx = c->begin(writer->server(), "foo-replica", AccessMode::Write, admin(), {}, std::chrono::milliseconds(100));
+    REQUIRE(tx.value()->graph().create_node({"After"}, {}).ok());
+    auto bm = tx.value()->commit();
+    REQUIRE(bm.ok());
+    CHECK(bm.value().substr(bm.value().rfind(':') + 1) == "13");
+    int writers = 0;
+    for (const auto& r : rows_of(*c, "foo-replica")) {
+        CHECK(r.type == "standard");
+        CHECK(r.access == "read-write");
+        writers += r.writer ? 1 : 0;
+    }
+    CHECK(writers == 1);
+    // One-way.
+    CHECK(c->set_database_kind("foo-replica", CCDR_KIND_STANDARD, 0).code() == CCDR_INVALID_ARGUMENT);
+    CHECK(c->set_database_kind("foo-replica", CCDR_KIND_REPLICA, 0).code() == CCDR_INVALID_ARGUMENT);
+}
 
 TEST_CASE("promotion with a topology is one step: new members seeded, kind and topology recorded together",
           "[refhost][admin]") {
