@@ -220,8 +220,10 @@ done < <("$shell_bin" -a "$B" -u neo4j -p "$password" -d system --format plain \
   "SHOW SERVERS YIELD address RETURN address" | tail -n +2)
 shell -a "$A" -d system "CALL internal.dbms.createReplicaDatabase(\"foo\", 3, 0, {remote: \"foo-replica\", addresses: [$b_all]})"
 
-step "Failback 2: stop writes on foo-replica in cluster B"
-say "(the applications writing to cluster B are stopped here)"
+step "Failback 2: stop writes on foo-replica in cluster B, and fence it"
+say "(the applications writing to cluster B are stopped here; the fence refuses whatever still tries, on every member)"
+shell -a "$B" -d system "ALTER DATABASE foo-replica SET ACCESS READ ONLY WAIT"
+expect_fail -a "$B" -d foo-replica "CREATE (:Customer {id: 0})"
 
 step "Failback 3: wait until tx ids are exactly the same on both sides"
 tx=$(wait_equal_tx "$B" foo-replica "$A" foo)
