@@ -314,8 +314,11 @@ public:
         }
         // The fence: no SET ACCESS READ ONLY lands between this check and
         // the append (cluster_access.cpp).
+        // The same snapshot serves the copy to the other primaries below (one
+        // lookup per commit).
         std::shared_lock fence(cluster_.fence_mu_);
-        if (auto now = cluster_.database(name_); now && now->record.read_only) {
+        auto now = cluster_.database(name_);
+        if (now && now->record.read_only) {
             finish(false);
             return read_only_database(name_);
         }
@@ -329,7 +332,6 @@ public:
         }
         // Still holding the writer's lock: copies reach the other primaries
         // in commit order, before the client hears of the commit.
-        auto now = cluster_.database(name_);
         cluster_.catch_up_.copy_commit(now ? *now : *db_, *member_, stamp->tx_id, stamp->commit_time_ms, payload);
         fence.unlock();
         // Group commit: the lock goes first, so the next writer runs while

@@ -2,6 +2,7 @@
 // SERVERS, routing tables, promotion and topology changes, options.
 #include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
+#include "support/eventually.hpp"
 #include "support/refhost_home.hpp"
 
 #include <catch2/catch.hpp>
@@ -586,7 +587,11 @@ TEST_CASE("a fence set under 64 writers: no write that starts after it commits, 
             }
         });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The fence comes once the writers are committing.
+    REQUIRE(ccdr::test::eventually([&] {
+        std::lock_guard lock(mu);
+        return committed.size() >= 64;
+    }));
     REQUIRE(c->alter_database("foo", false, AlterDatabaseRequest{true, std::nullopt}, true).ok());
     fenced = true;
     for (auto& w : writers) {
