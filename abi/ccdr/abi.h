@@ -517,6 +517,8 @@ typedef struct ccdr_member_info {
   uint32_t state;     /* ccdr_database_state as the host sees it */
   uint32_t is_local;  /* hosted by the server of the calling ccdr_host_ctx */
   uint64_t last_committed_tx;
+  /* --- 1.2: read only when CCDR_HAS_FIELD(member, ccdr_member_info, ...) --- */
+  int64_t last_commit_time_ms; /* commit time of last_committed_tx; 0 if none or unknown */
 } ccdr_member_info;
 
 /* A database as the host's system database knows it. OWNERSHIP: host; it
@@ -704,6 +706,31 @@ typedef struct ccdr_subscription_sink {
 } ccdr_subscription_sink;
 
 /* ------------------------------------------------------------------------ */
+/* Transactions undone when a database rejoins another history (added in 1.2) */
+/* ------------------------------------------------------------------------ */
+
+/* One transaction make_replica is about to undo. OWNERSHIP: host; valid
+ * only during ccdr_undone_sink.tx(). */
+typedef struct ccdr_undone_tx {
+  ccdr_header hdr;
+  uint64_t tx_id;
+  int64_t commit_time_ms;
+  ccdr_bytes payload;  /* as read_log returns it */
+  ccdr_string changes; /* the host's rendering of the changes as one JSON value, for an operator */
+} ccdr_undone_tx;
+
+/* OWNERSHIP: caller (the plugin); the host calls tx() only during
+ * make_replica, on the calling thread, in id order, before it changes
+ * anything. tx() may block (the plugin writes and syncs a file) and must
+ * not call into the host. A non-OK return stops make_replica with that
+ * status and nothing changed. */
+typedef struct ccdr_undone_sink {
+  ccdr_header hdr;
+  void *ctx;
+  ccdr_status (*tx)(void *ctx, const ccdr_undone_tx *tx);
+} ccdr_undone_sink;
+
+/* ------------------------------------------------------------------------ */
 /* The host's vtable (host -> plugin)                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -878,6 +905,44 @@ typedef struct ccdr_host_api {
    * sink must not call into the host. */
   ccdr_status (*cluster_subscriptions)(ccdr_host_ctx *host, ccdr_string database,
                                        const ccdr_subscription_sink *out, ccdr_error *err);
+
+  /* 1.2, switching regions (internal.dbms.switchoverReplicaDatabase,
+   * internal.dbms.reattachAsReplica, fence on heal). */
+
+  /* Fences (read_only non-zero) or unfences (zero) a STANDARD database on
+   * every member, durably (it survives restarts), as ALTER DATABASE ... SET
+   * ACCESS READ ONLY | READ WRITE does: from the return on, every user write
+   * on any member is refused (CCDR_READ_ONLY_DATABASE's Neo4j code); a write
+   * in flight either committed before the return or is refused. `reason`
+   * (may be empty) is kept while fenced and shown in the members' status
+   * message. When read_only is set and last_tx is not NULL, *last_tx is the
+   * database's last committed transaction at the fence: no user write
+   * commits after it, and every member reaches it. CCDR_DATABASE_NOT_FOUND;
+   * CCDR_INVALID_ARGUMENT for a replica or the system database. Blocks (a
+   * durable write to the system database; waits for writes in flight).
+   * Never calls back into the plugin. */
+  ccdr_status (*set_database_access)(ccdr_host_ctx *host, ccdr_string name, uint32_t read_only,
+                                     ccdr_string reason, uint64_t *last_tx, ccdr_error *err);
+
+  /* Turns a STANDARD database into a REPLICA of lineage epoch `epoch` that
+   * continues at to_tx + 1. Every member is brought to transaction to_tx of
+   * the database's history: a member ahead of it is reverted, which undoes
+   * to_tx+1 .. last. Those are first passed to `undone` (may be NULL only
+   * when nothing is undone), in id order, as the most advanced member logged
+   * them, before anything changes. Then kind, epoch and `options` (stored as
+   * create_database stores them: the replica's upstream link) are recorded
+   * in one write of the system database, the fence (set_database_access) is
+   * lifted, and the members restart: STOPPED, then STARTED with kind
+   * REPLICA. On any failure nothing has changed: the database is the same
+   * standard database with the same stores, and the error says which step
+   * failed. CCDR_LOG_PRUNED when a member cannot go back to to_tx (its log
+   * does not reach back that far; the message says how far it does);
+   * CCDR_INVALID_ARGUMENT when the database is not standard, epoch is not
+   * greater than its own, or to_tx is beyond its last committed tx.
+   * Blocks. Never calls back into the plugin (the sink is the plugin's). */
+  ccdr_status (*make_replica)(ccdr_host_ctx *host, ccdr_string name, uint64_t epoch, uint64_t to_tx,
+                              const ccdr_map_entry *options, size_t option_count,
+                              const ccdr_undone_sink *undone, ccdr_error *err);
 
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;

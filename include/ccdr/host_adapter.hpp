@@ -78,6 +78,28 @@ public:
         return Status(CCDR_UNSUPPORTED, "this host does not list the replica subscriptions of its cluster");
     }
 
+    // ABI 1.2: fence (read_only) or unfence a standard database on every
+    // member, durably; with read_only, the last committed tx at the fence.
+    virtual Result<uint64_t> set_database_access(std::string_view name, bool read_only, std::string_view reason) {
+        (void)name;
+        (void)read_only;
+        (void)reason;
+        return Status(CCDR_UNSUPPORTED, "this host cannot fence a database");
+    }
+    // ABI 1.2: a standard database becomes a replica of `epoch` continuing
+    // at to_tx + 1 (see ccdr_host_api.make_replica); `undone` (may be null
+    // when nothing is undone) hears every transaction undone, before any
+    // change.
+    virtual Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ValueMap& options,
+                                const ccdr_undone_sink* undone) {
+        (void)name;
+        (void)epoch;
+        (void)to_tx;
+        (void)options;
+        (void)undone;
+        return Status(CCDR_UNSUPPORTED, "this host cannot turn a standard database into a replica");
+    }
+
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
 };
@@ -251,6 +273,7 @@ struct HostThunks {
                 mi.state = m.state;
                 mi.is_local = m.is_local ? 1 : 0;
                 mi.last_committed_tx = m.last_committed_tx;
+                mi.last_commit_time_ms = m.last_commit_time_ms;
                 members.push_back(mi);
             }
             ccdr_database_info i{};
@@ -360,6 +383,34 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status set_database_access(ccdr_host_ctx* c, ccdr_string name, uint32_t read_only,
+                                           ccdr_string reason, uint64_t* last_tx, ccdr_error* err) {
+        try {
+            auto r = s(c)->set_database_access(to_view(name), read_only != 0, to_view(reason));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            if (last_tx != nullptr) {
+                *last_tx = *r;
+            }
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status make_replica(ccdr_host_ctx* c, ccdr_string name, uint64_t epoch, uint64_t to_tx,
+                                    const ccdr_map_entry* options, size_t option_count,
+                                    const ccdr_undone_sink* undone, ccdr_error* err) {
+        try {
+            ValueMap o;
+            for (size_t i = 0; i < option_count; ++i) {
+                o.emplace_back(to_string(options[i].key), Value::from_abi(options[i].value));
+            }
+            return s(c)->make_replica(to_view(name), epoch, to_tx, o, undone).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -390,6 +441,8 @@ inline const ccdr_host_api* host_api() {
         a.list_users = &T::list_users;
         a.promote_with_topology = &T::promote_with_topology;
         a.cluster_subscriptions = &T::cluster_subscriptions;
+        a.set_database_access = &T::set_database_access;
+        a.make_replica = &T::make_replica;
         return a;
     }();
     return &api;

@@ -38,6 +38,7 @@ struct MemberInfo {
     ccdr_database_state state = CCDR_DB_UNKNOWN;
     bool is_local = false;
     uint64_t last_committed_tx = 0;
+    int64_t last_commit_time_ms = 0;  // 0 from a host before ABI 1.2 (unknown)
 };
 
 struct DatabaseInfo {
@@ -431,6 +432,80 @@ public:
         return out;
     }
 
+    // --- ABI 1.2, switching regions ---
+    bool has_set_database_access() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, set_database_access) && api_->set_database_access != nullptr;
+    }
+    bool has_make_replica() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, make_replica) && api_->make_replica != nullptr;
+    }
+
+    // Fences (read_only) or unfences a standard database on every member.
+    // With read_only, returns the last committed tx at the fence (no user
+    // write commits after it). CCDR_UNSUPPORTED, without calling, when the
+    // host lacks the function.
+    Result<uint64_t> set_database_access(std::string_view name, bool read_only, std::string_view reason) const {
+        if (!has_set_database_access()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("set_database_access",
+                                                             "fencing a database (read-only access)"));
+        }
+        uint64_t last_tx = 0;
+        auto err = make_error();
+        ccdr_status st = api_->set_database_access(ctx_, to_abi(name), read_only ? 1u : 0u, to_abi(reason),
+                                                   &last_tx, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return last_tx;
+    }
+
+    // One transaction make_replica undoes (copied out of the host's view).
+    struct UndoneTx {
+        uint64_t tx_id = 0;
+        int64_t commit_time_ms = 0;
+        std::string changes;  // the host's JSON rendering
+    };
+    using UndoneVisitor = std::function<Status(const UndoneTx&)>;
+
+    // Turns a standard database into a replica of `epoch` continuing at
+    // to_tx + 1 (members ahead of to_tx are reverted; `undone` hears each
+    // undone transaction first). Nothing changes on failure.
+    // CCDR_UNSUPPORTED, without calling, when the host lacks the function.
+    Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ValueMap& options,
+                        const UndoneVisitor& undone) const {
+        if (!has_make_replica()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("make_replica",
+                                                             "turning a standard database into a replica"));
+        }
+        struct Ctx {
+            const UndoneVisitor* visit;
+            Status failure;
+        } ctx{&undone, {}};
+        ccdr_undone_sink sink{CCDR_HEADER_INIT(ccdr_undone_sink), &ctx,
+                              [](void* c, const ccdr_undone_tx* t) -> ccdr_status {
+                                  auto* x = static_cast<Ctx*>(c);
+                                  if (!*x->visit) {
+                                      x->failure = Status(CCDR_INTERNAL, "a transaction would be undone");
+                                      return x->failure.code();
+                                  }
+                                  try {
+                                      x->failure = (*x->visit)(UndoneTx{t->tx_id, t->commit_time_ms,
+                                                                        to_string(t->changes)});
+                                  } catch (const std::exception& e) {
+                                      x->failure = Status(CCDR_INTERNAL, e.what());
+                                  }
+                                  return x->failure.code();
+                              }};
+        AbiValueBuilder builder;
+        const ccdr_map_entry* entries = builder.build_entries(options);
+        auto err = make_error();
+        ccdr_status st = api_->make_replica(ctx_, to_abi(name), epoch, to_tx, entries, options.size(), &sink, &err);
+        if (st != CCDR_OK && !ctx.failure) {
+            return ctx.failure;
+        }
+        return Status::from_abi(st, err);
+    }
+
     static DatabaseInfo copy(const ccdr_database_info& i) {
         DatabaseInfo o;
         o.name = to_string(i.name);
@@ -445,12 +520,21 @@ public:
             o.members.push_back(MemberInfo{to_string(m.server_id), to_string(m.bolt_address),
                                            to_string(m.cluster_address), static_cast<ccdr_member_role>(m.role),
                                            m.is_writer != 0, static_cast<ccdr_database_state>(m.state),
-                                           m.is_local != 0, m.last_committed_tx});
+                                           m.is_local != 0, m.last_committed_tx,
+                                           CCDR_HAS_FIELD(&m, ccdr_member_info, last_commit_time_ms)
+                                               ? m.last_commit_time_ms
+                                               : 0});
         }
         return o;
     }
 
 private:
+    std::string unsupported_text(std::string_view function, std::string_view what) const {
+        return "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+               std::to_string(api_->hdr.minor) + (api_->hdr.minor >= 2 ? " without " + std::string(function) : "") +
+               "; " + std::string(what) + " needs 1.2 with " + std::string(function);
+    }
+
     const ccdr_host_api* api_ = nullptr;
     ccdr_host_ctx* ctx_ = nullptr;
 };
