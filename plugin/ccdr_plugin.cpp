@@ -7,6 +7,7 @@
 
 #include <ccdr/span.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace ccdr::plugin {
@@ -64,6 +65,14 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std:
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(SubscriptionsProcedure::kName));
     }
+    registered = plugin->switchover_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(SwitchoverProcedure::kName));
+    }
+    registered = plugin->reattach_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(ReattachProcedure::kName));
+    }
     return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
@@ -100,6 +109,20 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
         },
         session_.log);
     subscriptions_ = std::make_unique<SubscriptionsProcedure>(host);
+    auto open_session = [this](const std::vector<std::string>& addresses) {
+        return open_upstream_session(addresses);
+    };
+    switchover_ = std::make_unique<SwitchoverProcedure>(host, session_.server.cluster_id, session_.settings.io_timeout,
+                                                        open_session, session_.log);
+    reattach_ = std::make_unique<ReattachProcedure>(host, session_.server.data_directory,
+                                                    session_.settings.io_timeout, open_session, session_.log);
+    heal_fence_ = std::make_unique<HealFence>(
+        host, session_.server.cluster_id, session_.settings.io_timeout, open_session,
+        [this] {
+            std::lock_guard lock(standard_mu_);
+            return std::vector<std::string>(standard_.begin(), standard_.end());
+        },
+        std::max(session_.settings.heartbeat_interval, std::chrono::milliseconds(1000)), session_.log);
     security_watch_ = std::make_unique<SecurityWatch>(
         *security_,
         [this] {
@@ -151,6 +174,7 @@ Status CcdrPlugin::start() {
     }
     started_ = true;
     security_watch_->start();
+    heal_fence_->start();
     session_.log->info("ccdr started on server {} (cluster address {}, {})", session_.server.server_id,
                        session_.server.cluster_address,
                        !security.usable() ? "replication disabled" : security.plaintext ? "plaintext" : "TLS");
@@ -158,8 +182,9 @@ Status CcdrPlugin::start() {
 }
 
 void CcdrPlugin::stop() {
-    // The drift check first: its comparison needs the runtime until it ends.
+    // The drift check and fence on heal first: they need the runtime until they end.
     security_watch_->stop();
+    heal_fence_->stop();
     if (!started_.exchange(false)) {
         return;
     }
@@ -190,6 +215,22 @@ Status CcdrPlugin::before_commit(const ccdr_commit_info& info) {
 void CcdrPlugin::after_commit(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) {
     commit_notifications_.fetch_add(1, std::memory_order_relaxed);
     notifier_.committed(database, tx_id, commit_time_ms);
+}
+
+Result<std::unique_ptr<UpstreamSession>> CcdrPlugin::open_upstream_session(const std::vector<std::string>& addresses) {
+    if (!started_) {
+        return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + session_.server.server_id);
+    }
+    return UpstreamSession::open(dialer_, addresses);
+}
+
+void CcdrPlugin::note_standard(const std::string& database, bool standard) {
+    std::lock_guard lock(standard_mu_);
+    if (standard) {
+        standard_.insert(database);
+    } else {
+        standard_.erase(database);
+    }
 }
 
 std::shared_ptr<ReplicaMember> CcdrPlugin::find_member(std::string_view database) const {
@@ -233,6 +274,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             break;
         case CCDR_EVENT_STARTED:
             read_only_.set(database, replica);
+            note_standard(database, event.kind == CCDR_KIND_STANDARD);
             if (replica) {
                 start_member(database);
             } else if (auto member = take_member(database)) {
@@ -240,6 +282,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             }
             break;
         case CCDR_EVENT_STOPPED:
+            note_standard(database, false);
             notifier_.end_streams(database);
             if (auto member = take_member(database)) {
                 member->stop();
@@ -248,11 +291,13 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
         case CCDR_EVENT_PROMOTED:
             notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
+            note_standard(database, true);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_DROPPED: {
+            note_standard(database, false);
             notifier_.end_streams(database);
             read_only_.set(database, false);
             auto member = take_member(database);

@@ -12,10 +12,13 @@
 #pragma once
 
 #include "engine_context.hpp"
+#include "procedures/heal_fence.hpp"
+#include "procedures/reattach_procedure.hpp"
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
 #include "procedures/subscriptions_procedure.hpp"
+#include "procedures/switchover_procedure.hpp"
 #include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
@@ -38,6 +41,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 namespace ccdr::plugin {
 
@@ -80,6 +84,9 @@ private:
     std::shared_ptr<ReplicaMember> find_member(std::string_view database) const;
     std::shared_ptr<ReplicaMember> take_member(const std::string& database);
     void start_member(const std::string& database);
+    void note_standard(const std::string& database, bool standard);
+    // A session with an upstream cluster held by a procedure's thread.
+    Result<std::unique_ptr<UpstreamSession>> open_upstream_session(const std::vector<std::string>& addresses);
 
     EngineContext context_;
     session::SessionContext& session_{context_.session};
@@ -94,6 +101,14 @@ private:
     std::unique_ptr<SecurityCheck> security_;  // internal.dbms.compareSecurity and its metrics
     std::unique_ptr<SecurityWatch> security_watch_;
     std::unique_ptr<SubscriptionsProcedure> subscriptions_;  // internal.dbms.showReplicaSubscriptions
+    std::unique_ptr<SwitchoverProcedure> switchover_;        // internal.dbms.switchoverReplicaDatabase
+    std::unique_ptr<ReattachProcedure> reattach_;            // internal.dbms.reattachAsReplica
+    std::unique_ptr<HealFence> heal_fence_;                  // fence on heal after a failover promotion
+
+    // Standard databases with a member on this server (from database events),
+    // for fence on heal.
+    mutable std::mutex standard_mu_;
+    std::set<std::string> standard_;
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

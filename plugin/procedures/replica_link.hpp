@@ -4,7 +4,7 @@
 // is no replica, or has no usable link.
 #pragma once
 
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 
 #include <ccdr/host_handle.hpp>
 #include <ccdr/status.hpp>

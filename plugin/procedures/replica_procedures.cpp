@@ -1,6 +1,7 @@
 #include "procedures/replica_procedures.hpp"
 
 #include "procedures/database_name.hpp"
+#include "procedures/heal_fence.hpp"
 #include "procedures/procedure_fields.hpp"
 #include "procedures/topology_arguments.hpp"
 
@@ -23,14 +24,41 @@ const std::array<ccdr_field, 4> kCreateArgs = {
     field("numSecondaries", CCDR_TYPE_INTEGER, "Replica secondaries."),
     field("options", CCDR_TYPE_MAP, "{remote: upstream database name, addresses: cluster endpoints of the remote servers}"),
 };
-const std::array<ccdr_field, 1> kPromoteArgs = {
+constexpr ccdr_field kPromoteOptions{
+    static_text("options"), CCDR_TYPE_MAP, CCDR_FIELD_OPTIONAL, ccdr_value{},
+    static_text("{fenceOnHeal: true (default) asks the former upstream cluster to fence its database once it "
+                "answers again; false does not}")};
+const std::array<ccdr_field, 2> kPromoteArgs = {
     field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to promote."),
+    kPromoteOptions,
 };
-const std::array<ccdr_field, 3> kPromoteTopologyArgs = {
+const std::array<ccdr_field, 4> kPromoteTopologyArgs = {
     field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to promote."),
     field("numPrimaries", CCDR_TYPE_INTEGER, "The new number of primaries; they become writable."),
     field("numSecondaries", CCDR_TYPE_INTEGER, "The new number of secondaries."),
+    kPromoteOptions,
 };
+
+// The promotion options map: {fenceOnHeal: BOOLEAN}; absent or NULL: true.
+Result<bool> fence_on_heal_option(const ValueList& args, size_t index) {
+    if (args.size() <= index || args[index].is_null()) {
+        return true;
+    }
+    if (!args[index].is_map()) {
+        return Status(CCDR_PROCEDURE_CALL_FAILED, "options must be a MAP, got " + args[index].to_display());
+    }
+    bool fence = true;
+    for (const auto& [key, value] : args[index].as_map()) {
+        if (key != "fenceOnHeal") {
+            return Status(CCDR_PROCEDURE_CALL_FAILED, "unknown option '" + key + "' (the options are: fenceOnHeal)");
+        }
+        if (!value.is_bool()) {
+            return Status(CCDR_PROCEDURE_CALL_FAILED, "fenceOnHeal must be a BOOLEAN, got " + value.to_display());
+        }
+        fence = value.as_bool();
+    }
+    return fence;
+}
 const std::array<ccdr_field, 2> kAlterArgs = {
     field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to change."),
     field("options", CCDR_TYPE_MAP,
@@ -266,20 +294,25 @@ Status ReplicaProcedures::upstream_is_another_cluster(const UpstreamLink& link) 
 }
 
 Status ReplicaProcedures::promote(const ValueList& args) {
-    if (args.size() != 1) {
-        return failed("expected 1 argument, got " + std::to_string(args.size()));
+    if (args.empty() || args.size() > 2) {
+        return failed("expected 1 or 2 arguments (replicaDatabaseName, options), got " + std::to_string(args.size()));
     }
     auto name = string_arg(args[0], "replicaDatabaseName");
     if (!name) {
         return failed(name.status().message());
     }
-    Status st = do_promote(normalize_database_name(*name), std::nullopt);
+    auto fence_on_heal = fence_on_heal_option(args, 1);
+    if (!fence_on_heal) {
+        return fence_on_heal.status();
+    }
+    Status st = do_promote(normalize_database_name(*name), std::nullopt, *fence_on_heal);
     return st ? st : failed(st.message());
 }
 
 Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
-    if (args.size() != 3) {
-        return failed("expected 3 arguments, got " + std::to_string(args.size()));
+    if (args.size() < 3 || args.size() > 4) {
+        return failed("expected 3 or 4 arguments (replicaDatabaseName, numPrimaries, numSecondaries, options), got " +
+                      std::to_string(args.size()));
     }
     auto name = string_arg(args[0], "replicaDatabaseName");
     if (!name) {
@@ -289,12 +322,17 @@ Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
     if (!topology_ok) {
         return failed(topology_ok.message());
     }
-    Status st = do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()));
+    auto fence_on_heal = fence_on_heal_option(args, 3);
+    if (!fence_on_heal) {
+        return fence_on_heal.status();
+    }
+    Status st = do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()),
+                           *fence_on_heal);
     return st ? st : failed(st.message());
 }
 
 Status ReplicaProcedures::do_promote(const std::string& name,
-                                     const std::optional<std::pair<int64_t, int64_t>>& topology) {
+                                     const std::optional<std::pair<int64_t, int64_t>>& topology, bool fence_on_heal) {
     auto started = std::chrono::steady_clock::now();
     auto info = host_.database_info(name);
     if (!info) {
@@ -309,6 +347,13 @@ Status ReplicaProcedures::do_promote(const std::string& name,
                     " database, not a replica; promotion is one-way and applies only to replicas"};
     }
     const uint64_t new_epoch = info->epoch + 1;
+    // The link to the former upstream, kept for fence on heal.
+    std::optional<ReplicaConfig> former_link;
+    if (auto option = host_.get_database_option(name, kReplicaConfigOption)) {
+        if (auto parsed = parse_replica_config(*option)) {
+            former_link = *parsed;
+        }
+    }
     Status promoted = topology ? promote_resized(*info, static_cast<uint32_t>(topology->first),
                                                  static_cast<uint32_t>(topology->second), new_epoch)
                                : host_.set_database_kind(name, CCDR_KIND_STANDARD, new_epoch);
@@ -324,6 +369,14 @@ Status ReplicaProcedures::do_promote(const std::string& name,
     if (after) {
         for (const auto& m : after->members) {
             tx = std::max(tx, m.last_committed_tx);
+        }
+    }
+    if (fence_on_heal && former_link) {
+        const Value former = to_value(FormerUpstream{former_link->remote, former_link->addresses, new_epoch, tx});
+        Status kept = host_.set_database_option(name, kFormerUpstreamOption, &former);
+        if (!kept) {
+            log_->warn("promoted '{}' but could not keep its former upstream for fence on heal: {}", name,
+                       kept.message());
         }
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

@@ -64,7 +64,8 @@ private:
                         const UpstreamLink& link);
     // Refuses addresses that are cluster endpoints of this cluster's servers.
     Status upstream_is_another_cluster(const UpstreamLink& link);
-    Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology);
+    Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology,
+                      bool fence_on_heal);
     // Promotion with a new topology: the host's one-step call (ABI 1.2), or
     // on an older host resize + promote, with the old topology set back when
     // the promotion fails.

@@ -15,7 +15,7 @@
 #pragma once
 
 #include "procedures/security_compare.hpp"
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 #include "replica/upstream_security.hpp"
 
 #include <ccdr/host_handle.hpp>

@@ -3,7 +3,7 @@
 // and as it is stored in the database option `replicaConfig`.
 #pragma once
 
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 
 #include <ccdr/status.hpp>
 #include <ccdr/value.hpp>
@@ -14,7 +14,7 @@
 namespace ccdr::plugin {
 
 // The same link the replica member reads back from the database option
-// (replica/replica_config.hpp); the procedure validates it more strictly
+// (session/replica_config.hpp); the procedure validates it more strictly
 // because it comes from a user.
 using UpstreamLink = ReplicaConfig;
 

@@ -14,7 +14,7 @@
 // and logged at ERROR with both fingerprints.
 #pragma once
 
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 #include "replica/upstream_fingerprint.hpp"
 
 #include <ccdr/host_handle.hpp>

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace ccdr::protocol {
 
@@ -43,6 +44,20 @@ struct FieldWriter {
             for (const auto& r : u.roles) {
                 w.str(r);
             }
+        }
+    }
+    // u32 count, then the strings.
+    void operator()(const char*, const std::vector<std::string>& items) {
+        w.u32(static_cast<uint32_t>(items.size()));
+        for (const auto& item : items) {
+            w.str(item);
+        }
+    }
+    // u32 count, then the values.
+    void operator()(const char*, const std::vector<uint64_t>& items) {
+        w.u32(static_cast<uint32_t>(items.size()));
+        for (uint64_t item : items) {
+            w.u64(item);
         }
     }
 };
@@ -83,6 +98,24 @@ struct FieldReader {
                 u.roles.push_back(r.str("role name"));
             }
             users.push_back(std::move(u));
+        }
+    }
+    void operator()(const char* what, std::vector<std::string>& items) {
+        uint32_t n = r.u32(what);
+        if (r.ok() && n > r.remaining() / 4) {
+            r.fail(what, "counts " + std::to_string(n) + " strings in " + std::to_string(r.remaining()) + " bytes");
+        }
+        for (uint32_t i = 0; r.ok() && i < n; ++i) {
+            items.push_back(r.str(what));
+        }
+    }
+    void operator()(const char* what, std::vector<uint64_t>& items) {
+        uint32_t n = r.u32(what);
+        if (r.ok() && n > r.remaining() / 8) {
+            r.fail(what, "counts " + std::to_string(n) + " values in " + std::to_string(r.remaining()) + " bytes");
+        }
+        for (uint32_t i = 0; r.ok() && i < n; ++i) {
+            items.push_back(r.u64(what));
         }
     }
 };

@@ -29,9 +29,15 @@ enum class MessageType : uint8_t {
     kFingerprint = 18,         // upstream -> replica: the fingerprint and the tx it covers
     kSecurityRequest = 19,     // replica -> upstream: the users and roles of the upstream's cluster
     kSecuritySnapshot = 20,    // upstream -> replica: every user with its roles, no password
+    kFenceRequest = 21,        // replica -> upstream: fence (or unfence) a database of the upstream's cluster
+    kFenced = 22,              // upstream -> replica: the access now, and the last tx at the fence
+    kDemoteRequest = 23,       // replica -> upstream: the fenced database becomes a replica of the promoted one
+    kDemoted = 24,             // upstream -> replica: it is a replica now, continuing at at_tx + 1
+    kHistoryRequest = 25,      // replica -> upstream: hashes of a range of the log (finding a shared transaction)
+    kHistory = 26,             // upstream -> replica: the hashes and the log's bounds
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kSecuritySnapshot);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kHistory);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -57,6 +63,12 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kFingerprint: return "FINGERPRINT";
         case MessageType::kSecurityRequest: return "SECURITY_REQUEST";
         case MessageType::kSecuritySnapshot: return "SECURITY_SNAPSHOT";
+        case MessageType::kFenceRequest: return "FENCE_REQUEST";
+        case MessageType::kFenced: return "FENCED";
+        case MessageType::kDemoteRequest: return "DEMOTE_REQUEST";
+        case MessageType::kDemoted: return "DEMOTED";
+        case MessageType::kHistoryRequest: return "HISTORY_REQUEST";
+        case MessageType::kHistory: return "HISTORY";
     }
     return "UNKNOWN";
 }

@@ -94,6 +94,12 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kFingerprint: return as.template operator()<FingerprintReply>();
         case MessageType::kSecurityRequest: return as.template operator()<SecurityRequest>();
         case MessageType::kSecuritySnapshot: return as.template operator()<SecuritySnapshot>();
+        case MessageType::kFenceRequest: return as.template operator()<FenceRequest>();
+        case MessageType::kFenced: return as.template operator()<Fenced>();
+        case MessageType::kDemoteRequest: return as.template operator()<DemoteRequest>();
+        case MessageType::kDemoted: return as.template operator()<Demoted>();
+        case MessageType::kHistoryRequest: return as.template operator()<HistoryRequest>();
+        case MessageType::kHistory: return as.template operator()<History>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

@@ -311,6 +311,125 @@ struct SecuritySnapshot {
     }
 };
 
+// Fences (fence = true) or unfences a database of the upstream's cluster.
+// For a planned switchover (heal = false) the peer's cluster must be
+// subscribed to `name` with `replica_database`, `store_id` and `epoch` are
+// the upstream's own lineage, and the session stays open for the
+// DEMOTE_REQUEST or the unfence that follows, for up to hold_ms. For fence
+// on heal (heal = true) the peer's database was promoted away from `name`:
+// `epoch` is the promoted database's (greater than the upstream's own).
+struct FenceRequest {
+    static constexpr MessageType kType = MessageType::kFenceRequest;
+    std::string name;
+    std::string store_id;
+    uint64_t epoch = 0;
+    bool fence = true;
+    bool heal = false;
+    std::string replica_database;  // the peer's database (the replica, or the promoted one)
+    std::string reason;            // kept with the fence and shown in the upstream's status message
+    uint64_t hold_ms = 0;          // switchover: how long the session waits for the next step
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("fence", m.fence);
+        f("heal", m.heal);
+        f("replica_database", m.replica_database);
+        f("reason", m.reason);
+        f("hold_ms", m.hold_ms);
+    }
+};
+
+struct Fenced {
+    static constexpr MessageType kType = MessageType::kFenced;
+    std::string name;
+    bool read_only = false;
+    uint64_t last_tx = 0;  // with read_only: no user write commits after it
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("read_only", m.read_only);
+        f("last_tx", m.last_tx);
+    }
+};
+
+// After a switchover's promotion: the fenced `name` (still of lineage
+// store_id/epoch) becomes a replica of the peer's promoted `remote` (epoch
+// new_epoch) at `addresses`, continuing at at_tx + 1. Only on the session
+// that fenced it.
+struct DemoteRequest {
+    static constexpr MessageType kType = MessageType::kDemoteRequest;
+    std::string name;
+    std::string store_id;
+    uint64_t epoch = 0;
+    uint64_t new_epoch = 0;
+    uint64_t at_tx = 0;
+    std::string remote;
+    std::vector<std::string> addresses;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("new_epoch", m.new_epoch);
+        f("at_tx", m.at_tx);
+        f("remote", m.remote);
+        f("addresses", m.addresses);
+    }
+};
+
+struct Demoted {
+    static constexpr MessageType kType = MessageType::kDemoted;
+    std::string name;
+    uint64_t at_tx = 0;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("at_tx", m.at_tx);
+    }
+};
+
+// Hashes of the upstream's transactions from_tx..to_tx (at most
+// kMaxHistoryHashes), for a database of the same store id
+// (internal.dbms.reattachAsReplica finds the last transaction two histories
+// share). Each hash is tx_hash() of the transaction as read_log returns it.
+struct HistoryRequest {
+    static constexpr MessageType kType = MessageType::kHistoryRequest;
+    std::string name;
+    std::string store_id;
+    uint64_t from_tx = 1;
+    uint64_t to_tx = 0;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("from_tx", m.from_tx);
+        f("to_tx", m.to_tx);
+    }
+};
+
+inline constexpr uint64_t kMaxHistoryHashes = 4096;
+
+struct History {
+    static constexpr MessageType kType = MessageType::kHistory;
+    std::string name;
+    uint64_t epoch = 0;
+    uint64_t last_tx = 0;
+    uint64_t oldest_retained_tx = 0;
+    uint64_t from_tx = 0;          // hashes[0] is of this tx
+    std::vector<uint64_t> hashes;  // consecutive ids; fewer than asked when the log ends
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("epoch", m.epoch);
+        f("last_tx", m.last_tx);
+        f("oldest_retained_tx", m.oldest_retained_tx);
+        f("from_tx", m.from_tx);
+        f("hashes", m.hashes);
+    }
+};
+
 template <typename M>
 std::vector<uint8_t> encode_message(const M& message) {
     std::vector<uint8_t> out;
@@ -341,7 +460,7 @@ Result<M> decode_message_as(std::span<const uint8_t> payload) {
 using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoReply, Subscribe, Subscribed, DecodedBatch,
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
                              SnapshotEnd, Refused, FingerprintRequest, FingerprintReply, SecurityRequest,
-                             SecuritySnapshot>;
+                             SecuritySnapshot, FenceRequest, Fenced, DemoteRequest, Demoted, HistoryRequest, History>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

@@ -5,7 +5,7 @@
 // replicaConfig).
 #pragma once
 
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 
 #include <ccdr/abi.h>
 #include <ccdr/host_handle.hpp>

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 14> kSettings = {
+const std::array<ccdr_setting_def, 15> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -44,6 +44,10 @@ const std::array<ccdr_setting_def, 14> kSettings = {
     CCDR_SETTING("ccdr.security.compare_interval", "5m", CCDR_SETTING_DURATION,
                  "How often a server hosting a replica member compares this cluster's users and roles with the "
                  "upstream cluster's (metric ccdr.security.differences); 0 turns the periodic check off."),
+    CCDR_SETTING("ccdr.upstream.remote_fencing", "true", CCDR_SETTING_BOOLEAN,
+                 "Let a replica's cluster fence a database of this server's cluster (planned switchover, fence "
+                 "on heal after a failover) and turn it into a replica of the promoted one; false refuses every "
+                 "such request."),
 };
 
 #undef CCDR_SETTING
@@ -72,7 +76,7 @@ Status check(std::string_view key, std::string_view value) {
         }
         return {};
     };
-    if (key == "ccdr.allow_plaintext" || key == "ccdr.compression.enabled") {
+    if (key == "ccdr.allow_plaintext" || key == "ccdr.compression.enabled" || key == "ccdr.upstream.remote_fencing") {
         return settings::parse_bool(value).status();
     }
     if (key == "ccdr.batch.max_bytes") {
@@ -181,6 +185,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.backoff.initial", duration, out.backoff_initial);
     read("ccdr.backoff.max", duration, out.backoff_max);
     read("ccdr.security.compare_interval", duration, out.security_compare_interval);
+    read("ccdr.upstream.remote_fencing", boolean, out.remote_fencing);
     if (!failed) {
         return failed;
     }

@@ -5,6 +5,7 @@
 #include "session/exchange.hpp"
 #include "upstream/ack_reader.hpp"
 #include "upstream/batcher.hpp"
+#include "upstream/region_switch_answers.hpp"
 #include "upstream/security_answer.hpp"
 
 #include <xxhash.h>
@@ -84,12 +85,32 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
     if (!co_await session::send(*connection, ok)) {
         co_return;
     }
+    // A planned switchover's fence taken on this session: only this session
+    // may then demote the database, and it may take hold_ms to ask.
+    std::optional<protocol::FenceRequest> switch_fence;
+    uint64_t fenced_at_tx = 0;
     for (;;) {
-        auto frame = co_await connection->read_frame(timeout);
+        const auto read_timeout =
+            switch_fence ? std::max(timeout, std::chrono::milliseconds(switch_fence->hold_ms)) : timeout;
+        auto frame = co_await connection->read_frame(read_timeout);
         if (!frame) {
+            if (switch_fence) {
+                context_.log->warn("the switchover session of {} for '{}' ended before its next step ({}): '{}' "
+                                   "stays read-only; ALTER DATABASE {} SET ACCESS READ WRITE makes it writable "
+                                   "again if the replica was not promoted",
+                                   peer.describe(), switch_fence->name, frame.status().message(), switch_fence->name,
+                                   switch_fence->name);
+            }
             co_return;
         }
         const auto type = frame->header.type;
+        if (type == protocol::MessageType::kFenceRequest || type == protocol::MessageType::kDemoteRequest ||
+            type == protocol::MessageType::kHistoryRequest) {
+            if (!co_await answer_region_switch(connection, peer, *frame, switch_fence, fenced_at_tx)) {
+                co_return;
+            }
+            continue;
+        }
         if (type == protocol::MessageType::kDatabaseInfoRequest) {
             auto request = co_await decode_request<protocol::DatabaseInfoRequest>(connection, peer, *frame);
             if (!request) {
@@ -142,8 +163,8 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
-                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SECURITY_REQUEST, SUBSCRIBE or "
-                  "SNAPSHOT_REQUEST)";
+                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SECURITY_REQUEST, FENCE_REQUEST, "
+                  "DEMOTE_REQUEST, HISTORY_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }
@@ -177,6 +198,64 @@ asio::awaitable<bool> UpstreamService::check_plugin_version(std::shared_ptr<Conn
         version >= protocol::kPluginVersionProtocol ? RefusalCode::kPluginVersion : RefusalCode::kProtocolVersion;
     co_await refuse(connection, peer, code, session::major_mismatch_reason(replica.text, local.text));
     co_return false;
+}
+
+asio::awaitable<bool> UpstreamService::answer_region_switch(std::shared_ptr<Connection> connection,
+                                                            const Peer& peer, const transport::Frame& frame,
+                                                            std::optional<protocol::FenceRequest>& switch_fence,
+                                                            uint64_t& fenced_at_tx) {
+    const auto type = frame.header.type;
+    if (type == protocol::MessageType::kFenceRequest) {
+        auto request = co_await decode_request<protocol::FenceRequest>(connection, peer, frame);
+        if (!request) {
+            co_return false;
+        }
+        // Named before the co_await (docs/protocol.md §8).
+        auto job = [this, cluster = peer.cluster_id, r = *request] {
+            return answer_fence(context_, checks_, cluster, r);
+        };
+        auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(job));
+        if (answer.refusal) {
+            co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+            co_return false;
+        }
+        if (!request->heal) {
+            if (request->fence) {
+                switch_fence = *request;
+                fenced_at_tx = answer.reply.last_tx;
+            } else {
+                switch_fence.reset();
+            }
+        }
+        co_return static_cast<bool>(co_await session::send(*connection, answer.reply));
+    }
+    if (type == protocol::MessageType::kDemoteRequest) {
+        auto request = co_await decode_request<protocol::DemoteRequest>(connection, peer, frame);
+        if (!request) {
+            co_return false;
+        }
+        auto job = [this, fence = switch_fence, at = fenced_at_tx, r = *request] {
+            return answer_demote(context_, checks_, fence, at, r);
+        };
+        auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(job));
+        if (answer.refusal) {
+            co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+            co_return false;
+        }
+        switch_fence.reset();
+        co_return static_cast<bool>(co_await session::send(*connection, answer.reply));
+    }
+    auto request = co_await decode_request<protocol::HistoryRequest>(connection, peer, frame);
+    if (!request) {
+        co_return false;
+    }
+    auto job = [this, r = *request] { return answer_history(context_, checks_, r); };
+    auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(job));
+    if (answer.refusal) {
+        co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+        co_return false;
+    }
+    co_return static_cast<bool>(co_await session::send(*connection, answer.reply));
 }
 
 asio::awaitable<bool> UpstreamService::answer_security(std::shared_ptr<Connection> connection, const Peer& peer,

@@ -3,7 +3,8 @@
 //
 //   HELLO -> HELLO_OK, then any number of DATABASE_INFO, FINGERPRINT and
 //   SECURITY requests (FINGERPRINT_REQUEST -> FINGERPRINT, SECURITY_REQUEST
-//   -> SECURITY_SNAPSHOT), then one of
+//   -> SECURITY_SNAPSHOT), FENCE, DEMOTE and HISTORY requests (a replica's
+//   cluster switching regions: region_switch_answers.hpp), then one of
 //   SUBSCRIBE   -> SUBSCRIBED and a stream of BATCH / HEARTBEAT frames, the
 //                  replica ACKing what it applied (or LOG_PRUNED, after which
 //                  the replica may ask for a snapshot on the same connection)
@@ -93,6 +94,13 @@ private:
     // false when the session is over (a refusal).
     asio::awaitable<bool> answer_security(std::shared_ptr<transport::Connection> connection, const Peer& peer,
                                           const transport::Frame& frame);
+    // FENCE_REQUEST, DEMOTE_REQUEST, HISTORY_REQUEST
+    // (upstream/region_switch_answers.hpp); `switch_fence` is the
+    // switchover fence this session holds. False when the session is over.
+    asio::awaitable<bool> answer_region_switch(std::shared_ptr<transport::Connection> connection, const Peer& peer,
+                                               const transport::Frame& frame,
+                                               std::optional<protocol::FenceRequest>& switch_fence,
+                                               uint64_t& fenced_at_tx);
     asio::awaitable<void> send_snapshot(std::shared_ptr<transport::Connection> connection, Peer peer,
                                         protocol::SnapshotRequest request);
 

@@ -28,7 +28,7 @@ forbidden=(
 allowed=(
   protocol:protocol/frame.hpp
   transport:settings/tls_policy.hpp
-  procedures:replica/replica_config.hpp
+  procedures:session/replica_config.hpp
 )
 
 probes=("${forbidden[@]}" "${allowed[@]}")

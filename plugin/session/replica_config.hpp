@@ -1,4 +1,4 @@
-// plugin/replica/replica_config.hpp: a replica's link to its upstream, kept
+// plugin/session/replica_config.hpp: a replica's link to its upstream, kept
 // as the database option `replicaConfig`:
 //   {remote: STRING, addresses: LIST<STRING>}
 // `remote` names the database in the upstream cluster; `addresses` are the

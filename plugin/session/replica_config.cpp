@@ -1,4 +1,4 @@
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 
 #include <ccdr/setting_values.hpp>
 

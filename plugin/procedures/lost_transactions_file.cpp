@@ -1,0 +1,62 @@
+#include "procedures/lost_transactions_file.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include <unistd.h>
+
+namespace ccdr::plugin {
+namespace {
+
+std::string iso_utc(int64_t ms) {
+    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+    return out;
+}
+
+}  // namespace
+
+LostTransactionsFile::LostTransactionsFile(std::filesystem::path data_directory, std::string database)
+    : directory_(std::move(data_directory) / "ccdr" / "lost-transactions"), database_(std::move(database)) {}
+
+LostTransactionsFile::~LostTransactionsFile() {
+    if (file_ != nullptr) {
+        std::fclose(file_);
+    }
+}
+
+Status LostTransactionsFile::add(uint64_t tx_id, int64_t commit_time_ms, const std::string& changes_json) {
+    if (file_ == nullptr) {
+        std::error_code ec;
+        std::filesystem::create_directories(directory_, ec);
+        if (ec) {
+            return {CCDR_IO_ERROR, "cannot create " + directory_.string() + ": " + ec.message()};
+        }
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        path_ = directory_ / (database_ + "-" + std::to_string(now) + ".jsonl");
+        file_ = std::fopen(path_.c_str(), "wx");
+        if (file_ == nullptr) {
+            return {CCDR_IO_ERROR, "cannot create " + path_.string() + ": " + std::strerror(errno)};
+        }
+    }
+    const std::string line = "{\"txId\":" + std::to_string(tx_id) + ",\"commitTimeMs\":" +
+                             std::to_string(commit_time_ms) + ",\"commitTime\":\"" + iso_utc(commit_time_ms) +
+                             "\",\"changes\":" + (changes_json.empty() ? std::string("null") : changes_json) + "}\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0 ||
+        ::fsync(fileno(file_)) != 0) {
+        return {CCDR_IO_ERROR, "cannot write " + path_.string() + ": " + std::strerror(errno)};
+    }
+    ++count_;
+    return {};
+}
+
+}  // namespace ccdr::plugin
