@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The disaster-recovery walk-through: two clusters on this machine, a replica
-# of `foo` in the second, the loss of the first, promotion, and failback —
+# of `foo` in the second, a planned switchover there and back, the loss of
+# the first cluster with transactions the second never got, promotion, fence
+# on heal, re-attach without a store copy, and failback by switchover —
 # every step done the way an operator does it, with ccdr-shell.
 #
 #   examples/dr/walkthrough.sh [--build-dir DIR] [--work-dir DIR] [--keep] [--lag-png FILE]
@@ -186,13 +188,39 @@ if [ -n "$lag_png" ]; then
   say "lag picture: $lag_png"
 fi
 
-step "Disaster: cluster A is lost (kill -9)"
+step "Planned switchover: the writer moves to cluster B with nothing lost and no store copy"
+say "One call on the replica's cluster fences foo on A, waits until every member of foo-replica has A's last transaction, promotes foo-replica and makes A's foo its replica:"
+shell -a "$B" -d system "CALL internal.dbms.switchoverReplicaDatabase('foo-replica') YIELD database, switchedAtTx, upstreamIsReplica, writesRefusedMs"
+shell -a "$B" -d foo-replica "CREATE (:Customer {id: 500, name: 'written in region B'})"
+shell -a "$A" -d system "SHOW DATABASE foo YIELD address, type, access, lastCommittedTxn, statusMessage"
+expect_fail -a "bolt://127.0.0.1:$a_bolt" -d foo "CREATE (:Customer {id: 0})"
+tx=$(wait_equal_tx "$B" foo-replica "$A" foo)
+say "A's foo follows foo-replica (both at tx $tx)."
+
+step "Switching back: the same call on cluster A"
+shell -a "$A" -d system "CALL internal.dbms.switchoverReplicaDatabase('foo') YIELD database, switchedAtTx, upstreamIsReplica, writesRefusedMs"
+shell -a "$A" -d foo "CREATE (:Customer {id: 501, name: 'back in region A'})"
+customers=$("$shell_bin" -a "$A" -u neo4j -p "$password" -d foo --format plain \
+  "MATCH (c:Customer) RETURN count(c)" | tail -1)
+[ "$customers" = "152" ] || { echo "expected 152 customers on A after switching back, found $customers" >&2; exit 1; }
+tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
+shell -a "$B" -d system "CALL internal.dbms.verifyReplicaDatabase('foo-replica') YIELD address, txId, match"
+
+step "Disaster: cluster A is lost (kill -9) after committing 3 transactions B never received"
+say "(foo-replica is stopped, as for maintenance in region B, while A keeps committing; then A is lost)"
+shell -a "$B" -d system "STOP DATABASE foo-replica WAIT"
+for i in 1 2 3; do
+  "$shell_bin" -a "bolt://127.0.0.1:$a_bolt" -u neo4j -p "$password" -d foo --format plain \
+    "CREATE (:Order {id: $i, note: 'committed in region A, never replicated'})" >/dev/null
+done
 a_pid="$(cat "$work/A.pid")"
 { kill -KILL "$a_pid"; wait "$a_pid"; } 2>/dev/null || true
-say "Cluster A's process is gone. The replica still serves reads:"
+shell -a "$B" -d system "START DATABASE foo-replica WAIT"
+say "Cluster A's process is gone, with 3 orders that never reached B. The replica still serves reads:"
 shell -a "$B" -d foo-replica --access-mode read "MATCH (c:Customer) RETURN count(c) AS customers"
 
 step "Promote foo-replica on cluster B"
+shell -a "$B" -d system "CALL internal.dbms.promotionReport('foo-replica') YIELD serverId, lastAppliedTx, upstreamLastTx, txAtRisk, upstreamAnswers"
 t0=$(date +%s%N)
 shell -a "$B" -d system "CALL internal.dbms.promoteReplicaDatabase('foo-replica')"
 t1=$(date +%s%N)
@@ -200,45 +228,47 @@ say "promotion took $(((t1 - t0) / 1000000)) ms, shell start-up included"
 shell -a "$B" -d system "SHOW DATABASE foo-replica"
 say "type is standard now, with exactly one writer. Writes work:"
 shell -a "$B" -d foo-replica "CREATE (:Customer {id: 1000, name: 'written in the DR region'})"
-shell -a "$B" -d foo-replica "MATCH (c:Customer) RETURN count(c) AS customers"
 shell -a "$B" -d foo-replica "MATCH (e:Event) RETURN count(e) AS events, max(e.seq) AS last"
 events=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d foo-replica --format plain \
   "MATCH (e:Event) RETURN count(e)" | tail -1)
 [ "$events" = "2000" ] || { echo "expected 2000 events on the promoted replica, found $events" >&2; exit 1; }
-say "Every transaction A committed before it was lost is there."
+say "Every transaction B received before A was lost is there."
 
-step "Failback 1: cluster A is back; its old foo is stale, so replace it with a replica of foo-replica"
+step "Cluster A is back: fence on heal makes its old foo read-only"
 start_cluster A2 "$work/A"
-shell -a "$A" -d system "DROP DATABASE foo WAIT"
-say "foo-replica lives on 5 of B's 7 servers. List all seven, in the order SHOW SERVERS gives them: a server without foo-replica answers 'not online here' and the next one is asked."
-shell -a "$B" -d system "SHOW SERVERS YIELD name, address, hosting"
-b_all=""  # the cluster address of each server of B, in SHOW SERVERS order (cluster port = Bolt port shifted)
+for _ in $(seq 100); do
+  access=$("$shell_bin" -a "$A" -u neo4j -p "$password" -d system --format plain \
+    "SHOW DATABASE foo YIELD access RETURN collect(DISTINCT access)" | tail -1)
+  [ "$access" = '["read-only"]' ] && break
+  sleep 0.1
+done
+shell -a "$A" -d system "SHOW DATABASE foo YIELD address, access, statusMessage"
+expect_fail -a "bolt://127.0.0.1:$a_bolt" -d foo "CREATE (:Order {id: 4})"
+say "Applications still pointed at region A cannot write into a history that has ended."
+
+step "Re-attach A's foo as a replica of foo-replica: no store copy; the lost orders go to a file"
+b_all=""  # the cluster address of each server of B (cluster port = Bolt port shifted)
 while read -r bolt; do
   bolt="${bolt//\"/}"
   b_all+="${b_all:+, }\"127.0.0.1:$((b_cluster + ${bolt##*:} - b_bolt))\""
 done < <("$shell_bin" -a "$B" -u neo4j -p "$password" -d system --format plain \
   "SHOW SERVERS YIELD address RETURN address" | tail -n +2)
-shell -a "$A" -d system "CALL internal.dbms.createReplicaDatabase(\"foo\", 3, 0, {remote: \"foo-replica\", addresses: [$b_all]})"
-
-step "Failback 2: stop writes on foo-replica in cluster B, and fence it"
-say "(the applications writing to cluster B are stopped here; the fence refuses whatever still tries, on every member)"
-shell -a "$B" -d system "ALTER DATABASE foo-replica SET ACCESS READ ONLY WAIT"
-expect_fail -a "$B" -d foo-replica "CREATE (:Customer {id: 0})"
-
-step "Failback 3: wait until tx ids are exactly the same on both sides"
+shell -a "$A" -d system "CALL internal.dbms.reattachAsReplica('foo', {remote: 'foo-replica', addresses: [$b_all]}) YIELD sharedTx, lostTransactions, lostFile"
+lost_file=$(find "$work/A/data" -path '*lost-transactions*' -name 'foo-*.jsonl' | head -1)
+[ -n "$lost_file" ] || { echo "no lost-transactions file under $work/A/data" >&2; exit 1; }
+lost=$(wc -l <"$lost_file")
+[ "$lost" = "3" ] || { echo "expected 3 lost transactions in $lost_file, found $lost" >&2; exit 1; }
+say "${lost_file#"$work"/}:"
+cut -c1-160 "$lost_file" | sed 's/^/  /'
 tx=$(wait_equal_tx "$B" foo-replica "$A" foo)
-say "both at tx $tx"
+shell -a "$A" -d system "CALL internal.dbms.verifyReplicaDatabase('foo') YIELD address, txId, match"
 
-step "Failback 4: promote foo on cluster A; it serves writes again"
-shell -a "$A" -d system "CALL internal.dbms.promoteReplicaDatabase('foo')"
+step "Failback: switch over to cluster A again"
+shell -a "$A" -d system "CALL internal.dbms.switchoverReplicaDatabase('foo') YIELD database, switchedAtTx, upstreamIsReplica"
 shell -a "$A" -d foo "CREATE (:Customer {id: 2000, name: 'back in the main region'})"
-shell -a "$A" -d foo "MATCH (c:Customer) RETURN count(c) AS customers"
-
-step "Failback 5: drop foo-replica in cluster B and create foo-new-replica from A's foo"
-shell -a "$B" -d system "STOP DATABASE foo-replica WAIT"
-shell -a "$B" -d system "DROP DATABASE foo-replica WAIT"
-shell -a "$B" -d system "CALL internal.dbms.createReplicaDatabase(\"foo-new-replica\", 3, 2, {remote: \"foo\", addresses: [$a_addrs]})"
-tx=$(wait_equal_tx "$A" foo "$B" foo-new-replica)
-shell -a "$B" -d system "SHOW DATABASE foo-new-replica YIELD name, type, access, role, writer, currentStatus, lastCommittedTxn"
+customers=$("$shell_bin" -a "$A" -u neo4j -p "$password" -d foo --format plain \
+  "MATCH (c:Customer) RETURN count(c)" | tail -1)
+[ "$customers" = "154" ] || { echo "expected 154 customers on A after failback, found $customers" >&2; exit 1; }
+shell -a "$B" -d system "SHOW DATABASE foo-replica YIELD address, type, access, writer, lastCommittedTxn"
 
 step "Done in $(($(date +%s) - started)) s; stopping both clusters"
