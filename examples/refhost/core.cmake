@@ -10,6 +10,8 @@ add_library(refhost_core STATIC
   store/retention.cpp
   store/write_lock_queue.cpp
   store/member_store.cpp
+  store/log_replay.cpp
+  store/change_json.cpp
   store/graph_tx.cpp
   config/setting_catalog.cpp
   config/config.cpp
@@ -26,6 +28,7 @@ add_library(refhost_core STATIC
   dbms/cluster_admin.cpp
   dbms/cluster_access.cpp
   dbms/cluster_promotion.cpp
+  dbms/cluster_demotion.cpp
   dbms/cluster_commands.cpp
   dbms/member_catch_up.cpp
   dbms/cluster_tx.cpp

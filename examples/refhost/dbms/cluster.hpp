@@ -151,6 +151,20 @@ public:
     // over the WAN), before they are announced.
     ccdr::Status set_topology(std::string_view name, uint32_t primaries, uint32_t secondaries);
     ccdr::Result<ccdr::DatabaseInfo> database_info(size_t server, std::string_view name);
+    // ALTER DATABASE ... SET ACCESS and the plugin's set_database_access
+    // (cluster_access.cpp): fences or unfences every member, durably, with
+    // `reason` shown while read-only. Returns the last committed tx at the
+    // fence (durable when it returns), whichever way the access went.
+    // `standard_only` (the plugin's call): a replica is refused both ways.
+    ccdr::Result<uint64_t> set_access(const std::string& name, bool read_only, const std::string& reason = {},
+                                      bool standard_only = false);
+    // The plugin's make_replica (ABI 1.2, cluster_demotion.cpp): a standard
+    // database becomes a replica of `epoch` continuing at to_tx + 1, every
+    // member brought to exactly to_tx (those ahead rebuilt from their own
+    // log), `undone` hearing each transaction undone first. On any failure
+    // nothing has changed.
+    ccdr::Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ccdr::ValueMap& options,
+                              const ccdr_undone_sink* undone);
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key);
 
@@ -195,8 +209,6 @@ private:
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
-    // ALTER DATABASE ... SET ACCESS (cluster_access.cpp).
-    ccdr::Status set_access(const std::string& name, bool read_only);
     ccdr::Status promote(std::string_view name, uint64_t epoch, std::optional<TopologyRequest> topology);
     // Waits up to db.shutdown_transaction_end_timeout for the transactions
     // `filter` selects to end, terminates the rest with `reason`, and gives

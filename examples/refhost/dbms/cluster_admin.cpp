@@ -407,7 +407,8 @@ ccdr::Result<ccdr::DatabaseInfo> Cluster::database_info(size_t server, std::stri
         info.members.push_back(ccdr::MemberInfo{s.id, s.bolt_address, s.cluster_address, m->role(),
                                                 m->writer() && db->record.kind != CCDR_KIND_REPLICA, m->state(),
                                                 m->server() == server,
-                                                db->record.kind == CCDR_KIND_SYSTEM ? system_tx : m->last_tx()});
+                                                db->record.kind == CCDR_KIND_SYSTEM ? system_tx : m->last_tx(),
+                                                db->record.kind == CCDR_KIND_SYSTEM ? 0 : m->last_time_ms()});
     }
     return info;
 }

@@ -69,9 +69,9 @@ Done Cluster::alter_database(const std::string& raw, bool if_exists, const Alter
         }
     }
     if (change.read_only) {
-        ccdr::Status st = set_access(name, *change.read_only);
+        auto st = set_access(name, *change.read_only);
         if (!st) {
-            return admin_error(st, "alter", name);
+            return admin_error(st.status(), "alter", name);
         }
     }
     return done();

@@ -89,6 +89,12 @@ Outcome<std::vector<DatabaseRow>> Cluster::show_databases(size_t /*server*/, con
                     }
                 }
             }
+            // A fence set with a reason (set_database_access) says why on
+            // every member, ahead of what the plugin reports.
+            if (r.read_only && !r.access_reason.empty()) {
+                row.status_message = row.status_message.empty() ? r.access_reason
+                                                                : r.access_reason + "; " + row.status_message;
+            }
             rows.push_back(std::move(row));
         }
     }

@@ -131,4 +131,14 @@ ccdr::Result<ccdr::Value> ServerHost::get_database_option(std::string_view name,
     return cluster_.get_database_option(name, key);
 }
 
+ccdr::Result<uint64_t> ServerHost::set_database_access(std::string_view name, bool read_only,
+                                                      std::string_view reason) {
+    return cluster_.set_access(std::string(name), read_only, std::string(reason), true);
+}
+
+ccdr::Status ServerHost::make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx,
+                                      const ccdr::ValueMap& options, const ccdr_undone_sink* undone) {
+    return cluster_.make_replica(name, epoch, to_tx, options, undone);
+}
+
 }  // namespace refhost

@@ -54,6 +54,11 @@ public:
     // ABI 1.2: asks this plugin's instance on every server of the cluster
     // (all run in this process) for its replica subscriptions.
     ccdr::Status cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) override;
+    // ABI 1.2: fencing (dbms/cluster_access.cpp) and a standard database
+    // turned into a replica at a tx (dbms/cluster_demotion.cpp).
+    ccdr::Result<uint64_t> set_database_access(std::string_view name, bool read_only, std::string_view reason) override;
+    ccdr::Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ccdr::ValueMap& options,
+                              const ccdr_undone_sink* undone) override;
 
 private:
     Cluster& cluster_;

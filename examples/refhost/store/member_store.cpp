@@ -156,6 +156,23 @@ void MemberStore::remove_unreferenced_files(const fs::path& dir) {
     }
 }
 
+fs::path MemberStore::next_generation_file(const fs::path& dir) { return dir / graph_file_name(next_generation(dir)); }
+
+ccdr::Status MemberStore::create_empty_file(const fs::path& file, const std::string& store_id) {
+    remove_db_files(file);
+    return create_store_file(file, store_id, true);
+}
+
+ccdr::Status MemberStore::make_live(const fs::path& dir, const fs::path& file) {
+    ccdr::Status st = fsync_path(dir);
+    if (st) {
+        st = write_file_atomically(dir / kCurrent, file.filename().string() + "\n");
+    }
+    return st;
+}
+
+void MemberStore::remove_file(const fs::path& file) { remove_db_files(file); }
+
 ccdr::Status MemberStore::load_state() {
     auto lease = connection();
     if (!lease) {

@@ -183,6 +183,19 @@ public:
     ccdr::Result<std::shared_ptr<MemberStore>> import_snapshot(WriteLock& lock, const ccdr_snapshot_info& info,
                                                                const SnapshotReader& read);
 
+    // --- a generation built beside the live one (store/log_replay.hpp) ---
+    // The file the next generation of `dir` would have (not created).
+    static std::filesystem::path next_generation_file(const std::filesystem::path& dir);
+    // Creates an empty store file (schema, state row with `store_id`) that
+    // is not live; replaces any leftover of that name.
+    static ccdr::Status create_empty_file(const std::filesystem::path& file, const std::string& store_id);
+    // Makes `file` of `dir` the live store: CURRENT switched by an atomic
+    // rename (the store objects open on other files keep working on them).
+    static ccdr::Status make_live(const std::filesystem::path& dir, const std::filesystem::path& file);
+    // Deletes a store file with its WAL and shared-memory files.
+    static void remove_file(const std::filesystem::path& file);
+    const Options& options() const { return options_; }
+
     // SHA-256 (hex) over nodes, labels, relationships and properties in id
     // order: equal contents, equal hash.
     ccdr::Result<std::string> content_hash();

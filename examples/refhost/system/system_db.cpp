@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS servers(id TEXT PRIMARY KEY, idx INTEGER NOT NULL UNI
 CREATE TABLE IF NOT EXISTS databases(name TEXT PRIMARY KEY, kind INTEGER NOT NULL, store_id TEXT NOT NULL,
   epoch INTEGER NOT NULL, primaries INTEGER NOT NULL, secondaries INTEGER NOT NULL,
   requested_online INTEGER NOT NULL, created INTEGER NOT NULL, started INTEGER NOT NULL,
-  stopped INTEGER NOT NULL, options BLOB NOT NULL, read_only INTEGER NOT NULL DEFAULT 0);
+  stopped INTEGER NOT NULL, options BLOB NOT NULL, read_only INTEGER NOT NULL DEFAULT 0,
+  access_reason TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS members(database TEXT NOT NULL, server TEXT NOT NULL, role INTEGER NOT NULL,
   writer INTEGER NOT NULL, PRIMARY KEY (database, server));
 )sql";
@@ -82,6 +83,10 @@ ccdr::Result<std::unique_ptr<SystemDb>> SystemDb::open(const std::filesystem::pa
     }
     if (st) {
         st = s->add_column_if_missing("databases", "read_only", "INTEGER NOT NULL DEFAULT 0");
+    }
+    // ... and homes made before a fence could carry a reason get none.
+    if (st) {
+        st = s->add_column_if_missing("databases", "access_reason", "TEXT NOT NULL DEFAULT ''");
     }
     if (!st) {
         return st;
@@ -292,7 +297,7 @@ ccdr::Status SystemDb::save(const std::vector<DatabaseRecord>& changed, const st
         auto del_members = db_.prepare("DELETE FROM members WHERE database = ?");
         auto ins_db = db_.prepare(
             "INSERT INTO databases(name, kind, store_id, epoch, primaries, secondaries, requested_online, created, "
-            "started, stopped, options, read_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "started, stopped, options, read_only, access_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         auto ins_member = db_.prepare("INSERT INTO members(database, server, role, writer) VALUES (?, ?, ?, ?)");
         for (auto* q : {&del_db, &del_members, &ins_db, &ins_member}) {
             if (!*q) {
@@ -333,6 +338,7 @@ ccdr::Status SystemDb::save(const std::vector<DatabaseRecord>& changed, const st
             q.bind(10, d.stopped_ms);
             q.bind_blob(11, options);
             q.bind(12, static_cast<int64_t>(d.read_only ? 1 : 0));
+            q.bind_text(13, d.read_only ? std::string_view(d.access_reason) : std::string_view(""));  // never NULL
             st = sql::step_done(db_, q, "writing database " + d.name);
             for (const auto& m : d.members) {
                 if (!st) {
@@ -362,7 +368,7 @@ ccdr::Result<std::vector<DatabaseRecord>> SystemDb::databases() {
     std::vector<DatabaseRecord> out;
     auto q = db_.prepare(
         "SELECT name, kind, store_id, epoch, primaries, secondaries, requested_online, created, started, stopped, "
-        "options, read_only FROM databases ORDER BY name");
+        "options, read_only, access_reason FROM databases ORDER BY name");
     auto mq = db_.prepare("SELECT server, role, writer FROM members WHERE database = ? ORDER BY server");
     if (!q) {
         return q.status();
@@ -384,6 +390,7 @@ ccdr::Result<std::vector<DatabaseRecord>> SystemDb::databases() {
         d.started_ms = q->int64(8);
         d.stopped_ms = q->int64(9);
         d.read_only = q->int64(11) != 0;
+        d.access_reason = std::string(q->text(12));
         if (!codec::decode_map(q->blob(10), d.options)) {
             return ccdr::Status(CCDR_CORRUPT, "the options of database " + d.name + " do not decode");
         }

@@ -56,6 +56,10 @@ struct DatabaseRecord {
     // ALTER DATABASE ... SET ACCESS READ ONLY: writes refused on every
     // member, whatever the kind (a replica is read-only anyway).
     bool read_only = false;
+    // Why it is read-only (set_database_access's reason, e.g. a switchover
+    // in progress): shown as every member's statusMessage while read-only;
+    // empty once read-write again.
+    std::string access_reason;
     int64_t created_ms = 0;
     int64_t started_ms = 0;  // 0: never
     int64_t stopped_ms = 0;  // 0: never
