@@ -24,7 +24,7 @@ std::string iso_utc(int64_t ms) {
 }  // namespace
 
 LostTransactionsFile::LostTransactionsFile(std::filesystem::path data_directory, std::string database)
-    : directory_(std::move(data_directory) / "ccdr" / "lost-transactions"), database_(std::move(database)) {}
+    : directory_(std::move(data_directory) / "lost-transactions"), database_(std::move(database)) {}
 
 LostTransactionsFile::~LostTransactionsFile() {
     if (file_ != nullptr) {

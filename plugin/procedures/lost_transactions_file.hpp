@@ -20,7 +20,7 @@ namespace ccdr::plugin {
 class LostTransactionsFile {
 public:
     // The file is created at the first add(), as
-    // <data_directory>/ccdr/lost-transactions/<database>-<now ms>.jsonl.
+    // <data_directory>/lost-transactions/<database>-<now ms>.jsonl (the plugin's private directory).
     LostTransactionsFile(std::filesystem::path data_directory, std::string database);
     ~LostTransactionsFile();
     LostTransactionsFile(const LostTransactionsFile&) = delete;

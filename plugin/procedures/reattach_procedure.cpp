@@ -137,12 +137,6 @@ Result<std::vector<ReattachResult>> ReattachProcedure::call(const ValueList& arg
         return Status(CCDR_UNSUPPORTED, "cannot re-attach '" + *name + "': " +
                                             host_.make_replica(*name, 0, 0, {}, {}).message());
     }
-    auto local_log = host_.log_info(*name);
-    if (!local_log) {
-        return procedure_failed("cannot read the log of '" + *name + "' on this server: " +
-                                local_log.status().message());
-    }
-
     // A server of the other cluster that hosts the promoted database online.
     std::unique_ptr<UpstreamSession> upstream;
     protocol::DatabaseInfoReply remote;
@@ -194,6 +188,17 @@ Result<std::vector<ReattachResult>> ReattachProcedure::call(const ValueList& arg
                                 ": it was not promoted after this one, so it is not a later history of it" + kWayOut);
     }
 
+    // The hashes come from this server's member: the call must run where one is.
+    auto local_log = host_.log_info(*name);
+    if (!local_log) {
+        std::string hosts;
+        for (const auto& m : info->members) {
+            hosts += (hosts.empty() ? "" : ", ") + m.bolt_address;
+        }
+        return procedure_failed("cannot read the log of '" + *name + "' on this server (" +
+                                local_log.status().message() + "): call it on a server hosting a member of '" +
+                                *name + "' (" + hosts + "). Nothing was changed");
+    }
     HashSource mine = [&](uint64_t from, uint64_t to) -> Result<HashRange> {
         auto hashes = session::log_hashes(host_, *name, from, to);
         if (!hashes) {

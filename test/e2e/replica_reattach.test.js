@@ -28,7 +28,10 @@ const REATTACH =
   'YIELD database, sharedTx, lostTransactions, lostFile, upstreamDatabase, epoch, message RETURN *';
 
 async function count(d, db, label) {
-  const rows = await query(d, `MATCH (n:${label}) RETURN count(n) AS n`, {}, { database: db });
+  const rows = await query(d, `MATCH (n:${label}) RETURN count(n) AS n`, {}, {
+    database: db,
+    defaultAccessMode: neo4j.session.READ,
+  });
   return rows[0].n.toNumber();
 }
 
@@ -70,12 +73,14 @@ describe('failover with a lost tail, fence on heal, re-attach', () => {
     toA = await proxies(A.clusterAddresses);
     toB = await proxies(B.clusterAddresses);
     await A.system('CREATE DATABASE foo TOPOLOGY 2 PRIMARIES WAIT');
-    await query(
-      A.driver(),
-      "UNWIND range(1, 2000) AS i CREATE (:Customer {id: i, name: 'customer ' + toString(i), note: 'x'})",
-      {},
-      { database: 'foo' },
-    );
+    for (let t = 0; t < 20; t++) {
+      await query(
+        A.driver(),
+        "UNWIND range(1, 100) AS i CREATE (:Customer {id: $t * 100 + i, name: 'customer ' + toString(i)})",
+        { t: neo4j.int(t) },
+        { database: 'foo' },
+      );
+    }
     await B.system(createReplicaQuery(), {
       name: 'foo-replica',
       primaries: neo4j.int(2),
@@ -175,7 +180,7 @@ describe('failover with a lost tail, fence on heal, re-attach', () => {
     let err = await failure(A.system(REATTACH, { name: 'foo', remote: 'foo-replica', addresses }));
     assert.equal(err.code, FAILED);
     assert.match(err.message, /replica already/);
-    await A.system('CREATE DATABASE bar WAIT');
+    await A.system('CREATE DATABASE bar TOPOLOGY 2 PRIMARIES WAIT');
     await query(A.driver(), 'CREATE (:Bar)', {}, { database: 'bar' });
     await B.system('CREATE DATABASE bar WAIT');
     err = await failure(A.system(REATTACH, { name: 'bar', remote: 'bar', addresses }));

@@ -68,8 +68,8 @@ async function client(c, first, second, state) {
   return { acked, refusedMs: refusedAt !== null && movedAt !== null ? movedAt - refusedAt : null };
 }
 
-async function keysOn(d, db) {
-  const rows = await query(d, 'MATCH (w:W) RETURN w.c AS c, w.i AS i', {}, { database: db });
+async function keysOn(d, db, access = neo4j.session.WRITE) {
+  const rows = await query(d, 'MATCH (w:W) RETURN w.c AS c, w.i AS i', {}, { database: db, defaultAccessMode: access });
   return new Set(rows.map((r) => `${r.c.toNumber()}/${r.i.toNumber()}`));
 }
 
@@ -141,7 +141,7 @@ describe('planned switchover A -> B -> A with 16 clients writing', () => {
     const shown = await A.show('foo');
     assert.ok(shown.every((row) => row.type === 'replica'), JSON.stringify(shown));
     await waitCaughtUp(B, 'foo-replica', A, 'foo');
-    const onAAfter = await keysOn(aDriver, 'foo');
+    const onAAfter = await keysOn(aDriver, 'foo', neo4j.session.READ);
     assert.equal(onAAfter.size, present.size);
     const err = await failure(query(A.driver(A.bolt(0)), 'CREATE (:W {c: -1})', {}, { database: 'foo' }));
     assert.ok(err.code.includes('ForbiddenOnReadOnlyDatabase') || err.code.includes('SessionExpired'), err.code);
