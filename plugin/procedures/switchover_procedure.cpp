@@ -231,7 +231,7 @@ Result<std::vector<SwitchoverResult>> SwitchoverProcedure::call(const ValueList&
             return unfence("step 2 (catch up to tx " + std::to_string(fence_tx) + ")",
                            "the member on server " + behind->server_id + " was at tx " +
                                std::to_string(behind->last_committed_tx) + " after " +
-                               std::to_string(timeout->count() / 1000.0).substr(0, 5) + " s");
+                               std::to_string(timeout->count()) + " ms");
         }
         std::this_thread::sleep_for(milliseconds(5));
     }
