@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace ccdr::plugin {
@@ -47,6 +48,16 @@ Status LostTransactionsFile::add(uint64_t tx_id, int64_t commit_time_ms, const s
         if (file_ == nullptr) {
             return {CCDR_IO_ERROR, "cannot create " + path_.string() + ": " + std::strerror(errno)};
         }
+        // The file's name must survive a crash too, not only its lines.
+        const int dir = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY);
+        if (dir < 0 || ::fsync(dir) != 0) {
+            const std::string why = std::strerror(errno);
+            if (dir >= 0) {
+                ::close(dir);
+            }
+            return {CCDR_IO_ERROR, "cannot sync " + directory_.string() + ": " + why};
+        }
+        ::close(dir);
     }
     const std::string line = "{\"txId\":" + std::to_string(tx_id) + ",\"commitTimeMs\":" +
                              std::to_string(commit_time_ms) + ",\"commitTime\":\"" + iso_utc(commit_time_ms) +

@@ -5,6 +5,7 @@ add_executable(upstream_unit_tests
   unit/main.cpp
   unit/upstream/batch_pacer_test.cpp
   unit/upstream/upstream_checks_test.cpp
+  unit/upstream/region_switch_answers_test.cpp
   unit/upstream/batcher_test.cpp
   unit/upstream/ack_reader_test.cpp
   unit/upstream/subscription_stats_test.cpp
