@@ -142,6 +142,11 @@ Result<uint64_t> MemoryHost::commit(const std::string& database, std::vector<uin
             return not_found(database);
         }
         MemoryMember& m = it->second;
+        if (m.read_only) {
+            return Status(CCDR_READ_ONLY_DATABASE, "No write operations are allowed on database '" + database +
+                                                       "': it is read-only" +
+                                                       (m.access_reason.empty() ? "" : " (" + m.access_reason + ")"));
+        }
         id = m.last_tx + 1;
         StoredTx tx{id, t, std::move(payload)};
         m.content.push_back(tx);
@@ -700,7 +705,7 @@ Result<DatabaseInfo> MemoryHost::database_info(std::string_view name) {
         settings_.count("server.cluster.listen_address") ? settings_.at("server.cluster.listen_address") : "";
     info.members.push_back(MemberInfo{server_id_, bolt, cluster, CCDR_ROLE_PRIMARY,
                                       m.kind == CCDR_KIND_STANDARD, m.online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE, true,
-                                      m.last_tx});
+                                      m.last_tx, m.last_time_ms});
     return info;
 }
 
@@ -769,6 +774,135 @@ Status MemoryHost::cluster_subscriptions(std::string_view database, const ccdr_s
             return {st, "the plugin stopped the listing"};
         }
     }
+    return {};
+}
+
+// --- ABI 1.2, switching regions: fencing and make_replica ----------------------
+
+void MemoryHost::fail_next_access() {
+    std::lock_guard lock(mu_);
+    fail_next_access_ = true;
+}
+
+void MemoryHost::fail_next_make_replica() {
+    std::lock_guard lock(mu_);
+    fail_next_make_replica_ = true;
+}
+
+uint64_t MemoryHost::replicas_made() const {
+    std::lock_guard lock(mu_);
+    return replicas_made_;
+}
+
+Result<uint64_t> MemoryHost::set_database_access(std::string_view name, bool read_only, std::string_view reason) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(name));
+    if (it == members_.end()) {
+        return not_found(name);
+    }
+    MemoryMember& m = it->second;
+    if (m.kind != CCDR_KIND_STANDARD) {
+        return Status(CCDR_INVALID_ARGUMENT, "'" + std::string(name) + "' is not a standard database: only a "
+                                             "standard database can be fenced or unfenced");
+    }
+    if (fail_next_access_) {
+        fail_next_access_ = false;
+        return Status(CCDR_IO_ERROR, "set_database_access: injected failure");
+    }
+    m.read_only = read_only;
+    m.access_reason = read_only ? std::string(reason) : std::string();
+    return m.last_tx;
+}
+
+Status MemoryHost::make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ValueMap& options,
+                                const ccdr_undone_sink* undone) {
+    const std::string db(name);
+    std::vector<StoredTx> undo;
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(db);
+        if (it == members_.end()) {
+            return not_found(name);
+        }
+        const MemoryMember& m = it->second;
+        if (m.kind != CCDR_KIND_STANDARD) {
+            return {CCDR_INVALID_ARGUMENT, "'" + db + "' is not a standard database: only a standard database can "
+                                           "become a replica"};
+        }
+        if (epoch <= m.epoch) {
+            return {CCDR_INVALID_ARGUMENT, "epoch " + std::to_string(epoch) + " is not greater than the database's " +
+                                               std::to_string(m.epoch)};
+        }
+        if (to_tx > m.last_tx) {
+            return {CCDR_INVALID_ARGUMENT, "tx " + std::to_string(to_tx) + " is beyond the last committed tx " +
+                                               std::to_string(m.last_tx)};
+        }
+        if (to_tx < m.last_tx && to_tx > 0 && m.oldest_retained > 1) {
+            return {CCDR_LOG_PRUNED, "the member on " + server_id_ + " cannot go back to tx " + std::to_string(to_tx) +
+                                         ": its log starts at tx " + std::to_string(m.oldest_retained)};
+        }
+        for (const auto& tx : m.log) {
+            if (tx.tx_id > to_tx) {
+                undo.push_back(tx);
+            }
+        }
+    }
+    if (!undo.empty() && (undone == nullptr || undone->tx == nullptr)) {
+        return {CCDR_INVALID_ARGUMENT, std::to_string(undo.size()) + " transaction(s) would be undone and no sink "
+                                       "was given"};
+    }
+    for (const auto& tx : undo) {
+        static const char* kHex = "0123456789abcdef";
+        std::string changes = "{\"payload\":\"";
+        for (uint8_t b : tx.payload) {
+            changes += kHex[b >> 4];
+            changes += kHex[b & 15];
+        }
+        changes += "\",\"bytes\":" + std::to_string(tx.payload.size()) + "}";
+        ccdr_undone_tx u{};
+        u.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_undone_tx);
+        u.tx_id = tx.tx_id;
+        u.commit_time_ms = tx.commit_time_ms;
+        u.payload = ccdr_bytes{tx.payload.data(), tx.payload.size()};
+        u.changes = to_abi(changes);
+        ccdr_status rc = undone->tx(undone->ctx, &u);
+        if (rc != CCDR_OK) {
+            return {rc, "the sink refused undone tx " + std::to_string(tx.tx_id)};
+        }
+    }
+    {
+        std::lock_guard lock(mu_);
+        if (fail_next_make_replica_) {
+            fail_next_make_replica_ = false;
+            return {CCDR_IO_ERROR, "make_replica: injected failure"};
+        }
+    }
+    send_event(db, CCDR_EVENT_STOPPED, CCDR_KIND_STANDARD);
+    {
+        std::lock_guard lock(mu_);
+        MemoryMember& m = members_[db];
+        auto cut = [&](std::vector<StoredTx>& v) {
+            v.erase(std::remove_if(v.begin(), v.end(), [&](const StoredTx& t) { return t.tx_id > to_tx; }), v.end());
+        };
+        cut(m.log);
+        cut(m.content);
+        if (to_tx < m.last_tx) {
+            m.last_time_ms = 0;
+            for (const auto& t : m.content) {
+                m.last_time_ms = t.tx_id == to_tx ? t.commit_time_ms : m.last_time_ms;
+            }
+        }
+        m.last_tx = to_tx;
+        m.oldest_retained = std::min(m.oldest_retained, to_tx + 1);
+        m.kind = CCDR_KIND_REPLICA;
+        m.epoch = epoch;
+        m.options = options;
+        m.read_only = false;
+        m.access_reason.clear();
+        ++replicas_made_;
+    }
+    changed_.notify_all();
+    send_event(db, CCDR_EVENT_STARTED, CCDR_KIND_REPLICA);
     return {};
 }
 

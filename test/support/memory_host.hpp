@@ -41,6 +41,9 @@ struct MemoryMember {
     uint64_t apply_batches = 0;
     uint32_t primaries = 1;  // the topology as requested (one member exists)
     uint32_t secondaries = 0;
+    // ABI 1.2 (set_database_access): fenced, and why.
+    bool read_only = false;
+    std::string access_reason;
 };
 
 class MemoryHost final : public HostServer {
@@ -125,6 +128,24 @@ public:
     Result<std::vector<UserInfo>> list_users() override;
     Status cluster_subscriptions(std::string_view database, const ccdr_subscription_sink& out) override;
 
+    // --- ABI 1.2, switching regions: fencing and make_replica -----------------
+    // set_database_access: the member's read_only flag and reason (commit()
+    // is refused while fenced); returns the last tx. make_replica: the log
+    // and content are cut to to_tx after the sink heard every undone tx
+    // (changes: {"payload":"<hex>","bytes":n}); needs the log from tx 1 when
+    // something is undone (as the refhost); records kind, epoch, options,
+    // lifts the fence; events STOPPED then STARTED (REPLICA).
+    Result<uint64_t> set_database_access(std::string_view name, bool read_only, std::string_view reason) override;
+    Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ValueMap& options,
+                        const ccdr_undone_sink* undone) override;
+    // The next set_database_access / make_replica fails with CCDR_IO_ERROR
+    // before it changes anything (make_replica: after the sink heard the
+    // undone transactions, as a failed revert would).
+    void fail_next_access();
+    void fail_next_make_replica();
+    // make_replica calls that succeeded.
+    uint64_t replicas_made() const;
+
 private:
     std::string seats_text() const;  // mu_ held
     void send_event(const std::string& database, ccdr_event_kind event, ccdr_database_kind kind);
@@ -145,6 +166,10 @@ private:
     uint64_t topology_changes_ = 0;
     std::vector<UserInfo> users_;
     std::map<std::string, std::string> unanswering_;
+    // ABI 1.2 fencing and make_replica (test hooks and a counter).
+    bool fail_next_access_ = false;
+    bool fail_next_make_replica_ = false;
+    uint64_t replicas_made_ = 0;
 
     std::unique_ptr<PluginInstanceHandle> plugin_;
 };

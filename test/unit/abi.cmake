@@ -9,6 +9,7 @@ add_executable(abi_unit_tests
   unit/abi/plugin_loader_test.cpp
   unit/abi/abi_host_test.cpp
   unit/abi/content_fingerprint_test.cpp
+  unit/abi/switch_region_host_test.cpp
 )
 target_link_libraries(abi_unit_tests PRIVATE ccdr_test_support ccdr_plugin_core Catch2::Catch2)
 target_compile_definitions(abi_unit_tests PRIVATE
