@@ -1,7 +1,8 @@
 // refhost_bench: single-member commit throughput through DbmsApi, and
 // apply_batch throughput (the replica's apply path) for ~200-byte
-// transactions (one node with properties). Prints figures; asserts nothing
-// about speed. --quick runs a short form.
+// transactions (one node with properties), and the time make_replica takes
+// to revert a member (log replay into a new generation). Prints figures;
+// asserts nothing about speed. --quick runs a short form.
 #include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "store/value_codec.hpp"
@@ -133,6 +134,64 @@ void bench_apply(int txs, int batch) {
                 cpu.user / txs * 1e6, cpu.sys / txs * 1e6);
 }
 
+// make_replica going back `undo` transactions on a one-member standard
+// database of `txs` transactions: the member's log is replayed from tx 1
+// into a new store generation (docs/refhost.md, Going back in the log).
+void bench_revert(int txs, int undo) {
+    test::TempHome home(1);
+    auto cluster = home.open_cluster();
+    ccdr::DatabaseSpec spec;
+    spec.name = "bench-revert";
+    spec.kind = CCDR_KIND_STANDARD;
+    spec.primaries = 1;
+    if (!cluster->create(spec).is_ok()) {
+        std::fprintf(stderr, "cannot create the database\n");
+        return;
+    }
+    auto store = cluster->database("bench-revert")->members[0]->store();
+    {
+        auto lock = store->lock_for_write();
+        std::vector<std::vector<uint8_t>> records;
+        std::vector<ccdr_tx> views;
+        for (int i = 0; i < txs; i += 1000) {
+            records.clear();
+            views.clear();
+            for (int k = i; k < std::min(txs, i + 1000); ++k) {
+                ChangeRecordWriter w;
+                w.create_node(k, {"Customer"}, props_200(k));
+                records.push_back(w.bytes());
+            }
+            for (size_t k = 0; k < records.size(); ++k) {
+                views.push_back(ccdr_tx{static_cast<uint64_t>(i) + k + 1, 1'700'000'000'000 + i + static_cast<int64_t>(k),
+                                        ccdr_bytes{records[k].data(), records[k].size()}});
+            }
+            if (!lock || !store->apply(*lock, views)) {
+                std::fprintf(stderr, "filling the store failed\n");
+                return;
+            }
+        }
+    }
+    struct Count {
+        int n = 0;
+    } heard;
+    ccdr_undone_sink sink{CCDR_HEADER_INIT(ccdr_undone_sink), &heard, [](void* c, const ccdr_undone_tx*) {
+                              ++static_cast<Count*>(c)->n;
+                              return CCDR_OK;
+                          }};
+    Cpu c0 = cpu_seconds();
+    auto t0 = Clock::now();
+    ccdr::Status st = cluster->make_replica("bench-revert", 2, static_cast<uint64_t>(txs - undo), {}, &sink);
+    double s = seconds_since(t0);
+    Cpu cpu = cpu_seconds() - c0;
+    if (!st) {
+        std::fprintf(stderr, "make_replica failed: %s\n", st.message().c_str());
+        return;
+    }
+    std::printf("make_replica reverting %d of %d tx (log replay of %d tx into a new generation): %.2f s = %.0f tx "
+                "replayed/s (CPU: %.2f s user, %.2f s kernel); %d undone tx passed to the sink\n",
+                undo, txs, txs - undo, s, (txs - undo) / s, cpu.user, cpu.sys, heard.n);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,5 +213,6 @@ int main(int argc, char** argv) {
     }
     bench_apply(applies, 1000);
     bench_apply(applies / 10, 100);
+    bench_revert(quick ? 10'000 : 200'000, 100);
     return 0;
 }
