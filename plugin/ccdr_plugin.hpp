@@ -12,6 +12,7 @@
 #pragma once
 
 #include "engine_context.hpp"
+#include "procedures/promotion_report.hpp"
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
@@ -94,6 +95,7 @@ private:
     std::unique_ptr<SecurityCheck> security_;  // internal.dbms.compareSecurity and its metrics
     std::unique_ptr<SecurityWatch> security_watch_;
     std::unique_ptr<SubscriptionsProcedure> subscriptions_;  // internal.dbms.showReplicaSubscriptions
+    std::unique_ptr<PromotionReport> promotion_report_;      // internal.dbms.promotionReport
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

@@ -701,6 +701,9 @@ Result<DatabaseInfo> MemoryHost::database_info(std::string_view name) {
     info.members.push_back(MemberInfo{server_id_, bolt, cluster, CCDR_ROLE_PRIMARY,
                                       m.kind == CCDR_KIND_STANDARD, m.online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE, true,
                                       m.last_tx});
+    // promotionReport tests (issue 15, item 5): the member's commit time of
+    // last_tx (ABI 1.2 last_commit_time_ms; 0 when it has none).
+    info.members.back().last_commit_time_ms = m.last_time_ms;
     return info;
 }
 
