@@ -14,6 +14,7 @@
 #include "engine_context.hpp"
 #include "procedures/heal_fence.hpp"
 #include "procedures/reattach_procedure.hpp"
+#include "procedures/promotion_report.hpp"
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
@@ -109,6 +110,7 @@ private:
     // for fence on heal.
     mutable std::mutex standard_mu_;
     std::set<std::string> standard_;
+    std::unique_ptr<PromotionReport> promotion_report_;      // internal.dbms.promotionReport
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

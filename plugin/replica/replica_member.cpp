@@ -160,6 +160,9 @@ ReplicaStatus ReplicaMember::status() const {
     out.connected = stats.connected.load();
     out.last_applied_tx = stats.last_applied_tx.load();
     out.upstream_last_tx = stats.upstream_last_tx.load();
+    out.upstream_known = stats.upstream_known.load();
+    out.upstream_last_commit_ms = stats.upstream_last_commit_ms.load();
+    out.upstream_heard_ms = stats.upstream_heard_ms.load();
     out.lag_tx = stats.lag_tx();
     out.lag_seconds = stats.lag_seconds(runtime::wall_clock_ms());
     return out;

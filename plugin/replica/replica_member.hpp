@@ -41,6 +41,12 @@ struct ReplicaStatus {
     bool connected = false;
     uint64_t last_applied_tx = 0;
     uint64_t upstream_last_tx = 0;
+    // The upstream position as last heard: known once any was; its commit
+    // time (upstream clock, 0 unknown) and when it was heard (this server's
+    // clock, epoch ms).
+    bool upstream_known = false;
+    int64_t upstream_last_commit_ms = 0;
+    int64_t upstream_heard_ms = 0;
     int64_t lag_tx = 0;
     double lag_seconds = 0.0;
 };

@@ -19,6 +19,10 @@ struct ReplicaStats {
     std::atomic<uint64_t> upstream_last_tx{0};
     std::atomic<int64_t> upstream_last_commit_ms{0};
     std::atomic<bool> upstream_known{false};
+    // This server's clock (epoch ms) when the upstream's position was last
+    // heard (any of the messages note_upstream takes); 0 before the first.
+    // internal.dbms.promotionReport shows it when the upstream does not answer.
+    std::atomic<int64_t> upstream_heard_ms{0};
     // Upstream clock minus local clock, estimated at the last BATCH/HEARTBEAT.
     std::atomic<int64_t> upstream_clock_offset_ms{0};
     // Commit time of the oldest received transaction not yet applied; 0 when
@@ -49,6 +53,7 @@ struct ReplicaStats {
             upstream_last_commit_ms = position.last_commit_ms;
         }
         upstream_known = true;
+        upstream_heard_ms = runtime::wall_clock_ms();
         if (position.sent_at_ms != 0) {
             upstream_clock_offset_ms = position.sent_at_ms - runtime::wall_clock_ms();
         }
