@@ -220,6 +220,8 @@ say "Cluster A's process is gone, with 3 orders that never reached B. The replic
 shell -a "$B" -d foo-replica --access-mode read "MATCH (c:Customer) RETURN count(c) AS customers"
 
 step "Promote foo-replica on cluster B"
+say "Before promoting, what would be lost (as last heard from A):"
+shell -a "bolt://127.0.0.1:$b_bolt" -d system "CALL internal.dbms.promotionReport('foo-replica') YIELD serverId, lastAppliedTx, upstreamLastTx, txAtRisk, upstreamAnswers"
 t0=$(date +%s%N)
 shell -a "$B" -d system "CALL internal.dbms.promoteReplicaDatabase('foo-replica')"
 t1=$(date +%s%N)

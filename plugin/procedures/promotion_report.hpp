@@ -28,7 +28,7 @@
 // 0, NULL when a time is unknown. Times are Unix epoch milliseconds.
 #pragma once
 
-#include "replica/replica_config.hpp"
+#include "session/replica_config.hpp"
 #include "replica/replica_member.hpp"
 #include "replica/upstream_probe.hpp"
 

@@ -435,8 +435,11 @@ int main(int argc, char **argv) {
   fprintf(stderr, "# createReplicaDatabase: %s\n", err.message);
   check(host.create_database_calls == 0 && rows.count == 0, "the failed createReplicaDatabase created nothing");
   {
-    ccdr_value name = string_value("nope");
-    st = call(&host, "internal.dbms.promoteReplicaDatabase", &name, 1, &err, &rows);
+    /* The optional options map is omitted: its default (NULL) is passed. */
+    ccdr_value args[2];
+    args[0] = string_value("nope");
+    memset(&args[1], 0, sizeof args[1]);
+    st = call(&host, "internal.dbms.promoteReplicaDatabase", args, 2, &err, &rows);
     check(st == CCDR_PROCEDURE_CALL_FAILED && contains(err.message, "'nope' does not exist"),
           "promoteReplicaDatabase of a missing database fails, naming it");
   }

@@ -56,7 +56,7 @@ struct Upstream {
 
 }  // namespace
 
-TEST_CASE("fence for a switchover: refused unless the peer's cluster is subscribed; nothing changes",
+TEST_CASE("fence for a switchover: refused unless the peer's cluster is subscribed, and nothing changes",
           "[upstream][switchover]") {
     Upstream up;
     auto a = answer_fence(up.context, *up.checks, "cluster-b", up.fence());
@@ -91,7 +91,7 @@ TEST_CASE("remote fencing off, or a database not allowed: every request is refus
     CHECK_FALSE(listed.fenced());
 }
 
-TEST_CASE("fence on heal: only from a newer epoch of the same store; a replica is answered as fenced",
+TEST_CASE("fence on heal: only from a newer epoch of the same store, and a replica is answered as fenced",
           "[upstream][heal]") {
     Upstream up;
     auto a = answer_fence(up.context, *up.checks, "cluster-b", up.fence(true, 1));
