@@ -278,7 +278,7 @@ TEST_CASE("set_database_access under 16 writers: the last tx it returns is the l
     }
 }
 
-TEST_CASE("make_replica at the last tx: nothing undone; kind, epoch and options recorded; fence lifted; "
+TEST_CASE("make_replica at the last tx: nothing undone, kind, epoch and options recorded, fence lifted, "
           "STOPPED then STARTED as a replica",
           "[refhost][make_replica][switchover]") {
     TempHome home(3);
