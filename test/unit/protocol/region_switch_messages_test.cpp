@@ -29,7 +29,7 @@ M round_trip(const M& m) {
 
 }  // namespace
 
-TEST_CASE("FENCE_REQUEST and FENCED round-trip; a cut or longer one is refused", "[protocol][switchover]") {
+TEST_CASE("FENCE_REQUEST and FENCED round-trip, a cut or longer one is refused", "[protocol][switchover]") {
     FenceRequest request{"foo", "abcd", 3, true, false, "foo-replica", "switchover to 'foo-replica'", 90'000};
     auto r = round_trip(request);
     CHECK(r.name == "foo");
@@ -47,7 +47,7 @@ TEST_CASE("FENCE_REQUEST and FENCED round-trip; a cut or longer one is refused",
     CHECK(message_type_name(MessageType::kFenced) == "FENCED");
 }
 
-TEST_CASE("DEMOTE_REQUEST carries the new upstream's addresses; a count larger than the bytes is refused",
+TEST_CASE("DEMOTE_REQUEST carries the new upstream's addresses, a count larger than the bytes is refused",
           "[protocol][switchover]") {
     DemoteRequest request{"foo", "abcd", 3, 4, 4711, "foo-replica", {"10.0.0.1:6000", "10.0.0.2:6000"}};
     auto d = round_trip(request);
