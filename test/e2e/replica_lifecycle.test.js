@@ -248,7 +248,10 @@ describe('a replica of foo from cluster A in cluster B', () => {
 
   test('promoteReplicaDatabaseWithTopology(foo-replica, 2, 1): standard, writable, one writer, no replicaConfig', async () => {
     const before = await B.txIds('foo-replica');
-    await B.system("CALL internal.dbms.promoteReplicaDatabaseWithTopology('foo-replica', 2, 1)");
+    // fenceOnHeal off: the next test writes to A's foo after the promotion
+    // (A stays reachable here), which fence on heal would make read-only
+    // within its interval, a race with that write.
+    await B.system("CALL internal.dbms.promoteReplicaDatabaseWithTopology('foo-replica', 2, 1, {fenceOnHeal: false})");
     const rows = await B.waitOnline('foo-replica', 3);
     assert.equal(rows.filter((r) => r.writer === true).length, 1);
     assert.equal(rows.find((r) => r.writer).role, 'primary');

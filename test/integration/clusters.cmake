@@ -26,6 +26,22 @@ add_test(NAME long.faults.crash_rounds
   COMMAND bash ${_faults_dir}/crash_rounds.sh ${CMAKE_BINARY_DIR} 100 30)
 set_tests_properties(long.faults.crash_rounds PROPERTIES LABELS "integration;long" TIMEOUT 7200)
 
+# Crash rounds of the region switch (switchover, re-attach after a failover):
+# kill -9 of either cluster at a random moment, the operator's recovery, the
+# invariants (region_switch_crash_rounds.sh). Its writers are node clients
+# (neo4j-driver from test/e2e); skipped, exit 77, without node.
+find_program(CCDR_NODE node)
+add_test(NAME integration.faults.region_switch_crash_rounds
+  COMMAND ${CMAKE_COMMAND} -E env CCDR_NODE=${CCDR_NODE}
+    bash ${_faults_dir}/region_switch_crash_rounds.sh ${CMAKE_BINARY_DIR} 2 2)
+set_tests_properties(integration.faults.region_switch_crash_rounds PROPERTIES
+  LABELS integration TIMEOUT 900 SKIP_RETURN_CODE 77)
+add_test(NAME long.faults.region_switch_crash_rounds
+  COMMAND ${CMAKE_COMMAND} -E env CCDR_NODE=${CCDR_NODE}
+    bash ${_faults_dir}/region_switch_crash_rounds.sh ${CMAKE_BINARY_DIR} 24 24)
+set_tests_properties(long.faults.region_switch_crash_rounds PROPERTIES
+  LABELS "integration;long" TIMEOUT 7200 SKIP_RETURN_CODE 77)
+
 # Cross-region emulation (root: network namespaces, and tc netem or else
 # /dev/net/tun for the userspace emulator; skipped, exit 77, without them):
 # short form 20 s in CI, long form 300 s, both at 500 tx/s asked; only the

@@ -50,11 +50,17 @@ static int equals(ccdr_string s, const char *text) { return s.len == strlen(text
 
 #define MAX_PROCEDURES 16
 
+#define MAX_ARGS 8
+
 struct procedure {
   char name[128];
   ccdr_procedure_fn fn;
   void *user_data;
   size_t arg_count;
+  size_t required_count; /* arguments before the trailing CCDR_FIELD_OPTIONAL ones */
+  /* Passed for omitted optional arguments, as abi.h says a host does. The
+   * struct is copied; the plugin's defaults are NULL or static text. */
+  ccdr_value defaults[MAX_ARGS];
 };
 
 /* The handle the plugin gets (abi.h: opaque to the plugin, the host's). */
@@ -131,7 +137,18 @@ static ccdr_status host_register_procedure(ccdr_host_ctx *host, const ccdr_proce
   p->name[def->name.len] = '\0';
   p->fn = def->fn;
   p->user_data = def->user_data;
+  if (def->arg_count > MAX_ARGS) {
+    --host->procedure_count;
+    return fail(err, CCDR_INVALID_ARGUMENT, "too many arguments for this host");
+  }
   p->arg_count = def->arg_count;
+  p->required_count = 0;
+  for (size_t i = 0; i < def->arg_count; i++) {
+    p->defaults[i] = def->args[i].default_value;
+    if ((def->args[i].flags & CCDR_FIELD_OPTIONAL) == 0) {
+      p->required_count = i + 1;
+    }
+  }
   return CCDR_OK;
 }
 
@@ -261,11 +278,17 @@ static ccdr_status call(const ccdr_host_ctx *host, const char *name, const ccdr_
     snprintf(err->message, sizeof err->message, "no procedure %s", name);
     return CCDR_PROCEDURE_NOT_FOUND;
   }
-  if (p->arg_count != arg_count) {
-    snprintf(err->message, sizeof err->message, "%s takes %zu arguments", name, p->arg_count);
+  if (arg_count < p->required_count || arg_count > p->arg_count) {
+    snprintf(err->message, sizeof err->message, "%s takes %zu to %zu arguments", name, p->required_count,
+             p->arg_count);
     return CCDR_PROCEDURE_CALL_FAILED;
   }
-  return p->fn(p->user_data, &info, args, arg_count, &sink, err);
+  /* Omitted optional arguments: their defaults, so the plugin always gets all. */
+  ccdr_value all[MAX_ARGS];
+  for (size_t i = 0; i < p->arg_count; i++) {
+    all[i] = i < arg_count ? args[i] : p->defaults[i];
+  }
+  return p->fn(p->user_data, &info, all, p->arg_count, &sink, err);
 }
 
 static ccdr_value string_value(const char *text) {
