@@ -219,6 +219,14 @@ void MemoryHost::fail_next_apply() {
     fail_next_apply_ = true;
 }
 
+void MemoryHost::set_online(const std::string& database, bool online) {
+    std::lock_guard lock(mu_);
+    auto it = members_.find(database);
+    if (it != members_.end()) {
+        it->second.online = online;
+    }
+}
+
 void MemoryHost::tamper_content(const std::string& database) {
     std::lock_guard lock(mu_);
     auto it = members_.find(database);

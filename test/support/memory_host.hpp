@@ -90,6 +90,9 @@ public:
     // Changes one byte of the member's content behind the log's back, as a
     // damaged disk would (for verification tests).
     void tamper_content(const std::string& database);
+    // Marks the member online or not (database_info then says OFFLINE), as a
+    // failed member's server would show it; no event is sent.
+    void set_online(const std::string& database, bool online);
     // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
     bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
 

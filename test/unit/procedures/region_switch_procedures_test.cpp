@@ -131,6 +131,14 @@ TEST_CASE("switchoverReplicaDatabase: bad calls and refusals change nothing", "[
     CHECK_THAT(f.switchover.call({Value("foo-replica"), Value(ValueMap{{"wait", Value("1s")}})}).status().message(),
                Contains("unknown option 'wait'"));
     CHECK(f.sessions_opened == 0);
+    // A member that is not online cannot catch up: refused before the upstream is asked.
+    f.host.set_online("foo-replica", false);
+    auto offline = f.switchover.call({Value("foo-replica")});
+    REQUIRE_FALSE(offline);
+    CHECK_THAT(offline.status().message(), Contains("the member on server b1 is offline"));
+    CHECK_THAT(offline.status().message(), Contains("Nothing was changed"));
+    CHECK(f.sessions_opened == 0);
+    f.host.set_online("foo-replica", true);
     // The upstream does not answer: step 1, nothing changed.
     auto r = f.switchover.call({Value("foo-replica"), Value(ValueMap{{"timeout", Value("5s")}})});
     REQUIRE_FALSE(r);
