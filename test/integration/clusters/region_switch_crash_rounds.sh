@@ -76,7 +76,7 @@ start_writers() {  # start_writers NAME CLIENTS CLUSTER...
     >>"$work/writers.out" 2>&1 &
   writer_pids+=($!)
 }
-acked_lines() { wc -l <"$work/$1" 2>/dev/null || echo 0; }
+acked_lines() { { wc -l <"$work/$1"; } 2>/dev/null || echo 0; }
 # wait_acks FILE N: until N more writes than now are acknowledged in FILE.
 wait_acks() {
   local target=$(($(acked_lines "$1") + $2))
