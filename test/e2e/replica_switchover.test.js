@@ -112,15 +112,27 @@ describe('planned switchover A -> B -> A with 16 clients writing', () => {
     const second = { name: 'B', driver: bDriver, db: 'foo-replica' };
     const clients = Array.from({ length: CLIENTS }, (_, c) => client(c, first, second, state));
     await sleep(500);
+    // One transaction far larger than a batch (ccdr.batch.max_bytes, 1 MiB):
+    // ~2.6 MB of changes, committed by A or refused, never half replicated.
+    const big = query(
+      aDriver,
+      'UNWIND range(1, 20000) AS i CREATE (:Big {i: i, pad: $pad})',
+      { pad: 'x'.repeat(100) },
+      { database: 'foo' },
+    ).then(
+      () => true,
+      () => false,
+    );
     let rows;
     try {
       rows = await B.system(SWITCHOVER, { name: 'foo-replica' });
     } catch (e) {
       state.stop = true;
-      await Promise.all(clients);
+      await Promise.all([...clients, big]);
       throw e;
     }
     const results = await Promise.all(clients);
+    const bigAcked = await big;
     assert.equal(rows.length, 1);
     const r = rows[0];
     assert.equal(r.database, 'foo-replica');
@@ -137,6 +149,8 @@ describe('planned switchover A -> B -> A with 16 clients writing', () => {
     for (const w of all) {
       assert.ok(present.has(`${w.c}/${w.i}`), `write ${w.c}/${w.i} acknowledged by ${w.where} is missing on B`);
     }
+    const bigOnB = await query(bDriver, 'MATCH (n:Big) RETURN count(n) AS n', {}, { database: 'foo-replica' });
+    assert.equal(bigOnB[0].n.toNumber(), bigAcked ? 20000 : 0);
     // A is a replica of foo-replica now and follows it.
     const shown = await A.show('foo');
     assert.ok(shown.every((row) => row.type === 'replica'), JSON.stringify(shown));
@@ -148,7 +162,8 @@ describe('planned switchover A -> B -> A with 16 clients writing', () => {
 
     const refused = results.map((x) => x.refusedMs).filter((x) => x !== null).sort((a, b) => a - b);
     console.log(
-      `switchover A->B at tx ${switchedAt}: ${onA.length} writes acknowledged by A, all on B; writes refused ` +
+      `switchover A->B at tx ${switchedAt}: ${onA.length} writes acknowledged by A, all on B ` +
+        `(and a 20 000-node transaction ${bigAcked ? 'acknowledged, all on B' : 'refused, none on B'}); writes refused ` +
         `${r.writesRefusedMs.toNumber()} ms (fence to promotion, procedure); per client from first refusal to ` +
         `first write on B: median ${refused[refused.length >> 1]} ms, max ${refused[refused.length - 1]} ms`,
     );

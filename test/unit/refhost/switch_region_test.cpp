@@ -244,6 +244,7 @@ TEST_CASE("set_database_access under 16 writers: the last tx it returns is the l
     REQUIRE(c->create_database("foo", false, TopologyRequest{2, 0}, true).ok());
     const size_t server = c->database("foo")->writer()->server();
     std::atomic<bool> stop{false};
+    std::atomic<int> refused{0};
     std::mutex mu;
     std::vector<uint64_t> acknowledged;
     std::vector<std::thread> writers;
@@ -254,6 +255,8 @@ TEST_CASE("set_database_access under 16 writers: the last tx it returns is the l
                 if (w.ok()) {
                     std::lock_guard lock(mu);
                     acknowledged.push_back(w.value());
+                } else {
+                    refused.fetch_add(1);
                 }
             }
         });
@@ -263,8 +266,9 @@ TEST_CASE("set_database_access under 16 writers: the last tx it returns is the l
         return acknowledged.size() >= 32;
     }));
     auto fence = c->set_access("foo", true, "switchover", true);
-    // The writers keep trying for a while after the fence.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The writers keep trying after the fence until each has been refused
+    // a few times on average: any write still in flight has ended by then.
+    REQUIRE(ccdr::test::eventually([&] { return refused.load() >= 64; }));
     stop = true;
     for (auto& w : writers) {
         w.join();
