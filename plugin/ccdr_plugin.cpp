@@ -94,6 +94,8 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);
     procedures_ = std::make_unique<ReplicaProcedures>(
         host, [this](const UpstreamLink& link) { return describe_remote(link); }, session_.log);
+    procedures_->set_local([this](const std::string& database) { return find_member(database); },
+                           session_.server.data_directory);
     verify_ = std::make_unique<VerifyProcedure>(
         host,
         [this](const ReplicaConfig& link, const std::string& store_id, uint64_t epoch) -> Result<UpstreamFingerprint> {
@@ -299,8 +301,13 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
             note_standard(database, true);
+            // What a member with an applyDelay had not applied is no longer
+            // wanted (a promotion to a point kept it in a file first).
             if (auto member = take_member(database)) {
                 member->stop();
+                member->discard_delay_spool();
+            } else {
+                DelaySpool(session_.delay_spool_root(), database).discard();
             }
             break;
         case CCDR_EVENT_DROPPED: {
@@ -313,6 +320,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
                 member->discard_spool();
             } else {
                 StoreCopySpool(session_.spool_directory(), database).discard();
+                DelaySpool(session_.delay_spool_root(), database).discard();
             }
             break;
         }

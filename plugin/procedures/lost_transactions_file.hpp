@@ -1,6 +1,7 @@
 // plugin/procedures/lost_transactions_file.hpp: where a re-attach keeps the
 // transactions it undoes (the ones a failover lost: committed in the old
-// region after the replica's last applied one). JSON lines, one transaction
+// region after the replica's last applied one), and a promotion to a point
+// the ones received after the point (promote_to_point.hpp). JSON lines, one transaction
 // each, readable by an operator:
 //   {"txId":777,"commitTimeMs":1764999000123,"commitTime":"2026-12-06T05:30:00.123Z","changes":[...]}
 // `changes` is the host's own rendering of the transaction's changes. Each
@@ -27,12 +28,19 @@ public:
     LostTransactionsFile& operator=(const LostTransactionsFile&) = delete;
 
     Status add(uint64_t tx_id, int64_t commit_time_ms, const std::string& changes_json);
+    // A transaction as a replica received it (a promotion to a point keeps
+    // what came after the point): the host's change record is opaque to the
+    // plugin, so the line holds it as "payloadBase64" instead of "changes".
+    Status add_received(uint64_t tx_id, int64_t commit_time_ms, const uint8_t* payload, size_t length);
 
     uint64_t count() const { return count_; }
     // Empty until the first add().
     const std::filesystem::path& path() const { return path_; }
 
 private:
+    Status open_file();
+    Status write_line(const std::string& line);
+
     std::filesystem::path directory_;
     std::string database_;
     std::filesystem::path path_;

@@ -1,6 +1,7 @@
 // internal.dbms.alterReplicaDatabase(name, {addresses, numPrimaries,
-// numSecondaries}): a replica's upstream endpoints (the upstream cluster
-// moved or grew) and its topology change without a store copy. Every
+// numSecondaries, applyDelay}): a replica's upstream endpoints (the upstream
+// cluster moved or grew), its topology and its apply delay change without a
+// store copy. Every
 // argument is checked, and new addresses must reach the same upstream
 // database (its store id and epoch), before anything changes; the link is
 // written first and set back if the topology change then fails.
@@ -31,11 +32,13 @@ struct AlterRequest {
     std::optional<Value> addresses;
     std::optional<Value> primaries;
     std::optional<Value> secondaries;
+    std::optional<std::chrono::milliseconds> apply_delay;
+    std::string apply_delay_text;
 };
 
 Result<AlterRequest> parse_alter_options(const Value& options) {
     if (!options.is_map()) {
-        return procedure_failed("options must be a MAP {addresses, numPrimaries, numSecondaries}, got " +
+        return procedure_failed("options must be a MAP {addresses, numPrimaries, numSecondaries, applyDelay}, got " +
                                 options.to_display());
     }
     AlterRequest out;
@@ -46,16 +49,24 @@ Result<AlterRequest> parse_alter_options(const Value& options) {
             out.primaries = value;
         } else if (key == "numSecondaries") {
             out.secondaries = value;
+        } else if (key == kApplyDelayKey) {
+            auto delay = parse_apply_delay(value);
+            if (!delay) {
+                return procedure_failed("invalid options: " + delay.status().message() + "; nothing was changed");
+            }
+            out.apply_delay = *delay;
+            out.apply_delay_text = delay->count() > 0 ? value.as_string() : std::string();
         } else if (key == "remote") {
             return procedure_failed("'remote' cannot change: a replica follows one upstream database (its store id "
                                     "and epoch); create another replica to follow another database");
         } else {
             return procedure_failed("invalid options: unknown key '" + key +
-                                    "' (expected addresses, numPrimaries, numSecondaries)");
+                                    "' (expected addresses, numPrimaries, numSecondaries, applyDelay)");
         }
     }
-    if (!out.addresses && !out.primaries && !out.secondaries) {
-        return procedure_failed("options is empty: give addresses, numPrimaries or numSecondaries to change");
+    if (!out.addresses && !out.primaries && !out.secondaries && !out.apply_delay) {
+        return procedure_failed(
+            "options is empty: give addresses, numPrimaries, numSecondaries or applyDelay to change");
     }
     return out;
 }
@@ -100,8 +111,16 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
         }
         link = std::move(parsed.value());
     }
+    if (request->apply_delay) {
+        link.apply_delay = *request->apply_delay;
+        link.apply_delay_text = request->apply_delay_text;
+    } else {
+        link.apply_delay = current->link.apply_delay;
+        link.apply_delay_text = current->link.apply_delay_text;
+    }
     const bool relink = link.addresses != current->link.addresses;
-    if (!relink && !resize) {
+    const bool redelay = link.apply_delay != current->link.apply_delay;
+    if (!relink && !resize && !redelay) {
         log_->info("alterReplicaDatabase for '{}' asks for what it has: nothing to do", *name);
         return {};
     }
@@ -123,11 +142,13 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
                                     info.store_id + " at epoch " + std::to_string(info.epoch) +
                                     "; nothing was changed");
         }
+    }
+    if (relink || redelay) {
         const Value stored = to_value(link);
         Status written = host_.set_database_option(*name, kReplicaConfigOption, &stored);
         if (!written) {
-            return procedure_failed("cannot store the new addresses of '" + *name + "': " + written.message() +
-                                    "; nothing was changed");
+            return procedure_failed("cannot store the new " + std::string(relink ? "addresses" : "applyDelay") +
+                                    " of '" + *name + "': " + written.message() + "; nothing was changed");
         }
     }
     if (resize) {
@@ -135,11 +156,11 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
         if (!resized) {
             std::string why = "cannot use topology " + topology_text(new_primaries, new_secondaries) + ": " +
                               resized.message();
-            if (relink) {
+            if (relink || redelay) {
                 const Value old_link = to_value(current->link);
                 Status restored = host_.set_database_option(*name, kReplicaConfigOption, &old_link);
-                why += restored ? "; the addresses were set back to " + join(current->link.addresses)
-                                : "; the new addresses stay (setting back the old ones failed: " +
+                why += restored ? "; the upstream link was set back to what it was"
+                                : "; the new upstream link stays (setting back the old one failed: " +
                                       restored.message() + ")";
             } else {
                 why += "; nothing was changed";
@@ -147,11 +168,14 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
             return procedure_failed(why);
         }
     }
-    log_->info("altered replica '{}':{}{}", *name,
+    log_->info("altered replica '{}':{}{}{}", *name,
                relink ? " addresses " + join(current->link.addresses) + " -> " + join(link.addresses) : std::string(),
                resize ? " topology " + topology_text(info.primaries, info.secondaries) + " -> " +
                             topology_text(new_primaries, new_secondaries)
-                      : std::string());
+                      : std::string(),
+               redelay ? " applyDelay " + std::to_string(current->link.apply_delay.count()) + " ms -> " +
+                             std::to_string(link.apply_delay.count()) + " ms"
+                       : std::string());
     return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include "procedures/database_name.hpp"
 #include "procedures/heal_fence.hpp"
+#include "procedures/procedure_call.hpp"
 #include "procedures/procedure_fields.hpp"
 #include "procedures/topology_arguments.hpp"
 
@@ -22,12 +23,22 @@ const std::array<ccdr_field, 4> kCreateArgs = {
     field("databaseName", CCDR_TYPE_STRING, "The name of the replica in this cluster (may equal the upstream's)."),
     field("numPrimaries", CCDR_TYPE_INTEGER, "Replica primaries; they follow the servers' mode constraints but stay read-only."),
     field("numSecondaries", CCDR_TYPE_INTEGER, "Replica secondaries."),
-    field("options", CCDR_TYPE_MAP, "{remote: upstream database name, addresses: cluster endpoints of the remote servers}"),
+    field("options", CCDR_TYPE_MAP, "{remote: upstream database name, addresses: cluster endpoints of the remote servers, applyDelay: "
+          "optional duration such as \"1h\" to apply each transaction that long after its commit}"),
 };
 constexpr ccdr_field kPromoteOptions{
     static_text("options"), CCDR_TYPE_MAP, CCDR_FIELD_OPTIONAL, ccdr_value{},
     static_text("{fenceOnHeal: true (default) asks the former upstream cluster to fence its database once it "
-                "answers again; false does not}")};
+                "answers again; false does not. upToTx: apply up to this transaction and no further; upToTime: "
+                "up to the last transaction committed at or before this ISO-8601 time or epoch ms}")};
+const std::array<ccdr_field, kPromoteColumns> kPromoteOutputs = {
+    field("database", CCDR_TYPE_STRING, "The promoted database."),
+    field("promotedAtTx", CCDR_TYPE_INTEGER, "Its last transaction: the point it was promoted at."),
+    field("appliedAtPromotion", CCDR_TYPE_INTEGER, "Received transactions the promotion applied (the delay skipped)."),
+    field("keptTransactions", CCDR_TYPE_INTEGER, "Received transactions after the point, not applied."),
+    field("keptFile", CCDR_TYPE_STRING, "The JSON-lines file that holds them (NULL when there were none)."),
+    field("message", CCDR_TYPE_STRING, "What happened."),
+};
 const std::array<ccdr_field, 2> kPromoteArgs = {
     field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to promote."),
     kPromoteOptions,
@@ -39,30 +50,11 @@ const std::array<ccdr_field, 4> kPromoteTopologyArgs = {
     kPromoteOptions,
 };
 
-// The promotion options map: {fenceOnHeal: BOOLEAN}; absent or NULL: true.
-Result<bool> fence_on_heal_option(const ValueList& args, size_t index) {
-    if (args.size() <= index || args[index].is_null()) {
-        return true;
-    }
-    if (!args[index].is_map()) {
-        return Status(CCDR_PROCEDURE_CALL_FAILED, "options must be a MAP, got " + args[index].to_display());
-    }
-    bool fence = true;
-    for (const auto& [key, value] : args[index].as_map()) {
-        if (key != "fenceOnHeal") {
-            return Status(CCDR_PROCEDURE_CALL_FAILED, "unknown option '" + key + "' (the options are: fenceOnHeal)");
-        }
-        if (!value.is_bool()) {
-            return Status(CCDR_PROCEDURE_CALL_FAILED, "fenceOnHeal must be a BOOLEAN, got " + value.to_display());
-        }
-        fence = value.as_bool();
-    }
-    return fence;
-}
 const std::array<ccdr_field, 2> kAlterArgs = {
     field("replicaDatabaseName", CCDR_TYPE_STRING, "The replica to change."),
     field("options", CCDR_TYPE_MAP,
-          "{addresses: new cluster endpoints of the upstream's servers, numPrimaries, numSecondaries}; any of them"),
+          "{addresses: new cluster endpoints of the upstream's servers, numPrimaries, numSecondaries, applyDelay: a "
+          "duration such as \"1h\" (\"0s\": none)}; any of them"),
 };
 
 // A failed call; the host adds Neo4j's "Failed to invoke
@@ -74,6 +66,15 @@ Result<std::string> string_arg(const Value& v, const char* name) {
         return Status(CCDR_PROCEDURE_CALL_FAILED, std::string(name) + " must be a STRING, got " + v.to_display());
     }
     return v.as_string();
+}
+
+template <Result<std::vector<PointPromotion>> (ReplicaProcedures::*Body)(const ValueList&)>
+ccdr_status promote_thunk(void* user_data, const ccdr_call_info*, const ccdr_value* args, size_t n,
+                          const ccdr_row_sink* rows, ccdr_error* err) {
+    auto* self = static_cast<ReplicaProcedures*>(user_data);
+    return run_procedure<kPromoteColumns>(
+        args, n, rows, err, [self](const ValueList& values) { return (self->*Body)(values); },
+        [](const PointPromotion& p) { return promote_row_values(p); });
 }
 
 template <Status (ReplicaProcedures::*Body)(const ValueList&)>
@@ -113,15 +114,19 @@ Status ReplicaProcedures::register_all() {
         const ccdr_field* args;
         size_t count;
         ccdr_procedure_fn fn;
+        const ccdr_field* outputs = nullptr;
+        size_t output_count = 0;
     };
     const Def defs[] = {
         {kCreate, "Create a replica database with a topology of primaries and secondaries.", kCreateArgs.data(),
          kCreateArgs.size(), &thunk<&ReplicaProcedures::create_replica>},
         {kPromote, "Convert a replica database to a standard database while keeping the data and topology it currently has.",
-         kPromoteArgs.data(), kPromoteArgs.size(), &thunk<&ReplicaProcedures::promote>},
+         kPromoteArgs.data(), kPromoteArgs.size(), &promote_thunk<&ReplicaProcedures::promote>,
+         kPromoteOutputs.data(), kPromoteOutputs.size()},
         {kPromoteTopology,
          "Convert a replica database to a standard database with new topology while keeping the data it currently has.",
-         kPromoteTopologyArgs.data(), kPromoteTopologyArgs.size(), &thunk<&ReplicaProcedures::promote_with_topology>},
+         kPromoteTopologyArgs.data(), kPromoteTopologyArgs.size(),
+         &promote_thunk<&ReplicaProcedures::promote_with_topology>, kPromoteOutputs.data(), kPromoteOutputs.size()},
         {kAlter,
          "Change a replica database's upstream addresses or topology; new members are seeded inside this cluster.",
          kAlterArgs.data(), kAlterArgs.size(), &thunk<&ReplicaProcedures::alter_replica>},
@@ -133,8 +138,8 @@ Status ReplicaProcedures::register_all() {
         def.description = static_text(d.description);
         def.args = d.args;
         def.arg_count = d.count;
-        def.outputs = nullptr;
-        def.output_count = 0;
+        def.outputs = d.outputs;
+        def.output_count = d.output_count;
         def.mode = CCDR_MODE_WRITE;
         def.admin_only = 1;
         def.fn = d.fn;
@@ -247,6 +252,10 @@ Status ReplicaProcedures::same_replica(const DatabaseInfo& existing, uint32_t pr
         differences.push_back("addresses are " + address_list(current->addresses) + ", not " +
                               address_list(link.addresses));
     }
+    if (current->apply_delay != link.apply_delay) {
+        differences.push_back("applyDelay is " + std::to_string(current->apply_delay.count()) + " ms, not " +
+                              std::to_string(link.apply_delay.count()) + " ms");
+    }
     if (existing.primaries != primaries) {
         differences.push_back("numPrimaries is " + std::to_string(existing.primaries) + ", not " +
                               std::to_string(primaries));
@@ -293,7 +302,7 @@ Status ReplicaProcedures::upstream_is_another_cluster(const UpstreamLink& link) 
     return {};
 }
 
-Status ReplicaProcedures::promote(const ValueList& args) {
+Result<std::vector<PointPromotion>> ReplicaProcedures::promote(const ValueList& args) {
     if (args.empty() || args.size() > 2) {
         return failed("expected 1 or 2 arguments (replicaDatabaseName, options), got " + std::to_string(args.size()));
     }
@@ -301,15 +310,14 @@ Status ReplicaProcedures::promote(const ValueList& args) {
     if (!name) {
         return failed(name.status().message());
     }
-    auto fence_on_heal = fence_on_heal_option(args, 1);
-    if (!fence_on_heal) {
-        return fence_on_heal.status();
+    auto options = parse_promote_options(args, 1);
+    if (!options) {
+        return options.status();
     }
-    Status st = do_promote(normalize_database_name(*name), std::nullopt, *fence_on_heal);
-    return st ? st : failed(st.message());
+    return do_promote(normalize_database_name(*name), std::nullopt, *options);
 }
 
-Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
+Result<std::vector<PointPromotion>> ReplicaProcedures::promote_with_topology(const ValueList& args) {
     if (args.size() < 3 || args.size() > 4) {
         return failed("expected 3 or 4 arguments (replicaDatabaseName, numPrimaries, numSecondaries, options), got " +
                       std::to_string(args.size()));
@@ -322,29 +330,29 @@ Status ReplicaProcedures::promote_with_topology(const ValueList& args) {
     if (!topology_ok) {
         return failed(topology_ok.message());
     }
-    auto fence_on_heal = fence_on_heal_option(args, 3);
-    if (!fence_on_heal) {
-        return fence_on_heal.status();
+    auto options = parse_promote_options(args, 3);
+    if (!options) {
+        return options.status();
     }
-    Status st = do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()),
-                           *fence_on_heal);
-    return st ? st : failed(st.message());
+    return do_promote(normalize_database_name(*name), std::make_pair(args[1].as_int(), args[2].as_int()), *options);
 }
 
-Status ReplicaProcedures::do_promote(const std::string& name,
-                                     const std::optional<std::pair<int64_t, int64_t>>& topology, bool fence_on_heal) {
+Result<std::vector<PointPromotion>> ReplicaProcedures::do_promote(
+    const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology,
+    const PromoteOptions& options) {
+    const bool fence_on_heal = options.fence_on_heal;
     auto started = std::chrono::steady_clock::now();
     auto info = host_.database_info(name);
     if (!info) {
         if (info.status().code() == CCDR_DATABASE_NOT_FOUND) {
-            return {CCDR_PROCEDURE_CALL_FAILED, "database '" + name + "' does not exist"};
+            return Status(CCDR_PROCEDURE_CALL_FAILED, "database '" + name + "' does not exist");
         }
-        return {CCDR_PROCEDURE_CALL_FAILED, "cannot read database '" + name + "': " + info.status().message()};
+        return Status(CCDR_PROCEDURE_CALL_FAILED, "cannot read database '" + name + "': " + info.status().message());
     }
     if (info->kind != CCDR_KIND_REPLICA) {
-        return {CCDR_PROCEDURE_CALL_FAILED,
-                "database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
-                    " database, not a replica; promotion is one-way and applies only to replicas"};
+        return Status(CCDR_PROCEDURE_CALL_FAILED,
+                      "database '" + name + "' is a " + (info->kind == CCDR_KIND_SYSTEM ? "system" : "standard") +
+                          " database, not a replica; promotion is one-way and applies only to replicas");
     }
     const uint64_t new_epoch = info->epoch + 1;
     // The link to the former upstream, kept for fence on heal.
@@ -354,11 +362,31 @@ Status ReplicaProcedures::do_promote(const std::string& name,
             former_link = *parsed;
         }
     }
+    // A member with an applyDelay: to the point asked for (or everything it
+    // received), the rest into a file, before anything else changes.
+    std::optional<PointPlan> plan;
+    const bool link_has_delay = former_link && former_link->apply_delay.count() > 0;
+    auto member = members_ ? members_(name) : nullptr;
+    if (PointPlan::needed(options, link_has_delay, member.get())) {
+        auto prepared = PointPlan::prepare(host_, *info, member, options, link_has_delay, data_directory_,
+                                           std::chrono::minutes(10));
+        if (!prepared) {
+            return prepared.status();
+        }
+        plan = std::move(prepared.value());
+    }
     Status promoted = topology ? promote_resized(*info, static_cast<uint32_t>(topology->first),
                                                  static_cast<uint32_t>(topology->second), new_epoch)
                                : host_.set_database_kind(name, CCDR_KIND_STANDARD, new_epoch);
     if (!promoted) {
-        return {CCDR_PROCEDURE_CALL_FAILED, "cannot promote '" + name + "': " + promoted.message()};
+        std::string kept;
+        if (plan) {
+            plan->release();
+            const PointPromotion p = plan->result(0);
+            kept = "; it is still a replica and applies with its delay again" +
+                   (p.kept_file.empty() ? std::string() : " (" + p.kept_file + " was written; remove it)");
+        }
+        return Status(CCDR_PROCEDURE_CALL_FAILED, "cannot promote '" + name + "': " + promoted.message() + kept);
     }
     Status unlinked = host_.set_database_option(name, kReplicaConfigOption, nullptr);
     if (!unlinked) {
@@ -383,7 +411,12 @@ Status ReplicaProcedures::do_promote(const std::string& name,
     log_->info("promoted replica '{}' to a standard database at tx {} (epoch {} -> {}) in {} ms; it will never pull "
                "from its upstream again",
                name, tx, info->epoch, new_epoch, ms.count());
-    return {};
+    std::vector<PointPromotion> rows;
+    if (plan) {
+        rows.push_back(plan->result(tx));
+        log_->warn("promotion of '{}': {}", name, rows.back().message);
+    }
+    return rows;
 }
 
 Status ReplicaProcedures::promote_resized(const DatabaseInfo& info, uint32_t primaries, uint32_t secondaries,

@@ -7,6 +7,7 @@
 // host reports as Neo.ClientError.Procedure.ProcedureCallFailed).
 #pragma once
 
+#include "procedures/promote_to_point.hpp"
 #include "procedures/upstream_link.hpp"
 
 #include <ccdr/host_handle.hpp>
@@ -15,6 +16,7 @@
 
 #include <spdlog/logger.h>
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -50,10 +52,20 @@ public:
     // Registers the four procedures with the host (during create()).
     Status register_all();
 
+    // This server's replica members and the plugin's data directory, for
+    // promotions that use what a member with an applyDelay received
+    // (promote_to_point.hpp). Without it such promotions are refused.
+    using MemberLookup = std::function<std::shared_ptr<ReplicaMember>(const std::string& database)>;
+    void set_local(MemberLookup members, std::filesystem::path data_directory) {
+        members_ = std::move(members);
+        data_directory_ = std::move(data_directory);
+    }
+
     // The procedure bodies, with arguments already bound by the host.
     Status create_replica(const ValueList& args);
-    Status promote(const ValueList& args);
-    Status promote_with_topology(const ValueList& args);
+    // One row when the promotion used a member's delay spool, else none.
+    Result<std::vector<PointPromotion>> promote(const ValueList& args);
+    Result<std::vector<PointPromotion>> promote_with_topology(const ValueList& args);
     // internal.dbms.alterReplicaDatabase (replica_alter.cpp).
     Status alter_replica(const ValueList& args);
 
@@ -64,8 +76,9 @@ private:
                         const UpstreamLink& link);
     // Refuses addresses that are cluster endpoints of this cluster's servers.
     Status upstream_is_another_cluster(const UpstreamLink& link);
-    Status do_promote(const std::string& name, const std::optional<std::pair<int64_t, int64_t>>& topology,
-                      bool fence_on_heal);
+    Result<std::vector<PointPromotion>> do_promote(const std::string& name,
+                                                   const std::optional<std::pair<int64_t, int64_t>>& topology,
+                                                   const PromoteOptions& options);
     // Promotion with a new topology: the host's one-step call (ABI 1.2), or
     // on an older host resize + promote, with the old topology set back when
     // the promotion fails.
@@ -74,6 +87,8 @@ private:
     HostHandle host_;
     UpstreamProbe probe_;
     std::shared_ptr<spdlog::logger> log_;
+    MemberLookup members_;
+    std::filesystem::path data_directory_;
 };
 
 }  // namespace ccdr::plugin

@@ -45,8 +45,15 @@ Result<UpstreamLink> parse_upstream_link(const Value& options) {
                 return bad("at most 64 addresses, got " + std::to_string(link.addresses.size()));
             }
             have_addresses = true;
+        } else if (key == kApplyDelayKey) {
+            auto delay = parse_apply_delay(value);
+            if (!delay) {
+                return bad(delay.status().message());
+            }
+            link.apply_delay = *delay;
+            link.apply_delay_text = delay->count() > 0 ? value.as_string() : std::string();
         } else {
-            return bad("unknown key '" + key + "' (expected remote and addresses)");
+            return bad("unknown key '" + key + "' (expected remote, addresses and optionally applyDelay)");
         }
     }
     if (!have_remote) {

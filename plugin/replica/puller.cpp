@@ -22,7 +22,8 @@ asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shar
                                 uint64_t acked) {
     const auto heartbeat = member->session.settings.heartbeat_interval;
     while (connection->is_open() && !member->stopping) {
-        const uint64_t applied = member->stats.last_applied_tx.load(std::memory_order_acquire);
+        // Applied, or received into the delay spool and synced.
+        const uint64_t applied = member->stats.received_tx();
         if (applied > acked || member->ack_wanted) {
             member->ack_wanted = false;
             protocol::Ack ack{applied};
@@ -39,8 +40,13 @@ asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shar
 }  // namespace
 
 Puller::Puller(std::shared_ptr<MemberContext> member, const UpstreamDialer& dialer, Applier& applier,
-               StoreCopy& store_copy)
-    : member_(std::move(member)), dialer_(dialer), applier_(applier), store_copy_(store_copy) {}
+               DelaySpool& delay_spool, DelayedApplier& delayed, StoreCopy& store_copy)
+    : member_(std::move(member)),
+      dialer_(dialer),
+      applier_(applier),
+      delay_spool_(delay_spool),
+      delayed_(delayed),
+      store_copy_(store_copy) {}
 
 asio::awaitable<void> Puller::drain() {
     applier_.drop_queued();
@@ -129,9 +135,24 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
     if (!log) {
         co_return PullResult{PullOutcome::kRetry, "reading this member's log: " + log.status().message()};
     }
-    member.stats.last_applied_tx = log->last_committed_tx;
-    member.stats.last_applied_commit_ms = log->last_commit_time_ms;
-    const uint64_t from = log->last_committed_tx + 1;
+    // The delayed applier may be applying from the spool meanwhile: the
+    // position only moves forward.
+    if (log->last_committed_tx >= member.stats.last_applied_tx.load()) {
+        member.stats.last_applied_tx = log->last_committed_tx;
+        member.stats.last_applied_commit_ms = log->last_commit_time_ms;
+    }
+    const uint64_t applied = member.stats.last_applied_tx.load();
+    DelaySpool* spool = &delay_spool_;
+    auto open_job = [spool, applied] { return spool->open(applied); };
+    if (Status opened = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(open_job));
+        !opened) {
+        co_return PullResult{PullOutcome::kRetry, "reading the delay spool: " + opened.message()};
+    }
+    delayed_.set_delay(setup.config.apply_delay);
+    spooling_ = setup.config.apply_delay.count() > 0 || !delay_spool_.empty();
+    member.stats.last_received_tx = delay_spool_.last_tx();
+    delayed_.notify();
+    const uint64_t from = std::max(applied, delay_spool_.last_tx()) + 1;
 
     const std::string& remote = setup.config.remote;
     protocol::Subscribe subscribe{remote, setup.store_id, setup.epoch, from, member.database};
@@ -158,6 +179,13 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
                     from, remote, address, pruned->oldest_retained_tx);
                 member.stats.note_upstream({pruned->last_tx, 0, 0});
             }
+            // The copy replaces the store: what the spool holds no longer follows it.
+            auto discard_job = [spool] {
+                spool->discard();
+                return Status{};
+            };
+            co_await run_blocking(member.session.runtime->blocking_pool(), std::move(discard_job));
+            member.stats.last_received_tx = 0;
             co_return co_await store_copy_.run(connection, address, setup);
         }
         case MessageType::kRefused: {
@@ -186,6 +214,14 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const std::s
         co_return std::nullopt;  // the member's own loop reports these when it next starts a session
     }
     const auto& now = setup->config.addresses;
+    delayed_.set_delay(setup->config.apply_delay);
+    if (!spooling_ && setup->config.apply_delay.count() > 0) {
+        co_return "applyDelay is now " + std::to_string(setup->config.apply_delay.count()) +
+            " ms; resubscribing to keep what arrives in the delay spool";
+    }
+    if (spooling_ && setup->config.apply_delay.count() == 0 && delay_spool_.empty()) {
+        co_return std::string("applyDelay is off and the delay spool is applied; resubscribing to apply directly");
+    }
     if (std::find(now.begin(), now.end(), address) != now.end()) {
         co_return std::nullopt;
     }
@@ -201,7 +237,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     MemberContext& member = *member_;
     ReplicaStats& stats = member.stats;
     const uint64_t from = subscribed.from_tx;
-    const uint64_t applied_at_start = stats.last_applied_tx.load();
+    const uint64_t applied_at_start = stats.received_tx();
     stats.note_upstream(subscribed.position);
     caught_up_ = false;
     member.ack_wanted = false;
@@ -251,14 +287,31 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             }
             stats.batches.fetch_add(1, std::memory_order_relaxed);
             stats.note_upstream(batch->position);
-            while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
-                co_await member.space_signal->wait(100ms);
+            if (spooling_) {
+                // Synced before the ACK says it is received.
+                const uint64_t last = batch->last_tx();
+                auto shared_batch = std::make_shared<protocol::DecodedBatch>(std::move(batch.value()));
+                DelaySpool* spool = &delay_spool_;
+                auto append_job = [spool, shared_batch] { return spool->append(*shared_batch); };
+                Status spooled = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(append_job));
+                if (!spooled) {
+                    result.reason = "writing the delay spool: " + spooled.message();
+                    member.session.log->error("replica '{}': {}", member.database, result.reason);
+                    break;
+                }
+                stats.last_received_tx.store(last, std::memory_order_release);
+                delayed_.notify();
+                member.ack_signal->notify();
+            } else {
+                while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
+                    co_await member.space_signal->wait(100ms);
+                }
+                if (!connection->is_open() || member.stopping) {
+                    result.reason = connection->close_reason();
+                    break;
+                }
+                applier_.push(std::move(batch.value()), bytes);
             }
-            if (!connection->is_open() || member.stopping) {
-                result.reason = connection->close_reason();
-                break;
-            }
-            applier_.push(std::move(batch.value()), bytes);
         } else if (type == MessageType::kHeartbeat) {
             auto beat = protocol::decode_message_as<protocol::Heartbeat>(frame->payload);
             if (!beat) {
@@ -281,7 +334,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             result.reason = address + ": protocol error: unexpected " + std::string(protocol::message_type_name(type));
             break;
         }
-        if (!caught_up_ && stats.lag_tx() == 0) {
+        if (!caught_up_ && stats.received_lag_tx() == 0) {
             caught_up_ = true;
             member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address + version_note_);
         }
@@ -298,7 +351,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     member.ack_signal->notify();
     stats.connected = false;
     co_await drain();
-    if (stats.last_applied_tx.load() == applied_at_start && result.outcome == PullOutcome::kProgress) {
+    if (stats.received_tx() == applied_at_start && result.outcome == PullOutcome::kProgress) {
         // Nothing applied in this session: count it as a failed attempt so
         // the back-off grows.
         result.outcome = PullOutcome::kRetry;

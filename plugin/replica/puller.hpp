@@ -18,11 +18,17 @@
 //
 // Exactly once: a session always starts from the host's own record of the
 // last applied tx, after the applier has finished its batch and the batches
-// queued by the previous session were dropped. Runs on the member's strand.
+// queued by the previous session were dropped, or, with an applyDelay, after
+// the last transaction of the delay spool (delay_spool.hpp), which holds
+// what was received and synced: the delayed applier (delayed_applier.hpp)
+// applies from there, and the ACKs report the received position. Runs on
+// the member's strand.
 #pragma once
 
 #include "protocol/messages.hpp"
 #include "replica/applier.hpp"
+#include "replica/delay_spool.hpp"
+#include "replica/delayed_applier.hpp"
 #include "replica/member_context.hpp"
 #include "replica/member_setup.hpp"
 #include "replica/pull_result.hpp"
@@ -38,7 +44,7 @@ class Puller {
 public:
     // `member` is shared with the ACK sender, which may outlive a session.
     Puller(std::shared_ptr<MemberContext> member, const UpstreamDialer& dialer, Applier& applier,
-           StoreCopy& store_copy);
+           DelaySpool& delay_spool, DelayedApplier& delayed, StoreCopy& store_copy);
     Puller(const Puller&) = delete;
     Puller& operator=(const Puller&) = delete;
 
@@ -62,7 +68,13 @@ private:
     std::shared_ptr<MemberContext> member_;
     const UpstreamDialer& dialer_;
     Applier& applier_;
+    DelaySpool& delay_spool_;
+    DelayedApplier& delayed_;
     StoreCopy& store_copy_;
+    // strand: this session writes batches to the delay spool (an applyDelay
+    // is set, or the spool still holds transactions) instead of handing
+    // them to the applier.
+    bool spooling_ = false;
     bool caught_up_ = false;  // strand: this session reached the upstream's head once
     std::string version_note_;  // strand: "" or " (upstream plugin X, this Y)" for the status message
 };

@@ -21,8 +21,11 @@ ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
       member_(std::make_shared<MemberContext>(dialer.context(), std::move(database))),
       applier_(member_->session.host, member_->database, member_->stats, member_->session.settings.window_bytes,
                member_->session.log, applier_events(*member_)),
+      delay_spool_(member_->session.delay_spool_root(), member_->database),
+      delayed_(member_->session.host, member_->database, delay_spool_, member_->stats, member_->session.log,
+               applier_events(*member_)),
       store_copy_(*member_),
-      puller_(member_, dialer, applier_, store_copy_),
+      puller_(member_, dialer, applier_, delay_spool_, delayed_, store_copy_),
       puller_done_future_(puller_done_.get_future()) {}
 
 ReplicaMember::~ReplicaMember() { stop(); }
@@ -34,6 +37,7 @@ void ReplicaMember::start() {
     started_ = true;
     member_->state.set(CCDR_REPLICA_CREATING, "starting");
     applier_.start();
+    delayed_.start();
     auto self = shared_from_this();
     const bool spawned = member_->session.runtime->spawn(
         member_->strand, [self]() -> asio::awaitable<void> { co_await self->run(); },
@@ -67,6 +71,7 @@ void ReplicaMember::stop() {
     });
     puller_done_future_.wait();
     applier_.stop();
+    delayed_.stop();
     member_->stats.connected = false;
     member_->state.stopped();
 }
@@ -165,7 +170,32 @@ ReplicaStatus ReplicaMember::status() const {
     out.upstream_heard_ms = stats.upstream_heard_ms.load();
     out.lag_tx = stats.lag_tx();
     out.lag_seconds = stats.lag_seconds(runtime::wall_clock_ms());
+    out.apply_delay_ms = stats.apply_delay_ms.load();
+    out.received_tx = stats.received_tx();
     return out;
+}
+
+DelayedPosition ReplicaMember::delayed_position() const {
+    DelayedPosition out;
+    const ReplicaStats& stats = member_->stats;
+    out.applied_tx = stats.last_applied_tx.load();
+    out.applied_commit_ms = stats.last_applied_commit_ms.load();
+    out.received_tx = std::max(out.applied_tx, delay_spool_.last_tx());
+    out.spooling = stats.apply_delay_ms.load() > 0 || !delay_spool_.empty();
+    return out;
+}
+
+Result<uint64_t> ReplicaMember::last_received_at_or_before(int64_t time_ms) const {
+    auto spooled = delay_spool_.last_at_or_before(time_ms);
+    if (!spooled) {
+        return spooled.status();
+    }
+    if (*spooled != 0) {
+        return *spooled;
+    }
+    // Nothing spooled is that old: the applied position, if it is.
+    const ReplicaStats& stats = member_->stats;
+    return stats.last_applied_commit_ms.load() <= time_ms ? stats.last_applied_tx.load() : 0;
 }
 
 void ReplicaMember::describe(ccdr_database_status& out) const {
@@ -174,7 +204,13 @@ void ReplicaMember::describe(ccdr_database_status& out) const {
     out.has_lag = member_->stats.upstream_known.load() ? 1 : 0;
     out.lag_tx = s.lag_tx;
     out.lag_seconds = s.lag_seconds;
-    copy_message(out.message, sizeof(out.message), s.message);
+    std::string message = s.message;
+    if (s.apply_delay_ms > 0 || s.received_tx > s.last_applied_tx) {
+        // Both positions: what is safe here, and what readers see.
+        message += "; applyDelay " + std::to_string(s.apply_delay_ms / 1000) + "s: received tx " +
+                   std::to_string(s.received_tx) + ", applied tx " + std::to_string(s.last_applied_tx);
+    }
+    copy_message(out.message, sizeof(out.message), message);
 }
 
 void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
@@ -189,6 +225,10 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     gauge("lag_seconds", s.lag_seconds);
     gauge("last_applied_tx", static_cast<double>(s.last_applied_tx));
     gauge("upstream_last_tx", static_cast<double>(s.upstream_last_tx));
+    gauge("last_received_tx", static_cast<double>(s.received_tx));
+    gauge("received_lag_tx", static_cast<double>(stats.received_lag_tx()));
+    gauge("apply_delay_seconds", static_cast<double>(s.apply_delay_ms) / 1000.0);
+    gauge("delay_spool_bytes", static_cast<double>(stats.delay_spool_bytes.load()));
     counter("bytes_received_wire", static_cast<double>(stats.bytes_wire.load()));
     counter("bytes_received_uncompressed", static_cast<double>(stats.bytes_uncompressed.load()));
     counter("batches_received", static_cast<double>(stats.batches.load()));

@@ -20,6 +20,8 @@
 #pragma once
 
 #include "replica/applier.hpp"
+#include "replica/delay_spool.hpp"
+#include "replica/delayed_applier.hpp"
 #include "replica/member_context.hpp"
 #include "replica/puller.hpp"
 #include "replica/store_copy.hpp"
@@ -49,6 +51,19 @@ struct ReplicaStatus {
     int64_t upstream_heard_ms = 0;
     int64_t lag_tx = 0;
     double lag_seconds = 0.0;
+    // With an applyDelay: the delay, and the last transaction received into
+    // the delay spool (received_tx >= last_applied_tx).
+    int64_t apply_delay_ms = 0;
+    uint64_t received_tx = 0;
+};
+
+// What a promotion to a point asks of the member on its server
+// (procedures/promote_to_point).
+struct DelayedPosition {
+    bool spooling = false;  // an applyDelay is set or the spool holds transactions
+    uint64_t applied_tx = 0;
+    int64_t applied_commit_ms = 0;
+    uint64_t received_tx = 0;
 };
 
 class ReplicaMember : public std::enable_shared_from_this<ReplicaMember> {
@@ -69,8 +84,27 @@ public:
     ReplicaStatus status() const;
     void describe(ccdr_database_status& out) const;
     void collect_metrics(const MetricEmitter& emit) const;
-    // Removes the store-copy spool (the database was dropped). After stop().
-    void discard_spool() { store_copy_.discard(); }
+    // Removes the store-copy spool and the delay spool (the database was
+    // dropped). After stop().
+    void discard_spool() {
+        store_copy_.discard();
+        delay_spool_.discard();
+    }
+    // Removes the delay spool (the database was promoted). After stop().
+    void discard_delay_spool() { delay_spool_.discard(); }
+
+    // Promotion to a point. Blocks (reads the spool).
+    DelayedPosition delayed_position() const;
+    // The last received transaction committed at or before `time_ms`
+    // (upstream clock), applied or spooled; 0 when none is.
+    Result<uint64_t> last_received_at_or_before(int64_t time_ms) const;
+    // Applies up to `tx` now and holds there (DelayedApplier::hold).
+    Status hold_at(uint64_t tx, std::chrono::milliseconds timeout) { return delayed_.hold(tx, timeout); }
+    void release_hold() { delayed_.release(); }
+    // The spooled transactions after `tx`, in order.
+    Status received_after(uint64_t tx, const std::function<Status(const ccdr_tx&)>& fn) const {
+        return delay_spool_.for_each_after(tx, fn);
+    }
 
 private:
     asio::awaitable<void> run();
@@ -78,6 +112,8 @@ private:
     const UpstreamDialer& dialer_;
     std::shared_ptr<MemberContext> member_;
     Applier applier_;
+    DelaySpool delay_spool_;
+    DelayedApplier delayed_;
     StoreCopy store_copy_;
     Puller puller_;
     bool started_ = false;

@@ -6,6 +6,7 @@
 #include "protocol/batch.hpp"
 #include "runtime/wall_clock.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -29,6 +30,12 @@ struct ReplicaStats {
     // none is waiting.
     std::atomic<int64_t> oldest_pending_commit_ms{0};
     std::atomic<bool> connected{false};
+    // With an applyDelay (replica/delay_spool.hpp): the last transaction
+    // received and synced to the delay spool (0 when nothing is spooled),
+    // the delay in force, and the spool's size.
+    std::atomic<uint64_t> last_received_tx{0};
+    std::atomic<int64_t> apply_delay_ms{0};
+    std::atomic<uint64_t> delay_spool_bytes{0};
 
     // Counters.
     std::atomic<uint64_t> bytes_wire{0};
@@ -57,6 +64,20 @@ struct ReplicaStats {
         if (position.sent_at_ms != 0) {
             upstream_clock_offset_ms = position.sent_at_ms - runtime::wall_clock_ms();
         }
+    }
+
+    // What this member holds durably: applied, or received into the delay
+    // spool. It is what the ACKs tell the upstream.
+    uint64_t received_tx() const {
+        return std::max(last_applied_tx.load(std::memory_order_acquire),
+                        last_received_tx.load(std::memory_order_acquire));
+    }
+
+    // Transactions the upstream has that this member has not received.
+    int64_t received_lag_tx() const {
+        const uint64_t up = upstream_last_tx.load(std::memory_order_relaxed);
+        const uint64_t received = received_tx();
+        return up > received ? static_cast<int64_t>(up - received) : 0;
     }
 
     int64_t lag_tx() const {

@@ -4,6 +4,25 @@
 
 namespace ccdr::plugin {
 
+Result<std::chrono::milliseconds> parse_apply_delay(const Value& value) {
+    if (!value.is_string()) {
+        return Status(CCDR_INVALID_ARGUMENT, std::string(kApplyDelayKey) +
+                                                 " must be a STRING duration such as \"90s\" or \"1h\", got " +
+                                                 value.to_display());
+    }
+    const std::string& text = value.as_string();
+    if (!text.empty() && text.front() == '-') {
+        return Status(CCDR_INVALID_ARGUMENT, std::string(kApplyDelayKey) + " '" + text +
+                                                 "' is negative: a replica can only apply later than its upstream");
+    }
+    auto parsed = settings::parse_duration(text);
+    if (!parsed) {
+        return Status(CCDR_INVALID_ARGUMENT,
+                      std::string(kApplyDelayKey) + " '" + text + "': " + parsed.status().message());
+    }
+    return *parsed;
+}
+
 Result<ReplicaConfig> parse_replica_config(const Value& value) {
     auto bad = [&](const std::string& why) {
         return Status(CCDR_INVALID_ARGUMENT, std::string(kReplicaConfigOption) + " " + value.to_display() + ": " + why);
@@ -35,6 +54,18 @@ Result<ReplicaConfig> parse_replica_config(const Value& value) {
         }
         out.addresses.push_back(a.as_string());
     }
+    for (const auto& [key, item] : value.as_map()) {
+        if (key == kApplyDelayKey) {
+            auto delay = parse_apply_delay(item);
+            if (!delay) {
+                return bad(delay.status().message());
+            }
+            out.apply_delay = *delay;
+            out.apply_delay_text = delay->count() > 0 ? item.as_string() : std::string();
+        } else if (key != "remote" && key != "addresses") {
+            return bad("unknown key '" + key + "' (the keys are remote, addresses, applyDelay)");
+        }
+    }
     return out;
 }
 
@@ -43,7 +74,13 @@ Value to_value(const ReplicaConfig& config) {
     for (const auto& a : config.addresses) {
         addresses.emplace_back(a);
     }
-    return Value(ValueMap{{"remote", Value(config.remote)}, {"addresses", Value(std::move(addresses))}});
+    ValueMap out{{"remote", Value(config.remote)}, {"addresses", Value(std::move(addresses))}};
+    if (config.apply_delay.count() > 0) {
+        out.emplace_back(kApplyDelayKey, Value(config.apply_delay_text.empty()
+                                                   ? std::to_string(config.apply_delay.count()) + "ms"
+                                                   : config.apply_delay_text));
+    }
+    return Value(std::move(out));
 }
 
 }  // namespace ccdr::plugin

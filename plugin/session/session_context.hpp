@@ -45,6 +45,12 @@ struct SessionContext {
     std::string spool_directory() const {
         return (std::filesystem::path(server.data_directory) / "ccdr" / "spool").string();
     }
+
+    // Where replicas with an applyDelay keep what they received and have not
+    // applied: <data directory>/ccdr/delay/<database> (replica/delay_spool.hpp).
+    std::filesystem::path delay_spool_root() const {
+        return std::filesystem::path(server.data_directory) / "ccdr" / "delay";
+    }
 };
 
 }  // namespace ccdr::session
