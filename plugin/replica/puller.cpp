@@ -55,6 +55,34 @@ asio::awaitable<void> Puller::drain() {
     }
 }
 
+asio::awaitable<Status> Puller::open_spool(const MemberSetup& setup) {
+    MemberContext& member = *member_;
+    HostHandle host = member.session.host;
+    const std::string db = member.database;
+    auto log_job = [host, db] { return host.log_info(db); };
+    auto log = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(log_job));
+    if (!log) {
+        co_return Status(log.status().code(), "reading this member's log: " + log.status().message());
+    }
+    // The delayed applier may be applying from the spool meanwhile: the
+    // position only moves forward.
+    if (log->last_committed_tx >= member.stats.last_applied_tx.load()) {
+        member.stats.last_applied_tx = log->last_committed_tx;
+        member.stats.last_applied_commit_ms = log->last_commit_time_ms;
+    }
+    const uint64_t applied = member.stats.last_applied_tx.load();
+    DelaySpool* spool = &delay_spool_;
+    auto open_job = [spool, applied] { return spool->open(applied); };
+    if (Status opened = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(open_job));
+        !opened) {
+        co_return Status(opened.code(), "reading the delay spool: " + opened.message());
+    }
+    delayed_.set_delay(setup.config.apply_delay);
+    member.stats.last_received_tx = delay_spool_.last_tx();
+    delayed_.notify();
+    co_return Status{};
+}
+
 asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& connection, const std::string& address,
                                                                 const MemberSetup& setup) {
     const std::string& remote = setup.config.remote;
@@ -128,31 +156,12 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
 
     // Start from what the host has durably applied, after the applier is idle.
     co_await drain();
-    HostHandle host = member.session.host;
-    const std::string db = member.database;
-    auto log_job = [host, db] { return host.log_info(db); };
-    auto log = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(log_job));
-    if (!log) {
-        co_return PullResult{PullOutcome::kRetry, "reading this member's log: " + log.status().message()};
+    if (Status opened = co_await open_spool(setup); !opened) {
+        co_return PullResult{PullOutcome::kRetry, opened.message()};
     }
-    // The delayed applier may be applying from the spool meanwhile: the
-    // position only moves forward.
-    if (log->last_committed_tx >= member.stats.last_applied_tx.load()) {
-        member.stats.last_applied_tx = log->last_committed_tx;
-        member.stats.last_applied_commit_ms = log->last_commit_time_ms;
-    }
-    const uint64_t applied = member.stats.last_applied_tx.load();
     DelaySpool* spool = &delay_spool_;
-    auto open_job = [spool, applied] { return spool->open(applied); };
-    if (Status opened = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(open_job));
-        !opened) {
-        co_return PullResult{PullOutcome::kRetry, "reading the delay spool: " + opened.message()};
-    }
-    delayed_.set_delay(setup.config.apply_delay);
     spooling_ = setup.config.apply_delay.count() > 0 || !delay_spool_.empty();
-    member.stats.last_received_tx = delay_spool_.last_tx();
-    delayed_.notify();
-    const uint64_t from = std::max(applied, delay_spool_.last_tx()) + 1;
+    const uint64_t from = std::max(member.stats.last_applied_tx.load(), delay_spool_.last_tx()) + 1;
 
     const std::string& remote = setup.config.remote;
     protocol::Subscribe subscribe{remote, setup.store_id, setup.epoch, from, member.database};

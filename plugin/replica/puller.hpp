@@ -49,6 +49,11 @@ public:
     Puller& operator=(const Puller&) = delete;
 
     asio::awaitable<PullResult> attempt(std::string address, MemberSetup setup);
+    // Reads the host's last applied tx and the delay spool (once; later
+    // calls drop what is applied) and sets the delay: at each round of the
+    // member, so that a member whose upstream is gone still applies and
+    // shows what it received.
+    asio::awaitable<Status> open_spool(const MemberSetup& setup);
     // Drops the queued batches and waits until the applier is idle.
     asio::awaitable<void> drain();
 

@@ -99,6 +99,9 @@ asio::awaitable<void> ReplicaMember::run() {
             member.state.set(CCDR_REPLICA_STOPPED, "promoted: the database is no longer a replica");
             break;
         }
+        if (Status opened = co_await puller_.open_spool(*setup); !opened) {
+            log->warn("replica '{}': {}", member.database, opened.message());
+        }
         if (!dialer_.usable()) {
             member.state.set(CCDR_REPLICA_FAILED, "failed: " + dialer_.disabled_reason());
             log->error("replica '{}' cannot pull: {}", member.database, dialer_.disabled_reason());
