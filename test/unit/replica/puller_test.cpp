@@ -74,6 +74,8 @@ struct ScriptedUpstream {
 struct PullerWorld {
     ReplicaWorld w;
     Applier applier;
+    DelaySpool delay_spool;
+    DelayedApplier delayed;
     StoreCopy store_copy;
     Puller puller;
 
@@ -81,12 +83,19 @@ struct PullerWorld {
         : w(std::move(upstream)),
           applier(w.loop.context().host, kReplica, w.member->stats, 1 << 20, ccdr::test::quiet_log(),
                   ccdr::plugin::applier_events(*w.member)),
+          delay_spool(w.loop.context().delay_spool_root(), kReplica),
+          delayed(w.loop.context().host, kReplica, delay_spool, w.member->stats, ccdr::test::quiet_log(),
+                  ccdr::plugin::applier_events(*w.member)),
           store_copy(*w.member),
-          puller(w.member, w.dialer, applier, store_copy) {
+          puller(w.member, w.dialer, applier, delay_spool, delayed, store_copy) {
         applier.start();
+        delayed.start();
     }
     explicit PullerWorld(ScriptedUpstream& upstream) : PullerWorld([&upstream](auto c) { return upstream.serve(c); }) {}
-    ~PullerWorld() { applier.stop(); }
+    ~PullerWorld() {
+        applier.stop();
+        delayed.stop();
+    }
 
     PullResult attempt() {
         return w.loop.run<PullResult>(w.member->strand, [&]() -> asio::awaitable<PullResult> {
