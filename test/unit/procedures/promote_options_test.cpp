@@ -68,7 +68,7 @@ TEST_CASE("promotion options: bad input is refused with the reason", "[procedure
     CHECK_THAT(not_map.status().message(), Catch::Contains("options must be a MAP"));
 }
 
-TEST_CASE("applyDelay: a duration string, kept as written; negative, unparsable or other types refused",
+TEST_CASE("applyDelay: a duration string, kept as written, negative, unparsable or other types refused",
           "[procedures][delay]") {
     auto parsed = parse_upstream_link(link({{"applyDelay", Value("90s")}}));
     REQUIRE(parsed);

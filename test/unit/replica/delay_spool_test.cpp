@@ -50,7 +50,7 @@ protocol::DecodedBatch batch_at(uint64_t first, uint64_t last, int64_t time_ms) 
 
 }  // namespace
 
-TEST_CASE("delay spool: batches survive a reopen; applied files go; a damaged file and what follows are dropped",
+TEST_CASE("delay spool: batches survive a reopen, applied files go, a damaged file and what follows are dropped",
           "[replica][delay]") {
     TempDir dir;
     {
@@ -97,7 +97,7 @@ TEST_CASE("delay spool: batches survive a reopen; applied files go; a damaged fi
     CHECK_FALSE(fs::exists(dir.path / kReplica));
 }
 
-TEST_CASE("delayed applier: nothing before commit time + delay; a hold applies up to its tx and no further",
+TEST_CASE("delayed applier: nothing before commit time + delay, a hold applies up to its tx and no further",
           "[replica][delay]") {
     TempDir dir;
     MemoryHost host{"b1", {}};
