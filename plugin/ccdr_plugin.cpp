@@ -77,6 +77,10 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std:
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(PromotionReport::kName));
     }
+    registered = plugin->drill_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(DrillProcedure::kName));
+    }
     return std::unique_ptr<PluginInstance>(std::move(plugin));
 }
 
@@ -129,6 +133,7 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
             return std::vector<std::string>(standard_.begin(), standard_.end());
         },
         std::max(session_.settings.heartbeat_interval, std::chrono::milliseconds(1000)), session_.log);
+    drill_ = std::make_unique<DrillProcedure>(host, session_.log);
     promotion_report_ = std::make_unique<PromotionReport>(
         host, [this](const ReplicaConfig& link) { return probe_upstream(link.addresses, link.remote); },
         [this](const std::string& database) { return replica_status(database); }, &runtime::wall_clock_ms);

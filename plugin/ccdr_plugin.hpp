@@ -19,6 +19,7 @@
 #include "procedures/security_procedure.hpp"
 #include "procedures/security_watch.hpp"
 #include "procedures/subscriptions_procedure.hpp"
+#include "procedures/drill_procedure.hpp"
 #include "procedures/switchover_procedure.hpp"
 #include "procedures/verify_procedure.hpp"
 #include "replica/read_only_databases.hpp"
@@ -111,6 +112,7 @@ private:
     mutable std::mutex standard_mu_;
     std::set<std::string> standard_;
     std::unique_ptr<PromotionReport> promotion_report_;      // internal.dbms.promotionReport
+    std::unique_ptr<DrillProcedure> drill_;                  // internal.dbms.createDrillDatabase
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

@@ -944,6 +944,27 @@ typedef struct ccdr_host_api {
                               const ccdr_map_entry *options, size_t option_count,
                               const ccdr_undone_sink *undone, ccdr_error *err);
 
+  /* 1.2, DR drills (internal.dbms.createDrillDatabase). */
+
+  /* Creates a new STANDARD database as create_database does (spec->kind
+   * must be STANDARD and spec->store_id empty: the copy starts a lineage of
+   * its own, epoch 1 unless spec->epoch says otherwise), except that every
+   * member starts as a copy of one member of `source`: the member on the
+   * server named `source_server_id` (as in ccdr_member_info), or this
+   * server's member when it is empty. The copy is taken once, consistently,
+   * at that member's last committed transaction (*copied_tx, when not NULL)
+   * and stays inside this cluster (no other cluster is contacted). `source`
+   * is not changed and keeps working while it is copied (a replica keeps
+   * applying). Every transaction id of the copy follows copied_tx; its log
+   * starts empty. CCDR_DATABASE_NOT_FOUND when there is no `source` or no
+   * such member; CCDR_DATABASE_UNAVAILABLE when that member is not online;
+   * CCDR_INVALID_ARGUMENT when the name is taken or invalid, the topology
+   * cannot be satisfied, or `source` is the system database. On failure no
+   * database was created. Blocks (copies the store once per member).
+   * Delivers CREATED and STARTED events as create_database does. */
+  ccdr_status (*copy_database)(ccdr_host_ctx *host, ccdr_string source, ccdr_string source_server_id,
+                               const ccdr_database_spec *spec, uint64_t *copied_tx, ccdr_error *err);
+
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;
 

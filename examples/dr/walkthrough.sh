@@ -206,6 +206,16 @@ customers=$("$shell_bin" -a "$A" -u neo4j -p "$password" -d foo --format plain \
 tx=$(wait_equal_tx "$A" foo "$B" foo-replica)
 shell -a "$B" -d system "CALL internal.dbms.verifyReplicaDatabase('foo-replica') YIELD address, txId, match"
 
+step "A DR drill in region B: a writable copy of the replica, made inside cluster B"
+shell -a "$B" -d system "CALL internal.dbms.createDrillDatabase('foo-replica', 'foo-drill') YIELD database, copiedAtTx, message"
+shell -a "$B" -d foo-drill "MATCH (c:Customer) DETACH DELETE c"
+drill=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d foo-drill --format plain "MATCH (c:Customer) RETURN count(c)" | tail -1)
+replica=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d foo-replica --access-mode read --format plain \
+  "MATCH (c:Customer) RETURN count(c)" | tail -1)
+[ "$drill" = "0" ] && [ "$replica" = "152" ] || { echo "drill: $drill customers (expected 0), replica: $replica (expected 152)" >&2; exit 1; }
+say "The drill deleted every customer; foo-replica still has its $replica and keeps following A."
+shell -a "$B" -d system "DROP DATABASE foo-drill WAIT"
+
 step "Disaster: cluster A is lost (kill -9) after committing 3 transactions B never received"
 say "(foo-replica is stopped, as for maintenance in region B, while A keeps committing; then A is lost)"
 shell -a "$B" -d system "STOP DATABASE foo-replica WAIT"

@@ -28,6 +28,7 @@ add_library(refhost_core STATIC
   dbms/cluster_admin.cpp
   dbms/cluster_access.cpp
   dbms/cluster_promotion.cpp
+  dbms/cluster_copy.cpp
   dbms/cluster_demotion.cpp
   dbms/cluster_commands.cpp
   dbms/member_catch_up.cpp

@@ -99,6 +99,16 @@ public:
         (void)undone;
         return Status(CCDR_UNSUPPORTED, "this host cannot turn a standard database into a replica");
     }
+    // ABI 1.2: creates the standard database `spec` with every member a copy
+    // of the member of `source` on `source_server_id` ("" = this server's);
+    // returns the transaction the copy holds (see ccdr_host_api.copy_database).
+    virtual Result<uint64_t> copy_database(std::string_view source, std::string_view source_server_id,
+                                           const DatabaseSpec& spec) {
+        (void)source;
+        (void)source_server_id;
+        (void)spec;
+        return Status(CCDR_UNSUPPORTED, "this host cannot copy a database");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -215,19 +225,22 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static DatabaseSpec spec_from_abi(const ccdr_database_spec& spec) {
+        DatabaseSpec d;
+        d.name = to_string(spec.name);
+        d.kind = static_cast<ccdr_database_kind>(spec.kind);
+        d.primaries = spec.primaries;
+        d.secondaries = spec.secondaries;
+        d.store_id = to_string(spec.store_id);
+        d.epoch = spec.epoch;
+        for (size_t i = 0; i < spec.option_count; ++i) {
+            d.options.emplace_back(to_string(spec.options[i].key), Value::from_abi(spec.options[i].value));
+        }
+        return d;
+    }
     static ccdr_status create_database(ccdr_host_ctx* c, const ccdr_database_spec* spec, ccdr_error* err) {
         try {
-            DatabaseSpec d;
-            d.name = to_string(spec->name);
-            d.kind = static_cast<ccdr_database_kind>(spec->kind);
-            d.primaries = spec->primaries;
-            d.secondaries = spec->secondaries;
-            d.store_id = to_string(spec->store_id);
-            d.epoch = spec->epoch;
-            for (size_t i = 0; i < spec->option_count; ++i) {
-                d.options.emplace_back(to_string(spec->options[i].key), Value::from_abi(spec->options[i].value));
-            }
-            return s(c)->create_database(d).fill(err);
+            return s(c)->create_database(spec_from_abi(*spec)).fill(err);
         } catch (...) {
             return host_exception_status(err);
         }
@@ -411,6 +424,21 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status copy_database(ccdr_host_ctx* c, ccdr_string source, ccdr_string source_server_id,
+                                     const ccdr_database_spec* spec, uint64_t* copied_tx, ccdr_error* err) {
+        try {
+            auto copied = s(c)->copy_database(to_view(source), to_view(source_server_id), spec_from_abi(*spec));
+            if (!copied) {
+                return copied.status().fill(err);
+            }
+            if (copied_tx != nullptr) {
+                *copied_tx = *copied;
+            }
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -443,6 +471,7 @@ inline const ccdr_host_api* host_api() {
         a.cluster_subscriptions = &T::cluster_subscriptions;
         a.set_database_access = &T::set_database_access;
         a.make_replica = &T::make_replica;
+        a.copy_database = &T::copy_database;
         return a;
     }();
     return &api;

@@ -244,8 +244,8 @@ public:
         return Status::from_abi(api_->snapshot_import(ctx_, to_abi(database), &info, &source, &err), err);
     }
 
-    Status create_database(const DatabaseSpec& spec) const {
-        AbiValueBuilder builder;
+    // The ABI view of `spec`; its options live in `builder`.
+    static ccdr_database_spec spec_to_abi(const DatabaseSpec& spec, AbiValueBuilder& builder) {
         ccdr_database_spec s{};
         s.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_database_spec);
         s.name = to_abi(spec.name);
@@ -256,6 +256,12 @@ public:
         s.epoch = spec.epoch;
         s.options = builder.build_entries(spec.options);
         s.option_count = spec.options.size();
+        return s;
+    }
+
+    Status create_database(const DatabaseSpec& spec) const {
+        AbiValueBuilder builder;
+        ccdr_database_spec s = spec_to_abi(spec, builder);
         auto err = make_error();
         return Status::from_abi(api_->create_database(ctx_, &s, &err), err);
     }
@@ -504,6 +510,31 @@ public:
             return ctx.failure;
         }
         return Status::from_abi(st, err);
+    }
+
+    // --- ABI 1.2, DR drills ---
+    bool has_copy_database() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, copy_database) && api_->copy_database != nullptr;
+    }
+
+    // Creates the standard database `spec` with every member a copy of the
+    // member of `source` on `source_server_id` ("" = this server's), taken
+    // inside this cluster. Returns the transaction the copy holds.
+    // CCDR_UNSUPPORTED, without calling, when the host lacks the function.
+    Result<uint64_t> copy_database(std::string_view source, std::string_view source_server_id,
+                                   const DatabaseSpec& spec) const {
+        if (!has_copy_database()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("copy_database", "copying a database inside the cluster"));
+        }
+        AbiValueBuilder builder;
+        ccdr_database_spec s = spec_to_abi(spec, builder);
+        uint64_t copied = 0;
+        auto err = make_error();
+        ccdr_status st = api_->copy_database(ctx_, to_abi(source), to_abi(source_server_id), &s, &copied, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return copied;
     }
 
     static DatabaseInfo copy(const ccdr_database_info& i) {

@@ -8,6 +8,7 @@
 #include <ccdr/value.hpp>
 
 #include <cstdint>
+#include <string_view>
 
 namespace ccdr::plugin {
 
@@ -15,7 +16,10 @@ namespace ccdr::plugin {
 inline constexpr int64_t kMaxPrimaries = 11;
 inline constexpr int64_t kMaxSecondaries = 20;
 
-// OK, or CCDR_PROCEDURE_CALL_FAILED saying which count is wrong and why.
-Status check_topology(const Value& primaries, const Value& secondaries);
+// OK, or CCDR_PROCEDURE_CALL_FAILED saying which count is wrong and why,
+// naming the arguments as the calling procedure does.
+Status check_topology(const Value& primaries, const Value& secondaries,
+                      std::string_view primaries_name = "numPrimaries",
+                      std::string_view secondaries_name = "numSecondaries");
 
 }  // namespace ccdr::plugin

@@ -165,6 +165,12 @@ public:
     // nothing has changed.
     ccdr::Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ccdr::ValueMap& options,
                               const ccdr_undone_sink* undone);
+    // The plugin's copy_database (ABI 1.2, cluster_copy.cpp): a new standard
+    // database (spec, a lineage of its own) whose every member starts as a
+    // copy of `source`'s member on `source_server`, taken once at its last
+    // committed tx (returned). `source` keeps working meanwhile.
+    ccdr::Result<uint64_t> copy_database(std::string_view source, size_t source_server,
+                                         const ccdr::DatabaseSpec& spec);
     ccdr::Status set_database_option(std::string_view name, std::string_view key, const ccdr::Value* value);
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key);
 
@@ -208,6 +214,13 @@ private:
     ccdr::Status publish(const std::string& name, std::shared_ptr<DatabaseState> state);
     // Read-modify-write of a database record under state_mu_.
     ccdr::Status update_record(const std::string& name, const std::function<ccdr::Status(DatabaseRecord&)>& change);
+    // A new database's members and record from `spec`, not yet published
+    // (create and copy_database); announce_database publishes it and tells
+    // the plugins, discard_database deletes the stores of one never
+    // announced. Under admin_mu_.
+    ccdr::Result<std::shared_ptr<DatabaseState>> prepare_database(const ccdr::DatabaseSpec& spec);
+    ccdr::Status announce_database(std::shared_ptr<DatabaseState> state);
+    static void discard_database(const DatabaseState& state);
     ccdr::Status start_stop_impl(const std::string& name, bool start);
     ccdr::Status promote(std::string_view name, uint64_t epoch, std::optional<TopologyRequest> topology);
     // Waits up to db.shutdown_transaction_end_timeout for the transactions

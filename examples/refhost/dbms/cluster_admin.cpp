@@ -68,20 +68,28 @@ ccdr::Status Cluster::update_record(const std::string& name,
 
 ccdr::Status Cluster::create(const ccdr::DatabaseSpec& spec) {
     std::lock_guard admin(admin_mu_);
+    auto state = prepare_database(spec);
+    if (!state) {
+        return state.status();
+    }
+    return announce_database(std::move(state.value()));
+}
+
+ccdr::Result<std::shared_ptr<DatabaseState>> Cluster::prepare_database(const ccdr::DatabaseSpec& spec) {
     std::string name = lower_name(spec.name);
     ccdr::Status st = check_database_name(name);
     if (!st) {
-        return {CCDR_INVALID_ARGUMENT, "Invalid database name '" + spec.name + "': " + st.message()};
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "Invalid database name '" + spec.name + "': " + st.message());
     }
     if (database(name)) {
-        return {CCDR_INVALID_ARGUMENT, "Database '" + name + "' already exists."};
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "Database '" + name + "' already exists.");
     }
     if (spec.kind != CCDR_KIND_STANDARD && spec.kind != CCDR_KIND_REPLICA) {
-        return {CCDR_INVALID_ARGUMENT, "A database can be created as STANDARD or REPLICA only (kind " +
-                                           std::to_string(static_cast<int>(spec.kind)) + ")"};
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "A database can be created as STANDARD or REPLICA only (kind " +
+                                           std::to_string(static_cast<int>(spec.kind)) + ")");
     }
     if (spec.kind == CCDR_KIND_STANDARD && spec.primaries == 0) {
-        return {CCDR_INVALID_ARGUMENT, "A standard database needs at least one primary (its writer)."};
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "A standard database needs at least one primary (its writer).");
     }
     auto placement = allocate(server_slots(name), spec.primaries, spec.secondaries);
     if (!placement) {
@@ -106,9 +114,7 @@ ccdr::Status Cluster::create(const ccdr::DatabaseSpec& spec) {
         writer_chosen = writer_chosen || writer;
         auto m = make_member(rec, p.server, p.role, writer);
         if (!m) {
-            for (const auto& made : state->members) {
-                made->store()->retire(true);
-            }
+            discard_database(*state);
             return m.status();
         }
         m.value()->set_state(CCDR_DB_ONLINE);
@@ -117,15 +123,24 @@ ccdr::Status Cluster::create(const ccdr::DatabaseSpec& spec) {
     std::sort(state->members.begin(), state->members.end(),
               [](const auto& a, const auto& b) { return a->server() < b->server(); });
     state->record = with_members(rec, state->members);
-    st = publish(name, state);
+    return state;
+}
+
+void Cluster::discard_database(const DatabaseState& state) {
+    for (const auto& m : state.members) {
+        m->store()->retire(true);
+    }
+}
+
+ccdr::Status Cluster::announce_database(std::shared_ptr<DatabaseState> state) {
+    const DatabaseRecord& rec = state->record;
+    ccdr::Status st = publish(rec.name, state);
     if (!st) {
-        for (const auto& m : state->members) {
-            m->store()->retire(true);
-        }
+        discard_database(*state);
         return st;
     }
     log_->info("created {} database '{}' (store id {}, epoch {}, {} primaries, {} secondaries)",
-               spec.kind == CCDR_KIND_REPLICA ? "replica" : "standard", name, rec.store_id, rec.epoch,
+               rec.kind == CCDR_KIND_REPLICA ? "replica" : "standard", rec.name, rec.store_id, rec.epoch,
                rec.primaries, rec.secondaries);
     for (const auto& m : state->members) {
         send_event(*m, CCDR_EVENT_CREATED, rec.kind);

@@ -141,4 +141,17 @@ ccdr::Status ServerHost::make_replica(std::string_view name, uint64_t epoch, uin
     return cluster_.make_replica(name, epoch, to_tx, options, undone);
 }
 
+ccdr::Result<uint64_t> ServerHost::copy_database(std::string_view source, std::string_view source_server_id,
+                                                 const ccdr::DatabaseSpec& spec) {
+    size_t server = server_;
+    if (!source_server_id.empty()) {
+        auto idx = cluster_.server_index(std::string(source_server_id));
+        if (!idx) {
+            return ccdr::Status(CCDR_DATABASE_NOT_FOUND, "no server with id " + std::string(source_server_id));
+        }
+        server = *idx;
+    }
+    return cluster_.copy_database(source, server, spec);
+}
+
 }  // namespace refhost

@@ -59,6 +59,8 @@ public:
     ccdr::Result<uint64_t> set_database_access(std::string_view name, bool read_only, std::string_view reason) override;
     ccdr::Status make_replica(std::string_view name, uint64_t epoch, uint64_t to_tx, const ccdr::ValueMap& options,
                               const ccdr_undone_sink* undone) override;
+    ccdr::Result<uint64_t> copy_database(std::string_view source, std::string_view source_server_id,
+                                         const ccdr::DatabaseSpec& spec) override;
 
 private:
     Cluster& cluster_;

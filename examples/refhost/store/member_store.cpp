@@ -709,7 +709,8 @@ ccdr::Status MemberStore::export_snapshot(const std::function<ccdr_status(const 
 
 ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::import_snapshot(WriteLock& lock,
                                                                         const ccdr_snapshot_info& info,
-                                                                        const SnapshotReader& read) {
+                                                                        const SnapshotReader& read,
+                                                                        bool adopt_store_id) {
     if (!lock.held()) {
         return ccdr::Status(CCDR_INTERNAL, "snapshot import without the write lock");
     }
@@ -805,7 +806,7 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::import_snapshot(WriteLoc
                                                   ", this host reads format " +
                                                   std::to_string(StoreConnection::kFormat));
         }
-        if (sid != store_id_) {
+        if (sid != store_id_ && !adopt_store_id) {
             return ccdr::Status(CCDR_INVALID_ARGUMENT, "snapshot belongs to store id " + sid +
                                                            ", this database has store id " + store_id_);
         }
@@ -817,7 +818,19 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::import_snapshot(WriteLoc
         }
         ccdr::Status st = db->exec(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; BEGIN IMMEDIATE; DELETE FROM txlog; "
-            "UPDATE state SET oldest_retained = last_tx + 1; COMMIT");
+            "UPDATE state SET oldest_retained = last_tx + 1");
+        if (st && sid != store_id_) {
+            auto adopt = db->prepare("UPDATE state SET store_id = ?1");
+            if (adopt) {
+                adopt->bind_text(1, store_id_);
+                st = sql::step_done(*db, *adopt, "adopting the store id");
+            } else {
+                st = adopt.status();
+            }
+        }
+        if (st) {
+            st = db->exec("COMMIT");
+        }
         db->close();
         if (st) {
             st = fsync_path(temp);

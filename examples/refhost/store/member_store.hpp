@@ -179,9 +179,12 @@ public:
     // integrity, state row at info.tx_id, this store's store id), and makes
     // it live. Returns the new store; this one is retired (its file deleted
     // when the last user lets go). On failure nothing changes.
+    // With `adopt_store_id` a snapshot of another store id is accepted and
+    // takes this store's (a copy that starts a lineage of its own).
     using SnapshotReader = std::function<ccdr_status(uint8_t*, size_t, size_t*)>;
     ccdr::Result<std::shared_ptr<MemberStore>> import_snapshot(WriteLock& lock, const ccdr_snapshot_info& info,
-                                                               const SnapshotReader& read);
+                                                               const SnapshotReader& read,
+                                                               bool adopt_store_id = false);
 
     // --- a generation built beside the live one (store/log_replay.hpp) ---
     // The file the next generation of `dir` would have (not created).
