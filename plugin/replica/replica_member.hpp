@@ -49,6 +49,9 @@ struct ReplicaStatus {
     int64_t upstream_heard_ms = 0;
     int64_t lag_tx = 0;
     double lag_seconds = 0.0;
+    // Seconds until the upstream prunes past this member's position (the
+    // log it holds for it, docs/operations.md §10); -1 when it never said.
+    double catch_up_window_s = -1.0;
 };
 
 class ReplicaMember : public std::enable_shared_from_this<ReplicaMember> {
