@@ -503,7 +503,9 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
         return uint64_t{0};
     }
     StoreState before = state();
-    if (before.last_tx == 0 || before.oldest_retained >= before.last_tx) {
+    // Nothing to prune; a hold is still asked (it records the positions of
+    // the replicas it serves even while the log is this short).
+    if (before.last_tx == 0 || (!hold && before.oldest_retained >= before.last_tx)) {
         return uint64_t{0};
     }
     // Only age changes without new transactions; the other policies have
