@@ -4,6 +4,17 @@
 #include "session/exchange.hpp"
 
 namespace ccdr::plugin {
+namespace {
+
+// The message is named before it is awaited: GCC 12 destroys a braced
+// temporary created inside a co_await expression twice (docs/protocol.md §8).
+asio::awaitable<Status> send_release(transport::Connection& connection, std::string remote,
+                                     std::string replica_database) {
+    const protocol::HoldRelease request{std::move(remote), std::move(replica_database)};
+    co_return co_await session::send(connection, request);
+}
+
+}  // namespace
 
 void release_upstream_holds(const UpstreamDialer& dialer, const ReplicaConfig& link,
                             const std::string& replica_database) {
@@ -28,8 +39,7 @@ void release_upstream_holds(const UpstreamDialer& dialer, const ReplicaConfig& l
                 } else if (hello->message->version < protocol::kLogHoldProtocol) {
                     outcome = "it speaks protocol " + std::to_string(hello->message->version) +
                               ", which has no HOLD_RELEASE: its holds end at their cap";
-                } else if (Status sent = co_await session::send(
-                               *connection, protocol::HoldRelease{link.remote, replica_database});
+                } else if (Status sent = co_await send_release(*connection, link.remote, replica_database);
                            !sent) {
                     outcome = sent.message();
                 } else {

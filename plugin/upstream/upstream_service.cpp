@@ -163,7 +163,8 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
                 return holds_.end_holds(r.name, cluster, r.replica_database);
             };
             const uint32_t ended = co_await run_blocking(context_.runtime->blocking_pool(), std::move(release_job));
-            if (!co_await session::send(*connection, protocol::HoldReleased{ended})) {
+            const protocol::HoldReleased released{ended};  // named before the co_await (§8)
+            if (!co_await session::send(*connection, released)) {
                 co_return;
             }
         } else if (type == protocol::MessageType::kSecurityRequest) {
@@ -390,9 +391,11 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 break;
             }
             // Busy or idle, the member hears its catch-up window once per interval.
-            if (peer.version >= protocol::kLogHoldProtocol &&
-                !co_await session::send(*connection, hold_status(db, peer, subscribe.replica_database))) {
-                break;
+            if (peer.version >= protocol::kLogHoldProtocol) {
+                const protocol::HoldStatus hold = hold_status(db, peer, subscribe.replica_database);
+                if (!co_await session::send(*connection, hold)) {
+                    break;
+                }
             }
         }
         const uint64_t next = batcher->next_tx();
@@ -463,9 +466,11 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             if (!co_await session::send(*connection, beat)) {
                 break;
             }
-            if (peer.version >= protocol::kLogHoldProtocol &&
-                !co_await session::send(*connection, hold_status(db, peer, subscribe.replica_database))) {
-                break;
+            if (peer.version >= protocol::kLogHoldProtocol) {
+                const protocol::HoldStatus hold = hold_status(db, peer, subscribe.replica_database);
+                if (!co_await session::send(*connection, hold)) {
+                    break;
+                }
             }
             last_activity = std::chrono::steady_clock::now();
             continue;
