@@ -69,8 +69,16 @@ held_as_measured() {
   [ -n "$got" ] && [ "$(printf '%.0f' "$got")" = "$want" ]
 }
 
+# hold_at TX: A's holds file has the replica's hold at TX (a pruning pass saw its ACK).
+hold_at() {
+  local f
+  f=$(find "$work/A/data" -name replica_log_holds.tsv | head -1)
+  [ -n "$f" ] && awk -F'\t' -v tx="$1" '$4 == "foo-replica" && $5 == tx && $6 == "0" { found = 1 } END { exit !found }' "$f"
+}
+
 # --- 1. held: the replica catches up from the log -----------------------------------
 tx1=$(last_tx B foo-replica min)
+eventually --tries 300 hold_at "$tx1" || fail "A holds nothing for the replica at tx $tx1"
 stop_cluster B
 writes 300 100
 eventually --tries 300 held_as_measured "$tx1" || fail "no pruning pass measured the hold (metric $(metric A "$held_glob"))"
@@ -95,9 +103,16 @@ echo "store copies: replica side $copies_b (debug.log), upstream side storeCopie
 [ "$copies_b" = 0 ] && [ "$served" = 0 ] || fail "the replica caught up by a store copy (replica $copies_b, upstream $served)"
 grep -q "needs a store copy" "$work/B/logs/debug.log" && fail "the replica said it needs a store copy"
 pass "the replica caught up from the log to tx $tx after $((tx - tx1)) transactions: 0 store copies"
+positive() { [ -n "$1" ] && [ "$1" != "NULL" ] && awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
+replica_window() { positive "$(metric B "*foo-replica.ccdr.replica.catch_up_window_seconds.csv")"; }
+eventually --tries 300 replica_window || fail "the replica reports no catch-up window (HOLD_STATUS)"
+column=$(q A -d system "CALL internal.dbms.showReplicaSubscriptions('foo') YIELD catchUpWindowSeconds RETURN catchUpWindowSeconds" | tail -1)
+positive "$column" || fail "showReplicaSubscriptions' catchUpWindowSeconds is $column"
+pass "catch-up window: replica metric $(metric B "*foo-replica.ccdr.replica.catch_up_window_seconds.csv") s, upstream metric $(metric A "$window_glob") s, showReplicaSubscriptions $column s"
 
 # --- 2. past the cap: released, pruning wins, a store copy said beforehand ---------
 tx2=$(last_tx B foo-replica min)
+eventually --tries 300 hold_at "$tx2" || fail "A's hold did not follow the replica to tx $tx2"
 stop_cluster B
 released() {
   local v
@@ -137,4 +152,15 @@ copies_b=$(grep -c "starts a store copy" "$work/B/logs/debug.log" || true)
 echo "store copies: replica side $copies_b (debug.log), upstream side storeCopiesServed $served"
 [ "$copies_b" = 1 ] && [ "$served" = 1 ] || fail "expected one store copy (replica $copies_b, upstream $served)"
 pass "the replica said it needs a store copy, then did one, and converged at tx $tx"
+
+# --- 3. the replica database is dropped: its hold ends at once ----------------------
+holds_file=$(find "$work/A/data" -name replica_log_holds.tsv | head -1)
+eventually --tries 300 grep -q "foo-replica" "$holds_file" || fail "no hold for the replica after its store copy"
+q B -d system "DROP DATABASE \`foo-replica\`" >/dev/null
+eventually --tries 300 grep -q "replica database 'foo-replica' of cluster .* was dropped: 1 log hold(s) of 'foo' ended" \
+  "$work/A/logs/debug.log" || fail "A did not end the hold of the dropped replica"
+grep -q "foo-replica" "$holds_file" && fail "the hold is still in $holds_file"
+eventually --tries 300 grep -q "replica database 'foo-replica' dropped: told .*: 1 log hold(s) ended" \
+  "$work/B/logs/debug.log" || fail "B did not log what A answered to HOLD_RELEASE"
+pass "DROP DATABASE on B ended A's hold: $(grep -o "dropped: told .*" "$work/B/logs/debug.log" | tail -1)"
 echo "$checks passed, 0 failed"
