@@ -1,13 +1,16 @@
 #include "ccdr_plugin.hpp"
 
 #include "logging/host_log_sink.hpp"
+#include "replica/member_setup.hpp"
 #include "replica/store_copy_spool.hpp"
+#include "replica/upstream_hold_release.hpp"
 #include "runtime/wall_clock.hpp"
 #include "settings/tls_policy.hpp"
 
 #include <ccdr/span.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <vector>
 
 namespace ccdr::plugin {
@@ -96,6 +99,11 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
     session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", session_.plugin_version.text,
                        session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);
+    log_holds_ = std::make_unique<ReplicaLogHolds>(
+        session_.server.data_directory.empty()
+            ? std::string()
+            : (std::filesystem::path(session_.server.data_directory) / "ccdr" / "replica_log_holds.tsv").string(),
+        LogHoldCap{session_.settings.log_hold_max_bytes, session_.settings.log_hold_max_age.count()}, session_.log);
     procedures_ = std::make_unique<ReplicaProcedures>(
         host, [this](const UpstreamLink& link) { return describe_remote(link); }, session_.log);
     procedures_->set_local([this](const std::string& database) { return find_member(database); },
@@ -159,7 +167,7 @@ Status CcdrPlugin::start() {
     runtime_ = std::make_unique<runtime::IoRuntime>(kIoThreads, kBlockingThreads);
     session_.runtime = runtime_.get();
     runtime_->start();
-    upstream_ = std::make_unique<UpstreamService>(session_, notifier_);
+    upstream_ = std::make_unique<UpstreamService>(session_, notifier_, *log_holds_);
     const auto& security = context_.security;
     if (!security.usable()) {
         session_.log->error("ccdr on server {} will not replicate: {}", session_.server.server_id,
@@ -290,6 +298,10 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             read_only_.set(database, replica);
             note_standard(database, event.kind == CCDR_KIND_STANDARD);
             if (replica) {
+                if (auto setup = load_member_setup(session_.host, database); setup && setup->kind == CCDR_KIND_REPLICA) {
+                    std::lock_guard lock(links_mu_);
+                    replica_links_[database] = setup->config;
+                }
                 start_member(database);
             } else if (auto member = take_member(database)) {
                 member->stop();
@@ -305,6 +317,10 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
         case CCDR_EVENT_PROMOTED:
             notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
+            {
+                std::lock_guard lock(links_mu_);
+                replica_links_.erase(database);  // no longer a replica
+            }
             note_standard(database, true);
             // What a member with an applyDelay had not applied is no longer
             // wanted (a promotion to a point kept it in a file first).
@@ -317,6 +333,17 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             break;
         case CCDR_EVENT_DROPPED: {
             note_standard(database, false);
+            std::optional<ReplicaConfig> link;
+            {
+                std::lock_guard lock(links_mu_);
+                if (auto it = replica_links_.find(database); it != replica_links_.end()) {
+                    link = std::move(it->second);
+                    replica_links_.erase(it);
+                }
+            }
+            if (link && started_) {
+                release_upstream_holds(dialer_, *link, database);  // the upstream's holds for it end now
+            }
             notifier_.end_streams(database);
             read_only_.set(database, false);
             auto member = take_member(database);
@@ -362,8 +389,19 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
     if (upstream_) {
         upstream_->collect_metrics(emit);
     }
+    log_holds_->collect(emit, runtime::wall_clock_ms());
     verify_->collect_metrics(emit);
     security_->collect_metrics(emit);
+}
+
+Result<uint64_t> CcdrPlugin::log_hold(const ccdr_log_prune_info& info) {
+    // upstream_ exists from start() until destroy; before start nothing is
+    // live and the holds read at create() answer alone.
+    std::vector<LiveAck> live;
+    if (started_.load() && upstream_) {
+        live = upstream_->live_acks(to_view(info.database));
+    }
+    return log_holds_->answer(info, live);
 }
 
 Result<std::vector<SubscriptionInfo>> CcdrPlugin::list_subscriptions(std::string_view database) {
@@ -372,7 +410,16 @@ Result<std::vector<SubscriptionInfo>> CcdrPlugin::list_subscriptions(std::string
     if (!started_.load() || !upstream_) {
         return std::vector<SubscriptionInfo>{};
     }
-    return upstream_->subscriptions(database, runtime::wall_clock_ms());
+    const int64_t now = runtime::wall_clock_ms();
+    auto rows = upstream_->subscriptions(database, now);
+    for (auto& row : rows) {
+        if (auto hold = log_holds_->hold({row.upstream_database, row.replica_cluster_id, row.replica_server_id,
+                                          row.replica_database},
+                                         now)) {
+            row.catch_up_window_seconds = hold->catch_up_window_s;
+        }
+    }
+    return rows;
 }
 
 Result<RemoteDatabaseInfo> CcdrPlugin::probe_upstream(const std::vector<std::string>& addresses,

@@ -31,6 +31,7 @@
 #include "settings/plugin_settings.hpp"
 #include "transport/server.hpp"
 #include "upstream/commit_notifier.hpp"
+#include "upstream/replica_log_holds.hpp"
 #include "upstream/upstream_service.hpp"
 
 #include <ccdr/host_handle.hpp>
@@ -69,6 +70,8 @@ public:
     void collect_metrics(const MetricEmitter& emit) override;
     // ABI 1.2: the replica subscriptions this server serves (none before start).
     Result<std::vector<SubscriptionInfo>> list_subscriptions(std::string_view database) override;
+    // ABI 1.2: the log this server keeps for the replica members it served.
+    Result<uint64_t> log_hold(const ccdr_log_prune_info& info) override;
 
     // --- for the procedures ---
     // Blocks; call from a host session thread.
@@ -96,6 +99,9 @@ private:
     std::unique_ptr<runtime::IoRuntime> runtime_;
     CommitNotifier notifier_;
     std::unique_ptr<UpstreamService> upstream_;
+    // From create() on, so a host pruning before start() still holds the log
+    // for replicas that were served before a restart.
+    std::unique_ptr<ReplicaLogHolds> log_holds_;
     std::shared_ptr<transport::ReplicationServer> server_;
     ReadOnlyDatabases read_only_;
     std::unique_ptr<ReplicaProcedures> procedures_;
@@ -113,6 +119,11 @@ private:
     std::set<std::string> standard_;
     std::unique_ptr<PromotionReport> promotion_report_;      // internal.dbms.promotionReport
     std::unique_ptr<DrillProcedure> drill_;                  // internal.dbms.createDrillDatabase
+
+    // Each replica database's upstream link, as its members' STARTED events
+    // found it: on DROPPED the upstream hears that its holds can end.
+    std::mutex links_mu_;
+    std::map<std::string, ReplicaConfig> replica_links_;
 
     mutable std::mutex members_mu_;
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members_;

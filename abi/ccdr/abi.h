@@ -690,6 +690,12 @@ typedef struct ccdr_subscription_info {
   uint64_t store_copies_served;   /* complete store copies sent to this replica member
                                      (database, cluster, server, replica database)
                                      since the serving instance started */
+  /* Appended with the log hold group (ccdr_plugin_api.log_hold); a reader
+   * checks CCDR_HAS_FIELD. Seconds until the serving server would prune
+   * its log past acknowledged_tx at the current rate of log growth and the
+   * hold's cap; 0 when the hold was released (the member needs a store
+   * copy); -1 when that server holds no log for replicas. */
+  double catch_up_window_seconds;
 } ccdr_subscription_info;
 
 /* OWNERSHIP: caller; called only during the call it was passed to, on the
@@ -729,6 +735,33 @@ typedef struct ccdr_undone_sink {
   void *ctx;
   ccdr_status (*tx)(void *ctx, const ccdr_undone_tx *tx);
 } ccdr_undone_sink;
+
+/* ------------------------------------------------------------------------ */
+/* The log held for replicas (added in 1.2)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* What the host tells the plugin before it prunes the log of its member of
+ * `database` (ccdr_plugin_api.log_hold), so the plugin can keep the log a
+ * replica member still needs, within its own cap (sizes and ages of the
+ * log come from measure_log). OWNERSHIP: host; valid only during log_hold. */
+typedef struct ccdr_log_prune_info {
+  ccdr_header hdr;
+  ccdr_string database;
+  uint64_t oldest_retained_tx;     /* as log_info says, before this pruning */
+  uint64_t last_committed_tx;
+  int64_t last_commit_time_ms;
+  uint64_t retention_keep_from_tx; /* the oldest tx the host's retention policy
+                                      keeps; the host prunes every tx below it
+                                      unless the plugin answers lower */
+  int64_t now_ms;                  /* the host's clock, Unix epoch ms */
+  void *log_ctx;
+  /* The payload bytes of the log from from_tx to the last committed tx and
+   * the commit time of from_tx (0 bytes and time 0 when from_tx is past the
+   * last tx). CCDR_LOG_PRUNED when from_tx < oldest_retained_tx. Blocks
+   * briefly (reads the log); called only during log_hold, on its thread;
+   * never calls back. */
+  ccdr_status (*measure_log)(void *log_ctx, uint64_t from_tx, uint64_t *bytes, int64_t *commit_time_ms);
+} ccdr_log_prune_info;
 
 /* ------------------------------------------------------------------------ */
 /* The host's vtable (host -> plugin)                                        */
@@ -1070,6 +1103,26 @@ typedef struct ccdr_plugin_api {
    * back into the host. */
   ccdr_status (*list_subscriptions)(ccdr_plugin_ctx *plugin, ccdr_string database,
                                     const ccdr_subscription_sink *out, ccdr_error *err);
+
+  /* 1.2, log held for replicas (ccdr.upstream.replica_log_hold.max_size,
+   * .max_age; internal.dbms.showReplicaSubscriptions' catchUpWindowSeconds).
+   * The host calls it on this server's instance before each pruning of the
+   * log of its member of `info->database` (also when the retention policy
+   * would prune nothing, so the plugin sees the log grow). *keep_from_tx
+   * arrives as info->retention_keep_from_tx; the plugin lowers it to the
+   * first tx a replica member it serves still needs (the one after the
+   * position it acknowledged last), or leaves it when that member's hold is
+   * past its cap (the hold is then released and that member will need a
+   * store copy). The host then prunes only the transactions below
+   * max(oldest_retained_tx, min(retention_keep_from_tx, *keep_from_tx)): a
+   * plugin can keep more log than the retention policy, never less. A
+   * non-OK return, or a host or plugin without the hook, prunes by the
+   * retention policy alone (the behaviour before 1.2). Thread: the host's
+   * pruning thread. May block briefly (the plugin reads the log through
+   * info->measure_log and writes its holds to its data directory); calls
+   * back only info->measure_log. */
+  ccdr_status (*log_hold)(ccdr_plugin_ctx *plugin, const ccdr_log_prune_info *info, uint64_t *keep_from_tx,
+                          ccdr_error *err);
 
   /* Version 1.3 and later: append below this line. */
 } ccdr_plugin_api;

@@ -92,6 +92,7 @@ struct SubscriptionInfo {
     double lag_seconds = 0.0;
     uint64_t bytes_sent = 0;
     uint64_t store_copies_served = 0;
+    double catch_up_window_seconds = -1.0;  // -1: no log held for this member
 };
 
 // A server of the cluster that could not list its subscriptions, and why.
@@ -125,6 +126,7 @@ inline ccdr_subscription_info subscription_to_abi(const SubscriptionInfo& s) {
     i.lag_seconds = s.lag_seconds;
     i.bytes_sent = s.bytes_sent;
     i.store_copies_served = s.store_copies_served;
+    i.catch_up_window_seconds = s.catch_up_window_seconds;
     return i;
 }
 
@@ -148,6 +150,9 @@ inline SubscriptionInfo subscription_from_abi(const ccdr_subscription_info& i) {
     s.lag_seconds = i.lag_seconds;
     s.bytes_sent = i.bytes_sent;
     s.store_copies_served = i.store_copies_served;
+    if (CCDR_HAS_FIELD(&i, ccdr_subscription_info, catch_up_window_seconds)) {
+        s.catch_up_window_seconds = i.catch_up_window_seconds;
+    }
     return s;
 }
 

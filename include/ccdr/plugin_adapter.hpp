@@ -47,6 +47,11 @@ public:
         (void)database;
         return std::vector<SubscriptionInfo>{};
     }
+    // ABI 1.2 log_hold: the first tx of `info.database`'s log to keep for the
+    // replica members this instance serves, given the host's retention
+    // (info.retention_keep_from_tx). May call info.measure_log. An instance
+    // that holds nothing keeps this default.
+    virtual Result<uint64_t> log_hold(const ccdr_log_prune_info& info) { return info.retention_keep_from_tx; }
 };
 
 // Copies a message into a fixed C buffer, NUL-terminated, truncated to fit.
@@ -183,6 +188,26 @@ struct PluginThunks {
             return exception_status(err);
         }
     }
+    static ccdr_status log_hold(ccdr_plugin_ctx* p, const ccdr_log_prune_info* info, uint64_t* keep_from_tx,
+                                ccdr_error* err) {
+        try {
+            if (info == nullptr || keep_from_tx == nullptr) {
+                return Status(CCDR_INVALID_ARGUMENT, "log_hold: null argument").fill(err);
+            }
+            if (!CCDR_HAS_FIELD(info, ccdr_log_prune_info, measure_log) || info->measure_log == nullptr) {
+                return Status(CCDR_INVALID_ARGUMENT, "log_hold: the host's ccdr_log_prune_info has no measure_log")
+                    .fill(err);
+            }
+            auto keep = instance(p)->log_hold(*info);
+            if (!keep) {
+                return keep.status().fill(err);
+            }
+            *keep_from_tx = *keep;
+            return CCDR_OK;
+        } catch (...) {
+            return exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -208,6 +233,7 @@ const ccdr_plugin_api* plugin_api() {
         a.describe_database = &T::describe_database;
         a.collect_metrics = &T::collect_metrics;
         a.list_subscriptions = &T::list_subscriptions;
+        a.log_hold = &T::log_hold;
         return a;
     }();
     return &api;

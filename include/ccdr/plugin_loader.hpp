@@ -270,6 +270,27 @@ public:
         return Status::from_abi(api_->list_subscriptions(ctx_, to_abi(database), &out, &err), err);
     }
 
+    // True when the plugin's vtable has log_hold.
+    bool has_log_hold() const {
+        return CCDR_HAS_FIELD(api_, ccdr_plugin_api, log_hold) && api_->log_hold != nullptr;
+    }
+    // The first tx of info.database's log the instance wants kept (ABI 1.2
+    // log_hold); CCDR_UNSUPPORTED, without calling, when the plugin lacks it.
+    Result<uint64_t> log_hold(const ccdr_log_prune_info& info) const {
+        if (!has_log_hold()) {
+            return Status(CCDR_UNSUPPORTED, "the plugin provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
+                                                std::to_string(api_->hdr.minor) +
+                                                " without log_hold; holding the log for replicas needs it");
+        }
+        auto err = make_error();
+        uint64_t keep = info.retention_keep_from_tx;
+        Status st = Status::from_abi(api_->log_hold(ctx_, &info, &keep, &err), err);
+        if (!st) {
+            return st;
+        }
+        return keep;
+    }
+
     const ccdr_plugin_api* api() const { return api_; }
     ccdr_plugin_ctx* ctx() const { return ctx_; }
 

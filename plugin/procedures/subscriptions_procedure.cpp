@@ -29,6 +29,10 @@ const std::array<ccdr_field, kSubscriptionColumns> kOutputs = {
     field("bytesSent", CCDR_TYPE_INTEGER, "Wire bytes of the batches sent on this subscription."),
     field("storeCopiesServed", CCDR_TYPE_INTEGER,
           "Complete store copies the serving server sent to this replica member since it started."),
+    field("catchUpWindowSeconds", CCDR_TYPE_FLOAT,
+          "Seconds until the serving server would prune its log past acknowledgedTx, at the current rate of log "
+          "growth and the cap of the log held for replicas; 0: the hold reached its cap (a store copy follows); "
+          "NULL: that server holds no log for replicas."),
     field("error", CCDR_TYPE_STRING, "NULL; or why upstreamServerId could not answer (every other column NULL)."),
 };
 
@@ -92,6 +96,7 @@ std::array<Value, kSubscriptionColumns> subscription_row_values(const Subscripti
         Value(s.lag_seconds),
         integer(s.bytes_sent),
         integer(s.store_copies_served),
+        s.catch_up_window_seconds < 0 ? Value() : Value(s.catch_up_window_seconds),
         Value(),
     };
 }
@@ -100,7 +105,7 @@ Status SubscriptionsProcedure::register_with_host() {
     return host_.register_procedure(admin_procedure(
         kName,
         "The replica members subscribed to databases of this cluster, on every server of the cluster: identity, "
-        "position, lag, bytes sent and store copies served.",
+        "position, lag, bytes sent, store copies served and the catch-up window of the log held for each.",
         kArgs, kOutputs, CCDR_MODE_READ, &body, this));
 }
 

@@ -35,7 +35,7 @@ struct SubscriptionRow {
     std::string error;
 };
 
-inline constexpr size_t kSubscriptionColumns = 15;
+inline constexpr size_t kSubscriptionColumns = 16;
 
 // The rows of what the host gathered: subscriptions ordered by upstream
 // database, serving server, replica cluster, server and database; then one

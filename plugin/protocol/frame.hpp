@@ -46,9 +46,12 @@ inline constexpr uint32_t kFrameMagic = 0x52444343;  // "CCDR"
 inline constexpr uint16_t kFrameVersion = 1;
 // The session protocol versions this release speaks, negotiated in HELLO.
 // Version 2 adds each side's plugin release version to HELLO and HELLO_OK
-// (messages.hpp); every other message is the same in both.
+// (messages.hpp); version 3 adds HOLD_STATUS, HOLD_RELEASE and HOLD_RELEASED
+// (the log held for replicas), sent only on sessions of version 3; every
+// other message is the same in all three.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 2;
+inline constexpr uint16_t kMaxProtocolVersion = 3;
+inline constexpr uint16_t kLogHoldProtocol = 3;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kKnownFlags = kFlagLz4;
 // The largest cap a configuration may choose (ccdr.frame.max_bytes is

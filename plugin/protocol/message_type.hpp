@@ -35,9 +35,13 @@ enum class MessageType : uint8_t {
     kDemoted = 24,             // upstream -> replica: it is a replica now, continuing at at_tx + 1
     kHistoryRequest = 25,      // replica -> upstream: hashes of a range of the log (finding a shared transaction)
     kHistory = 26,             // upstream -> replica: the hashes and the log's bounds
+    // Protocol 3: the log an upstream holds for a replica member (docs/operations.md §10).
+    kHoldStatus = 27,          // upstream -> replica: on a subscription, the member's catch-up window
+    kHoldRelease = 28,         // replica -> upstream: a replica database was dropped; end its holds
+    kHoldReleased = 29,        // upstream -> replica: how many holds ended
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kHistory);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kHoldReleased);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -69,6 +73,9 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kDemoted: return "DEMOTED";
         case MessageType::kHistoryRequest: return "HISTORY_REQUEST";
         case MessageType::kHistory: return "HISTORY";
+        case MessageType::kHoldStatus: return "HOLD_STATUS";
+        case MessageType::kHoldRelease: return "HOLD_RELEASE";
+        case MessageType::kHoldReleased: return "HOLD_RELEASED";
     }
     return "UNKNOWN";
 }

@@ -100,6 +100,9 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kDemoted: return as.template operator()<Demoted>();
         case MessageType::kHistoryRequest: return as.template operator()<HistoryRequest>();
         case MessageType::kHistory: return as.template operator()<History>();
+        case MessageType::kHoldStatus: return as.template operator()<HoldStatus>();
+        case MessageType::kHoldRelease: return as.template operator()<HoldRelease>();
+        case MessageType::kHoldReleased: return as.template operator()<HoldReleased>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

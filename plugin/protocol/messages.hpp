@@ -430,6 +430,47 @@ struct History {
     }
 };
 
+// Protocol 3 (docs/operations.md §10, the log held for replicas). Sent on a
+// subscription, with each heartbeat and at least once per heartbeat interval
+// while batches flow, to a replica of protocol 3 or later only.
+struct HoldStatus {
+    static constexpr MessageType kType = MessageType::kHoldStatus;
+    int64_t catch_up_window_ms = -1;  // -1: this upstream server holds no log for the member
+    uint64_t held_from_tx = 0;        // the first tx held for it (its acknowledged tx + 1)
+    uint64_t max_bytes = 0;           // the cap: ccdr.upstream.replica_log_hold.max_size
+    int64_t max_age_ms = 0;           // and .max_age
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("catch_up_window_ms", m.catch_up_window_ms);
+        f("held_from_tx", m.held_from_tx);
+        f("max_bytes", m.max_bytes);
+        f("max_age_ms", m.max_age_ms);
+    }
+};
+
+// Replica -> upstream (protocol 3): the replica database `replica_database`
+// of the sender's cluster (HELLO's cluster id) is dropped; the upstream ends
+// the log it holds for every member of it, of its database `name`.
+struct HoldRelease {
+    static constexpr MessageType kType = MessageType::kHoldRelease;
+    std::string name;
+    std::string replica_database;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("replica_database", m.replica_database);
+    }
+};
+
+struct HoldReleased {
+    static constexpr MessageType kType = MessageType::kHoldReleased;
+    uint32_t released = 0;  // holds ended on this upstream server
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("released", m.released);
+    }
+};
+
 template <typename M>
 std::vector<uint8_t> encode_message(const M& message) {
     std::vector<uint8_t> out;
@@ -460,7 +501,8 @@ Result<M> decode_message_as(std::span<const uint8_t> payload) {
 using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoReply, Subscribe, Subscribed, DecodedBatch,
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
                              SnapshotEnd, Refused, FingerprintRequest, FingerprintReply, SecurityRequest,
-                             SecuritySnapshot, FenceRequest, Fenced, DemoteRequest, Demoted, HistoryRequest, History>;
+                             SecuritySnapshot, FenceRequest, Fenced, DemoteRequest, Demoted, HistoryRequest, History,
+                             HoldStatus, HoldRelease, HoldReleased>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

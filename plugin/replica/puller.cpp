@@ -183,9 +183,19 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
         case MessageType::kLogPruned: {
             auto pruned = protocol::decode_message_as<protocol::LogPruned>(frame->payload);
             if (pruned) {
+                // Said before the copy starts: the upstream pruned past this
+                // member's position (its retention, and the log it held for
+                // this member, if any, reached its cap).
+                const std::string why = "needs a store copy: it is at tx " + std::to_string(from - 1) +
+                                        " and the log of '" + remote + "' on " + address + " starts at tx " +
+                                        std::to_string(pruned->oldest_retained_tx) +
+                                        " (pruned past this member's position; a log hold for it, if any, reached "
+                                        "its cap)";
                 member.session.log->info(
                     "replica '{}' needs tx {} but the log of '{}' on {} starts at tx {}: store copy", member.database,
                     from, remote, address, pruned->oldest_retained_tx);
+                member.session.log->warn("replica '{}' {}", member.database, why);
+                member.state.set(CCDR_REPLICA_STORE_COPY, why);
                 member.stats.note_upstream({pruned->last_tx, 0, 0});
             }
             // The copy replaces the store: what the spool holds no longer follows it.
@@ -330,6 +340,14 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             stats.note_upstream(beat->position);
             member.ack_wanted = true;
             member.ack_signal->notify();
+        } else if (type == MessageType::kHoldStatus) {
+            auto hold = protocol::decode_message_as<protocol::HoldStatus>(frame->payload);
+            if (!hold) {
+                result.reason = hold.status().message();
+                break;
+            }
+            stats.catch_up_window_ms = hold->catch_up_window_ms;
+            stats.catch_up_heard_ms = runtime::wall_clock_ms();
         } else if (type == MessageType::kLogPruned) {
             result.reason = "the log of '" + setup.config.remote + "' on " + address + " was pruned past tx " +
                             std::to_string(verifier.next_tx());

@@ -175,6 +175,14 @@ ReplicaStatus ReplicaMember::status() const {
     out.lag_seconds = stats.lag_seconds(runtime::wall_clock_ms());
     out.apply_delay_ms = stats.apply_delay_ms.load();
     out.received_tx = stats.received_tx();
+    out.catch_up_window_s = stats.catch_up_window_s(runtime::wall_clock_ms());
+    // Said before the reconnect finds it out: the upstream's hold for this
+    // member ran out, so the log it needs is going or gone.
+    if (!out.connected && out.catch_up_window_s == 0.0) {
+        out.message += (out.message.empty() ? "" : "; ") +
+                       std::string("the upstream's log hold for this member ran out (catch-up window 0): it will "
+                                   "need a store copy");
+    }
     return out;
 }
 
@@ -240,6 +248,9 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     counter("apply_failures", static_cast<double>(stats.apply_failures.load()));
     counter("reconnects", static_cast<double>(stats.reconnects.load()));
     counter("store_copies", static_cast<double>(stats.store_copies.load()));
+    if (s.catch_up_window_s >= 0) {
+        gauge("catch_up_window_seconds", s.catch_up_window_s);
+    }
     counter("store_copy_bytes", static_cast<double>(stats.store_copy_bytes.load()));
     counter("network_wait_seconds", static_cast<double>(stats.network_wait_ns.load()) / 1e9);
     counter("apply_seconds", static_cast<double>(stats.apply_ns.load()) / 1e9);

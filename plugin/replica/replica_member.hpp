@@ -55,6 +55,9 @@ struct ReplicaStatus {
     // the delay spool (received_tx >= last_applied_tx).
     int64_t apply_delay_ms = 0;
     uint64_t received_tx = 0;
+    // Seconds until the upstream prunes past this member's position (the
+    // log it holds for it, docs/operations.md §10); -1 when it never said.
+    double catch_up_window_s = -1.0;
 };
 
 // What a promotion to a point asks of the member on its server

@@ -36,6 +36,10 @@ struct ReplicaStats {
     std::atomic<uint64_t> last_received_tx{0};
     std::atomic<int64_t> apply_delay_ms{0};
     std::atomic<uint64_t> delay_spool_bytes{0};
+    // The catch-up window the upstream last told (HOLD_STATUS, protocol 3;
+    // docs/operations.md §10) and when (this server's clock); -1: none told.
+    std::atomic<int64_t> catch_up_window_ms{-1};
+    std::atomic<int64_t> catch_up_heard_ms{0};
 
     // Counters.
     std::atomic<uint64_t> bytes_wire{0};
@@ -78,6 +82,20 @@ struct ReplicaStats {
         const uint64_t up = upstream_last_tx.load(std::memory_order_relaxed);
         const uint64_t received = received_tx();
         return up > received ? static_cast<int64_t>(up - received) : 0;
+    }
+
+    // The catch-up window now, in seconds: what the upstream last told, less
+    // the time since (while this member acknowledges nothing its hold does
+    // not move and the log keeps growing); -1 when none was told.
+    double catch_up_window_s(int64_t local_now_ms) const {
+        const int64_t told = catch_up_window_ms.load(std::memory_order_relaxed);
+        if (told < 0) {
+            return -1.0;
+        }
+        const int64_t since = connected.load(std::memory_order_relaxed)
+                                  ? 0
+                                  : local_now_ms - catch_up_heard_ms.load(std::memory_order_relaxed);
+        return static_cast<double>(std::max<int64_t>(0, told - std::max<int64_t>(0, since))) / 1000.0;
     }
 
     int64_t lag_tx() const {

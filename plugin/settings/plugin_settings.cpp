@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 15> kSettings = {
+const std::array<ccdr_setting_def, 17> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -48,6 +48,13 @@ const std::array<ccdr_setting_def, 15> kSettings = {
                  "Let a replica's cluster fence a database of this server's cluster (planned switchover, fence "
                  "on heal after a failover) and turn it into a replica of the promoted one; false refuses every "
                  "such request."),
+    CCDR_SETTING("ccdr.upstream.replica_log_hold.max_size", "10GiB", CCDR_SETTING_SIZE,
+                 "Most transaction log an upstream server keeps, beyond db.tx_log.rotation.retention_policy, for one "
+                 "replica member it served (from the tx after the one it acknowledged last); past it the hold is "
+                 "released and that member will need a store copy. 0 turns holds off."),
+    CCDR_SETTING("ccdr.upstream.replica_log_hold.max_age", "7d", CCDR_SETTING_DURATION,
+                 "Oldest transaction an upstream server keeps in its log for a replica member that has not "
+                 "acknowledged it; past it the hold is released and that member will need a store copy."),
 };
 
 #undef CCDR_SETTING
@@ -112,6 +119,19 @@ Status check(std::string_view key, std::string_view value) {
             return {CCDR_INVALID_SETTING, "must be 0 (off) or from 1000ms to 604800000ms"};
         }
         return {};
+    }
+    if (key == "ccdr.upstream.replica_log_hold.max_size") {
+        auto r = settings::parse_size(value);
+        if (!r) {
+            return r.status();
+        }
+        if (*r != 0 && (*r < 4096 || *r > (1ull << 50))) {
+            return {CCDR_INVALID_SETTING, "must be 0 (no holds) or from 4096 to 1125899906842624 bytes (1PiB)"};
+        }
+        return {};
+    }
+    if (key == "ccdr.upstream.replica_log_hold.max_age") {
+        return bounded_duration(1000, 365 * 86'400'000LL);
     }
     if (key == "ccdr.upstream.allowed_databases") {
         auto items = settings::parse_list(value);
@@ -186,6 +206,8 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.backoff.max", duration, out.backoff_max);
     read("ccdr.security.compare_interval", duration, out.security_compare_interval);
     read("ccdr.upstream.remote_fencing", boolean, out.remote_fencing);
+    read("ccdr.upstream.replica_log_hold.max_size", size, out.log_hold_max_bytes);
+    read("ccdr.upstream.replica_log_hold.max_age", duration, out.log_hold_max_age);
     if (!failed) {
         return failed;
     }

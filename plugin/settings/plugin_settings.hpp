@@ -39,6 +39,9 @@ struct PluginSettings {
     std::vector<std::string> allowed_databases;  // "*" = every database but system
     std::chrono::milliseconds security_compare_interval{0};  // 0: no periodic drift check
     bool remote_fencing = true;  // a replica's cluster may fence and demote databases of this cluster
+    // The log held for each replica member served (ABI 1.2 log_hold): its cap.
+    uint64_t log_hold_max_bytes = 0;  // 0: no holds
+    std::chrono::milliseconds log_hold_max_age{0};
 };
 
 // Reads and parses every declared setting through the host.

@@ -25,11 +25,13 @@ std::string UpstreamService::Peer::describe() const {
     return address + (subject.empty() ? std::string(" (no certificate)") : " (certificate " + subject + ")");
 }
 
-UpstreamService::UpstreamService(const session::SessionContext& context, CommitNotifier& notifier)
+UpstreamService::UpstreamService(const session::SessionContext& context, CommitNotifier& notifier,
+                                 ReplicaLogHolds& holds)
     : context_(context),
       notifier_(notifier),
       checks_(context.host, context.server.server_id, context.settings.allowed_databases),
-      spools_(context.host, context.spool_directory(), context.settings.snapshot_retention, context.log) {
+      spools_(context.host, context.spool_directory(), context.settings.snapshot_retention, context.log),
+      holds_(holds) {
     spools_.remove_all();
 }
 
@@ -77,6 +79,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
     }
     // The highest version both speak; from 2 on, both plugin versions are known.
     const uint16_t version = std::min(hello->message->max_version, protocol::kMaxProtocolVersion);
+    peer.version = version;
     if (!co_await check_plugin_version(connection, peer, *hello->message, version)) {
         co_return;
     }
@@ -150,6 +153,20 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             if (!co_await session::send(*connection, answer.reply)) {
                 co_return;
             }
+        } else if (type == protocol::MessageType::kHoldRelease && peer.version >= protocol::kLogHoldProtocol) {
+            auto request = co_await decode_request<protocol::HoldRelease>(connection, peer, *frame);
+            if (!request) {
+                co_return;
+            }
+            // Named before the co_await (docs/protocol.md §8).
+            auto release_job = [this, cluster = peer.cluster_id, r = *request] {
+                return holds_.end_holds(r.name, cluster, r.replica_database);
+            };
+            const uint32_t ended = co_await run_blocking(context_.runtime->blocking_pool(), std::move(release_job));
+            const protocol::HoldReleased released{ended};  // named before the co_await (§8)
+            if (!co_await session::send(*connection, released)) {
+                co_return;
+            }
         } else if (type == protocol::MessageType::kSecurityRequest) {
             if (!co_await answer_security(connection, peer, *frame)) {
                 co_return;
@@ -164,7 +181,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
                 + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SECURITY_REQUEST, FENCE_REQUEST, "
-                  "DEMOTE_REQUEST, HISTORY_REQUEST, SUBSCRIBE or SNAPSHOT_REQUEST)";
+                  "DEMOTE_REQUEST, HISTORY_REQUEST, SUBSCRIBE, SNAPSHOT_REQUEST or, from protocol 3, HOLD_RELEASE)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }
@@ -373,6 +390,13 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 }
                 break;
             }
+            // Busy or idle, the member hears its catch-up window once per interval.
+            if (peer.version >= protocol::kLogHoldProtocol) {
+                const protocol::HoldStatus hold = hold_status(db, peer, subscribe.replica_database);
+                if (!co_await session::send(*connection, hold)) {
+                    break;
+                }
+            }
         }
         const uint64_t next = batcher->next_tx();
         if (next <= position.last_tx.load(std::memory_order_acquire) && window->unacked_bytes < window_bytes) {
@@ -442,11 +466,30 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             if (!co_await session::send(*connection, beat)) {
                 break;
             }
+            if (peer.version >= protocol::kLogHoldProtocol) {
+                const protocol::HoldStatus hold = hold_status(db, peer, subscribe.replica_database);
+                if (!co_await session::send(*connection, hold)) {
+                    break;
+                }
+            }
             last_activity = std::chrono::steady_clock::now();
             continue;
         }
         co_await signal->wait(std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat - idle) + 1ms);
     }
+}
+
+protocol::HoldStatus UpstreamService::hold_status(const std::string& database, const Peer& peer,
+                                                  const std::string& replica_database) const {
+    protocol::HoldStatus status;
+    const LogHoldCap cap = holds_.cap();
+    status.max_bytes = cap.max_bytes;
+    status.max_age_ms = cap.max_age_ms;
+    if (auto hold = holds_.hold({database, peer.cluster_id, peer.server_id, replica_database}, wall_clock_ms())) {
+        status.catch_up_window_ms = static_cast<int64_t>(hold->catch_up_window_s * 1000.0);
+        status.held_from_tx = hold->acked_tx + 1;
+    }
+    return status;
 }
 
 asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection> connection, Peer peer,

@@ -9,6 +9,9 @@
 //                  replica ACKing what it applied (or LOG_PRUNED, after which
 //                  the replica may ask for a snapshot on the same connection)
 //   SNAPSHOT_REQUEST -> SNAPSHOT_BEGIN, SNAPSHOT_CHUNKs, SNAPSHOT_END.
+// From protocol 3 on, a subscription also carries HOLD_STATUS frames (the
+// log held for that member, replica_log_holds.hpp), and HOLD_RELEASE ->
+// HOLD_RELEASED ends the holds of a dropped replica database.
 //
 // The decisions are UpstreamChecks' (upstream_checks.hpp), the batches the
 // Batcher's (batcher.hpp), what the replica says back the ACK reader's
@@ -42,7 +45,9 @@ struct SubscriptionWindow;
 
 class UpstreamService {
 public:
-    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier);
+    // `holds`: the log this server holds for replica members (owned by the
+    // instance, outliving this service).
+    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier, ReplicaLogHolds& holds);
     UpstreamService(const UpstreamService&) = delete;
     UpstreamService& operator=(const UpstreamService&) = delete;
 
@@ -50,6 +55,8 @@ public:
     asio::awaitable<void> serve(std::shared_ptr<transport::Connection> connection);
 
     void collect_metrics(const MetricEmitter& emit) const { stats_.collect(emit); }
+    // The acknowledged positions of the live subscriptions to `database` (the log holds).
+    std::vector<LiveAck> live_acks(std::string_view database) const { return stats_.live_acks(database); }
     // The live subscriptions this server serves (ABI 1.2 list_subscriptions).
     std::vector<SubscriptionInfo> subscriptions(std::string_view database, int64_t now_ms) const {
         return stats_.subscriptions(database, context_.server, now_ms);
@@ -65,6 +72,7 @@ private:
         std::string subject;
         std::string cluster_id;
         std::string server_id;
+        uint16_t version = 1;  // the session's protocol version
         std::string describe() const;
     };
 
@@ -103,12 +111,16 @@ private:
                                                uint64_t& fenced_at_tx);
     asio::awaitable<void> send_snapshot(std::shared_ptr<transport::Connection> connection, Peer peer,
                                         protocol::SnapshotRequest request);
+    // HOLD_STATUS for the member a subscription serves (protocol 3 sessions).
+    protocol::HoldStatus hold_status(const std::string& database, const Peer& peer,
+                                     const std::string& replica_database) const;
 
     const session::SessionContext& context_;
     CommitNotifier& notifier_;
     UpstreamChecks checks_;
     SnapshotSpools spools_;
     UpstreamStats stats_;
+    ReplicaLogHolds& holds_;
 };
 
 }  // namespace ccdr::plugin

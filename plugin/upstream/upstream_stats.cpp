@@ -118,6 +118,26 @@ std::vector<SubscriptionInfo> UpstreamStats::subscriptions(std::string_view data
     return out;
 }
 
+std::vector<LiveAck> UpstreamStats::live_acks(std::string_view database) const {
+    std::map<LogHoldKey, uint64_t> best;
+    std::lock_guard lock(mu_);
+    auto range = links_.equal_range(std::string(database));
+    for (auto it = range.first; it != range.second; ++it) {
+        const LinkIdentity& id = it->second->identity;
+        LogHoldKey key{it->first, id.replica_cluster_id, id.replica_server_id, id.replica_database};
+        const uint64_t acked = it->second->acked_tx.load(std::memory_order_relaxed);
+        auto [at, fresh] = best.try_emplace(key, acked);
+        if (!fresh) {
+            at->second = std::max(at->second, acked);
+        }
+    }
+    std::vector<LiveAck> out;
+    for (const auto& [key, acked] : best) {
+        out.push_back({key, acked});
+    }
+    return out;
+}
+
 void UpstreamStats::collect(const MetricEmitter& emit) const {
     std::lock_guard lock(mu_);
     for (const auto& [db, c] : counters_) {

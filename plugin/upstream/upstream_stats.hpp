@@ -7,6 +7,7 @@
 #pragma once
 
 #include "upstream/commit_notifier.hpp"
+#include "upstream/replica_log_holds.hpp"
 
 #include <ccdr/host_handle.hpp>
 #include <ccdr/plugin_adapter.hpp>
@@ -74,6 +75,9 @@ public:
                         const std::string& replica_server_id, const std::string& replica_database);
 
     void collect(const MetricEmitter& emit) const;
+    // The acknowledged position of every live subscription to `database`
+    // (the most advanced one per replica member), for the log holds.
+    std::vector<LiveAck> live_acks(std::string_view database) const;
     // The live subscriptions of `database` (empty: all), in the order of
     // (database, replica cluster, server, database, connected since), with
     // `server`'s id and cluster address as the serving server and the lag as

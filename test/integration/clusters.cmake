@@ -17,6 +17,11 @@ add_test(NAME integration.faults.frames_no_users
   COMMAND bash ${_faults_dir}/frames_no_users.sh ${CMAKE_BINARY_DIR})
 add_test(NAME integration.faults.crash_rounds
   COMMAND bash ${_faults_dir}/crash_rounds.sh ${CMAKE_BINARY_DIR} 5 3)
+# The log held for replicas: a replica away while the upstream prunes catches
+# up from the log; past the cap, a store copy said beforehand; disk safety.
+add_test(NAME integration.faults.log_hold_refhost
+  COMMAND bash ${_faults_dir}/log_hold_refhost.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(integration.faults.log_hold_refhost PROPERTIES LABELS integration TIMEOUT 900 SKIP_RETURN_CODE 77)
 set_tests_properties(
   integration.faults.verify_refhost integration.faults.bad_input_refhost integration.faults.security_refhost
   integration.faults.frames_no_users integration.faults.crash_rounds

@@ -437,7 +437,19 @@ void Cluster::prune_logs() {
             if (!store) {
                 continue;
             }
-            auto removed = store->prune(retention_, now);
+            // Replicas' holds (ABI 1.2 log_hold) are asked by the member's
+            // server's plugin instances, when a plugin is loaded.
+            MemberStore::LogHold hold;
+            if (PluginBridge* bridge = plugins()) {
+                const std::string& name = db->record.name;
+                const size_t server = m->server();
+                hold = [bridge, &name, server](const ccdr_log_prune_info& info) {
+                    ccdr_log_prune_info named = info;
+                    named.database = ccdr_string{name.data(), name.size()};
+                    return bridge->log_hold(server, named);
+                };
+            }
+            auto removed = store->prune(retention_, now, hold);
             if (!removed) {
                 log_->warn("pruning the log of '{}' on {} failed: {}", db->record.name, servers_[m->server()].name,
                            removed.status().message());

@@ -33,6 +33,14 @@ public:
     // The first instance on `server` with something to say (state != NONE).
     virtual std::optional<ccdr_database_status> describe_database(size_t server, std::string_view database) = 0;
     virtual void collect_metrics(size_t server, const MetricEmit& emit) = 0;
+    // ABI 1.2 log_hold: the first tx of info.database's log on `server` to
+    // keep, asked of every instance there before a pruning pass; the lowest
+    // answer wins. An instance without the hook, or one that fails (logged),
+    // answers info.retention_keep_from_tx: the retention policy alone.
+    virtual uint64_t log_hold(size_t server, const ccdr_log_prune_info& info) {
+        (void)server;
+        return info.retention_keep_from_tx;
+    }
     virtual std::vector<ProcedureInfo> procedures(size_t server) = 0;
     virtual Outcome<std::vector<std::string>> call_procedure(size_t server, const std::string& name, const List& args,
                                                              const AuthUser& user, const std::string& session_database,

@@ -232,6 +232,28 @@ void PluginHost::collect_metrics(size_t server, const MetricEmit& emit) {
     }
 }
 
+uint64_t PluginHost::log_hold(size_t server, const ccdr_log_prune_info& info) {
+    uint64_t keep = info.retention_keep_from_tx;
+    if (server >= instances_.size()) {
+        return keep;
+    }
+    for (const auto& inst : instances_[server]) {
+        if (!inst.handle->has_log_hold()) {
+            continue;  // an older plugin: its replicas get the retention policy, as before 1.2
+        }
+        auto answer = inst.handle->log_hold(info);
+        if (!answer) {
+            log_.logger("plugins")->warn("plugin {} could not say which log of '{}' to hold for replicas ({}): "
+                                         "pruning by the retention policy",
+                                         plugins_[inst.plugin]->name(), ccdr::to_view(info.database),
+                                         answer.status().message());
+            continue;
+        }
+        keep = std::min(keep, *answer);
+    }
+    return keep;
+}
+
 std::vector<ProcedureInfo> PluginHost::procedures(size_t server) {
     std::vector<ProcedureInfo> out;
     std::lock_guard lock(procedures_mu_);

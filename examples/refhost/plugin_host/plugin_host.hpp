@@ -59,6 +59,7 @@ public:
                         ccdr_database_kind kind) override;
     std::optional<ccdr_database_status> describe_database(size_t server, std::string_view database) override;
     void collect_metrics(size_t server, const MetricEmit& emit) override;
+    uint64_t log_hold(size_t server, const ccdr_log_prune_info& info) override;
     std::vector<ProcedureInfo> procedures(size_t server) override;
     Outcome<std::vector<std::string>> call_procedure(size_t server, const std::string& name, const List& args,
                                                      const AuthUser& user, const std::string& session_database,

@@ -498,17 +498,20 @@ ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const T
     return {};
 }
 
-ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t now) {
+ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t now, const LogHold& hold) {
     if (policy.kind == RetentionPolicy::Kind::KeepAll) {
         return uint64_t{0};
     }
     StoreState before = state();
-    if (before.last_tx == 0 || before.oldest_retained >= before.last_tx) {
+    // Nothing to prune; a hold is still asked (it records the positions of
+    // the replicas it serves even while the log is this short).
+    if (before.last_tx == 0 || (!hold && before.oldest_retained >= before.last_tx)) {
         return uint64_t{0};
     }
     // Only age changes without new transactions; the other policies have
-    // nothing new to prune until the log grows.
-    if (policy.kind != RetentionPolicy::Kind::Age && before.last_tx == pruned_at_tx_.load()) {
+    // nothing new to prune until the log grows. A hold is asked every pass:
+    // its cap is an age too, and it sees the log's growth stop.
+    if (!hold && policy.kind != RetentionPolicy::Kind::Age && before.last_tx == pruned_at_tx_.load()) {
         return uint64_t{0};
     }
     auto lock = lock_for_write(std::chrono::milliseconds(200));
@@ -574,6 +577,9 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
         }
     }
     keep_from = std::min(keep_from, s.last_tx);
+    if (hold) {
+        keep_from = std::min(keep_from, ask_hold(c, s, keep_from, now, hold));
+    }
     pruned_at_tx_.store(s.last_tx);
     if (keep_from <= s.oldest_retained) {
         return uint64_t{0};
@@ -605,6 +611,54 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
     durable.oldest_retained = s.oldest_retained;
     publish(durable);
     return removed;
+}
+
+uint64_t MemberStore::ask_hold(StoreConnection& c, const StoreState& s, uint64_t keep_from, int64_t now,
+                               const LogHold& hold) {
+    // measure_log reads through the pruning transaction's connection: the
+    // plugin sees exactly the log this pass prunes.
+    struct Measure {
+        StoreConnection* c;
+        const StoreState* s;
+    } measure{&c, &s};
+    ccdr_log_prune_info info{};
+    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_log_prune_info);
+    // info.database is the caller's to fill: a store does not know its name.
+    info.oldest_retained_tx = s.oldest_retained;
+    info.last_committed_tx = s.last_tx;
+    info.last_commit_time_ms = s.last_time_ms;
+    info.retention_keep_from_tx = keep_from;
+    info.now_ms = now;
+    info.log_ctx = &measure;
+    info.measure_log = [](void* ctx, uint64_t from_tx, uint64_t* bytes, int64_t* time) -> ccdr_status {
+        auto* m = static_cast<Measure*>(ctx);
+        if (bytes == nullptr || time == nullptr) {
+            return CCDR_INVALID_ARGUMENT;
+        }
+        *bytes = 0;
+        *time = 0;
+        if (from_tx < m->s->oldest_retained) {
+            return CCDR_LOG_PRUNED;
+        }
+        if (from_tx > m->s->last_tx) {
+            return CCDR_OK;
+        }
+        auto q = m->c->db().prepare(
+            "SELECT coalesce(sum(length(payload)), 0), (SELECT time FROM txlog WHERE id = ?1) FROM txlog "
+            "WHERE id >= ?1");
+        if (!q) {
+            return CCDR_IO_ERROR;
+        }
+        q->bind(1, static_cast<int64_t>(from_tx));
+        if (q->step() != SQLITE_ROW) {
+            return CCDR_IO_ERROR;
+        }
+        *bytes = static_cast<uint64_t>(q->int64(0));
+        *time = q->int64(1);
+        return CCDR_OK;
+    };
+    const uint64_t answer = hold(info);
+    return std::max(answer, s.oldest_retained);
 }
 
 // --- snapshots -------------------------------------------------------------------

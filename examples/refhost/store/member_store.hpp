@@ -166,8 +166,14 @@ public:
     using TxVisitor = std::function<ccdr_status(const ccdr_tx&)>;
     ccdr::Status read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit);
     // Removes log entries the policy no longer keeps; oldest_retained moves in
-    // the same transaction. Returns how many entries went.
-    ccdr::Result<uint64_t> prune(const RetentionPolicy& policy, int64_t now_ms);
+    // the same transaction. Returns how many entries went. `hold` (may be
+    // empty) is asked first, inside the pruning transaction, with what the
+    // policy would keep (info.retention_keep_from_tx; info.measure_log reads
+    // this store) and answers the first tx to keep instead: the log held
+    // for replicas (ABI 1.2 log_hold). Pruning never goes past the policy's
+    // choice nor below the oldest retained entry.
+    using LogHold = std::function<uint64_t(const ccdr_log_prune_info&)>;
+    ccdr::Result<uint64_t> prune(const RetentionPolicy& policy, int64_t now_ms, const LogHold& hold = {});
 
     // --- snapshots ---
     // A consistent copy (SQLite backup API) at the current last committed tx,
@@ -227,6 +233,8 @@ private:
     void record_commit(const StoreState& s);
     void give_back(std::unique_ptr<StoreConnection> conn);
     void unlock();
+    // prune's question to `hold`, answered at least s.oldest_retained.
+    uint64_t ask_hold(StoreConnection& c, const StoreState& s, uint64_t keep_from, int64_t now, const LogHold& hold);
 
     std::filesystem::path dir_;
     std::filesystem::path file_;

@@ -22,7 +22,7 @@ const char* kShow = "internal.dbms.showReplicaSubscriptions";
 enum Column : size_t {
     kUpstreamDatabase, kUpstreamServerId, kUpstreamAddress, kReplicaClusterId, kReplicaServerId, kReplicaDatabase,
     kRemoteAddress, kConnectedSince, kAcknowledgedTx, kUpstreamLastTx, kLagTx, kLagSeconds, kBytesSent,
-    kStoreCopiesServed, kError, kColumns
+    kStoreCopiesServed, kCatchUpWindowSeconds, kError, kColumns
 };
 
 int64_t now_ms() {
@@ -72,6 +72,7 @@ TEST_CASE("the upstream lists its subscribed replica member with position, lag a
     CHECK(row[kLagSeconds] == Value(0.0));
     CHECK(row[kBytesSent].as_int() > 100 * 300 / 4);  // compressed, but sent
     CHECK(row[kStoreCopiesServed] == Value(int64_t{0}));
+    CHECK(row[kCatchUpWindowSeconds].is_null());  // this host never asked log_hold: nothing held
     CHECK(row[kError].is_null());
     // The replica's own metric of what it received agrees it is the same stream.
     CHECK(metrics_of(*w.upstream)["database.foo.ccdr.upstream.connected_replicas"] == 1);

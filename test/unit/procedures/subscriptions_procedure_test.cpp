@@ -97,17 +97,18 @@ TEST_CASE("subscription rows: ordered subscriptions, then one row per server tha
     CHECK(values[11] == Value(1.5));
     CHECK(values[12] == Value(int64_t{9000}));
     CHECK(values[13] == Value(int64_t{1}));
-    CHECK(values[14].is_null());
+    CHECK(values[14].is_null());  // no log held for it
+    CHECK(values[15].is_null());
 
     // A failed server: its id and why, every other column NULL.
     const auto failed = subscription_row_values(rows[5]);
     CHECK(failed[1] == Value("a3"));
-    CHECK(failed[14] == Value("server a3 could not list its subscriptions: server a3 is down"));
-    for (size_t i : {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}) {
+    CHECK(failed[15] == Value("server a3 could not list its subscriptions: server a3 is down"));
+    for (size_t i : {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}) {
         CHECK(failed[i].is_null());
     }
     // No message: the status's Neo4j code says what happened.
-    CHECK_THAT(subscription_row_values(rows[4])[14].as_string(),
+    CHECK_THAT(subscription_row_values(rows[4])[15].as_string(),
                Contains("server a0 could not list its subscriptions: status ") &&
                    Contains("(Neo.ClientError.Request.Invalid)"));
 }
@@ -121,9 +122,9 @@ TEST_CASE("showReplicaSubscriptions: a server of the cluster that cannot answer 
     // No plugin instance on a1 either: both servers are named.
     REQUIRE(rows->size() == 2);
     CHECK((*rows)[0][1] == Value("a1"));
-    CHECK_THAT((*rows)[0][14].as_string(), Contains("no plugin is attached to a1"));
+    CHECK_THAT((*rows)[0][15].as_string(), Contains("no plugin is attached to a1"));
     CHECK((*rows)[1][1] == Value("a2"));
-    CHECK((*rows)[1][14] == Value("server a2 could not list its subscriptions: server a2 is unreachable"));
+    CHECK((*rows)[1][15] == Value("server a2 could not list its subscriptions: server a2 is unreachable"));
 }
 
 TEST_CASE("showReplicaSubscriptions refuses bad arguments with the reason", "[procedures][subscriptions]") {

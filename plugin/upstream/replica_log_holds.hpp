@@ -1,0 +1,130 @@
+// plugin/upstream/replica_log_holds.hpp: the transaction log an upstream
+// server keeps for the replica members it served, like a replication slot
+// (ABI 1.2 log_hold). A hold is one replica member (its cluster, server and
+// database) of one upstream database at the position it acknowledged last;
+// the host asks before each pruning pass, and the answer keeps the log from
+// the tx after that position, beyond the retention policy, up to the cap
+// (ccdr.upstream.replica_log_hold.max_size and .max_age). Past the cap the
+// hold is released (pruning wins) and that member will need a store copy.
+//
+// Holds are written to one file of the server's data directory whenever
+// they change, so a restarted upstream keeps holding the log of a replica
+// that is away. Each pass also measures the log's growth, from which each
+// hold's catch-up window is figured: the seconds until the upstream would
+// prune past that member's position, at the current rate and the cap.
+#pragma once
+
+#include <ccdr/abi.h>
+#include <ccdr/plugin_adapter.hpp>
+#include <ccdr/status.hpp>
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace ccdr::plugin {
+
+struct LogHoldCap {
+    uint64_t max_bytes = 0;  // 0: no holds (the retention policy alone)
+    int64_t max_age_ms = 0;
+};
+
+// Who a hold is for: (upstream database, replica cluster, replica server,
+// replica database), as HELLO and SUBSCRIBE said.
+using LogHoldKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+// A live subscription's acknowledged position, as the upstream's stats know it.
+struct LiveAck {
+    LogHoldKey key;
+    uint64_t acked_tx = 0;
+};
+
+// One hold as the metrics and showReplicaSubscriptions show it.
+struct LogHoldView {
+    LogHoldKey key;
+    uint64_t acked_tx = 0;
+    bool released = false;          // past the cap: that member needs a store copy
+    std::string release_reason;     // why, when released
+    uint64_t held_bytes = 0;        // payload bytes of the log from acked_tx + 1 on
+    double catch_up_window_s = 0;   // seconds until pruning passes acked_tx; 0 when released
+};
+
+class ReplicaLogHolds {
+public:
+    // `file` (may be empty: holds kept in memory only, for tests); read at
+    // once (a malformed line is logged and skipped).
+    ReplicaLogHolds(std::string file, LogHoldCap cap, std::shared_ptr<spdlog::logger> log);
+    ReplicaLogHolds(const ReplicaLogHolds&) = delete;
+    ReplicaLogHolds& operator=(const ReplicaLogHolds&) = delete;
+
+    bool enabled() const { return cap_.max_bytes != 0; }
+
+    // The host's question before pruning info.database (ABI 1.2 log_hold):
+    // records the live members' positions (`live`, of info.database), then
+    // answers the first tx to keep. Blocks briefly (measures the log, writes
+    // the file when a hold changed).
+    Result<uint64_t> answer(const ccdr_log_prune_info& info, const std::vector<LiveAck>& live);
+
+    // Every hold of `database` (empty: all), with its window as of now_ms.
+    std::vector<LogHoldView> holds(std::string_view database, int64_t now_ms) const;
+    // The hold of one replica member, if any.
+    std::optional<LogHoldView> hold(const LogHoldKey& key, int64_t now_ms) const;
+    // The holds that reached their cap since the instance was created.
+    uint64_t released_count() const;
+    // Ends the holds of every member of replica database `replica_database`
+    // of cluster `replica_cluster_id` pulling `database` (that replica
+    // database was dropped: HOLD_RELEASE). Returns how many ended. Blocks
+    // briefly (writes the file).
+    uint32_t end_holds(const std::string& database, const std::string& replica_cluster_id,
+                       const std::string& replica_database);
+    LogHoldCap cap() const { return cap_; }
+
+    // Per hold: database.<db>.ccdr.upstream.replica.<peer>.catch_up_window_seconds
+    // and .log_hold_bytes; dbms.ccdr.upstream.log_holds and .log_holds_released.
+    void collect(const MetricEmitter& emit, int64_t now_ms) const;
+
+private:
+    struct Hold {
+        uint64_t acked_tx = 0;
+        bool released = false;
+        std::string release_reason;
+        // As of the last pass (not persisted): the held log and its oldest tx's time.
+        uint64_t held_bytes = 0;
+        int64_t oldest_held_ms = 0;  // 0: nothing held beyond the acked position
+        int64_t measured_at_ms = 0;
+    };
+    struct Growth {
+        uint64_t last_tx = 0;
+        int64_t at_ms = 0;
+        double bytes_per_s = 0;  // smoothed
+    };
+
+    LogHoldView view(const LogHoldKey& key, const Hold& h, int64_t now_ms) const;
+    double window_seconds(const std::string& database, const Hold& h, int64_t now_ms) const;
+    void update_growth(const ccdr_log_prune_info& info);
+    Status save() const;  // under mu_
+    void load();
+
+    const std::string file_;
+    const LogHoldCap cap_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    mutable std::mutex mu_;
+    std::map<LogHoldKey, Hold> holds_;
+    std::map<std::string, Growth> growth_;  // per database
+    uint64_t released_ = 0;
+};
+
+// "<cluster>.<server>.<replica database>", each part metric-safe, as the
+// upstream's other per-replica metrics name a member.
+std::string log_hold_peer(const LogHoldKey& key);
+
+}  // namespace ccdr::plugin
