@@ -99,6 +99,16 @@ public:
         (void)undone;
         return Status(CCDR_UNSUPPORTED, "this host cannot turn a standard database into a replica");
     }
+    // ABI 1.2: the running fingerprint of a member as of tx_id (0: now);
+    // see ccdr_host_api.running_fingerprint. A host that keeps none keeps
+    // this default.
+    virtual Result<Fingerprint> running_fingerprint(std::string_view database, std::string_view server_id,
+                                                    uint64_t tx_id) {
+        (void)database;
+        (void)server_id;
+        (void)tx_id;
+        return Status(CCDR_UNSUPPORTED, "this host keeps no running fingerprint");
+    }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
@@ -411,6 +421,24 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status running_fingerprint(ccdr_host_ctx* c, ccdr_string database, ccdr_string server_id,
+                                           uint64_t tx_id, const ccdr_fingerprint_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->running_fingerprint(to_view(database), to_view(server_id), tx_id);
+            if (!r) {
+                return r.status().fill(err);
+            }
+            ccdr_fingerprint f{};
+            f.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_fingerprint);
+            f.tx_id = r->tx_id;
+            f.algorithm = to_abi(r->algorithm);
+            f.fingerprint = to_abi(r->fingerprint);
+            out->set(out->ctx, &f);
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -443,6 +471,7 @@ inline const ccdr_host_api* host_api() {
         a.cluster_subscriptions = &T::cluster_subscriptions;
         a.set_database_access = &T::set_database_access;
         a.make_replica = &T::make_replica;
+        a.running_fingerprint = &T::running_fingerprint;
         return a;
     }();
     return &api;

@@ -35,9 +35,10 @@ enum class MessageType : uint8_t {
     kDemoted = 24,             // upstream -> replica: it is a replica now, continuing at at_tx + 1
     kHistoryRequest = 25,      // replica -> upstream: hashes of a range of the log (finding a shared transaction)
     kHistory = 26,             // upstream -> replica: the hashes and the log's bounds
+    kRunningFingerprintRequest = 27,  // replica -> upstream: the running fingerprint at a tx (answer: FINGERPRINT)
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kHistory);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kRunningFingerprintRequest);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -69,6 +70,7 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kDemoted: return "DEMOTED";
         case MessageType::kHistoryRequest: return "HISTORY_REQUEST";
         case MessageType::kHistory: return "HISTORY";
+        case MessageType::kRunningFingerprintRequest: return "RUNNING_FINGERPRINT_REQUEST";
     }
     return "UNKNOWN";
 }

@@ -100,6 +100,7 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kDemoted: return as.template operator()<Demoted>();
         case MessageType::kHistoryRequest: return as.template operator()<HistoryRequest>();
         case MessageType::kHistory: return as.template operator()<History>();
+        case MessageType::kRunningFingerprintRequest: return as.template operator()<RunningFingerprintRequest>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

@@ -23,6 +23,7 @@ ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
                member_->session.log, applier_events(*member_)),
       store_copy_(*member_),
       puller_(member_, dialer, applier_, store_copy_),
+      verifier_(dialer, member_->database, member_->session.settings.verify_interval),
       puller_done_future_(puller_done_.get_future()) {}
 
 ReplicaMember::~ReplicaMember() { stop(); }
@@ -50,6 +51,7 @@ void ReplicaMember::start() {
     if (!spawned) {
         puller_done_.set_value();
     }
+    verifier_.start();
 }
 
 void ReplicaMember::stop() {
@@ -58,6 +60,7 @@ void ReplicaMember::stop() {
     }
     stopped_ = true;
     member_->stopping = true;
+    verifier_.stop();
     auto member = member_;
     asio::post(member->strand, [member] {
         member->stop_signal->close();
@@ -174,7 +177,10 @@ void ReplicaMember::describe(ccdr_database_status& out) const {
     out.has_lag = member_->stats.upstream_known.load() ? 1 : 0;
     out.lag_tx = s.lag_tx;
     out.lag_seconds = s.lag_seconds;
-    copy_message(out.message, sizeof(out.message), s.message);
+    // The last verification's outcome follows the member's own message
+    // (SHOW DATABASE statusMessage); nothing before the first round.
+    const std::string verified = verifier_.view().text;
+    copy_message(out.message, sizeof(out.message), verified.empty() ? s.message : s.message + "; " + verified);
 }
 
 void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
@@ -200,6 +206,14 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     counter("store_copy_bytes", static_cast<double>(stats.store_copy_bytes.load()));
     counter("network_wait_seconds", static_cast<double>(stats.network_wait_ns.load()) / 1e9);
     counter("apply_seconds", static_cast<double>(stats.apply_ns.load()) / 1e9);
+    const ContinuousVerifier::View v = verifier_.view();
+    gauge("verify_outcome", static_cast<double>(v.outcome));
+    gauge("verify_mismatch", v.outcome == ContinuousVerifier::Outcome::kMismatch ? 1.0 : 0.0);
+    gauge("verify_last_verified_tx", static_cast<double>(v.last_verified_tx));
+    gauge("verify_last_verified_time_seconds", static_cast<double>(v.last_verified_ms) / 1000.0);
+    counter("verify_checks", static_cast<double>(v.checks));
+    counter("verify_mismatches", static_cast<double>(v.mismatches));
+    counter("verify_failures", static_cast<double>(v.failures));
 }
 
 }  // namespace ccdr::plugin

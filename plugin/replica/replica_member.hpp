@@ -20,6 +20,7 @@
 #pragma once
 
 #include "replica/applier.hpp"
+#include "replica/continuous_verifier.hpp"
 #include "replica/member_context.hpp"
 #include "replica/puller.hpp"
 #include "replica/store_copy.hpp"
@@ -71,6 +72,8 @@ public:
     void collect_metrics(const MetricEmitter& emit) const;
     // Removes the store-copy spool (the database was dropped). After stop().
     void discard_spool() { store_copy_.discard(); }
+    // Continuous verification (ccdr.replica.verify_interval).
+    ContinuousVerifier& verifier() { return verifier_; }
 
 private:
     asio::awaitable<void> run();
@@ -80,6 +83,7 @@ private:
     Applier applier_;
     StoreCopy store_copy_;
     Puller puller_;
+    ContinuousVerifier verifier_;
     bool started_ = false;
     bool stopped_ = false;
     std::promise<void> puller_done_;

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 15> kSettings = {
+const std::array<ccdr_setting_def, 16> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -48,6 +48,9 @@ const std::array<ccdr_setting_def, 15> kSettings = {
                  "Let a replica's cluster fence a database of this server's cluster (planned switchover, fence "
                  "on heal after a failover) and turn it into a replica of the promoted one; false refuses every "
                  "such request."),
+    CCDR_SETTING("ccdr.replica.verify_interval", "10m", CCDR_SETTING_DURATION,
+                 "How often each replica member compares its running content fingerprint with the upstream's at "
+                 "the member's last applied tx (continuous verification); 0 turns it off."),
 };
 
 #undef CCDR_SETTING
@@ -110,6 +113,16 @@ Status check(std::string_view key, std::string_view value) {
         }
         if (r->count() != 0 && (r->count() < 1000 || r->count() > 7 * 86'400'000LL)) {
             return {CCDR_INVALID_SETTING, "must be 0 (off) or from 1000ms to 604800000ms"};
+        }
+        return {};
+    }
+    if (key == "ccdr.replica.verify_interval") {
+        auto r = settings::parse_duration(value);
+        if (!r) {
+            return r.status();
+        }
+        if (r->count() != 0 && (r->count() < 500 || r->count() > 7 * 86'400'000LL)) {
+            return {CCDR_INVALID_SETTING, "must be 0 (off) or from 500ms to 604800000ms"};
         }
         return {};
     }
@@ -186,6 +199,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.backoff.max", duration, out.backoff_max);
     read("ccdr.security.compare_interval", duration, out.security_compare_interval);
     read("ccdr.upstream.remote_fencing", boolean, out.remote_fencing);
+    read("ccdr.replica.verify_interval", duration, out.verify_interval);
     if (!failed) {
         return failed;
     }

@@ -39,6 +39,7 @@ struct PluginSettings {
     std::vector<std::string> allowed_databases;  // "*" = every database but system
     std::chrono::milliseconds security_compare_interval{0};  // 0: no periodic drift check
     bool remote_fencing = true;  // a replica's cluster may fence and demote databases of this cluster
+    std::chrono::milliseconds verify_interval{0};  // continuous verification; 0: off
 };
 
 // Reads and parses every declared setting through the host.
