@@ -22,19 +22,26 @@ const { neo4j, query, failure, eventually } = require('./lib/driver');
 
 const INTERVAL_MS = 1000;
 
-// The last value of a per-database metric of `home` (a single server writes
-// metrics/ itself, several metrics/<server-id>/).
-function metric(home, db, name) {
+// The last value of a per-database metric of `home` on every server
+// hosting a member (metrics/<server-id>/).
+function metrics(home, db, name) {
   const root = path.join(home, 'metrics');
   const file = `neo4j.database.${db}.${name}.csv`;
-  for (const dir of fs.existsSync(root) ? ['', ...fs.readdirSync(root)] : []) {
+  const out = [];
+  for (const dir of fs.existsSync(root) ? fs.readdirSync(root) : []) {
     const csv = path.join(root, dir, file);
     if (fs.existsSync(csv)) {
       const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
-      return Number(lines[lines.length - 1].split(',')[1]);
+      out.push(Number(lines[lines.length - 1].split(',')[1]));
     }
   }
-  return undefined;
+  return out;
+}
+// Every member's rows, and the highest / lowest value of a metric.
+const metric = (home, db, name) => Math.max(...metrics(home, db, name));
+const metricMin = (home, db, name) => Math.min(...metrics(home, db, name));
+async function statusMessages(cluster) {
+  return (await cluster.system('SHOW DATABASE `foo-replica` YIELD statusMessage')).map((r) => r.statusMessage);
 }
 
 describe('continuous verification between cluster A and the replica cluster B', () => {
@@ -45,28 +52,28 @@ describe('continuous verification between cluster A and the replica cluster B', 
   before(async () => {
     certs = await generateCertificates();
     [A, B] = await startDrClusters([
-      ['clusterA', { servers: 1, certs }],
+      ['clusterA', { servers: 2, certs }],
       [
         'clusterB',
         {
-          servers: 1,
+          servers: 2,
           certs,
           settings: { 'ccdr.replica.verify_interval': `${INTERVAL_MS}ms`, 'refhost.test.divergence_hook': 'true' },
         },
       ],
     ]);
-    await A.system('CREATE DATABASE foo WAIT');
+    await A.system('CREATE DATABASE foo TOPOLOGY 2 PRIMARIES WAIT');
     await query(A.driver(A.bolt(0)), 'UNWIND range(1, 100) AS i CREATE (:Customer {id: i, name: "c" + i})', {}, {
       database: 'foo',
     });
     await B.system(createReplicaQuery(), {
       name: 'foo-replica',
-      primaries: neo4j.int(1),
+      primaries: neo4j.int(2),
       secondaries: neo4j.int(0),
       remote: 'foo',
       addresses: A.clusterAddresses,
     });
-    await B.waitOnline('foo-replica', 1);
+    await B.waitOnline('foo-replica', 2);
     await waitCaughtUp(A, 'foo', B, 'foo-replica');
   });
   after(async () => {
@@ -76,12 +83,12 @@ describe('continuous verification between cluster A and the replica cluster B', 
 
   test('an undisturbed replica is verified at its last applied tx', async () => {
     const last = Math.max(...(await A.txIds('foo')));
-    const row = await eventually(async () => {
-      const [r] = await B.system('SHOW DATABASE `foo-replica` YIELD statusMessage');
-      return r && r.statusMessage.includes(`verified at tx ${last}`) ? r : null;
+    const messages = await eventually(async () => {
+      const m = await statusMessages(B);
+      return m.length === 2 && m.every((x) => x.includes(`verified at tx ${last}`)) ? m : null;
     });
-    console.log(`statusMessage: ${row.statusMessage}`);
-    await eventually(() => metric(B.home, 'foo-replica', 'ccdr.replica.verify_last_verified_tx') === last);
+    console.log(`statusMessage: ${messages.join(' | ')}`);
+    await eventually(() => metricMin(B.home, 'foo-replica', 'ccdr.replica.verify_last_verified_tx') === last);
     assert.equal(metric(B.home, 'foo-replica', 'ccdr.replica.verify_mismatch'), 0);
     assert.equal(metric(B.home, 'foo-replica', 'ccdr.replica.verify_mismatches'), 0);
   });
@@ -100,8 +107,8 @@ describe('continuous verification between cluster A and the replica cluster B', 
     });
     const row = await eventually(
       async () => {
-        const [r] = await B.system('SHOW DATABASE `foo-replica` YIELD statusMessage');
-        return r && r.statusMessage.includes('DIVERGED') ? r : null;
+        const m = (await statusMessages(B)).filter((x) => x.includes('DIVERGED'));
+        return m.length === 1 ? { statusMessage: m[0] } : null;
       },
       { timeoutMs: 10 * INTERVAL_MS, intervalMs: 50 },
     );
@@ -132,11 +139,15 @@ describe('continuous verification between cluster A and the replica cluster B', 
     });
     assert.equal(Number(n), 150);
     // Still diverged at the new position (the tampered row is still there).
+    // The other member, untouched, verifies the new position.
     await eventually(async () => {
-      const [r] = await B.system('SHOW DATABASE `foo-replica` YIELD statusMessage');
-      return r.statusMessage.includes(`DIVERGED from the upstream at tx ${caughtUp}`);
+      const m = await statusMessages(B);
+      return (
+        m.some((x) => x.includes(`DIVERGED from the upstream at tx ${caughtUp}`)) &&
+        m.some((x) => x.includes(`verified at tx ${caughtUp}`))
+      );
     });
-    assert.equal(metric(B.home, 'foo-replica', 'ccdr.replica.verify_last_verified_tx'), at);
+    assert.equal(metricMin(B.home, 'foo-replica', 'ccdr.replica.verify_last_verified_tx'), at);
   });
 
   test('the hook is a test hook: refused without its setting, and on the upstream it is off', async () => {
