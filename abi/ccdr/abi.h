@@ -998,6 +998,28 @@ typedef struct ccdr_host_api {
   ccdr_status (*copy_database)(ccdr_host_ctx *host, ccdr_string source, ccdr_string source_server_id,
                                const ccdr_database_spec *spec, uint64_t *copied_tx, ccdr_error *err);
 
+  /* 1.2, continuous verification (ccdr.replica.verify_interval: a replica
+   * member compares its running fingerprint with its upstream's at the same
+   * transaction).
+   * The running fingerprint of one member of `database` (server_id as for
+   * content_fingerprint: empty = this server's member): a digest of the
+   * member's content that every committed or applied transaction updates in
+   * constant time (a multiset hash over the member's records), so that
+   * equal contents have equal values whatever order of changes led there.
+   * It is NOT the digest content_fingerprint gives (another algorithm,
+   * named in ccdr_fingerprint.algorithm) and is never compared with it.
+   * tx_id 0: the member's value now, with the last committed tx it covers
+   * (one consistent read). tx_id > 0: the value as of that transaction,
+   * while the member's log still holds it (the host keeps the value with
+   * each log entry); CCDR_LOG_PRUNED when it does not (pruned, or logged
+   * before the host kept running values), CCDR_INVALID_ARGUMENT when tx_id
+   * is past the member's last committed tx. CCDR_DATABASE_NOT_FOUND /
+   * CCDR_DATABASE_UNAVAILABLE as for content_fingerprint. Blocks briefly
+   * (one indexed read, never a scan of the store). Never calls back; the
+   * sink must not call into the host. */
+  ccdr_status (*running_fingerprint)(ccdr_host_ctx *host, ccdr_string database, ccdr_string server_id,
+                                     uint64_t tx_id, const ccdr_fingerprint_sink *out, ccdr_error *err);
+
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;
 

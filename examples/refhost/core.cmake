@@ -7,9 +7,11 @@ add_library(refhost_core STATIC
   store/value_codec.cpp
   store/change_record.cpp
   store/store_connection.cpp
+  store/running_fingerprint.cpp
   store/retention.cpp
   store/write_lock_queue.cpp
   store/member_store.cpp
+  store/member_running_fingerprint.cpp
   store/log_replay.cpp
   store/change_json.cpp
   store/graph_tx.cpp
@@ -34,6 +36,7 @@ add_library(refhost_core STATIC
   dbms/member_catch_up.cpp
   dbms/cluster_tx.cpp
   dbms/cluster_show.cpp
+  dbms/test_divergence.cpp
   dbms/privileged_graph.cpp
   logging/debug_log.cpp
   plugin_host/store_access.cpp
@@ -49,7 +52,7 @@ add_library(refhost_core STATIC
 target_include_directories(refhost_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(refhost_core PUBLIC
   ccdr::cpp ccdr::options ccdr::asio OpenSSL::SSL OpenSSL::Crypto
-  PkgConfig::SQLITE3 spdlog::spdlog Threads::Threads)
+  PkgConfig::SQLITE3 PkgConfig::XXHASH spdlog::spdlog Threads::Threads)
 # Boost.Asio uses std::atomic_thread_fence, which GCC flags under
 # ThreadSanitizer (-Wtsan); the Prometheus endpoint is our only Asio user.
 if("thread" IN_LIST CCDR_SANITIZER AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")

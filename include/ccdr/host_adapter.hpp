@@ -108,6 +108,15 @@ public:
         (void)source_server_id;
         (void)spec;
         return Status(CCDR_UNSUPPORTED, "this host cannot copy a database");
+    // ABI 1.2: the running fingerprint of a member as of tx_id (0: now);
+    // see ccdr_host_api.running_fingerprint. A host that keeps none keeps
+    // this default.
+    virtual Result<Fingerprint> running_fingerprint(std::string_view database, std::string_view server_id,
+                                                    uint64_t tx_id) {
+        (void)database;
+        (void)server_id;
+        (void)tx_id;
+        return Status(CCDR_UNSUPPORTED, "this host keeps no running fingerprint");
     }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
@@ -434,6 +443,19 @@ struct HostThunks {
             if (copied_tx != nullptr) {
                 *copied_tx = *copied;
             }
+    static ccdr_status running_fingerprint(ccdr_host_ctx* c, ccdr_string database, ccdr_string server_id,
+                                           uint64_t tx_id, const ccdr_fingerprint_sink* out, ccdr_error* err) {
+        try {
+            auto r = s(c)->running_fingerprint(to_view(database), to_view(server_id), tx_id);
+            if (!r) {
+                return r.status().fill(err);
+            }
+            ccdr_fingerprint f{};
+            f.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_fingerprint);
+            f.tx_id = r->tx_id;
+            f.algorithm = to_abi(r->algorithm);
+            f.fingerprint = to_abi(r->fingerprint);
+            out->set(out->ctx, &f);
             return CCDR_OK;
         } catch (...) {
             return host_exception_status(err);
@@ -472,6 +494,7 @@ inline const ccdr_host_api* host_api() {
         a.set_database_access = &T::set_database_access;
         a.make_replica = &T::make_replica;
         a.copy_database = &T::copy_database;
+        a.running_fingerprint = &T::running_fingerprint;
         return a;
     }();
     return &api;

@@ -564,6 +564,35 @@ public:
         return o;
     }
 
+    // --- ABI 1.2, continuous verification ---
+    bool has_running_fingerprint() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, running_fingerprint) && api_->running_fingerprint != nullptr;
+    }
+    // The running fingerprint of a member (server_id empty: this server's)
+    // as of tx_id, or now when tx_id is 0 (see ccdr_host_api.running_fingerprint).
+    // CCDR_UNSUPPORTED, without calling, when the host lacks the function.
+    Result<Fingerprint> running_fingerprint(std::string_view database, std::string_view server_id,
+                                            uint64_t tx_id) const {
+        if (!has_running_fingerprint()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("running_fingerprint", "continuous verification"));
+        }
+        Fingerprint out;
+        ccdr_fingerprint_sink sink{CCDR_HEADER_INIT(ccdr_fingerprint_sink), &out,
+                                   [](void* c, const ccdr_fingerprint* f) {
+                                       auto* o = static_cast<Fingerprint*>(c);
+                                       o->tx_id = f->tx_id;
+                                       o->algorithm = to_string(f->algorithm);
+                                       o->fingerprint = to_string(f->fingerprint);
+                                   }};
+        auto err = make_error();
+        ccdr_status st =
+            api_->running_fingerprint(ctx_, to_abi(database), to_abi(server_id), tx_id, &sink, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return out;
+    }
+
 private:
     std::string unsupported_text(std::string_view function, std::string_view what) const {
         return "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +

@@ -39,9 +39,11 @@ enum class MessageType : uint8_t {
     kHoldStatus = 27,          // upstream -> replica: on a subscription, the member's catch-up window
     kHoldRelease = 28,         // replica -> upstream: a replica database was dropped; end its holds
     kHoldReleased = 29,        // upstream -> replica: how many holds ended
+    // Protocol 3: continuous verification (docs/operations.md §12).
+    kRunningFingerprintRequest = 30,  // replica -> upstream: the running fingerprint at a tx (answer: FINGERPRINT)
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kHoldReleased);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kRunningFingerprintRequest);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -76,6 +78,7 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kHoldStatus: return "HOLD_STATUS";
         case MessageType::kHoldRelease: return "HOLD_RELEASE";
         case MessageType::kHoldReleased: return "HOLD_RELEASED";
+        case MessageType::kRunningFingerprintRequest: return "RUNNING_FINGERPRINT_REQUEST";
     }
     return "UNKNOWN";
 }

@@ -103,6 +103,7 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kHoldStatus: return as.template operator()<HoldStatus>();
         case MessageType::kHoldRelease: return as.template operator()<HoldRelease>();
         case MessageType::kHoldReleased: return as.template operator()<HoldReleased>();
+        case MessageType::kRunningFingerprintRequest: return as.template operator()<RunningFingerprintRequest>();
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

@@ -411,6 +411,32 @@ struct HistoryRequest {
 
 inline constexpr uint64_t kMaxHistoryHashes = 4096;
 
+// Asks for the upstream member's running fingerprint as of tx_id
+// (ccdr.replica.verify_interval: continuous verification). Lineage checked
+// as for SUBSCRIBE; answered with FINGERPRINT (tx_id = the request's) or
+// REFUSED: code kUnsupported (its reason begins with
+// kRunningFingerprintUnsupported) when the upstream's host keeps none,
+// kBadRequest when its log no longer holds tx_id or tx_id is past its last
+// committed tx.
+struct RunningFingerprintRequest {
+    static constexpr MessageType kType = MessageType::kRunningFingerprintRequest;
+    std::string name;
+    std::string store_id;
+    uint64_t epoch = 0;
+    uint64_t tx_id = 0;
+    template <class Self, class F>
+    static void fields(Self& m, F&& f) {
+        f("name", m.name);
+        f("store_id", m.store_id);
+        f("epoch", m.epoch);
+        f("tx_id", m.tx_id);
+    }
+};
+
+// How a refusal of RUNNING_FINGERPRINT_REQUEST for want of support begins:
+// the replica reports "unsupported" rather than an error.
+inline constexpr const char* kRunningFingerprintUnsupported = "running fingerprints unsupported";
+
 struct History {
     static constexpr MessageType kType = MessageType::kHistory;
     std::string name;
@@ -502,7 +528,7 @@ using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoRe
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
                              SnapshotEnd, Refused, FingerprintRequest, FingerprintReply, SecurityRequest,
                              SecuritySnapshot, FenceRequest, Fenced, DemoteRequest, Demoted, HistoryRequest, History,
-                             HoldStatus, HoldRelease, HoldReleased>;
+                             HoldStatus, HoldRelease, HoldReleased, RunningFingerprintRequest>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

@@ -26,6 +26,7 @@ ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
                applier_events(*member_)),
       store_copy_(*member_),
       puller_(member_, dialer, applier_, delay_spool_, delayed_, store_copy_),
+      verifier_(dialer, member_->database, member_->session.settings.verify_interval),
       puller_done_future_(puller_done_.get_future()) {}
 
 ReplicaMember::~ReplicaMember() { stop(); }
@@ -54,6 +55,7 @@ void ReplicaMember::start() {
     if (!spawned) {
         puller_done_.set_value();
     }
+    verifier_.start();
 }
 
 void ReplicaMember::stop() {
@@ -62,6 +64,7 @@ void ReplicaMember::stop() {
     }
     stopped_ = true;
     member_->stopping = true;
+    verifier_.stop();
     auto member = member_;
     asio::post(member->strand, [member] {
         member->stop_signal->close();
@@ -221,6 +224,12 @@ void ReplicaMember::describe(ccdr_database_status& out) const {
         message += "; applyDelay " + std::to_string(s.apply_delay_ms / 1000) + "s: received tx " +
                    std::to_string(s.received_tx) + ", applied tx " + std::to_string(s.last_applied_tx);
     }
+    // The last verification's outcome follows (SHOW DATABASE statusMessage);
+    // nothing before the first round.
+    const std::string verified = verifier_.view().text;
+    if (!verified.empty()) {
+        message += "; " + verified;
+    }
     copy_message(out.message, sizeof(out.message), message);
 }
 
@@ -254,6 +263,14 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     counter("store_copy_bytes", static_cast<double>(stats.store_copy_bytes.load()));
     counter("network_wait_seconds", static_cast<double>(stats.network_wait_ns.load()) / 1e9);
     counter("apply_seconds", static_cast<double>(stats.apply_ns.load()) / 1e9);
+    const ContinuousVerifier::View v = verifier_.view();
+    gauge("verify_outcome", static_cast<double>(v.outcome));
+    gauge("verify_mismatch", v.outcome == ContinuousVerifier::Outcome::kMismatch ? 1.0 : 0.0);
+    gauge("verify_last_verified_tx", static_cast<double>(v.last_verified_tx));
+    gauge("verify_last_verified_time_seconds", static_cast<double>(v.last_verified_ms) / 1000.0);
+    counter("verify_checks", static_cast<double>(v.checks));
+    counter("verify_mismatches", static_cast<double>(v.mismatches));
+    counter("verify_failures", static_cast<double>(v.failures));
 }
 
 }  // namespace ccdr::plugin

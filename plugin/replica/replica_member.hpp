@@ -22,6 +22,7 @@
 #include "replica/applier.hpp"
 #include "replica/delay_spool.hpp"
 #include "replica/delayed_applier.hpp"
+#include "replica/continuous_verifier.hpp"
 #include "replica/member_context.hpp"
 #include "replica/puller.hpp"
 #include "replica/store_copy.hpp"
@@ -108,6 +109,8 @@ public:
     Status received_after(uint64_t tx, const std::function<Status(const ccdr_tx&)>& fn) const {
         return delay_spool_.for_each_after(tx, fn);
     }
+    // Continuous verification (ccdr.replica.verify_interval).
+    ContinuousVerifier& verifier() { return verifier_; }
 
 private:
     asio::awaitable<void> run();
@@ -119,6 +122,7 @@ private:
     DelayedApplier delayed_;
     StoreCopy store_copy_;
     Puller puller_;
+    ContinuousVerifier verifier_;
     bool started_ = false;
     bool stopped_ = false;
     std::promise<void> puller_done_;

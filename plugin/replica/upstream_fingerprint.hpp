@@ -32,4 +32,14 @@ Result<UpstreamFingerprint> fingerprint_upstream(const UpstreamDialer& dialer,
                                                  const std::vector<std::string>& addresses, const std::string& remote,
                                                  const std::string& store_id, uint64_t epoch);
 
+// The upstream member's running fingerprint as of tx_id
+// (RUNNING_FINGERPRINT_REQUEST; continuous verification). Errors as above;
+// CCDR_UNSUPPORTED when the upstream's host keeps no running fingerprint
+// (its refusal says so) or the upstream's plugin predates the request (it
+// closes the connection on the unknown type).
+Result<UpstreamFingerprint> running_fingerprint_upstream(const UpstreamDialer& dialer,
+                                                         const std::vector<std::string>& addresses,
+                                                         const std::string& remote, const std::string& store_id,
+                                                         uint64_t epoch, uint64_t tx_id);
+
 }  // namespace ccdr::plugin

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 17> kSettings = {
+const std::array<ccdr_setting_def, 18> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -55,6 +55,9 @@ const std::array<ccdr_setting_def, 17> kSettings = {
     CCDR_SETTING("ccdr.upstream.replica_log_hold.max_age", "7d", CCDR_SETTING_DURATION,
                  "Oldest transaction an upstream server keeps in its log for a replica member that has not "
                  "acknowledged it; past it the hold is released and that member will need a store copy."),
+    CCDR_SETTING("ccdr.replica.verify_interval", "10m", CCDR_SETTING_DURATION,
+                 "How often each replica member compares its running content fingerprint with the upstream's at "
+                 "the member's last applied tx (continuous verification); 0 turns it off."),
 };
 
 #undef CCDR_SETTING
@@ -133,6 +136,16 @@ Status check(std::string_view key, std::string_view value) {
     if (key == "ccdr.upstream.replica_log_hold.max_age") {
         return bounded_duration(1000, 365 * 86'400'000LL);
     }
+    if (key == "ccdr.replica.verify_interval") {
+        auto r = settings::parse_duration(value);
+        if (!r) {
+            return r.status();
+        }
+        if (r->count() != 0 && (r->count() < 500 || r->count() > 7 * 86'400'000LL)) {
+            return {CCDR_INVALID_SETTING, "must be 0 (off) or from 500ms to 604800000ms"};
+        }
+        return {};
+    }
     if (key == "ccdr.upstream.allowed_databases") {
         auto items = settings::parse_list(value);
         if (items.empty()) {
@@ -208,6 +221,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.upstream.remote_fencing", boolean, out.remote_fencing);
     read("ccdr.upstream.replica_log_hold.max_size", size, out.log_hold_max_bytes);
     read("ccdr.upstream.replica_log_hold.max_age", duration, out.log_hold_max_age);
+    read("ccdr.replica.verify_interval", duration, out.verify_interval);
     if (!failed) {
         return failed;
     }

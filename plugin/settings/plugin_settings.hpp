@@ -42,6 +42,7 @@ struct PluginSettings {
     // The log held for each replica member served (ABI 1.2 log_hold): its cap.
     uint64_t log_hold_max_bytes = 0;  // 0: no holds
     std::chrono::milliseconds log_hold_max_age{0};
+    std::chrono::milliseconds verify_interval{0};  // continuous verification; 0: off
 };
 
 // Reads and parses every declared setting through the host.

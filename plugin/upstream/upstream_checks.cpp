@@ -109,4 +109,37 @@ FingerprintAnswer UpstreamChecks::fingerprint(const protocol::FingerprintRequest
     return out;
 }
 
+FingerprintAnswer UpstreamChecks::running_fingerprint(const protocol::RunningFingerprintRequest& request) const {
+    FingerprintAnswer out;
+    auto info = describe(request.name);
+    if (auto refusal = check_lineage(info, request.store_id, request.epoch)) {
+        out.refusal = std::move(refusal);
+        return out;
+    }
+    if (request.tx_id == 0) {
+        out.refusal = Refusal{RefusalCode::kBadRequest, "a running fingerprint request needs a tx id"};
+        return out;
+    }
+    auto f = host_.running_fingerprint(request.name, "", request.tx_id);
+    if (!f) {
+        const auto code = f.status().code();
+        if (code == CCDR_UNSUPPORTED) {
+            out.refusal = Refusal{RefusalCode::kUnsupported, std::string(protocol::kRunningFingerprintUnsupported) +
+                                                                 " on server " + server_id_ + ": " +
+                                                                 f.status().message()};
+        } else {
+            out.refusal = Refusal{code == CCDR_DATABASE_UNAVAILABLE ? RefusalCode::kDatabaseOffline
+                                  : code == CCDR_LOG_PRUNED || code == CCDR_INVALID_ARGUMENT
+                                      ? RefusalCode::kBadRequest
+                                      : RefusalCode::kInternal,
+                                  "no running fingerprint of '" + request.name + "' at tx " +
+                                      std::to_string(request.tx_id) + " on server " + server_id_ + ": " +
+                                      f.status().message()};
+        }
+        return out;
+    }
+    out.reply = protocol::FingerprintReply{request.name, f->tx_id, f->algorithm, f->fingerprint};
+    return out;
+}
+
 }  // namespace ccdr::plugin

@@ -62,6 +62,10 @@ public:
     SubscribeStart subscribe_start(const protocol::DatabaseInfoReply& info, uint64_t from_tx) const;
     // The reply to a FINGERPRINT_REQUEST (blocks: reads the whole store).
     FingerprintAnswer fingerprint(const protocol::FingerprintRequest& request) const;
+    // The reply to a RUNNING_FINGERPRINT_REQUEST: this server's member's
+    // running fingerprint as of request.tx_id (blocks briefly: one indexed
+    // read of the host, ABI 1.2 running_fingerprint).
+    FingerprintAnswer running_fingerprint(const protocol::RunningFingerprintRequest& request) const;
 
     const std::string& server_id() const { return server_id_; }
 

@@ -167,6 +167,20 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             if (!co_await session::send(*connection, released)) {
                 co_return;
             }
+        } else if (type == protocol::MessageType::kRunningFingerprintRequest) {
+            auto request = co_await decode_request<protocol::RunningFingerprintRequest>(connection, peer, *frame);
+            if (!request) {
+                co_return;
+            }
+            auto running_job = [this, r = std::move(*request)] { return checks_.running_fingerprint(r); };
+            auto answer = co_await run_blocking(context_.runtime->blocking_pool(), std::move(running_job));
+            if (answer.refusal) {
+                co_await refuse(connection, peer, answer.refusal->code, answer.refusal->reason);
+                co_return;
+            }
+            if (!co_await session::send(*connection, answer.reply)) {
+                co_return;
+            }
         } else if (type == protocol::MessageType::kSecurityRequest) {
             if (!co_await answer_security(connection, peer, *frame)) {
                 co_return;
@@ -180,8 +194,9 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             co_return;
         } else {
             const std::string reason = "unexpected " + std::string(protocol::message_type_name(type))
-                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, SECURITY_REQUEST, FENCE_REQUEST, "
-                  "DEMOTE_REQUEST, HISTORY_REQUEST, SUBSCRIBE, SNAPSHOT_REQUEST or, from protocol 3, HOLD_RELEASE)";
+                + " (expected DATABASE_INFO_REQUEST, FINGERPRINT_REQUEST, RUNNING_FINGERPRINT_REQUEST, SECURITY_REQUEST, "
+                  "FENCE_REQUEST, DEMOTE_REQUEST, HISTORY_REQUEST, SUBSCRIBE, SNAPSHOT_REQUEST or, from protocol 3, "
+                  "HOLD_RELEASE)";
             co_await refuse(connection, peer, RefusalCode::kBadRequest, reason);
             co_return;
         }

@@ -98,6 +98,20 @@ std::vector<List> graph_names(ProcedureEnv& env, int what) {
     return rows;
 }
 
+// refhost.test.divergeMember(nodeId, key, value): the test hook that makes
+// this server's member of the session's database diverge (DbmsApi).
+std::vector<List> diverge_member(const List& args, ProcedureEnv& env) {
+    if (!args[0].is<int64_t>() || !args[1].is<std::string>()) {
+        throw_error(status::kTypeError, "refhost.test.divergeMember(nodeId :: INTEGER, key :: STRING, value :: ANY)");
+    }
+    auto done = env.qc.dbms.diverge_member_for_test(env.qc.server, env.qc.database, args[0].as<int64_t>(),
+                                                    args[1].as<std::string>(), args[2]);
+    if (!done) {
+        throw QueryError(done.error());
+    }
+    return {List{true}};
+}
+
 std::vector<List> labels(const List&, ProcedureEnv& env) { return graph_names(env, 0); }
 std::vector<List> relationship_types(const List&, ProcedureEnv& env) { return graph_names(env, 1); }
 std::vector<List> property_keys(const List&, ProcedureEnv& env) { return graph_names(env, 2); }
@@ -120,6 +134,11 @@ const std::vector<BuiltinProcedure>& builtin_procedures() {
          "DBMS", 1, 2, {"ttl", "servers"}, routing_table},
         {"dbms.components", "dbms.components() :: (name :: STRING, versions :: LIST<STRING>, edition :: STRING)",
          "List DBMS components and their versions.", "DBMS", 0, 0, {"name", "versions", "edition"}, components},
+        {"refhost.test.divergeMember",
+         "refhost.test.divergeMember(nodeId :: INTEGER, key :: STRING, value :: ANY) :: (diverged :: BOOLEAN)",
+         "Tests only (refhost.test.divergence_hook=true): sets a property on this server's member of the "
+         "session's database without logging it, so that member diverges.",
+         "DBMS", 3, 3, {"diverged"}, diverge_member},
         {"dbms.routing.getRoutingTable", "dbms.routing.getRoutingTable" + kRoutingArgs,
          "Returns the advertised bolt capable endpoints for a given database, divided by each endpoint's "
          "capabilities. For example an endpoint may serve read queries, write queries and/or future "

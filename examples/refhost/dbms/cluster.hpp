@@ -129,6 +129,8 @@ public:
     std::vector<ServerRow> show_servers() override;
     Outcome<RoutingTable> routing_table(size_t server, const std::string& database) override;
     std::vector<ProcedureInfo> plugin_procedures(size_t server) override;
+    Done diverge_member_for_test(size_t server, const std::string& database, int64_t node, const std::string& key,
+                                 const Value& value) override;
     Outcome<std::vector<std::string>> call_plugin_procedure(size_t server, const std::string& name, const List& args,
                                                             const AuthUser& user, const std::string& session_database,
                                                             const RowSink& sink) override;

@@ -273,6 +273,21 @@ public:
                                                                     const List& args, const AuthUser& user,
                                                                     const std::string& session_database,
                                                                     const RowSink& sink) = 0;
+
+    // --- test hook (refhost.test.divergeMember; dbms/test_divergence.cpp) ---
+    // Sets property `key` of node `node` on the member of `database` hosted
+    // by `server` only, without logging it: that member's content and
+    // running fingerprint diverge from the other members' and from any
+    // upstream. Refused unless refhost.test.divergence_hook is true.
+    virtual Done diverge_member_for_test(size_t server, const std::string& database, int64_t node,
+                                         const std::string& key, const Value& value) {
+        (void)server;
+        (void)database;
+        (void)node;
+        (void)key;
+        (void)value;
+        return make_error(status::kProcedureCallFailed, "this DBMS has no divergence test hook");
+    }
 };
 
 }  // namespace refhost

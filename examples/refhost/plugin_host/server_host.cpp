@@ -50,6 +50,11 @@ ccdr::Result<ccdr::Fingerprint> ServerHost::content_fingerprint(std::string_view
     return store_.content_fingerprint(server_, database, server_id);
 }
 
+ccdr::Result<ccdr::Fingerprint> ServerHost::running_fingerprint(std::string_view database,
+                                                                std::string_view server_id, uint64_t tx_id) {
+    return store_.running_fingerprint(server_, database, server_id, tx_id);
+}
+
 ccdr::Result<std::vector<ccdr::UserInfo>> ServerHost::list_users() {
     std::vector<ccdr::UserInfo> out;
     for (auto& u : cluster_.users().users()) {

@@ -49,6 +49,9 @@ public:
     ccdr::Result<ccdr::Value> get_database_option(std::string_view name, std::string_view key) override;
     ccdr::Result<ccdr::Fingerprint> content_fingerprint(std::string_view database,
                                                         std::string_view server_id) override;
+    // ABI 1.2: a member's running fingerprint as of tx_id (0: now).
+    ccdr::Result<ccdr::Fingerprint> running_fingerprint(std::string_view database, std::string_view server_id,
+                                                        uint64_t tx_id) override;
     // ABI 1.2: the cluster's users and roles (the same for every server).
     ccdr::Result<std::vector<ccdr::UserInfo>> list_users() override;
     // ABI 1.2: asks this plugin's instance on every server of the cluster

@@ -2,6 +2,7 @@
 #include "plugin_host/store_access.hpp"
 
 #include "dbms/cluster.hpp"
+#include "store/running_fingerprint.hpp"
 
 namespace refhost {
 
@@ -34,6 +35,32 @@ ccdr::Result<ccdr_log_info> StoreAccess::log_info(size_t server, std::string_vie
 
 ccdr::Result<ccdr::Fingerprint> StoreAccess::content_fingerprint(size_t server, std::string_view database,
                                                                  std::string_view server_id) {
+    auto m = online_member(server, database, server_id);
+    if (!m) {
+        return m.status();
+    }
+    auto f = m.value()->store()->content_fingerprint();
+    if (!f) {
+        return f.status();
+    }
+    return ccdr::Fingerprint{f->tx_id, "refhost-graph-sha256-v1", f->sha256_hex};
+}
+
+ccdr::Result<ccdr::Fingerprint> StoreAccess::running_fingerprint(size_t server, std::string_view database,
+                                                                 std::string_view server_id, uint64_t tx_id) {
+    auto m = online_member(server, database, server_id);
+    if (!m) {
+        return m.status();
+    }
+    auto f = m.value()->store()->running_fingerprint(tx_id);
+    if (!f) {
+        return f.status();
+    }
+    return ccdr::Fingerprint{f->tx_id, kRunningFingerprintAlgorithm, f->hex};
+}
+
+ccdr::Result<std::shared_ptr<Member>> StoreAccess::online_member(size_t server, std::string_view database,
+                                                                 std::string_view server_id) {
     size_t target = server;
     if (!server_id.empty()) {
         auto idx = cluster_.server_index(std::string(server_id));
@@ -50,11 +77,7 @@ ccdr::Result<ccdr::Fingerprint> StoreAccess::content_fingerprint(size_t server, 
         return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "database '" + std::string(database) + "' is not online on " +
                                                            cluster_.servers()[target].name);
     }
-    auto f = m.value()->store()->content_fingerprint();
-    if (!f) {
-        return f.status();
-    }
-    return ccdr::Fingerprint{f->tx_id, "refhost-graph-sha256-v1", f->sha256_hex};
+    return m;
 }
 
 ccdr::Status StoreAccess::read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,

@@ -39,8 +39,16 @@ public:
     // ABI 1.1: the member on the server named `server_id` (empty: `server`).
     ccdr::Result<ccdr::Fingerprint> content_fingerprint(size_t server, std::string_view database,
                                                         std::string_view server_id);
+    // ABI 1.2: that member's running fingerprint as of tx_id (0: now).
+    ccdr::Result<ccdr::Fingerprint> running_fingerprint(size_t server, std::string_view database,
+                                                        std::string_view server_id, uint64_t tx_id);
 
 private:
+    // The member of `database` on the server named `server_id` (empty:
+    // `server`), online.
+    ccdr::Result<std::shared_ptr<Member>> online_member(size_t server, std::string_view database,
+                                                        std::string_view server_id);
+
     Cluster& cluster_;
 };
 

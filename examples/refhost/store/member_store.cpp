@@ -251,7 +251,7 @@ ccdr::Result<MemberStore::Lease> MemberStore::connection() {
     if (!conn) {
         // synchronous=NORMAL: commits do not sync; make_durable does, for
         // a group of them (the file comment of member_store.hpp).
-        auto opened = StoreConnection::open(file_.string(), false);
+        auto opened = StoreConnection::open(file_.string(), false, options_.running_fingerprint);
         if (!opened) {
             return opened.status();
         }

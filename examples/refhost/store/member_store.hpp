@@ -60,6 +60,10 @@ public:
         // that need no durability may turn it off to run faster).
         bool sync_commits = true;
         std::chrono::milliseconds lock_timeout{60'000};
+        // Keep the running fingerprint (store/running_fingerprint.hpp) on
+        // every change. Off only to measure its cost (test/bench); a store
+        // opened without it keeps none until it is opened with it again.
+        bool running_fingerprint = true;
     };
 
     // Opens the member directory's live store, or creates a new one with
@@ -215,6 +219,21 @@ public:
         std::string sha256_hex;
     };
     ccdr::Result<ContentFingerprint> content_fingerprint();
+
+    // The running fingerprint (store/running_fingerprint.hpp,
+    // store/member_running_fingerprint.cpp): as of tx_id, or now when
+    // tx_id is 0, with the tx it covers; errors as ccdr_host_api's
+    // running_fingerprint describes (CCDR_LOG_PRUNED, CCDR_INVALID_ARGUMENT;
+    // CCDR_UNSUPPORTED when the store keeps none).
+    struct RunningFingerprintAt {
+        uint64_t tx_id = 0;
+        std::string hex;
+    };
+    ccdr::Result<RunningFingerprintAt> running_fingerprint(uint64_t tx_id);
+    // Test hook (refhost.test.divergeMember): applies a change record to
+    // this store without logging it and without moving its tx, updating the
+    // content and the running fingerprint as a diverging apply would.
+    ccdr::Status apply_unlogged_for_test(std::span<const uint8_t> record);
 
     // No more writes (lock_for_write fails); with `delete_files`, the store's
     // files go when the last user lets go.

@@ -53,7 +53,8 @@ ccdr::Status StoreConnection::create_schema(sql::Connection& db, const std::stri
     return db.exec("COMMIT");
 }
 
-ccdr::Result<std::unique_ptr<StoreConnection>> StoreConnection::open(const std::string& path, bool synchronous_full) {
+ccdr::Result<std::unique_ptr<StoreConnection>> StoreConnection::open(const std::string& path, bool synchronous_full,
+                                                                     bool track_fingerprint) {
     auto db = sql::Connection::open(path, false);
     if (!db) {
         return db.status();
@@ -64,6 +65,11 @@ ccdr::Result<std::unique_ptr<StoreConnection>> StoreConnection::open(const std::
                                               "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; "
                                               "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192; PRAGMA synchronous=") +
                                   (synchronous_full ? "FULL" : "NORMAL"));
+    if (!st) {
+        return st;
+    }
+    c->track_fp_ = track_fingerprint;
+    st = ensure_running_fingerprint(c->db_, track_fingerprint);
     if (!st) {
         return st;
     }
@@ -95,7 +101,13 @@ ccdr::Status StoreConnection::prepare_all() {
       "SELECT store_id, last_tx, last_time, oldest_retained, next_node, next_rel FROM state WHERE id = 1");
     p(s_.write_state,
       "UPDATE state SET last_tx = ?, last_time = ?, oldest_retained = ?, next_node = ?, next_rel = ? WHERE id = 1");
-    p(s_.append_log, "INSERT INTO txlog(id, time, payload) VALUES (?, ?, ?)");
+    p(s_.append_log, "INSERT INTO txlog(id, time, payload, fp) VALUES (?, ?, ?, ?)");
+    p(s_.fp_read, "SELECT tx, value FROM running_fingerprint WHERE id = 1");
+    p(s_.fp_write, "UPDATE running_fingerprint SET tx = ?, value = ? WHERE id = 1");
+    p(s_.fp_logged, "SELECT fp FROM txlog WHERE id = ?");
+    p(s_.delete_labels_returning, "DELETE FROM labels WHERE node = ? RETURNING label");
+    p(s_.delete_node_returning, "DELETE FROM nodes WHERE id = ? RETURNING props");
+    p(s_.delete_rel_returning, "DELETE FROM rels WHERE id = ? RETURNING type, src, dst, props");
     p(s_.insert_node, "INSERT INTO nodes(id, props) VALUES (?, ?)");
     p(s_.insert_label, "INSERT INTO labels(node, label) VALUES (?, ?)");
     p(s_.delete_label, "DELETE FROM labels WHERE node = ? AND label = ?");
@@ -130,7 +142,10 @@ ccdr::Status StoreConnection::prepare_all() {
 }
 
 ccdr::Status StoreConnection::begin_read() { return sql::step_done(db_, s_.begin_read, "BEGIN"); }
-ccdr::Status StoreConnection::begin_write() { return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE"); }
+ccdr::Status StoreConnection::begin_write() {
+    delta_ = {};
+    return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE");
+}
 ccdr::Status StoreConnection::commit() { return sql::step_done(db_, s_.commit, "COMMIT"); }
 void StoreConnection::rollback() {
     if (db_.in_transaction()) {
@@ -164,12 +179,111 @@ ccdr::Status StoreConnection::write_state(const StoreState& s) {
     return sql::step_done(db_, st, "updating the store state");
 }
 
+namespace {
+
+std::span<const uint8_t> as_bytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+// The stored value moved by delta_, written back with `tx` (the row's own
+// tx when tx is 0); *out gets the new value.
+static ccdr::Status move_running_value(sql::Connection& db, sql::Statement& read, sql::Statement& write,
+                                       const RunningSum& delta, uint64_t tx, RunningSum* out) {
+    RunningSum value;
+    uint64_t row_tx = 0;
+    {
+        sql::ResetGuard g(read);
+        int rc = read.step();
+        if (rc != SQLITE_ROW) {
+            return rc == SQLITE_DONE ? ccdr::Status(CCDR_CORRUPT, "store " + db.path() + " has no running fingerprint")
+                                     : db.error("reading the running fingerprint", rc);
+        }
+        row_tx = static_cast<uint64_t>(read.int64(0));
+        if (!RunningSum::from_bytes(read.blob(1), value)) {
+            return {CCDR_CORRUPT, "store " + db.path() + ": the running fingerprint is not 16 bytes"};
+        }
+    }
+    value.add(delta);
+    std::string bytes = value.bytes();
+    write.bind(1, tx == 0 ? row_tx : tx);
+    write.bind_blob(2, as_bytes(bytes));
+    *out = value;
+    return sql::step_done(db, write, "updating the running fingerprint");
+}
+
 ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload) {
     auto& st = s_.append_log;
+    std::string fp;
+    if (track_fp_) {
+        RunningSum value;
+        ccdr::Status moved = move_running_value(db_, s_.fp_read, s_.fp_write, delta_, tx_id, &value);
+        if (!moved) {
+            return moved;
+        }
+        delta_ = {};
+        fp = value.bytes();
+    }
     st.bind(1, tx_id);
     st.bind(2, time_ms);
     st.bind_blob(3, payload);
+    if (track_fp_) {
+        st.bind_blob(4, as_bytes(fp));
+    } else {
+        st.bind_null(4);
+    }
     return sql::step_done(db_, st, "appending tx " + std::to_string(tx_id) + " to the log");
+}
+
+ccdr::Status StoreConnection::fold_fingerprint() {
+    if (!track_fp_) {
+        return {};
+    }
+    RunningSum value;
+    ccdr::Status st = move_running_value(db_, s_.fp_read, s_.fp_write, delta_, 0, &value);
+    if (st) {
+        delta_ = {};
+    }
+    return st;
+}
+
+ccdr::Result<std::optional<StoreConnection::RunningValue>> StoreConnection::running_value() {
+    sql::ResetGuard g(s_.fp_read);
+    int rc = s_.fp_read.step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<RunningValue>();
+    }
+    if (rc != SQLITE_ROW) {
+        return error("reading the running fingerprint", rc);
+    }
+    RunningValue out;
+    out.tx_id = static_cast<uint64_t>(s_.fp_read.int64(0));
+    if (!RunningSum::from_bytes(s_.fp_read.blob(1), out.value)) {
+        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint is not 16 bytes");
+    }
+    return std::optional<RunningValue>(out);
+}
+
+ccdr::Result<std::optional<RunningSum>> StoreConnection::logged_fingerprint(uint64_t tx_id) {
+    sql::ResetGuard g(s_.fp_logged);
+    s_.fp_logged.bind(1, tx_id);
+    int rc = s_.fp_logged.step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<RunningSum>();
+    }
+    if (rc != SQLITE_ROW) {
+        return error("reading a logged running fingerprint", rc);
+    }
+    RunningSum v;
+    if (s_.fp_logged.is_null(0)) {
+        return std::optional<RunningSum>();
+    }
+    if (!RunningSum::from_bytes(s_.fp_logged.blob(0), v)) {
+        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint of tx " +
+                                              std::to_string(tx_id) + " is not 16 bytes");
+    }
+    return std::optional<RunningSum>(v);
 }
 
 ccdr::Status StoreConnection::corrupt(const ChangeOp& op, const std::string& why) const {
@@ -204,6 +318,7 @@ int step_changes(sqlite3* db, sql::Statement& s, int& rc) {
 }  // namespace
 
 ccdr::Status StoreConnection::update_props(sql::Statement& select, sql::Statement& update, const ChangeOp& op) {
+    const bool node_op = op.code == OpCode::SetNodeProperty || op.code == OpCode::ReplaceNodeProperties;
     std::vector<uint8_t> encoded;
     {
         sql::ResetGuard g(select);
@@ -214,6 +329,10 @@ ccdr::Status StoreConnection::update_props(sql::Statement& select, sql::Statemen
         }
         if (rc != SQLITE_ROW) {
             return error("reading properties", rc);
+        }
+        if (track_fp_) {
+            delta_.sub(node_op ? running_record::node(op.id, select.blob(0))
+                               : running_record::rel_props(op.id, select.blob(0)));
         }
         if (op.code == OpCode::SetNodeProperty || op.code == OpCode::SetRelationshipProperty) {
             Map props;
@@ -233,13 +352,60 @@ ccdr::Status StoreConnection::update_props(sql::Statement& select, sql::Statemen
             encoded = codec::encode_map(props);
         }
     }
-    update.bind_blob(1, encoded.empty() ? op.payload : std::span<const uint8_t>(encoded));
+    const std::span<const uint8_t> props = encoded.empty() ? op.payload : std::span<const uint8_t>(encoded);
+    update.bind_blob(1, props);
     update.bind(2, op.id);
     int rc = 0;
     if (step_changes(db_.get(), update, rc) != 1) {
         return rc == SQLITE_DONE ? corrupt(op, "no such entity") : error("updating properties", rc);
     }
+    if (track_fp_) {
+        delta_.add(node_op ? running_record::node(op.id, props) : running_record::rel_props(op.id, props));
+    }
     return {};
+}
+
+ccdr::Status StoreConnection::delete_node_tracked(const ChangeOp& op) {
+    int rc = 0;
+    {
+        sql::ResetGuard g(s_.delete_labels_returning);
+        s_.delete_labels_returning.bind(1, op.id);
+        while ((rc = s_.delete_labels_returning.step()) == SQLITE_ROW) {
+            delta_.sub(running_record::label(op.id, s_.delete_labels_returning.text(0)));
+        }
+        if (rc != SQLITE_DONE) {
+            return error("deleting labels", rc);
+        }
+    }
+    sql::ResetGuard g(s_.delete_node_returning);
+    s_.delete_node_returning.bind(1, op.id);
+    rc = s_.delete_node_returning.step();
+    if (rc == SQLITE_DONE) {
+        return corrupt(op, "no such node");
+    }
+    if (rc != SQLITE_ROW) {
+        return error("deleting a node", rc);
+    }
+    delta_.sub(running_record::node(op.id, s_.delete_node_returning.blob(0)));
+    rc = s_.delete_node_returning.step();
+    return rc == SQLITE_DONE ? ccdr::Status() : error("deleting a node", rc);
+}
+
+ccdr::Status StoreConnection::delete_rel_tracked(const ChangeOp& op) {
+    sql::ResetGuard g(s_.delete_rel_returning);
+    auto& q = s_.delete_rel_returning;
+    q.bind(1, op.id);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) {
+        return corrupt(op, "no such relationship");
+    }
+    if (rc != SQLITE_ROW) {
+        return error("deleting a relationship", rc);
+    }
+    delta_.sub(running_record::rel(op.id, q.text(0), q.int64(1), q.int64(2)));
+    delta_.sub(running_record::rel_props(op.id, q.blob(3)));
+    rc = q.step();
+    return rc == SQLITE_DONE ? ccdr::Status() : error("deleting a relationship", rc);
 }
 
 ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
@@ -260,6 +426,12 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
                     return (rc & 0xff) == SQLITE_CONSTRAINT ? corrupt(op, "duplicate label")
                                                             : error("adding a label", rc);
                 }
+                if (track_fp_) {
+                    delta_.add(running_record::label(op.id, label));
+                }
+            }
+            if (track_fp_) {
+                delta_.add(running_record::node(op.id, op.payload));
             }
             ids.next_node_id = std::max(ids.next_node_id, op.id + 1);
             return {};
@@ -285,6 +457,10 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
             if (step_changes(db_.get(), s, rc) != 1) {
                 return (rc & 0xff) == SQLITE_CONSTRAINT ? corrupt(op, "relationship exists")
                                                         : error("creating a relationship", rc);
+            }
+            if (track_fp_) {
+                delta_.add(running_record::rel(op.id, op.name, op.start, op.end));
+                delta_.add(running_record::rel_props(op.id, op.payload));
             }
             ids.next_rel_id = std::max(ids.next_rel_id, op.id + 1);
             return {};
@@ -317,6 +493,10 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
                                ? corrupt(op, add ? "label already present" : "label not present")
                                : error("changing labels", rc);
                 }
+                if (track_fp_) {
+                    auto h = running_record::label(op.id, label);
+                    add ? delta_.add(h) : delta_.sub(h);
+                }
             }
             return {};
         }
@@ -327,6 +507,9 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
             }
             if (*has) {
                 return corrupt(op, "node still has relationships");
+            }
+            if (track_fp_) {
+                return delete_node_tracked(op);
             }
             s_.delete_labels_of.bind(1, op.id);
             if (step_changes(db_.get(), s_.delete_labels_of, rc) < 0) {
@@ -339,6 +522,9 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
             return {};
         }
         case OpCode::DeleteRelationship: {
+            if (track_fp_) {
+                return delete_rel_tracked(op);
+            }
             s_.delete_rel.bind(1, op.id);
             if (step_changes(db_.get(), s_.delete_rel, rc) != 1) {
                 return rc == SQLITE_DONE ? corrupt(op, "no such relationship") : error("deleting a relationship", rc);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "store/change_record.hpp"
+#include "store/running_fingerprint.hpp"
 #include "store/sqlite.hpp"
 
 #include <ccdr/status.hpp>
@@ -42,8 +43,12 @@ public:
     static constexpr int kFormat = 1;
 
     // Opens a connection to an existing store file (its schema is created by
-    // create_schema on the first connection).
-    static ccdr::Result<std::unique_ptr<StoreConnection>> open(const std::string& path, bool synchronous_full);
+    // create_schema on the first connection). With track_fingerprint, the
+    // store's running fingerprint (running_fingerprint.hpp) is built if it
+    // is missing and every change applied through this connection keeps it
+    // current; without, the store keeps none (benchmarks compare the two).
+    static ccdr::Result<std::unique_ptr<StoreConnection>> open(const std::string& path, bool synchronous_full,
+                                                               bool track_fingerprint = true);
     // Creates the tables and the state row of a new store.
     static ccdr::Status create_schema(sql::Connection& db, const std::string& store_id);
 
@@ -57,7 +62,25 @@ public:
 
     ccdr::Status read_state(StoreState& out);
     ccdr::Status write_state(const StoreState& s);
+    // Logs a transaction; with tracking, also moves the running fingerprint
+    // by the changes applied since begin_write or the previous append_log,
+    // and stores the new value with the entry.
     ccdr::Status append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload);
+    // Moves the stored running value by the changes applied since
+    // begin_write or the last append_log / fold, keeping its tx: what a
+    // change applied without a log entry does (the divergence test hook).
+    ccdr::Status fold_fingerprint();
+    bool tracks_fingerprint() const { return track_fp_; }
+    // The running value now (the caller holds a read transaction): its tx
+    // and value; nullopt when the store keeps none.
+    struct RunningValue {
+        uint64_t tx_id = 0;
+        RunningSum value;
+    };
+    ccdr::Result<std::optional<RunningValue>> running_value();
+    // The value logged with tx_id: nullopt when there is no such entry or it
+    // was logged without one.
+    ccdr::Result<std::optional<RunningSum>> logged_fingerprint(uint64_t tx_id);
 
     // Applies every op of a record. CCDR_CORRUPT for a malformed record or one
     // that does not fit the store (an id that exists or does not); the SQLite
@@ -100,6 +123,10 @@ private:
     ccdr::Status prepare_all();
     ccdr::Status corrupt(const ChangeOp& op, const std::string& why) const;
     ccdr::Status update_props(sql::Statement& select, sql::Statement& update, const ChangeOp& op);
+    // Deleting a node or relationship when tracking: the rows come back
+    // (RETURNING) so their records leave the running value.
+    ccdr::Status delete_node_tracked(const ChangeOp& op);
+    ccdr::Status delete_rel_tracked(const ChangeOp& op);
 
     sql::Connection db_;
     struct Statements {
@@ -111,7 +138,11 @@ private:
         sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
         sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
         sql::Statement scan_log;
+        sql::Statement fp_read, fp_write, fp_logged, delete_labels_returning, delete_node_returning,
+            delete_rel_returning;
     } s_;
+    bool track_fp_ = true;
+    RunningSum delta_;  // changes applied since begin_write / the last append_log
 };
 
 }  // namespace refhost

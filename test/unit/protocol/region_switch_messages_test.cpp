@@ -78,6 +78,7 @@ TEST_CASE("HISTORY_REQUEST and HISTORY round-trip with their hashes", "[protocol
     CHECK(h.hashes == std::vector<uint64_t>{1, 2, 0xffffffffffffffffull});
     CHECK(is_known_message_type(static_cast<uint8_t>(MessageType::kHistory)));
     CHECK(static_cast<int>(MessageType::kHistory) == 26);
+    CHECK(kLastMessageType >= 26);  // 27 (issue 16) and later follow
 }
 
 TEST_CASE("tx_hash covers the id, the commit time and the payload", "[protocol][reattach]") {

@@ -151,3 +151,25 @@ TEST_CASE("checks: FINGERPRINT_REQUEST gets the host's fingerprint, for the line
     REQUIRE(other.refusal);
     CHECK(other.refusal->code == RefusalCode::kLineageMismatch);
 }
+
+TEST_CASE("checks: RUNNING_FINGERPRINT_REQUEST of a host without running fingerprints is refused as unsupported",
+          "[upstream][checks]") {
+    // MemoryHost keeps HostServer's default running_fingerprint: unsupported.
+    MemoryHost host("a1", {});
+    make_foo(host, 3);
+    UpstreamChecks checks(handle(host), "a1", {"*"});
+    const DatabaseInfoReply foo = checks.describe("foo");
+
+    auto answer = checks.running_fingerprint({"foo", foo.store_id, foo.epoch, 2});
+    REQUIRE(answer.refusal);
+    CHECK(answer.refusal->code == RefusalCode::kUnsupported);
+    CHECK_THAT(answer.refusal->reason, Contains(ccdr::protocol::kRunningFingerprintUnsupported));
+
+    auto no_tx = checks.running_fingerprint({"foo", foo.store_id, foo.epoch, 0});
+    REQUIRE(no_tx.refusal);
+    CHECK(no_tx.refusal->code == RefusalCode::kBadRequest);
+
+    auto other = checks.running_fingerprint({"foo", "0123abcd", foo.epoch, 2});
+    REQUIRE(other.refusal);
+    CHECK(other.refusal->code == RefusalCode::kLineageMismatch);
+}

@@ -1,0 +1,83 @@
+// examples/refhost/store/running_fingerprint.hpp: a member's running
+// fingerprint (ccdr_host_api.running_fingerprint, ABI 1.2): a multiset hash
+// over the store's records, kept up to date by every applied change in
+// constant time, so a replica can compare its content with its upstream's
+// at one transaction without reading either store.
+//
+// The records are the store's facts, each in a canonical byte form tagged by
+// its kind:
+//   node        (id, encoded property map)
+//   label       (node id, label)
+//   rel         (id, type, start id, end id)
+//   rel props   (id, encoded property map)
+// A record's hash is XXH3-128 with a fixed seed (kSeed); the value is the
+// sum of the hashes of every record in the store, mod 2^128. A change
+// subtracts the old record's hash and adds the new one's, so the value
+// depends only on which records are present, never on the order of the
+// changes that led there. (XXH3 is not a cryptographic hash: this detects
+// accidental divergence, it does not resist a forger.)
+//
+// Where it lives: the one-row table running_fingerprint(tx, value) holds
+// the value as of the store's last committed tx, and txlog.fp the value
+// after each logged transaction, written in the transaction's own SQLite
+// transaction (StoreConnection::append_log). A store without them (made by
+// an older refhost, or opened with tracking off) gets them at its next open
+// with tracking on: one full pass over the store, once
+// (ensure_running_fingerprint).
+#pragma once
+
+#include "store/sqlite.hpp"
+
+#include <ccdr/status.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace refhost {
+
+inline constexpr const char* kRunningFingerprintAlgorithm = "refhost-records-xxh3-128-sum-v1";
+
+// The value: a sum mod 2^128, as two 64-bit halves with the carry done by
+// hand (ISO C++ has no 128-bit integer).
+struct RunningSum {
+    uint64_t hi = 0;
+    uint64_t lo = 0;
+    void add(const RunningSum& o) {
+        const uint64_t l = lo + o.lo;
+        hi += o.hi + (l < lo ? 1 : 0);
+        lo = l;
+    }
+    void sub(const RunningSum& o) {
+        const uint64_t l = lo - o.lo;
+        hi -= o.hi + (lo < o.lo ? 1 : 0);
+        lo = l;
+    }
+    bool operator==(const RunningSum&) const = default;
+    // 16 bytes, big-endian (the column's form) and 32 hex digits.
+    std::string bytes() const;
+    static bool from_bytes(std::span<const uint8_t> b, RunningSum& out);
+    std::string hex() const;
+};
+
+namespace running_record {
+RunningSum node(int64_t id, std::span<const uint8_t> props);
+RunningSum label(int64_t node, std::string_view label);
+RunningSum rel(int64_t id, std::string_view type, int64_t start, int64_t end);
+RunningSum rel_props(int64_t id, std::span<const uint8_t> props);
+}  // namespace running_record
+
+// The sum over every record of the store, read in the caller's transaction
+// (the full pass; also what a test compares the running value with).
+ccdr::Result<RunningSum> compute_running_sum(sql::Connection& db);
+
+// Makes sure the store has the table, the log column and a value for its
+// current content. With `track`, a store missing any of them gets them (one
+// full pass, in one write transaction); without, the value row is removed
+// (nothing keeps it current any more, so it must not be believed; the next
+// open with tracking rebuilds it). Run before the connection prepares its
+// statements.
+ccdr::Status ensure_running_fingerprint(sql::Connection& db, bool track);
+
+}  // namespace refhost
