@@ -108,6 +108,7 @@ public:
         (void)source_server_id;
         (void)spec;
         return Status(CCDR_UNSUPPORTED, "this host cannot copy a database");
+    }
     // ABI 1.2: the running fingerprint of a member as of tx_id (0: now);
     // see ccdr_host_api.running_fingerprint. A host that keeps none keeps
     // this default.
@@ -443,6 +444,11 @@ struct HostThunks {
             if (copied_tx != nullptr) {
                 *copied_tx = *copied;
             }
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
     static ccdr_status running_fingerprint(ccdr_host_ctx* c, ccdr_string database, ccdr_string server_id,
                                            uint64_t tx_id, const ccdr_fingerprint_sink* out, ccdr_error* err) {
         try {
