@@ -140,6 +140,11 @@ std::vector<List> show_rows(const ShowClause& show, const std::optional<std::str
             };
             std::vector<Entry> entries;
             for (const auto& b : builtin_procedures()) {
+                // Test hooks (refhost.test.*) work only with their test
+                // setting and are not listed for users.
+                if (std::string_view(b.name).starts_with("refhost.test.")) {
+                    continue;
+                }
                 entries.push_back({b.name, b.description, b.mode, b.signature, false, b.mode == "DBMS"});
             }
             for (const auto& p : qc.dbms.plugin_procedures(qc.server)) {
