@@ -31,11 +31,12 @@ struct Owner {
         TxOptions o;
         o.connection_id = "bolt-test";
         o.client_address = "127.0.0.1:1";
+        // Notified under the lock: a waiter that sees the wake cannot return,
+        // end the test and destroy `cv` while the notifying thread (the
+        // deadline timer's) is still inside notify_all (TSan saw that race).
         o.wake = [this] {
-            {
-                std::lock_guard l(mu);
-                ++wakes;
-            }
+            std::lock_guard l(mu);
+            ++wakes;
             cv.notify_all();
         };
         return o;
