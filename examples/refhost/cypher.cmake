@@ -7,6 +7,7 @@ add_library(refhost_cypher STATIC
   cypher/checker.cpp
   cypher/engine.cpp
   cypher/evaluator.cpp
+  cypher/datetime_function.cpp
   cypher/executor.cpp
   cypher/functions.cpp
   cypher/lexer.cpp

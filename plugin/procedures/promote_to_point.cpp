@@ -127,8 +127,9 @@ Result<PromoteOptions> parse_promote_options(const ValueList& args, size_t index
                 out.up_to_time_ms = *ms;
                 out.up_to_time_text = value.as_string();
             } else {
-                return procedure_failed("upToTime must be an ISO-8601 date-time STRING (toString(datetime(...))) or "
-                                        "INTEGER epoch milliseconds (datetime(...).epochMillis), got " +
+                return procedure_failed("upToTime must be a DATETIME (datetime(\"2026-12-06T12:10:00Z\"); hosts "
+                                        "pass it as its ISO-8601 text), an ISO-8601 STRING or INTEGER epoch "
+                                        "milliseconds, got " +
                                         value.to_display());
             }
         } else {

@@ -4,6 +4,8 @@
 // member with an applyDelay received but has not applied.
 //
 //   {fenceOnHeal: BOOLEAN, upToTx: INTEGER, upToTime: STRING | INTEGER}
+// (a Cypher DATETIME arrives as its ISO-8601 text: the ABI has no temporal
+// type, hosts pass zoned date-times as text)
 //
 // upToTx N: apply up to tx N and no further, then promote. upToTime T: the
 // same for the last received transaction committed at or before T (upstream

@@ -30,7 +30,7 @@ constexpr ccdr_field kPromoteOptions{
     static_text("options"), CCDR_TYPE_MAP, CCDR_FIELD_OPTIONAL, ccdr_value{},
     static_text("{fenceOnHeal: true (default) asks the former upstream cluster to fence its database once it "
                 "answers again; false does not. upToTx: apply up to this transaction and no further; upToTime: "
-                "up to the last transaction committed at or before this ISO-8601 time or epoch ms}")};
+                "up to the last transaction committed at or before this DATETIME, ISO-8601 text or epoch ms}")};
 const std::array<ccdr_field, kPromoteColumns> kPromoteOutputs = {
     field("database", CCDR_TYPE_STRING, "The promoted database."),
     field("promotedAtTx", CCDR_TYPE_INTEGER, "Its last transaction: the point it was promoted at."),

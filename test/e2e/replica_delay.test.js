@@ -112,7 +112,7 @@ describe('applyDelay and promotion to a point', () => {
     const cases = [
       [{ upToTx: neo4j.int(lastDataTx + 100) }, new RegExp(`upToTx ${lastDataTx + 100} is beyond what .* tx ${lastDataTx}`)],
       [{ upToTx: neo4j.int(1) }, /has already applied tx \d+ .* a promotion cannot go back/],
-      [{ upToTime: true }, /upToTime must be an ISO-8601 date-time STRING/],
+      [{ upToTime: true }, /upToTime must be a DATETIME/],
       [{ upToTime: '6 December, noon' }, /is not an ISO-8601 date-time/],
       [{ upToTx: neo4j.int(lastDataTx), upToTime: new Date().toISOString() }, /not both/],
       [{ upTo: neo4j.int(3) }, /unknown option 'upTo'/],
@@ -122,12 +122,17 @@ describe('applyDelay and promotion to a point', () => {
       assert.equal(err.code, 'Neo.ClientError.Procedure.ProcedureCallFailed');
       assert.match(err.message, why);
     }
-    const dt = await failure(
+    // A LOCAL DATETIME names no instant: the host refuses it before the plugin.
+    const local = await failure(
       B.system('CALL internal.dbms.promoteReplicaDatabase("foo-replica", {upToTime: $t})', {
-        t: neo4j.types.DateTime.fromStandardDate(new Date()),
+        t: neo4j.types.LocalDateTime.fromStandardDate(new Date()),
       }),
     );
-    assert.match(dt.message, /ZONED DATETIME value, which plugin procedures cannot take/);
+    assert.match(local.message, /LOCAL DATETIME value, which plugin procedures cannot take/);
+    const unparsable = await failure(
+      B.system('CALL internal.dbms.promoteReplicaDatabase("foo-replica", {upToTime: datetime("noon")})'),
+    );
+    assert.equal(unparsable.code, 'Neo.ClientError.Statement.ArgumentError');
     const rows = await B.show('foo-replica');
     assert.equal(rows[0].type, 'replica');
   });
@@ -166,7 +171,13 @@ describe('applyDelay and promotion to a point', () => {
   });
 
   test('promotion {upToTime} just before the delete: the data, nothing after, the rest in the file', async () => {
-    const rows = await B.system(PROMOTE, { name: 'foo-replica', options: { upToTime: pointTime } });
+    // As an operator writes it: a Cypher datetime, which the host hands to the
+    // plugin as its ISO-8601 text.
+    const rows = await B.system(
+      'CALL internal.dbms.promoteReplicaDatabase($name, {upToTime: datetime($t)}) ' +
+        'YIELD database, promotedAtTx, appliedAtPromotion, keptTransactions, keptFile, message RETURN *',
+      { name: 'foo-replica', t: pointTime },
+    );
     assert.equal(rows.length, 1);
     const r = rows[0];
     assert.equal(r.promotedAtTx.toNumber(), lastDataTx);

@@ -2,6 +2,7 @@
 // and type rules (null in, null out; a wrong type is a TypeError naming it).
 #include "cypher/functions.hpp"
 
+#include "cypher/datetime_function.hpp"
 #include "cypher/evaluator.hpp"
 #include "cypher/query_error.hpp"
 #include "cypher/text.hpp"
@@ -580,6 +581,7 @@ const std::vector<FunctionDef>& all_functions() {
         {"length", 1, 1, false, fn_length},
         {"range", 2, 3, false, fn_range},
         {"timestamp", 0, 0, false, fn_timestamp},
+        {"datetime", 0, 1, false, fn_datetime},
         {"elementId", 1, 1, false, fn_element_id},
         {"id", 1, 1, false, fn_id},
         {"labels", 1, 1, false, fn_labels},

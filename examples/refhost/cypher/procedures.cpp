@@ -243,6 +243,39 @@ ResolvedProcedures resolve_procedures(const Query& q, QueryContext& qc, std::str
     return resolved;
 }
 
+// The ABI has no temporal types. A zoned date-time argument (also inside a
+// list or map, e.g. promoteReplicaDatabase's {upToTime: datetime(...)})
+// reaches a plugin as its ISO-8601 text, the form toString() gives, which
+// names one instant; other temporal values name no instant on their own and
+// stay refused by the plugin host.
+namespace {
+
+Value zoned_datetimes_as_text(const Value& v) {
+    if (v.is<DateTime>() || v.is<DateTimeZoneId>()) {
+        if (auto text = to_cypher_string(v)) {
+            return Value(*text);
+        }
+        return v;
+    }
+    if (const List* l = v.get_if<List>()) {
+        List out;
+        for (const auto& item : *l) {
+            out.push_back(zoned_datetimes_as_text(item));
+        }
+        return Value(std::move(out));
+    }
+    if (const Map* m = v.get_if<Map>()) {
+        Map out;
+        for (const auto& [k, item] : *m) {
+            out.emplace(k, zoned_datetimes_as_text(item));
+        }
+        return Value(std::move(out));
+    }
+    return v;
+}
+
+}  // namespace
+
 std::vector<List> call_procedure(const ResolvedProcedure& p, const List& args, ProcedureEnv& env,
                                  std::vector<std::string>& columns) {
     if (p.builtin != nullptr) {
@@ -254,7 +287,11 @@ std::vector<List> call_procedure(const ResolvedProcedure& p, const List& args, P
         return p.builtin->run(full, env);
     }
     std::vector<List> rows;
-    auto cols = env.qc.dbms.call_plugin_procedure(env.qc.server, p.name, args, env.qc.user, env.qc.database,
+    List plugin_args;
+    for (const auto& a : args) {
+        plugin_args.push_back(zoned_datetimes_as_text(a));
+    }
+    auto cols = env.qc.dbms.call_plugin_procedure(env.qc.server, p.name, plugin_args, env.qc.user, env.qc.database,
                                                   [&](List row) { rows.push_back(std::move(row)); });
     if (!cols) {
         throw QueryError(cols.error());

@@ -240,6 +240,23 @@ TEST_CASE("timestamp() is one value per query", "[cypher][fn]") {
     CHECK(r.rows[0][1].as<int64_t>() > 1700000000000);
 }
 
+TEST_CASE("datetime(): the statement's time or ISO-8601 text, toString gives it back", "[cypher][fn]") {
+    Harness h;
+    auto r = h.ok("RETURN datetime() = datetime() AS same, toString(datetime('2026-12-06T13:10:00.25+01:00')) "
+                  "AS t, toString(datetime('2026-12-06T12:10Z')) AS m, toString(datetime('2024-02-29T00:00:00')) AS leap");
+    CHECK(r.rows[0][0] == Value(true));
+    CHECK(r.rows[0][1] == Value("2026-12-06T13:10:00.25+01:00"));
+    CHECK(r.rows[0][2] == Value("2026-12-06T12:10:00Z"));
+    CHECK(r.rows[0][3] == Value("2024-02-29T00:00:00Z"));
+    CHECK(h.scalar("RETURN datetime(null)").is_null());
+    for (const char* bad : {"'yesterday'", "'2026-02-29T00:00Z'", "'2026-12-06T24:00Z'", "'2026-12-06 12:10Z'",
+                            "'2026-12-06T12:10:00+1'", "'2026-12-06T12:10:00.Z'"}) {
+        INFO(bad);
+        CHECK(h.fails(std::string("RETURN datetime(") + bad + ")").code == "Neo.ClientError.Statement.ArgumentError");
+    }
+    CHECK(h.fails("RETURN datetime(1)").code == kType);
+}
+
 TEST_CASE("parameters of every type round-trip through RETURN $x", "[cypher][params]") {
     Harness h;
     std::vector<Value> values = {

@@ -49,7 +49,7 @@ TEST_CASE("promotion options: bad input is refused with the reason", "[procedure
     const std::vector<std::pair<ValueMap, std::string>> cases = {
         {{{"upToTx", Value(int64_t{0})}}, "upToTx must be a positive INTEGER transaction id, got 0"},
         {{{"upToTx", Value("7")}}, "upToTx must be a positive INTEGER"},
-        {{{"upToTime", Value(true)}}, "upToTime must be an ISO-8601 date-time STRING"},
+        {{{"upToTime", Value(true)}}, "upToTime must be a DATETIME"},
         {{{"upToTime", Value("yesterday")}}, "upToTime 'yesterday' is not an ISO-8601 date-time"},
         {{{"upToTime", Value("2026-13-06T12:10:00Z")}}, "is not an ISO-8601 date-time"},
         {{{"upToTime", Value("2026-12-06T12:10:00")}}, "is not an ISO-8601 date-time"},
