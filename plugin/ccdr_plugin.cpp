@@ -3,7 +3,7 @@
 #include "logging/host_log_sink.hpp"
 #include "replica/member_setup.hpp"
 #include "replica/store_copy_spool.hpp"
-#include "replica/upstream_hold_release.hpp"
+#include "replica/pending_hold_releases.hpp"
 #include "runtime/wall_clock.hpp"
 #include "settings/tls_policy.hpp"
 
@@ -24,6 +24,10 @@ constexpr const char* kReadOnlyMessage =
 // host's storage calls (read_log, snapshot_export, spool files).
 constexpr size_t kIoThreads = 2;
 constexpr size_t kBlockingThreads = 4;
+// Owed hold releases are asked with the connection back-off, but no more
+// often than this once an upstream stays unreachable (its region may be gone
+// for days).
+constexpr std::chrono::milliseconds kHoldReleaseRetryMax{30'000};
 
 }  // namespace
 
@@ -104,6 +108,19 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
             ? std::string()
             : (std::filesystem::path(session_.server.data_directory) / "ccdr" / "replica_log_holds.tsv").string(),
         LogHoldCap{session_.settings.log_hold_max_bytes, session_.settings.log_hold_max_age.count()}, session_.log);
+    pending_releases_ = std::make_unique<PendingHoldReleases>(
+        session_.server.data_directory.empty()
+            ? std::string()
+            : (std::filesystem::path(session_.server.data_directory) / "ccdr" / "pending_hold_releases.tsv").string(),
+        [this](const std::string& remote, const std::string& replica_database, const std::string& address) {
+            if (!started_) {
+                return HoldReleaseAttempt{false, "the ccdr plugin is not started on server " +
+                                                     session_.server.server_id};
+            }
+            return release_upstream_hold(dialer_, remote, replica_database, address, session_.settings.io_timeout);
+        },
+        session_.settings.backoff_initial, std::max(session_.settings.backoff_max, kHoldReleaseRetryMax),
+        session_.log);
     procedures_ = std::make_unique<ReplicaProcedures>(
         host, [this](const UpstreamLink& link) { return describe_remote(link); }, session_.log);
     procedures_->set_local([this](const std::string& database) { return find_member(database); },
@@ -197,6 +214,7 @@ Status CcdrPlugin::start() {
     started_ = true;
     security_watch_->start();
     heal_fence_->start();
+    pending_releases_->start();
     session_.log->info("ccdr started on server {} (cluster address {}, {})", session_.server.server_id,
                        session_.server.cluster_address,
                        !security.usable() ? "replication disabled" : security.plaintext ? "plaintext" : "TLS");
@@ -207,6 +225,7 @@ void CcdrPlugin::stop() {
     // The drift check and fence on heal first: they need the runtime until they end.
     security_watch_->stop();
     heal_fence_->stop();
+    pending_releases_->stop();
     if (!started_.exchange(false)) {
         return;
     }
@@ -293,11 +312,15 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
     switch (event.event) {
         case CCDR_EVENT_CREATED:
             read_only_.set(database, replica);
+            if (replica) {
+                pending_releases_->cancel(database);  // the name is a replica again: its members want holds
+            }
             break;
         case CCDR_EVENT_STARTED:
             read_only_.set(database, replica);
             note_standard(database, event.kind == CCDR_KIND_STANDARD);
             if (replica) {
+                pending_releases_->cancel(database);
                 if (auto setup = load_member_setup(session_.host, database); setup && setup->kind == CCDR_KIND_REPLICA) {
                     std::lock_guard lock(links_mu_);
                     replica_links_[database] = setup->config;
@@ -341,8 +364,10 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
                     replica_links_.erase(it);
                 }
             }
-            if (link && started_) {
-                release_upstream_holds(dialer_, *link, database);  // the upstream's holds for it end now
+            if (link) {
+                // Each upstream address is told now, or on a later contact
+                // when it cannot be reached (saved across restarts).
+                pending_releases_->add(database, link->remote, link->addresses);
             }
             notifier_.end_streams(database);
             read_only_.set(database, false);
@@ -390,6 +415,7 @@ void CcdrPlugin::collect_metrics(const MetricEmitter& emit) {
         upstream_->collect_metrics(emit);
     }
     log_holds_->collect(emit, runtime::wall_clock_ms());
+    emit("dbms.ccdr.replica.hold_releases_owed", CCDR_METRIC_GAUGE, static_cast<double>(pending_releases_->count()));
     verify_->collect_metrics(emit);
     security_->collect_metrics(emit);
 }

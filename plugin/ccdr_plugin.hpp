@@ -22,6 +22,7 @@
 #include "procedures/drill_procedure.hpp"
 #include "procedures/switchover_procedure.hpp"
 #include "procedures/verify_procedure.hpp"
+#include "replica/pending_hold_releases.hpp"
 #include "replica/read_only_databases.hpp"
 #include "replica/replica_member.hpp"
 #include "replica/upstream_dialer.hpp"
@@ -102,6 +103,7 @@ private:
     // From create() on, so a host pruning before start() still holds the log
     // for replicas that were served before a restart.
     std::unique_ptr<ReplicaLogHolds> log_holds_;
+    std::unique_ptr<PendingHoldReleases> pending_releases_;  // HOLD_RELEASEs owed for dropped replica databases
     std::shared_ptr<transport::ReplicationServer> server_;
     ReadOnlyDatabases read_only_;
     std::unique_ptr<ReplicaProcedures> procedures_;

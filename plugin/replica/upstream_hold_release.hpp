@@ -1,21 +1,31 @@
-// plugin/replica/upstream_hold_release.hpp: when a replica database is
-// dropped, this server tells every upstream address of its link that it is
-// gone (HOLD_RELEASE, protocol 3), so each upstream server ends the log it
-// holds for that database's members (docs/operations.md §10) instead of
-// keeping it until the cap. Best effort: an upstream server that cannot be
-// reached, or speaks protocol 2, keeps its hold until the cap releases it.
+// plugin/replica/upstream_hold_release.hpp: one attempt to tell one upstream
+// server that a replica database was dropped (HOLD_RELEASE, protocol 3), so
+// that it ends the log it holds for that database's members
+// (docs/operations.md §10) instead of keeping it until the cap. The attempts
+// are made, and repeated until each address has answered, by
+// PendingHoldReleases.
 #pragma once
 
 #include "replica/upstream_dialer.hpp"
-#include "session/replica_config.hpp"
 
+#include <chrono>
 #include <string>
 
 namespace ccdr::plugin {
 
-// Starts the requests on the plugin's runtime and returns at once (the
-// runtime's stop waits for them). Logs what each address answered.
-void release_upstream_holds(const UpstreamDialer& dialer, const ReplicaConfig& link,
-                            const std::string& replica_database);
+struct HoldReleaseAttempt {
+    // The upstream server answered: it ended its holds, refused (it does not
+    // serve that database to this cluster) or speaks protocol 2 (it holds
+    // nothing): nothing more to tell it. False when it could not be reached
+    // or the exchange failed: ask again later.
+    bool settled = false;
+    std::string outcome;  // what it answered, or why it could not be asked
+};
+
+// Blocks the calling thread (never one of the plugin's I/O threads) for at
+// most the connect timeout plus `timeout`.
+HoldReleaseAttempt release_upstream_hold(const UpstreamDialer& dialer, const std::string& remote,
+                                         const std::string& replica_database, const std::string& address,
+                                         std::chrono::milliseconds timeout);
 
 }  // namespace ccdr::plugin

@@ -11,6 +11,7 @@ Result<std::unique_ptr<UpstreamSession>> UpstreamSession::open(const UpstreamDia
     struct Opened {
         std::shared_ptr<transport::Connection> connection;
         std::string address;
+        uint32_t version = 0;
     };
     runtime::IoRuntime& runtime = *dialer.context().runtime;
     auto strand = runtime.make_strand();
@@ -37,7 +38,7 @@ Result<std::unique_ptr<UpstreamSession>> UpstreamSession::open(const UpstreamDia
                                        "refused by " + address + ": " + hello->refused->reason));
                 co_return;
             }
-            done->set_value(Opened{connection, address});
+            done->set_value(Opened{connection, address, hello->message->version});
             co_return;
         }
         done->set_value(Status(CCDR_IO_ERROR, "no upstream address answered: " + failures));
@@ -50,7 +51,8 @@ Result<std::unique_ptr<UpstreamSession>> UpstreamSession::open(const UpstreamDia
         return opened.status();
     }
     return std::unique_ptr<UpstreamSession>(
-        new UpstreamSession(runtime, strand, std::move(opened->connection), std::move(opened->address)));
+        new UpstreamSession(runtime, strand, std::move(opened->connection), std::move(opened->address),
+                          opened->version));
 }
 
 UpstreamSession::~UpstreamSession() {

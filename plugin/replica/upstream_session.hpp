@@ -33,6 +33,8 @@ public:
     UpstreamSession& operator=(const UpstreamSession&) = delete;
 
     const std::string& address() const { return address_; }
+    // The protocol version HELLO agreed on.
+    uint32_t version() const { return version_; }
 
     // Sends `request`, waits up to `timeout` for a `Reply`. The upstream's
     // refusal is CCDR_PROCEDURE_CALL_FAILED with its reason; a lost
@@ -72,14 +74,15 @@ public:
 
 private:
     UpstreamSession(runtime::IoRuntime& runtime, transport::Strand strand,
-                    std::shared_ptr<transport::Connection> connection, std::string address)
+                    std::shared_ptr<transport::Connection> connection, std::string address, uint32_t version)
         : runtime_(runtime), strand_(std::move(strand)), connection_(std::move(connection)),
-          address_(std::move(address)) {}
+          address_(std::move(address)), version_(version) {}
 
     runtime::IoRuntime& runtime_;
     transport::Strand strand_;
     std::shared_ptr<transport::Connection> connection_;
     std::string address_;
+    uint32_t version_ = 0;
 };
 
 }  // namespace ccdr::plugin

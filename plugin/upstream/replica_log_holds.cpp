@@ -2,29 +2,18 @@
 
 #include "upstream/upstream_stats.hpp"
 
+#include "runtime/tsv_file.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
-
-#include <unistd.h>
 
 namespace ccdr::plugin {
 namespace {
 
 // Smoothing of the log's growth rate: a pass's sample weighs dt / kRateSpanMs.
 constexpr double kRateSpanMs = 5000.0;
-
-std::string one_line(std::string text) {
-    for (char& c : text) {
-        if (c == '\t' || c == '\n' || c == '\r') {
-            c = ' ';
-        }
-    }
-    return text;
-}
 
 std::string mib(uint64_t bytes) {
     char buf[64];
@@ -49,20 +38,9 @@ void ReplicaLogHolds::load() {
     if (file_.empty()) {
         return;
     }
-    std::ifstream in(file_);
-    if (!in) {
-        return;  // no holds yet
-    }
-    std::string line;
     size_t number = 0;
-    while (std::getline(in, line)) {
+    for (const auto& f : runtime::read_tsv(file_)) {
         ++number;
-        std::vector<std::string> f;
-        std::stringstream ss(line);
-        std::string part;
-        while (std::getline(ss, part, '\t')) {
-            f.push_back(part);
-        }
         if (f.size() < 6 || f[0].empty()) {
             log_->warn("{} line {}: not a log hold (expected 6 or 7 tab-separated fields); skipped", file_, number);
             continue;
@@ -88,30 +66,12 @@ Status ReplicaLogHolds::save() const {
     if (file_.empty()) {
         return {};
     }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(file_).parent_path(), ec);
-    const std::string temp = file_ + ".tmp";
-    std::FILE* out = std::fopen(temp.c_str(), "w");
-    if (out == nullptr) {
-        return {CCDR_IO_ERROR, "cannot write " + temp};
-    }
-    bool ok = true;
+    std::vector<std::vector<std::string>> rows;
     for (const auto& [key, h] : holds_) {
-        const std::string line = std::get<0>(key) + "\t" + std::get<1>(key) + "\t" + std::get<2>(key) + "\t" +
-                                 std::get<3>(key) + "\t" + std::to_string(h.acked_tx) + "\t" +
-                                 (h.released ? "1" : "0") + "\t" + one_line(h.release_reason) + "\n";
-        ok = ok && std::fwrite(line.data(), 1, line.size(), out) == line.size();
+        rows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key),
+                        std::to_string(h.acked_tx), h.released ? "1" : "0", h.release_reason});
     }
-    ok = ok && std::fflush(out) == 0 && ::fdatasync(::fileno(out)) == 0;
-    ok = std::fclose(out) == 0 && ok;
-    if (!ok) {
-        return {CCDR_IO_ERROR, "cannot write " + temp};
-    }
-    std::filesystem::rename(temp, file_, ec);
-    if (ec) {
-        return {CCDR_IO_ERROR, "cannot rename " + temp + " to " + file_ + ": " + ec.message()};
-    }
-    return {};
+    return runtime::write_tsv_durably(file_, rows);
 }
 
 void ReplicaLogHolds::update_growth(const ccdr_log_prune_info& info) {

@@ -7,6 +7,7 @@ add_executable(replica_unit_tests
   unit/replica/member_setup_test.cpp
   unit/replica/applier_test.cpp
   unit/replica/delay_spool_test.cpp
+  unit/replica/pending_hold_releases_test.cpp
   unit/replica/store_copy_test.cpp
   unit/replica/puller_test.cpp
   unit/replica/replica_member_test.cpp

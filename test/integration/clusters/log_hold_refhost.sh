@@ -11,6 +11,10 @@
 #     log is back to its retention, never more than the cap (disk safety: a
 #     replica that never returns keeps nothing beyond it). The replica comes
 #     back, says it needs a store copy, then does one: 1 store copy.
+#  3. DROP DATABASE of the replica ends the upstream's hold at once.
+#  4. A replica dropped while the upstream is down: the replica's server owes
+#     the release (in its data directory, across its restart) and tells the
+#     upstream once it answers again.
 #   log_hold_refhost.sh BUILD_DIR
 build="$(realpath "${1:?usage: log_hold_refhost.sh BUILD_DIR}")"
 source "$(dirname "$0")/lib.sh"
@@ -163,4 +167,28 @@ grep -q "foo-replica" "$holds_file" && fail "the hold is still in $holds_file"
 eventually --tries 300 grep -q "replica database 'foo-replica' dropped: told .*: 1 log hold(s) ended" \
   "$work/B/logs/debug.log" || fail "B did not log what A answered to HOLD_RELEASE"
 pass "DROP DATABASE on B ended A's hold: $(grep -o "dropped: told .*" "$work/B/logs/debug.log" | tail -1)"
+
+# --- 4. dropped while the upstream is down: told on the next contact ---------------
+# B owes A the release (saved in B's data directory) across B's own restart,
+# and tells A once A answers again.
+q B -d system "CALL internal.dbms.createReplicaDatabase('bar-replica', 1, 0, {remote: 'foo', addresses: [$A_addrs]})" >/dev/null
+wait_converged A foo B bar-replica >/dev/null
+eventually --tries 300 grep -q "bar-replica" "$holds_file" || fail "no hold for bar-replica"
+stop_cluster A
+q B -d system "DROP DATABASE \`bar-replica\`" >/dev/null
+eventually --tries 300 grep -q "replica database 'bar-replica' dropped: cannot tell .* yet" "$work/B/logs/debug.log" ||
+  fail "B did not say it could not tell A yet"
+owed_file=$(find "$work/B/data" -name pending_hold_releases.tsv | head -1)
+grep -q "^bar-replica" "$owed_file" || fail "the owed release is not in B's $owed_file"
+stop_cluster B
+grep -q "bar-replica" "$holds_file" || fail "A lost its hold for bar-replica while down"
+start_cluster A
+start_cluster B
+eventually --tries 300 grep -q "replica database 'bar-replica' of cluster .* was dropped: 1 log hold(s) of 'foo' ended" \
+  "$work/A/logs/debug.log" || fail "A did not end the hold of bar-replica, dropped while it was down"
+grep -q "bar-replica" "$holds_file" && fail "the hold of bar-replica is still in $holds_file"
+eventually --tries 300 grep -q "replica database 'bar-replica' dropped: told .*: 1 log hold(s) ended" \
+  "$work/B/logs/debug.log" || fail "B did not log what A answered"
+eventually --tries 300 bash -c "! grep -q bar-replica '$owed_file'" || fail "B still owes the release"
+pass "dropped while A was down, told after both restarted: $(grep -o "'bar-replica' dropped: cannot tell [^;]*" "$work/B/logs/debug.log" | head -1) ... $(grep -o "'bar-replica' dropped: told .*" "$work/B/logs/debug.log" | tail -1)"
 echo "$checks passed, 0 failed"
