@@ -707,9 +707,10 @@ ccdr::Status MemberStore::export_snapshot(const std::function<ccdr_status(const 
             return dest->error("copying the store for a snapshot", rc != SQLITE_DONE ? rc : fin);
         }
         c.rollback();
-        // The copy leaves without its log, as one self-contained file.
-        st = dest->exec(
-            "PRAGMA journal_mode=DELETE; DELETE FROM txlog; UPDATE state SET oldest_retained = last_tx + 1; VACUUM");
+        // The copy leaves without its log, as one self-contained file (its
+        // running value settled into its table first).
+        st = dest->exec("PRAGMA journal_mode=DELETE; " + std::string(kSettleRunningValueSql) +
+                        "; DELETE FROM txlog; UPDATE state SET oldest_retained = last_tx + 1; VACUUM");
         if (!st) {
             return st.with_context("preparing the snapshot copy");
         }

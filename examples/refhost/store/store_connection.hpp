@@ -66,9 +66,10 @@ public:
     // by the changes applied since begin_write or the previous append_log,
     // and stores the new value with the entry.
     ccdr::Status append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload);
-    // Moves the stored running value by the changes applied since
-    // begin_write or the last append_log / fold, keeping its tx: what a
-    // change applied without a log entry does (the divergence test hook).
+    // Moves the current running value (where it is kept) by the changes
+    // applied since begin_write or the last append_log / fold, keeping its
+    // tx: what a change applied without a log entry does (the divergence
+    // test hook).
     ccdr::Status fold_fingerprint();
     bool tracks_fingerprint() const { return track_fp_; }
     // The running value now (the caller holds a read transaction): its tx
@@ -138,9 +139,19 @@ private:
         sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
         sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
         sql::Statement scan_log;
-        sql::Statement fp_read, fp_write, fp_logged, delete_labels_returning, delete_node_returning,
+        sql::Statement fp_read, fp_write, fp_last, fp_log_write, fp_logged, delete_labels_returning,
+            delete_node_returning,
             delete_rel_returning;
     } s_;
+    // The running value now and where it is kept (current_value() in the
+    // .cpp says why two places).
+    struct CurrentValue {
+        uint64_t tx_id = 0;
+        RunningSum value;
+        bool in_log = false;  // the last log entry's fp, else the one-row table
+    };
+    ccdr::Result<std::optional<CurrentValue>> current_value();
+
     bool track_fp_ = true;
     RunningSum delta_;  // changes applied since begin_write / the last append_log
 };
