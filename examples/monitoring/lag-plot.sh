@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # Draws replica lag over time as a PNG: lag in seconds (left axis) and in
 # transactions (right axis), so a reader sees what the numbers mean.
 #
@@ -9,14 +9,67 @@
 #   lag-plot.sh [--title TEXT] --metrics METRICS_DIR DATABASE OUT.png
 #       joins the refhost's CSV files METRICS_DIR/<prefix>.database.DATABASE.
 #       ccdr.replica.lag_seconds.csv and ...lag_tx.csv on their time column.
+#       METRICS_DIR: HOME/metrics/SERVER with SERVER as SHOW SERVERS names
+#       it (server-1), or the folder holding the files (HOME/metrics/<server
+#       id> of a home of several servers, HOME/metrics of a one-server home).
 #
-# Needs gnuplot (Debian: gnuplot-nox); installs it with apt-get when missing
-# and the script runs as root (or sudo works).
+# Installed by the ccdr-refhost package as ccdr-lag-plot (man ccdr-lag-plot).
+# A server name is mapped to the folder of its server id through the table
+# "servers" of HOME/data/system/system.db, read with sqlite3 (the refhost
+# may be running). Needs gnuplot (Debian: gnuplot-nox); installs it with
+# apt-get when missing and the script runs as root (or sudo works).
+# Exit codes: 0 the PNG is written; 1 no data (no such server, no files,
+# no rows) or a tool failed; 2 the command line is wrong.
 set -euo pipefail
+me="$(basename "$0")"
 
 usage() {
-  sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' | sed "s/lag-plot\.sh/$me/" >&2
   exit 2
+}
+fail() {
+  echo "$me: $*" >&2
+  exit 1
+}
+
+# The folder holding the metric files of METRICS_DIR (see above); prints it.
+metrics_folder() {
+  local dir="$1" name root home conf data db rows id count
+  if [ -d "$dir" ]; then
+    echo "$dir"
+    return
+  fi
+  name="$(basename "$dir")"
+  root="$(dirname "$dir")"
+  home="$(dirname "$root")"
+  [ -d "$root" ] || fail "no folder $root (METRICS_DIR is HOME/metrics/SERVER or a folder of metric files)"
+  # The data folder: server.directories.data of HOME/conf/neo4j.conf, else HOME/data.
+  data="data"
+  conf="$home/conf/neo4j.conf"
+  if [ -r "$conf" ]; then
+    data="$(sed -n 's/^[[:space:]]*server\.directories\.data[[:space:]]*=[[:space:]]*//p' "$conf" | tail -n 1)"
+    data="${data:-data}"
+  fi
+  [[ "$data" == /* ]] || data="$home/$data"
+  db="$data/system/system.db"
+  [ -f "$db" ] || fail "$dir is not a folder, and $db, which names the servers of $home, does not exist:" \
+    "give the folder of the server id (SHOW SERVERS YIELD name, serverId)"
+  command -v sqlite3 >/dev/null 2>&1 ||
+    fail "mapping the server name $name to its folder needs sqlite3 (apt-get install sqlite3);" \
+      "or give the folder of the server id (SHOW SERVERS YIELD name, serverId)"
+  rows="$(sqlite3 -readonly -separator ' ' "$db" 'SELECT name, id FROM servers ORDER BY idx')" ||
+    fail "cannot read the servers of $db"
+  id="$(awk -v n="$name" '$1 == n { print $2 }' <<<"$rows")"
+  [ -n "$id" ] || fail "no server $name in $home (its servers: $(awk '{ print $1 }' <<<"$rows" | paste -sd ' '))"
+  count="$(wc -l <<<"$rows")"
+  # A home of one server writes its metric files into the metrics folder itself.
+  if [ "$count" -eq 1 ]; then
+    echo "$me: $name's metrics: $root" >&2
+    echo "$root"
+  else
+    echo "$me: $name's metrics: $root/$id" >&2
+    echo "$root/$id"
+  fi
 }
 
 title="replica lag"
@@ -31,11 +84,11 @@ data="$tmp/lag.dat"
 
 if [ "${1:-}" = "--metrics" ]; then
   [ $# -eq 4 ] || usage
-  dir="$2" db="$3" out="$4"
+  dir="$(metrics_folder "$2")" db="$3" out="$4"
   seconds=$(find "$dir" -maxdepth 1 -name "*.database.$db.ccdr.replica.lag_seconds.csv" | head -n 1)
   tx=$(find "$dir" -maxdepth 1 -name "*.database.$db.ccdr.replica.lag_tx.csv" | head -n 1)
   if [ -z "$seconds" ] || [ -z "$tx" ]; then
-    echo "lag-plot.sh: no lag_seconds/lag_tx CSV files for database $db in $dir" >&2
+    echo "$me: no lag_seconds/lag_tx CSV files for database $db in $dir" >&2
     exit 1
   fi
   # Both files have "t,value" rows written at the same instants.
@@ -44,20 +97,20 @@ if [ "${1:-}" = "--metrics" ]; then
 else
   [ $# -eq 2 ] || usage
   in="$1" out="$2"
-  [ -r "$in" ] || { echo "lag-plot.sh: cannot read $in" >&2; exit 1; }
+  [ -r "$in" ] || { echo "$me: cannot read $in" >&2; exit 1; }
   awk -F, '$1 ~ /^[0-9]/ && NF >= 3 { print $1, $2, $3 }' "$in" >"$data"
 fi
 
 rows=$(wc -l <"$data")
 if [ "$rows" -lt 1 ]; then
-  echo "lag-plot.sh: no data rows to plot" >&2
+  echo "$me: no data rows to plot" >&2
   exit 1
 fi
 
 if ! command -v gnuplot >/dev/null 2>&1; then
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  echo "lag-plot.sh: installing gnuplot-nox" >&2
+  echo "$me: installing gnuplot-nox" >&2
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends gnuplot-nox >&2
 fi
 
@@ -81,4 +134,4 @@ set key top left
 plot "$data" using (\$1 - $t0):2 with lines lw 2 lc rgb "#c0392b" title "lag seconds" axes x1y1, \
      "$data" using (\$1 - $t0):3 with lines lw 2 lc rgb "#2471a3" title "lag transactions" axes x1y2
 GNUPLOT
-echo "lag-plot.sh: wrote $out ($rows points)"
+echo "$me: wrote $out ($rows points)"
