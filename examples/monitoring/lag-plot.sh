@@ -117,6 +117,9 @@ fi
 # Times are shown relative to the first row, so Unix times and times since
 # the start read the same.
 t0=$(awk 'NR == 1 { print $1 }' "$data")
+# An axis whose values are all 0 (a replica that never lagged) gets the
+# range 0..1, not gnuplot's "empty range" warning.
+range() { awk -v c="$1" '$c > 0 { up = 1 } END { print (up ? "[0:*]" : "[0:1]") }' "$data"; }
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1000,500 font "sans,10"
 set output "$out"
@@ -127,8 +130,8 @@ set ylabel "lag (seconds)"
 set y2label "lag (transactions)"
 set ytics nomirror
 set y2tics
-set yrange [0:*]
-set y2range [0:*]
+set yrange $(range 2)
+set y2range $(range 3)
 set grid
 set key top left
 plot "$data" using (\$1 - $t0):2 with lines lw 2 lc rgb "#c0392b" title "lag seconds" axes x1y1, \
