@@ -24,12 +24,16 @@
 # HOME/certificates/bolt; clients trust OUT_DIR/C-ca.crt.
 #
 # A CA already in OUT_DIR is kept (its key signs the new node certificates);
-# node certificates are made anew. Exit codes: 0 done; 1 openssl failed or
+# node certificates are made anew. Exit codes: 0 done (or --help); 1 openssl failed or
 # is missing; 2 the command line or an environment variable is wrong.
 set -euo pipefail
 me="$(basename "$0")"
 case "${1:-}" in
-  "" | -h | --help)
+  -h | --help)
+    echo "usage: $me OUT_DIR [CLUSTER_NAME ...]   (man ccdr-gen-certs)"
+    exit 0
+    ;;
+  "")
     echo "usage: $me OUT_DIR [CLUSTER_NAME ...]   (man ccdr-gen-certs)" >&2
     exit 2
     ;;

@@ -19,26 +19,27 @@
 # HOME must not exist or be empty. The home is written in a folder next to
 # it and moved into place only when complete (with its user, when
 # --password is given), so a failure leaves no home behind.
-# Exit codes: 0 the home is written; 1 a step failed (refhost refused the
+# Exit codes: 0 the home is written (or --help); 1 a step failed (refhost refused the
 # settings, a copy failed), nothing written; 2 the command line is wrong
 # (unknown option, bad value, HOME not empty, --certs or --plugin missing),
 # nothing written; 3 --password given and no refhost found, nothing written.
 set -euo pipefail
 me="$(basename "$0")"
 
-usage() {
-  echo "usage: $me HOME --servers N --bolt-port P --cluster-port Q [--modes M,M,...] [--certs DIR]" >&2
-  echo "       [--plugin PATH] [--prometheus-port R] [--password PW] [--refhost PATH] [--set key=value ...]" >&2
-  echo "       (man ccdr-make-home)" >&2
-  exit 2
+usage() {  # usage CODE: --help prints to stdout and exits 0, a wrong command line to stderr, 2
+  local text="usage: $me HOME --servers N --bolt-port P --cluster-port Q [--modes M,M,...] [--certs DIR]
+       [--plugin PATH] [--prometheus-port R] [--password PW] [--refhost PATH] [--set key=value ...]
+       (man ccdr-make-home)"
+  if [ "$1" = 0 ]; then echo "$text"; else echo "$text" >&2; fi
+  exit "$1"
 }
 bad() {  # a wrong command line: nothing has been written
   echo "$me: $*" >&2
   exit 2
 }
 
-[ $# -ge 1 ] || usage
-case "$1" in -h | --help) usage ;; -*) bad "the first argument is the HOME to create, not '$1'" ;; esac
+[ $# -ge 1 ] || usage 2
+case "$1" in -h | --help) usage 0 ;; -*) bad "the first argument is the HOME to create, not '$1'" ;; esac
 home="$1"
 shift
 servers=1 bolt=7687 cluster=6000 modes="" certs="" plugin="" prom="" password="" have_password=0 refhost=""
@@ -52,7 +53,7 @@ while (($#)); do
       val="$2"
       shift 2
       ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     *) bad "unknown option '$opt'" ;;
   esac
   case "$opt" in

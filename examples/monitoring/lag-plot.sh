@@ -18,14 +18,16 @@
 # "servers" of HOME/data/system/system.db, read with sqlite3 (the refhost
 # may be running). Needs gnuplot (Debian: gnuplot-nox); installs it with
 # apt-get when missing and the script runs as root (or sudo works).
-# Exit codes: 0 the PNG is written; 1 no data (no such server, no files,
+# Exit codes: 0 the PNG is written (or --help); 1 no data (no such server, no files,
 # no rows) or a tool failed; 2 the command line is wrong.
 set -euo pipefail
 me="$(basename "$0")"
 
-usage() {
-  sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' | sed "s/lag-plot\.sh/$me/" >&2
-  exit 2
+usage() {  # usage CODE: --help prints to stdout and exits 0, a wrong command line to stderr, 2
+  local text
+  text="$(sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' | sed "s/lag-plot\.sh/$me/")"
+  if [ "$1" = 0 ]; then echo "$text"; else echo "$text" >&2; fi
+  exit "$1"
 }
 fail() {
   echo "$me: $*" >&2
@@ -72,9 +74,11 @@ metrics_folder() {
   fi
 }
 
+case "${1:-}" in -h | --help) usage 0 ;; esac
 title="replica lag"
 if [ "${1:-}" = "--title" ]; then
-  title="${2:?--title needs a value}"
+  [ $# -ge 2 ] || { echo "$me: --title needs a value" >&2; exit 2; }
+  title="$2"
   shift 2
 fi
 
@@ -83,7 +87,7 @@ trap 'rm -rf "$tmp"' EXIT
 data="$tmp/lag.dat"
 
 if [ "${1:-}" = "--metrics" ]; then
-  [ $# -eq 4 ] || usage
+  [ $# -eq 4 ] || usage 2
   dir="$(metrics_folder "$2")" db="$3" out="$4"
   seconds=$(find "$dir" -maxdepth 1 -name "*.database.$db.ccdr.replica.lag_seconds.csv" | head -n 1)
   tx=$(find "$dir" -maxdepth 1 -name "*.database.$db.ccdr.replica.lag_tx.csv" | head -n 1)
@@ -95,7 +99,7 @@ if [ "${1:-}" = "--metrics" ]; then
   awk -F, 'NR == FNR { if ($1 ~ /^[0-9]/) { s[$1] = $2 } next }
            $1 ~ /^[0-9]/ && ($1 in s) { print $1, s[$1], $2 }' "$seconds" "$tx" >"$data"
 else
-  [ $# -eq 2 ] || usage
+  [ $# -eq 2 ] || usage 2
   in="$1" out="$2"
   [ -r "$in" ] || { echo "$me: cannot read $in" >&2; exit 1; }
   awk -F, '$1 ~ /^[0-9]/ && NF >= 3 { print $1, $2, $3 }' "$in" >"$data"
