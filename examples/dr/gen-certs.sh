@@ -1,8 +1,9 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # Generates the certificates of two clusters as the CCDR documentation lays
 # them out: each cluster has its own CA; each cluster's node certificate is
 # signed by its own CA; each cluster trusts the *other* cluster's CA, so the
-# two can authenticate each other mutually.
+# two can authenticate each other mutually. Installed by the ccdr-plugin
+# package as ccdr-gen-certs (man ccdr-gen-certs).
 #
 #   gen-certs.sh OUT_DIR [CLUSTER_NAME ...]      (default names: clusterA clusterB)
 #
@@ -21,15 +22,36 @@
 # CCDR_CERT_SCOPE=bolt writes OUT_DIR/C/bolt/ instead of OUT_DIR/C/cluster/:
 # the server certificate of the bolt SSL policy (Bolt over TLS), to copy to
 # HOME/certificates/bolt; clients trust OUT_DIR/C-ca.crt.
+#
+# A CA already in OUT_DIR is kept (its key signs the new node certificates);
+# node certificates are made anew. Exit codes: 0 done (or --help); 1 openssl failed or
+# is missing; 2 the command line or an environment variable is wrong.
 set -euo pipefail
-out="${1:?usage: gen-certs.sh OUT_DIR [CLUSTER_NAME ...]}"
+me="$(basename "$0")"
+case "${1:-}" in
+  -h | --help)
+    echo "usage: $me OUT_DIR [CLUSTER_NAME ...]   (man ccdr-gen-certs)"
+    exit 0
+    ;;
+  "")
+    echo "usage: $me OUT_DIR [CLUSTER_NAME ...]   (man ccdr-gen-certs)" >&2
+    exit 2
+    ;;
+  -*) echo "$me: unknown option '$1'" >&2; exit 2 ;;
+esac
+out="$1"
 shift
+for c in "$@"; do
+  [[ "$c" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || { echo "$me: '$c' is not a cluster name (letters, digits, . _ -)" >&2; exit 2; }
+done
+command -v openssl >/dev/null || { echo "$me: openssl is missing (apt-get install openssl)" >&2; exit 1; }
+[[ "${CCDR_CERT_DAYS:-825}" =~ ^[1-9][0-9]*$ ]] || { echo "$me: CCDR_CERT_DAYS must be a number of days, not '$CCDR_CERT_DAYS'" >&2; exit 2; }
 names=("$@")
 ((${#names[@]})) || names=(clusterA clusterB)
 days="${CCDR_CERT_DAYS:-825}"
 sans="DNS:localhost,IP:127.0.0.1${CCDR_CERT_SANS:+,$CCDR_CERT_SANS}"
 scope="${CCDR_CERT_SCOPE:-cluster}"
-case "$scope" in cluster|bolt) ;; *) echo "gen-certs.sh: CCDR_CERT_SCOPE must be cluster or bolt, not '$scope'" >&2; exit 2;; esac
+case "$scope" in cluster|bolt) ;; *) echo "$me: CCDR_CERT_SCOPE must be cluster or bolt, not '$scope'" >&2; exit 2;; esac
 
 mkdir -p "$out"
 for c in "${names[@]}"; do

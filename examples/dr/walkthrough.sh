@@ -179,12 +179,12 @@ say "2 000 commits on A took $(((t1 - t0) / 1000000)) ms; every member of foo-re
 shell -a "$B" -d system "SHOW DATABASE foo-replica YIELD address, lastCommittedTxn, replicationLag, statusMessage"
 if [ -n "$lag_png" ]; then
   sleep 2  # the CSV files' last interval
-  first_b=$(ls "$work/B/metrics" | head -1)
-  for d in "$work"/B/metrics/*/; do
-    [ -e "$d/neo4j.database.foo-replica.ccdr.replica.lag_seconds.csv" ] && { first_b="$d"; break; }
-  done
-  "$root/examples/monitoring/lag-plot.sh" --title "foo-replica lag during 2 000 commits" \
-    --metrics "$first_b" foo-replica "$lag_png"
+  # A server of B hosting a member of foo-replica, by name (SHOW SERVERS):
+  # lag-plot.sh maps it to the folder of its server id.
+  member=$("$shell_bin" -a "$B" -u neo4j -p "$password" -d system --format plain "SHOW SERVERS YIELD name, hosting" |
+    grep -m1 '"foo-replica"' | cut -d, -f1 | tr -d '"')
+  "$root/examples/monitoring/lag-plot.sh" --title "foo-replica lag during 2 000 commits ($member)" \
+    --metrics "$work/B/metrics/$member" foo-replica "$lag_png"
   say "lag picture: $lag_png"
 fi
 

@@ -1,6 +1,8 @@
 # Packaging and monitoring tests (docs/packaging.md, docs/monitoring.md).
 #   integration.monitoring_*     promtool check/test of the alert rules, the
 #                                Grafana dashboard, the lag picture
+#   integration.operator_tools   make-home.sh and lag-plot.sh from the source
+#                                tree (tools_test.sh)
 #   integration.prometheus_scrape  Debian's prometheus scraping two refhost
 #                                clusters (installs prometheus when root)
 #   install.packages_*           the .deb packages: built with CPack, lintian,
@@ -25,6 +27,13 @@ set_tests_properties(integration.monitoring_rules_check integration.monitoring_r
 
 add_test(NAME integration.monitoring_lag_plot COMMAND ${_pkg_tests}/lag_plot_test.sh ${_monitoring}/lag-plot.sh)
 set_tests_properties(integration.monitoring_lag_plot PROPERTIES LABELS integration SKIP_RETURN_CODE 77)
+
+# The operator's tools from the source tree: make-home.sh without a refhost
+# to find, with bad arguments, refused settings; lag-plot.sh by server name.
+if(TARGET refhost AND TARGET ccdr-shell)
+  add_test(NAME integration.operator_tools COMMAND bash ${_pkg_tests}/tools_test.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(integration.operator_tools PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()
 
 if(CCDR_NODE)
   add_test(NAME integration.monitoring_dashboard

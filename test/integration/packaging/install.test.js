@@ -4,6 +4,8 @@
 // runs from the installed files as user ccdr in two HOMEs made from the
 // installed layout, loads libccdr.so from /usr/lib/ccdr/plugins and (once
 // the plugin has its replica procedures) replicates from one to the other;
+// the tools ccdr-gen-certs, ccdr-make-home and ccdr-lag-plot run by their
+// installed names from a scratch folder, with the PATH an operator has;
 // then apt-get remove and purge leave nothing of the packages but the
 // operator's data. Needs root. The machine is left as it was found, pass
 // or fail: the packages purged, the HOME and the user ccdr removed when this
@@ -12,6 +14,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
+const net = require('node:net');
 const lib = require('./lib');
 
 const HOME = '/var/lib/ccdr';
@@ -21,6 +24,9 @@ const PASSWORD = 'install-test';
 const SHELL = '/usr/bin/ccdr-shell';
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 const APT = ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300'];
+// An operator's PATH: the installed tools, nothing of the source tree.
+const OPERATOR_ENV = { ...process.env, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+const TOOLS = { 'ccdr-plugin': ['ccdr-gen-certs'], 'ccdr-refhost': ['ccdr-make-home', 'ccdr-lag-plot'] };
 
 function packageStatus(name) {
   const r = lib.run('dpkg-query', ['-W', '-f=${Status}', name], { allowFailure: true });
@@ -101,6 +107,32 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 }
 process.on('exit', cleanup);
 
+// A base port P with P .. P+n-1 free on 127.0.0.1 now (ccdr-make-home
+// numbers the ports of its servers from P).
+async function freeBase(n) {
+  const listen = (port) => new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [base] = await lib.freePorts(1);
+    const held = [];
+    for (let p = base; p < base + n; p++) {
+      const server = await listen(p);
+      if (!server) {
+        break;
+      }
+      held.push(server);
+    }
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
+    if (held.length === n) {
+      return base;
+    }
+  }
+  throw new Error(`no ${n} consecutive free ports`);
+}
+
 // Runs a program as user ccdr (same PID: setpriv execs).
 function asCcdr(argv) {
   return ['setpriv', '--reuid=ccdr', '--regid=ccdr', '--init-groups', ...argv];
@@ -173,6 +205,68 @@ describe('ccdr packages installed with apt-get', () => {
     assert.ok(!fs.existsSync('/etc/systemd/system/multi-user.target.wants/ccdr-refhost.service'));
   });
 
+  it('installs the tools in /usr/bin with gzip\'d man pages', () => {
+    for (const [p, tools] of Object.entries(TOOLS)) {
+      for (const tool of tools) {
+        const bin = `/usr/bin/${tool}`;
+        fs.accessSync(bin, fs.constants.X_OK);
+        assert.ok(fileLists[p].includes(bin), `${p} holds ${bin}`);
+        const man = `/usr/share/man/man1/${tool}.1.gz`;
+        assert.ok(fileLists[p].includes(man), `${p} holds ${man}`);
+        const page = lib.run('gzip', ['-dc', man]).stdout;
+        assert.match(page, new RegExp(`^\\.TH ${tool.toUpperCase()} 1`, 'm'), `${man} is a man page`);
+      }
+    }
+    // --help names the installed command, not the source tree's script.
+    for (const tool of ['ccdr-make-home', 'ccdr-gen-certs']) {
+      const r = lib.run(tool, ['--help'], { env: OPERATOR_ENV });
+      assert.match(r.stdout, new RegExp(`^usage: ${tool} `));
+    }
+  });
+
+  it('runs ccdr-gen-certs and ccdr-make-home by their installed names from a scratch folder', async () => {
+    const scratch = path.join(work, 'operator');
+    fs.mkdirSync(scratch);
+    const tool = (name, args) => lib.run(name, args, { cwd: scratch, env: OPERATOR_ENV, allowFailure: true });
+    let r = tool('ccdr-gen-certs', ['certs', 'clusterA', 'clusterB']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^clusterB: subject=O = ccdr, OU = clusterB, CN = localhost issuer=O = ccdr, CN = clusterB CA/m);
+    assert.ok(fs.existsSync(path.join(scratch, 'certs/clusterB/cluster/trusted/clusterA-ca.crt')));
+    // refhost comes from PATH (/usr/bin/refhost): --password works without --refhost.
+    const bolt = await freeBase(2);
+    const cluster = await freeBase(2);
+    r = tool('ccdr-make-home', ['B', '--servers', '2', '--bolt-port', String(bolt), '--cluster-port', String(cluster),
+      '--modes', 'PRIMARY,SECONDARY', '--certs', 'certs/clusterB/cluster',
+      '--plugin', '/usr/lib/ccdr/plugins/libccdr.so', '--password', PASSWORD]);
+    assert.equal(r.status, 0, r.stderr);
+    const home = path.join(scratch, 'B');
+    assert.match(fs.readFileSync(path.join(home, 'conf/neo4j.conf'), 'utf8'),
+      new RegExp(`^refhost\\.server\\.2\\.bolt\\.listen_address=127\\.0\\.0\\.1:${bolt + 1}$`, 'm'));
+    // A second run on the same HOME is refused and changes nothing.
+    r = tool('ccdr-make-home', ['B', '--servers', '1']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^ccdr-make-home: B exists and is not an empty folder/);
+    // The home runs, with the password it was given.
+    const proc = await lib.start(['/usr/bin/refhost', '--home', home], { ready: lib.REFHOST_READY });
+    processes.push(proc);
+    const rows = lib.cypher(SHELL, {
+      address: `bolt://127.0.0.1:${bolt + 1}`, password: PASSWORD, database: 'system',
+      query: 'SHOW SERVERS YIELD name RETURN name',
+    });
+    assert.deepEqual(rows.map(([name]) => name).sort(), ['"server-1"', '"server-2"']);
+    // ccdr-lag-plot maps server-2 to the folder of its server id.
+    const servers = lib.cypher(SHELL, {
+      address: `bolt://127.0.0.1:${bolt}`, password: PASSWORD, database: 'system',
+      query: 'SHOW SERVERS YIELD name, serverId RETURN name, serverId',
+    });
+    const [, id2] = servers.find(([name]) => name === '"server-2"');
+    r = tool('ccdr-lag-plot', ['--metrics', 'B/metrics/server-2', 'foo', 'lag.png']);
+    assert.equal(r.status, 1, 'no replica foo in B');
+    assert.match(r.stderr, new RegExp(`^ccdr-lag-plot: server-2's metrics: B/metrics/${JSON.parse(id2)}$`, 'm'));
+    const { code } = await proc.stop();
+    assert.equal(code, 0, proc.output());
+  });
+
   it('systemd-analyze verify accepts the installed unit', (t) => {
     if (!lib.has('systemd-analyze')) {
       t.skip('systemd-analyze is missing');
@@ -239,6 +333,30 @@ describe('ccdr packages installed with apt-get', () => {
     }, 60_000);
     const rows = lib.cypher(SHELL, { address: dr.bolt, password: PASSWORD, database: 'foo-replica', query: 'MATCH (n:Item) RETURN count(*)' });
     assert.deepEqual(rows, [['50']]);
+  });
+
+  it('ccdr-lag-plot draws the replica\'s lag by server name', async (t) => {
+    if (!lib.has('gnuplot')) {
+      t.skip('gnuplot is missing (apt-get install gnuplot-nox); the test does not install it');
+      return;
+    }
+    const { dr } = clusters;
+    const metrics = path.join(dr.home, 'metrics');
+    // The replica's lag files, written every second (server.metrics.csv.interval=1s).
+    await lib.waitFor('the replica\'s lag CSV files', () => {
+      const files = fs.readdirSync(metrics);
+      return ['lag_seconds', 'lag_tx'].every((k) => files.some((f) => f.endsWith(`.database.foo-replica.ccdr.replica.${k}.csv`)
+        && fs.readFileSync(path.join(metrics, f), 'utf8').split('\n').length > 2));
+    }, 30_000);
+    const out = path.join(work, 'lag.png');
+    const r = lib.run('ccdr-lag-plot', ['--title', 'foo-replica', '--metrics', path.join(metrics, 'server-1'), 'foo-replica', out], {
+      cwd: work, env: OPERATOR_ENV,
+    });
+    assert.match(r.stdout, /^ccdr-lag-plot: wrote .*lag\.png \(\d+ points\)$/m);
+    // A one-server home writes its metric files into HOME/metrics itself.
+    assert.match(r.stderr, new RegExp(`server-1's metrics: ${metrics}$`, 'm'));
+    const png = fs.readFileSync(out);
+    assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
   });
 
   it('stops both refhosts gracefully by PID', async () => {
