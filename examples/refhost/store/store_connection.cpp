@@ -23,7 +23,10 @@ CREATE TABLE rels(id INTEGER PRIMARY KEY, type TEXT NOT NULL, src INTEGER NOT NU
 CREATE INDEX rels_by_src ON rels(src, type);
 CREATE INDEX rels_by_dst ON rels(dst, type);
 CREATE INDEX rels_by_type ON rels(type, id);
-CREATE TABLE txlog(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, payload BLOB NOT NULL);
+-- fp (the running fingerprint after the tx) before the payload: reading it
+-- then never walks a large payload's overflow pages. Stores made before it
+-- existed get it appended at the end (ensure_running_fingerprint).
+CREATE TABLE txlog(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, fp BLOB, payload BLOB NOT NULL);
 )sql";
 
 }  // namespace
