@@ -229,21 +229,29 @@ ccdr::Result<std::optional<StoreConnection::CurrentValue>> StoreConnection::curr
     return std::optional<CurrentValue>(out);
 }
 
+ccdr::Result<StoreConnection::CurrentValue> StoreConnection::moved_value() {
+    auto now = current_value();
+    if (!now) {
+        return now.status();
+    }
+    if (!*now) {
+        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + " has no running fingerprint");
+    }
+    CurrentValue moved = **now;
+    moved.value.add(delta_);
+    return moved;
+}
+
 ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload) {
     auto& st = s_.append_log;
     std::string fp;
     if (track_fp_) {
-        auto now = current_value();
-        if (!now) {
-            return now.status();
+        auto moved = moved_value();
+        if (!moved) {
+            return moved.status();
         }
-        if (!*now) {
-            return {CCDR_CORRUPT, "store " + db_.path() + " has no running fingerprint"};
-        }
-        RunningSum value = (*now)->value;
-        value.add(delta_);
         delta_ = {};
-        fp = value.bytes();
+        fp = moved->value.bytes();
     }
     st.bind(1, tx_id);
     st.bind(2, time_ms);
@@ -260,18 +268,13 @@ ccdr::Status StoreConnection::fold_fingerprint() {
     if (!track_fp_) {
         return {};
     }
-    auto now = current_value();
-    if (!now) {
-        return now.status();
+    auto moved = moved_value();
+    if (!moved) {
+        return moved.status();
     }
-    if (!*now) {
-        return {CCDR_CORRUPT, "store " + db_.path() + " has no running fingerprint"};
-    }
-    RunningSum value = (*now)->value;
-    value.add(delta_);
-    const std::string bytes = value.bytes();
-    sql::Statement& write = (*now)->in_log ? s_.fp_log_write : s_.fp_write;
-    write.bind(1, (*now)->tx_id);
+    const std::string bytes = moved->value.bytes();
+    sql::Statement& write = moved->in_log ? s_.fp_log_write : s_.fp_write;
+    write.bind(1, moved->tx_id);
     write.bind_blob(2, as_bytes(bytes));
     ccdr::Status st = sql::step_done(db_, write, "updating the running fingerprint");
     if (st) {

@@ -151,6 +151,8 @@ private:
         bool in_log = false;  // the last log entry's fp, else the one-row table
     };
     ccdr::Result<std::optional<CurrentValue>> current_value();
+    // The current value moved by delta_ (CCDR_CORRUPT when the store keeps none).
+    ccdr::Result<CurrentValue> moved_value();
 
     bool track_fp_ = true;
     RunningSum delta_;  // changes applied since begin_write / the last append_log
