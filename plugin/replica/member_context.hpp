@@ -53,6 +53,9 @@ inline ApplierEvents applier_events(MemberContext& member) {
     events.took = [m] { m->space_signal->notify(); };
     events.failed = [m](const std::string& reason) { m->connection.post_close(reason); };
     events.finished = [m] {
+        if (m->stats.at_upstream_position()) {
+            m->state.note_caught_up();
+        }
         m->ack_signal->notify();
         m->space_signal->notify();
     };

@@ -5,6 +5,12 @@
 //
 // FAILED is sticky: only an operator (drop, re-create) ends it, so a late
 // report of one part cannot hide another part's failure.
+//
+// Until the member has once reached its upstream's position (everything the
+// upstream had committed when it last said so is here), the host shows it as
+// starting, not online (docs/operations.md "Member states"): reads already
+// work, but they see an older state than the upstream's. The mark is per
+// start of the member: after a restart it catches up once more.
 #pragma once
 
 #include "transport/connection.hpp"
@@ -43,20 +49,27 @@ public:
             message_ = "stopped";
         }
     }
+    // The member reached its upstream's position (once is enough).
+    void note_caught_up() {
+        std::lock_guard lock(mu_);
+        caught_up_once_ = true;
+    }
     struct View {
         ccdr_replica_state state;
         std::string message;
+        bool caught_up_once;
     };
-    // State and message, read together.
+    // State, message and the first catch-up mark, read together.
     View view() const {
         std::lock_guard lock(mu_);
-        return {state_, message_};
+        return {state_, message_, caught_up_once_};
     }
 
 private:
     mutable std::mutex mu_;
     ccdr_replica_state state_ = CCDR_REPLICA_CREATING;
     std::string message_;
+    bool caught_up_once_ = false;
 };
 
 // The connection a member pulls on, from connect to the end of the session.

@@ -361,6 +361,9 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             result.reason = address + ": protocol error: unexpected " + std::string(protocol::message_type_name(type));
             break;
         }
+        if (stats.at_upstream_position()) {
+            member.state.note_caught_up();
+        }
         if (!caught_up_ && stats.received_lag_tx() == 0) {
             caught_up_ = true;
             member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address + version_note_);

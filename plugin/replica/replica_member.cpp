@@ -14,6 +14,13 @@ namespace {
 
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
+// The states in which a member that never reached its upstream's position
+// still works towards it; a store copy, a failure and a stop say their own.
+bool first_catch_up_pending(ccdr_replica_state state) {
+    return state == CCDR_REPLICA_CREATING || state == CCDR_REPLICA_CATCHING_UP ||
+           state == CCDR_REPLICA_STREAMING || state == CCDR_REPLICA_DISCONNECTED;
+}
+
 }  // namespace
 
 ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
@@ -163,9 +170,13 @@ asio::awaitable<void> ReplicaMember::run() {
 
 ReplicaStatus ReplicaMember::status() const {
     ReplicaStatus out;
+    if (member_->stats.at_upstream_position()) {
+        member_->state.note_caught_up();
+    }
     const MemberState::View view = member_->state.view();
     out.state = view.state;
     out.message = view.message;
+    out.caught_up_once = view.caught_up_once;
     out.upstream_address = member_->connection.address();
     const ReplicaStats& stats = member_->stats;
     out.connected = stats.connected.load();
@@ -215,10 +226,21 @@ Result<uint64_t> ReplicaMember::last_received_at_or_before(int64_t time_ms) cons
 void ReplicaMember::describe(ccdr_database_status& out) const {
     ReplicaStatus s = status();
     out.state = s.state;
-    out.has_lag = member_->stats.upstream_known.load() ? 1 : 0;
+    out.has_lag = s.upstream_known ? 1 : 0;
     out.lag_tx = s.lag_tx;
     out.lag_seconds = s.lag_seconds;
     std::string message = s.message;
+    if (!s.caught_up_once && first_catch_up_pending(s.state)) {
+        // The host shows CREATING as "starting": until the member first
+        // reaches its upstream's position, reads here see an older state.
+        out.state = CCDR_REPLICA_CREATING;
+        std::string progress = "first catch-up";
+        if (s.upstream_known) {
+            progress += ": applied tx " + std::to_string(s.last_applied_tx) + " of the upstream's " +
+                        std::to_string(s.upstream_last_tx);
+        }
+        message = message.empty() ? progress : progress + "; " + message;
+    }
     if (s.apply_delay_ms > 0 || s.received_tx > s.last_applied_tx) {
         // Both positions: what is safe here, and what readers see.
         message += "; applyDelay " + std::to_string(s.apply_delay_ms / 1000) + "s: received tx " +
@@ -241,6 +263,7 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     ReplicaStatus s = status();
     gauge("state", static_cast<double>(s.state));
     gauge("connected", s.connected ? 1.0 : 0.0);
+    gauge("caught_up_once", s.caught_up_once ? 1.0 : 0.0);
     gauge("lag_tx", static_cast<double>(s.lag_tx));
     gauge("lag_seconds", s.lag_seconds);
     gauge("last_applied_tx", static_cast<double>(s.last_applied_tx));

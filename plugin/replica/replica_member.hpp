@@ -59,6 +59,9 @@ struct ReplicaStatus {
     // Seconds until the upstream prunes past this member's position (the
     // log it holds for it, docs/operations.md §10); -1 when it never said.
     double catch_up_window_s = -1.0;
+    // The member reached its upstream's position since it started (until
+    // then SHOW DATABASE shows it starting: member_state.hpp).
+    bool caught_up_once = false;
 };
 
 // What a promotion to a point asks of the member on its server

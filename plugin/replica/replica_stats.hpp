@@ -98,6 +98,17 @@ struct ReplicaStats {
         return static_cast<double>(std::max<int64_t>(0, told - std::max<int64_t>(0, since))) / 1000.0;
     }
 
+    // This member holds what the upstream last said it had committed: all
+    // of it applied, or (with an applyDelay, where applying waits on
+    // purpose) received into the delay spool. False before the upstream
+    // told its position.
+    bool at_upstream_position() const {
+        if (!upstream_known.load(std::memory_order_acquire)) {
+            return false;
+        }
+        return apply_delay_ms.load(std::memory_order_relaxed) > 0 ? received_lag_tx() == 0 : lag_tx() == 0;
+    }
+
     int64_t lag_tx() const {
         const uint64_t up = upstream_last_tx.load(std::memory_order_relaxed);
         const uint64_t applied = last_applied_tx.load(std::memory_order_relaxed);

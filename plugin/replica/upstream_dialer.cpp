@@ -1,5 +1,7 @@
 #include "replica/upstream_dialer.hpp"
 
+#include "transport/bolt_probe.hpp"
+
 namespace ccdr::plugin {
 
 Status UpstreamDialer::can_dial(const std::vector<std::string>& addresses) const {
@@ -21,7 +23,17 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> UpstreamDialer::
     options.connection = context_.connection_options();
     options.connect_timeout = context_.settings.connect_timeout;
     options.verify_hostname = security_.verify_hostname;
-    co_return co_await transport::connect_to(strand, std::move(address), security_.client_tls, options);
+    auto connected = co_await transport::connect_to(strand, address, security_.client_tls, options);
+    if (!connected && connected.status().message().find("closed the connection during the TLS handshake") !=
+                          std::string::npos) {
+        // A Bolt port hangs up on a ClientHello without a word: ask it.
+        if (co_await transport::probe_bolt(strand, address, options.connect_timeout)) {
+            co_return Status(connected.status().code(), "connecting to " + address +
+                                                            ": peer closed the TLS handshake; " +
+                                                            transport::bolt_port_hint(address));
+        }
+    }
+    co_return connected;
 }
 
 asio::awaitable<Result<session::Reply<protocol::HelloOk>>> UpstreamDialer::hello(
@@ -40,6 +52,13 @@ asio::awaitable<Result<session::Reply<protocol::HelloOk>>> UpstreamDialer::hello
         // else will.
         if (reply.status().code() == CCDR_IO_ERROR &&
             reply.status().message().find("closed the connection") != std::string::npos) {
+            // Without TLS (ccdr.allow_plaintext) a Bolt port hangs up on the
+            // HELLO the same way: ask it first.
+            const std::string address = connection.peer_address();
+            if (co_await transport::probe_bolt(connection.strand(), address, context_.settings.connect_timeout)) {
+                co_return Status(CCDR_IO_ERROR, address + " closed the connection after HELLO; " +
+                                                    transport::bolt_port_hint(address));
+            }
             co_return Status(CCDR_IO_ERROR,
                              reply.status().message() + " after HELLO (an upstream running a ccdr plugin older " +
                                  "than 0.2 (protocol 1) cannot read this server's HELLO and closes the connection; " +

@@ -164,7 +164,14 @@ describe('applyDelay and promotion to a point', () => {
   test('upstream lost, replica restarted: the spool still holds what was received', async () => {
     await A.kill();
     await B.restart();
-    await B.waitOnline('foo-replica', 1);
+    // With A down the member cannot reach its upstream's position after the
+    // restart: it is up, serving reads, and shown as starting.
+    const [row] = await eventually(async () => {
+      const rows = await B.show('foo-replica');
+      return rows.length === 1 && /disconnected: /.test(rows[0].statusMessage) ? rows : null;
+    });
+    assert.equal(row.currentStatus, 'starting');
+    assert.match(row.statusMessage, /^first catch-up; disconnected: /);
     const p = await eventually(async () => positions(B));
     assert.equal(p.received, lastTx);
     assert.equal(await count(B.driver(), 'foo-replica'), NODES);

@@ -41,7 +41,7 @@ List database_row(const DatabaseRow& r, bool with_default_home) {
                  optional_time(r.last_stop_time),
                  r.store,
                  r.last_committed_txn,
-                 r.replication_lag,
+                 r.replication_lag ? Value(*r.replication_lag) : Value(),
                  List{},  // constituents: composite databases only
                  r.options};
     row.insert(row.end(), rest.begin(), rest.end());

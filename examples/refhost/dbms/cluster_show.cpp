@@ -69,23 +69,41 @@ Outcome<std::vector<DatabaseRow>> Cluster::show_databases(size_t /*server*/, con
             }
             row.store = kStoreFormat;
             row.options = r.options;
+            // replicationLag: transactions this member has not applied, >= 0
+            // (docs/operations.md "Member states"). A standard database's
+            // member counts from the most advanced member; a replica's from
+            // its upstream, which only the plugin knows: null until it does.
             if (r.kind == CCDR_KIND_SYSTEM) {
                 row.last_committed_txn = static_cast<int64_t>(system_tx);
                 row.replication_lag = 0;
             } else {
                 row.last_committed_txn = static_cast<int64_t>(m->last_tx());
-                row.replication_lag = static_cast<int64_t>(m->last_tx()) - static_cast<int64_t>(most);
+                if (r.kind == CCDR_KIND_REPLICA) {
+                    row.replication_lag.reset();
+                } else {
+                    row.replication_lag = static_cast<int64_t>(most - m->last_tx());
+                }
             }
             // The plugin knows a replica member's progress (store copy, lag
             // behind its upstream) better than the host does.
             if (bridge != nullptr && r.kind != CCDR_KIND_SYSTEM) {
                 if (auto status = bridge->describe_database(m->server(), r.name)) {
                     row.status_message = std::string(status->message, strnlen(status->message, sizeof status->message));
-                    if (status->state == CCDR_REPLICA_STORE_COPY && m->online()) {
-                        row.current_status = "store copying";
+                    // In Neo4j's words (reference/bolt-and-neo4j.md §2): a
+                    // member that has not yet reached its upstream's position
+                    // once is "starting" (it serves reads, of an older
+                    // state); one that stopped on an error it will not retry
+                    // is "dirty", as a database that failed to start.
+                    if (m->online()) {
+                        switch (status->state) {
+                            case CCDR_REPLICA_STORE_COPY: row.current_status = "store copying"; break;
+                            case CCDR_REPLICA_CREATING: row.current_status = "starting"; break;
+                            case CCDR_REPLICA_FAILED: row.current_status = "dirty"; break;
+                            default: break;
+                        }
                     }
                     if (status->has_lag != 0) {
-                        row.replication_lag = -std::max<int64_t>(status->lag_tx, 0);
+                        row.replication_lag = std::max<int64_t>(status->lag_tx, 0);
                     }
                 }
             }

@@ -124,7 +124,7 @@ struct DatabaseRow {
     std::string role;                    // "primary", "secondary"
     bool writer = false;
     std::string requested_status;  // "online", "offline"
-    std::string current_status;    // "online", "offline", "starting", "stopping", "store copying", "unknown"
+    std::string current_status;    // "online", "offline", "starting", "stopping", "store copying", "dirty", "unknown"
     std::string status_message;
     bool is_default = false;
     bool is_home = false;
@@ -137,7 +137,10 @@ struct DatabaseRow {
     std::optional<DateTime> last_stop_time;
     std::string store;  // "sqlite-graph-1.0"
     int64_t last_committed_txn = 0;
-    int64_t replication_lag = 0;  // <= 0: behind the most advanced member, in transactions
+    // Transactions behind, >= 0: a standard member behind the most advanced
+    // member, a replica member behind its upstream; nullopt (null) while a
+    // replica member does not know its upstream's position.
+    std::optional<int64_t> replication_lag = 0;
     Map options;
 };
 
