@@ -14,13 +14,35 @@ Status corrupt(std::string message) { return {CCDR_CORRUPT, std::move(message)};
 
 }  // namespace
 
+namespace {
+
+Status too_large(MessageType type, size_t size, const FrameLimits& limits) {
+    return Status(CCDR_INVALID_ARGUMENT, std::string(message_type_name(type)) + " payload of " +
+                                             std::to_string(size) + " bytes exceeds the frame limit of " +
+                                             std::to_string(limits.max_payload) + " bytes (ccdr.frame.max_bytes)");
+}
+
+// Fills in the header of a frame whose body is final.
+void write_header(EncodedFrame& frame, uint8_t flags, uint64_t payload_hash) {
+    uint8_t* h = frame.header.data();
+    store_le(h + 0, kFrameMagic, 4);
+    store_le(h + 4, kFrameVersion, 2);
+    h[6] = static_cast<uint8_t>(frame.type);
+    h[7] = flags;
+    store_le(h + 8, frame.uncompressed_length, 4);
+    store_le(h + 12, frame.body.size(), 4);
+    store_le(h + 16, payload_hash, 8);
+    const uint64_t wire_hash = flags != 0 ? XXH3_64bits(frame.body.data(), frame.body.size()) : payload_hash;
+    store_le(h + 24, wire_hash, 8);
+    store_le(h + 32, XXH3_64bits(h, 32), 8);
+}
+
+}  // namespace
+
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
     if (payload.size() > limits.max_payload) {
-        return Status(CCDR_INVALID_ARGUMENT, std::string(message_type_name(type)) + " payload of " +
-                                                 std::to_string(payload.size()) +
-                                                 " bytes exceeds the frame limit of " +
-                                                 std::to_string(limits.max_payload) + " bytes (ccdr.frame.max_bytes)");
+        return too_large(type, payload.size(), limits);
     }
     EncodedFrame frame;
     frame.type = type;
@@ -44,18 +66,31 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
     if ((flags & kFlagLz4) == 0) {
         frame.body = std::move(payload);
     }
-    uint8_t* h = frame.header.data();
-    store_le(h + 0, kFrameMagic, 4);
-    store_le(h + 4, kFrameVersion, 2);
-    h[6] = static_cast<uint8_t>(type);
-    h[7] = flags;
-    store_le(h + 8, frame.uncompressed_length, 4);
-    store_le(h + 12, frame.body.size(), 4);
-    store_le(h + 16, payload_hash, 8);
-    const uint64_t wire_hash =
-        (flags & kFlagLz4) != 0 ? XXH3_64bits(frame.body.data(), frame.body.size()) : payload_hash;
-    store_le(h + 24, wire_hash, 8);
-    store_le(h + 32, XXH3_64bits(h, 32), 8);
+    write_header(frame, flags, payload_hash);
+    return frame;
+}
+
+Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, Lz4StreamEncoder& stream,
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
+    if (payload.size() > limits.max_payload) {
+        return too_large(type, payload.size(), limits);
+    }
+    EncodedFrame frame;
+    frame.type = type;
+    frame.uncompressed_length = static_cast<uint32_t>(payload.size());
+    const uint64_t payload_hash = XXH3_64bits(payload.data(), payload.size());
+    uint8_t flags = 0;
+    if (payload.empty()) {
+        frame.body = std::move(payload);  // nothing to add to the stream
+    } else {
+        frame.body = std::move(compress_buffer);
+        if (Status s = stream.compress(payload, frame.body); !s) {
+            return s;
+        }
+        frame.spare = std::move(payload);
+        flags = kFlagLz4Stream;
+    }
+    write_header(frame, flags, payload_hash);
     return frame;
 }
 
@@ -98,7 +133,17 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
                        " bytes exceeds the limit of " + std::to_string(limits.max_payload) +
                        " bytes (ccdr.frame.max_bytes)");
     }
-    if (out.compressed()) {
+    if (out.compressed() && out.streamed()) {
+        return corrupt(what + " frame flagged both as an LZ4 block and as an LZ4 stream block");
+    }
+    if (out.streamed()) {
+        const auto bound = static_cast<uint32_t>(LZ4_compressBound(static_cast<int>(out.uncompressed_length)));
+        if (out.uncompressed_length == 0 || out.wire_length == 0 || out.wire_length > bound) {
+            return corrupt(what + " frame: LZ4 stream block of " + std::to_string(out.wire_length) +
+                           " bytes is impossible for " + std::to_string(out.uncompressed_length) +
+                           " uncompressed bytes");
+        }
+    } else if (out.compressed()) {
         const auto bound = static_cast<uint32_t>(LZ4_compressBound(static_cast<int>(out.uncompressed_length)));
         if (out.uncompressed_length == 0 || out.wire_length >= out.uncompressed_length || out.wire_length > bound) {
             return corrupt(what + " frame: compressed length " + std::to_string(out.wire_length) +
@@ -111,14 +156,29 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
     return out;
 }
 
-Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire) {
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire,
+                                            Lz4StreamDecoder* stream) {
     const std::string what(message_type_name(header.type));
     if (wire.size() != header.wire_length) {
         return corrupt(what + " frame: " + std::to_string(wire.size()) + " payload bytes, header says " +
                        std::to_string(header.wire_length));
     }
     std::vector<uint8_t> payload;
-    if (header.compressed()) {
+    if (header.streamed()) {
+        if (stream == nullptr) {
+            return corrupt(what + " frame is an LZ4 stream block, and no LZ4 stream was expected from this peer");
+        }
+        const uint64_t wire_computed = XXH3_64bits(wire.data(), wire.size());
+        if (wire_computed != header.wire_hash) {
+            stream->mark_broken();  // a block of the stream is lost: the next would decode wrong
+            return corrupt(what + " frame wire checksum mismatch over " + std::to_string(wire.size()) +
+                           " bytes of an LZ4 stream block (computed " + hex64(wire_computed) + ", header says " +
+                           hex64(header.wire_hash) + ")");
+        }
+        if (Status s = stream->decompress(wire, header.uncompressed_length, payload); !s) {
+            return corrupt(what + " frame: " + s.message());
+        }
+    } else if (header.compressed()) {
         const uint64_t wire_computed = XXH3_64bits(wire.data(), wire.size());
         if (wire_computed != header.wire_hash) {
             return corrupt(what + " frame wire checksum mismatch over " + std::to_string(wire.size()) +
@@ -138,15 +198,19 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
     }
     const uint64_t computed = XXH3_64bits(payload.data(), payload.size());
     if (computed != header.payload_hash) {
+        if (header.streamed()) {
+            stream->mark_broken();  // its history now holds bytes the sender never sent
+        }
         return corrupt(what + " frame payload checksum mismatch over " + std::to_string(payload.size()) +
                        " bytes (computed " + hex64(computed) + ", header says " + hex64(header.payload_hash) + ")");
     }
     return payload;
 }
 
-Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire) {
-    if (header.compressed()) {
-        return decode_payload(header, std::span<const uint8_t>(wire));
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire,
+                                            Lz4StreamDecoder* stream) {
+    if (header.compressed() || header.streamed()) {
+        return decode_payload(header, std::span<const uint8_t>(wire), stream);
     }
     const std::string what(message_type_name(header.type));
     if (wire.size() != header.wire_length) {
@@ -161,7 +225,8 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vect
     return std::move(wire);
 }
 
-Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits) {
+Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits,
+                                  Lz4StreamDecoder* stream) {
     if (bytes.size() < kFrameHeaderSize) {
         return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs " +
                        std::to_string(kFrameHeaderSize));
@@ -175,7 +240,7 @@ Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLim
         return corrupt("truncated frame: " + std::string(message_type_name(header->type)) + " needs " +
                        std::to_string(total) + " bytes, " + std::to_string(bytes.size()) + " present");
     }
-    auto payload = decode_payload(*header, bytes.subspan(kFrameHeaderSize, header->wire_length));
+    auto payload = decode_payload(*header, bytes.subspan(kFrameHeaderSize, header->wire_length), stream);
     if (!payload) {
         return payload.status();
     }

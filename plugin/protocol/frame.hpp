@@ -10,10 +10,15 @@
 //               release of protocol 1 reads only frames of version 1, so every
 //               release keeps writing 1 while this header stays as it is.
 //        6    1 message type (MessageType)
-//        7    1 flags: bit 0 = the payload is one LZ4 block; other bits must be 0
+//        7    1 flags: bit 0 = the payload is one LZ4 block (independent);
+//               bit 1 = the payload is the next block of the connection's
+//               LZ4 stream (lz4_stream.hpp; sent only on sessions of
+//               protocol 4 and later); at most one of the two; other bits 0
 //        8    4 uncompressed payload length
 //       12    4 payload length on the wire (equal to the uncompressed length
-//               when bit 0 is clear, smaller than it when set)
+//               when bits 0 and 1 are clear, smaller than it with bit 0, at
+//               most LZ4's bound of it with bit 1: a stream block is sent
+//               even when it did not shrink, so both ends' history agrees)
 //       16    8 xxHash3-64 of the uncompressed payload
 //       24    8 xxHash3-64 of the payload as it travels (equal to the field
 //               above when the payload is not compressed)
@@ -27,9 +32,11 @@
 // flip is still a transport fault worth counting. The payload checksum then
 // covers the uncompressed bytes, catching any decompressor disagreement. A
 // frame that fails any check is an error value; its payload is never
-// returned.
+// returned. A stream block needs the receiving connection's stream decoder
+// (decode_payload's `stream`); without one it is refused, never guessed at.
 #pragma once
 
+#include "protocol/lz4_stream.hpp"
 #include "protocol/message_type.hpp"
 
 #include <ccdr/status.hpp>
@@ -48,12 +55,16 @@ inline constexpr uint16_t kFrameVersion = 1;
 // Version 2 adds each side's plugin release version to HELLO and HELLO_OK
 // (messages.hpp); version 3 adds HOLD_STATUS, HOLD_RELEASE and HOLD_RELEASED
 // (the log held for replicas), sent only on sessions of version 3; every
-// other message is the same in all three.
+// other message is the same in all three. Version 4 lets the upstream send
+// BATCH frames as blocks of one LZ4 stream per subscription (kFlagLz4Stream);
+// a session of version 3 or older gets independent LZ4 blocks as before.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 3;
+inline constexpr uint16_t kMaxProtocolVersion = 4;
 inline constexpr uint16_t kLogHoldProtocol = 3;
+inline constexpr uint16_t kStreamCompressionProtocol = 4;
 inline constexpr uint8_t kFlagLz4 = 0x01;
-inline constexpr uint8_t kKnownFlags = kFlagLz4;
+inline constexpr uint8_t kFlagLz4Stream = 0x02;
+inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;
 // The largest cap a configuration may choose (ccdr.frame.max_bytes is
 // validated against it); lengths are u32 on the wire.
 inline constexpr uint32_t kAbsoluteMaxPayload = 256u << 20;
@@ -71,7 +82,10 @@ struct FrameHeader {
     uint64_t payload_hash = 0;
     uint64_t wire_hash = 0;
 
+    // One independent LZ4 block.
     bool compressed() const { return (flags & kFlagLz4) != 0; }
+    // The next block of the connection's LZ4 stream.
+    bool streamed() const { return (flags & kFlagLz4Stream) != 0; }
 };
 
 // A frame ready to write: the header bytes, then `body` (the payload as it
@@ -94,6 +108,11 @@ struct EncodedFrame {
 // CCDR_INVALID_ARGUMENT when the payload exceeds limits.max_payload.
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
+// The same, as the next block of `stream` (flag kFlagLz4Stream) whenever the
+// payload is not empty, whether or not that shrinks it; the receiver must
+// decode every frame of that stream in order. CCDR_INVALID_ARGUMENT as above.
+Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, Lz4StreamEncoder& stream,
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
 
 // Checks and parses a header: magic, header checksum, version, type, flags,
 // then the lengths against the limits. CCDR_CORRUPT naming what failed.
@@ -101,11 +120,15 @@ Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> byt
 
 // Decompresses (when flagged) and verifies the payload of a checked header.
 // `wire` must be exactly header.wire_length bytes. CCDR_CORRUPT on any
-// mismatch; the payload is returned only when its checksum matches.
-Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire);
+// mismatch; the payload is returned only when its checksum matches. A stream
+// block is decoded with `stream` (the connection's decoder for frames from
+// that peer); CCDR_CORRUPT when there is none.
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span<const uint8_t> wire,
+                                            Lz4StreamDecoder* stream = nullptr);
 // The same, taking the received bytes over: an uncompressed payload is
 // verified in place and returned without a copy.
-Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire);
+Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vector<uint8_t>&& wire,
+                                            Lz4StreamDecoder* stream = nullptr);
 
 struct DecodedFrame {
     FrameHeader header;
@@ -116,6 +139,7 @@ struct DecodedFrame {
 // Decodes the first frame of `bytes` (which may hold more after it).
 // CCDR_CORRUPT for a bad frame, and for one that is cut short (the message
 // says how many bytes are missing).
-Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits);
+Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits,
+                                  Lz4StreamDecoder* stream = nullptr);
 
 }  // namespace ccdr::protocol

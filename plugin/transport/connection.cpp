@@ -226,7 +226,7 @@ asio::awaitable<Result<Frame>> Connection::read_frame(milliseconds timeout) {
     Frame frame;
     frame.header = *header;
     frame.wire_bytes = protocol::kFrameHeaderSize + wire.size();
-    auto payload = protocol::decode_payload(*header, std::move(wire));
+    auto payload = protocol::decode_payload(*header, std::move(wire), &stream_decoder_);
     if (!payload) {
         co_return Status(payload.status().code(), payload.status().message() + " (from " + peer_address_ + ")");
     }

@@ -117,6 +117,9 @@ private:
     std::vector<std::function<void()>> on_close_;
     std::atomic<uint64_t> bytes_in_{0};
     std::atomic<uint64_t> bytes_out_{0};
+    // The peer's LZ4 stream (frames flagged kFlagLz4Stream): it lives as
+    // long as this connection, as the sender's does.
+    protocol::Lz4StreamDecoder stream_decoder_;
 };
 
 }  // namespace ccdr::transport

@@ -5,15 +5,27 @@
 namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
-                 uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress)
+                 uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream)
     : host_(host),
       database_(std::move(database)),
       batch_max_(batch_max_bytes),
       limits_(limits),
       compress_(compress),
+      stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
+    {
+        std::lock_guard lock(spares_mu_);
+        if (spare_payload_.capacity() != 0) {
+            builder_.recycle(std::move(spare_payload_));
+            spare_payload_ = {};
+        }
+        if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
+            compress_scratch_ = std::move(spare_compressed_);
+            spare_compressed_ = {};
+        }
+    }
     ProducedBatch out;
     Status add_failed;
     out.first_tx = builder_.next_tx();
@@ -41,8 +53,10 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
     if (pos.last_tx < out.last_tx) {
         pos.last_tx = out.last_tx;
     }
-    auto frame = protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), compress_, limits_,
-                                        std::move(compress_scratch_));
+    auto frame = stream_ ? protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), *stream_,
+                                                  limits_, std::move(compress_scratch_))
+                         : protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), compress_,
+                                                  limits_, std::move(compress_scratch_));
     if (!frame) {
         out.status = frame.status();
         return out;
@@ -52,11 +66,12 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
 }
 
 void Batcher::recycle(protocol::EncodedFrame&& frame) {
+    std::lock_guard lock(spares_mu_);
     if (frame.spare.capacity() != 0) {
-        builder_.recycle(std::move(frame.spare));
-        compress_scratch_ = std::move(frame.body);
+        spare_payload_ = std::move(frame.spare);
+        spare_compressed_ = std::move(frame.body);
     } else {
-        builder_.recycle(std::move(frame.body));
+        spare_payload_ = std::move(frame.body);
     }
 }
 

@@ -3,12 +3,14 @@
 // encoded batch reaches ccdr.batch.max_bytes (read_log gives at least one
 // transaction), chains every transaction to the one before
 // (protocol::BatchBuilder), stamps the upstream's position and frames the
-// batch, LZ4-compressed where that shrinks it.
+// batch: as the next block of the subscription's LZ4 stream on a session of
+// protocol 4 or later (small batches then compress as well as large ones),
+// otherwise as an independent LZ4 block where that shrinks it.
 //
-// produce() blocks (read_log): the stream runs it on the blocking pool and
-// waits; once the frame is written it hands the frame back with recycle(),
-// so the next batch reuses its buffers. One producer at a time, never
-// concurrently with recycle().
+// produce() blocks (read_log): the stream runs it on the blocking pool,
+// while it writes the batch before (batch_prefetch.hpp); once a frame is
+// written it hands the frame back with recycle(), so a later batch reuses its
+// buffers. One producer at a time; recycle() may run while it produces.
 #pragma once
 
 #include "protocol/batch.hpp"
@@ -20,6 +22,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,8 +44,10 @@ class Batcher {
 public:
     // The chain starts at chain_seed(store id, epoch, from_tx), as the
     // replica's verifier does.
+    // `stream`: compress as one LZ4 stream (needs `compress`, and a peer of
+    // protocol::kStreamCompressionProtocol or later).
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
-            protocol::FrameLimits limits, bool compress);
+            protocol::FrameLimits limits, bool compress, bool stream = false);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 
@@ -50,7 +56,7 @@ public:
     // The next batch. `position` is the database's last commit as
     // after_commit reported it; the batch says at least its own last tx.
     ProducedBatch produce(const CommitPosition& position);
-    // The frame of the last batch, written: its buffers serve the next one.
+    // A written frame: its buffers serve a later batch. Thread-safe.
     void recycle(protocol::EncodedFrame&& frame);
 
 private:
@@ -59,8 +65,14 @@ private:
     uint64_t batch_max_;
     protocol::FrameLimits limits_;
     bool compress_;
+    std::unique_ptr<protocol::Lz4StreamEncoder> stream_;  // null: independent blocks
     protocol::BatchBuilder builder_;
     std::vector<uint8_t> compress_scratch_;
+    // Buffers of written frames, handed over by recycle() (any thread) and
+    // taken by the next produce().
+    std::mutex spares_mu_;
+    std::vector<uint8_t> spare_payload_;
+    std::vector<uint8_t> spare_compressed_;
 };
 
 }  // namespace ccdr::plugin

@@ -4,6 +4,7 @@
 #include "runtime/wall_clock.hpp"
 #include "session/exchange.hpp"
 #include "upstream/ack_reader.hpp"
+#include "upstream/batch_prefetch.hpp"
 #include "upstream/batcher.hpp"
 #include "upstream/region_switch_answers.hpp"
 #include "upstream/security_answer.hpp"
@@ -382,10 +383,11 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
     auto batcher = std::make_shared<Batcher>(
         context_.host, db, protocol::chain_seed(subscribe.store_id, subscribe.epoch, subscribe.from_tx),
         subscribe.from_tx, context_.settings.batch_max_bytes, context_.connection_options().limits,
-        context_.settings.compression);
+        context_.settings.compression, peer.version >= protocol::kStreamCompressionProtocol);
     auto last_activity = std::chrono::steady_clock::now();
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());
+    std::shared_ptr<BatchPrefetch> prefetched;  // the next batch, being produced on the pool
     while (connection->is_open()) {
         if (signal->closed()) {
             break;  // the connection closed, or the database stopped (below)
@@ -413,18 +415,28 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 }
             }
         }
-        const uint64_t next = batcher->next_tx();
-        if (next <= position.last_tx.load(std::memory_order_acquire) && window->unacked_bytes < window_bytes) {
+        // While a prefetch runs the batcher is its own: take its batch first.
+        if (prefetched || (batcher->next_tx() <= position.last_tx.load(std::memory_order_acquire) &&
+                           window->unacked_bytes < window_bytes)) {
             // On a long link, let commits gather for a fraction of the round
-            // trip since the last batch (batch_pacer.hpp says why).
-            if (const auto hold = window->pacer.hold(std::chrono::steady_clock::now()); hold.count() > 0) {
+            // trip since the last batch (batch_pacer.hpp says why). A
+            // prefetch is only started for a backlog, which is never held.
+            if (const auto hold = window->pacer.hold(std::chrono::steady_clock::now());
+                !prefetched && hold.count() > 0) {
                 pace_timer.expires_after(hold);
                 boost::system::error_code ignored;
                 co_await pace_timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
                 continue;
             }
-            auto produce_job = [batcher, &position] { return batcher->produce(position); };
-            ProducedBatch produced = co_await run_blocking(pool, std::move(produce_job));
+            ProducedBatch produced;
+            if (prefetched) {
+                auto taken = std::move(prefetched);
+                produced = co_await taken->take();
+            } else {
+                auto produce_job = [batcher, &position] { return batcher->produce(position); };
+                produced = co_await run_blocking(pool, std::move(produce_job));
+            }
+            const uint64_t next = produced.first_tx;
             // A stop or drop of the database closed the signal on this strand
             // before anything of a re-created database could be read: never
             // send what the batch read then, nor its failure.
@@ -452,13 +464,21 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 co_await signal->wait(heartbeat);
                 continue;
             }
+            // A backlog: produce the next batch on the pool while this one is
+            // written, so the I/O thread only writes (batch_prefetch.hpp).
+            // Only when the window takes it after this frame, as the check
+            // above would.
+            if (produced.large && produced.last_tx < position.last_tx.load(std::memory_order_acquire) &&
+                window->unacked_bytes + produced.frame.wire_size() < window_bytes) {
+                prefetched = BatchPrefetch::start(pool, connection->strand(), batcher, position);
+            }
             if (!co_await connection->write_frame(produced.frame)) {
                 break;
             }
             window->on_sent(produced.last_tx, produced.frame.wire_size(), std::chrono::steady_clock::now(),
                             produced.large, produced.first_commit_ms);
             stats_.add_batch(db, produced.count, produced.frame.wire_size());
-            batcher->recycle(std::move(produced.frame));  // the next batch reuses its memory
+            batcher->recycle(std::move(produced.frame));  // a later batch reuses its memory
             last_activity = std::chrono::steady_clock::now();
             continue;
         }
@@ -491,6 +511,11 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             continue;
         }
         co_await signal->wait(std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat - idle) + 1ms);
+    }
+    if (prefetched) {
+        // Its work holds the batcher and `position`: let it finish first.
+        // What it read is not sent (the stream ended).
+        (void)co_await prefetched->take();
     }
 }
 

@@ -87,5 +87,18 @@ int main(int argc, char** argv) {
     auto hb = framed(MessageType::kHeartbeat, encode_message(Heartbeat{{5, 1, 2}}), false);
     two.insert(two.end(), hb.begin(), hb.end());
     write(root / "frame_decoder" / "two_frames", two);
+    // Protocol 4: three BATCH frames of one LZ4 stream (the second and third
+    // copy from the first), with a heartbeat between them as on a session.
+    Lz4StreamEncoder stream;
+    std::vector<uint8_t> streamed;
+    for (size_t i = 0; i < 3; ++i) {
+        auto f = encode_frame(MessageType::kBatch, batch_payload(1 + i, 200), stream, FrameLimits{});
+        streamed.insert(streamed.end(), f->header.begin(), f->header.end());
+        streamed.insert(streamed.end(), f->body.begin(), f->body.end());
+        if (i == 0) {
+            streamed.insert(streamed.end(), hb.begin(), hb.end());
+        }
+    }
+    write(root / "frame_decoder" / "batch_lz4_stream", streamed);
     return 0;
 }

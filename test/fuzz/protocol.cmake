@@ -8,6 +8,7 @@
 add_library(ccdr_protocol_fuzzing STATIC
   ${PROJECT_SOURCE_DIR}/plugin/protocol/batch.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/frame.cpp
+  ${PROJECT_SOURCE_DIR}/plugin/protocol/lz4_stream.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/messages.cpp
 )
 target_include_directories(ccdr_protocol_fuzzing PUBLIC ${PROJECT_SOURCE_DIR}/plugin)

@@ -214,6 +214,11 @@ std::string MemoryHost::seats_text() const {
     return std::to_string(seats_) + (seats_ == 1 ? " server" : " servers");
 }
 
+void MemoryHost::set_apply_hook(std::function<void(const std::string& database, uint64_t first_tx)> hook) {
+    std::lock_guard lock(mu_);
+    apply_hook_ = std::move(hook);
+}
+
 void MemoryHost::fail_next_apply() {
     std::lock_guard lock(mu_);
     fail_next_apply_ = true;
@@ -417,6 +422,14 @@ Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_
 }
 
 Status MemoryHost::apply_batch(std::string_view database, std::span<const ccdr_tx> txs) {
+    std::function<void(const std::string&, uint64_t)> hook;
+    {
+        std::lock_guard lock(mu_);
+        hook = apply_hook_;
+    }
+    if (hook && !txs.empty()) {
+        hook(std::string(database), txs.front().tx_id);
+    }
     if (plugin_) {
         Status veto = plugin_->before_commit(database, CCDR_ORIGIN_REPLICATION, "");
         if (!veto) {

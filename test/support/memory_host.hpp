@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,6 +77,10 @@ public:
     void prune_log(const std::string& database, uint64_t keep_from);
     // Makes the next apply_batch fail midway (nothing may change).
     void fail_next_apply();
+    // Called at the start of every apply_batch, on the applying thread, with
+    // the database and the batch's first tx, before anything is applied (a
+    // test may block it there to see what the plugin does meanwhile).
+    void set_apply_hook(std::function<void(const std::string& database, uint64_t first_tx)> hook);
     // Makes the next promotion (set_database_kind, promote_with_topology)
     // fail before it changes anything.
     void fail_next_promotion();
@@ -163,6 +168,7 @@ private:
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
     bool fail_next_apply_ = false;
+    std::function<void(const std::string&, uint64_t)> apply_hook_;
     bool fail_next_promotion_ = false;
     uint32_t seats_ = 1;
     bool one_step_promotion_ = true;

@@ -186,11 +186,16 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
     w.commit(1, 100, 120);
     FaultProxy proxy(w.upstream_port);
     bool changed = false;
+    // The batches travel as one LZ4 stream (protocol 4): the hook decodes
+    // each in order with its own decoder, as the replica does. The changed
+    // batch goes on uncompressed; the member stops at it, before any later
+    // stream block would need the history it skipped.
+    protocol::Lz4StreamDecoder stream;
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
         if (changed || frame[6] != static_cast<uint8_t>(protocol::MessageType::kBatch)) {
             return;
         }
-        auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{});
+        auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{}, &stream);
         REQUIRE(decoded);
         auto batch = protocol::decode_batch(decoded->payload);
         REQUIRE(batch);
