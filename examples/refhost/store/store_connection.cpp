@@ -105,9 +105,11 @@ ccdr::Status StoreConnection::prepare_all() {
     p(s_.write_state,
       "UPDATE state SET last_tx = ?, last_time = ?, oldest_retained = ?, next_node = ?, next_rel = ? WHERE id = 1");
     p(s_.append_log, "INSERT INTO txlog(id, time, payload, fp) VALUES (?, ?, ?, ?)");
-    p(s_.fp_read, "SELECT tx, value FROM running_fingerprint WHERE id = 1");
+    // The table's row and the last log entry in one step (current_value()).
+    p(s_.fp_now,
+      "SELECT r.tx, r.value, l.id, l.fp FROM running_fingerprint AS r LEFT JOIN "
+      "(SELECT id, fp FROM txlog ORDER BY id DESC LIMIT 1) AS l ON 1 WHERE r.id = 1");
     p(s_.fp_write, "UPDATE running_fingerprint SET tx = ?1, value = ?2 WHERE id = 1");
-    p(s_.fp_last, "SELECT id, fp FROM txlog ORDER BY id DESC LIMIT 1");
     p(s_.fp_log_write, "UPDATE txlog SET fp = ?2 WHERE id = ?1");
     p(s_.fp_logged, "SELECT fp FROM txlog WHERE id = ?");
     p(s_.delete_labels_returning, "DELETE FROM labels WHERE node = ? RETURNING label");
@@ -199,32 +201,26 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
 // rewrites the table's page (docs/benchmarks.md: that page write cost 22 % of
 // an unsynced commit).
 ccdr::Result<std::optional<StoreConnection::CurrentValue>> StoreConnection::current_value() {
-    CurrentValue out;
-    {
-        sql::ResetGuard g(s_.fp_read);
-        int rc = s_.fp_read.step();
-        if (rc == SQLITE_DONE) {
-            return std::optional<CurrentValue>();  // no running fingerprint kept
-        }
-        if (rc != SQLITE_ROW) {
-            return error("reading the running fingerprint", rc);
-        }
-        out.tx_id = static_cast<uint64_t>(s_.fp_read.int64(0));
-        if (!RunningSum::from_bytes(s_.fp_read.blob(1), out.value)) {
-            return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint is not 16 bytes");
-        }
+    sql::ResetGuard g(s_.fp_now);
+    int rc = s_.fp_now.step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<CurrentValue>();  // no running fingerprint kept
     }
-    sql::ResetGuard g(s_.fp_last);
-    int rc = s_.fp_last.step();
-    if (rc == SQLITE_ROW && static_cast<uint64_t>(s_.fp_last.int64(0)) > out.tx_id && !s_.fp_last.is_null(1)) {
-        out.tx_id = static_cast<uint64_t>(s_.fp_last.int64(0));
+    if (rc != SQLITE_ROW) {
+        return error("reading the running fingerprint", rc);
+    }
+    CurrentValue out;
+    out.tx_id = static_cast<uint64_t>(s_.fp_now.int64(0));
+    int value_column = 1;
+    if (!s_.fp_now.is_null(2) && static_cast<uint64_t>(s_.fp_now.int64(2)) > out.tx_id && !s_.fp_now.is_null(3)) {
+        out.tx_id = static_cast<uint64_t>(s_.fp_now.int64(2));
         out.in_log = true;
-        if (!RunningSum::from_bytes(s_.fp_last.blob(1), out.value)) {
-            return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint of tx " +
-                                                  std::to_string(out.tx_id) + " is not 16 bytes");
-        }
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return error("reading the log's last running fingerprint", rc);
+        value_column = 3;
+    }
+    if (!RunningSum::from_bytes(s_.fp_now.blob(value_column), out.value)) {
+        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint" +
+                                              (out.in_log ? " of tx " + std::to_string(out.tx_id) : std::string()) +
+                                              " is not 16 bytes");
     }
     return std::optional<CurrentValue>(out);
 }

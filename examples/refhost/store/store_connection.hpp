@@ -139,7 +139,7 @@ private:
         sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
         sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
         sql::Statement scan_log;
-        sql::Statement fp_read, fp_write, fp_last, fp_log_write, fp_logged, delete_labels_returning,
+        sql::Statement fp_now, fp_write, fp_log_write, fp_logged, delete_labels_returning,
             delete_node_returning,
             delete_rel_returning;
     } s_;
