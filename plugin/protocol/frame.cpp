@@ -22,6 +22,18 @@ Status too_large(MessageType type, size_t size, const FrameLimits& limits) {
                                              std::to_string(limits.max_payload) + " bytes (ccdr.frame.max_bytes)");
 }
 
+// A frame of `type` for `payload`, before its body: refused when the
+// payload is over the frame limit.
+Result<EncodedFrame> begin_frame(MessageType type, const std::vector<uint8_t>& payload, const FrameLimits& limits) {
+    if (payload.size() > limits.max_payload) {
+        return too_large(type, payload.size(), limits);
+    }
+    EncodedFrame frame;
+    frame.type = type;
+    frame.uncompressed_length = static_cast<uint32_t>(payload.size());
+    return frame;
+}
+
 // Fills in the header of a frame whose body is final.
 void write_header(EncodedFrame& frame, uint8_t flags, uint64_t payload_hash) {
     uint8_t* h = frame.header.data();
@@ -41,12 +53,11 @@ void write_header(EncodedFrame& frame, uint8_t flags, uint64_t payload_hash) {
 
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
-    if (payload.size() > limits.max_payload) {
-        return too_large(type, payload.size(), limits);
+    auto started = begin_frame(type, payload, limits);
+    if (!started) {
+        return started.status();
     }
-    EncodedFrame frame;
-    frame.type = type;
-    frame.uncompressed_length = static_cast<uint32_t>(payload.size());
+    EncodedFrame frame = std::move(*started);
     const uint64_t payload_hash = XXH3_64bits(payload.data(), payload.size());
     uint8_t flags = 0;
     if (compress && !payload.empty()) {
@@ -72,12 +83,11 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
 
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, Lz4StreamEncoder& stream,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
-    if (payload.size() > limits.max_payload) {
-        return too_large(type, payload.size(), limits);
+    auto started = begin_frame(type, payload, limits);
+    if (!started) {
+        return started.status();
     }
-    EncodedFrame frame;
-    frame.type = type;
-    frame.uncompressed_length = static_cast<uint32_t>(payload.size());
+    EncodedFrame frame = std::move(*started);
     const uint64_t payload_hash = XXH3_64bits(payload.data(), payload.size());
     uint8_t flags = 0;
     if (payload.empty()) {
