@@ -96,10 +96,16 @@ public:
 
     // A plaintext connection to address(), on `strand`.
     asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(transport::Strand strand) {
+        co_return co_await connect(std::move(strand), address());
+    }
+    // A plaintext connection to another plugin's `peer_address` (host:port),
+    // with this loopback's connection options.
+    asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(transport::Strand strand,
+                                                                            std::string peer_address) {
         transport::ConnectOptions options;
         options.connection = context_.connection_options();
         options.connect_timeout = 2s;
-        co_return co_await transport::connect_to(strand, address(), nullptr, options);
+        co_return co_await transport::connect_to(strand, peer_address, nullptr, options);
     }
 
     // Runs `body` on `strand` and waits for its result (or rethrows).

@@ -41,10 +41,7 @@ PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t until) 
     const std::string address = w.upstream_address();
     return loop.run<PeerSaw>(strand, [&]() -> asio::awaitable<PeerSaw> {
         PeerSaw s;
-        transport::ConnectOptions options;
-        options.connection = loop.context().connection_options();
-        options.connect_timeout = 2s;
-        auto connected = co_await transport::connect_to(strand, address, nullptr, options);
+        auto connected = co_await loop.connect(strand, address);
         if (!connected) {
             s.error = connected.status().message();
             co_return s;

@@ -80,10 +80,7 @@ OldReplicaSaw greet_as_old_replica(ReplicationWorld& w) {
     const std::string address = w.upstream_address();
     return loop.run<OldReplicaSaw>(strand, [&]() -> asio::awaitable<OldReplicaSaw> {
         OldReplicaSaw s;
-        transport::ConnectOptions options;
-        options.connection = loop.context().connection_options();
-        options.connect_timeout = 2s;
-        auto connected = co_await transport::connect_to(strand, address, nullptr, options);
+        auto connected = co_await loop.connect(strand, address);
         if (!connected) {
             s.error = connected.status().message();
             co_return s;
