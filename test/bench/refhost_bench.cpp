@@ -1,7 +1,8 @@
 // refhost_bench: single-member commit throughput through DbmsApi, and
 // apply_batch throughput (the replica's apply path) for ~200-byte
 // transactions (one node with properties), and the time make_replica takes
-// to revert a member (log replay into a new generation). Prints figures;
+// to revert a member (log replay into a new generation), beside a bare
+// SQLite loop writing the same records (the floor under apply_batch). Prints figures;
 // asserts nothing about speed. --quick runs a short form.
 #include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <cstring>
 #include <string>
@@ -134,6 +136,73 @@ void bench_apply(int txs, int batch) {
                 cpu.user / txs * 1e6, cpu.sys / txs * 1e6);
 }
 
+// The floor under apply_batch (issue 18 item 8): a bare SQLite loop that
+// writes the same change records, one row per transaction, in SQLite
+// transactions of `batch` rows with one sync of the WAL each
+// (synchronous=FULL in WAL mode), as apply_batch commits a batch. No graph
+// tables, no log, no state row: what SQLite alone costs for the same bytes
+// and the same durability. False when SQLite failed (the figure would be wrong).
+bool bench_sqlite_floor(int txs, int batch) {
+    test::TempHome home(1);
+    const std::string file = (home.path() / "sqlite-floor.db").string();
+    sqlite3* db = nullptr;
+    auto fail = [&](const char* what) {
+        std::fprintf(stderr, "sqlite floor: %s: %s\n", what, db ? sqlite3_errmsg(db) : "no connection");
+        sqlite3_close(db);
+        return false;
+    };
+    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) {
+        return fail("open");
+    }
+    if (sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "CREATE TABLE tx(id INTEGER PRIMARY KEY, commit_time INTEGER NOT NULL, payload BLOB NOT NULL)",
+                     nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return fail("schema");
+    }
+    std::vector<std::vector<uint8_t>> records;
+    records.reserve(static_cast<size_t>(txs));
+    size_t bytes = 0;
+    for (int i = 0; i < txs; ++i) {
+        ChangeRecordWriter w;
+        w.create_node(i, {"Customer"}, props_200(i));
+        bytes += w.bytes().size();
+        records.push_back(w.bytes());
+    }
+    sqlite3_stmt* insert = nullptr;
+    if (sqlite3_prepare_v2(db, "INSERT INTO tx(id, commit_time, payload) VALUES (?, ?, ?)", -1, &insert, nullptr) !=
+        SQLITE_OK) {
+        return fail("prepare");
+    }
+    Cpu c0 = cpu_seconds();
+    auto t0 = Clock::now();
+    bool ok = true;
+    for (int i = 0; i < txs && ok; i += batch) {
+        ok = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+        for (int k = i; ok && k < std::min(txs, i + batch); ++k) {
+            const auto& r = records[static_cast<size_t>(k)];
+            sqlite3_bind_int64(insert, 1, k + 1);
+            sqlite3_bind_int64(insert, 2, 1'700'000'000'000 + k);
+            sqlite3_bind_blob(insert, 3, r.data(), static_cast<int>(r.size()), SQLITE_STATIC);
+            ok = sqlite3_step(insert) == SQLITE_DONE;
+            sqlite3_reset(insert);
+        }
+        ok = ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+    double s = seconds_since(t0);
+    Cpu cpu = cpu_seconds() - c0;
+    sqlite3_finalize(insert);
+    if (!ok) {
+        return fail("insert");
+    }
+    sqlite3_close(db);
+    std::printf("sqlite floor (%d rows per SQLite transaction, %.0f bytes per row, WAL, one sync per transaction): "
+                "%d tx in %.2f s = %.0f tx/s, %.1f MB/s (CPU per tx: %.2f us user, %.2f us kernel)\n",
+                batch, static_cast<double>(bytes) / txs, txs, s, txs / s, static_cast<double>(bytes) / s / 1e6,
+                cpu.user / txs * 1e6, cpu.sys / txs * 1e6);
+    return true;
+}
+
 // make_replica going back `undo` transactions on a one-member standard
 // database of `txs` transactions: the member's log is replayed from tx 1
 // into a new store generation (docs/refhost.md, Going back in the log).
@@ -205,6 +274,14 @@ int main(int argc, char** argv) {
         bench_apply(n, static_cast<int>((1u << 20) / w.bytes().size()));
         return 0;
     }
+    // --sqlite-floor N: the bare SQLite loop with the same records and the
+    // same batch size as --apply N (vs-postgres prints raw_apply against it).
+    if (argc > 2 && std::strcmp(argv[1], "--sqlite-floor") == 0) {
+        int n = std::atoi(argv[2]);
+        ChangeRecordWriter w;
+        w.create_node(n, {"Customer"}, props_200(n));
+        return bench_sqlite_floor(n, static_cast<int>((1u << 20) / w.bytes().size())) ? 0 : 1;
+    }
     bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
     int commits = quick ? 2'000 : 20'000;
     int applies = quick ? 50'000 : 1'000'000;
@@ -212,6 +289,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     bench_apply(applies, 1000);
+    if (!bench_sqlite_floor(applies, 1000)) {
+        return 1;
+    }
     bench_apply(applies / 10, 100);
     bench_revert(quick ? 10'000 : 200'000, 100);
     return 0;
