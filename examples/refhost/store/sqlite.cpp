@@ -1,8 +1,24 @@
 #include "store/sqlite.hpp"
 
+#include <mutex>
+
 namespace refhost::sql {
 
+void configure_process() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // SQLite counts every allocation under one process-wide mutex while
+        // memory statistics are on (its default); the refhost never reads
+        // them. Off, apply_batch spends ~15 % less user CPU per transaction
+        // (refhost_bench --apply). Only possible before SQLite initialises;
+        // if something initialised it already the call is refused and the
+        // statistics stay on, which is correct, only slower.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    });
+}
+
 ccdr::Result<Connection> Connection::open(const std::string& path, bool create) {
+    configure_process();
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

@@ -16,6 +16,11 @@
 
 namespace refhost::sql {
 
+// Process-wide SQLite settings, once, before the first connection
+// (Connection::open calls it; a program opening SQLite by itself first
+// calls it too, as test/bench/refhost_bench's floor does).
+void configure_process();
+
 class Statement {
 public:
     Statement() = default;

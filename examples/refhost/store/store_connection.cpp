@@ -151,10 +151,15 @@ ccdr::Status StoreConnection::prepare_all() {
 ccdr::Status StoreConnection::begin_read() { return sql::step_done(db_, s_.begin_read, "BEGIN"); }
 ccdr::Status StoreConnection::begin_write() {
     delta_ = {};
+    appended_value_.reset();
     return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE");
 }
-ccdr::Status StoreConnection::commit() { return sql::step_done(db_, s_.commit, "COMMIT"); }
+ccdr::Status StoreConnection::commit() {
+    appended_value_.reset();
+    return sql::step_done(db_, s_.commit, "COMMIT");
+}
 void StoreConnection::rollback() {
+    appended_value_.reset();
     if (db_.in_transaction()) {
         (void)sql::step_done(db_, s_.rollback, "ROLLBACK");
     }
@@ -226,6 +231,11 @@ ccdr::Result<std::optional<StoreConnection::CurrentValue>> StoreConnection::curr
 }
 
 ccdr::Result<StoreConnection::CurrentValue> StoreConnection::moved_value() {
+    if (appended_value_) {
+        CurrentValue moved = *appended_value_;
+        moved.value.add(delta_);
+        return moved;
+    }
     auto now = current_value();
     if (!now) {
         return now.status();
@@ -240,13 +250,14 @@ ccdr::Result<StoreConnection::CurrentValue> StoreConnection::moved_value() {
 
 ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload) {
     auto& st = s_.append_log;
+    std::optional<CurrentValue> moved;
     std::string fp;
     if (track_fp_) {
-        auto moved = moved_value();
-        if (!moved) {
-            return moved.status();
+        auto m = moved_value();
+        if (!m) {
+            return m.status();
         }
-        delta_ = {};
+        moved = CurrentValue{tx_id, m->value, true};
         fp = moved->value.bytes();
     }
     st.bind(1, tx_id);
@@ -257,7 +268,12 @@ ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::s
     } else {
         st.bind_null(4);
     }
-    return sql::step_done(db_, st, "appending tx " + std::to_string(tx_id) + " to the log");
+    ccdr::Status done = sql::step_done(db_, st, "appending tx " + std::to_string(tx_id) + " to the log");
+    if (done && moved) {
+        delta_ = {};
+        appended_value_ = moved;
+    }
+    return done;
 }
 
 ccdr::Status StoreConnection::fold_fingerprint() {
@@ -273,6 +289,7 @@ ccdr::Status StoreConnection::fold_fingerprint() {
     write.bind(1, moved->tx_id);
     write.bind_blob(2, as_bytes(bytes));
     ccdr::Status st = sql::step_done(db_, write, "updating the running fingerprint");
+    appended_value_.reset();
     if (st) {
         delta_ = {};
     }
