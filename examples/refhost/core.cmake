@@ -10,7 +10,11 @@ add_library(refhost_core STATIC
   store/running_fingerprint.cpp
   store/retention.cpp
   store/write_lock_queue.cpp
+  store/member_generations.cpp
   store/member_store.cpp
+  store/member_log.cpp
+  store/member_snapshot.cpp
+  store/member_content_fingerprint.cpp
   store/member_running_fingerprint.cpp
   store/log_replay.cpp
   store/change_json.cpp

@@ -25,6 +25,13 @@
 // one writer at a time, admitted by the write lock's FIFO queue
 // (write_lock_queue.hpp): lock_for_write() blocks in it, a Bolt request
 // waits in it without holding a thread.
+//
+// The class is defined across files with one job each: member_store.cpp
+// (opening, state, connections, the write lock, commit, durability, apply),
+// member_log.cpp (reading and pruning the log), member_snapshot.cpp
+// (export and import), member_content_fingerprint.cpp and
+// member_running_fingerprint.cpp, member_generations.cpp (the directory's
+// files: CURRENT and the store file generations).
 #pragma once
 
 #include "store/retention.hpp"
