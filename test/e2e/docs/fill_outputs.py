@@ -23,6 +23,7 @@ VOLATILE = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"), "…"),
     (re.compile(r"\b1[78]\d{11}\b"), "…"),
     (re.compile(r"retrying in \d+ms"), "retrying in …"),
+    (re.compile(r"\b(in|for) \d+ ms\b"), r"\1 … ms"),
     (re.compile(r"127\.0\.0\.1:(3[2-9]|[4-6]\d)\d{3}\b"), "127.0.0.1:…"),  # ephemeral client ports
 ]
 

@@ -147,8 +147,10 @@ class Session:
         out_file = os.path.join(self.scratch, f".docs-test/out.{n}")
         with open(cmd_file, "w", encoding="utf-8") as f:
             f.write(text + "\n")
+        # disown: a background job the page kills later (kill -KILL $(cat
+        # A.pid)) is not reported by this shell in another command's output.
         script = (f"{{ . '{cmd_file}' ; }} > '{out_file}' 2>&1 < /dev/null; "
-                  f"echo \"@@docs-test-done {n} $?\"\n")
+                  f"echo \"@@docs-test-done {n} $?\"; disown -a\n")
         self.proc.stdin.write(script.encode())
         self.proc.stdin.flush()
         deadline = time.monotonic() + timeout
@@ -178,8 +180,8 @@ class Session:
         except FileNotFoundError:
             return []
         lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        while lines and lines[-1].strip() == "":
+            lines.pop()  # as the page's blocks, whose trailing blank lines are not output
         return lines
 
     def close(self):
