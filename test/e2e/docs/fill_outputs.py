@@ -11,6 +11,9 @@ epoch milliseconds, durations of a query, back-off delays). Commands that
 already show output are left as they are, but for those whose line is
 given: their shown output is replaced. Read the result before
 committing it: the page must still say what the reader needs to see.
+Commands are found by the line numbers of the captured run: fill right
+after that run, before any other edit of the page, and once per run (a
+second fill from the same capture writes at shifted lines).
 """
 import os
 import re
