@@ -80,6 +80,10 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std:
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(ReattachProcedure::kName));
     }
+    registered = plugin->save_transactions_->register_with_host();
+    if (!registered) {
+        return registered.with_context("ccdr: registering " + std::string(SaveTransactionsProcedure::kName));
+    }
     registered = plugin->promotion_report_->register_with_host();
     if (!registered) {
         return registered.with_context("ccdr: registering " + std::string(PromotionReport::kName));
@@ -151,6 +155,8 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
                                                         open_session, session_.log);
     reattach_ = std::make_unique<ReattachProcedure>(host, session_.server.data_directory,
                                                     session_.settings.io_timeout, open_session, session_.log);
+    save_transactions_ =
+        std::make_unique<SaveTransactionsProcedure>(host, session_.server.data_directory, session_.log);
     heal_fence_ = std::make_unique<HealFence>(
         host, session_.server.cluster_id, session_.settings.io_timeout, open_session,
         [this] {

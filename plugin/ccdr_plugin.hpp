@@ -14,6 +14,7 @@
 #include "engine_context.hpp"
 #include "procedures/heal_fence.hpp"
 #include "procedures/reattach_procedure.hpp"
+#include "procedures/save_transactions_procedure.hpp"
 #include "procedures/promotion_report.hpp"
 #include "procedures/replica_procedures.hpp"
 #include "procedures/security_procedure.hpp"
@@ -113,6 +114,7 @@ private:
     std::unique_ptr<SubscriptionsProcedure> subscriptions_;  // internal.dbms.showReplicaSubscriptions
     std::unique_ptr<SwitchoverProcedure> switchover_;        // internal.dbms.switchoverReplicaDatabase
     std::unique_ptr<ReattachProcedure> reattach_;            // internal.dbms.reattachAsReplica
+    std::unique_ptr<SaveTransactionsProcedure> save_transactions_;  // internal.dbms.saveTransactionsAfter
     std::unique_ptr<HealFence> heal_fence_;                  // fence on heal after a failover promotion
 
     // Standard databases with a member on this server (from database events),

@@ -11,7 +11,8 @@
 # burst of 2 000 single-node transactions (examples/monitoring/lag-plot.sh).
 #
 # Ports: cluster A uses Bolt 17687-17689 and cluster 16000-16002; cluster B
-# Bolt 7687-7693 and cluster 6000-6006. CCDR_DEMO_PORT_OFFSET shifts them all.
+# Bolt 7687-7691 and cluster 6000-6004 (the layout of docs/operations.md and
+# README). CCDR_DEMO_PORT_OFFSET shifts them all.
 # Everything started is stopped at the end (and on any failure), by PID.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -110,11 +111,11 @@ step "Certificates: one CA per cluster, each cluster trusting the other's CA"
 "$here/gen-certs.sh" "$work/certs" clusterA clusterB
 (cd "$work/certs" && find clusterA clusterB | sort | sed 's/^/  /')
 
-step "Cluster A (3 servers) and cluster B (7 servers: 3 primary-, 4 secondary-constrained)"
+step "Cluster A (3 servers) and cluster B (5 servers: 3 primary-, 2 secondary-constrained)"
 "$here/make-home.sh" "$work/A" --servers 3 --bolt-port "$a_bolt" --cluster-port "$a_cluster" \
   --certs "$work/certs/clusterA/cluster" --plugin "$plugin" --password "$password" --refhost "$refhost"
-"$here/make-home.sh" "$work/B" --servers 7 --bolt-port "$b_bolt" --cluster-port "$b_cluster" \
-  --modes PRIMARY,PRIMARY,PRIMARY,SECONDARY,SECONDARY,SECONDARY,SECONDARY \
+"$here/make-home.sh" "$work/B" --servers 5 --bolt-port "$b_bolt" --cluster-port "$b_cluster" \
+  --modes PRIMARY,PRIMARY,PRIMARY,SECONDARY,SECONDARY \
   --certs "$work/certs/clusterB/cluster" --plugin "$plugin" --password "$password" --refhost "$refhost"
 say "Each home has conf/neo4j.conf, plugins/libccdr.so and certificates/cluster/ with the cluster SSL policy enabled."
 start_cluster A "$work/A"

@@ -49,6 +49,8 @@ std::string base64(const uint8_t* data, size_t length) {
 
 }  // namespace
 
+std::string iso_utc_ms(int64_t ms) { return iso_utc(ms); }
+
 LostTransactionsFile::LostTransactionsFile(std::filesystem::path data_directory, std::string database)
     : directory_(std::move(data_directory) / "lost-transactions"), database_(std::move(database)) {}
 

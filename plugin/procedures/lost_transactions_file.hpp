@@ -18,6 +18,9 @@
 
 namespace ccdr::plugin {
 
+// Unix epoch milliseconds as ISO-8601 UTC with milliseconds, as the lines' commitTime.
+std::string iso_utc_ms(int64_t ms);
+
 class LostTransactionsFile {
 public:
     // The file is created at the first add(), as

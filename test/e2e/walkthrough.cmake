@@ -8,5 +8,5 @@ if(TARGET refhost AND TARGET ccdr-shell AND TARGET ccdr)
   add_test(NAME e2e.walkthrough
     COMMAND ${CMAKE_SOURCE_DIR}/examples/dr/walkthrough.sh --build-dir ${CMAKE_BINARY_DIR}
             --lag-png ${CMAKE_BINARY_DIR}/walkthrough-lag.png)
-  set_tests_properties(e2e.walkthrough PROPERTIES LABELS e2e TIMEOUT 300)
+  set_tests_properties(e2e.walkthrough PROPERTIES LABELS e2e TIMEOUT 300 RESOURCE_LOCK runbook_ports)
 endif()
