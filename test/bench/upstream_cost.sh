@@ -81,6 +81,12 @@ for n in "${cases[@]}"; do
       echo "CREATE (:Item {serial: $serial});" >>"$f"
     done
   done
+  perf_pid=""
+  if [ -n "${CCDR_UPSTREAM_PERF:-}" ] && ((n == max_clusters)); then
+    perf record -F 999 -g -p "$upstream_pid" -o "$CCDR_UPSTREAM_PERF" >"$work/perf.out" 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+  fi
   c0=$(cpu_s "$upstream_pid")
   t0=$(date +%s.%N)
   pids=()
@@ -94,6 +100,7 @@ for n in "${cases[@]}"; do
   eventually --tries 3000 --every 0.02 all_converged "$tx1" || fail "the replicas did not reach tx $tx1"
   c1=$(cpu_s "$upstream_pid")
   t1=$(date +%s.%N)
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   committed=$((tx1 - tx0))
   per=$(python3 -c "print('%.3f' % (($c1 - $c0) * 1000 / $committed))")
   cpu_per_1000[$n]=$per
