@@ -95,6 +95,58 @@ Status BatchBuilder::add(const ccdr_tx& tx) {
     return {};
 }
 
+Status BatchBuilder::add_records(std::span<const uint8_t> records, size_t count) {
+    // Walk the records first: nothing is appended unless all of them parse
+    // and continue from next_tx_.
+    size_t at = 0;
+    uint64_t expect = next_tx_;
+    size_t payload = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (records.size() - at < kTxRecordOverhead) {
+            return {CCDR_CORRUPT, "batch records: record " + std::to_string(i) + " is cut short"};
+        }
+        const uint64_t id = load_le(records.data() + at, 8);
+        const size_t len = static_cast<size_t>(load_le(records.data() + at + 16, 4));
+        if (id != expect) {
+            return {CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(expect) + ", the records hold tx " +
+                                           std::to_string(id)};
+        }
+        if (records.size() - at - kTxRecordOverhead < len) {
+            return {CCDR_CORRUPT, "batch records: tx " + std::to_string(id) + " is cut short"};
+        }
+        at += kTxRecordOverhead + len;
+        payload += len;
+        ++expect;
+    }
+    if (at != records.size()) {
+        return {CCDR_CORRUPT, "batch records: " + std::to_string(records.size() - at) + " bytes after " +
+                                  std::to_string(count) + " records"};
+    }
+    prepare_records();
+    const size_t start = records_.size();
+    records_.insert(records_.end(), records.begin(), records.end());
+    uint8_t* r = records_.data() + start;
+    for (size_t i = 0; i < count; ++i) {
+        const size_t len = static_cast<size_t>(load_le(r + 16, 4));
+        if (count_ == 0) {
+            ccdr_tx tx{};
+            tx.tx_id = load_le(r, 8);
+            tx.commit_time_ms = static_cast<int64_t>(load_le(r + 8, 8));
+            tx.payload = ccdr_bytes{r + 20, len};
+            chain_ = hasher_.link(chain_, tx);
+        } else {
+            // H(n-1) is the 8 bytes right before this record (add() says why).
+            chain_ = XXH3_64bits(r - 8, 8 + 20 + len);
+        }
+        store_le(r + 20 + len, chain_, 8);
+        r += kTxRecordOverhead + len;
+        ++count_;
+    }
+    next_tx_ = expect;
+    payload_bytes_ += payload;
+    return {};
+}
+
 std::vector<uint8_t> BatchBuilder::finish(const UpstreamPosition& position) {
     prepare_records();
     // The header goes into the room left at the front: no copy of the records.

@@ -72,6 +72,13 @@ public:
 
     // Appends a transaction; CCDR_OUT_OF_ORDER unless tx.tx_id is next_tx().
     Status add(const ccdr_tx& tx);
+    // Appends `count` records already encoded in this layout (by another
+    // builder, whatever chain it computed: upstream/shared_log.hpp) and
+    // recomputes their chain values as this builder's chain continues.
+    // CCDR_OUT_OF_ORDER unless the first is next_tx() and the ids follow
+    // each other; CCDR_CORRUPT if the records do not parse. On failure
+    // nothing is appended.
+    Status add_records(std::span<const uint8_t> records, size_t count);
     size_t count() const { return count_; }
     size_t payload_bytes() const { return payload_bytes_; }
     uint64_t chain() const { return chain_; }

@@ -5,9 +5,10 @@
 namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
-                 uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream)
-    : host_(host),
-      database_(std::move(database)),
+                 uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
+                 std::shared_ptr<SharedLog> shared)
+    : shared_(shared ? std::move(shared)
+                     : std::make_shared<SharedLog>(host, std::move(database), batch_max_bytes, 0)),
       batch_max_(batch_max_bytes),
       limits_(limits),
       compress_(compress),
@@ -15,6 +16,18 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
+    const uint64_t next = builder_.next_tx();
+    SliceRead got = shared_->obtain(next);
+    if (!got.status || !got.slice) {
+        ProducedBatch out;
+        out.status = std::move(got.status);
+        out.first_tx = next;
+        return out;
+    }
+    return frame(*got.slice, position);
+}
+
+ProducedBatch Batcher::frame(const LogSlice& slice, const CommitPosition& position) {
     {
         std::lock_guard lock(spares_mu_);
         if (spare_payload_.capacity() != 0) {
@@ -27,28 +40,15 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
         }
     }
     ProducedBatch out;
-    Status add_failed;
     out.first_tx = builder_.next_tx();
-    out.status = host_.read_log(database_, out.first_tx, batch_max_, [&](const ccdr_tx& tx) {
-        if (out.first_commit_ms == 0) {
-            out.first_commit_ms = tx.commit_time_ms;
-        }
-        add_failed = builder_.add(tx);
-        if (!add_failed) {
-            return CCDR_STOPPED;
-        }
-        const size_t encoded = builder_.payload_bytes() + builder_.count() * protocol::kTxRecordOverhead;
-        return encoded >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
-    });
-    if (out.status && !add_failed) {
-        out.status = add_failed;
-    }
-    out.count = builder_.count();
-    if (!out.status || out.count == 0) {
+    out.status = builder_.add_records(slice.records, slice.count);
+    if (!out.status) {
         return out;
     }
-    out.large = builder_.payload_bytes() + out.count * protocol::kTxRecordOverhead >= batch_max_ / 2;
-    out.last_tx = builder_.next_tx() - 1;
+    out.first_commit_ms = slice.first_commit_ms;
+    out.count = slice.count;
+    out.large = slice.records.size() >= batch_max_ / 2;
+    out.last_tx = slice.last_tx;
     protocol::UpstreamPosition pos{position.last_tx.load(), position.last_commit_ms.load(), runtime::wall_clock_ms()};
     if (pos.last_tx < out.last_tx) {
         pos.last_tx = out.last_tx;

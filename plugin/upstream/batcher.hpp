@@ -1,14 +1,17 @@
 // plugin/upstream/batcher.hpp: the batches of one subscription. produce()
-// reads the host's log from the next transaction not yet batched, until the
-// encoded batch reaches ccdr.batch.max_bytes (read_log gives at least one
-// transaction), chains every transaction to the one before
-// (protocol::BatchBuilder), stamps the upstream's position and frames the
-// batch: as the next block of the subscription's LZ4 stream on a session of
+// takes the log from the next transaction not yet batched, as a slice of
+// the database's shared log (shared_log.hpp: read once for every stream at
+// the same position, up to ccdr.batch.max_bytes of encoded records, at least
+// one transaction); frame() turns a slice into this stream's batch: chains
+// every transaction to the one before (protocol::BatchBuilder::add_records),
+// stamps the upstream's position and frames the batch: as the next block of the subscription's LZ4 stream on a session of
 // protocol 4 or later (small batches then compress as well as large ones),
 // otherwise as an independent LZ4 block where that shrinks it.
 //
-// produce() blocks (read_log): the stream runs it on the blocking pool,
-// while it writes the batch before (batch_prefetch.hpp); once a frame is
+// produce() may block (read_log): the stream runs it on the blocking pool,
+// while it writes the batch before (batch_prefetch.hpp); frame() of a
+// cached slice never blocks and runs on the stream's strand when the slice
+// is small. Once a frame is
 // written it hands the frame back with recycle(), so a later batch reuses its
 // buffers. One producer at a time; recycle() may run while it produces.
 #pragma once
@@ -16,6 +19,7 @@
 #include "protocol/batch.hpp"
 #include "protocol/frame.hpp"
 #include "upstream/commit_notifier.hpp"
+#include "upstream/shared_log.hpp"
 
 #include <ccdr/host_handle.hpp>
 #include <ccdr/status.hpp>
@@ -45,9 +49,12 @@ public:
     // The chain starts at chain_seed(store id, epoch, from_tx), as the
     // replica's verifier does.
     // `stream`: compress as one LZ4 stream (needs `compress`, and a peer of
-    // protocol::kStreamCompressionProtocol or later).
+    // protocol::kStreamCompressionProtocol or later). `shared`: the
+    // database's shared log; null: a log of this batcher's own, which keeps
+    // only its last slice.
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
-            protocol::FrameLimits limits, bool compress, bool stream = false);
+            protocol::FrameLimits limits, bool compress, bool stream = false,
+            std::shared_ptr<SharedLog> shared = nullptr);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 
@@ -56,12 +63,15 @@ public:
     // The next batch. `position` is the database's last commit as
     // after_commit reported it; the batch says at least its own last tx.
     ProducedBatch produce(const CommitPosition& position);
+    // The batch of `slice`, which must start at next_tx(): chained, framed
+    // (compressed with this stream's LZ4 stream where it has one). No log read.
+    ProducedBatch frame(const LogSlice& slice, const CommitPosition& position);
+    SharedLog& shared() { return *shared_; }
     // A written frame: its buffers serve a later batch. Thread-safe.
     void recycle(protocol::EncodedFrame&& frame);
 
 private:
-    HostHandle host_;
-    std::string database_;
+    std::shared_ptr<SharedLog> shared_;
     uint64_t batch_max_;
     protocol::FrameLimits limits_;
     bool compress_;

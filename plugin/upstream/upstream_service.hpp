@@ -17,7 +17,8 @@
 // Batcher's (batcher.hpp), what the replica says back the ACK reader's
 // (ack_reader.hpp); this file runs the session and the stream's sending
 // loop. Batches are read from the host's log (on the blocking pool) as soon
-// as after_commit signals a commit, while the bytes not yet acknowledged stay
+// as after_commit signals a commit, once for every stream of the database at
+// the same position (shared_log.hpp), while the bytes not yet acknowledged stay
 // under ccdr.window.max_unacked_bytes. Every refusal is sent with its reason
 // and logged with the peer's address and certificate subject.
 #pragma once
@@ -26,6 +27,7 @@
 #include "session/session_context.hpp"
 #include "transport/connection.hpp"
 #include "upstream/commit_notifier.hpp"
+#include "upstream/shared_log.hpp"
 #include "upstream/snapshot_spools.hpp"
 #include "upstream/upstream_checks.hpp"
 #include "upstream/upstream_stats.hpp"
@@ -121,6 +123,7 @@ private:
     SnapshotSpools spools_;
     UpstreamStats stats_;
     ReplicaLogHolds& holds_;
+    SharedLogs shared_logs_;  // one read of the log per database and position
 };
 
 }  // namespace ccdr::plugin

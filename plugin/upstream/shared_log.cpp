@@ -1,0 +1,166 @@
+#include "upstream/shared_log.hpp"
+
+#include "protocol/batch.hpp"
+
+#include <utility>
+
+namespace ccdr::plugin {
+
+SharedLog::SharedLog(HostHandle host, std::string database, uint64_t batch_max_bytes, uint64_t max_cached_bytes)
+    : host_(host), database_(std::move(database)), batch_max_(batch_max_bytes), max_cached_bytes_(max_cached_bytes) {}
+
+std::shared_ptr<const LogSlice> SharedLog::find(uint64_t next_tx) {
+    std::lock_guard lock(mu_);
+    auto it = slices_.find(next_tx);
+    if (it == slices_.end()) {
+        return nullptr;
+    }
+    ++counts_.hits;
+    return it->second;
+}
+
+bool SharedLog::wait_for_read(uint64_t next_tx, const std::shared_ptr<runtime::AsyncSignal>& waiter) {
+    std::lock_guard lock(mu_);
+    if (!reading_ || reading_at_ != next_tx) {
+        return false;
+    }
+    waiters_.push_back(waiter);
+    return true;
+}
+
+uint64_t SharedLog::tip() const {
+    std::lock_guard lock(mu_);
+    return tip_;
+}
+
+SharedLog::Counts SharedLog::counts() const {
+    std::lock_guard lock(mu_);
+    Counts out = counts_;
+    out.cached_slices = slices_.size();
+    out.cached_bytes = cached_bytes_;
+    return out;
+}
+
+SliceRead SharedLog::obtain(uint64_t next_tx) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        if (auto it = slices_.find(next_tx); it != slices_.end()) {
+            ++counts_.hits;
+            return {Status(), it->second};
+        }
+        if (reading_) {
+            if (reading_at_ == next_tx || next_tx >= tip_) {
+                // The slice this stream wants is being read, or the cache may
+                // reach it once that read is published: wait for it. The
+                // reader never needs this thread, so the wait ends.
+                read_done_.wait(lock);
+                continue;
+            }
+        }
+        if (slices_.empty() || next_tx >= tip_) {
+            // At (or past) the tip: read the next slice for every stream.
+            reading_ = true;
+            reading_at_ = next_tx;
+            lock.unlock();
+            SliceRead got = read(next_tx, UINT64_MAX);
+            lock.lock();
+            reading_ = false;
+            if (got.status && got.slice) {
+                ++counts_.reads;
+                publish(got.slice);
+            }
+            auto waiters = std::move(waiters_);
+            waiters_.clear();
+            lock.unlock();
+            read_done_.notify_all();
+            for (auto& waiter : waiters) {
+                waiter->notify();
+            }
+            return got;
+        }
+        // Behind the cache, or in the middle of a slice: read alone, up to
+        // the next cached slice, where this stream can share again.
+        auto next = slices_.upper_bound(next_tx);
+        const uint64_t stop_before = next == slices_.end() ? tip_ : next->first;
+        ++counts_.solo_reads;
+        lock.unlock();
+        return read(next_tx, stop_before);
+    }
+}
+
+void SharedLog::publish(std::shared_ptr<const LogSlice> slice) {
+    if (!slices_.empty() && slice->first_tx != tip_) {
+        // A stream ahead of the cache (it subscribed past the tip): the cache
+        // starts again there; streams still behind read alone until they reach it.
+        slices_.clear();
+        cached_bytes_ = 0;
+    }
+    tip_ = slice->last_tx + 1;
+    cached_bytes_ += slice->records.size();
+    slices_.emplace(slice->first_tx, std::move(slice));
+    while (cached_bytes_ > max_cached_bytes_ && slices_.size() > 1) {
+        cached_bytes_ -= slices_.begin()->second->records.size();
+        slices_.erase(slices_.begin());
+    }
+}
+
+SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
+    // The records are encoded by a builder whose chain is thrown away: each
+    // stream computes its own (Batcher::frame).
+    // Sized as it grows: a slice at the tip is mostly a transaction or two,
+    // and a fresh batch-sized buffer per read costs an mmap and page faults.
+    protocol::BatchBuilder builder(0, from, 0);
+    auto slice = std::make_shared<LogSlice>();
+    slice->first_tx = from;
+    Status add_failed;
+    Status status = host_.read_log(database_, from, batch_max_, [&](const ccdr_tx& tx) {
+        if (tx.tx_id >= stop_before) {
+            return CCDR_STOPPED;
+        }
+        if (slice->first_commit_ms == 0) {
+            slice->first_commit_ms = tx.commit_time_ms;
+        }
+        add_failed = builder.add(tx);
+        if (!add_failed) {
+            return CCDR_STOPPED;
+        }
+        const size_t encoded = builder.payload_bytes() + builder.count() * protocol::kTxRecordOverhead;
+        return encoded >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
+    });
+    if (status && !add_failed) {
+        status = add_failed;
+    }
+    if (!status) {
+        return {status, nullptr};
+    }
+    if (builder.count() == 0) {
+        return {};
+    }
+    slice->count = builder.count();
+    slice->payload_bytes = builder.payload_bytes();
+    slice->last_tx = builder.next_tx() - 1;
+    std::vector<uint8_t> payload = builder.finish({});
+    payload.erase(payload.begin(), payload.begin() + protocol::kBatchHeaderSize);
+    slice->records = std::move(payload);
+    return {Status(), std::move(slice)};
+}
+
+std::shared_ptr<SharedLog> SharedLogs::get(const std::string& database, const std::string& store_id,
+                                           uint64_t epoch) {
+    // The key holds the lineage: a database dropped and created again under
+    // the same name (another store id), or promoted elsewhere and back
+    // (another epoch), never shares a cache with its former self.
+    const std::string key = database + '\0' + store_id + '\0' + std::to_string(epoch);
+    std::lock_guard lock(mu_);
+    for (auto it = logs_.begin(); it != logs_.end();) {
+        it = it->second.expired() ? logs_.erase(it) : std::next(it);
+    }
+    if (auto found = logs_[key].lock()) {
+        return found;
+    }
+    auto made = std::make_shared<SharedLog>(host_, database, batch_max_, SharedLog::kCachedBatches * batch_max_);
+    logs_[key] = made;
+    return made;
+}
+
+}  // namespace ccdr::plugin

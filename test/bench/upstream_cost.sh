@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# test/bench/upstream_cost.sh: what replication costs the upstream (issue 19).
+#
+# 4 clients (ccdr-shell -f, one autocommit single-node CREATE per statement)
+# commit into a 1-server upstream cluster A while 0, then 1, then more replica
+# clusters replicate its database; each replica cluster is its own refhost
+# process on this machine. For each case the figure is the upstream process's
+# CPU seconds (utime + stime of /proc/PID/stat, so the replicas' and the
+# clients' work on the same cores does not count) from the first commit until
+# every member of every replica database has the upstream's last tx, per
+# 1 000 committed transactions; then
+#   per-stream cost = (CPU with N streams - CPU with 0) / N streams
+# where a stream is one subscription (one per replica member today).
+#
+#   upstream_cost.sh BUILD_DIR [--quick]
+# --quick (CTest bench.upstream_cost): single-member replica clusters, cases
+#   0, 1 and 4, 1 200 transactions a case.
+# full (bench.upstream_cost.full, also `long`): the seed's topology, each
+#   replica database 3 primaries + 2 secondaries in one refhost process;
+#   cases 0, 1 and 8 replica clusters (0, 5, 40 streams), 2 000 transactions
+#   a case.
+# Clusters are attached one after the other and stay attached, so every case
+# runs in the same upstream process. Prints figures; asserts only that every
+# replica converged (exit 1 otherwise). The machine is shared: compare the
+# cases of one run, not runs.
+build="$(realpath "${1:?usage: upstream_cost.sh BUILD_DIR [--quick]}")"
+quick=0
+[ "${2:-}" = --quick ] && quick=1
+source "$(dirname "$0")/../integration/clusters/lib.sh"
+
+if ((quick)); then
+  cases=(0 1 4) primaries=1 secondaries=0 per_case=1200
+else
+  cases=(0 1 8) primaries=3 secondaries=2 per_case=2000
+fi
+writers=4
+members=$((primaries + secondaries))
+max_clusters=${cases[-1]}
+
+names=(A)
+for ((i = 1; i <= max_clusters; i++)); do names+=("R$i"); done
+"$dr/gen-certs.sh" "$work/certs" "${names[@]}" >/dev/null
+make_cluster A 1 "$work/certs/A/cluster"
+start_cluster A
+upstream_pid=${cluster_pid[A]}
+q A -d system "CREATE DATABASE foo WAIT" >/dev/null
+q A -d foo "CREATE (:Warmup)" >/dev/null
+
+# cpu_s PID: user + system CPU seconds of the process so far.
+cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+# all_converged TX: every member of every attached replica database has TX.
+all_converged() {
+  local c t
+  for ((c = 1; c <= attached; c++)); do
+    t=$(last_tx "R$c" foo-replica min 2>/dev/null || echo none)
+    [ "$t" = "$1" ] || return 1
+  done
+}
+
+attached=0
+serial=0
+declare -a cpu_per_1000=()
+for n in "${cases[@]}"; do
+  while ((attached < n)); do
+    attached=$((attached + 1))
+    name="R$attached"
+    make_cluster "$name" "$members" "$work/certs/$name/cluster"
+    start_cluster "$name"
+    q "$name" -d system "CALL internal.dbms.createReplicaDatabase('foo-replica', $primaries, $secondaries, {remote: 'foo', addresses: ['127.0.0.1:$A_cluster']})" >/dev/null
+  done
+  # Everyone caught up before the clock starts: the case counts only its own work.
+  tx0=$(last_tx A foo max)
+  eventually --tries 1200 all_converged "$tx0" || fail "the replicas did not catch up to tx $tx0 before the case with $n"
+  for ((w = 0; w < writers; w++)); do
+    f="$work/load.$w.cypher"
+    : >"$f"
+    for ((k = 0; k < per_case / writers; k++)); do
+      serial=$((serial + 1))
+      echo "CREATE (:Item {serial: $serial});" >>"$f"
+    done
+  done
+  perf_pid=""
+  if [ -n "${CCDR_UPSTREAM_PERF:-}" ] && ((n == max_clusters)); then
+    perf record -F 999 -g -p "$upstream_pid" -o "$CCDR_UPSTREAM_PERF" >"$work/perf.out" 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+  fi
+  c0=$(cpu_s "$upstream_pid")
+  t0=$(date +%s.%N)
+  pids=()
+  for ((w = 0; w < writers; w++)); do
+    "$shell_bin" -a "bolt://127.0.0.1:$A_bolt" -u neo4j -p "$password" -d foo --format plain --fail-fast \
+      -f "$work/load.$w.cypher" >"$work/load.$w.out" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail "a writer failed: $(tail -3 "$work"/load.*.out)"; done
+  tx1=$(last_tx A foo max)
+  eventually --tries 3000 --every 0.02 all_converged "$tx1" || fail "the replicas did not reach tx $tx1"
+  c1=$(cpu_s "$upstream_pid")
+  t1=$(date +%s.%N)
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+  committed=$((tx1 - tx0))
+  per=$(python3 -c "print('%.3f' % (($c1 - $c0) * 1000 / $committed))")
+  cpu_per_1000[$n]=$per
+  streams=$((n * members))
+  python3 -c "print('replica clusters %d (%d streams): %d tx in %.1f s, upstream CPU %.2f s = %s CPU s per 1 000 commits' % ($n, $streams, $committed, $t1 - $t0, $c1 - $c0, '$per'))"
+done
+
+base=${cpu_per_1000[0]}
+for n in "${cases[@]}"; do
+  ((n == 0)) && continue
+  python3 -c "
+n, members, base, cost = $n, $members, $base, ${cpu_per_1000[$n]}
+print('%d replica clusters (%d streams): %.3f CPU s per 1 000 commits = %.2fx of none; per-stream cost %.4f CPU s per 1 000 commits (%.1f us per tx per stream)'
+      % (n, n * members, cost, cost / base, (cost - base) / (n * members), (cost - base) / (n * members) * 1000))"
+done
+pass "every replica database converged in every case"
