@@ -280,9 +280,10 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSo
 }
 
 asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vector<PullSource>& better,
-                                                                   const MemberSetup& setup) {
+                                                                   const MemberSetup& setup, bool& behind) {
     MemberContext& member = *member_;
     const uint64_t position = member.stats.received_tx();
+    behind = false;
     for (const PullSource& candidate : better) {
         if (member.stopping) {
             break;
@@ -299,9 +300,11 @@ asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vect
             if (co_await session::send(*probe, request)) {
                 auto info = co_await session::receive<protocol::DatabaseInfoReply>(*probe,
                                                                                     member.session.settings.io_timeout);
-                serves = info && !info->refused && info->message->exists && info->message->online &&
-                         info->message->refusal.empty() && info->message->store_id == setup.store_id &&
-                         info->message->epoch == setup.epoch && info->message->last_tx >= position;
+                const bool usable = info && !info->refused && info->message->exists && info->message->online &&
+                                    info->message->refusal.empty() && info->message->store_id == setup.store_id &&
+                                    info->message->epoch == setup.epoch;
+                serves = usable && info->message->last_tx >= position;
+                behind = behind || (usable && !serves);
             }
         }
         probe->close("probe over");
@@ -333,7 +336,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     stats.connected = true;
     member.state.set(CCDR_REPLICA_CATCHING_UP, pulling + version_note_);
     member.session.log->info("replica '{}' pulls '{}' from {} starting at tx {}", member.database,
-                             setup.config.remote, source.describe(), from);
+                             setup.config.remote, source.peer ? source.describe() : address, from);
     struct RoleReset {
         MemberContext& member;
         ~RoleReset() { member.fanout_role = static_cast<int>(FanoutRole::kNone); }
@@ -455,8 +458,11 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             // less often while they keep failing (a peer whose TLS this
             // server does not trust fails every time): up to 32 intervals.
             if (!better.empty() && std::chrono::steady_clock::now() >= next_probe) {
-                auto back = co_await better_source(better, setup);
-                probe_every = std::min(probe_every * 2, link_check_every * 32);
+                bool behind = false;
+                auto back = co_await better_source(better, setup, behind);
+                // One that serves but is a little behind (both follow the
+                // same upstream) is asked again at the next check.
+                probe_every = behind ? link_check_every : std::min(probe_every * 2, link_check_every * 32);
                 next_probe = std::chrono::steady_clock::now() + probe_every;
                 if (back) {
                     result.reason = "moving from " + source.describe() + " to " + back->describe() +

@@ -73,9 +73,10 @@ private:
                                        std::vector<PullSource> better);
     // The first of `better` that would serve this member now (connects,
     // HELLO, DATABASE_INFO: there, online, this lineage, served, not behind
-    // this member), or nothing.
+    // this member), or nothing; `behind` says whether one of them would
+    // serve but is behind this member now.
     asio::awaitable<std::optional<PullSource>> better_source(const std::vector<PullSource>& better,
-                                                             const MemberSetup& setup);
+                                                             const MemberSetup& setup, bool& behind);
     // Nothing while `address` is still one of the replica's upstream
     // addresses (the database option, which alterReplicaDatabase may change
     // on any server of this cluster), else why the session should end so

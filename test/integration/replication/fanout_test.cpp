@@ -263,9 +263,15 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes; 
         MemoryHost* host = w.members[k].get();
         std::atomic<int>* bad = &out_of_order[k];
         host->set_apply_hook([host, bad](const std::string& db, uint64_t first_tx) {
-            auto m = host->member(db);
-            if (m && first_tx != m->last_tx + 1) {
-                bad->fetch_add(1);
+            // database_info, not member(): the latter copies the content.
+            auto info = host->database_info(db);
+            if (!info) {
+                return;
+            }
+            for (const auto& m : info->members) {
+                if (m.is_local && first_tx != m.last_committed_tx + 1) {
+                    bad->fetch_add(1);
+                }
             }
         });
     }
