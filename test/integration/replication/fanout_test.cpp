@@ -236,7 +236,7 @@ TEST_CASE("fan-out off: every member pulls from the upstream", "[fanout]") {
     CHECK(w.message(1).find("pulling from 127.0.0.1:" + std::to_string(w.upstream_port)) != std::string::npos);
 }
 
-TEST_CASE("fan-out: the puller's server stopped at random moments under writes; every member converges",
+TEST_CASE("fan-out: the puller's server stopped at random moments under writes, every member converges",
           "[fanout][fanout_kill]") {
     const char* env = std::getenv("CCDR_FANOUT_ROUNDS");
     const int rounds = env != nullptr ? std::atoi(env) : 5;

@@ -41,7 +41,7 @@ std::vector<std::string> described(const std::vector<PullSource>& sources) {
 
 }  // namespace
 
-TEST_CASE("pull sources: members before, the upstream, members after; offline members left out",
+TEST_CASE("pull sources: members before, the upstream, members after, offline members left out",
           "[replica][fanout]") {
     CHECK(described(order_pull_sources(setup_for("server-1", true))) ==
           std::vector<std::string>{"upstream 10.0.0.1:6000", "upstream 10.0.0.2:6000",
