@@ -104,6 +104,18 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
     session_.settings = std::move(settings);
     context_.security = std::move(security);
     session_.log = std::move(log);
+    // Fan-out: this server serves a replica database to the other members
+    // only while its member pulls from the upstream (replica/pull_sources.hpp).
+    session_.replica_serving_refusal = [this](const std::string& name) -> std::string {
+        auto member = find_member(name);
+        if (!member) {
+            return "no replica member of '" + name + "' runs on server " + session_.server.server_id;
+        }
+        std::string why = member->serving_refusal();
+        return why.empty() ? why
+                           : why + " (a replica database is served only to the other members of its cluster, by "
+                                   "its puller)";
+    };
     session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", session_.plugin_version.text,
                        session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);

@@ -1,7 +1,7 @@
 // internal.dbms.alterReplicaDatabase(name, {addresses, numPrimaries,
-// numSecondaries, applyDelay}): a replica's upstream endpoints (the upstream
-// cluster moved or grew), its topology and its apply delay change without a
-// store copy. Every
+// numSecondaries, applyDelay, fanOut}): a replica's upstream endpoints (the
+// upstream cluster moved or grew), its topology, its apply delay and its
+// fan-out change without a store copy. Every
 // argument is checked, and new addresses must reach the same upstream
 // database (its store id and epoch), before anything changes; the link is
 // written first and set back if the topology change then fails.
@@ -34,11 +34,12 @@ struct AlterRequest {
     std::optional<Value> secondaries;
     std::optional<std::chrono::milliseconds> apply_delay;
     std::string apply_delay_text;
+    std::optional<bool> fan_out;
 };
 
 Result<AlterRequest> parse_alter_options(const Value& options) {
     if (!options.is_map()) {
-        return procedure_failed("options must be a MAP {addresses, numPrimaries, numSecondaries, applyDelay}, got " +
+        return procedure_failed("options must be a MAP {addresses, numPrimaries, numSecondaries, applyDelay, fanOut}, got " +
                                 options.to_display());
     }
     AlterRequest out;
@@ -56,17 +57,23 @@ Result<AlterRequest> parse_alter_options(const Value& options) {
             }
             out.apply_delay = *delay;
             out.apply_delay_text = delay->count() > 0 ? value.as_string() : std::string();
+        } else if (key == kFanOutKey) {
+            auto fan_out = parse_fan_out(value);
+            if (!fan_out) {
+                return procedure_failed("invalid options: " + fan_out.status().message() + "; nothing was changed");
+            }
+            out.fan_out = *fan_out;
         } else if (key == "remote") {
             return procedure_failed("'remote' cannot change: a replica follows one upstream database (its store id "
                                     "and epoch); create another replica to follow another database");
         } else {
             return procedure_failed("invalid options: unknown key '" + key +
-                                    "' (expected addresses, numPrimaries, numSecondaries, applyDelay)");
+                                    "' (expected addresses, numPrimaries, numSecondaries, applyDelay, fanOut)");
         }
     }
-    if (!out.addresses && !out.primaries && !out.secondaries && !out.apply_delay) {
+    if (!out.addresses && !out.primaries && !out.secondaries && !out.apply_delay && !out.fan_out) {
         return procedure_failed(
-            "options is empty: give addresses, numPrimaries, numSecondaries or applyDelay to change");
+            "options is empty: give addresses, numPrimaries, numSecondaries, applyDelay or fanOut to change");
     }
     return out;
 }
@@ -118,9 +125,11 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
         link.apply_delay = current->link.apply_delay;
         link.apply_delay_text = current->link.apply_delay_text;
     }
+    link.fan_out = request->fan_out.value_or(current->link.fan_out);
     const bool relink = link.addresses != current->link.addresses;
     const bool redelay = link.apply_delay != current->link.apply_delay;
-    if (!relink && !resize && !redelay) {
+    const bool refan = link.fan_out != current->link.fan_out;
+    if (!relink && !resize && !redelay && !refan) {
         log_->info("alterReplicaDatabase for '{}' asks for what it has: nothing to do", *name);
         return {};
     }
@@ -143,11 +152,12 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
                                     "; nothing was changed");
         }
     }
-    if (relink || redelay) {
+    if (relink || redelay || refan) {
         const Value stored = to_value(link);
         Status written = host_.set_database_option(*name, kReplicaConfigOption, &stored);
         if (!written) {
-            return procedure_failed("cannot store the new " + std::string(relink ? "addresses" : "applyDelay") +
+            return procedure_failed("cannot store the new " +
+                                    std::string(relink ? "addresses" : redelay ? "applyDelay" : "fanOut") +
                                     " of '" + *name + "': " + written.message() + "; nothing was changed");
         }
     }
@@ -156,7 +166,7 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
         if (!resized) {
             std::string why = "cannot use topology " + topology_text(new_primaries, new_secondaries) + ": " +
                               resized.message();
-            if (relink || redelay) {
+            if (relink || redelay || refan) {
                 const Value old_link = to_value(current->link);
                 Status restored = host_.set_database_option(*name, kReplicaConfigOption, &old_link);
                 why += restored ? "; the upstream link was set back to what it was"
@@ -168,14 +178,15 @@ Status ReplicaProcedures::alter_replica(const ValueList& args) {
             return procedure_failed(why);
         }
     }
-    log_->info("altered replica '{}':{}{}{}", *name,
+    log_->info("altered replica '{}':{}{}{}{}", *name,
                relink ? " addresses " + join(current->link.addresses) + " -> " + join(link.addresses) : std::string(),
                resize ? " topology " + topology_text(info.primaries, info.secondaries) + " -> " +
                             topology_text(new_primaries, new_secondaries)
                       : std::string(),
                redelay ? " applyDelay " + std::to_string(current->link.apply_delay.count()) + " ms -> " +
                              std::to_string(link.apply_delay.count()) + " ms"
-                       : std::string());
+                       : std::string(),
+               refan ? std::string(" fanOut ") + (link.fan_out ? "on" : "off") : std::string());
     return {};
 }
 

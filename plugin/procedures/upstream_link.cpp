@@ -52,8 +52,14 @@ Result<UpstreamLink> parse_upstream_link(const Value& options) {
             }
             link.apply_delay = *delay;
             link.apply_delay_text = delay->count() > 0 ? value.as_string() : std::string();
+        } else if (key == kFanOutKey) {
+            auto fan_out = parse_fan_out(value);
+            if (!fan_out) {
+                return bad(fan_out.status().message());
+            }
+            link.fan_out = *fan_out;
         } else {
-            return bad("unknown key '" + key + "' (expected remote, addresses and optionally applyDelay)");
+            return bad("unknown key '" + key + "' (expected remote, addresses and optionally applyDelay, fanOut)");
         }
     }
     if (!have_remote) {

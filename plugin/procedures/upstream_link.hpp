@@ -18,8 +18,9 @@ namespace ccdr::plugin {
 // because it comes from a user.
 using UpstreamLink = ReplicaConfig;
 
-// Validates a {remote, addresses[, applyDelay]} map: remote and addresses
-// present and typed, applyDelay a duration when given, nothing else; remote
+// Validates a {remote, addresses[, applyDelay][, fanOut]} map: remote and
+// addresses present and typed, applyDelay a duration and fanOut a BOOLEAN
+// when given, nothing else; remote
 // a plausible name and not system; 1 to 64 addresses, each host:port with a
 // port from 1 to 65535, no duplicates.
 Result<UpstreamLink> parse_upstream_link(const Value& options);

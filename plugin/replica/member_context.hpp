@@ -41,6 +41,10 @@ struct MemberContext {
     std::shared_ptr<runtime::AsyncSignal> space_signal;  // applier -> puller: room in the queue, applier idle
     std::shared_ptr<runtime::AsyncSignal> ack_signal;    // applier, heartbeats -> the ACK sender
     bool ack_wanted = false;                             // strand: a heartbeat asks for an ACK
+    // What the member is to fan-out now (FanoutRole of pull_sources.hpp),
+    // and from which server and address it pulls ("" when not connected):
+    // read by SHOW DATABASE, the metrics and the serving gate.
+    std::atomic<int> fanout_role{0};
 };
 
 // The applier's events as a member wires them: a batch taken makes room for

@@ -11,6 +11,7 @@ Result<MemberSetup> load_member_setup(const HostHandle& host, const std::string&
     setup.kind = info->kind;
     setup.store_id = info->store_id;
     setup.epoch = info->epoch;
+    setup.members = info->members;
     if (setup.kind != CCDR_KIND_REPLICA) {
         return setup;
     }

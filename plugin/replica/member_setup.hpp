@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ccdr::plugin {
 
@@ -21,6 +22,9 @@ struct MemberSetup {
     std::string store_id;
     uint64_t epoch = 0;
     ccdr_database_kind kind = CCDR_KIND_REPLICA;
+    // The database's members as the host sees them (fan-out picks among
+    // them: pull_sources.hpp).
+    std::vector<MemberInfo> members;
 };
 
 // Blocks (host calls). The host's error when the database cannot be read;

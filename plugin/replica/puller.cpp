@@ -129,8 +129,14 @@ asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& conn
     co_return std::nullopt;
 }
 
-asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup setup) {
+asio::awaitable<PullResult> Puller::attempt(PullSource source, MemberSetup setup, std::vector<PullSource> better) {
     MemberContext& member = *member_;
+    const std::string address = source.address;
+    if (source.peer) {
+        // The puller serves this replica database under its own name, with
+        // the same lineage, log, tx ids and hash chain as the upstream.
+        setup.config.remote = member.database;
+    }
     member.state.note_while_creating("connecting to " + address);
     auto connected = co_await dialer_.connect(member.strand, address);
     if (!connected) {
@@ -151,6 +157,9 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
     } disconnect{member, connection};
 
     if (auto ended = co_await check_remote(*connection, address, setup)) {
+        if (source.peer && ended->outcome == PullOutcome::kFatal) {
+            ended->outcome = PullOutcome::kRetry;  // a member is no authority on lineage: the upstream is
+        }
         co_return std::move(*ended);
     }
 
@@ -178,7 +187,7 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
             if (!subscribed || subscribed->from_tx != from) {
                 co_return PullResult{PullOutcome::kRetry, address + ": malformed SUBSCRIBED"};
             }
-            co_return co_await follow(connection, address, subscribed.value(), setup);
+            co_return co_await follow(connection, source, subscribed.value(), setup, std::move(better));
         }
         case MessageType::kLogPruned: {
             auto pruned = protocol::decode_message_as<protocol::LogPruned>(frame->payload);
@@ -212,8 +221,10 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
             if (!refused) {
                 co_return PullResult{PullOutcome::kRetry, refused.status().message()};
             }
-            const bool fatal = refused->code == RefusalCode::kLineageMismatch ||
-                               refused->code == RefusalCode::kAheadOfUpstream;
+            // A puller behind this member says kAheadOfUpstream: another
+            // source, not a failure.
+            const bool fatal = !source.peer && (refused->code == RefusalCode::kLineageMismatch ||
+                                                refused->code == RefusalCode::kAheadOfUpstream);
             co_return PullResult{fatal ? PullOutcome::kFatal : PullOutcome::kRetry,
                                  address + " refused: " + refused->reason};
         }
@@ -224,7 +235,8 @@ asio::awaitable<PullResult> Puller::attempt(std::string address, MemberSetup set
     }
 }
 
-asio::awaitable<std::optional<std::string>> Puller::address_dropped(const std::string& address) {
+asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSource& source) {
+    const std::string& address = source.address;
     HostHandle host = member_->session.host;
     const std::string db = member_->database;
     auto setup_job = [host, db] { return load_member_setup(host, db); };
@@ -241,6 +253,22 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const std::s
     if (spooling_ && setup->config.apply_delay.count() == 0 && delay_spool_.empty()) {
         co_return std::string("applyDelay is off and the delay spool is applied; resubscribing to apply directly");
     }
+    if (source.peer) {
+        // A member stays a source while fan-out is on and it is a member.
+        if (!fan_out_applies(*setup)) {
+            co_return std::string("fan-out is off or this member is alone; leaving ") + source.describe();
+        }
+        for (const auto& m : setup->members) {
+            if (m.server_id == source.server_id && m.cluster_address == address) {
+                co_return std::nullopt;
+            }
+        }
+        co_return "server " + source.server_id + " no longer hosts a member at " + address + "; leaving it";
+    }
+    if (fan_out_applies(*setup) != (member_->fanout_role.load() == static_cast<int>(FanoutRole::kPuller))) {
+        co_return std::string("fan-out was turned ") + (setup->config.fan_out ? "on" : "off") +
+            " or the members changed; choosing the source again";
+    }
     if (std::find(now.begin(), now.end(), address) != now.end()) {
         co_return std::nullopt;
     }
@@ -251,19 +279,68 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const std::s
     co_return "the upstream addresses changed to [" + list + "]; leaving " + address;
 }
 
-asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connection, std::string address,
-                                           protocol::Subscribed subscribed, MemberSetup setup) {
+asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vector<PullSource>& better,
+                                                                   const MemberSetup& setup, bool& behind) {
+    MemberContext& member = *member_;
+    const uint64_t position = member.stats.received_tx();
+    behind = false;
+    for (const PullSource& candidate : better) {
+        if (member.stopping) {
+            break;
+        }
+        auto connected = co_await dialer_.connect(member.strand, candidate.address);
+        if (!connected) {
+            continue;
+        }
+        std::shared_ptr<Connection> probe = connected.value();
+        auto hello = co_await dialer_.hello(*probe);
+        bool serves = false;
+        if (hello && !hello->refused) {
+            protocol::DatabaseInfoRequest request{candidate.peer ? member.database : setup.config.remote};
+            if (co_await session::send(*probe, request)) {
+                auto info = co_await session::receive<protocol::DatabaseInfoReply>(*probe,
+                                                                                    member.session.settings.io_timeout);
+                const bool usable = info && !info->refused && info->message->exists && info->message->online &&
+                                    info->message->refusal.empty() && info->message->store_id == setup.store_id &&
+                                    info->message->epoch == setup.epoch;
+                serves = usable && info->message->last_tx >= position;
+                behind = behind || (usable && !serves);
+            }
+        }
+        probe->close("probe over");
+        if (serves) {
+            co_return candidate;
+        }
+    }
+    co_return std::nullopt;
+}
+
+asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connection, PullSource source,
+                                           protocol::Subscribed subscribed, MemberSetup setup,
+                                           std::vector<PullSource> better) {
     MemberContext& member = *member_;
     ReplicaStats& stats = member.stats;
+    const std::string address = source.address;
     const uint64_t from = subscribed.from_tx;
     const uint64_t applied_at_start = stats.received_tx();
     stats.note_upstream(subscribed.position);
     caught_up_ = false;
     member.ack_wanted = false;
+    const FanoutRole role =
+        source.peer ? FanoutRole::kFollower : (fan_out_applies(setup) ? FanoutRole::kPuller : FanoutRole::kDirect);
+    // What SHOW DATABASE says of this session, without the state's word.
+    const std::string pulling = role == FanoutRole::kFollower ? "following " + source.describe()
+                                : role == FanoutRole::kPuller ? "pulling from " + address + " (puller)"
+                                                              : "pulling from " + address;
+    member.fanout_role = static_cast<int>(role);
     stats.connected = true;
-    member.state.set(CCDR_REPLICA_CATCHING_UP, "pulling from " + address + version_note_);
+    member.state.set(CCDR_REPLICA_CATCHING_UP, pulling + version_note_);
     member.session.log->info("replica '{}' pulls '{}' from {} starting at tx {}", member.database,
-                             setup.config.remote, address, from);
+                             setup.config.remote, source.peer ? source.describe() : address, from);
+    struct RoleReset {
+        MemberContext& member;
+        ~RoleReset() { member.fanout_role = static_cast<int>(FanoutRole::kNone); }
+    } role_reset{member};
 
     auto shared = member_;
     member.session.runtime->spawn(member.strand, [shared, connection, from] {
@@ -276,6 +353,8 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     // latest a heartbeat, comes at least every heartbeat interval).
     const auto link_check_every = std::max<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 1s);
     auto next_link_check = std::chrono::steady_clock::now() + link_check_every;
+    auto probe_every = link_check_every;
+    auto next_probe = next_link_check;
     PullResult result{PullOutcome::kProgress, "connection to " + address + " lost"};
     while (!member.stopping) {
         auto frame = co_await connection->read_frame(timeout);
@@ -366,14 +445,31 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         }
         if (!caught_up_ && stats.received_lag_tx() == 0) {
             caught_up_ = true;
-            member.state.set(CCDR_REPLICA_STREAMING, "pulling from " + address + version_note_);
+            member.state.set(CCDR_REPLICA_STREAMING, pulling + version_note_);
         }
         if (std::chrono::steady_clock::now() >= next_link_check) {
             next_link_check = std::chrono::steady_clock::now() + link_check_every;
-            if (auto dropped = co_await address_dropped(address)) {
+            if (auto dropped = co_await address_dropped(source)) {
                 result.reason = *dropped;
                 member.session.log->info("replica '{}': {}", member.database, result.reason);
                 break;
+            }
+            // The sources before this one are probed at the link check,
+            // less often while they keep failing (a peer whose TLS this
+            // server does not trust fails every time): up to 32 intervals.
+            if (!better.empty() && std::chrono::steady_clock::now() >= next_probe) {
+                bool behind = false;
+                auto back = co_await better_source(better, setup, behind);
+                // One that serves but is a little behind (both follow the
+                // same upstream) is asked again at the next check.
+                probe_every = behind ? link_check_every : std::min(probe_every * 2, link_check_every * 32);
+                next_probe = std::chrono::steady_clock::now() + probe_every;
+                if (back) {
+                    result.reason = "moving from " + source.describe() + " to " + back->describe() +
+                                    ", which is before it in the fan-out order";
+                    member.session.log->info("replica '{}': {}", member.database, result.reason);
+                    break;
+                }
             }
         }
     }

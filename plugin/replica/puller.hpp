@@ -32,6 +32,7 @@
 #include "replica/member_context.hpp"
 #include "replica/member_setup.hpp"
 #include "replica/pull_result.hpp"
+#include "replica/pull_sources.hpp"
 #include "replica/store_copy.hpp"
 #include "replica/upstream_dialer.hpp"
 
@@ -48,7 +49,12 @@ public:
     Puller(const Puller&) = delete;
     Puller& operator=(const Puller&) = delete;
 
-    asio::awaitable<PullResult> attempt(std::string address, MemberSetup setup);
+    // One session with `source` (an upstream address, or with fan-out the
+    // puller member of this replica database: pull_sources.hpp). `better`
+    // are the sources tried before it: while they do not serve, this one
+    // is used; once one of them would, the session ends so that the member
+    // moves back to it.
+    asio::awaitable<PullResult> attempt(PullSource source, MemberSetup setup, std::vector<PullSource> better = {});
     // Reads the host's last applied tx and the delay spool (once; later
     // calls drop what is applied) and sets the delay: at each round of the
     // member, so that a member whose upstream is gone still applies and
@@ -62,13 +68,22 @@ private:
     // this replica's lineage, else how the attempt ends.
     asio::awaitable<std::optional<PullResult>> check_remote(transport::Connection& connection,
                                                             const std::string& address, const MemberSetup& setup);
-    asio::awaitable<PullResult> follow(std::shared_ptr<transport::Connection> connection, std::string address,
-                                       protocol::Subscribed subscribed, MemberSetup setup);
+    asio::awaitable<PullResult> follow(std::shared_ptr<transport::Connection> connection, PullSource source,
+                                       protocol::Subscribed subscribed, MemberSetup setup,
+                                       std::vector<PullSource> better);
+    // The first of `better` that would serve this member now (connects,
+    // HELLO, DATABASE_INFO: there, online, this lineage, served, not behind
+    // this member), or nothing; `behind` says whether one of them would
+    // serve but is behind this member now.
+    asio::awaitable<std::optional<PullSource>> better_source(const std::vector<PullSource>& better,
+                                                             const MemberSetup& setup, bool& behind);
     // Nothing while `address` is still one of the replica's upstream
     // addresses (the database option, which alterReplicaDatabase may change
     // on any server of this cluster), else why the session should end so
     // that the member reconnects through the new ones.
-    asio::awaitable<std::optional<std::string>> address_dropped(const std::string& address);
+    // With fan-out, a member source stays while it is a member and fan-out
+    // is on; an upstream source ends when fan-out was turned on or off.
+    asio::awaitable<std::optional<std::string>> address_dropped(const PullSource& source);
 
     std::shared_ptr<MemberContext> member_;
     const UpstreamDialer& dialer_;

@@ -2,6 +2,7 @@
 
 #include "replica/backoff.hpp"
 #include "replica/member_setup.hpp"
+#include "replica/pull_sources.hpp"
 
 #include <optional>
 #include <random>
@@ -117,13 +118,20 @@ asio::awaitable<void> ReplicaMember::run() {
             log->error("replica '{}' cannot pull: {}", member.database, dialer_.disabled_reason());
             break;
         }
-        const auto& addresses = setup->config.addresses;
+        // With fan-out the order is the rule (pull_sources.hpp): always from
+        // the first; without it, from the address that worked last.
+        const std::vector<PullSource> sources = order_pull_sources(*setup);
+        const bool fan_out = fan_out_applies(*setup);
         std::string reasons;
         bool fatal = false;
         std::optional<PullOutcome> progressed;
-        for (size_t i = 0; i < addresses.size() && !member.stopping; ++i) {
-            const size_t index = (preferred + i) % addresses.size();
-            PullResult result = co_await puller_.attempt(addresses[index], *setup);
+        for (size_t i = 0; i < sources.size() && !member.stopping; ++i) {
+            const size_t index = fan_out ? i : (preferred + i) % sources.size();
+            std::vector<PullSource> better;
+            if (fan_out) {
+                better.assign(sources.begin(), sources.begin() + static_cast<std::ptrdiff_t>(index));
+            }
+            PullResult result = co_await puller_.attempt(sources[index], *setup, std::move(better));
             if (member.stopping) {
                 break;
             }
@@ -177,6 +185,7 @@ ReplicaStatus ReplicaMember::status() const {
     out.state = view.state;
     out.message = view.message;
     out.caught_up_once = view.caught_up_once;
+    out.fanout_role = member_->fanout_role.load();
     out.upstream_address = member_->connection.address();
     const ReplicaStats& stats = member_->stats;
     out.connected = stats.connected.load();
@@ -198,6 +207,18 @@ ReplicaStatus ReplicaMember::status() const {
                                    "need a store copy");
     }
     return out;
+}
+
+std::string ReplicaMember::serving_refusal() const {
+    const int role = member_->fanout_role.load();
+    if (role == static_cast<int>(FanoutRole::kPuller) && member_->stats.connected.load()) {
+        return "";
+    }
+    if (role == static_cast<int>(FanoutRole::kDirect)) {
+        return "replica database '" + member_->database + "' has fan-out off: its members pull from the upstream";
+    }
+    return "this member of replica database '" + member_->database +
+           "' is not the puller (it does not pull from the upstream now)";
 }
 
 DelayedPosition ReplicaMember::delayed_position() const {
@@ -264,6 +285,7 @@ void ReplicaMember::collect_metrics(const MetricEmitter& emit) const {
     gauge("state", static_cast<double>(s.state));
     gauge("connected", s.connected ? 1.0 : 0.0);
     gauge("caught_up_once", s.caught_up_once ? 1.0 : 0.0);
+    gauge("fanout_role", static_cast<double>(s.fanout_role));
     gauge("lag_tx", static_cast<double>(s.lag_tx));
     gauge("lag_seconds", s.lag_seconds);
     gauge("last_applied_tx", static_cast<double>(s.last_applied_tx));

@@ -62,6 +62,8 @@ struct ReplicaStatus {
     // The member reached its upstream's position since it started (until
     // then SHOW DATABASE shows it starting: member_state.hpp).
     bool caught_up_once = false;
+    // FanoutRole (pull_sources.hpp) of the session now.
+    int fanout_role = 0;
 };
 
 // What a promotion to a point asks of the member on its server
@@ -112,6 +114,10 @@ public:
     Status received_after(uint64_t tx, const std::function<Status(const ccdr_tx&)>& fn) const {
         return delay_spool_.for_each_after(tx, fn);
     }
+    // Fan-out (pull_sources.hpp): "" while this member pulls from the
+    // upstream as the puller, so it may serve its database to the other
+    // members; else why it does not (the upstream side's serving gate).
+    std::string serving_refusal() const;
     // Continuous verification (ccdr.replica.verify_interval).
     ContinuousVerifier& verifier() { return verifier_; }
 

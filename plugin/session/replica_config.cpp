@@ -23,6 +23,16 @@ Result<std::chrono::milliseconds> parse_apply_delay(const Value& value) {
     return *parsed;
 }
 
+Result<bool> parse_fan_out(const Value& value) {
+    if (!value.is_bool()) {
+        return Status(CCDR_INVALID_ARGUMENT, std::string(kFanOutKey) +
+                                                 " must be a BOOLEAN (true: one member pulls from the upstream and "
+                                                 "the others follow it; false: every member pulls), got " +
+                                                 value.to_display());
+    }
+    return value.as_bool();
+}
+
 Result<ReplicaConfig> parse_replica_config(const Value& value) {
     auto bad = [&](const std::string& why) {
         return Status(CCDR_INVALID_ARGUMENT, std::string(kReplicaConfigOption) + " " + value.to_display() + ": " + why);
@@ -62,8 +72,14 @@ Result<ReplicaConfig> parse_replica_config(const Value& value) {
             }
             out.apply_delay = *delay;
             out.apply_delay_text = delay->count() > 0 ? item.as_string() : std::string();
+        } else if (key == kFanOutKey) {
+            auto fan_out = parse_fan_out(item);
+            if (!fan_out) {
+                return bad(fan_out.status().message());
+            }
+            out.fan_out = *fan_out;
         } else if (key != "remote" && key != "addresses") {
-            return bad("unknown key '" + key + "' (the keys are remote, addresses, applyDelay)");
+            return bad("unknown key '" + key + "' (the keys are remote, addresses, applyDelay, fanOut)");
         }
     }
     return out;
@@ -79,6 +95,9 @@ Value to_value(const ReplicaConfig& config) {
         out.emplace_back(kApplyDelayKey, Value(config.apply_delay_text.empty()
                                                    ? std::to_string(config.apply_delay.count()) + "ms"
                                                    : config.apply_delay_text));
+    }
+    if (!config.fan_out) {
+        out.emplace_back(kFanOutKey, Value(false));
     }
     return Value(std::move(out));
 }

@@ -16,6 +16,7 @@
 #include <spdlog/logger.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,10 @@ struct SessionContext {
     // and HELLO_OK; and which peers' version differences were logged.
     protocol::PluginVersion plugin_version;
     std::shared_ptr<VersionNotices> version_notices = std::make_shared<VersionNotices>();
+    // Fan-out: "" when this server may serve replica database `name` to the
+    // other members of it (its member there is the puller), else why not.
+    // Set by the root before start(); empty: a replica database is served.
+    std::function<std::string(const std::string& name)> replica_serving_refusal;
 
     // Deadlines, frame cap and compression of every replication connection.
     transport::ConnectionOptions connection_options() const {

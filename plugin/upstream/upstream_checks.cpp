@@ -4,8 +4,12 @@ namespace ccdr::plugin {
 
 using protocol::RefusalCode;
 
-UpstreamChecks::UpstreamChecks(HostHandle host, std::string server_id, std::vector<std::string> allowed_databases)
-    : host_(host), server_id_(std::move(server_id)), allowed_databases_(std::move(allowed_databases)) {}
+UpstreamChecks::UpstreamChecks(HostHandle host, std::string server_id, std::vector<std::string> allowed_databases,
+                               std::function<std::string(const std::string&)> replica_gate)
+    : host_(host),
+      server_id_(std::move(server_id)),
+      allowed_databases_(std::move(allowed_databases)),
+      replica_gate_(std::move(replica_gate)) {}
 
 std::string UpstreamChecks::refusal_for(const std::string& name) const {
     if (name == "system") {
@@ -36,6 +40,11 @@ protocol::DatabaseInfoReply UpstreamChecks::describe(const std::string& name) co
         }
     }
     r.online = info->requested_online && local != nullptr && local->state == CCDR_DB_ONLINE;
+    if (r.refusal.empty() && info->kind == CCDR_KIND_REPLICA && replica_gate_) {
+        // Fan-out: only the puller serves a replica database, and only
+        // while it pulls (checked again every heartbeat interval of a stream).
+        r.refusal = replica_gate_(name);
+    }
     if (!r.refusal.empty()) {
         return r;
     }

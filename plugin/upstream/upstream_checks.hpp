@@ -15,6 +15,7 @@
 #include <ccdr/host_handle.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +47,11 @@ struct FingerprintAnswer {
 
 class UpstreamChecks {
 public:
-    UpstreamChecks(HostHandle host, std::string server_id, std::vector<std::string> allowed_databases);
+    // `replica_gate` (may be empty): for a replica database of this
+    // cluster, "" when this server's member may serve it (fan-out: it is
+    // the puller), else the refusal DATABASE_INFO says and SUBSCRIBE gets.
+    UpstreamChecks(HostHandle host, std::string server_id, std::vector<std::string> allowed_databases,
+                   std::function<std::string(const std::string&)> replica_gate = {});
 
     // "" when `name` may be replicated from here, else why not.
     std::string refusal_for(const std::string& name) const;
@@ -73,6 +78,7 @@ private:
     HostHandle host_;
     std::string server_id_;
     std::vector<std::string> allowed_databases_;  // "*" = every database but system
+    std::function<std::string(const std::string&)> replica_gate_;
 };
 
 }  // namespace ccdr::plugin

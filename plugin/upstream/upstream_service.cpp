@@ -37,7 +37,8 @@ UpstreamService::UpstreamService(const session::SessionContext& context, CommitN
                                  ReplicaLogHolds& holds)
     : context_(context),
       notifier_(notifier),
-      checks_(context.host, context.server.server_id, context.settings.allowed_databases),
+      checks_(context.host, context.server.server_id, context.settings.allowed_databases,
+              context.replica_serving_refusal),
       spools_(context.host, context.spool_directory(), context.settings.snapshot_retention, context.log),
       holds_(holds),
       shared_logs_(context.host, context.settings.batch_max_bytes) {

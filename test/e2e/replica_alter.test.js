@@ -119,7 +119,7 @@ describe('alterReplicaDatabase and promoteReplicaDatabaseWithTopology', () => {
     const call = 'CALL internal.dbms.alterReplicaDatabase($name, $options)';
     const cases = [
       [{ name: 'foo-replica', options: { remote: 'bar' } }, /'remote' cannot change: a replica follows one upstream database/],
-      [{ name: 'foo-replica', options: { pull: true } }, /unknown key 'pull' \(expected addresses, numPrimaries, numSecondaries, applyDelay\)/],
+      [{ name: 'foo-replica', options: { pull: true } }, /unknown key 'pull' \(expected addresses, numPrimaries, numSecondaries, applyDelay, fanOut\)/],
       [{ name: 'foo-replica', options: {} }, /options is empty/],
       [{ name: 'foo-replica', options: { addresses: [] } }, /'addresses' must be a non-empty LIST<STRING>/],
       [{ name: 'foo-replica', options: { addresses: ['server01'] } }, /not host:port/],

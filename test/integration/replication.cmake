@@ -25,6 +25,7 @@ add_executable(replication_integration_tests
   integration/replication/switchover_test.cpp
   integration/replication/compression_test.cpp
   integration/replication/apply_overlap_test.cpp
+  integration/replication/fanout_test.cpp
 )
 target_link_libraries(replication_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)
@@ -37,3 +38,8 @@ catch_discover_tests(replication_integration_tests TEST_PREFIX "integration." PR
 add_test(NAME long.faults.proxy_faults COMMAND replication_integration_tests "[proxy]")
 set_tests_properties(long.faults.proxy_faults PROPERTIES
   LABELS "integration;long" ENVIRONMENT "CCDR_PROXY_FAULTS=1000" TIMEOUT 3600)
+# Fan-out: the puller's server stopped at random moments, 50 rounds (5 in
+# the default suite).
+add_test(NAME long.fanout.puller_kill COMMAND replication_integration_tests "[fanout_kill]")
+set_tests_properties(long.fanout.puller_kill PROPERTIES
+  LABELS "integration;long" ENVIRONMENT "CCDR_FANOUT_ROUNDS=50" TIMEOUT 3600)

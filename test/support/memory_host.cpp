@@ -727,7 +727,18 @@ Result<DatabaseInfo> MemoryHost::database_info(std::string_view name) {
     info.members.push_back(MemberInfo{server_id_, bolt, cluster, CCDR_ROLE_PRIMARY,
                                       m.kind == CCDR_KIND_STANDARD, m.online ? CCDR_DB_ONLINE : CCDR_DB_OFFLINE, true,
                                       m.last_tx, m.last_time_ms});
+    if (auto peers = peer_members_.find(std::string(name)); peers != peer_members_.end()) {
+        info.members.insert(info.members.end(), peers->second.begin(), peers->second.end());
+    }
     return info;
+}
+
+void MemoryHost::set_peer_members(const std::string& database, std::vector<MemberInfo> peers) {
+    std::lock_guard lock(mu_);
+    for (auto& p : peers) {
+        p.is_local = false;
+    }
+    peer_members_[database] = std::move(peers);
 }
 
 Status MemoryHost::set_database_option(std::string_view name, std::string_view key, const Value* value) {

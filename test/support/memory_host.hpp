@@ -98,6 +98,10 @@ public:
     // Marks the member online or not (database_info then says OFFLINE), as a
     // failed member's server would show it; no event is sent.
     void set_online(const std::string& database, bool online);
+    // Members of `database` on other servers (other MemoryHosts, as one
+    // replica cluster's servers would be): database_info lists them after
+    // this server's own member, is_local false, as given.
+    void set_peer_members(const std::string& database, std::vector<MemberInfo> peers);
     // Blocks until the member's last tx reaches `tx_id` or the timeout passes.
     bool wait_for_tx(const std::string& database, uint64_t tx_id, int timeout_ms);
 
@@ -165,6 +169,7 @@ private:
     mutable std::mutex mu_;
     std::condition_variable changed_;
     std::map<std::string, MemoryMember> members_;
+    std::map<std::string, std::vector<MemberInfo>> peer_members_;  // set_peer_members
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
     bool fail_next_apply_ = false;

@@ -98,8 +98,10 @@ struct PullerWorld {
     }
 
     PullResult attempt() {
+        PullSource source;
+        source.address = w.loop.address();
         return w.loop.run<PullResult>(w.member->strand, [&]() -> asio::awaitable<PullResult> {
-            co_return co_await puller.attempt(w.loop.address(), w.setup());
+            co_return co_await puller.attempt(source, w.setup());
         });
     }
 };
