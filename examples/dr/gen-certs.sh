@@ -2,7 +2,10 @@
 # Generates the certificates of two clusters as the CCDR documentation lays
 # them out: each cluster has its own CA; each cluster's node certificate is
 # signed by its own CA; each cluster trusts the *other* cluster's CA, so the
-# two can authenticate each other mutually. Installed by the ccdr-plugin
+# two can authenticate each other mutually, and its own CA, because its
+# servers talk to each other too (intra-cluster encryption: with fan-out, the
+# members of a replica database follow the one that pulls across the WAN).
+# Installed by the ccdr-plugin
 # package as ccdr-gen-certs (man ccdr-gen-certs).
 #
 #   gen-certs.sh OUT_DIR [CLUSTER_NAME ...]      (default names: clusterA clusterB)
@@ -11,7 +14,8 @@
 #   OUT_DIR/C-ca.key, OUT_DIR/C-ca.crt                 the CA (keep the key offline)
 #   OUT_DIR/C/cluster/private.key                      C's node private key
 #   OUT_DIR/C/cluster/public.crt                       C's node certificate (signed by C's CA)
-#   OUT_DIR/C/cluster/trusted/<other>-ca.crt           every other cluster's CA
+#   OUT_DIR/C/cluster/trusted/<name>-ca.crt            every cluster's CA, C's own too
+#                                                      (the bolt scope: every other one)
 #   OUT_DIR/C/cluster/revoked/                         empty: CRLs go here
 # Copy OUT_DIR/C/cluster to HOME/certificates/cluster of cluster C's servers.
 #
@@ -74,10 +78,12 @@ for c in "${names[@]}"; do
   rm -f "$ext" "$dir/node.csr" "$out/$c-ca.srl"
   chmod 600 "$dir/private.key"
 done
-# Cross-trust: every cluster trusts every other cluster's CA.
+# Every cluster trusts every other cluster's CA (replication across
+# clusters) and, in the cluster scope, its own (its servers among
+# themselves; Bolt clients are not servers of the cluster).
 for c in "${names[@]}"; do
   for o in "${names[@]}"; do
-    [ "$c" = "$o" ] && continue
+    [ "$c" = "$o" ] && [ "$scope" = bolt ] && continue
     cp "$out/$o-ca.crt" "$out/$c/$scope/trusted/$o-ca.crt"
   done
 done

@@ -6,7 +6,9 @@
 // Cluster A: 3 servers, foo on 2 of them, keeping only its newest 10
 // transactions (so a late replica needs a store copy). Cluster B: 2 servers;
 // rep-a (2 members) lists A's hosting servers one way, rep-b (1 member) the
-// other way, so they pull from different servers of A.
+// other way, so they pull from different servers of A. Fan-out is off
+// (replicaConfig fanOut false): each member subscribes to A itself, as
+// members in different regions would.
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -16,7 +18,6 @@ const {
   removeCertificates,
   startDrClusters,
   waitCaughtUp,
-  createReplicaQuery,
 } = require('./lib/clusters');
 const { neo4j, query, failure, eventually } = require('./lib/driver');
 
@@ -50,13 +51,10 @@ describe('internal.dbms.showReplicaSubscriptions', () => {
   }
 
   function create(name, primaries, addresses) {
-    return B.system(createReplicaQuery(), {
-      name,
-      primaries: neo4j.int(primaries),
-      secondaries: neo4j.int(0),
-      remote: 'foo',
-      addresses,
-    });
+    return B.system(
+      'CALL internal.dbms.createReplicaDatabase($name, $primaries, $secondaries, {remote: $remote, addresses: $addresses, fanOut: false})',
+      { name, primaries: neo4j.int(primaries), secondaries: neo4j.int(0), remote: 'foo', addresses },
+    );
   }
 
   // The lowest tx id every hosting server of A keeps in foo's log (CSV metrics).

@@ -9,7 +9,8 @@ The convention (docs/operations.md, "How this page is tested"):
   block, are the output the page shows for it.
 - The shown output is compared with what the command printed (stdout and
   stderr together), line by line, trailing blanks ignored. In a shown line,
-  "…" stands for any text within the line (ids, times, ports of a run). A
+  "…" stands for any text within the line (ids, times, ports of a run),
+  with the blanks that follow it (a table cell keeps its width). A
   shown line that is only "…", or "… (" followed by a comment ending in
   ")", stands for any number of lines, none included.
 - A command whose shown output is empty must print nothing and exit 0.
@@ -102,7 +103,9 @@ def is_any_lines(shown):
 
 
 def line_regex(shown):
-    parts = shown.rstrip().split(ELLIPSIS)
+    # Blanks after an ellipsis belong to it: a table cell written as "…"
+    # keeps its column's width on the page whatever the run printed there.
+    parts = re.split(ELLIPSIS + " *", shown.rstrip())
     return re.compile("^" + ".*".join(re.escape(p) for p in parts) + "$")
 
 
