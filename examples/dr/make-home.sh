@@ -10,7 +10,8 @@
 #
 # Server i (1-based) gets Bolt port P+i-1 and cluster port Q+i-1. With
 # --certs, the cluster SSL policy is enabled with DIR (a gen-certs.sh
-# <cluster>/cluster folder); without it, ccdr.allow_plaintext=true is set.
+# <cluster>/cluster folder); without it, with --plugin, ccdr.allow_plaintext=true
+# is set (without a plugin no server declares that key and refhost refuses it).
 # --password sets the password of user neo4j with `refhost
 # set-initial-password`; refhost is --refhost PATH, else `refhost` on PATH,
 # else the refhost of a build tree of the source tree this script is in
@@ -146,7 +147,7 @@ conf="$stage/conf/neo4j.conf"
   if [ -n "$certs" ]; then
     echo "dbms.ssl.policy.cluster.enabled=true"
     echo "dbms.ssl.policy.cluster.client_auth=REQUIRE"
-  else
+  elif [ -n "$plugin" ]; then
     echo "ccdr.allow_plaintext=true"
   fi
   echo "server.metrics.csv.interval=1s"

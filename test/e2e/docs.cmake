@@ -4,10 +4,14 @@
 # states the convention). The pages use the runbook's fixed ports (cluster A
 # Bolt 17687-17689, cluster 16000-16002, Prometheus 12004; B Bolt 7687-7691,
 # cluster 6000-6004, Prometheus 2004), as e2e.walkthrough does: the two share
-# a resource lock.
+# a resource lock. Sections with servers of their own use other fixed ports
+# below the ephemeral range (20000-29999: LA/LB 21xxx-22xxx, V 23xxx, FA/FB
+# 24xxx-25xxx, C and E 26xxx-27xxx, busy 28xxx, T 29xxx). §8 runs node
+# clients with neo4j-driver from test/e2e (npm ci there, as the e2e tests).
 if(TARGET refhost AND TARGET ccdr-shell AND TARGET ccdr)
   add_test(NAME e2e.docs
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/docs/docs_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_BINARY_DIR}/docs-test
             ${PROJECT_SOURCE_DIR}/docs/operations.md ${PROJECT_SOURCE_DIR}/docs/monitoring.md)
-  set_tests_properties(e2e.docs PROPERTIES LABELS e2e TIMEOUT 600 RESOURCE_LOCK runbook_ports)
+  set_tests_properties(e2e.docs PROPERTIES LABELS e2e TIMEOUT 600 RESOURCE_LOCK runbook_ports
+                       FIXTURES_REQUIRED e2e_node_modules)
 endif()

@@ -24,5 +24,13 @@ install -m 644 "$build/plugin/libccdr.so" "$scratch/plugins/libccdr.so"
 # The pages name files of the source tree (examples/monitoring/...) as an
 # operator in a checkout has them: the scratch directory links them.
 ln -s "$src/examples" "$scratch/work/examples"
+# §8's clients (examples/clients/*.js) use the official driver, as test/e2e
+# installs it (npm ci there): an operator has it next to them or on NODE_PATH.
+command -v node >/dev/null || { echo "docs_test.sh: node is not installed (§8 runs node clients)" >&2; exit 1; }
+if ! [ -f "$src/test/e2e/node_modules/neo4j-driver/package.json" ]; then
+  echo "docs_test.sh: neo4j-driver is not installed: run npm ci in $src/test/e2e" >&2
+  exit 1
+fi
+export NODE_PATH="$src/test/e2e/node_modules${NODE_PATH:+:$NODE_PATH}"
 exec python3 "$src/test/e2e/docs/run_docs.py" --scratch "$scratch/work" --bin "$scratch/bin" \
   --plugins "$scratch/plugins" "$@"

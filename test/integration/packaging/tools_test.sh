@@ -50,7 +50,12 @@ nothing_written "$work" nohome
 # Without --password refhost is not needed: the home is written.
 expect 0 env PATH="$work/tools" lone/a/b/make-home.sh plain --servers 1 --bolt-port 40000 --cluster-port 40100
 [ -f plain/conf/neo4j.conf ] && [ ! -e plain/data/system ] || fail "the home without a password is not as expected"
-grep -qx "ccdr.allow_plaintext=true" plain/conf/neo4j.conf || fail "no plaintext setting without --certs"
+# Without --certs the plugin replicates in plaintext; without a plugin the
+# key is unknown (refhost would refuse to start), so it is not written.
+grep -q "allow_plaintext" plain/conf/neo4j.conf && fail "a plaintext setting in a home without a plugin"
+expect 0 env PATH="$work/tools" lone/a/b/make-home.sh plainplugin --servers 1 --bolt-port 40000 --cluster-port 40100 \
+  --plugin "$plugin"
+grep -qx "ccdr.allow_plaintext=true" plainplugin/conf/neo4j.conf || fail "no plaintext setting with --plugin and without --certs"
 
 # --- make-home: a wrong command line writes nothing (exit 2) -------------------
 expect 2 "$make_home" bad --servers 0
