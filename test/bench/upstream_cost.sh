@@ -10,7 +10,10 @@
 # every member of every replica database has the upstream's last tx, per
 # 1 000 committed transactions; then
 #   per-stream cost = (CPU with N streams - CPU with 0) / N streams
-# where a stream is one subscription (one per replica member today).
+# where a stream is one subscription to the upstream, as its
+# showReplicaSubscriptions lists them at the end of the case: one per replica
+# database with fan-out (the puller's), one per member without it
+# (CCDR_UPSTREAM_FANOUT=false creates the replicas with fanOut false).
 #
 #   upstream_cost.sh BUILD_DIR [--quick]
 # --quick (CTest bench.upstream_cost): single-member replica clusters, cases
@@ -33,6 +36,8 @@ if ((quick)); then
 else
   cases=(0 1 8) primaries=3 secondaries=2 per_case=2000
 fi
+fan_out="${CCDR_UPSTREAM_FANOUT:-true}"
+case "$fan_out" in true | false) ;; *) echo "CCDR_UPSTREAM_FANOUT must be true or false" >&2; exit 2 ;; esac
 writers=4
 members=$((primaries + secondaries))
 max_clusters=${cases[-1]}
@@ -61,14 +66,14 @@ all_converged() {
 
 attached=0
 serial=0
-declare -a cpu_per_1000=()
+declare -a cpu_per_1000=() streams_of=()
 for n in "${cases[@]}"; do
   while ((attached < n)); do
     attached=$((attached + 1))
     name="R$attached"
     make_cluster "$name" "$members" "$work/certs/$name/cluster"
     start_cluster "$name"
-    q "$name" -d system "CALL internal.dbms.createReplicaDatabase('foo-replica', $primaries, $secondaries, {remote: 'foo', addresses: ['127.0.0.1:$A_cluster']})" >/dev/null
+    q "$name" -d system "CALL internal.dbms.createReplicaDatabase('foo-replica', $primaries, $secondaries, {remote: 'foo', addresses: ['127.0.0.1:$A_cluster'], fanOut: $fan_out})" >/dev/null
   done
   # Everyone caught up before the clock starts: the case counts only its own work.
   tx0=$(last_tx A foo max)
@@ -104,7 +109,8 @@ for n in "${cases[@]}"; do
   committed=$((tx1 - tx0))
   per=$(python3 -c "print('%.3f' % (($c1 - $c0) * 1000 / $committed))")
   cpu_per_1000[$n]=$per
-  streams=$((n * members))
+  streams=$(q A -d system "CALL internal.dbms.showReplicaSubscriptions() YIELD replicaDatabase RETURN count(*) AS n" | tail -1)
+  streams_of[$n]=$streams
   python3 -c "print('replica clusters %d (%d streams): %d tx in %.1f s, upstream CPU %.2f s = %s CPU s per 1 000 commits' % ($n, $streams, $committed, $t1 - $t0, $c1 - $c0, '$per'))"
 done
 
@@ -112,8 +118,8 @@ base=${cpu_per_1000[0]}
 for n in "${cases[@]}"; do
   ((n == 0)) && continue
   python3 -c "
-n, members, base, cost = $n, $members, $base, ${cpu_per_1000[$n]}
+n, streams, base, cost = $n, ${streams_of[$n]}, $base, ${cpu_per_1000[$n]}
 print('%d replica clusters (%d streams): %.3f CPU s per 1 000 commits = %.2fx of none; per-stream cost %.4f CPU s per 1 000 commits (%.1f us per tx per stream)'
-      % (n, n * members, cost, cost / base, (cost - base) / (n * members), (cost - base) / (n * members) * 1000))"
+      % (n, streams, cost, cost / base, (cost - base) / streams, (cost - base) / streams * 1000))"
 done
 pass "every replica database converged in every case"
