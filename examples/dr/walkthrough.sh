@@ -107,7 +107,7 @@ wait_equal_tx() {  # wait_equal_tx A_ADDR A_DB B_ADDR B_DB: until lastCommittedT
   exit 1
 }
 
-step "Certificates: one CA per cluster, each cluster trusting the other's CA"
+step "Certificates: one CA per cluster, each cluster trusting the other's CA and its own"
 "$here/gen-certs.sh" "$work/certs" clusterA clusterB
 (cd "$work/certs" && find clusterA clusterB | sort | sed 's/^/  /')
 

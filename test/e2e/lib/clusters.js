@@ -1,6 +1,6 @@
 'use strict';
 // Two refhost clusters for the replica tests: certificates from
-// examples/dr/gen-certs.sh (one CA per cluster, each trusting the other's),
+// examples/dr/gen-certs.sh (one CA per cluster, each trusting the other's and its own),
 // libccdr.so in each home's plugins/, the cluster SSL policy on, metrics as
 // CSV every second. Each cluster is one refhost process, stopped by its PID.
 const { execFile } = require('node:child_process');
