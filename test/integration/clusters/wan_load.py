@@ -9,7 +9,8 @@ sent), so the achieved rate is what A committed in the window.
 
 Markers: an extra session on A sets the id of one (:MarkerTop) node to k = 0, 1,
 2, ... every MARKER_INTERVAL (one autocommit transaction each), noting the
-monotonic time its commit was acknowledged; a session on B reads that id from
+monotonic time its commit was acknowledged; a session on B (one on each B
+given: --bolt-b takes several ports, test/bench/replica_lag_scale.sh) reads that id from
 the replica database every POLL_INTERVAL (one node found through the label
 index: the poll costs the same at the end of a long run as at its start) and notes,
 for every id it sees for the first time, the time the poll's answer came
@@ -60,7 +61,7 @@ class Load:
         self.commit_ms = []
         self.errors = []
         self.marker_sent = {}
-        self.marker_seen = {}
+        self.marker_seen = [{} for _ in a.bolt_b]  # one map per replica probed
         self.poll_ms = []
         self.write_start = None
         self.write_end = None
@@ -123,7 +124,8 @@ class Load:
         except ShellGone as e:
             self.errors.append(str(e))
 
-    def prober(self, shell):
+    def prober(self, shell, index):
+        seen_at = self.marker_seen[index]
         best = -1
         try:
             while not self.stop.is_set():
@@ -135,7 +137,7 @@ class Load:
                 if len(lines) == 2 and lines[1].lstrip("-").isdigit():
                     top = int(lines[1])
                     for k in range(best + 1, top + 1):
-                        self.marker_seen[k] = seen
+                        seen_at[k] = seen
                     best = max(best, top)
                 if self.markers_done.is_set() and best >= max(self.marker_sent, default=-1):
                     return
@@ -151,12 +153,12 @@ class Load:
         marker = self.shell(a.ns_a, a.bolt_a, a.db_a, "marker")
         if marker.run("CREATE (:MarkerTop {id: -1}) RETURN 1 AS ok;").split() != ["ok", "1"]:
             raise ShellGone("could not create the (:MarkerTop) node on A")
-        probe = self.shell(a.ns_b, a.bolt_b, a.db_b, "probe")
+        probes = [self.shell(a.ns_b, port, a.db_b, "probe%d" % i) for i, port in enumerate(a.bolt_b)]
         self.write_start = time.monotonic()
         threads = [threading.Thread(target=self.writer, args=(w, s)) for w, s in enumerate(writers)]
         threads.append(threading.Thread(target=self.marker_writer, args=(marker,)))
-        prober = threading.Thread(target=self.prober, args=(probe,))
-        for t in threads + [prober]:
+        probers = [threading.Thread(target=self.prober, args=(s, i)) for i, s in enumerate(probes)]
+        for t in threads + probers:
             t.daemon = True
             t.start()
         for t in threads[:-1]:
@@ -166,8 +168,9 @@ class Load:
         self.writes_done.set()
         threads[-1].join()
         self.markers_done.set()
-        while prober.is_alive():
-            prober.join(0.2)
+        for prober in probers:
+            while prober.is_alive():
+                prober.join(0.2)
 
     def stop_all(self):
         self.stop.set()
@@ -179,9 +182,16 @@ class Load:
     def result(self):
         elapsed = (self.write_end or time.monotonic()) - self.write_start if self.write_start else 0.0
         # Seen before the acknowledgement came back counts as 0, as in vs-postgres.
-        lags = [max(0.0, self.marker_seen[k] - t) * 1000 for k, t in self.marker_sent.items() if k in self.marker_seen]
+        def lags_of(seen_at):
+            return [max(0.0, seen_at[k] - t) * 1000 for k, t in self.marker_sent.items() if k in seen_at]
+
+        per_replica = [lags_of(m) for m in self.marker_seen]
+        lags = per_replica[0]
         bound = self.args.bound_ms
         return {
+            "replicas": [{"bolt": port, "markers_seen": len(x), "visible_ms_p50": percentile(x, 0.5),
+                          "visible_ms_p99": percentile(x, 0.99), "visible_ms_max": round(max(x), 1) if x else None}
+                         for port, x in zip(self.args.bolt_b, per_replica)],
             "writers": self.args.writers, "rate_asked": self.args.rate, "seconds_asked": self.args.seconds,
             "write_seconds": round(elapsed, 3), "committed": self.committed, "failed": self.failed,
             "achieved_rate": round(self.committed / elapsed, 1) if elapsed > 0 else 0.0,
@@ -203,7 +213,8 @@ def main(argv):
     p.add_argument("--ns-a", default="", help="network namespace of A's shells (none: this one)")
     p.add_argument("--ns-b", default="", help="network namespace of B's shell")
     p.add_argument("--bolt-a", type=int, required=True)
-    p.add_argument("--bolt-b", type=int, required=True)
+    p.add_argument("--bolt-b", type=int, nargs="+", required=True,
+                   help="Bolt port(s) of the replica server(s) probed; the top-level figures are the first's")
     p.add_argument("--db-a", required=True, help="database written on A")
     p.add_argument("--db-b", required=True, help="replica database polled on B")
     p.add_argument("--rate", type=float, required=True, help="transactions a second, all writers together")
