@@ -51,6 +51,12 @@ attach() {  # attach NAME: a replica cluster of $members servers replicating foo
   start_cluster "$1"
   q "$1" -d system "CALL internal.dbms.createReplicaDatabase('foo-replica', $primaries, $secondaries, {remote: 'foo', addresses: ['127.0.0.1:$A_cluster']})" >/dev/null
   wait_converged A foo "$1" foo-replica 1200 >/dev/null
+  # Measured in steady state: one puller, the others following it.
+  ((members == 1)) || eventually --tries 1200 followers_are "$1" $((members - 1)) ||
+    fail "$1's members did not settle to one puller and $((members - 1)) followers"
+}
+followers_are() {  # followers_are NAME N: N members of foo-replica follow the puller
+  [ "$(q "$1" -d system "SHOW DATABASE foo-replica YIELD statusMessage WHERE statusMessage STARTS WITH 'following puller' RETURN count(*) AS n" | tail -1)" = "$2" ]
 }
 
 # phase TAG CLUSTERS...: the load with those clusters probed; JSON in $work/TAG.json.
