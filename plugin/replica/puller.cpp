@@ -236,7 +236,8 @@ asio::awaitable<PullResult> Puller::attempt(PullSource source, MemberSetup setup
     }
 }
 
-asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSource& source) {
+asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSource& source,
+                                                                    std::vector<PullSource>& better) {
     const std::string& address = source.address;
     HostHandle host = member_->session.host;
     const std::string db = member_->database;
@@ -247,6 +248,15 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSo
     }
     const auto& now = setup->config.addresses;
     delayed_.set_delay(setup->config.apply_delay);
+    if (fan_out_applies(*setup)) {
+        const std::vector<PullSource> order = order_pull_sources(*setup);
+        auto here = std::find_if(order.begin(), order.end(), [&](const PullSource& s) {
+            return s.address == source.address && s.peer == source.peer;
+        });
+        better.assign(order.begin(), here);
+    } else {
+        better.clear();
+    }
     if (!spooling_ && setup->config.apply_delay.count() > 0) {
         co_return "applyDelay is now " + std::to_string(setup->config.apply_delay.count()) +
             " ms; resubscribing to keep what arrives in the delay spool";
@@ -496,10 +506,23 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         }
         if (std::chrono::steady_clock::now() >= next_link_check) {
             next_link_check = std::chrono::steady_clock::now() + link_check_every;
-            if (auto dropped = co_await address_dropped(source)) {
+            const std::vector<PullSource> before_check = better;
+            if (auto dropped = co_await address_dropped(source, better)) {
                 result.reason = *dropped;
                 member.session.log->info("replica '{}': {}", member.database, result.reason);
                 break;
+            }
+            // A source that was not before this one at the last check (a
+            // member back online, or added) is probed now, not after the
+            // back-off that the old ones earned.
+            const bool newcomer = std::any_of(better.begin(), better.end(), [&](const PullSource& s) {
+                return std::none_of(before_check.begin(), before_check.end(), [&](const PullSource& o) {
+                    return o.address == s.address && o.server_id == s.server_id;
+                });
+            });
+            if (newcomer) {
+                probe_every = link_check_every;
+                next_probe = std::chrono::steady_clock::now();
             }
             // The sources before this one are probed at the link check,
             // less often while they keep failing (a peer whose TLS this

@@ -90,7 +90,11 @@ private:
     // that the member reconnects through the new ones.
     // With fan-out, a member source stays while it is a member and fan-out
     // is on; an upstream source ends when fan-out was turned on or off.
-    asio::awaitable<std::optional<std::string>> address_dropped(const PullSource& source);
+    // `better` is set to the sources before `source` in the fan-out order of
+    // the members the host sees now (a member that came online since the
+    // session started, or was added, is probed from then on).
+    asio::awaitable<std::optional<std::string>> address_dropped(const PullSource& source,
+                                                                std::vector<PullSource>& better);
 
     std::shared_ptr<MemberContext> member_;
     const UpstreamDialer& dialer_;
