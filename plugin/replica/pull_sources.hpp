@@ -11,7 +11,10 @@
 // member that is up and reaches the upstream pulls, and everyone else
 // follows it: one level, never a cycle. A member that is not on its first
 // usable source checks the ones before it every heartbeat interval and
-// moves back to the first that would serve it (Puller::better_source).
+// moves back to the first that would serve it and has every transaction it
+// received; while it asks, it reads nothing, so one that keeps up with the
+// upstream passes it (Puller::probe): the hand-back is no race between two
+// members that both move at the upstream's pace.
 //
 // With fanOut false, or a database of one member, the list is the upstream
 // addresses alone, as before fan-out.

@@ -3,6 +3,7 @@
 #include "session/exchange.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace ccdr::plugin {
 
@@ -289,10 +290,57 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSo
     co_return "the upstream addresses changed to [" + list + "]; leaving " + address;
 }
 
-asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vector<PullSource>& better,
-                                                                   const MemberSetup& setup, bool& behind) {
+asio::awaitable<Puller::Probe> Puller::probe(Connection& connection, const PullSource& candidate,
+                                             const MemberSetup& setup, uint64_t position) {
     MemberContext& member = *member_;
-    const uint64_t position = member.stats.received_tx();
+    // This member reads nothing from its source while it probes, so
+    // `position` stands still; a candidate that keeps up with the upstream
+    // passes it within a few of its applies. How long it is given, at most.
+    const auto wait = std::min<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 250ms);
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<uint64_t> first_seen;
+    for (;;) {
+        protocol::DatabaseInfoRequest request{candidate.peer ? member.database : setup.config.remote};
+        if (!co_await session::send(connection, request)) {
+            co_return Probe::kUnusable;
+        }
+        auto info =
+            co_await session::receive<protocol::DatabaseInfoReply>(connection, member.session.settings.io_timeout);
+        const bool usable = info && !info->refused && info->message->exists && info->message->online &&
+                            info->message->refusal.empty() && info->message->store_id == setup.store_id &&
+                            info->message->epoch == setup.epoch;
+        if (!usable) {
+            co_return Probe::kUnusable;
+        }
+        const uint64_t at = info->message->last_tx;
+        if (at >= position) {
+            co_return Probe::kServes;
+        }
+        const auto waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        if (waited >= wait || member.stopping) {
+            co_return Probe::kBehind;  // asked again at the next check
+        }
+        if (!first_seen) {
+            first_seen = at;
+        } else if (waited >= 50ms) {
+            // Far behind (catching up after an outage, or slower than the
+            // upstream): at its pace so far it would not pass this member
+            // in the time left, so this member does not stand still for it.
+            const uint64_t gained = at > *first_seen ? at - *first_seen : 0;
+            if (gained * static_cast<uint64_t>((wait - waited).count()) <
+                (position - at) * static_cast<uint64_t>(waited.count())) {
+                co_return Probe::kBehind;
+            }
+        }
+        co_await member.stop_signal->wait(10ms);
+    }
+}
+
+asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vector<PullSource>& better,
+                                                                   const MemberSetup& setup, uint64_t position,
+                                                                   bool& behind) {
+    MemberContext& member = *member_;
     behind = false;
     for (const PullSource& candidate : better) {
         if (member.stopping) {
@@ -302,23 +350,15 @@ asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vect
         if (!connected) {
             continue;
         }
-        std::shared_ptr<Connection> probe = connected.value();
-        auto hello = co_await dialer_.hello(*probe);
-        bool serves = false;
+        std::shared_ptr<Connection> connection = connected.value();
+        auto hello = co_await dialer_.hello(*connection);
+        Probe found = Probe::kUnusable;
         if (hello && !hello->refused) {
-            protocol::DatabaseInfoRequest request{candidate.peer ? member.database : setup.config.remote};
-            if (co_await session::send(*probe, request)) {
-                auto info = co_await session::receive<protocol::DatabaseInfoReply>(*probe,
-                                                                                    member.session.settings.io_timeout);
-                const bool usable = info && !info->refused && info->message->exists && info->message->online &&
-                                    info->message->refusal.empty() && info->message->store_id == setup.store_id &&
-                                    info->message->epoch == setup.epoch;
-                serves = usable && info->message->last_tx >= position;
-                behind = behind || (usable && !serves);
-            }
+            found = co_await probe(*connection, candidate, setup, position);
         }
-        probe->close("probe over");
-        if (serves) {
+        connection->close("probe over");
+        behind = behind || found == Probe::kBehind;
+        if (found == Probe::kServes) {
             co_return candidate;
         }
     }
@@ -333,6 +373,11 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     const std::string address = source.address;
     const uint64_t from = subscribed.from_tx;
     const uint64_t applied_at_start = stats.received_tx();
+    // The last tx this session received (queued for the applier or
+    // spooled). After the session the applier may have applied up to it, so
+    // an earlier member is moved to only once it has it: its log only grows,
+    // so it then accepts this member's SUBSCRIBE.
+    uint64_t received = applied_at_start;
     stats.note_upstream(subscribed.position);
     caught_up_ = false;
     member.ack_wanted = false;
@@ -398,6 +443,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             if (spooling_) {
                 // Synced before the ACK says it is received.
                 const uint64_t last = batch->last_tx();
+                received = std::max(received, last);
                 auto shared_batch = std::make_shared<protocol::DecodedBatch>(std::move(batch.value()));
                 DelaySpool* spool = &delay_spool_;
                 auto append_job = [spool, shared_batch] { return spool->append(*shared_batch); };
@@ -418,6 +464,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                     result.reason = connection->close_reason();
                     break;
                 }
+                received = std::max(received, batch->last_tx());
                 applier_.push(std::move(batch.value()), bytes);
             }
         } else if (type == MessageType::kHeartbeat) {
@@ -482,9 +529,9 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             // server does not trust fails every time): up to 32 intervals.
             if (!better.empty() && std::chrono::steady_clock::now() >= next_probe) {
                 bool behind = false;
-                auto back = co_await better_source(better, setup, behind);
-                // One that serves but is a little behind (both follow the
-                // same upstream) is asked again at the next check.
+                auto back = co_await better_source(better, setup, std::max(received, stats.received_tx()), behind);
+                // One that would serve but did not pass this member while
+                // it stood still is asked again at the next check.
                 probe_every = behind ? link_check_every : std::min(probe_every * 2, link_check_every * 32);
                 next_probe = std::chrono::steady_clock::now() + probe_every;
                 if (back) {

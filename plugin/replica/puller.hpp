@@ -72,11 +72,18 @@ private:
                                        protocol::Subscribed subscribed, MemberSetup setup,
                                        std::vector<PullSource> better);
     // The first of `better` that would serve this member now (connects,
-    // HELLO, DATABASE_INFO: there, online, this lineage, served, not behind
-    // this member), or nothing; `behind` says whether one of them would
-    // serve but is behind this member now.
+    // HELLO, probe()), or nothing; `behind` says whether one of them would
+    // serve but did not reach `position` (the last tx this member received).
     asio::awaitable<std::optional<PullSource>> better_source(const std::vector<PullSource>& better,
-                                                             const MemberSetup& setup, bool& behind);
+                                                             const MemberSetup& setup, uint64_t position,
+                                                             bool& behind);
+    // What `candidate`, on a connection past HELLO, is to this member: it
+    // serves (there, online, this lineage, served, at `position` or past
+    // it), is behind (would serve, but has not reached `position` within a
+    // short wait while this member stands still), or is unusable.
+    enum class Probe { kServes, kBehind, kUnusable };
+    asio::awaitable<Probe> probe(transport::Connection& connection, const PullSource& candidate,
+                                 const MemberSetup& setup, uint64_t position);
     // Nothing while `address` is still one of the replica's upstream
     // addresses (the database option, which alterReplicaDatabase may change
     // on any server of this cluster), else why the session should end so

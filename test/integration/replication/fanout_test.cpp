@@ -289,8 +289,38 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         }
         return pullers == 1 && followers == 2;
     };
+    // What each member does and last said, printed when the members do not
+    // settle: the hand-back's story is in the members' logs.
+    auto explain = [&](int round) {
+        std::printf("round %d: the members did not settle (tx committed %llu)\n", round,
+                    static_cast<unsigned long long>(committed.load()));
+        for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
+            std::printf("  %s: role %d, received tx %.0f, \"%s\"\n", w.ids[k].c_str(), w.role(k),
+                        w.metric(k, "last_received_tx"), w.running(k) ? w.message(k).c_str() : "(stopped)");
+            const auto lines = w.members[k]->logs();
+            for (size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i) {
+                std::printf("    %s\n", lines[i].second.c_str());
+            }
+        }
+        const auto lines = w.upstream->logs();
+        std::printf("  upstream:\n");
+        for (size_t i = lines.size() > 20 ? lines.size() - 20 : 0; i < lines.size(); ++i) {
+            std::printf("    %s\n", lines[i].second.c_str());
+        }
+        std::fflush(stdout);
+    };
+    std::vector<double> settle_ms;  // from a restart until one pulls and two follow again
+    auto restarted_at = std::chrono::steady_clock::now();
     for (int r = 0; r < rounds; ++r) {
-        REQUIRE(eventually(settled, 90s, 5ms));
+        if (!eventually(settled, 90s, 5ms)) {
+            explain(r + 1);
+            FAIL("round " << r + 1 << ": the members did not settle to one puller and two followers within 90 s");
+        }
+        if (r > 0) {
+            settle_ms.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - restarted_at).count());
+            std::printf("round %d: settled %.0f ms after the restart\n", r, settle_ms.back());
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
         const int victim = w.puller();
         REQUIRE(victim >= 0);
@@ -314,6 +344,7 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
                     w.ids[static_cast<size_t>(victim)].c_str(), w.ids[static_cast<size_t>(taker)].c_str(), ms);
         std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
         w.restart_member(static_cast<size_t>(victim));
+        restarted_at = std::chrono::steady_clock::now();
     }
     writing = false;
     writer.join();
