@@ -141,6 +141,8 @@ asio::awaitable<PullResult> StoreCopy::run(std::shared_ptr<transport::Connection
             }
             continue;
         }
+        log->info("replica '{}' received the snapshot at tx {} from {} ({} bytes, whole-file hash verified); importing",
+                  database, snapshot.tx_id, address, snapshot.total_bytes);
         protocol::SnapshotAck ack{snapshot.snapshot_id, snapshot.total_bytes};
         co_await session::send(*connection, ack);
         connection->close("store copy received");
