@@ -51,7 +51,9 @@ chunk=1048576  # ccdr.snapshot.chunk_bytes (default)
 # Waits for a copy: 0.1 s tries, 60 s plus 0.2 s a MiB (a copy at 5 MB/s).
 copy_tries=$((600 + size_mib * 2))
 "$dr/gen-certs.sh" "$work/certs" A B >/dev/null
-make_cluster A 1 "$work/certs/A/cluster" --set "db.tx_log.rotation.retention_policy=2 txs"
+# A keeps an unused snapshot spool 2 minutes (not 10): three copies of SIZE would be kept at once.
+make_cluster A 1 "$work/certs/A/cluster" --set "db.tx_log.rotation.retention_policy=2 txs" \
+  --set "ccdr.snapshot.retention=2m"
 make_cluster B 1 "$work/certs/B/cluster" --set "ccdr.backoff.max=500ms"
 start_cluster A
 start_cluster B
@@ -94,9 +96,18 @@ print(datetime.datetime.strptime(' '.join(sys.argv[1].split()[:2]), '%Y-%m-%d %H
 }
 mbps() { python3 -c "print('%.1f' % ($1 / 1e6 / ($2)))"; }
 
+# cpu_s PID: user + system CPU seconds of the process so far.
+cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
 # --- 1. a whole store copy --------------------------------------------------------
+a_cpu0=$(cpu_s "${cluster_pid[A]}")
+b_cpu0=$(cpu_s "${cluster_pid[B]}")
 q B -d system "CALL internal.dbms.createReplicaDatabase('foo-replica', 1, 0, {remote: 'foo', addresses: [$A_addrs]})" >/dev/null
 tx=$(wait_converged A foo B foo-replica $copy_tries)
+a_cpu=$(python3 -c "print('%.1f' % ($(cpu_s "${cluster_pid[A]}") - $a_cpu0))")
+b_cpu=$(python3 -c "print('%.1f' % ($(cpu_s "${cluster_pid[B]}") - $b_cpu0))")
 grep -q "replica 'foo-replica' starts a store copy" "$work/B/logs/debug.log" || fail "foo-replica converged without a store copy"
 b_log="$work/B/logs/debug.log"
 c0=$(epoch "replica 'foo-replica' needs tx .*: store copy" "$b_log")
@@ -108,7 +119,7 @@ export_line=$(grep -oE "exported a snapshot of 'foo' at tx [0-9]+ \([0-9]+ bytes
 copy_s=$(python3 -c "print($c3 - $c0)")
 copy_mbps=$(mbps "$snap_bytes" "$copy_s")
 python3 -c "import sys
-print('store copy at tx $tx: snapshot %.1f MiB in %.1f s = $copy_mbps MB/s (until SNAPSHOT_BEGIN, A exporting: %.1f s; transfer into the spool: %.1f s; import: %.1f s); A: %s' % ($snap_bytes / 1048576, $copy_s, $c1 - $c0, $c2 - $c1, $c3 - $c2, sys.argv[1]))" "$export_line"
+print('store copy at tx $tx: snapshot %.1f MiB in %.1f s = $copy_mbps MB/s (until SNAPSHOT_BEGIN, A exporting: %.1f s; transfer into the spool: %.1f s; import: %.1f s); A: %s; CPU seconds over the copy: A $a_cpu, B $b_cpu' % ($snap_bytes / 1048576, $copy_s, $c1 - $c0, $c2 - $c1, $c3 - $c2, sys.argv[1]))" "$export_line"
 
 mkdir -p "$work/cp"
 sync
@@ -124,6 +135,7 @@ r = $copy_mbps / $cp_mbps
 print('cp of the same store files (%.1f MiB) + sync: %.1f s = $cp_mbps MB/s; store copy / cp = %.2fx (goal >= 0.5x: %s)'
       % ($store_bytes / 1048576, $cp_s, r, 'met' if r >= 0.5 else 'MISSED'))"
 pass "foo-replica converged at tx $tx after a store copy"
+q B -d system "DROP DATABASE \`foo-replica\`" >/dev/null  # its store leaves the disk
 
 # --- 2. store copies cut in the middle -----------------------------------------------
 # cut_copy NAME SIGNAL: replica database NAME's store copy is cut when its spool
@@ -167,6 +179,7 @@ print('SIG$sig at %.0f%% of %d bytes: B held %d bytes in its spool (synced and i
 print('  received again after the cut: %d bytes = %.2f chunks (goal <= 1 chunk: %s); sent again: %d bytes = %.2f chunks (the rest was in flight, never received)'
       % ($rereceived, $rereceived / $chunk, 'met' if $rereceived <= $chunk else 'MISSED', $resent, $resent / $chunk))"
   pass "$name resumed at byte $resumed_from after SIG$sig and converged at tx $tx"
+  q B -d system "DROP DATABASE \`$name\`" >/dev/null
 }
 cut_copy foo-stop TERM
 cut_copy foo-crash KILL
