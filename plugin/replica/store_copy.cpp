@@ -3,6 +3,8 @@
 #include "protocol/messages.hpp"
 #include "session/exchange.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <variant>
 
@@ -30,6 +32,10 @@ std::string human_bytes(uint64_t n) {
     }
     return buf;
 }
+
+// Longest wait for SNAPSHOT_BEGIN (the upstream's export). A dead upstream
+// process resets the connection at once; this bounds a hung one.
+constexpr std::chrono::milliseconds kExportWait = std::chrono::minutes(30);
 
 }  // namespace
 
@@ -60,7 +66,11 @@ asio::awaitable<PullResult> StoreCopy::run(std::shared_ptr<transport::Connection
     if (Status st = co_await session::send(*connection, request); !st) {
         co_return PullResult{PullOutcome::kRetry, st.message()};
     }
-    auto begin = co_await session::receive<protocol::SnapshotBegin>(*connection, timeout);
+    // The upstream exports the snapshot before it answers: minutes for a
+    // store of GiBs (5 GiB: 78-111 s on a loaded 2-core machine). Giving up
+    // after ccdr.io.timeout made the replica ask again, and every request
+    // started another export (docs/benchmarks.md, store copy).
+    auto begin = co_await session::receive<protocol::SnapshotBegin>(*connection, std::max(timeout, kExportWait));
     if (!begin) {
         co_return PullResult{PullOutcome::kRetry, begin.status().message()};
     }
@@ -141,6 +151,8 @@ asio::awaitable<PullResult> StoreCopy::run(std::shared_ptr<transport::Connection
             }
             continue;
         }
+        log->info("replica '{}' received the snapshot at tx {} from {} ({} bytes, whole-file hash verified); importing",
+                  database, snapshot.tx_id, address, snapshot.total_bytes);
         protocol::SnapshotAck ack{snapshot.snapshot_id, snapshot.total_bytes};
         co_await session::send(*connection, ack);
         connection->close("store copy received");

@@ -42,8 +42,21 @@ StoreCopySpool::StoreCopySpool(std::string directory, const std::string& databas
 
 StoreCopySpool::~StoreCopySpool() {
     if (fd_ >= 0) {
+        // A server that stops mid-copy resumes from everything verified.
+        (void)record();
         ::close(fd_);
     }
+}
+
+Status StoreCopySpool::record() {
+    if (fd_ < 0 || verified_.load() == recorded_) {
+        return {};
+    }
+    if (::fdatasync(fd_) != 0) {
+        return {CCDR_IO_ERROR, "syncing the store copy spool " + data_path_ + " failed: " + errno_text()};
+    }
+    recorded_ = verified_.load();
+    return save_index();
 }
 
 void StoreCopySpool::load_index() {
@@ -68,6 +81,7 @@ void StoreCopySpool::load_index() {
     commit_time_ms_ = time;
     total_ = total;
     verified_ = verified;
+    recorded_ = verified;
 }
 
 StoreCopySpool::ResumePoint StoreCopySpool::resume_point() {
@@ -82,7 +96,7 @@ Status StoreCopySpool::save_index() {
     {
         std::ofstream out(tmp, std::ios::trunc);
         out << "ccdr-store-copy-v1 " << snapshot_id_ << " " << tx_id_ << " " << commit_time_ms_ << " " << total_.load()
-            << " " << verified_.load() << "\n";
+            << " " << recorded_ << "\n";
         if (!out) {
             return {CCDR_IO_ERROR, "cannot write the store copy index " + tmp};
         }
@@ -129,6 +143,7 @@ Status StoreCopySpool::begin(const protocol::SnapshotBegin& begin) {
     commit_time_ms_ = begin.commit_time_ms;
     total_ = begin.total_bytes;
     verified_ = 0;
+    recorded_ = 0;
     return save_index();
 }
 
@@ -159,11 +174,11 @@ Status StoreCopySpool::write(const protocol::SnapshotChunk& chunk) {
         }
         done += static_cast<size_t>(n);
     }
-    if (::fdatasync(fd_) != 0) {
-        return {CCDR_IO_ERROR, "syncing the store copy spool " + data_path_ + " failed: " + errno_text()};
-    }
     verified_ = chunk.offset + chunk.data.size();
-    return save_index();
+    if (verified_.load() - recorded_ < kRecordEvery && verified_.load() != total_.load()) {
+        return {};
+    }
+    return record();
 }
 
 Status StoreCopySpool::finish(const protocol::SnapshotEnd& end) {
@@ -239,6 +254,7 @@ void StoreCopySpool::discard() {
     commit_time_ms_ = 0;
     total_ = 0;
     verified_ = 0;
+    recorded_ = 0;
     index_loaded_ = true;
 }
 

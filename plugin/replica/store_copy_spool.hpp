@@ -1,10 +1,14 @@
 // plugin/replica/store_copy_spool.hpp: the replica's side of a store copy.
 // Chunks are verified (offset and xxh3) and appended to a spool file under
-// this instance's data directory; after each one the file is synced and a
-// small index records the snapshot id and the verified length, so a copy cut
-// off by a disconnect, or by a restart of this server, resumes at the last
-// verified chunk. When every byte is in and the whole file's hash matches,
-// the spool is handed to the host's snapshot_import.
+// this instance's data directory. A copy cut off by a disconnect resumes at
+// the last verified chunk (this object remembers it). For a restart of this
+// server, a small index records the snapshot id and a length the file is
+// synced to: every kRecordEvery bytes, at the last chunk and when the spool
+// is destroyed (the server stops), so a stop resumes at the last verified
+// chunk too and a crash at most kRecordEvery bytes earlier. Syncing every
+// 1 MiB chunk instead held the copy to about 150 MB/s on our disk
+// (docs/benchmarks.md, store copy). When every byte is in and the whole
+// file's hash matches, the spool is handed to the host's snapshot_import.
 //
 // Every function but the progress getters blocks (file I/O): call them on
 // the blocking pool. One member uses its spool from one coroutine at a time.
@@ -55,7 +59,12 @@ public:
     uint64_t total_bytes() const { return total_.load(std::memory_order_relaxed); }
     uint64_t snapshot_tx() const { return tx_id_; }
 
+    // Bytes between two syncs of the spool (and updates of its index).
+    static constexpr uint64_t kRecordEvery = 8 << 20;
+
 private:
+    // Syncs the spool and records the verified length in the index.
+    Status record();
     Status save_index();
     void load_index();
 
@@ -69,6 +78,7 @@ private:
     int64_t commit_time_ms_ = 0;
     std::atomic<uint64_t> total_{0};
     std::atomic<uint64_t> verified_{0};
+    uint64_t recorded_ = 0;  // the length the index holds, synced
 };
 
 }  // namespace ccdr::plugin

@@ -25,51 +25,75 @@ ccdr::Status MemberStore::export_snapshot(const std::function<ccdr_status(const 
             return lease.status();
         }
         StoreConnection& c = **lease;
-        ccdr::Status st = c.begin_read();
+        // VACUUM INTO copies one consistent state of the store (its own read
+        // transaction) in one pass, writing only the pages in use: no free
+        // pages, nothing left in the WAL. The copy is a temporary file whose
+        // bytes are hashed as they leave and checked by the importer, so its
+        // writes need no sync (synchronous applies to VACUUM INTO's output;
+        // this connection's own setting is put back after).
+        auto sync_mode = c.db().scalar("PRAGMA synchronous");
+        if (!sync_mode) {
+            return sync_mode.status();
+        }
+        ccdr::Status st = c.db().exec("PRAGMA synchronous=OFF");
+        if (st) {
+            const std::string temp_name = temp.string();  // bound without a copy: outlives the step
+            auto into = c.db().prepare("VACUUM INTO ?1");
+            if (into) {
+                into->bind_text(1, temp_name);
+                st = sql::step_done(c.db(), *into, "copying the store for a snapshot");
+            } else {
+                st = into.status();
+            }
+        }
+        ccdr::Status restored = c.db().exec("PRAGMA synchronous=" + std::to_string(*sync_mode));
         if (!st) {
             return st;
         }
-        st = c.read_state(s);
-        if (!st) {
-            return st;
+        if (!restored) {
+            return restored;
         }
+        auto dest = sql::Connection::open(temp.string(), false);
+        if (!dest) {
+            return dest.status();
+        }
+        // The copy leaves without its log, as one self-contained file (its
+        // running value settled into its table first). journal_mode=OFF:
+        // the file is thrown away if anything fails.
+        st = dest->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN; " +
+                        std::string(kSettleRunningValueSql) +
+                        "; DELETE FROM txlog; UPDATE state SET oldest_retained = last_tx + 1; COMMIT");
+        if (!st) {
+            return st.with_context("preparing the snapshot copy");
+        }
+        // The log's pages are now free pages. They are sent as they are
+        // (the log kept is bounded by the retention policy) unless they are
+        // more than an eighth of the file: then VACUUM rewrites it without
+        // them, which costs a second pass over the whole file.
+        auto free_pages = dest->scalar("PRAGMA freelist_count");
+        auto pages = dest->scalar("PRAGMA page_count");
+        if (!free_pages || !pages) {
+            return (!free_pages ? free_pages.status() : pages.status()).with_context("sizing the snapshot copy");
+        }
+        if (*free_pages * 8 > *pages) {
+            st = dest->exec("VACUUM");
+            if (!st) {
+                return st.with_context("compacting the snapshot copy");
+            }
+        }
+        auto state = dest->prepare("SELECT last_tx, last_time FROM state WHERE id = 1");
+        if (!state || state->step() != SQLITE_ROW) {
+            return ccdr::Status(CCDR_CORRUPT, "the snapshot copy has no state row");
+        }
+        s.last_tx = static_cast<uint64_t>(state->int64(0));
+        s.last_time_ms = state->int64(1);
+        state = sql::Statement();
+        dest->close();
         // A snapshot never carries a transaction that is not durable here.
         st = make_durable(s.last_tx);
         if (!st) {
             return st;
         }
-        auto dest = sql::Connection::open(temp.string(), true);
-        if (!dest) {
-            return dest.status();
-        }
-        sqlite3_backup* b = sqlite3_backup_init(dest->get(), "main", c.db().get(), "main");
-        if (b == nullptr) {
-            return dest->error("starting the snapshot backup", sqlite3_errcode(dest->get()));
-        }
-        // One step copies every page inside the read transaction opened
-        // above: the copy is exactly the state read there.
-        int rc = sqlite3_backup_step(b, -1);
-        int fin = sqlite3_backup_finish(b);
-        if (rc != SQLITE_DONE || fin != SQLITE_OK) {
-            return dest->error("copying the store for a snapshot", rc != SQLITE_DONE ? rc : fin);
-        }
-        c.rollback();
-        // The copy leaves without its log, as one self-contained file (its
-        // running value settled into its table first).
-        st = dest->exec("PRAGMA journal_mode=DELETE; " + std::string(kSettleRunningValueSql) +
-                        "; DELETE FROM txlog; UPDATE state SET oldest_retained = last_tx + 1; VACUUM");
-        if (!st) {
-            return st.with_context("preparing the snapshot copy");
-        }
-        auto check = dest->scalar("SELECT last_tx FROM state WHERE id = 1");
-        if (!check) {
-            return check.status();
-        }
-        if (static_cast<uint64_t>(*check) != s.last_tx) {
-            return {CCDR_INTERNAL, "snapshot copy is at tx " + std::to_string(*check) + ", expected " +
-                                       std::to_string(s.last_tx)};
-        }
-        dest->close();
     }
     std::error_code ec;
     uint64_t size = fs::file_size(temp, ec);
