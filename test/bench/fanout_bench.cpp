@@ -16,6 +16,7 @@
 // Prints figures; exit 1 only if a member did not converge.
 #include "support/fault_proxy.hpp"
 #include "support/free_port.hpp"
+#include "support/eventually.hpp"
 #include "support/memory_host.hpp"
 #include "support/test_pki.hpp"
 
@@ -118,9 +119,33 @@ RunResult run(const ccdr_plugin_api* api, size_t members, bool fan_out, uint64_t
         host->set_peer_members(kReplica, peers);
         hosts.push_back(std::move(host));
     }
-    // The members settle (fan-out: the first pulls, the others follow it)
-    // before the count starts.
-    std::this_thread::sleep_for(3s);
+    // The count starts once the members settled: with fan-out one pulls
+    // (role 1) and the others follow it (role 2); without, each pulls
+    // itself (role 3). The role is the plugin's fanout_role gauge.
+    auto role = [&](size_t i) {
+        double value = -1;
+        const std::string name = "database." + std::string(kReplica) + ".ccdr.replica.fanout_role";
+        hosts[i]->plugin()->collect_metrics([&](std::string_view n, ccdr_metric_type, double v) {
+            if (n == name) {
+                value = v;
+            }
+        });
+        return static_cast<int>(value);
+    };
+    auto settled = [&] {
+        size_t pullers = 0, followers = 0, direct = 0;
+        for (size_t i = 0; i < members; ++i) {
+            const int r = role(i);
+            pullers += r == 1;
+            followers += r == 2;
+            direct += r == 3;
+        }
+        return fan_out && members > 1 ? pullers == 1 && followers == members - 1 : direct == members;
+    };
+    if (!eventually(settled, 60s, 10ms)) {
+        std::fprintf(stderr, "the %zu members did not settle within 60 s\n", members);
+        return out;
+    }
     const uint64_t before = wan.downstream_bytes();
     auto next = std::chrono::steady_clock::now();
     const auto step = std::chrono::microseconds(1'000'000 / rate);
