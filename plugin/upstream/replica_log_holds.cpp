@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <limits>
+#include <set>
 
 namespace ccdr::plugin {
 namespace {
@@ -110,7 +112,13 @@ Result<uint64_t> ReplicaLogHolds::answer(const ccdr_log_prune_info& info, const 
     std::lock_guard lock(mu_);
     update_growth(info);
     bool changed = false;
+    std::set<std::tuple<std::string, std::string, std::string>> still_closing;
     for (const LiveAck& ack : live) {
+        const auto replica = std::make_tuple(std::get<0>(ack.key), std::get<1>(ack.key), std::get<3>(ack.key));
+        if (auto d = dropped_.find(replica); d != dropped_.end() && ack.connected_since_ms <= d->second) {
+            still_closing.insert(replica);
+            continue;
+        }
         auto [it, fresh] = holds_.try_emplace(ack.key);
         Hold& h = it->second;
         changed = changed || fresh || h.acked_tx != ack.acked_tx;
@@ -121,6 +129,9 @@ Result<uint64_t> ReplicaLogHolds::answer(const ccdr_log_prune_info& info, const 
             h.release_reason.clear();
             changed = true;
         }
+    }
+    for (auto it = dropped_.begin(); it != dropped_.end();) {
+        it = std::get<0>(it->first) == db && !still_closing.count(it->first) ? dropped_.erase(it) : std::next(it);
     }
     for (auto& [key, h] : holds_) {
         if (std::get<0>(key) != db || h.released) {
@@ -241,8 +252,9 @@ std::optional<LogHoldView> ReplicaLogHolds::hold(const LogHoldKey& key, int64_t 
 }
 
 uint32_t ReplicaLogHolds::end_holds(const std::string& database, const std::string& replica_cluster_id,
-                                    const std::string& replica_database) {
+                                    const std::string& replica_database, int64_t now_ms) {
     std::lock_guard lock(mu_);
+    dropped_[{database, replica_cluster_id, replica_database}] = now_ms;
     uint32_t ended = 0;
     for (auto it = holds_.begin(); it != holds_.end();) {
         if (std::get<0>(it->first) == database && std::get<1>(it->first) == replica_cluster_id &&
@@ -254,11 +266,12 @@ uint32_t ReplicaLogHolds::end_holds(const std::string& database, const std::stri
         }
     }
     if (ended > 0) {
-        log_->info("the replica database '{}' of cluster {} was dropped: {} log hold(s) of '{}' ended",
-                   replica_database, replica_cluster_id, ended, database);
+        // Saved before it is told, so that the log line means the file says so too.
         if (Status st = save(); !st) {
             log_->warn("the log holds for replicas could not be saved ({})", st.message());
         }
+        log_->info("the replica database '{}' of cluster {} was dropped: {} log hold(s) of '{}' ended",
+                   replica_database, replica_cluster_id, ended, database);
     }
     return ended;
 }

@@ -45,6 +45,10 @@ using LogHoldKey = std::tuple<std::string, std::string, std::string, std::string
 struct LiveAck {
     LogHoldKey key;
     uint64_t acked_tx = 0;
+    // Wall-clock start of the newest live subscription of that member: one
+    // that began before its replica database was dropped (end_holds) does
+    // not hold the log again while it closes.
+    int64_t connected_since_ms = 0;
 };
 
 // One hold as the metrics and showReplicaSubscriptions show it.
@@ -82,9 +86,10 @@ public:
     // Ends the holds of every member of replica database `replica_database`
     // of cluster `replica_cluster_id` pulling `database` (that replica
     // database was dropped: HOLD_RELEASE). Returns how many ended. Blocks
-    // briefly (writes the file).
+    // briefly (writes the file). Subscriptions of that replica database
+    // begun before `now_ms` hold nothing from then on (they are closing).
     uint32_t end_holds(const std::string& database, const std::string& replica_cluster_id,
-                       const std::string& replica_database);
+                       const std::string& replica_database, int64_t now_ms);
     LogHoldCap cap() const { return cap_; }
 
     // Per hold: database.<db>.ccdr.upstream.replica.<peer>.catch_up_window_seconds
@@ -120,6 +125,9 @@ private:
     mutable std::mutex mu_;
     std::map<LogHoldKey, Hold> holds_;
     std::map<std::string, Growth> growth_;  // per database
+    // (database, replica cluster, replica database) -> when end_holds ended
+    // its holds; kept while a subscription older than that is still live.
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t> dropped_;
     uint64_t released_ = 0;
 };
 

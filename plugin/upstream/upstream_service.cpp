@@ -170,7 +170,7 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
             }
             // Named before the co_await (docs/protocol.md §8).
             auto release_job = [this, cluster = peer.cluster_id, r = *request] {
-                return holds_.end_holds(r.name, cluster, r.replica_database);
+                return holds_.end_holds(r.name, cluster, r.replica_database, wall_clock_ms());
             };
             const uint32_t ended = co_await run_blocking(context_.runtime->blocking_pool(), std::move(release_job));
             const protocol::HoldReleased released{ended};  // named before the co_await (§8)

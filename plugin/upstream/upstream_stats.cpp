@@ -119,21 +119,22 @@ std::vector<SubscriptionInfo> UpstreamStats::subscriptions(std::string_view data
 }
 
 std::vector<LiveAck> UpstreamStats::live_acks(std::string_view database) const {
-    std::map<LogHoldKey, uint64_t> best;
+    std::map<LogHoldKey, LiveAck> best;
     std::lock_guard lock(mu_);
     auto range = links_.equal_range(std::string(database));
     for (auto it = range.first; it != range.second; ++it) {
         const LinkIdentity& id = it->second->identity;
         LogHoldKey key{it->first, id.replica_cluster_id, id.replica_server_id, id.replica_database};
         const uint64_t acked = it->second->acked_tx.load(std::memory_order_relaxed);
-        auto [at, fresh] = best.try_emplace(key, acked);
+        auto [at, fresh] = best.try_emplace(key, LiveAck{key, acked, id.connected_since_ms});
         if (!fresh) {
-            at->second = std::max(at->second, acked);
+            at->second.acked_tx = std::max(at->second.acked_tx, acked);
+            at->second.connected_since_ms = std::max(at->second.connected_since_ms, id.connected_since_ms);
         }
     }
     std::vector<LiveAck> out;
-    for (const auto& [key, acked] : best) {
-        out.push_back({key, acked});
+    for (const auto& [key, ack] : best) {
+        out.push_back(ack);
     }
     return out;
 }

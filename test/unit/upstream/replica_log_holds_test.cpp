@@ -208,3 +208,26 @@ TEST_CASE("log hold: the catch-up window follows the log's growth", "[upstream][
     CHECK_FALSE(view->released);
     CHECK(view->catch_up_window_s == Approx(0.0).margin(1e-9));
 }
+
+TEST_CASE("log hold: a dropped replica's closing subscription does not hold the log again",
+          "[upstream][log_hold]") {
+    FakeLog log;
+    ReplicaLogHolds holds("", LogHoldCap{50'000, 3'600'000}, quiet());
+    log.commit(10, 1'000);
+    REQUIRE(holds.answer(log.question(5, 2'000), {LiveAck{kMember, 10, 1'500}}));
+    REQUIRE(holds.hold(kMember, 2'000));
+
+    // HOLD_RELEASE arrives while the member's subscription (begun at 1 500) still closes.
+    CHECK(holds.end_holds("foo", "cluster-b", "foo-replica", 2'500) == 1);
+    log.commit(10, 3'000);
+    auto keep = holds.answer(log.question(5, 3'000), {LiveAck{kMember, 12, 1'500}});
+    REQUIRE(keep);
+    CHECK(*keep == 16);  // the retention alone
+    CHECK_FALSE(holds.hold(kMember, 3'000));
+
+    // The name is a replica again: a subscription begun after the drop is held.
+    keep = holds.answer(log.question(5, 4'000), {LiveAck{kMember, 12, 3'500}});
+    REQUIRE(keep);
+    CHECK(*keep == 13);
+    REQUIRE(holds.hold(kMember, 4'000));
+}
