@@ -11,6 +11,7 @@ add_library(refhost_core STATIC
   store/retention.cpp
   store/write_lock_queue.cpp
   store/member_generations.cpp
+  store/wal_checkpointer.cpp
   store/member_store.cpp
   store/member_log.cpp
   store/member_snapshot.cpp

@@ -8,6 +8,7 @@ add_executable(refhost_unit_tests
   unit/refhost/dbms_test.cpp
   unit/refhost/log_test.cpp
   unit/refhost/group_commit_test.cpp
+  unit/refhost/wal_checkpointer_test.cpp
   unit/refhost/settings_test.cpp
   unit/refhost/allocation_test.cpp
   unit/refhost/codec_test.cpp

@@ -12,9 +12,26 @@ namespace fs = std::filesystem;
 using namespace generations;
 
 MemberStore::MemberStore(fs::path dir, fs::path file, Options options)
-    : dir_(std::move(dir)), file_(std::move(file)), options_(options) {}
+    : dir_(std::move(dir)), file_(std::move(file)), options_(options) {
+    if (!options_.background_checkpoints) {
+        return;
+    }
+    // The checkpointer's second step holds the write lock (wal_checkpointer.hpp).
+    auto lock_writes = [this](std::chrono::milliseconds wait) -> std::function<void()> {
+        auto lock = lock_for_write(wait);
+        if (!lock) {
+            return {};
+        }
+        auto held = std::make_shared<WriteLock>(std::move(lock.value()));
+        return [held] { held->release(); };
+    };
+    checkpointer_ = std::make_unique<WalCheckpointer>(file_.string(), options_.checkpoint_trigger_pages,
+                                                      8 * options_.checkpoint_trigger_pages, lock_writes);
+}
 
 MemberStore::~MemberStore() {
+    // The thread stops first (it may hold a connection and the write lock).
+    checkpointer_.reset();
     {
         std::lock_guard lock(pool_mu_);
         pool_.clear();
@@ -156,6 +173,9 @@ ccdr::Result<MemberStore::Lease> MemberStore::connection() {
             return opened.status();
         }
         conn = std::move(opened.value());
+        if (checkpointer_) {
+            checkpointer_->attach(conn->db().get());
+        }
     }
     return Lease(shared_from_this(), std::move(conn));
 }

@@ -1,0 +1,93 @@
+// examples/refhost/store/wal_checkpointer.hpp: SQLite's WAL checkpoints
+// off the commit path of a member store.
+//
+// By default SQLite checkpoints inside the COMMIT that takes the WAL past
+// wal_autocheckpoint pages: that commit, and in the refhost every writer
+// queued behind the member's write lock, waits while pages are copied into
+// the database file and synced (the ~100 ms stalls in the lag picture of
+// docs/benchmarks.md). Here every connection's WAL hook only notes the
+// WAL's size, and a thread of the store checkpoints in two steps:
+//
+//   1. the bulk, without the write lock: a PASSIVE checkpoint on the
+//      thread's own connection copies every frame no reader still needs,
+//      while commits go on;
+//   2. the rest, under the write lock (`lock_writes`, a short wait in the
+//      writers' queue): no commit can add frames, so a RESTART checkpoint
+//      (readers are short; it waits up to 5 ms for them) copies the few
+//      frames written during step 1, completes, and lets the next writer
+//      start the WAL file over. A run that does not complete is tried again.
+//
+// Why step 2: a PASSIVE checkpoint copies only up to the oldest snapshot a
+// reader holds. Beside continuous commits and a reader polling thousands of
+// times a second (the lag benchmark) some reader nearly always holds a
+// snapshot older than the newest commit, so the checkpoint rarely
+// completes and the WAL rarely starts over: with SQLite's own checkpoints
+// the WAL reached 101 MiB in 30 s of checkpoint_bench (trigger 32 MiB).
+//
+// Why the first background checkpointer (PASSIVE alone, reverted) made a
+// replica fall behind: its connection had never read the database, and
+// sqlite3_wal_checkpoint_v2 on such a connection succeeds doing nothing
+// (log and copied frames -1). No checkpoint ever ran in the background;
+// the WAL grew to eight times the trigger and every commit from then on
+// checkpointed inline. The thread now reads the journal mode first.
+//
+// Should the WAL still pass `inline_pages` (the thread cannot get the lock,
+// a failing disk), the committing connection checkpoints as SQLite would by
+// default, so the WAL stays bounded.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace refhost {
+
+class WalCheckpointer {
+public:
+    // Takes the store's write lock for step 2, waiting at most `wait`;
+    // returns a release function, or an empty one when the lock was not
+    // granted (the step is tried again on the next run).
+    using LockWrites = std::function<std::function<void()>(std::chrono::milliseconds wait)>;
+
+    struct Counters {
+        uint64_t runs = 0;        // background runs (step 1)
+        uint64_t completed = 0;   // runs whose step 2 completed the checkpoint
+        uint64_t inline_runs = 0; // checkpoints inside a commit (past inline_pages)
+        uint64_t locked_us_max = 0;  // longest step 2 (the write lock held)
+    };
+
+    WalCheckpointer(std::string db_file, int trigger_pages, int inline_pages, LockWrites lock_writes);
+    ~WalCheckpointer();  // stops and joins the thread
+    WalCheckpointer(const WalCheckpointer&) = delete;
+    WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+    // Replaces `db`'s automatic checkpoints with this checkpointer. `db`
+    // must be closed before this object is destroyed.
+    void attach(sqlite3* db);
+    Counters counters() const;
+
+private:
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
+    void run();
+    void checkpoint_once(sqlite3* db);
+
+    const std::string file_;
+    const int trigger_pages_;
+    const int inline_pages_;
+    const LockWrites lock_writes_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool requested_ = false;
+    bool stopping_ = false;
+    Counters counters_;
+    std::thread thread_;
+};
+
+}  // namespace refhost
