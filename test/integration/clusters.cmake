@@ -60,9 +60,9 @@ add_test(NAME long.faults.netem_lag
 set_tests_properties(long.faults.netem_lag PROPERTIES LABELS "integration;long" TIMEOUT 1800 SKIP_RETURN_CODE 77)
 # Fan-out across the same emulated WAN (issue 19 item 4): A (1 server) and
 # B (5 servers, foo-replica 3 + 2) as separate processes in their own
-# namespaces; WAN bytes per tx on B's link device with fan-out on and off
-# (3 000 tx each; on/off < 0.5 asserted). Same requirements and skip as
-# netem_lag; ~30 s.
+# namespaces; WAN bytes per tx on B's link device for a 1-member replica,
+# then 3 + 2 with fan-out on and off (3 000 tx each; on/off < 0.5
+# asserted). Same requirements and skip as netem_lag; ~20 s.
 add_test(NAME integration.faults.fanout_netns
   COMMAND bash ${_faults_dir}/fanout_netns.sh ${CMAKE_BINARY_DIR} 3000)
 set_tests_properties(integration.faults.fanout_netns PROPERTIES LABELS integration TIMEOUT 300 SKIP_RETURN_CODE 77)
