@@ -1,7 +1,8 @@
 # Whole-system tests against real refhost clusters with libccdr.so (bash
 # scripts in integration/clusters/ driving refhost, ccdr-shell and a raw
 # frame client; integration/clusters/lib.sh): verification, bad input,
-# security, frames without users, kill -9 rounds, a cross-region link.
+# security, frames without users, kill -9 rounds, a cross-region link,
+# fan-out's WAN bytes across that link.
 # Their CTest names keep the integration.faults.* / long.faults.* prefix that
 # docs/reliability.md and CI runs refer to.
 # Short forms are labelled integration; long forms integration;long.
@@ -57,3 +58,11 @@ set_tests_properties(integration.faults.netem_lag PROPERTIES LABELS integration 
 add_test(NAME long.faults.netem_lag
   COMMAND ${CMAKE_COMMAND} -E env CCDR_NETEM_ASSERT_LAG=1 bash ${_faults_dir}/netem_lag.sh ${CMAKE_BINARY_DIR} 300 500)
 set_tests_properties(long.faults.netem_lag PROPERTIES LABELS "integration;long" TIMEOUT 1800 SKIP_RETURN_CODE 77)
+# Fan-out across the same emulated WAN (issue 19 item 4): A (1 server) and
+# B (5 servers, foo-replica 3 + 2) as separate processes in their own
+# namespaces; WAN bytes per tx on B's link device for a 1-member replica,
+# then 3 + 2 with fan-out on and off (3 000 tx each; on/off < 0.5
+# asserted). Same requirements and skip as netem_lag; ~20 s.
+add_test(NAME integration.faults.fanout_netns
+  COMMAND bash ${_faults_dir}/fanout_netns.sh ${CMAKE_BINARY_DIR} 3000)
+set_tests_properties(integration.faults.fanout_netns PROPERTIES LABELS integration TIMEOUT 300 SKIP_RETURN_CODE 77)

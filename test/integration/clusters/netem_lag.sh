@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
 # Cross-region emulation: cluster A and cluster B in their own network
 # namespaces, joined by a link that delays every frame 40 ms ± 10 ms (uniform)
-# and loses 1 % of them, each way (a round trip of ~80 ms). The link is
-#   - a veth pair with `tc netem delay 40ms 10ms loss 1%` on both ends where
-#     the kernel has sch_netem, else
-#   - one TAP device in each namespace joined by wan_emulator.py, a userspace
-#     emulator with netem's semantics for those parameters (this machine's and
-#     CI's kernels have no sch_netem and cannot load modules).
-# CCDR_WAN=userspace forces the emulator where netem exists.
+# and loses 1 % of them, each way (a round trip of ~80 ms): tc netem, or the
+# userspace emulator wan_emulator.py where the kernel has no sch_netem
+# (wan_link.sh).
 # The clusters' replication listeners use the link's addresses (10.77.x.1/2,
 # certificates naming them); Bolt stays on each namespace's own 127.0.0.1.
 #
@@ -46,82 +42,32 @@ seconds="${2:-60}"
 rate="${3:-500}"
 writers="${CCDR_NETEM_WRITERS:-16}"
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-  echo "SKIPPED: netem_lag.sh needs root and iproute2 (network namespaces)"
-  exit 77
-fi
-modprobe sch_netem 2>/dev/null || true
+source "$here/wan_link.sh"
+wan_link_can_run netem_lag.sh
 source "$here/lib.sh"
 tag=$$
 net=$((tag % 200 + 20))
 ns_a="ccdrA$tag" ns_b="ccdrB$tag"
 ip_a="10.77.$net.1" ip_b="10.77.$net.2"
-emu_pid="" load_pid=""
+load_pid=""
 
 # Helper processes are stopped by PID before lib.sh's cleanup (which stops the
 # clusters, then SIGKILLs any job left): the load driver first (it stops its
 # shells), then any shell it left, then the emulator; the namespaces go last
-# (extra_cleanup), taking the veth or TAP devices with them.
-alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
+# (extra_cleanup: wan_link_down), taking the veth or TAP devices with them.
 stop_helpers() {  # stop_helpers STATUS: returns STATUS, for lib.sh's cleanup to read as $?
-  if alive "$load_pid"; then stop_pid "$load_pid"; fi
+  if wan_alive "$load_pid"; then stop_pid "$load_pid"; fi
   if [ -f "$work/shell.pids" ]; then
-    while read -r p; do if alive "$p"; then stop_pid "$p"; fi; done <"$work/shell.pids"
+    while read -r p; do if wan_alive "$p"; then stop_pid "$p"; fi; done <"$work/shell.pids"
   fi
-  if alive "$emu_pid"; then stop_pid "$emu_pid"; fi
-  for p in $load_pid $emu_pid; do wait "$p" 2>/dev/null || true; done
+  [ -z "$load_pid" ] || wait "$load_pid" 2>/dev/null || true
+  wan_emulator_stop
   return "$1"
 }
 trap 'exit_status=$?; set +e; stop_helpers "$exit_status"; cleanup' EXIT
-extra_cleanup() {
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-}
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-for ns in "$ns_a" "$ns_b"; do ip -n "$ns" link set lo up; done
-
-# The link: veth + tc netem where it works, else TAPs + wan_emulator.py.
-emulation=""
-if [ "${CCDR_WAN:-}" != userspace ] && command -v tc >/dev/null; then
-  ip link add "va$tag" type veth peer name "vb$tag"
-  ip link set "va$tag" netns "$ns_a"
-  ip link set "vb$tag" netns "$ns_b"
-  if tc -n "$ns_a" qdisc add dev "va$tag" root netem delay 40ms 10ms loss 1% 2>"$work/tc.err" &&
-    tc -n "$ns_b" qdisc add dev "vb$tag" root netem delay 40ms 10ms loss 1% 2>>"$work/tc.err"; then
-    dev_a="va$tag" dev_b="vb$tag"
-    emulation="tc netem"
-  else
-    echo "tc netem is not available ($(tr '\n' ' ' <"$work/tc.err")): using the userspace emulator"
-    ip -n "$ns_a" link del "va$tag"  # removes both ends
-  fi
-fi
-if [ -z "$emulation" ]; then
-  if [ ! -c /dev/net/tun ]; then
-    echo "SKIPPED: neither tc netem nor /dev/net/tun (TAP devices for the userspace emulator) is available"
-    exit 77
-  fi
-  dev_a="ta$tag" dev_b="tb$tag"
-  if ! ip -n "$ns_a" tuntap add dev "$dev_a" mode tap 2>"$work/tap.err" ||
-    ! ip -n "$ns_b" tuntap add dev "$dev_b" mode tap 2>>"$work/tap.err"; then
-    echo "SKIPPED: no tc netem, and TAP devices cannot be created: $(tr '\n' ' ' <"$work/tap.err")"
-    exit 77
-  fi
-  emulation="userspace emulator on TAP devices (this kernel has no sch_netem)"
-fi
-ip -n "$ns_a" addr add "$ip_a/24" dev "$dev_a"
-ip -n "$ns_b" addr add "$ip_b/24" dev "$dev_b"
-ip -n "$ns_a" link set "$dev_a" up
-ip -n "$ns_b" link set "$dev_b" up
-if [ "$emulation" != "tc netem" ]; then
-  python3 "$here/wan_emulator.py" --ns-a "$ns_a" --tap-a "$dev_a" --ns-b "$ns_b" --tap-b "$dev_b" \
-    --delay-ms 40 --jitter-ms 10 --loss 0.01 --rt-priority 10 --seed "${CCDR_WAN_SEED:-$tag}" --stats "$work/wan.json" \
-    >"$work/wan.out" 2>&1 &
-  emu_pid=$!
-  for _ in $(seq 100); do [ -s "$work/wan.json" ] && break; alive "$emu_pid" || break; sleep 0.1; done
-  [ -s "$work/wan.json" ] || { cat "$work/wan.out" >&2; fail "wan_emulator.py did not start"; }
-fi
-echo "link: $emulation, 40 ms ± 10 ms and 1 % loss each way, $ip_a ($ns_a) <-> $ip_b ($ns_b)"
+extra_cleanup() { wan_link_down; }
+wan_link_up "$ns_a" "$ns_b" "$ip_a" "$ip_b" "$tag"
+emulation="$wan_emulation"
 
 CCDR_CERT_SANS="IP:$ip_a,IP:$ip_b" "$dr/gen-certs.sh" "$work/certs" A B >/dev/null  # the link's addresses
 cluster_ns[A]="$ns_a"
@@ -167,27 +113,8 @@ events=$(q A -d foo "MATCH (e:Event) RETURN count(e) AS c" | tail -1)
 tx=$(wait_converged A foo B foo-replica 3000)
 sleep 1.5  # the last CSV samples
 
-# The emulator's counters now (SIGUSR1 rewrites the file), or netem's.
-if [ -n "$emu_pid" ]; then
-  rm -f "$work/wan.json"
-  kill -USR1 "$emu_pid"
-  for _ in $(seq 50); do [ -s "$work/wan.json" ] && break; sleep 0.1; done
-  link_counts=$(python3 - "$work/wan.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-print("; ".join("%s %d forwarded, %d lost (%.2f %%), %d dropped at the queue limit, %d sent > 5 ms late (max %.1f ms)"
-                % (w.replace("_to_", "->").upper(), s[w]["forwarded"], s[w]["lost"],
-                   100.0 * s[w]["lost"] / max(1, s[w]["received"]), s[w]["dropped_queue_full"],
-                   s[w]["late_over_5ms"], s[w]["late_ms_max"])
-                for w in ("a_to_b", "b_to_a")))
-PY
-  )
-else
-  link_counts=$(for pair in "$ns_a va$tag A->B" "$ns_b vb$tag B->A"; do
-    set -- $pair
-    tc -s -n "$1" qdisc show dev "$2" | awk -v w="$3" '/Sent/ { gsub(/[(,]/, " "); print w, $4, "sent,", $7, "dropped;" ; exit }'
-  done | tr '\n' ' ')
-fi
+# The link's counters now.
+link_counts=$(wan_link_counts)
 
 # The figure, printed whatever it says; the verdict comes after verification.
 python3 - "$work/B/metrics" "$rtt" "$rate" "$t0" "$t1" "$emulation" "$work/load.json" "$link_counts" \
