@@ -54,8 +54,20 @@ Result<std::unique_ptr<PluginInstance>> CcdrPlugin::create(HostHandle host, std:
         return security.status();
     }
     auto log = make_host_logger(host, server->server_id);
+    std::shared_ptr<runtime::LatencyTrace> trace;
+    if (!settings->latency_trace.empty()) {
+        auto opened = runtime::LatencyTrace::open(settings->latency_trace, server->server_id);
+        if (!opened) {
+            return opened.status();
+        }
+        trace = std::move(opened.value());
+        log->warn("ccdr.debug.latency_trace is set: the time of every replication step goes to {} (for "
+                  "measurements only)",
+                  trace->path());
+    }
     auto plugin = std::make_unique<CcdrPlugin>(host, std::move(server.value()), std::move(settings.value()),
                                                std::move(security.value()), std::move(log), std::move(*version));
+    plugin->session_.trace = std::move(trace);
     Status registered = plugin->procedures_->register_all();
     if (!registered) {
         return registered.with_context("ccdr: registering the internal.dbms procedures");
@@ -261,6 +273,10 @@ void CcdrPlugin::stop() {
     runtime_->stop();
     upstream_->remove_spools();
     session_.runtime = nullptr;
+    if (session_.trace && !session_.trace->flush()) {
+        session_.log->warn("ccdr.debug.latency_trace: writing {} failed; the trace is incomplete",
+                           session_.trace->path());
+    }
     session_.log->info("ccdr stopped on server {}", session_.server.server_id);
 }
 
@@ -274,6 +290,7 @@ Status CcdrPlugin::before_commit(const ccdr_commit_info& info) {
 void CcdrPlugin::after_commit(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) {
     commit_notifications_.fetch_add(1, std::memory_order_relaxed);
     notifier_.committed(database, tx_id, commit_time_ms);
+    runtime::trace_step(session_.trace, "after_commit", database, tx_id, tx_id);
 }
 
 Result<std::unique_ptr<UpstreamSession>> CcdrPlugin::open_upstream_session(const std::vector<std::string>& addresses) {

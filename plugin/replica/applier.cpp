@@ -13,13 +13,15 @@ uint64_t nanos_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 Applier::Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
-                 std::shared_ptr<spdlog::logger> log, ApplierEvents events)
+                 std::shared_ptr<spdlog::logger> log, ApplierEvents events,
+                 std::shared_ptr<runtime::LatencyTrace> trace)
     : host_(host),
       database_(std::move(database)),
       stats_(stats),
       window_bytes_(window_bytes),
       log_(std::move(log)),
-      events_(std::move(events)) {}
+      events_(std::move(events)),
+      trace_(std::move(trace)) {}
 
 Applier::~Applier() { stop(); }
 
@@ -91,7 +93,11 @@ void Applier::main() {
         }
         events_.took();
         const auto started = std::chrono::steady_clock::now();
+        runtime::trace_step(trace_, "apply_start", database_, item.batch.first_tx(), item.batch.last_tx());
         Status st = host_.apply_batch(database_, item.batch.txs);
+        if (st) {
+            runtime::trace_step(trace_, "applied", database_, item.batch.first_tx(), item.batch.last_tx());
+        }
         stats_.apply_ns.fetch_add(nanos_since(started), std::memory_order_relaxed);
         if (st) {
             stats_.last_applied_commit_ms = item.batch.txs.back().commit_time_ms;

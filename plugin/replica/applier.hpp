@@ -15,6 +15,7 @@
 
 #include "protocol/batch.hpp"
 #include "replica/replica_stats.hpp"
+#include "runtime/latency_trace.hpp"
 
 #include <ccdr/host_handle.hpp>
 
@@ -40,8 +41,10 @@ struct ApplierEvents {
 
 class Applier {
 public:
+    // `trace` (may be null): ccdr.debug.latency_trace's apply_start and applied.
     Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
-            std::shared_ptr<spdlog::logger> log, ApplierEvents events);
+            std::shared_ptr<spdlog::logger> log, ApplierEvents events,
+            std::shared_ptr<runtime::LatencyTrace> trace = nullptr);
     Applier(const Applier&) = delete;
     Applier& operator=(const Applier&) = delete;
     ~Applier();
@@ -72,6 +75,7 @@ private:
     const uint64_t window_bytes_;
     std::shared_ptr<spdlog::logger> log_;
     ApplierEvents events_;
+    std::shared_ptr<runtime::LatencyTrace> trace_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

@@ -440,6 +440,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             }
             stats.batches.fetch_add(1, std::memory_order_relaxed);
             stats.note_upstream(batch->position);
+            runtime::trace_step(member.session.trace, "received", member.database, batch->first_tx(), batch->last_tx());
             if (spooling_) {
                 // Synced before the ACK says it is received.
                 const uint64_t last = batch->last_tx();

@@ -28,7 +28,7 @@ ReplicaMember::ReplicaMember(const UpstreamDialer& dialer, std::string database)
     : dialer_(dialer),
       member_(std::make_shared<MemberContext>(dialer.context(), std::move(database))),
       applier_(member_->session.host, member_->database, member_->stats, member_->session.settings.window_bytes,
-               member_->session.log, applier_events(*member_)),
+               member_->session.log, applier_events(*member_), member_->session.trace),
       delay_spool_(member_->session.delay_spool_root(), member_->database),
       delayed_(member_->session.host, member_->database, delay_spool_, member_->stats, member_->session.log,
                applier_events(*member_)),

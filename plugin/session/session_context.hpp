@@ -7,6 +7,7 @@
 #pragma once
 
 #include "runtime/io_runtime.hpp"
+#include "runtime/latency_trace.hpp"
 #include "session/version_check.hpp"
 #include "settings/plugin_settings.hpp"
 #include "transport/connection.hpp"
@@ -36,6 +37,8 @@ struct SessionContext {
     // other members of it (its member there is the puller), else why not.
     // Set by the root before start(); empty: a replica database is served.
     std::function<std::string(const std::string& name)> replica_serving_refusal;
+    // Set with ccdr.debug.latency_trace: the steps of every batch, timed.
+    std::shared_ptr<runtime::LatencyTrace> trace;
 
     // Deadlines, frame cap and compression of every replication connection.
     transport::ConnectionOptions connection_options() const {

@@ -13,7 +13,7 @@ constexpr ccdr_string s(std::string_view v) { return ccdr_string{v.data(), v.siz
 #define CCDR_SETTING(name, def, type, text) \
     ccdr_setting_def { CCDR_HEADER_INIT(ccdr_setting_def), s(name), s(def), s(text), type, 0 }
 
-const std::array<ccdr_setting_def, 18> kSettings = {
+const std::array<ccdr_setting_def, 19> kSettings = {
     CCDR_SETTING("ccdr.allow_plaintext", "false", CCDR_SETTING_BOOLEAN,
                  "Replicate without TLS when the cluster SSL policy is disabled. For development only; "
                  "a warning is logged at every start."),
@@ -58,6 +58,10 @@ const std::array<ccdr_setting_def, 18> kSettings = {
     CCDR_SETTING("ccdr.replica.verify_interval", "10m", CCDR_SETTING_DURATION,
                  "How often each replica member compares its running content fingerprint with the upstream's at "
                  "the member's last applied tx (continuous verification); 0 turns it off."),
+    CCDR_SETTING("ccdr.debug.latency_trace", "", CCDR_SETTING_STRING,
+                 "A directory: each server appends the time of every replication step of every batch to "
+                 "<directory>/<server id>.trace (test/bench/vs-postgres joins them). Empty: off. For measurements "
+                 "only."),
 };
 
 #undef CCDR_SETTING
@@ -146,6 +150,12 @@ Status check(std::string_view key, std::string_view value) {
         }
         return {};
     }
+    if (key == "ccdr.debug.latency_trace") {
+        if (value.find('\n') != std::string_view::npos || value.find('\0') != std::string_view::npos) {
+            return {CCDR_INVALID_SETTING, "expected a directory path on one line, or nothing (off)"};
+        }
+        return {};
+    }
     if (key == "ccdr.upstream.allowed_databases") {
         auto items = settings::parse_list(value);
         if (items.empty()) {
@@ -222,6 +232,7 @@ Result<PluginSettings> read_settings(const HostHandle& host) {
     read("ccdr.upstream.replica_log_hold.max_size", size, out.log_hold_max_bytes);
     read("ccdr.upstream.replica_log_hold.max_age", duration, out.log_hold_max_age);
     read("ccdr.replica.verify_interval", duration, out.verify_interval);
+    read("ccdr.debug.latency_trace", [](const std::string& t) { return Result<std::string>(t); }, out.latency_trace);
     if (!failed) {
         return failed;
     }

@@ -43,6 +43,7 @@ struct PluginSettings {
     uint64_t log_hold_max_bytes = 0;  // 0: no holds
     std::chrono::milliseconds log_hold_max_age{0};
     std::chrono::milliseconds verify_interval{0};  // continuous verification; 0: off
+    std::string latency_trace;  // a directory (runtime/latency_trace.hpp); empty: off
 };
 
 // Reads and parses every declared setting through the host.

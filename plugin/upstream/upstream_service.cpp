@@ -492,6 +492,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 co_await signal->wait(heartbeat);
                 continue;
             }
+            runtime::trace_step(context_.trace, "read", db, produced.first_tx, produced.last_tx);
             // A backlog: produce the next batch on the pool while this one is
             // written, so the I/O thread only writes (batch_prefetch.hpp).
             // Only when the window takes it after this frame, as the check
@@ -503,6 +504,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             if (!co_await connection->write_frame(produced.frame)) {
                 break;
             }
+            runtime::trace_step(context_.trace, "sent", db, produced.first_tx, produced.last_tx);
             window->on_sent(produced.last_tx, produced.frame.wire_size(), std::chrono::steady_clock::now(),
                             produced.large, produced.first_commit_ms);
             stats_.add_batch(db, produced.count, produced.frame.wire_size());

@@ -45,6 +45,7 @@ TEST_CASE("libccdr refuses a bad ccdr.* value naming key, value and reason", "[a
         {"ccdr.heartbeat.interval", "soon", "duration"},
         {"ccdr.backoff.max", "0ms", "from 1ms"},
         {"ccdr.upstream.allowed_databases", "foo,system", "system database cannot be replicated"},
+        {"ccdr.debug.latency_trace", "/tmp/a\nb", "directory path on one line"},
         {"ccdr.no_such_key", "1", "unknown setting"},
     };
     for (const auto& c : cases) {

@@ -81,7 +81,7 @@ TEST_CASE("WAL checkpoints complete in the store's thread, and the WAL file star
     CHECK(count == store->last_committed());
 }
 
-TEST_CASE("a reader holding an old snapshot does not stall commits; the checkpoint completes after it",
+TEST_CASE("a reader holding an old snapshot does not stall commits, and the checkpoint completes after it",
           "[refhost][checkpoint]") {
     TempHome home;
     auto store = open_store(home);
