@@ -1,6 +1,7 @@
 // The replica member's applier (replica/applier.hpp) against the in-memory
-// host: batches applied in order, one apply_batch each; the queue's room;
-// a failed apply drops what follows it and says why.
+// host: batches applied in order, the consecutive ones queued together in
+// one apply_batch; the queue's room; a failed apply drops what follows it and
+// says why.
 #include "replica/applier.hpp"
 #include "unit/replica/replica_fixture.hpp"
 
@@ -50,21 +51,38 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("applier: queued batches are applied in order, one apply_batch each", "[replica][applier]") {
+TEST_CASE("applier: queued batches are applied in order, the queued ones in one apply_batch", "[replica][applier]") {
     Fixture f;
-    f.applier.start();
     f.applier.push(decoded_batch(1, 3), 300);
     f.applier.push(decoded_batch(4, 5), 200);
-    REQUIRE(eventually([&] { return f.finished == 2; }));
+    f.applier.start();
+    REQUIRE(eventually([&] { return f.finished == 1; }));
     CHECK(f.applied() == 5);
-    CHECK(f.host.member(kReplica)->apply_batches == 2);
-    CHECK(f.took == 2);
+    CHECK(f.host.member(kReplica)->apply_batches == 1);
+    CHECK(f.took == 1);
     CHECK(f.failed().empty());
     CHECK(f.stats.last_applied_tx == 5);
     CHECK(f.stats.last_applied_commit_ms == tx_time(5));
     CHECK(f.stats.transactions_applied == 5);
     CHECK(f.stats.oldest_pending_commit_ms == 0);
     CHECK(f.applier.idle());
+    // One pushed while the applier waits goes alone.
+    f.applier.push(decoded_batch(6, 6), 100);
+    REQUIRE(eventually([&] { return f.finished == 2; }));
+    CHECK(f.applied() == 6);
+    CHECK(f.host.member(kReplica)->apply_batches == 2);
+    f.applier.stop();
+}
+
+TEST_CASE("applier: batches that do not follow each other are not applied together", "[replica][applier]") {
+    Fixture f;
+    f.applier.push(decoded_batch(1, 3), 300);
+    f.applier.push(decoded_batch(5, 5), 100);  // tx 4 missing
+    f.applier.start();
+    REQUIRE(eventually([&] { return f.finished == 2; }));
+    CHECK(f.applied() == 3);  // 1..3 went alone; 5 was refused
+    REQUIRE(f.failed().size() == 1);
+    CHECK(f.failed()[0] == "applying tx 5..5 failed: apply_batch: expected tx 4, got 5");
     f.applier.stop();
 }
 
@@ -93,11 +111,12 @@ TEST_CASE("applier: a failed apply drops the batches behind it and says why", "[
     f.applier.start();
     REQUIRE(eventually([&] { return f.finished == 1; }));
     REQUIRE(f.failed().size() == 1);
-    CHECK(f.failed()[0] == "applying tx 1..2 failed: apply_batch: injected failure");
+    // Both were queued when the applier woke: one apply_batch, failed whole.
+    CHECK(f.failed()[0] == "applying tx 1..4 failed: apply_batch: injected failure");
     CHECK(f.stats.apply_failures == 1);
     CHECK(f.stats.last_applied_tx == 0);
     CHECK(f.applied() == 0);
-    // Batch 3..4 was dropped with it: the member resumes from tx 1.
+    // Nothing of 1..4 stays queued: the member resumes from tx 1.
     f.applier.push(decoded_batch(1, 2), 100);
     REQUIRE(eventually([&] { return f.finished == 2; }));
     CHECK(f.applied() == 2);
