@@ -236,7 +236,11 @@ public:
     void check_streams_held() {
         for (size_t k : live) {
             INFO("replica database " << database(k));
-            CHECK(replica_metric(k, "reconnects") == 0);
+            const double reconnects = replica_metric(k, "reconnects");
+            if (reconnects != 0 && explained_++ < 3) {
+                explain(database(k));
+            }
+            CHECK(reconnects == 0);
             CHECK(replica_metric(k, "apply_failures") == 0);
             CHECK(replica_metric(k, "checksum_failures") == 0);
             CHECK(replica_metric(k, "store_copies") == 0);
@@ -305,6 +309,7 @@ public:
     std::vector<std::unique_ptr<MemoryHost>> servers;
     size_t created = 0;        // replica databases created: 0 .. created-1
     std::vector<size_t> live;  // those not dropped
+    int explained_ = 0;        // replica databases whose story was printed (the first few)
 
 private:
     std::map<std::string, std::string> settings(const std::string& certs, uint16_t port) {
@@ -439,7 +444,10 @@ TEST_CASE("one upstream server serves 120 replica subscriptions, late ones join 
     Writers steady(*w.upstream, 0, 10ms);
     const size_t late = n / 5;
     w.create_replicas(late);
-    REQUIRE(eventually([&] { return w.subscription_rows().size() == n + late; }, 30s, 50ms));
+    size_t rows = 0;
+    const bool joined = eventually([&] { return (rows = w.subscription_rows().size()) == n + late; }, 30s, 50ms);
+    INFO("subscriptions listed: " << rows << " of " << n + late);
+    REQUIRE(joined);
     const auto drop_at = std::chrono::steady_clock::now();
     w.drop_half();
     const double dropped_s = seconds_since(drop_at);
