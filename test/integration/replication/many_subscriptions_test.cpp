@@ -32,7 +32,9 @@
 // every replica database held it, and the CPU seconds of the upstream
 // plugin's own threads (the process also runs the replicas, so its total
 // would say little). CCDR_MANY_SUBS_PER_SERVER sets per_server() (30 by
-// default; 250 = 1 000 subscriptions ran in 43 s on 2 vCPUs).
+// default; 100 = 400 subscriptions pass in 13 s on 2 vCPUs; at 250 = 1 000
+// the late joiners' first TLS handshakes time out under the writes, see
+// docs/benchmarks.md).
 #include "support/replication_world.hpp"
 
 #include <catch2/catch.hpp>
