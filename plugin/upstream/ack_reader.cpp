@@ -40,6 +40,13 @@ std::optional<std::string> SubscriptionWindow::on_ack(uint64_t last_applied_tx,
     return std::nullopt;
 }
 
+asio::awaitable<Status> send_batch(transport::Connection& connection, SubscriptionWindow& window,
+                                   const protocol::EncodedFrame& frame, uint64_t last_tx, bool large,
+                                   int64_t first_commit_ms) {
+    window.on_sent(last_tx, frame.wire_size(), std::chrono::steady_clock::now(), large, first_commit_ms);
+    co_return co_await connection.write_frame(frame);
+}
+
 asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connection,
                                 std::shared_ptr<SubscriptionWindow> window,
                                 std::shared_ptr<runtime::AsyncSignal> signal, std::chrono::milliseconds io_timeout) {

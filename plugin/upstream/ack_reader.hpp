@@ -73,6 +73,21 @@ struct SnapshotWindow {
     bool reader_done = false;
 };
 
+// Sends one batch of a subscription (its frame `frame`, ending at `last_tx`;
+// `large` and `first_commit_ms` as on_sent says): records it in the window,
+// then writes it. In that order because the replica can apply the batch and
+// ACK it before this strand resumes after the write: once the bytes are in
+// the kernel, the write's completion and the ACK's read are two handlers
+// queued on the strand by whichever I/O threads ran them, in either order.
+// Recorded after the write, such an ACK was "beyond the last sent tx" and
+// ended the stream (seen with 120 subscriptions on one server,
+// many_subscriptions_test.cpp). The batch's time is taken before the write,
+// so a round-trip sample also counts the write (the pacer keeps the minimum).
+// A failed write ends the stream, so the window's record of it does not matter.
+asio::awaitable<Status> send_batch(transport::Connection& connection, SubscriptionWindow& window,
+                                   const protocol::EncodedFrame& frame, uint64_t last_tx, bool large,
+                                   int64_t first_commit_ms);
+
 // Reads ACKs until the connection ends, then closes it (the subscription is
 // over once the replica's side is) and sets window->reader_done.
 asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connection,

@@ -501,12 +501,12 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 window->unacked_bytes + produced.frame.wire_size() < window_bytes) {
                 prefetched = BatchPrefetch::start(pool, connection->strand(), batcher, position);
             }
-            if (!co_await connection->write_frame(produced.frame)) {
+            // In the window before the write (ack_reader.hpp, send_batch, says why).
+            if (!co_await send_batch(*connection, *window, produced.frame, produced.last_tx, produced.large,
+                                     produced.first_commit_ms)) {
                 break;
             }
             runtime::trace_step(context_.trace, "sent", db, produced.first_tx, produced.last_tx);
-            window->on_sent(produced.last_tx, produced.frame.wire_size(), std::chrono::steady_clock::now(),
-                            produced.large, produced.first_commit_ms);
             stats_.add_batch(db, produced.count, produced.frame.wire_size());
             batcher->recycle(std::move(produced.frame));  // a later batch reuses its memory
             last_activity = std::chrono::steady_clock::now();

@@ -143,3 +143,46 @@ TEST_CASE("snapshot ack reader: SNAPSHOT_ACKs move the copy's window, never past
     CHECK(window->acked_offset == 4096);
     CHECK(window->reader_done);
 }
+
+TEST_CASE("send_batch: a batch is in the window before its write completes, so an ACK read first is not beyond it",
+          "[upstream][ack]") {
+    MemoryHost host("a1", {});
+    // The replica ACKs tx 5 at once, then waits before it reads the batch:
+    // the ACK reaches the upstream's reader while the batch's write is still
+    // pending (32 MiB fill the socket buffers), the order a replica that
+    // applies and ACKs before the upstream's strand resumes after the write
+    // produces.
+    PluginLoopback loop(host, [](std::shared_ptr<ccdr::transport::Connection> c) -> asio::awaitable<void> {
+        protocol::Ack ack{5};
+        co_await session::send(*c, ack);
+        asio::steady_timer wait(c->strand(), 300ms);
+        co_await wait.async_wait(asio::use_awaitable);
+        co_await c->read_frame(5s);  // the batch
+        co_await c->read_frame(5s);  // until the upstream side hangs up
+    });
+    UpstreamStats stats;
+    auto window = std::make_shared<SubscriptionWindow>();
+    window->stats = &stats;
+    window->link = stats.connect("foo", "b.b1.r");
+    auto frame = protocol::encode_frame(protocol::MessageType::kBatch, std::vector<uint8_t>(32u << 20, 7), false,
+                                        protocol::FrameLimits{});
+    REQUIRE(frame);
+    auto strand = loop.runtime().make_strand();
+    const std::string outcome = loop.run<std::string>(strand, [&]() -> asio::awaitable<std::string> {
+        auto connection = co_await loop.connect(strand);
+        if (!connection) {
+            co_return "connect failed: " + connection.status().message();
+        }
+        auto c = *connection;
+        auto signal = std::make_shared<ccdr::runtime::AsyncSignal>(strand);
+        loop.runtime().spawn(strand, [c, window, signal] { return ccdr::plugin::read_acks(c, window, signal, 5s); });
+        const ccdr::Status sent = co_await ccdr::plugin::send_batch(*c, *window, *frame, 5, true, 0);
+        const std::string out = sent ? "sent" : "not sent: " + c->close_reason();
+        c->close("test over");
+        co_return out;
+    });
+    CHECK(outcome == "sent");
+    CHECK(window->link->acked_tx == 5);
+    CHECK(window->sent_last_tx == 5);
+    CHECK(window->unacked_bytes == 0);
+}
