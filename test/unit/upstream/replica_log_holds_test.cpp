@@ -71,8 +71,20 @@ struct FakeLog {
 
 const LogHoldKey kMember{"foo", "cluster-b", "b1", "foo-replica"};
 
+std::filesystem::path temp_dir() {
+    return std::filesystem::temp_directory_path() / ("ccdr-holds-" + std::to_string(::getpid()));
+}
+
+// The files the tests wrote go with the process.
+struct RemoveTempDir {
+    ~RemoveTempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(temp_dir(), ec);
+    }
+} remove_temp_dir;
+
 std::string temp_file(const char* name) {
-    auto dir = std::filesystem::temp_directory_path() / ("ccdr-holds-" + std::to_string(::getpid()));
+    auto dir = temp_dir();
     std::filesystem::create_directories(dir);
     auto path = dir / name;
     std::filesystem::remove(path);
