@@ -113,7 +113,8 @@ std::vector<Documented> documented_defaults(const std::string& name) {
         std::string prefix = keys[0].substr(0, keys[0].rfind('.'));
         for (size_t i = 0; i < keys.size(); ++i) {
             std::string key = keys[i][0] == '.' ? prefix + keys[i] : keys[i];
-            out.push_back({name, n, key, values[i], unknown});
+            // `""` documents an empty default (an empty code span cannot be written).
+            out.push_back({name, n, key, values[i] == "\"\"" ? std::string() : values[i], unknown});
         }
     }
     return out;

@@ -147,6 +147,12 @@ TEST_CASE("snapshot ack reader: SNAPSHOT_ACKs move the copy's window, never past
 TEST_CASE("send_batch: a batch is in the window before its write completes, so an ACK read first is not beyond it",
           "[upstream][ack]") {
     MemoryHost host("a1", {});
+    // Declared before the loop: the reader coroutine may still run on the
+    // loop's threads after the test's checks, until the loop stops them.
+    UpstreamStats stats;
+    auto window = std::make_shared<SubscriptionWindow>();
+    window->stats = &stats;
+    window->link = stats.connect("foo", "b.b1.r");
     // The replica ACKs tx 5 at once, then waits before it reads the batch:
     // the ACK reaches the upstream's reader while the batch's write is still
     // pending (32 MiB fill the socket buffers), the order a replica that
@@ -160,10 +166,6 @@ TEST_CASE("send_batch: a batch is in the window before its write completes, so a
         co_await c->read_frame(5s);  // the batch
         co_await c->read_frame(5s);  // until the upstream side hangs up
     });
-    UpstreamStats stats;
-    auto window = std::make_shared<SubscriptionWindow>();
-    window->stats = &stats;
-    window->link = stats.connect("foo", "b.b1.r");
     auto frame = protocol::encode_frame(protocol::MessageType::kBatch, std::vector<uint8_t>(32u << 20, 7), false,
                                         protocol::FrameLimits{});
     REQUIRE(frame);
