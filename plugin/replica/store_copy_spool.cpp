@@ -56,6 +56,7 @@ Status StoreCopySpool::record() {
         return {CCDR_IO_ERROR, "syncing the store copy spool " + data_path_ + " failed: " + errno_text()};
     }
     recorded_ = verified_.load();
+    tail_.clear();
     return save_index();
 }
 
@@ -69,19 +70,61 @@ void StoreCopySpool::load_index() {
     uint64_t id = 0, tx = 0, total = 0, verified = 0;
     int64_t time = 0;
     in >> magic >> id >> tx >> time >> total >> verified;
+    // v2 adds the tail: its count, then end offset and hash per chunk.
+    std::vector<std::pair<uint64_t, uint64_t>> tail;
+    if (in && magic == "ccdr-store-copy-v2") {
+        size_t count = 0;
+        in >> count;
+        for (size_t i = 0; in && i < count && i < 4096; ++i) {
+            uint64_t end = 0, hash = 0;
+            in >> end >> hash;
+            tail.emplace_back(end, hash);
+        }
+    }
     std::error_code ec;
     const auto size = std::filesystem::file_size(data_path_, ec);
     // An index that the file does not back (a crash between the two) is
     // believed only as far as the file goes.
-    if (!in || magic != "ccdr-store-copy-v1" || ec || size < verified || verified > total) {
+    if (!in || (magic != "ccdr-store-copy-v1" && magic != "ccdr-store-copy-v2") || ec || size < verified ||
+        verified > total) {
         return;
     }
     snapshot_id_ = id;
     tx_id_ = tx;
     commit_time_ms_ = time;
     total_ = total;
-    verified_ = verified;
+    verified_ = verify_tail(verified, tail);
     recorded_ = verified;
+    // The tail's verified chunks stay in the tail: a second kill before the
+    // next sync finds them again.
+    for (const auto& entry : tail) {
+        if (entry.first > verified_.load()) {
+            break;
+        }
+        tail_.push_back(entry);
+    }
+}
+
+uint64_t StoreCopySpool::verify_tail(uint64_t from, const std::vector<std::pair<uint64_t, uint64_t>>& tail) const {
+    const int fd = ::open(data_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return from;
+    }
+    uint64_t good = from;
+    std::vector<uint8_t> buf;
+    for (const auto& [end, hash] : tail) {
+        if (end <= good || end > total_.load()) {
+            break;
+        }
+        buf.resize(end - good);
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(good));
+        if (n != static_cast<ssize_t>(buf.size()) || XXH3_64bits(buf.data(), buf.size()) != hash) {
+            break;
+        }
+        good = end;
+    }
+    ::close(fd);
+    return good;
 }
 
 StoreCopySpool::ResumePoint StoreCopySpool::resume_point() {
@@ -95,8 +138,12 @@ Status StoreCopySpool::save_index() {
     const std::string tmp = index_path_ + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
-        out << "ccdr-store-copy-v1 " << snapshot_id_ << " " << tx_id_ << " " << commit_time_ms_ << " " << total_.load()
-            << " " << recorded_ << "\n";
+        out << "ccdr-store-copy-v2 " << snapshot_id_ << " " << tx_id_ << " " << commit_time_ms_ << " " << total_.load()
+            << " " << recorded_ << " " << tail_.size();
+        for (const auto& [end, hash] : tail_) {
+            out << " " << end << " " << hash;
+        }
+        out << "\n";
         if (!out) {
             return {CCDR_IO_ERROR, "cannot write the store copy index " + tmp};
         }
@@ -144,6 +191,7 @@ Status StoreCopySpool::begin(const protocol::SnapshotBegin& begin) {
     total_ = begin.total_bytes;
     verified_ = 0;
     recorded_ = 0;
+    tail_.clear();
     return save_index();
 }
 
@@ -176,7 +224,10 @@ Status StoreCopySpool::write(const protocol::SnapshotChunk& chunk) {
     }
     verified_ = chunk.offset + chunk.data.size();
     if (verified_.load() - recorded_ < kRecordEvery && verified_.load() != total_.load()) {
-        return {};
+        // Not synced: a kill of the process loses none of it (load_index
+        // checks the tail against the file).
+        tail_.emplace_back(verified_.load(), hash);
+        return save_index();
     }
     return record();
 }
@@ -255,6 +306,7 @@ void StoreCopySpool::discard() {
     total_ = 0;
     verified_ = 0;
     recorded_ = 0;
+    tail_.clear();
     index_loaded_ = true;
 }
 

@@ -2,12 +2,17 @@
 // Chunks are verified (offset and xxh3) and appended to a spool file under
 // this instance's data directory. A copy cut off by a disconnect resumes at
 // the last verified chunk (this object remembers it). For a restart of this
-// server, a small index records the snapshot id and a length the file is
-// synced to: every kRecordEvery bytes, at the last chunk and when the spool
-// is destroyed (the server stops), so a stop resumes at the last verified
-// chunk too and a crash at most kRecordEvery bytes earlier. Syncing every
-// 1 MiB chunk instead held the copy to about 150 MB/s on our disk
-// (docs/benchmarks.md, store copy). When every byte is in and the whole
+// server, a small index records the snapshot id, a length the file is
+// synced to (every kRecordEvery bytes, at the last chunk and when the spool
+// is destroyed: the server stops) and, rewritten after every chunk without a
+// sync, the end and hash of each chunk written since that sync (the tail).
+// Loading the index believes the tail chunk by chunk only as far as the file
+// holds the same bytes: after a kill of the process the page cache still
+// has them, so the copy resumes at the last verified chunk (at most one
+// chunk is sent again); after a crash of the machine it resumes at the last
+// chunk that reached the disk intact, at worst at the synced length.
+// Syncing every 1 MiB chunk instead held the copy to about 150 MB/s on our
+// disk (docs/benchmarks.md, store copy). When every byte is in and the whole
 // file's hash matches, the spool is handed to the host's snapshot_import.
 //
 // Every function but the progress getters blocks (file I/O): call them on
@@ -22,6 +27,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ccdr::plugin {
 
@@ -65,8 +72,11 @@ public:
 private:
     // Syncs the spool and records the verified length in the index.
     Status record();
+    // Writes the index (fsync-free: rename over the old one).
     Status save_index();
     void load_index();
+    // The length of the file's prefix that matches the index's tail, from `from`.
+    uint64_t verify_tail(uint64_t from, const std::vector<std::pair<uint64_t, uint64_t>>& tail) const;
 
     std::string directory_;
     std::string data_path_;
@@ -79,6 +89,8 @@ private:
     std::atomic<uint64_t> total_{0};
     std::atomic<uint64_t> verified_{0};
     uint64_t recorded_ = 0;  // the length the index holds, synced
+    // Chunks written since that sync: (end offset, xxh3 of the chunk).
+    std::vector<std::pair<uint64_t, uint64_t>> tail_;
 };
 
 }  // namespace ccdr::plugin

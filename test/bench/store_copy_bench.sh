@@ -24,7 +24,8 @@
 #     the chunks in flight that B never received).
 # Goals printed beside the figures: copy >= 0.5x cp's MB/s; after the cut,
 # the replica receives again at most one chunk of what it had received (the
-# spool syncs every 8 MiB: a SIGKILL may cost up to that).
+# spool syncs every 8 MiB, and its index names every chunk written since, so
+# a SIGKILL of B costs at most the chunk being written).
 #
 #   store_copy_bench.sh BUILD_DIR [--quick] [--size MIB]
 # --quick (CTest bench.store_copy): 256 MiB. Full form (bench.store_copy.full,
@@ -147,7 +148,7 @@ cut_copy() {
   ended_before=$(grep -c "store copy of 'foo' to .* ended at byte" "$a_log" || true)
   q B -d system "CALL internal.dbms.createReplicaDatabase('$name', 1, 0, {remote: 'foo', addresses: [$A_addrs]})" >/dev/null
   index_file() { find "$work/B/data" -name "replica-$name-*.index" | head -1; }
-  # past40: the spool holds 40% or more (index fields: magic id tx time total recorded).
+  # past40: the spool holds 40% or more (index fields: magic id tx time total synced ...).
   past40() {
     local f
     f=$(index_file)
@@ -157,7 +158,12 @@ cut_copy() {
   eventually --tries $copy_tries --every 0.02 past40 || fail "$name's store copy never reached 40%"
   if [ "$sig" = TERM ]; then stop_cluster B; else kill9_cluster B; fi
   idx=$(index_file)
-  read -r _ snap_id _ _ cut_total recorded <"$idx"
+  # Index fields: magic id tx time total synced [tail count, then end and
+  # hash per chunk written since the sync]: the copy resumes after the last
+  # chunk of the tail that the spool file holds.
+  read -r _ snap_id _ _ cut_total synced ntail _ <"$idx"
+  recorded=$synced
+  if ((${ntail:-0} > 0)); then recorded=$(awk '{ print $(NF - 1) }' "$idx"); fi
   held=$(stat -c %s "${idx%.index}.snapshot")
   cut_ended() { (($(grep -c "store copy of 'foo' to .* ended at byte" "$a_log") > ended_before)); }
   eventually --tries 600 cut_ended || fail "A did not log the end of $name's cut store copy"
@@ -174,8 +180,8 @@ cut_copy() {
   resent=$((sent_before - resumed_from))
   rereceived=$((held - resumed_from))
   python3 -c "
-print('SIG$sig at %.0f%% of %d bytes: B held %d bytes in its spool (synced and in its index: %d); A had sent %d; A resumed at byte %d'
-      % ($held * 100 / $cut_total, $cut_total, $held, $recorded, $sent_before, $resumed_from))
+print('SIG$sig at %.0f%% of %d bytes: B held %d bytes in its spool (in its index: %d, of which synced: %d); A had sent %d; A resumed at byte %d'
+      % ($held * 100 / $cut_total, $cut_total, $held, $recorded, $synced, $sent_before, $resumed_from))
 print('  received again after the cut: %d bytes = %.2f chunks (goal <= 1 chunk: %s); sent again: %d bytes = %.2f chunks (the rest was in flight, never received)'
       % ($rereceived, $rereceived / $chunk, 'met' if $rereceived <= $chunk else 'MISSED', $resent, $resent / $chunk))"
   pass "$name resumed at byte $resumed_from after SIG$sig and converged at tx $tx"

@@ -9,6 +9,7 @@ add_executable(replica_unit_tests
   unit/replica/delay_spool_test.cpp
   unit/replica/pending_hold_releases_test.cpp
   unit/replica/store_copy_test.cpp
+  unit/replica/store_copy_spool_test.cpp
   unit/replica/puller_test.cpp
   unit/replica/replica_member_test.cpp
   unit/replica/pull_sources_test.cpp
