@@ -44,8 +44,7 @@ Connection::Connection(Strand strand, tcp::socket socket, std::shared_ptr<asio::
       socket_(std::move(socket)),
       tls_context_(std::move(tls)),
       options_(options),
-      read_deadline_(strand_),
-      write_deadline_(strand_) {
+      watchdog_(strand_) {
     peer_address_ = peer.empty() ? address_of(socket_) : std::move(peer);
     error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
@@ -56,14 +55,46 @@ Connection::Connection(Strand strand, tcp::socket socket, std::shared_ptr<asio::
 
 Connection::~Connection() = default;
 
-void Connection::arm(asio::steady_timer& timer, milliseconds timeout, std::string what) {
-    timer.expires_after(timeout);
-    timer.async_wait([self = shared_from_this(), what = std::move(what), timeout](const error_code& ec) {
-        if (!ec && self->open_) {
-            self->timed_out_ = what + " timed out after " + std::to_string(timeout.count()) + "ms";
-            self->close(self->timed_out_);
+void Connection::start(Deadline& deadline, milliseconds timeout, const char* what) {
+    deadline = {std::chrono::steady_clock::now() + timeout, timeout, what, true};
+    if (deadline.at < watchdog_at_) {
+        arm_watchdog(deadline.at);
+    }
+}
+
+void Connection::arm_watchdog(std::chrono::steady_clock::time_point at) {
+    watchdog_at_ = at;
+    watchdog_.expires_at(at);  // aborts the wait it replaces: that handler does nothing
+    watchdog_.async_wait([weak = weak_from_this()](const error_code& ec) {
+        auto self = weak.lock();
+        if (!ec && self) {
+            self->on_watchdog();
         }
     });
+}
+
+void Connection::on_watchdog() {
+    watchdog_at_ = std::chrono::steady_clock::time_point::max();
+    if (!open_) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    auto next = std::chrono::steady_clock::time_point::max();
+    for (Deadline* deadline : {&read_deadline_, &write_deadline_}) {
+        if (!deadline->pending) {
+            continue;
+        }
+        if (deadline->at <= now) {
+            timed_out_ = std::string(deadline->what) + " timed out after " +
+                         std::to_string(deadline->timeout.count()) + "ms";
+            close(timed_out_);
+            return;
+        }
+        next = std::min(next, deadline->at);
+    }
+    if (next != std::chrono::steady_clock::time_point::max()) {
+        arm_watchdog(next);
+    }
 }
 
 Status Connection::failure(const error_code& ec, const std::string& what) const {
@@ -134,7 +165,7 @@ asio::awaitable<Status> Connection::accept_handshake(milliseconds timeout) {
     if (!tls_) {
         co_return Status();
     }
-    arm(read_deadline_, timeout, "TLS handshake");
+    start(read_deadline_, timeout, "TLS handshake");
     // A TLS client starts with a handshake record (type 0x16). Anything else is
     // a plaintext peer: name what it sent rather than OpenSSL's "wrong version".
     std::array<uint8_t, 4> first{};
@@ -142,11 +173,11 @@ asio::awaitable<Status> Connection::accept_handshake(milliseconds timeout) {
     size_t n = co_await socket_.async_receive(asio::buffer(first), tcp::socket::message_peek,
                                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-        read_deadline_.cancel();
+        end(read_deadline_);
         co_return Status(CCDR_IO_ERROR, failure(ec, "TLS handshake").message());
     }
     if (n > 0 && first[0] != 0x16) {
-        read_deadline_.cancel();
+        end(read_deadline_);
         const bool ccdr = n >= 4 && std::memcmp(first.data(), "CCDR", 4) == 0;
         co_return Status(CCDR_FORBIDDEN, ccdr ? "plaintext ccdr client: this server requires TLS "
                                                 "(dbms.ssl.policy.cluster.enabled=true)"
@@ -154,7 +185,7 @@ asio::awaitable<Status> Connection::accept_handshake(milliseconds timeout) {
     }
     install_verify_callback();
     co_await tls_->async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
-    read_deadline_.cancel();
+    end(read_deadline_);
     if (ec) {
         co_return Status(CCDR_FORBIDDEN, handshake_error(ec));
     }
@@ -178,10 +209,10 @@ asio::awaitable<Status> Connection::connect_handshake(std::string expected_host,
             SSL_set_tlsext_host_name(ssl_handle, expected_host.c_str());
         }
     }
-    arm(read_deadline_, timeout, "TLS handshake");
+    start(read_deadline_, timeout, "TLS handshake");
     error_code ec;
     co_await tls_->async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
-    read_deadline_.cancel();
+    end(read_deadline_);
     if (ec) {
         co_return Status(CCDR_FORBIDDEN, handshake_error(ec));
     }
@@ -195,19 +226,19 @@ asio::awaitable<Result<Frame>> Connection::read_frame(milliseconds timeout) {
     }
     std::array<uint8_t, protocol::kFrameHeaderSize> header_bytes{};
     error_code ec;
-    arm(read_deadline_, timeout, "reading a frame");
+    start(read_deadline_, timeout, "reading a frame");
     if (tls_) {
         co_await asio::async_read(*tls_, asio::buffer(header_bytes), asio::redirect_error(asio::use_awaitable, ec));
     } else {
         co_await asio::async_read(socket_, asio::buffer(header_bytes), asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
-        read_deadline_.cancel();
+        end(read_deadline_);
         co_return failure(ec, "reading a frame");
     }
     auto header = protocol::decode_header(header_bytes, options_.limits);
     if (!header) {
-        read_deadline_.cancel();
+        end(read_deadline_);
         co_return header.status();
     }
     std::vector<uint8_t> wire(header->wire_length);
@@ -218,7 +249,7 @@ asio::awaitable<Result<Frame>> Connection::read_frame(milliseconds timeout) {
             co_await asio::async_read(socket_, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
         }
     }
-    read_deadline_.cancel();
+    end(read_deadline_);
     if (ec) {
         co_return failure(ec, "reading a frame");
     }
@@ -240,7 +271,7 @@ asio::awaitable<Status> Connection::write_frame(const protocol::EncodedFrame& fr
     }
     std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.header), asio::buffer(frame.body)};
     error_code ec;
-    arm(write_deadline_, options_.io_timeout, "writing a frame");
+    start(write_deadline_, options_.io_timeout, "writing a frame");
     if (tls_) {
         tls_->next_layer().begin_frame();
         co_await asio::async_write(*tls_, buffers, asio::redirect_error(asio::use_awaitable, ec));
@@ -250,7 +281,7 @@ asio::awaitable<Status> Connection::write_frame(const protocol::EncodedFrame& fr
     } else {
         co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
     }
-    write_deadline_.cancel();
+    end(write_deadline_);
     if (ec) {
         co_return failure(ec, "writing a frame");
     }
@@ -275,8 +306,9 @@ void Connection::close(const std::string& reason) {
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
-    read_deadline_.cancel();
-    write_deadline_.cancel();
+    end(read_deadline_);
+    end(write_deadline_);
+    watchdog_.cancel();
     auto hooks = std::move(on_close_);
     on_close_.clear();
     for (auto& hook : hooks) {

@@ -94,8 +94,24 @@ public:
 private:
     using TlsStream = asio::ssl::stream<CoalescingStream>;
 
-    // Arms a deadline for one operation; on expiry the socket is closed.
-    void arm(asio::steady_timer& timer, milliseconds timeout, std::string what);
+    // When one pending operation must have completed; the watchdog closes
+    // the socket once it passes with the operation still pending.
+    struct Deadline {
+        std::chrono::steady_clock::time_point at{};
+        milliseconds timeout{};
+        const char* what = "";
+        bool pending = false;
+    };
+    // Starts and ends an operation's deadline. One watchdog timer serves
+    // every deadline of the connection, armed for the earliest and moved only
+    // when a new deadline comes before it: a timer armed and cancelled per
+    // frame cost each frame two timer updates and an aborted handler's
+    // wake-up, a large part of what a stream cost the upstream per commit
+    // (docs/benchmarks.md, upstream cost).
+    void start(Deadline& deadline, milliseconds timeout, const char* what);
+    static void end(Deadline& deadline) { deadline.pending = false; }
+    void arm_watchdog(std::chrono::steady_clock::time_point at);
+    void on_watchdog();
     Status failure(const boost::system::error_code& ec, const std::string& what) const;
     void install_verify_callback();
     std::string handshake_error(const boost::system::error_code& ec) const;
@@ -106,8 +122,10 @@ private:
     std::shared_ptr<asio::ssl::context> tls_context_;
     std::unique_ptr<TlsStream> tls_;
     ConnectionOptions options_;
-    asio::steady_timer read_deadline_;
-    asio::steady_timer write_deadline_;
+    Deadline read_deadline_;
+    Deadline write_deadline_;
+    asio::steady_timer watchdog_;
+    std::chrono::steady_clock::time_point watchdog_at_ = std::chrono::steady_clock::time_point::max();
     std::string timed_out_;  // what timed out, when one did
     std::string verify_failure_;
     std::string peer_address_;

@@ -9,6 +9,7 @@ add_executable(upstream_unit_tests
   unit/upstream/batcher_test.cpp
   unit/upstream/shared_log_test.cpp
   unit/upstream/ack_reader_test.cpp
+  unit/upstream/connection_deadline_test.cpp
   unit/upstream/subscription_stats_test.cpp
   unit/upstream/replica_log_holds_test.cpp
   unit/upstream/latency_trace_test.cpp
