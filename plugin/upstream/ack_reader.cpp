@@ -69,7 +69,10 @@ asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connectio
             connection->close(*error);
             break;
         }
-        signal->notify();
+        if (window->sender_waits_for_window) {
+            window->sender_waits_for_window = false;
+            signal->notify();
+        }
     }
     window->reader_done = true;
     connection->close("the replica's side of the subscription ended");

@@ -5,7 +5,8 @@
 // During a subscription the replica sends ACK(last applied tx). Each ACK
 // frees the window of the batches it covers, gives the pacer a round-trip
 // sample (from the newest batch it covers: sent to applied), records the
-// replica's position for the metrics, and wakes the sender. An ACK beyond
+// replica's position for the metrics, and wakes the sender if it waits for
+// the window. An ACK beyond
 // the last batch sent, or any other frame, is a protocol error: the reader
 // closes the connection, which ends the stream.
 //
@@ -43,6 +44,10 @@ struct SubscriptionWindow {
     size_t unacked_bytes = 0;
     uint64_t sent_last_tx = 0;
     bool reader_done = false;
+    // The sender has a batch to send and waits for the window: the next ACK
+    // wakes it. Otherwise an ACK wakes nobody (a wake-up per ACK per stream
+    // was a context switch per commit per stream on the upstream).
+    bool sender_waits_for_window = false;
     std::shared_ptr<ReplicaLink> link;  // the replica in the stats, while the stream lasts
     UpstreamStats* stats = nullptr;
 

@@ -512,6 +512,9 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             last_activity = std::chrono::steady_clock::now();
             continue;
         }
+        // Nothing sent: either nothing to send, or the window is full and
+        // the next ACK wakes this loop.
+        window->sender_waits_for_window = batcher->next_tx() <= position.last_tx.load(std::memory_order_acquire);
         const auto idle = std::chrono::steady_clock::now() - last_activity;
         if (idle >= heartbeat) {
             // The database is looked up by name: check that it is still the
