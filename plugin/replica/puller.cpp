@@ -1,5 +1,6 @@
 #include "replica/puller.hpp"
 
+#include "replica/ack_spacing.hpp"
 #include "session/exchange.hpp"
 
 #include <algorithm>
@@ -15,26 +16,35 @@ using transport::Connection;
 
 namespace {
 
-// The ACK sender of one session: reports the last applied tx whenever the
-// applier moved it, and when a heartbeat asks, until the connection closes
-// or the member stops. It holds the member's context, not the member: it may
-// still be winding down when the member is gone.
+// The ACK sender of one session: reports the last applied tx when the
+// applier moved it (spaced, replica/ack_spacing.hpp says why), and at once
+// when a heartbeat asks, until the connection closes or the member stops. It
+// holds the member's context, not the member: it may still be winding down
+// when the member is gone.
 asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shared_ptr<Connection> connection,
                                 uint64_t acked) {
     const auto heartbeat = member->session.settings.heartbeat_interval;
+    ReplicaStats& stats = member->stats;
+    AckSpacing spacing(heartbeat, member->session.settings.window_bytes, stats.bytes_wire.load());
     while (connection->is_open() && !member->stopping) {
         // Applied, or received into the delay spool and synced.
-        const uint64_t applied = member->stats.received_tx();
-        if (applied > acked || member->ack_wanted) {
+        const uint64_t applied = stats.received_tx();
+        const auto now = std::chrono::steady_clock::now();
+        const uint64_t wire = stats.bytes_wire.load(std::memory_order_relaxed);
+        const auto wait = spacing.wait_before_ack(now, applied, acked, wire, heartbeat);
+        if (member->ack_wanted || !wait) {
             member->ack_wanted = false;
             protocol::Ack ack{applied};
             if (!co_await session::send(*connection, ack)) {
                 break;
             }
             acked = std::max(acked, applied);
+            spacing.sent(now, wire);
             continue;
         }
-        co_await member->ack_signal->wait(heartbeat);
+        // The applier's notify wakes it sooner (a heartbeat's request, or
+        // bytes that make an ACK due).
+        co_await member->ack_signal->wait(*wait);
     }
 }
 

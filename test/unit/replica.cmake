@@ -13,6 +13,7 @@ add_executable(replica_unit_tests
   unit/replica/puller_test.cpp
   unit/replica/replica_member_test.cpp
   unit/replica/pull_sources_test.cpp
+  unit/replica/ack_spacing_test.cpp
 )
 target_link_libraries(replica_unit_tests PRIVATE ccdr_replica ccdr_test_support Catch2::Catch2)
 catch_discover_tests(replica_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)
