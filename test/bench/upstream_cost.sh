@@ -55,6 +55,19 @@ q A -d foo "CREATE (:Warmup)" >/dev/null
 cpu_s() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
 }
+# switches PID: context switches of all the process's threads so far
+# (voluntary + involuntary): what a wake-up costs on this VM is most of the
+# upstream's CPU (docs/benchmarks.md).
+switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+# thread_switches PID: "name switches" per thread, summed by thread name.
+thread_switches() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '/ctxt_switches/ { n += $2 } END { print n + 0 }' "$t/status")"
+  done 2>/dev/null | awk '{ n[$1] += $2 } END { for (k in n) print k, n[k] }' | sort
+}
 # all_converged TX: every member of every attached replica database has TX.
 all_converged() {
   local c t
@@ -88,11 +101,14 @@ for n in "${cases[@]}"; do
   done
   perf_pid=""
   if [ -n "${CCDR_UPSTREAM_PERF:-}" ] && ((n == max_clusters)); then
-    perf record -F 999 -g -p "$upstream_pid" -o "$CCDR_UPSTREAM_PERF" >"$work/perf.out" 2>&1 &
+    # shellcheck disable=SC2086 # CCDR_UPSTREAM_PERF_ARGS: perf options, e.g. "-e sched:sched_switch -g"
+    perf record ${CCDR_UPSTREAM_PERF_ARGS:--F 999 -g} -p "$upstream_pid" -o "$CCDR_UPSTREAM_PERF" >"$work/perf.out" 2>&1 &
     perf_pid=$!
     sleep 0.5
   fi
   c0=$(cpu_s "$upstream_pid")
+  s0=$(switches "$upstream_pid")
+  thread_switches "$upstream_pid" >"$work/threads.0"
   t0=$(date +%s.%N)
   pids=()
   for ((w = 0; w < writers; w++)); do
@@ -104,14 +120,20 @@ for n in "${cases[@]}"; do
   tx1=$(last_tx A foo max)
   eventually --tries 3000 --every 0.02 all_converged "$tx1" || fail "the replicas did not reach tx $tx1"
   c1=$(cpu_s "$upstream_pid")
+  s1=$(switches "$upstream_pid")
+  thread_switches "$upstream_pid" >"$work/threads.1"
   t1=$(date +%s.%N)
   if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   committed=$((tx1 - tx0))
   per=$(python3 -c "print('%.3f' % (($c1 - $c0) * 1000 / $committed))")
   cpu_per_1000[$n]=$per
+  if [ -n "${CCDR_UPSTREAM_THREADS:-}" ]; then
+    # Context switches a commit by thread name (CCDR_UPSTREAM_THREADS=1).
+    join "$work/threads.0" "$work/threads.1" | awk -v c="$committed" '{ d = $3 - $2; if (d > 0) printf "  %-16s %.2f context switches a commit\n", $1, d / c }'
+  fi
   streams=$(q A -d system "CALL internal.dbms.showReplicaSubscriptions() YIELD replicaDatabase RETURN count(*) AS n" | tail -1)
   streams_of[$n]=$streams
-  python3 -c "print('replica clusters %d (%d streams): %d tx in %.1f s, upstream CPU %.2f s = %s CPU s per 1 000 commits' % ($n, $streams, $committed, $t1 - $t0, $c1 - $c0, '$per'))"
+  python3 -c "print('replica clusters %d (%d streams): %d tx in %.1f s, upstream CPU %.2f s = %s CPU s per 1 000 commits, %.1f context switches a commit' % ($n, $streams, $committed, $t1 - $t0, $c1 - $c0, '$per', ($s1 - $s0) / $committed))"
 done
 
 base=${cpu_per_1000[0]}
