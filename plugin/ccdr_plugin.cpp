@@ -21,8 +21,13 @@ constexpr const char* kReadOnlyMessage =
     "No write operations are allowed on this database. This is a read only Neo4j instance.";
 
 // I/O threads carry sockets and coroutines; the blocking pool carries the
-// host's storage calls (read_log, snapshot_export, spool files).
-constexpr size_t kIoThreads = 2;
+// host's storage calls (read_log, snapshot_export, spool files). One I/O
+// thread: with two, Asio handed each completion to the idle thread, and a
+// commit streamed to 8 replica clusters cost the upstream 5.1 context
+// switches against 2.5 with one (1.86x against 2.07x of no replica in CPU,
+// docs/benchmarks.md "Upstream cost"); lag and catch-up measured the same.
+// TLS and framing of one connection ran on one strand either way.
+constexpr size_t kIoThreads = 1;
 constexpr size_t kBlockingThreads = 4;
 // Owed hold releases are asked with the connection back-off, but no more
 // often than this once an upstream stays unreachable (its region may be gone
