@@ -309,6 +309,32 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         }
         std::fflush(stdout);
     };
+    // Every member's log lines from `since` to `until`, in time order, each
+    // with its milliseconds after `since`: which step of a slow round took
+    // the time (a failed dial, a back-off, a probe, a handshake).
+    const bool trace_all = std::getenv("CCDR_FANOUT_TRACE") != nullptr;
+    auto timeline = [&](const char* what, std::chrono::steady_clock::time_point since,
+                        std::chrono::steady_clock::time_point until) {
+        std::vector<std::pair<double, std::string>> lines;
+        for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
+            for (const auto& l : w.members[k]->logs_since(since)) {
+                if (l.at > until) {
+                    break;
+                }
+                lines.emplace_back(std::chrono::duration<double, std::milli>(l.at - since).count(),
+                                   w.ids[k] + ": " + l.line);
+            }
+        }
+        std::stable_sort(lines.begin(), lines.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::printf("  %s:\n", what);
+        for (const auto& [ms, line] : lines) {
+            std::printf("    %+7.1f ms  %s\n", ms, line.c_str());
+        }
+        std::fflush(stdout);
+    };
+    // Two heartbeat intervals: the takeover the issue asks for.
+    constexpr double kSlowMs = 400;
     std::vector<double> settle_ms;  // from a restart until one pulls and two follow again
     auto restarted_at = std::chrono::steady_clock::now();
     for (int r = 0; r < rounds; ++r) {
@@ -320,12 +346,17 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
             settle_ms.push_back(
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - restarted_at).count());
             std::printf("round %d: settled %.0f ms after the restart\n", r, settle_ms.back());
+            if (trace_all || settle_ms.back() > 2 * kSlowMs) {
+                timeline("from the restart", restarted_at, std::chrono::steady_clock::now());
+            }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
         const int victim = w.puller();
         REQUIRE(victim >= 0);
         const auto stopped_at = std::chrono::steady_clock::now();
         w.stop_member(static_cast<size_t>(victim));
+        const double stop_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
         // Another member pulls from the upstream and moves past what was
         // committed when the puller stopped.
         const uint64_t at_stop = committed.load();
@@ -340,8 +371,12 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
         takeover_ms.push_back(ms);
-        std::printf("round %d: stopped puller %s, %s took over in %.0f ms\n", r + 1,
-                    w.ids[static_cast<size_t>(victim)].c_str(), w.ids[static_cast<size_t>(taker)].c_str(), ms);
+        std::printf("round %d: stopped puller %s (its plugin stopped in %.0f ms), %s took over in %.0f ms\n", r + 1,
+                    w.ids[static_cast<size_t>(victim)].c_str(), stop_ms, w.ids[static_cast<size_t>(taker)].c_str(),
+                    ms);
+        if (trace_all || ms > kSlowMs) {
+            timeline("from the stop", stopped_at, std::chrono::steady_clock::now());
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
         w.restart_member(static_cast<size_t>(victim));
         restarted_at = std::chrono::steady_clock::now();
@@ -363,4 +398,8 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
     std::printf("fan-out takeover over %d rounds (ms): p50 %.0f, p90 %.0f, p99 %.0f, max %.0f; %llu transactions\n",
                 rounds, percentile(takeover_ms, 0.5), percentile(takeover_ms, 0.9), percentile(takeover_ms, 0.99),
                 percentile(takeover_ms, 1.0), static_cast<unsigned long long>(last));
+    if (!settle_ms.empty()) {
+        std::printf("fan-out back to one puller after a restart (ms): p50 %.0f, p90 %.0f, max %.0f\n",
+                    percentile(settle_ms, 0.5), percentile(settle_ms, 0.9), percentile(settle_ms, 1.0));
+    }
 }
