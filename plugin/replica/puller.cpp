@@ -435,6 +435,12 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         std::max<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 100ms);
     auto next_link_check = std::chrono::steady_clock::now() + link_check_every;
     auto probe_every = link_check_every;
+    // Probes in a row that found no source before this one serving: the
+    // first few come every interval (a puller restarts within a second or
+    // so, and is taken back as soon as it is found), then the interval
+    // doubles.
+    constexpr int kProbesAtFullRate = 4;
+    int failed_probes = 0;
     auto next_probe = next_link_check;
     // After a candidate was found behind, the next probe waits long enough
     // that this member stands still (probe_wait) at most a quarter of the
@@ -560,17 +566,22 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             });
             if (newcomer) {
                 probe_every = link_check_every;
+                failed_probes = 0;
                 next_probe = std::chrono::steady_clock::now();
             }
             // The sources before this one are probed at the link check,
             // less often while they keep failing (a peer whose TLS this
-            // server does not trust fails every time): up to 32 intervals.
+            // server does not trust fails every time): after the first
+            // few, the interval doubles up to 32 intervals.
             if (!better.empty() && std::chrono::steady_clock::now() >= next_probe) {
                 bool behind = false;
                 auto back = co_await better_source(better, setup, std::max(received, stats.received_tx()), behind);
                 // One that would serve but did not pass this member while
                 // it stood still is asked again soon.
-                probe_every = behind ? behind_probe_every : std::min(probe_every * 2, link_check_every * 32);
+                failed_probes = behind ? 0 : failed_probes + 1;
+                probe_every = behind                             ? behind_probe_every
+                              : failed_probes < kProbesAtFullRate ? link_check_every
+                                                                  : std::min(probe_every * 2, link_check_every * 32);
                 next_probe = std::chrono::steady_clock::now() + probe_every;
                 if (back) {
                     result.reason = "moving from " + source.describe() + " to " + back->describe() +
