@@ -257,6 +257,9 @@ Status CcdrPlugin::start() {
 }
 
 void CcdrPlugin::stop() {
+    if (started_) {
+        session_.log->debug("ccdr stopping on server {}", session_.server.server_id);
+    }
     // The drift check and fence on heal first: they need the runtime until they end.
     security_watch_->stop();
     heal_fence_->stop();
@@ -264,6 +267,7 @@ void CcdrPlugin::stop() {
     if (!started_.exchange(false)) {
         return;
     }
+    session_.log->debug("ccdr stopping on server {}: the replica members", session_.server.server_id);
     std::map<std::string, std::shared_ptr<ReplicaMember>, std::less<>> members;
     {
         std::lock_guard lock(members_mu_);
@@ -273,6 +277,7 @@ void CcdrPlugin::stop() {
         member->stop();
     }
     if (server_) {
+        session_.log->debug("ccdr stopping on server {}: closing the server", session_.server.server_id);
         server_->close();
     }
     runtime_->stop();

@@ -17,6 +17,11 @@ enum class PullOutcome {
 struct PullResult {
     PullOutcome outcome;
     std::string reason;
+    // The connection to the source broke under the session (closed, reset,
+    // timed out): the source may be gone, as a crashed puller is, and its
+    // address may take no connection at all until its members' hosts see it
+    // offline. The member then tries the other sources first.
+    bool source_lost = false;
 };
 
 }  // namespace ccdr::plugin

@@ -16,6 +16,10 @@ using transport::Connection;
 
 namespace {
 
+int64_t ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
 // The ACK sender of one session: reports the last applied tx when the
 // applier moved it (spaced, replica/ack_spacing.hpp says why), and at once
 // when a heartbeat asks, until the connection closes or the member stops. It
@@ -149,10 +153,14 @@ asio::awaitable<PullResult> Puller::attempt(PullSource source, MemberSetup setup
         setup.config.remote = member.database;
     }
     member.state.note_while_creating("connecting to " + address);
-    auto connected = co_await dialer_.connect(member.strand, address);
+    const auto dialled = std::chrono::steady_clock::now();
+    auto connected = co_await dialer_.connect(member.strand, address,
+                                              source.peer ? dialer_.member_connect_timeout() : 0ms);
     if (!connected) {
         co_return PullResult{PullOutcome::kRetry, connected.status().message()};
     }
+    member.session.log->debug("replica '{}': connected to {} in {} ms (TCP and TLS)", member.database,
+                              source.describe(), ms_since(dialled));
     std::shared_ptr<Connection> connection = connected.value();
     member.connection.set(connection, address);
     if (member.stopping) {
@@ -300,13 +308,17 @@ asio::awaitable<std::optional<std::string>> Puller::address_dropped(const PullSo
     co_return "the upstream addresses changed to [" + list + "]; leaving " + address;
 }
 
+std::chrono::milliseconds Puller::probe_wait() const {
+    return std::min<std::chrono::milliseconds>(member_->session.settings.heartbeat_interval, 250ms);
+}
+
 asio::awaitable<Puller::Probe> Puller::probe(Connection& connection, const PullSource& candidate,
                                              const MemberSetup& setup, uint64_t position) {
     MemberContext& member = *member_;
     // This member reads nothing from its source while it probes, so
     // `position` stands still; a candidate that keeps up with the upstream
-    // passes it within a few of its applies. How long it is given, at most.
-    const auto wait = std::min<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 250ms);
+    // passes it within a few of its applies.
+    const auto wait = probe_wait();
     const auto started = std::chrono::steady_clock::now();
     std::optional<uint64_t> first_seen;
     for (;;) {
@@ -356,8 +368,12 @@ asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vect
         if (member.stopping) {
             break;
         }
-        auto connected = co_await dialer_.connect(member.strand, candidate.address);
+        const auto started = std::chrono::steady_clock::now();
+        auto connected = co_await dialer_.connect(member.strand, candidate.address,
+                                                  candidate.peer ? dialer_.member_connect_timeout() : 0ms);
         if (!connected) {
+            member.session.log->debug("replica '{}': probe of {}: {} ({} ms)", member.database,
+                                      candidate.describe(), connected.status().message(), ms_since(started));
             continue;
         }
         std::shared_ptr<Connection> connection = connected.value();
@@ -367,6 +383,12 @@ asio::awaitable<std::optional<PullSource>> Puller::better_source(const std::vect
             found = co_await probe(*connection, candidate, setup, position);
         }
         connection->close("probe over");
+        member.session.log->debug("replica '{}': probe of {} at tx {}: {} ({} ms)", member.database,
+                                  candidate.describe(), position,
+                                  found == Probe::kServes   ? "serves"
+                                  : found == Probe::kBehind ? "behind"
+                                                            : "unusable",
+                                  ms_since(started));
         behind = behind || found == Probe::kBehind;
         if (found == Probe::kServes) {
             co_return candidate;
@@ -414,13 +436,28 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
 
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
     const auto timeout = member.session.settings.io_timeout;
-    // How often a session re-reads the upstream addresses (a frame, at the
-    // latest a heartbeat, comes at least every heartbeat interval).
-    const auto link_check_every = std::max<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 1s);
+    // How often a session re-reads the upstream addresses and the members (a
+    // frame, at the latest a heartbeat, comes at least every heartbeat
+    // interval): every interval, so that a member that took over hands back
+    // to a restarted first member within an interval or two of its return
+    // (at least 100 ms apart: each check asks the host).
+    const auto link_check_every =
+        std::max<std::chrono::milliseconds>(member.session.settings.heartbeat_interval, 100ms);
     auto next_link_check = std::chrono::steady_clock::now() + link_check_every;
     auto probe_every = link_check_every;
+    // Probes in a row that found no source before this one serving: the
+    // first few come every interval (a puller restarts within a second or
+    // so, and is taken back as soon as it is found), then the interval
+    // doubles.
+    constexpr int kProbesAtFullRate = 4;
+    int failed_probes = 0;
     auto next_probe = next_link_check;
+    // After a candidate was found behind, the next probe waits long enough
+    // that this member stands still (probe_wait) at most a quarter of the
+    // time.
+    const auto behind_probe_every = std::max<std::chrono::milliseconds>(link_check_every, 4 * probe_wait());
     PullResult result{PullOutcome::kProgress, "connection to " + address + " lost"};
+    const uint64_t batches_at_start = stats.batches.load();
     while (!member.stopping) {
         auto frame = co_await connection->read_frame(timeout);
         if (!frame) {
@@ -431,6 +468,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                     address, frame.status().message());
             }
             result.reason = frame.status().message();
+            result.source_lost = true;
             break;
         }
         stats.bytes_wire.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
@@ -449,6 +487,10 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                 co_return PullResult{PullOutcome::kFatal, chain.message() + " from " + address};
             }
             stats.batches.fetch_add(1, std::memory_order_relaxed);
+            if (stats.batches.load(std::memory_order_relaxed) == batches_at_start + 1) {
+                member.session.log->debug("replica '{}': first batch from {}: tx {}..{}", member.database,
+                                          address, batch->first_tx(), batch->last_tx());
+            }
             stats.note_upstream(batch->position);
             runtime::trace_step(member.session.trace, "received", member.database, batch->first_tx(), batch->last_tx());
             if (spooling_) {
@@ -473,6 +515,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                 }
                 if (!connection->is_open() || member.stopping) {
                     result.reason = connection->close_reason();
+                    result.source_lost = !member.stopping;
                     break;
                 }
                 received = std::max(received, batch->last_tx());
@@ -533,17 +576,22 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             });
             if (newcomer) {
                 probe_every = link_check_every;
+                failed_probes = 0;
                 next_probe = std::chrono::steady_clock::now();
             }
             // The sources before this one are probed at the link check,
             // less often while they keep failing (a peer whose TLS this
-            // server does not trust fails every time): up to 32 intervals.
+            // server does not trust fails every time): after the first
+            // few, the interval doubles up to 32 intervals.
             if (!better.empty() && std::chrono::steady_clock::now() >= next_probe) {
                 bool behind = false;
                 auto back = co_await better_source(better, setup, std::max(received, stats.received_tx()), behind);
                 // One that would serve but did not pass this member while
-                // it stood still is asked again at the next check.
-                probe_every = behind ? link_check_every : std::min(probe_every * 2, link_check_every * 32);
+                // it stood still is asked again soon.
+                failed_probes = behind ? 0 : failed_probes + 1;
+                probe_every = behind                             ? behind_probe_every
+                              : failed_probes < kProbesAtFullRate ? link_check_every
+                                                                  : std::min(probe_every * 2, link_check_every * 32);
                 next_probe = std::chrono::steady_clock::now() + probe_every;
                 if (back) {
                     result.reason = "moving from " + source.describe() + " to " + back->describe() +
@@ -557,6 +605,8 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     connection->close(result.reason);
     member.ack_signal->notify();
     stats.connected = false;
+    member.session.log->debug("replica '{}': session with {} ended at received tx {}: {}", member.database,
+                              source.describe(), received, result.reason);
     co_await drain();
     if (stats.received_tx() == applied_at_start && result.outcome == PullOutcome::kProgress) {
         // Nothing applied in this session: count it as a failed attempt so

@@ -36,6 +36,7 @@
 #include "replica/store_copy.hpp"
 #include "replica/upstream_dialer.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -82,6 +83,9 @@ private:
     // it), is behind (would serve, but has not reached `position` within a
     // short wait while this member stands still), or is unusable.
     enum class Probe { kServes, kBehind, kUnusable };
+    // How long probe() waits, at most, for a candidate that is behind: one
+    // heartbeat interval, at most 250 ms.
+    std::chrono::milliseconds probe_wait() const;
     asio::awaitable<Probe> probe(transport::Connection& connection, const PullSource& candidate,
                                  const MemberSetup& setup, uint64_t position);
     // Nothing while `address` is still one of the replica's upstream

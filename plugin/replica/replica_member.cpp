@@ -15,6 +15,24 @@ namespace {
 
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
+// The indexes of `sources` in the order they are tried: the fan-out order,
+// with the member at `lost_peer` (if any) moved to the end.
+std::vector<size_t> try_order(const std::vector<PullSource>& sources, const std::string& lost_peer) {
+    std::vector<size_t> out;
+    std::optional<size_t> last;
+    for (size_t i = 0; i < sources.size(); ++i) {
+        if (sources[i].peer && sources[i].address == lost_peer) {
+            last = i;
+        } else {
+            out.push_back(i);
+        }
+    }
+    if (last) {
+        out.push_back(*last);
+    }
+    return out;
+}
+
 // The states in which a member that never reached its upstream's position
 // still works towards it; a store copy, a failure and a stop say their own.
 bool first_catch_up_pending(ccdr_replica_state state) {
@@ -93,6 +111,13 @@ asio::awaitable<void> ReplicaMember::run() {
     auto& log = member.session.log;
     Backoff backoff(settings.backoff_initial, settings.backoff_max, std::random_device{}());
     size_t preferred = 0;
+    // The member this member followed until its connection broke: tried
+    // after the other sources in the next pass. A puller that crashed may
+    // take no connection at all (no RST from a dead machine: the dial waits
+    // its timeout) while its host still sees it ONLINE; the next member or
+    // the upstream takes over at once instead, and one that is still fine
+    // is moved back to at the first probe (Puller::follow).
+    std::string lost_peer;
     while (!member.stopping) {
         HostHandle host = member.session.host;
         const std::string db = member.database;
@@ -125,8 +150,10 @@ asio::awaitable<void> ReplicaMember::run() {
         std::string reasons;
         bool fatal = false;
         std::optional<PullOutcome> progressed;
+        const std::vector<size_t> tries = fan_out ? try_order(sources, lost_peer) : std::vector<size_t>{};
+        lost_peer.clear();
         for (size_t i = 0; i < sources.size() && !member.stopping; ++i) {
-            const size_t index = fan_out ? i : (preferred + i) % sources.size();
+            const size_t index = fan_out ? tries[i] : (preferred + i) % sources.size();
             std::vector<PullSource> better;
             if (fan_out) {
                 better.assign(sources.begin(), sources.begin() + static_cast<std::ptrdiff_t>(index));
@@ -142,12 +169,17 @@ asio::awaitable<void> ReplicaMember::run() {
                 break;
             }
             if (result.outcome == PullOutcome::kRetry) {
+                log->debug("replica '{}': {} did not serve: {}", member.database, sources[index].describe(),
+                           result.reason);
                 reasons += (reasons.empty() ? "" : "; ") + result.reason;
                 continue;
             }
             preferred = index;
             progressed = result.outcome;
             reasons = result.reason;
+            if (result.source_lost && sources[index].peer) {
+                lost_peer = sources[index].address;
+            }
             break;
         }
         if (fatal || member.stopping) {

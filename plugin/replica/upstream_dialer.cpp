@@ -2,6 +2,8 @@
 
 #include "transport/bolt_probe.hpp"
 
+#include <algorithm>
+
 namespace ccdr::plugin {
 
 Status UpstreamDialer::can_dial(const std::vector<std::string>& addresses) const {
@@ -17,11 +19,17 @@ Status UpstreamDialer::can_dial(const std::vector<std::string>& addresses) const
     return {};
 }
 
-asio::awaitable<Result<std::shared_ptr<transport::Connection>>> UpstreamDialer::connect(transport::Strand strand,
-                                                                                       std::string address) const {
+std::chrono::milliseconds UpstreamDialer::member_connect_timeout() const {
+    using std::chrono::milliseconds;
+    const milliseconds two_beats = 2 * context_.settings.heartbeat_interval;
+    return std::min(context_.settings.connect_timeout, std::max(two_beats, milliseconds(500)));
+}
+
+asio::awaitable<Result<std::shared_ptr<transport::Connection>>> UpstreamDialer::connect(
+    transport::Strand strand, std::string address, std::chrono::milliseconds timeout) const {
     transport::ConnectOptions options;
     options.connection = context_.connection_options();
-    options.connect_timeout = context_.settings.connect_timeout;
+    options.connect_timeout = timeout.count() > 0 ? timeout : context_.settings.connect_timeout;
     options.verify_hostname = security_.verify_hostname;
     auto connected = co_await transport::connect_to(strand, address, security_.client_tls, options);
     if (!connected && connected.status().message().find("closed the connection during the TLS handshake") !=

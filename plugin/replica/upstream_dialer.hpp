@@ -16,6 +16,7 @@
 
 #include <ccdr/status.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,10 +39,20 @@ public:
     // replication possible, plugin started, at least one address.
     Status can_dial(const std::vector<std::string>& addresses) const;
 
-    // Resolves, connects and handshakes TLS; the connection runs on `strand`
-    // (which the caller must be on).
-    asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(transport::Strand strand,
-                                                                           std::string address) const;
+    // Resolves, connects and handshakes TLS within `timeout` (zero:
+    // ccdr.connect.timeout); the connection runs on `strand` (which the
+    // caller must be on).
+    asio::awaitable<Result<std::shared_ptr<transport::Connection>>> connect(
+        transport::Strand strand, std::string address,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+    // How long a dial to another member of a replica database may take: the
+    // members sit in one cluster, and while a member is dialled its session
+    // waits (a takeover, or a probe in the middle of a stream), so a member
+    // whose address takes no connection at all (a crashed machine: no
+    // RST, only lost SYNs; a frozen process: no TLS answer) costs two
+    // heartbeat intervals, at least 500 ms (a TLS handshake on a loaded
+    // server), never more than ccdr.connect.timeout.
+    std::chrono::milliseconds member_connect_timeout() const;
     // Says HELLO with this server's identity and plugin version and reads
     // the answer: HELLO_OK, or the upstream's refusal. Plugin versions are
     // compared as session/version_check.hpp says: another major version is

@@ -268,6 +268,16 @@ std::vector<std::pair<ccdr_log_level, std::string>> MemoryHost::logs() const {
     return logs_;
 }
 
+std::vector<MemoryHost::TimedLine> MemoryHost::logs_since(std::chrono::steady_clock::time_point since) const {
+    std::lock_guard lock(mu_);
+    std::vector<TimedLine> out;
+    auto first = std::lower_bound(log_times_.begin(), log_times_.end(), since);
+    for (auto i = static_cast<size_t>(first - log_times_.begin()); i < logs_.size(); ++i) {
+        out.push_back(TimedLine{log_times_[i], logs_[i].first, logs_[i].second});
+    }
+    return out;
+}
+
 bool MemoryHost::log_contains(const std::string& needle) const {
     std::lock_guard lock(mu_);
     for (const auto& [level, line] : logs_) {
@@ -292,6 +302,7 @@ std::vector<std::string> MemoryHost::procedure_names() const {
 void MemoryHost::log(ccdr_log_level level, std::string_view message) {
     std::lock_guard lock(mu_);
     logs_.emplace_back(level, std::string(message));
+    log_times_.push_back(std::chrono::steady_clock::now());
 }
 
 Result<std::string> MemoryHost::get_setting(std::string_view key) {

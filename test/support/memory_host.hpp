@@ -9,6 +9,7 @@
 #include <ccdr/procedure.hpp>
 #include <ccdr/value.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -112,6 +113,15 @@ public:
     void set_users(std::vector<UserInfo> users);
     std::optional<MemoryMember> member(const std::string& database) const;
     std::vector<std::pair<ccdr_log_level, std::string>> logs() const;
+    // The lines logged at or after `since`, each with the time it was
+    // logged (steady clock): a test that times a step reads which of the
+    // plugin's steps took the time.
+    struct TimedLine {
+        std::chrono::steady_clock::time_point at;
+        ccdr_log_level level;
+        std::string line;
+    };
+    std::vector<TimedLine> logs_since(std::chrono::steady_clock::time_point since) const;
     bool log_contains(const std::string& needle) const;
     std::vector<std::string> procedure_names() const;
 
@@ -172,6 +182,7 @@ private:
     std::map<std::string, std::vector<MemberInfo>> peer_members_;  // set_peer_members
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
+    std::vector<std::chrono::steady_clock::time_point> log_times_;  // when each of logs_ was logged
     bool fail_next_apply_ = false;
     std::function<void(const std::string&, uint64_t)> apply_hook_;
     bool fail_next_promotion_ = false;

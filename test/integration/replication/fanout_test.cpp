@@ -22,6 +22,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -189,6 +194,38 @@ private:
     bool fan_out_;
 };
 
+// A listener on 127.0.0.1:port that never accepts: the kernel completes
+// TCP handshakes into its backlog and nothing answers the TLS ClientHello,
+// as with a frozen server (or, for the dialler's clock, a crashed machine
+// that answers a SYN with nothing): a dial waits its whole timeout.
+class SilentListener {
+public:
+    explicit SilentListener(uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd_ >= 0);
+        const int on = 1;
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(port);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd_, 64) == 0);
+    }
+    ~SilentListener() { close(); }
+    SilentListener(const SilentListener&) = delete;
+    SilentListener& operator=(const SilentListener&) = delete;
+    void close() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+
+private:
+    int fd_ = -1;
+};
+
 double upstream_subscriptions(MemoryHost& upstream) {
     // Live subscriptions to foo: one BATCH/heartbeat sender each.
     auto rows = upstream.call_procedure("internal.dbms.showReplicaSubscriptions", {Value("foo")});
@@ -309,6 +346,32 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         }
         std::fflush(stdout);
     };
+    // Every member's log lines from `since` to `until`, in time order, each
+    // with its milliseconds after `since`: which step of a slow round took
+    // the time (a failed dial, a back-off, a probe, a handshake).
+    const bool trace_all = std::getenv("CCDR_FANOUT_TRACE") != nullptr;
+    auto timeline = [&](const char* what, std::chrono::steady_clock::time_point since,
+                        std::chrono::steady_clock::time_point until) {
+        std::vector<std::pair<double, std::string>> lines;
+        for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
+            for (const auto& l : w.members[k]->logs_since(since)) {
+                if (l.at > until) {
+                    break;
+                }
+                lines.emplace_back(std::chrono::duration<double, std::milli>(l.at - since).count(),
+                                   w.ids[k] + ": " + l.line);
+            }
+        }
+        std::stable_sort(lines.begin(), lines.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::printf("  %s:\n", what);
+        for (const auto& [ms, line] : lines) {
+            std::printf("    %+7.1f ms  %s\n", ms, line.c_str());
+        }
+        std::fflush(stdout);
+    };
+    // Two heartbeat intervals: the takeover the issue asks for.
+    constexpr double kSlowMs = 400;
     std::vector<double> settle_ms;  // from a restart until one pulls and two follow again
     auto restarted_at = std::chrono::steady_clock::now();
     for (int r = 0; r < rounds; ++r) {
@@ -320,12 +383,17 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
             settle_ms.push_back(
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - restarted_at).count());
             std::printf("round %d: settled %.0f ms after the restart\n", r, settle_ms.back());
+            if (trace_all || settle_ms.back() > 2 * kSlowMs) {
+                timeline("from the restart", restarted_at, std::chrono::steady_clock::now());
+            }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
         const int victim = w.puller();
         REQUIRE(victim >= 0);
         const auto stopped_at = std::chrono::steady_clock::now();
         w.stop_member(static_cast<size_t>(victim));
+        const double stop_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
         // Another member pulls from the upstream and moves past what was
         // committed when the puller stopped.
         const uint64_t at_stop = committed.load();
@@ -340,8 +408,12 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
         takeover_ms.push_back(ms);
-        std::printf("round %d: stopped puller %s, %s took over in %.0f ms\n", r + 1,
-                    w.ids[static_cast<size_t>(victim)].c_str(), w.ids[static_cast<size_t>(taker)].c_str(), ms);
+        std::printf("round %d: stopped puller %s (its plugin stopped in %.0f ms), %s took over in %.0f ms\n", r + 1,
+                    w.ids[static_cast<size_t>(victim)].c_str(), stop_ms, w.ids[static_cast<size_t>(taker)].c_str(),
+                    ms);
+        if (trace_all || ms > kSlowMs) {
+            timeline("from the stop", stopped_at, std::chrono::steady_clock::now());
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
         w.restart_member(static_cast<size_t>(victim));
         restarted_at = std::chrono::steady_clock::now();
@@ -363,4 +435,62 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
     std::printf("fan-out takeover over %d rounds (ms): p50 %.0f, p90 %.0f, p99 %.0f, max %.0f; %llu transactions\n",
                 rounds, percentile(takeover_ms, 0.5), percentile(takeover_ms, 0.9), percentile(takeover_ms, 0.99),
                 percentile(takeover_ms, 1.0), static_cast<unsigned long long>(last));
+    if (!settle_ms.empty()) {
+        std::printf("fan-out back to one puller after a restart (ms): p50 %.0f, p90 %.0f, max %.0f\n",
+                    percentile(settle_ms, 0.5), percentile(settle_ms, 0.9), percentile(settle_ms, 1.0));
+    }
+}
+
+TEST_CASE("fan-out: a puller whose address takes connections but never answers is taken over at once", "[fanout]") {
+    // The followers' connections to the puller break (its plugin stops) and
+    // its address then takes TCP connections that nothing answers, while the
+    // hosts still list it ONLINE. A follower tries the member it lost last,
+    // so the takeover does not wait for a dial to it (ccdr.connect.timeout,
+    // 3 s here), and the probes of it are bounded by two heartbeat
+    // intervals, at least 500 ms (UpstreamDialer::member_connect_timeout).
+    FanoutWorld w(true);
+    REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
+    std::atomic<bool> writing{true};
+    std::atomic<uint64_t> committed{0};
+    std::thread writer([&] {
+        auto next = std::chrono::steady_clock::now();
+        uint64_t i = 1;
+        while (writing.load()) {
+            if (auto id = w.upstream->commit("foo", payload_for(i, 200))) {
+                committed.store(*id);
+                ++i;
+            }
+            next += 5ms;  // 200 tx/s
+            std::this_thread::sleep_until(next);
+        }
+    });
+    std::this_thread::sleep_for(300ms);
+    const auto stopped_at = std::chrono::steady_clock::now();
+    w.stop_member(0);
+    SilentListener silent(w.ports[0]);
+    const uint64_t at_stop = committed.load();
+    const bool took_over = eventually(
+        [&] {
+            const int taker = w.puller();
+            return taker > 0 && w.metric(static_cast<size_t>(taker), "last_received_tx") > static_cast<double>(at_stop);
+        },
+        10s, 2ms);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
+    std::printf("silent puller: %s took over in %.0f ms\n", w.ids[static_cast<size_t>(std::max(w.puller(), 0))].c_str(),
+                ms);
+    CHECK(took_over);
+    CHECK(ms < 1500);  // a dial to the silent address first would take 3 s
+    // b pulls, c follows it (it probes the silent address on the way, 500 ms at most).
+    CHECK(eventually([&] { return w.role(1) == 1 && w.role(2) == 2; }, 20s, 10ms));
+    silent.close();
+    w.restart_member(0);
+    CHECK(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
+    writing = false;
+    writer.join();
+    const uint64_t last = committed.load();
+    REQUIRE(w.all_at(last, 60s));
+    w.check_identical(last);
+    for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
+        CHECK(w.metric(k, "apply_failures") == 0);
+    }
 }
