@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 using ccdr::test::MemoryHost;
 using ccdr::test::PluginLoopback;
 using Catch::Matchers::Contains;
@@ -29,6 +31,30 @@ struct Outcome {
     std::string close_reason;
 };
 
+using Connection = std::shared_ptr<ccdr::transport::Connection>;
+
+// Connects to the scripted peer of `loop` and runs `body` on the connection.
+Outcome run_connected(PluginLoopback& loop, std::function<asio::awaitable<void>(Connection, Outcome&)> body) {
+    auto strand = loop.runtime().make_strand();
+    return loop.run<Outcome>(strand, [&]() -> asio::awaitable<Outcome> {
+        Outcome o;
+        auto connection = co_await loop.connect(strand);
+        REQUIRE(connection);
+        co_await body(*connection, o);
+        co_return o;
+    });
+}
+
+// A read of `timeout` from a peer that sends nothing: how long it took and how it failed.
+asio::awaitable<void> read_nothing(Connection c, std::chrono::milliseconds timeout, Outcome& o) {
+    const auto start = Clock::now();
+    auto timed_out = co_await c->read_frame(timeout);
+    o.short_read_took = Clock::now() - start;
+    o.timeout_code = timed_out.status().code();
+    o.timeout_message = timed_out.status().message();
+    o.close_reason = c->close_reason();
+}
+
 }  // namespace
 
 TEST_CASE("connection deadlines: a completed read leaves none behind, a later shorter one fires in its time",
@@ -40,26 +66,15 @@ TEST_CASE("connection deadlines: a completed read leaves none behind, a later sh
         co_await session::send(*c, beat);
         co_await c->read_frame(10s);
     });
-    auto strand = loop.runtime().make_strand();
-    const Outcome out = loop.run<Outcome>(strand, [&]() -> asio::awaitable<Outcome> {
-        Outcome o;
-        auto connection = co_await loop.connect(strand);
-        REQUIRE(connection);
-        auto c = *connection;
+    const Outcome out = run_connected(loop, [&](Connection c, Outcome& o) -> asio::awaitable<void> {
         // Completes well inside 60 ms... and the connection must outlive that deadline.
         auto frame = co_await c->read_frame(60ms);
         o.first_read = static_cast<bool>(frame);
-        asio::steady_timer pause(strand, 200ms);
+        asio::steady_timer pause(c->strand(), 200ms);
         co_await pause.async_wait(asio::use_awaitable);
         o.open_after_pause = c->is_open();
         // The peer sends nothing more: the next read times out.
-        const auto start = Clock::now();
-        auto timed_out = co_await c->read_frame(80ms);
-        o.short_read_took = Clock::now() - start;
-        o.timeout_code = timed_out.status().code();
-        o.timeout_message = timed_out.status().message();
-        o.close_reason = c->close_reason();
-        co_return o;
+        co_await read_nothing(c, 80ms, o);
     });
     CHECK(out.first_read);
     CHECK(out.open_after_pause);
@@ -76,22 +91,12 @@ TEST_CASE("connection deadlines: a short deadline after a longer armed one fires
         co_await c->read_frame(10s);  // takes the HEARTBEAT below, then silent until the other side hangs up
         co_await c->read_frame(10s);
     });
-    auto strand = loop.runtime().make_strand();
-    const Outcome out = loop.run<Outcome>(strand, [&]() -> asio::awaitable<Outcome> {
-        Outcome o;
-        auto connection = co_await loop.connect(strand);
-        REQUIRE(connection);
-        auto c = *connection;
+    const Outcome out = run_connected(loop, [&](Connection c, Outcome& o) -> asio::awaitable<void> {
         // A write arms the watchdog for the io timeout (5 s here) and
         // completes at once: the watchdog stays armed for 5 s.
         protocol::Heartbeat beat{{1, 0, 0}};
         o.first_read = static_cast<bool>(co_await session::send(*c, beat));
-        const auto start = Clock::now();
-        auto timed_out = co_await c->read_frame(80ms);
-        o.short_read_took = Clock::now() - start;
-        o.timeout_code = timed_out.status().code();
-        o.timeout_message = timed_out.status().message();
-        co_return o;
+        co_await read_nothing(c, 80ms, o);
     });
     CHECK(out.first_read);
     CHECK(out.timeout_code == CCDR_TIMEOUT);
