@@ -238,6 +238,41 @@ double percentile(std::vector<double> v, double p) {
     return v[i];
 }
 
+// Commits 200-byte transactions into `foo` at 200 tx/s on a thread of its
+// own until stop() (or destruction); committed() is the last tx id it got.
+class PacedWriter {
+public:
+    explicit PacedWriter(MemoryHost& upstream)
+        : thread_([this, &upstream] {
+              auto next = std::chrono::steady_clock::now();
+              uint64_t i = 1;
+              while (writing_.load()) {
+                  if (auto id = upstream.commit("foo", payload_for(i, 200))) {
+                      committed_.store(*id);
+                      ++i;
+                  }
+                  next += 5ms;  // 200 tx/s
+                  std::this_thread::sleep_until(next);
+              }
+          }) {}
+    PacedWriter(const PacedWriter&) = delete;
+    PacedWriter& operator=(const PacedWriter&) = delete;
+    ~PacedWriter() { stop(); }
+
+    void stop() {
+        writing_ = false;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    uint64_t committed() const { return committed_.load(); }
+
+private:
+    std::atomic<bool> writing_{true};
+    std::atomic<uint64_t> committed_{0};
+    std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("fan-out: the first member pulls, the others follow it inside the replica cluster", "[fanout]") {
@@ -280,21 +315,7 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
     FanoutWorld w(true);
     REQUIRE(eventually([&] { return w.puller() == 0; }, 20s, 10ms));
 
-    std::atomic<bool> writing{true};
-    std::atomic<uint64_t> committed{0};
-    std::thread writer([&] {
-        auto next = std::chrono::steady_clock::now();
-        uint64_t i = 1;
-        while (writing.load()) {
-            auto id = w.upstream->commit("foo", payload_for(i, 200));
-            if (id) {
-                committed.store(*id);
-                ++i;
-            }
-            next += 5ms;  // 200 tx/s
-            std::this_thread::sleep_until(next);
-        }
-    });
+    PacedWriter writer(*w.upstream);
     std::vector<std::atomic<int>> out_of_order(FanoutWorld::kMembers);
     for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
         MemoryHost* host = w.members[k].get();
@@ -330,7 +351,7 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
     // settle: the hand-back's story is in the members' logs.
     auto explain = [&](int round) {
         std::printf("round %d: the members did not settle (tx committed %llu)\n", round,
-                    static_cast<unsigned long long>(committed.load()));
+                    static_cast<unsigned long long>(writer.committed()));
         for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
             std::printf("  %s: role %d, received tx %.0f, \"%s\"\n", w.ids[k].c_str(), w.role(k),
                         w.metric(k, "last_received_tx"), w.running(k) ? w.message(k).c_str() : "(stopped)");
@@ -396,7 +417,7 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped_at).count();
         // Another member pulls from the upstream and moves past what was
         // committed when the puller stopped.
-        const uint64_t at_stop = committed.load();
+        const uint64_t at_stop = writer.committed();
         int taker = -1;
         REQUIRE(eventually(
             [&] {
@@ -418,9 +439,8 @@ TEST_CASE("fan-out: the puller's server stopped at random moments under writes, 
         w.restart_member(static_cast<size_t>(victim));
         restarted_at = std::chrono::steady_clock::now();
     }
-    writing = false;
-    writer.join();
-    const uint64_t last = committed.load();
+    writer.stop();
+    const uint64_t last = writer.committed();
     REQUIRE(w.all_at(last, 60s));
     w.check_identical(last);
     for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
@@ -450,25 +470,12 @@ TEST_CASE("fan-out: a puller whose address takes connections but never answers i
     // intervals, at least 500 ms (UpstreamDialer::member_connect_timeout).
     FanoutWorld w(true);
     REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
-    std::atomic<bool> writing{true};
-    std::atomic<uint64_t> committed{0};
-    std::thread writer([&] {
-        auto next = std::chrono::steady_clock::now();
-        uint64_t i = 1;
-        while (writing.load()) {
-            if (auto id = w.upstream->commit("foo", payload_for(i, 200))) {
-                committed.store(*id);
-                ++i;
-            }
-            next += 5ms;  // 200 tx/s
-            std::this_thread::sleep_until(next);
-        }
-    });
+    PacedWriter writer(*w.upstream);
     std::this_thread::sleep_for(300ms);
     const auto stopped_at = std::chrono::steady_clock::now();
     w.stop_member(0);
     SilentListener silent(w.ports[0]);
-    const uint64_t at_stop = committed.load();
+    const uint64_t at_stop = writer.committed();
     const bool took_over = eventually(
         [&] {
             const int taker = w.puller();
@@ -485,9 +492,8 @@ TEST_CASE("fan-out: a puller whose address takes connections but never answers i
     silent.close();
     w.restart_member(0);
     CHECK(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
-    writing = false;
-    writer.join();
-    const uint64_t last = committed.load();
+    writer.stop();
+    const uint64_t last = writer.committed();
     REQUIRE(w.all_at(last, 60s));
     w.check_identical(last);
     for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
