@@ -51,6 +51,10 @@ ccdr::Status backup_into(sql::Connection& source, const fs::path& path) {
     return {};
 }
 
+// How long pinning the store for a file copy waits for readers of an older
+// state, holding the write lock (as the checkpointer's second step does).
+constexpr int kPinReaderWaitMs = 5;
+
 // Copies the first `bytes` of `source` into the new file `dest` in the
 // kernel (copy_file_range: no pass through user space).
 ccdr::Status copy_file_prefix(const fs::path& source, const fs::path& dest, uint64_t bytes) {
@@ -100,9 +104,18 @@ ccdr::Result<bool> MemberStore::copy_pinned(sql::Connection& db, const fs::path&
         if (!lock) {
             return lock.status();
         }
+        // Readers are short; one that is not (an older snapshot still read)
+        // must not hold the writers queued behind this lock: wait for
+        // readers at most kPinReaderWaitMs, then take the backup instead.
+        auto busy_ms = db.scalar("PRAGMA busy_timeout");
+        if (!busy_ms) {
+            return busy_ms.status();
+        }
+        sqlite3_busy_timeout(db.get(), kPinReaderWaitMs);
         int log_frames = -1;
         int copied = -1;
         const int rc = sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_FULL, &log_frames, &copied);
+        sqlite3_busy_timeout(db.get(), static_cast<int>(*busy_ms));
         if (rc != SQLITE_OK || log_frames != copied) {
             return false;  // a reader held it back: not pinned
         }

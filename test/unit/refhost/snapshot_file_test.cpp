@@ -4,10 +4,12 @@
 // rename, and a bad file is refused with nothing changed.
 #include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
+#include "store/member_store.hpp"
 #include "support/refhost_home.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -163,4 +165,45 @@ TEST_CASE("refhost snapshot_import_file refuses a bad file with a clear error an
         CHECK(st.code() == CCDR_INVALID_ARGUMENT);
         CHECK(fs::exists(file));
     }
+}
+
+TEST_CASE("refhost snapshot_export_file copies the pinned store file, or backs up beside an old reader",
+          "[refhost][snapshot]") {
+    TempHome home;
+    auto a = home.open_cluster();
+    commit_nodes(*a, 5);
+    auto store = a->database("neo4j")->member_on(0)->store();
+    const fs::path dir = spool_dir(home);
+
+    auto pinned = store->export_snapshot_file(dir / "pinned.snapshot");
+    REQUIRE(pinned.is_ok());
+    CHECK(pinned->file_copy);
+    CHECK(pinned->info.tx_id == 5);
+
+    // A reader of tx 5 held open while tx 6..8 commit: the WAL cannot be
+    // checkpointed whole, so the export takes the backup, without waiting
+    // for the reader (writers queue behind the export's write lock).
+    auto reader = store->connection();
+    REQUIRE(reader.is_ok());
+    REQUIRE((*reader)->begin_read().is_ok());
+    StoreState seen;
+    REQUIRE((*reader)->read_state(seen).is_ok());
+    commit_nodes(*a, 3);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto backed_up = store->export_snapshot_file(dir / "backup.snapshot");
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE(backed_up.is_ok());
+    CHECK_FALSE(backed_up->file_copy);
+    CHECK(backed_up->info.tx_id == 8);
+    CHECK(ms < 2000);
+    (*reader)->rollback();
+    CHECK(seen.last_tx == 5);
+
+    // Both files import and hold what the store held at their tx.
+    REQUIRE(a->create(replica_spec("copy", a->database("neo4j")->record.store_id)).is_ok());
+    const std::string backup_file = (dir / "backup.snapshot").string();
+    REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", backed_up->info, backup_file).is_ok());
+    CHECK(a->database("copy")->member_on(0)->store()->content_hash().value() == store->content_hash().value());
+    CHECK(StoreAccess(*a).log_info(0, "copy")->last_committed_tx == 8);
 }
