@@ -436,7 +436,9 @@ typedef struct ccdr_tx_visitor {
 /* ------------------------------------------------------------------------ */
 
 /* OWNERSHIP: the side that passes it (the host to snapshot_sink.begin, the
- * plugin to snapshot_import); borrowed for that call. */
+ * plugin to snapshot_import and snapshot_import_file); borrowed for that
+ * call. For snapshot_export_file (1.2) the plugin passes it with its own
+ * header and the host fills it. */
 typedef struct ccdr_snapshot_info {
   ccdr_header hdr;
   uint64_t tx_id;         /* the snapshot contains exactly transactions 1..tx_id */
@@ -1019,6 +1021,36 @@ typedef struct ccdr_host_api {
    * sink must not call into the host. */
   ccdr_status (*running_fingerprint)(ccdr_host_ctx *host, ccdr_string database, ccdr_string server_id,
                                      uint64_t tx_id, const ccdr_fingerprint_sink *out, ccdr_error *err);
+
+  /* 1.2, store copy through files (a store copy of a large database writes
+   * each byte once on either side; docs/benchmarks.md, store copy).
+   * The plugin uses these when present and falls back to snapshot_export /
+   * snapshot_import (streams through sinks) otherwise. */
+
+  /* Writes a consistent copy of this server's member of `database`, at its
+   * last committed tx, into a new file at `path` (absolute; its directory
+   * exists and no file is at `path`; the plugin names it in its own data
+   * directory), as snapshot_export would have streamed it, and fills *info
+   * (the caller's struct: the host writes only what its struct_size covers):
+   * tx_id, commit_time_ms and total_bytes, the file's size. The file is
+   * complete and closed on return but need not be synced (the plugin
+   * hashes it as it leaves; the importer checks it). On failure no file is
+   * left at `path`. Blocks (storage). Never calls back. */
+  ccdr_status (*snapshot_export_file)(ccdr_host_ctx *host, ccdr_string database, ccdr_string path,
+                                      ccdr_snapshot_info *info, ccdr_error *err);
+  /* Replaces this server's member's store, atomically, with the snapshot in
+   * the file at `path` (written by snapshot_export_file or snapshot_export
+   * of the upstream's host and verified by the plugin; info->total_bytes is
+   * its size). The host may adopt the file by renaming it into its store
+   * (same filesystem) instead of copying it. On success the member's last
+   * committed tx is info->tx_id and its log is empty, as for
+   * snapshot_import; the plugin removes `path` if it is still there. On
+   * failure the member's store is untouched and the file is either left at
+   * `path` unchanged (a check failed before the host took it: the plugin may
+   * retry) or gone (the host took it, then failed); it is never changed in
+   * place. Blocks (storage, fsync). Never calls back. */
+  ccdr_status (*snapshot_import_file)(ccdr_host_ctx *host, ccdr_string database,
+                                      const ccdr_snapshot_info *info, ccdr_string path, ccdr_error *err);
 
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;

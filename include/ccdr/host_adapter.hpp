@@ -120,6 +120,28 @@ public:
         return Status(CCDR_UNSUPPORTED, "this host keeps no running fingerprint");
     }
 
+    // ABI 1.2: a consistent copy of this server's member written into a new
+    // file at `path` (see ccdr_host_api.snapshot_export_file); no file is
+    // left there on failure. A host that cannot keeps this default (the
+    // plugin then streams through snapshot_export).
+    virtual Result<ccdr_snapshot_info> snapshot_export_file(std::string_view database, std::string_view path) {
+        (void)database;
+        (void)path;
+        return Status(CCDR_UNSUPPORTED, "this host does not export snapshots into files");
+    }
+    // ABI 1.2: the member's store replaced by the snapshot file at `path`,
+    // which the host may adopt by rename; on failure the file is left
+    // unchanged or gone, never changed in place (see
+    // ccdr_host_api.snapshot_import_file). A host that cannot keeps this
+    // default (the plugin then streams through snapshot_import).
+    virtual Status snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
+                                        std::string_view path) {
+        (void)database;
+        (void)info;
+        (void)path;
+        return Status(CCDR_UNSUPPORTED, "this host does not import snapshot files");
+    }
+
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
 };
@@ -467,6 +489,36 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static ccdr_status snapshot_export_file(ccdr_host_ctx* c, ccdr_string database, ccdr_string path,
+                                            ccdr_snapshot_info* info, ccdr_error* err) {
+        try {
+            auto r = s(c)->snapshot_export_file(to_view(database), to_view(path));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            // The caller's struct: write only the fields its size covers.
+            if (CCDR_HAS_FIELD(info, ccdr_snapshot_info, tx_id)) {
+                info->tx_id = r->tx_id;
+            }
+            if (CCDR_HAS_FIELD(info, ccdr_snapshot_info, commit_time_ms)) {
+                info->commit_time_ms = r->commit_time_ms;
+            }
+            if (CCDR_HAS_FIELD(info, ccdr_snapshot_info, total_bytes)) {
+                info->total_bytes = r->total_bytes;
+            }
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status snapshot_import_file(ccdr_host_ctx* c, ccdr_string database, const ccdr_snapshot_info* info,
+                                            ccdr_string path, ccdr_error* err) {
+        try {
+            return s(c)->snapshot_import_file(to_view(database), *info, to_view(path)).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
 };
 
 }  // namespace detail
@@ -501,6 +553,8 @@ inline const ccdr_host_api* host_api() {
         a.make_replica = &T::make_replica;
         a.copy_database = &T::copy_database;
         a.running_fingerprint = &T::running_fingerprint;
+        a.snapshot_export_file = &T::snapshot_export_file;
+        a.snapshot_import_file = &T::snapshot_import_file;
         return a;
     }();
     return &api;

@@ -593,6 +593,40 @@ public:
         return out;
     }
 
+    // --- ABI 1.2, store copy through files ---
+    bool has_snapshot_files() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, snapshot_export_file) && api_->snapshot_export_file != nullptr &&
+               CCDR_HAS_FIELD(api_, ccdr_host_api, snapshot_import_file) && api_->snapshot_import_file != nullptr;
+    }
+    // A consistent copy of this server's member of `database` written into
+    // the new file `path` (see ccdr_host_api.snapshot_export_file).
+    // CCDR_UNSUPPORTED, without calling, when the host lacks the function.
+    Result<ccdr_snapshot_info> snapshot_export_file(std::string_view database, std::string_view path) const {
+        if (!has_snapshot_files()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("snapshot_export_file", "a store copy through files"));
+        }
+        ccdr_snapshot_info info{};
+        info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_snapshot_info);
+        auto err = make_error();
+        ccdr_status st = api_->snapshot_export_file(ctx_, to_abi(database), to_abi(path), &info, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        return info;
+    }
+    // The member's store replaced by the verified snapshot file `path`,
+    // which the host may adopt by rename (see
+    // ccdr_host_api.snapshot_import_file). CCDR_UNSUPPORTED, without
+    // calling, when the host lacks the function.
+    Status snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
+                                std::string_view path) const {
+        if (!has_snapshot_files()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("snapshot_import_file", "a store copy through files"));
+        }
+        auto err = make_error();
+        return Status::from_abi(api_->snapshot_import_file(ctx_, to_abi(database), &info, to_abi(path), &err), err);
+    }
+
 private:
     std::string unsupported_text(std::string_view function, std::string_view what) const {
         return "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +

@@ -264,6 +264,34 @@ Status StoreCopySpool::finish(const protocol::SnapshotEnd& end) {
 }
 
 Status StoreCopySpool::import(const HostHandle& host, const std::string& database) {
+    ccdr_snapshot_info info{};
+    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_snapshot_info);
+    info.tx_id = tx_id_;
+    info.commit_time_ms = commit_time_ms_;
+    info.total_bytes = total_.load();
+    if (host.has_snapshot_files()) {
+        // ABI 1.2: the host takes the verified spool file, by rename when it
+        // can (no second write of the store on this side).
+        Status st = host.snapshot_import_file(database, info, data_path_);
+        if (st) {
+            discard();
+            return {};
+        }
+        if (st.code() != CCDR_UNSUPPORTED) {
+            std::error_code ec;
+            if (!std::filesystem::exists(data_path_, ec)) {
+                // The host took the file and then failed: the copy starts over.
+                discard();
+            }
+            return st.with_context("snapshot_import_file of '" + database + "' at tx " + std::to_string(tx_id_));
+        }
+        // A C++ host whose HostServer keeps the default: stream instead.
+    }
+    return import_streamed(host, database, info);
+}
+
+Status StoreCopySpool::import_streamed(const HostHandle& host, const std::string& database,
+                                       const ccdr_snapshot_info& info) {
     struct Source {
         int fd;
         uint64_t offset = 0;
@@ -278,11 +306,6 @@ Status StoreCopySpool::import(const HostHandle& host, const std::string& databas
             return CCDR_OK;
         }
     } source{fd_};
-    ccdr_snapshot_info info{};
-    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_snapshot_info);
-    info.tx_id = tx_id_;
-    info.commit_time_ms = commit_time_ms_;
-    info.total_bytes = total_.load();
     ccdr_snapshot_source abi_source{CCDR_HEADER_INIT(ccdr_snapshot_source), &source, &Source::read};
     Status st = host.snapshot_import(database, info, abi_source);
     if (!st) {

@@ -13,7 +13,8 @@
 // chunk that reached the disk intact, at worst at the synced length.
 // Syncing every 1 MiB chunk instead held the copy to about 150 MB/s on our
 // disk (docs/benchmarks.md, store copy). When every byte is in and the whole
-// file's hash matches, the spool is handed to the host's snapshot_import.
+// file's hash matches, the spool is handed to the host (snapshot_import_file,
+// or snapshot_import's source for a host older than ABI 1.2).
 //
 // Every function but the progress getters blocks (file I/O): call them on
 // the blocking pool. One member uses its spool from one coroutine at a time.
@@ -57,7 +58,10 @@ public:
     // Checks the length and the whole file's hash. On a mismatch the spool
     // is emptied (the copy starts over) and CCDR_CORRUPT returned.
     Status finish(const protocol::SnapshotEnd& end);
-    // Replaces the member's store with the snapshot, then removes the spool.
+    // Replaces the member's store with the snapshot, then removes the spool:
+    // the host takes the spool file (ABI 1.2 snapshot_import_file, by rename
+    // on the refhost), or an older host reads it through snapshot_import.
+    // When the host took the file and then failed, the spool is discarded.
     Status import(const HostHandle& host, const std::string& database);
     // Removes the spool and its index.
     void discard();
@@ -70,6 +74,8 @@ public:
     static constexpr uint64_t kRecordEvery = 8 << 20;
 
 private:
+    // ABI 1.0/1.1: the host reads the spool through a snapshot source.
+    Status import_streamed(const HostHandle& host, const std::string& database, const ccdr_snapshot_info& info);
     // Syncs the spool and records the verified length in the index.
     Status record();
     // Writes the index (fsync-free: rename over the old one).

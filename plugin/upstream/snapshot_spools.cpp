@@ -109,6 +109,88 @@ Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_snapshot(const std
     spool->id = random_id();
     spool->database = database;
     spool->path = (std::filesystem::path(directory_) / ("upstream-" + hex(spool->id) + ".snapshot")).string();
+    if (host_.has_snapshot_files()) {
+        Status st = export_into_file(*spool);
+        if (st.code() != CCDR_UNSUPPORTED) {
+            if (!st) {
+                return st;
+            }
+            return spool;
+        }
+        // A C++ host whose HostServer keeps the default: stream instead.
+    }
+    return export_streamed(std::move(spool));
+}
+
+// ABI 1.2: the host writes the snapshot straight into the spool file (one
+// write on this side), then one read pass hashes it.
+Status SnapshotSpools::export_into_file(SnapshotSpool& spool) {
+    const auto started = std::chrono::steady_clock::now();
+    auto info = host_.snapshot_export_file(spool.database, spool.path);
+    if (!info) {
+        std::error_code ec;
+        std::filesystem::remove(spool.path, ec);
+        if (info.status().code() == CCDR_UNSUPPORTED) {
+            return info.status();
+        }
+        return Status(info.status().code(),
+                      "exporting a snapshot of '" + spool.database + "' failed: " + info.status().message());
+    }
+    const auto exported = std::chrono::steady_clock::now();
+    auto hashed = hash_file(spool.path, info->total_bytes);
+    if (!hashed) {
+        std::error_code ec;
+        std::filesystem::remove(spool.path, ec);
+        return Status(hashed.status().code(),
+                      "exporting a snapshot of '" + spool.database + "' failed: " + hashed.status().message());
+    }
+    spool.tx_id = info->tx_id;
+    spool.commit_time_ms = info->commit_time_ms;
+    spool.total_bytes = info->total_bytes;
+    spool.file_hash = *hashed;
+    const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    const auto now = std::chrono::steady_clock::now();
+    log_->info("exported a snapshot of '{}' at tx {} ({} bytes in {}ms: the host wrote the file in {}ms, hashing "
+               "it took {}ms) for a store copy, snapshot id {}",
+               spool.database, spool.tx_id, spool.total_bytes, ms(now - started), ms(exported - started),
+               ms(now - exported), hex(spool.id));
+    return {};
+}
+
+Result<uint64_t> SnapshotSpools::hash_file(const std::string& path, uint64_t expected_bytes) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return Status(CCDR_IO_ERROR, "the host wrote no snapshot file " + path);
+    }
+    std::unique_ptr<XXH3_state_t, XxhFree> hash{XXH3_createState()};
+    XXH3_64bits_reset(hash.get());
+    std::vector<uint8_t> buf(4 << 20);
+    uint64_t total = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            ::close(fd);
+            return Status(CCDR_IO_ERROR, "reading the snapshot file " + path + " failed");
+        }
+        if (n == 0) {
+            break;
+        }
+        XXH3_64bits_update(hash.get(), buf.data(), static_cast<size_t>(n));
+        total += static_cast<uint64_t>(n);
+    }
+    ::close(fd);
+    if (total != expected_bytes) {
+        return Status(CCDR_CORRUPT, "the host's snapshot file has " + std::to_string(total) +
+                                        " bytes but the host announced " + std::to_string(expected_bytes));
+    }
+    return XXH3_64bits_digest(hash.get());
+}
+
+// ABI 1.0 and 1.1: the host streams the snapshot through a sink into the
+// spool file.
+Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_streamed(std::shared_ptr<SnapshotSpool> spool) {
+    std::error_code ec;
+    const std::string& database = spool->database;
     ExportSink sink;
     sink.file = std::fopen(spool->path.c_str(), "wb");
     if (sink.file == nullptr) {

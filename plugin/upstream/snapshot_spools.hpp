@@ -1,8 +1,10 @@
 // plugin/upstream/snapshot_spools.hpp: snapshots exported for store copies.
-// snapshot_export writes a consistent copy of a database into a spool file
-// under this instance's data directory; replicas then read it in chunks, and
-// one interrupted by a disconnect resumes from (snapshot id, offset) while
-// the spool is kept: for ccdr.snapshot.retention after its last use.
+// The host writes a consistent copy of a database into a spool file under
+// this instance's data directory (ABI 1.2 snapshot_export_file; an older
+// host streams it through snapshot_export's sink); replicas then read it in
+// chunks, and one interrupted by a disconnect resumes from (snapshot id,
+// offset) while the spool is kept: for ccdr.snapshot.retention after its
+// last use.
 //
 // acquire() blocks (it may export): call it on the blocking pool.
 #pragma once
@@ -56,6 +58,12 @@ public:
 
 private:
     Result<std::shared_ptr<SnapshotSpool>> export_snapshot(const std::string& database);
+    // ABI 1.2 snapshot_export_file into spool.path, then the file hashed;
+    // CCDR_UNSUPPORTED when the host keeps the function's default.
+    Status export_into_file(SnapshotSpool& spool);
+    // ABI 1.0/1.1 snapshot_export streamed through a sink into spool->path.
+    Result<std::shared_ptr<SnapshotSpool>> export_streamed(std::shared_ptr<SnapshotSpool> spool);
+    static Result<uint64_t> hash_file(const std::string& path, uint64_t expected_bytes);
 
     HostHandle host_;
     std::string directory_;

@@ -611,6 +611,14 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
     state->sent_offset = offset;
     while (offset < spool->total_bytes && connection->is_open()) {
         if (offset - state->acked_offset >= window) {
+            if (state->reader_done) {
+                // The replica's side ended (closed, reset, timed out): no
+                // ACK will open the window, and a read error leaves the
+                // connection looking open, so without this the loop waited
+                // forever (seen after a SIGKILL of the replica's server).
+                connection->close("the replica's side of the store copy ended");
+                break;
+            }
             co_await signal->wait(io_timeout);
             continue;
         }

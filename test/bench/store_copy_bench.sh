@@ -116,11 +116,15 @@ c1=$(epoch "replica 'foo-replica' starts a store copy" "$b_log")
 c2=$(epoch "replica 'foo-replica' received the snapshot" "$b_log")
 c3=$(epoch "replica 'foo-replica' imported the snapshot" "$b_log")
 snap_bytes=$(grep -oE "replica 'foo-replica' starts a store copy from .*, [0-9]+ bytes" "$b_log" | head -1 | grep -oE '[0-9]+ bytes' | cut -d' ' -f1)
-export_line=$(grep -oE "exported a snapshot of 'foo' at tx [0-9]+ \([0-9]+ bytes in [0-9]+ms\)" "$work/A/logs/debug.log" | head -1)
+export_line=$(grep -oE "exported a snapshot of 'foo' at tx [0-9]+ \([0-9]+ bytes in [0-9]+ms[^)]*\)" "$work/A/logs/debug.log" | head -1)
+# A's host: how it wrote the snapshot file (a pinned file copy or a backup).
+host_export_line=$(grep -oE "'foo' on [^:]+: snapshot at tx [0-9]+ written to [^ ]+ \([^)]*\)" "$work/A/logs/debug.log" | head -1 | sed 's/ written to [^ ]* / /')
+# B's host: how it took the spool (renamed or copied) and what its check cost.
+import_line=$(grep -oE "'foo-replica' on [^:]+: store replaced by a snapshot at tx [0-9]+ \([^)]*\)" "$b_log" | head -1)
 copy_s=$(python3 -c "print($c3 - $c0)")
 copy_mbps=$(mbps "$snap_bytes" "$copy_s")
 python3 -c "import sys
-print('store copy at tx $tx: snapshot %.1f MiB in %.1f s = $copy_mbps MB/s (until SNAPSHOT_BEGIN, A exporting: %.1f s; transfer into the spool: %.1f s; import: %.1f s); A: %s; CPU seconds over the copy: A $a_cpu, B $b_cpu' % ($snap_bytes / 1048576, $copy_s, $c1 - $c0, $c2 - $c1, $c3 - $c2, sys.argv[1]))" "$export_line"
+print('store copy at tx $tx: snapshot %.1f MiB in %.1f s = $copy_mbps MB/s (until SNAPSHOT_BEGIN, A exporting: %.1f s; transfer into the spool: %.1f s; import: %.1f s); A: %s%s; B: %s; CPU seconds over the copy: A $a_cpu, B $b_cpu' % ($snap_bytes / 1048576, $copy_s, $c1 - $c0, $c2 - $c1, $c3 - $c2, sys.argv[1], ' (host: ' + sys.argv[3] + ')' if sys.argv[3] else ' (streamed)', sys.argv[2] or 'streamed import'))" "$export_line" "$import_line" "$host_export_line"
 
 mkdir -p "$work/cp"
 sync

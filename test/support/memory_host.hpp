@@ -9,6 +9,7 @@
 #include <ccdr/procedure.hpp>
 #include <ccdr/value.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -137,6 +138,15 @@ public:
     Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) override;
     Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
                            const ccdr_snapshot_source& source) override;
+    Result<ccdr_snapshot_info> snapshot_export_file(std::string_view database, std::string_view path) override;
+    Status snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
+                                std::string_view path) override;
+    // How snapshots went: streamed (snapshot_export / snapshot_import) or
+    // through files (ABI 1.2).
+    int streamed_exports() const { return streamed_exports_.load(); }
+    int streamed_imports() const { return streamed_imports_.load(); }
+    int file_exports() const { return file_exports_.load(); }
+    int file_imports() const { return file_imports_.load(); }
     Status create_database(const DatabaseSpec& spec) override;
     Status drop_database(std::string_view name) override;
     Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;
@@ -183,6 +193,15 @@ private:
     std::map<std::string, Procedure> procedures_;
     std::vector<std::pair<ccdr_log_level, std::string>> logs_;
     std::vector<std::chrono::steady_clock::time_point> log_times_;  // when each of logs_ was logged
+    // The image a snapshot carries (and its info) of `database`.
+    Result<ccdr_snapshot_info> snapshot_image(std::string_view database, std::vector<uint8_t>& image);
+    // `image` checked against `info` and made the member's content.
+    Status install_image(std::string_view database, const ccdr_snapshot_info& info,
+                         const std::vector<uint8_t>& image);
+    std::atomic<int> streamed_exports_{0};
+    std::atomic<int> streamed_imports_{0};
+    std::atomic<int> file_exports_{0};
+    std::atomic<int> file_imports_{0};
     bool fail_next_apply_ = false;
     std::function<void(const std::string&, uint64_t)> apply_hook_;
     bool fail_next_promotion_ = false;

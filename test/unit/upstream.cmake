@@ -12,6 +12,7 @@ add_executable(upstream_unit_tests
   unit/upstream/connection_deadline_test.cpp
   unit/upstream/subscription_stats_test.cpp
   unit/upstream/replica_log_holds_test.cpp
+  unit/upstream/snapshot_spools_test.cpp
   unit/upstream/latency_trace_test.cpp
 )
 target_link_libraries(upstream_unit_tests PRIVATE ccdr_upstream ccdr_test_support Catch2::Catch2)

@@ -107,6 +107,15 @@ ccdr::Status ServerHost::snapshot_import(std::string_view database, const ccdr_s
     return store_.snapshot_import(server_, database, info, source);
 }
 
+ccdr::Result<ccdr_snapshot_info> ServerHost::snapshot_export_file(std::string_view database, std::string_view path) {
+    return store_.snapshot_export_file(server_, database, path);
+}
+
+ccdr::Status ServerHost::snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
+                                              std::string_view path) {
+    return store_.snapshot_import_file(server_, database, info, path);
+}
+
 ccdr::Status ServerHost::create_database(const ccdr::DatabaseSpec& spec) { return cluster_.create(spec); }
 
 ccdr::Status ServerHost::drop_database(std::string_view name) { return cluster_.drop(name); }

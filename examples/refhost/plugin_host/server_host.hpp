@@ -38,6 +38,9 @@ public:
     ccdr::Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) override;
     ccdr::Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
                                  const ccdr_snapshot_source& source) override;
+    ccdr::Result<ccdr_snapshot_info> snapshot_export_file(std::string_view database, std::string_view path) override;
+    ccdr::Status snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
+                                      std::string_view path) override;
     ccdr::Status create_database(const ccdr::DatabaseSpec& spec) override;
     ccdr::Status drop_database(std::string_view name) override;
     ccdr::Status set_database_kind(std::string_view name, ccdr_database_kind kind, uint64_t epoch) override;

@@ -4,6 +4,9 @@
 #include "dbms/cluster.hpp"
 #include "store/running_fingerprint.hpp"
 
+#include <chrono>
+#include <filesystem>
+
 namespace refhost {
 
 namespace {
@@ -149,6 +152,59 @@ ccdr::Status StoreAccess::snapshot_import(size_t server, std::string_view databa
     m->set_store(fresh.value());
     cluster_.log().info("'{}' on {}: store replaced by a snapshot at tx {}", database, cluster_.servers()[server].name,
                         info.tx_id);
+    return {};
+}
+
+ccdr::Result<ccdr_snapshot_info> StoreAccess::snapshot_export_file(size_t server, std::string_view database,
+                                                                   std::string_view path) {
+    auto m = cluster_.member(database, server);
+    if (!m) {
+        return m.status();
+    }
+    if (path.empty() || path.front() != '/') {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "snapshot_export_file needs an absolute path, got '" +
+                                                       std::string(path) + "'");
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto exported = m.value()->store()->export_snapshot_file(std::filesystem::path(std::string(path)));
+    if (!exported) {
+        return exported.status();
+    }
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    cluster_.log().info("'{}' on {}: snapshot at tx {} written to {} ({} bytes in {}ms, {})", database,
+                        cluster_.servers()[server].name, exported->info.tx_id, path, exported->info.total_bytes, ms,
+                        exported->file_copy ? "the store file copied while pinned" : "an online backup");
+    return exported->info;
+}
+
+ccdr::Status StoreAccess::snapshot_import_file(size_t server, std::string_view database,
+                                               const ccdr_snapshot_info& info, std::string_view path) {
+    auto found = replica_member(cluster_, server, database, "snapshot_import_file", "replaces replica members");
+    if (!found) {
+        return found.status();
+    }
+    if (path.empty() || path.front() != '/') {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "snapshot_import_file needs an absolute path, got '" +
+                                                       std::string(path) + "'");
+    }
+    const std::shared_ptr<Member>& m = found.value();
+    auto store = m->store();
+    auto lock = store->lock_for_write();
+    if (!lock) {
+        return lock.status();
+    }
+    auto imported = store->import_snapshot_file(*lock, info, std::filesystem::path(std::string(path)));
+    if (!imported) {
+        return imported.status();
+    }
+    lock->release();
+    m->set_store(imported->store);
+    cluster_.log().info("'{}' on {}: store replaced by a snapshot at tx {} ({} the file, {} bytes; "
+                        "quick_check and state row {}ms, import {}ms)",
+                        database, cluster_.servers()[server].name, info.tx_id,
+                        imported->adopted ? "renamed" : "copied", info.total_bytes, imported->check_ms,
+                        imported->total_ms);
     return {};
 }
 

@@ -2,7 +2,8 @@
 // calls on a member's store, answered for the member of `database` on the
 // logical server `server`: the log's bounds and its reading (log_info,
 // read_log), applying a replicated batch to a replica member (apply_batch),
-// snapshots (snapshot_export, snapshot_import), and content fingerprints.
+// snapshots (snapshot_export, snapshot_import, and since ABI 1.2 through
+// files: snapshot_export_file, snapshot_import_file), and fingerprints.
 // ServerHost answers a plugin instance's calls through it; tests call it
 // directly. The refhost's own copying between the members of one cluster is
 // elsewhere (dbms/member_catch_up.hpp): it does not go through the ABI.
@@ -36,6 +37,14 @@ public:
     // Replica members only: the member's store is replaced whole.
     ccdr::Status snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,
                                  const ccdr_snapshot_source& source);
+    // ABI 1.2: the snapshot written straight into the new file `path` (the
+    // plugin's spool), and a verified snapshot file adopted by rename
+    // (replica members only). MemberStore::export_snapshot_file and
+    // import_snapshot_file say how; a refused file is left at `path`.
+    ccdr::Result<ccdr_snapshot_info> snapshot_export_file(size_t server, std::string_view database,
+                                                          std::string_view path);
+    ccdr::Status snapshot_import_file(size_t server, std::string_view database, const ccdr_snapshot_info& info,
+                                      std::string_view path);
     // ABI 1.1: the member on the server named `server_id` (empty: `server`).
     ccdr::Result<ccdr::Fingerprint> content_fingerprint(size_t server, std::string_view database,
                                                         std::string_view server_id);

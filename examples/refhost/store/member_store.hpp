@@ -195,8 +195,21 @@ public:
     ccdr::Result<uint64_t> prune(const RetentionPolicy& policy, int64_t now_ms, const LogHold& hold = {});
 
     // --- snapshots ---
-    // A consistent copy (SQLite backup API) at the current last committed tx,
-    // without its log, streamed in chunks of `chunk_bytes`.
+    // A consistent copy at the current last committed tx, without its log,
+    // written into the new file `path` (ccdr_host_api.snapshot_export_file):
+    // the store file copied in the kernel while a read transaction pins it
+    // (copy_pinned), or, when a reader keeps the WAL from being checkpointed
+    // whole, one online backup (sqlite3_backup_step(-1): one read
+    // transaction, a page copy). No journal, no sync. The emptied log's
+    // pages are left in as free pages unless free pages exceed an eighth of
+    // the file (then a VACUUM). On failure no file is left at `path`.
+    struct ExportedSnapshot {
+        ccdr_snapshot_info info{};
+        bool file_copy = false;  // the pinned file copy, not the backup
+    };
+    ccdr::Result<ExportedSnapshot> export_snapshot_file(const std::filesystem::path& path);
+    // The same copy streamed in chunks of `chunk_bytes` (through a temporary
+    // file of this directory).
     ccdr::Status export_snapshot(const std::function<ccdr_status(const ccdr_snapshot_info&)>& begin,
                                  const std::function<ccdr_status(std::span<const uint8_t>)>& chunk,
                                  size_t chunk_bytes = 1 << 20);
@@ -210,6 +223,20 @@ public:
     ccdr::Result<std::shared_ptr<MemberStore>> import_snapshot(WriteLock& lock, const ccdr_snapshot_info& info,
                                                                const SnapshotReader& read,
                                                                bool adopt_store_id = false);
+    // The same from a verified file (ccdr_host_api.snapshot_import_file):
+    // taken by rename into this directory (a copy across filesystems), then
+    // checked and made live. A file refused for its size or header is left
+    // where it was; one refused by the checks after the rename is renamed
+    // back unchanged; on any failure the live store is untouched.
+    struct ImportedSnapshot {
+        std::shared_ptr<MemberStore> store;
+        bool adopted = false;  // renamed, not copied
+        int64_t check_ms = 0;  // PRAGMA quick_check and the state row
+        int64_t total_ms = 0;
+    };
+    ccdr::Result<ImportedSnapshot> import_snapshot_file(WriteLock& lock, const ccdr_snapshot_info& info,
+                                                        const std::filesystem::path& path,
+                                                        bool adopt_store_id = false);
 
     // --- a generation built beside the live one (store/log_replay.hpp) ---
     // The file the next generation of `dir` would have (not created).
@@ -270,6 +297,20 @@ private:
     void publish(const StoreState& s);
     void record_commit(const StoreState& s);
     void give_back(std::unique_ptr<StoreConnection> conn);
+    // The store file as of now copied into the new file `path` while no
+    // checkpoint can write it (see member_snapshot.cpp); false, with
+    // nothing copied, when the WAL could not be checkpointed whole (a
+    // reader of an older state held it back).
+    ccdr::Result<bool> copy_pinned(sql::Connection& db, const std::filesystem::path& path);
+    // A snapshot file of this directory read-only checked: SQLite header,
+    // PRAGMA quick_check, the state row (format, store id unless
+    // `adopt_store_id`, tx and time as `info` announces).
+    ccdr::Status check_snapshot(const std::filesystem::path& file, const ccdr_snapshot_info& info,
+                                bool adopt_store_id) const;
+    // A checked snapshot file of this directory made the live generation
+    // `gen` (WAL mode, log emptied, this store id, synced; CURRENT switched).
+    ccdr::Result<std::shared_ptr<MemberStore>> install_snapshot(const std::filesystem::path& temp, uint64_t gen,
+                                                                const ccdr_snapshot_info& info);
     void unlock();
     // prune's question to `hold`, answered at least s.oldest_retained.
     uint64_t ask_hold(StoreConnection& c, const StoreState& s, uint64_t keep_from, int64_t now, const LogHold& hold);

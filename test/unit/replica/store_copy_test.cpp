@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <mutex>
 
@@ -137,6 +138,28 @@ TEST_CASE("store copy: the snapshot is spooled, checked and imported, the member
     CHECK(requests[0].snapshot_id == 0);  // nothing to resume
     CHECK(requests[0].offset == 0);
     CHECK(requests[0].replica_database == kReplica);
+    // An ABI 1.2 host takes the spool file (snapshot_import_file).
+    CHECK(w.host.file_imports() == 1);
+    CHECK(w.host.streamed_imports() == 0);
+}
+
+TEST_CASE("store copy: a host without the 1.2 snapshot file functions imports through snapshot_import",
+          "[replica][store_copy][version]") {
+    ScriptedSnapshot upstream;
+    ReplicaWorld w([&](auto c) { return upstream.serve(c); });
+    // A 1.1 host: its vtable ends before the 1.2 functions.
+    ccdr_host_api older = *ccdr::host_api();
+    older.hdr.minor = 1;
+    older.hdr.struct_size = static_cast<uint32_t>(offsetof(ccdr_host_api, list_users));
+    w.loop.context().host = HostHandle(&older, w.host.ctx());
+    REQUIRE_FALSE(w.loop.context().host.has_snapshot_files());
+    StoreCopy store_copy(*w.member);
+    PullResult result = copy(w, store_copy);
+    CHECK(result.outcome == PullOutcome::kStoreCopied);
+    CHECK(w.applied() == kLastTx);
+    CHECK(w.host.member(kReplica)->content.back().payload == tx_payload(kLastTx));
+    CHECK(w.host.streamed_imports() == 1);
+    CHECK(w.host.file_imports() == 0);
 }
 
 TEST_CASE("store copy: a chunk failing its checksum interrupts the copy, the next attempt resumes after the last "
