@@ -471,7 +471,14 @@ TEST_CASE("fan-out: a puller whose address takes connections but never answers i
     FanoutWorld w(true);
     REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
     PacedWriter writer(*w.upstream);
-    std::this_thread::sleep_for(300ms);
+    // Writes flow through the puller to both followers before it stops.
+    REQUIRE(eventually(
+        [&] {
+            const auto committed = static_cast<double>(writer.committed());
+            return committed >= 20 && w.metric(1, "last_received_tx") >= committed - 5 &&
+                   w.metric(2, "last_received_tx") >= committed - 5;
+        },
+        20s, 5ms));
     const auto stopped_at = std::chrono::steady_clock::now();
     w.stop_member(0);
     SilentListener silent(w.ports[0]);
