@@ -57,6 +57,23 @@ fs::path spool_dir(const TempHome& home) {
     return d;
 }
 
+// A cluster whose neo4j holds `n` commits, an empty replica database "copy"
+// of it, and neo4j's snapshot exported to the plugin's spool directory.
+struct ExportedSnapshot {
+    explicit ExportedSnapshot(int n) : a(home.open_cluster()), file(spool_dir(home) / "replica-copy.snapshot") {
+        commit_nodes(*a, n);
+        const std::string store_id = a->database("neo4j")->record.store_id;
+        REQUIRE(a->create(replica_spec("copy", store_id)).is_ok());
+        auto exported = StoreAccess(*a).snapshot_export_file(0, "neo4j", file.string());
+        REQUIRE(exported.is_ok());
+        info = *exported;
+    }
+    TempHome home;
+    std::unique_ptr<Cluster> a;
+    fs::path file;
+    ccdr_snapshot_info info{};
+};
+
 }  // namespace
 
 TEST_CASE("refhost snapshot_export_file writes the named file, at the last tx, without its log",
@@ -89,16 +106,10 @@ TEST_CASE("refhost snapshot_export_file writes the named file, at the last tx, w
 
 TEST_CASE("refhost snapshot_import_file adopts a verified file by rename, the member goes on from its tx",
           "[refhost][snapshot]") {
-    TempHome home;
-    auto a = home.open_cluster();
-    commit_nodes(*a, 25);
-    const std::string store_id = a->database("neo4j")->record.store_id;
-    REQUIRE(a->create(replica_spec("copy", store_id)).is_ok());
-    const fs::path file = spool_dir(home) / "replica-copy.snapshot";
-    auto info = StoreAccess(*a).snapshot_export_file(0, "neo4j", file.string());
-    REQUIRE(info.is_ok());
-
-    REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", *info, file.string()).is_ok());
+    ExportedSnapshot x(25);
+    auto& a = x.a;
+    const fs::path& file = x.file;
+    REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", x.info, file.string()).is_ok());
     CHECK_FALSE(fs::exists(file));  // renamed into the store, not copied
     auto src_hash = a->database("neo4j")->member_on(0)->store()->content_hash();
     auto dst_hash = a->database("copy")->member_on(0)->store()->content_hash();
@@ -115,14 +126,10 @@ TEST_CASE("refhost snapshot_import_file adopts a verified file by rename, the me
 
 TEST_CASE("refhost snapshot_import_file refuses a bad file with a clear error and changes nothing",
           "[refhost][snapshot]") {
-    TempHome home;
-    auto a = home.open_cluster();
-    commit_nodes(*a, 10);
-    const std::string store_id = a->database("neo4j")->record.store_id;
-    REQUIRE(a->create(replica_spec("copy", store_id)).is_ok());
-    const fs::path file = spool_dir(home) / "replica-copy.snapshot";
-    auto info = StoreAccess(*a).snapshot_export_file(0, "neo4j", file.string());
-    REQUIRE(info.is_ok());
+    ExportedSnapshot x(10);
+    auto& a = x.a;
+    const fs::path& file = x.file;
+    const ccdr_snapshot_info& info = x.info;
     const auto before = a->database("copy")->member_on(0)->store()->content_hash().value();
     auto unchanged = [&] {
         CHECK(a->database("copy")->member_on(0)->store()->content_hash().value() == before);
@@ -130,26 +137,26 @@ TEST_CASE("refhost snapshot_import_file refuses a bad file with a clear error an
     };
 
     SECTION("not a SQLite file: refused where it lies") {
-        std::string bytes(static_cast<size_t>(info->total_bytes), 'x');
+        std::string bytes(static_cast<size_t>(info.total_bytes), 'x');
         std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
-        auto st = StoreAccess(*a).snapshot_import_file(0, "copy", *info, file.string());
+        auto st = StoreAccess(*a).snapshot_import_file(0, "copy", info, file.string());
         CHECK(st.code() == CCDR_CORRUPT);
         CHECK_THAT(st.message(), Contains("is not a refhost store (no SQLite header)"));
         CHECK(file_bytes(file) == bytes);
         unchanged();
     }
     SECTION("another size than announced") {
-        ccdr_snapshot_info longer = *info;
+        ccdr_snapshot_info longer = info;
         longer.total_bytes += 4096;
         auto st = StoreAccess(*a).snapshot_import_file(0, "copy", longer, file.string());
         CHECK(st.code() == CCDR_CORRUPT);
         CHECK_THAT(st.message(), Contains("bytes, expected " + std::to_string(longer.total_bytes)));
-        CHECK(fs::file_size(file) == info->total_bytes);
+        CHECK(fs::file_size(file) == info.total_bytes);
         unchanged();
     }
     SECTION("another tx than announced: refused by the checks and put back unchanged") {
         const std::string bytes = file_bytes(file);
-        ccdr_snapshot_info other = *info;
+        ccdr_snapshot_info other = info;
         other.tx_id = 9;
         auto st = StoreAccess(*a).snapshot_import_file(0, "copy", other, file.string());
         CHECK(st.code() == CCDR_CORRUPT);
@@ -157,11 +164,11 @@ TEST_CASE("refhost snapshot_import_file refuses a bad file with a clear error an
         CHECK(file_bytes(file) == bytes);
         unchanged();
         // The same file, announced right, is then taken.
-        REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", *info, file.string()).is_ok());
+        REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", info, file.string()).is_ok());
         CHECK(StoreAccess(*a).log_info(0, "copy")->last_committed_tx == 10);
     }
     SECTION("a standard database is not replaced") {
-        auto st = StoreAccess(*a).snapshot_import_file(0, "neo4j", *info, file.string());
+        auto st = StoreAccess(*a).snapshot_import_file(0, "neo4j", info, file.string());
         CHECK(st.code() == CCDR_INVALID_ARGUMENT);
         CHECK(fs::exists(file));
     }
