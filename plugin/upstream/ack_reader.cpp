@@ -98,6 +98,11 @@ asio::awaitable<void> read_snapshot_acks(std::shared_ptr<transport::Connection> 
         signal->notify();
     }
     window->reader_done = true;
+    // As for a subscription: the copy is over once the replica's side is. A
+    // read error leaves the socket looking open, and a sender waiting for
+    // the window to open would wait for ever (seen after a SIGKILL of the
+    // replica's server with the 16 MiB window full).
+    connection->close("the replica's side of the store copy ended");
     signal->notify();
 }
 

@@ -99,8 +99,8 @@ asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connectio
                                 std::shared_ptr<SubscriptionWindow> window,
                                 std::shared_ptr<runtime::AsyncSignal> signal, std::chrono::milliseconds io_timeout);
 
-// Reads SNAPSHOT_ACKs until the connection ends; sets window->reader_done
-// and wakes the sender a last time.
+// Reads SNAPSHOT_ACKs until the connection ends, then closes it; sets
+// window->reader_done and wakes the sender a last time.
 asio::awaitable<void> read_snapshot_acks(std::shared_ptr<transport::Connection> connection,
                                          std::shared_ptr<SnapshotWindow> window,
                                          std::shared_ptr<runtime::AsyncSignal> signal,

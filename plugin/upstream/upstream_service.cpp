@@ -611,14 +611,7 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
     state->sent_offset = offset;
     while (offset < spool->total_bytes && connection->is_open()) {
         if (offset - state->acked_offset >= window) {
-            if (state->reader_done) {
-                // The replica's side ended (closed, reset, timed out): no
-                // ACK will open the window, and a read error leaves the
-                // connection looking open, so without this the loop waited
-                // forever (seen after a SIGKILL of the replica's server).
-                connection->close("the replica's side of the store copy ended");
-                break;
-            }
+            // The reader closes the connection when the replica's side ends.
             co_await signal->wait(io_timeout);
             continue;
         }
@@ -662,8 +655,9 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
         }
     }
     spools_.touch(spool->id);
+    const bool complete = state->acked_offset == spool->total_bytes;
     context_.log->info("store copy of '{}' to {} ended at byte {} of {} ({})", db, peer.describe(), offset,
-                       spool->total_bytes, connection->is_open() ? "complete" : connection->close_reason());
+                       spool->total_bytes, complete ? "complete" : connection->close_reason());
 }
 
 }  // namespace ccdr::plugin

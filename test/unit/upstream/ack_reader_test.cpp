@@ -188,3 +188,21 @@ TEST_CASE("send_batch: a batch is in the window before its write completes, so a
     CHECK(window->sent_last_tx == 5);
     CHECK(window->unacked_bytes == 0);
 }
+
+TEST_CASE("snapshot ack reader: the replica's side ending closes the connection, so a sender at a full window ends",
+          "[upstream][ack]") {
+    MemoryHost host("a1", {});
+    // The replica acknowledges 4 KiB and goes away (its server killed, say).
+    PluginLoopback loop(host, [](std::shared_ptr<ccdr::transport::Connection> c) -> asio::awaitable<void> {
+        protocol::SnapshotAck ok{7, 4096};
+        co_await session::send(*c, ok);
+    });
+    auto window = std::make_shared<SnapshotWindow>();
+    window->sent_offset = 16 << 20;
+    auto reason = read_from(loop, [&](auto connection, auto signal) {
+        return ccdr::plugin::read_snapshot_acks(connection, window, signal, 5s);
+    });
+    CHECK(reason == "the replica's side of the store copy ended");
+    CHECK(window->acked_offset == 4096);
+    CHECK(window->reader_done);
+}
