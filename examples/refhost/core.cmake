@@ -12,7 +12,9 @@ add_library(refhost_core STATIC
   store/write_lock_queue.cpp
   store/member_generations.cpp
   store/wal_checkpointer.cpp
+  store/segment_log.cpp
   store/member_store.cpp
+  store/member_recovery.cpp
   store/member_log.cpp
   store/member_snapshot.cpp
   store/member_content_fingerprint.cpp

@@ -79,7 +79,7 @@ t1=$(date +%s.%N)
 a_dir=$(find "$work/A/data" -type d -path "*databases/foo" | head -1)
 a_store="$a_dir/$(cat "$a_dir/CURRENT")"
 # The log is pruned to its retention (what makes B's members need a store copy).
-pruned() { (($(sqlite3 -readonly "$a_store" "SELECT min(id) FROM txlog") > 1)); }
+pruned() { (($(python3 "$log_segments" "$a_store" summary | cut -d' ' -f1) > 1)); }
 eventually --tries 600 pruned || fail "A's log of foo was not pruned"
 a_files=("$a_store")
 [ -s "$a_store-wal" ] && a_files+=("$a_store-wal")

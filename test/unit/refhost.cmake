@@ -22,6 +22,7 @@ add_executable(refhost_unit_tests
   unit/refhost/switch_region_test.cpp
   unit/refhost/running_fingerprint_test.cpp
   unit/refhost/snapshot_file_test.cpp
+  unit/refhost/segment_log_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2 PkgConfig::SQLITE3)
 target_compile_definitions(refhost_unit_tests PRIVATE

@@ -1,5 +1,9 @@
 #include "config/config.hpp"
 
+#include <ccdr/setting_values.hpp>
+
+#include <algorithm>
+
 #include <fstream>
 #include <set>
 
@@ -346,6 +350,11 @@ std::chrono::milliseconds Config::duration(const char* key) const { return *ccdr
 
 RetentionPolicy Config::retention() const {
     return *RetentionPolicy::parse(*get("db.tx_log.rotation.retention_policy"));
+}
+
+uint64_t Config::log_rotation_bytes() const {
+    auto bytes = ccdr::settings::parse_size(*get("db.tx_log.rotation.size"));
+    return std::max<uint64_t>(bytes ? *bytes : 0, 1 << 20);
 }
 
 }  // namespace refhost

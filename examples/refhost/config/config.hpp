@@ -67,6 +67,8 @@ public:
     int64_t integer(const char* key) const;
     std::chrono::milliseconds duration(const char* key) const;
     RetentionPolicy retention() const;
+    // db.tx_log.rotation.size: the log segment size, at least 1 MiB.
+    uint64_t log_rotation_bytes() const;
 
 private:
     ccdr::Status add(const std::string& key, const std::string& value, const std::string& origin);

@@ -41,6 +41,8 @@ const std::vector<SettingDef>& setting_catalog() {
          "How long a stop (SIGTERM, STOP DATABASE) waits for open transactions before terminating them"},
         {"db.tx_log.rotation.retention_policy", T::Retention, "2 days", {}, 0, 0,
          "How much transaction log each member keeps"},
+        {"db.tx_log.rotation.size", T::Size, "256MiB", {}, 0, 0,
+         "A member's transaction log starts a new segment file once the current one reaches this size"},
         {"refhost.test.divergence_hook", T::Boolean, "false", {}, 0, 0,
          "Tests only: CALL refhost.test.divergeMember may change a row on one member without logging it"},
         {"dbms.ssl.policy.cluster.enabled", T::Boolean, "false", {}, 0, 0, "The cluster SSL policy is in force"},

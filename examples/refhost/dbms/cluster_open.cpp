@@ -257,7 +257,9 @@ ccdr::Result<std::shared_ptr<Member>> Cluster::make_member(const DatabaseRecord&
             bridge->after_commit(self->server(), self->database(), tx, time);
         }
     };
-    auto store = MemberStore::open(member_dir(rec.name, server), rec.store_id, MemberStore::Options{});
+    MemberStore::Options options;
+    options.log_rotation_bytes = config_.log_rotation_bytes();
+    auto store = MemberStore::open(member_dir(rec.name, server), rec.store_id, options);
     if (!store) {
         return store.status().with_context("opening the store of '" + rec.name + "' on " + servers_[server].name);
     }

@@ -38,6 +38,12 @@ ccdr::Result<RebuiltGeneration> rebuild_generation(MemberStore& store, uint64_t 
     if (!st) {
         return st.with_context("creating " + out.file.string());
     }
+    // The new generation's own log holds what is replayed into it.
+    auto log = SegmentLog::open(MemberStore::log_dir_of(out.file),
+                                {store.options().log_rotation_bytes, store.options().sync_commits}, 1);
+    if (!log) {
+        return log.status();
+    }
     {
         auto opened = StoreConnection::open(out.file.string(), false);
         if (!opened) {
@@ -64,7 +70,13 @@ ccdr::Result<RebuiltGeneration> rebuild_generation(MemberStore& store, uint64_t 
                 std::span<const uint8_t> payload(tx.payload.data, tx.payload.len);
                 failed = c.apply_record(payload, ids);
                 if (failed) {
-                    failed = c.append_log(tx.tx_id, tx.commit_time_ms, payload);
+                    auto fp = c.advance_fingerprint(tx.tx_id);
+                    if (fp) {
+                        const SegmentLog::Entry entry{tx.tx_id, tx.commit_time_ms, *fp, payload};
+                        failed = (*log)->append({&entry, 1});
+                    } else {
+                        failed = fp.status();
+                    }
                 }
                 if (!failed) {
                     failed = failed.with_context("replaying tx " + std::to_string(tx.tx_id));
@@ -104,7 +116,10 @@ ccdr::Result<RebuiltGeneration> rebuild_generation(MemberStore& store, uint64_t 
         out.commit_time_ms = s.last_time_ms;
         // The last connection closing checkpoints the WAL into the file.
     }
-    st = fsync_path(out.file);
+    st = (*log)->sync();
+    if (st) {
+        st = fsync_path(out.file);
+    }
     if (st) {
         st = fsync_path(store.dir());
     }

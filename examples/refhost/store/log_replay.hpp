@@ -24,7 +24,7 @@ struct RebuiltGeneration {
 };
 
 // Builds the next generation of `store`'s directory holding exactly
-// transactions 1..to_tx of its log (data, log entries, state row), synced
+// transactions 1..to_tx of its log (data, its own log, state row), synced
 // to disk. CCDR_LOG_PRUNED (nothing made) when the log does not start at
 // tx 1; CCDR_INVALID_ARGUMENT when to_tx is past the last durable tx. On
 // any failure the new file is deleted. The caller holds the store's write

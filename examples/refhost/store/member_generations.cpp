@@ -45,6 +45,7 @@ void remove_db_files(const fs::path& file) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
         fs::remove(file.string() + suffix, ec);
     }
+    fs::remove_all(MemberStore::log_dir_of(file), ec);
 }
 
 ccdr::Status create_store_file(const fs::path& file, const std::string& store_id, bool wal) {
@@ -88,7 +89,7 @@ void MemberStore::remove_unreferenced_files(const fs::path& dir) {
         }
     }
     for (const auto& p : doomed) {
-        fs::remove(p, ec);
+        fs::remove_all(p, ec);  // a generation's log is a directory
     }
 }
 

@@ -2,63 +2,41 @@
 // pruning it by the retention policy and the replicas' holds.
 #include "store/member_store.hpp"
 
+#include "store/file_util.hpp"
+
 #include <algorithm>
 
 namespace refhost {
 
 ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit) {
-    auto lease = connection();
-    if (!lease) {
-        return lease.status();
-    }
-    StoreConnection& c = **lease;
-    // Read before the snapshot opens, so the snapshot holds at least this
-    // much; anything after it may not be durable yet and is not shipped.
-    uint64_t durable = last_committed();
-    ccdr::Status st = c.begin_read();
-    if (!st) {
-        return st;
-    }
-    StoreState s;
-    st = c.read_state(s);
-    if (!st) {
-        return st;
-    }
-    if (from_tx < s.oldest_retained) {
-        return {CCDR_LOG_PRUNED, "transactions before " + std::to_string(s.oldest_retained) +
+    // Only durable transactions are shipped; the log may hold more.
+    const uint64_t durable = last_committed();
+    const StoreState s = state();
+    const uint64_t first = std::max(s.oldest_retained, log_->first_tx());
+    if (from_tx < first) {
+        return {CCDR_LOG_PRUNED, "transactions before " + std::to_string(first) +
                                      " were pruned from the log (asked from " + std::to_string(from_tx) +
                                      ", last committed " + std::to_string(s.last_tx) + ")"};
     }
-    uint64_t bytes = 0;
-    uint64_t expected = from_tx;
     ccdr_status stop = CCDR_OK;
-    ccdr::Status gap;
-    st = c.scan_log(from_tx, [&](uint64_t id, int64_t time, std::span<const uint8_t> payload) {
-        if (expected > durable) {
-            return false;
-        }
-        if (id != expected) {
-            gap = ccdr::Status(CCDR_CORRUPT, "the transaction log has a gap: expected tx " +
-                                                 std::to_string(expected) + ", found " + std::to_string(id));
-            return false;
-        }
-        if (expected > from_tx && bytes + payload.size() > max_bytes) {
-            return false;
-        }
-        ccdr_tx tx{id, time, ccdr_bytes{payload.data(), payload.size()}};
-        stop = visit(tx);
-        bytes += payload.size();
-        ++expected;
-        return stop == CCDR_OK && bytes < max_bytes;
-    });
+    uint64_t expected = from_tx;
+    ccdr::Status st = log_->read(from_tx, durable, max_bytes,
+                                 [&](const SegmentLog::Header& h, std::span<const uint8_t> payload) {
+                                     ccdr_tx tx{h.tx_id, h.time_ms, ccdr_bytes{payload.data(), payload.size()}};
+                                     stop = visit(tx);
+                                     ++expected;
+                                     return stop == CCDR_OK;
+                                 });
     if (!st) {
         return st;
     }
-    if (!gap) {
-        return gap;
-    }
     if (stop != CCDR_OK && stop != CCDR_STOPPED) {
         return {stop, "the visitor stopped reading the log with status " + std::to_string(stop)};
+    }
+    if (expected == from_tx && from_tx <= durable && stop == CCDR_OK) {
+        return {CCDR_CORRUPT, "the transaction log has no tx " + std::to_string(from_tx) + " (it holds " +
+                                  std::to_string(log_->first_tx()) + ".." + std::to_string(log_->last_tx()) +
+                                  ", last durable " + std::to_string(durable) + ")"};
     }
     return {};
 }
@@ -98,6 +76,7 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
     if (!st) {
         return st;
     }
+    s.oldest_retained = std::max(s.oldest_retained, log_->first_tx());
     uint64_t keep_from = s.last_tx;
     switch (policy.kind) {
         case RetentionPolicy::Kind::KeepAll:
@@ -106,38 +85,20 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
             keep_from = s.last_tx >= policy.amount ? s.last_tx - policy.amount + 1 : 1;
             break;
         case RetentionPolicy::Kind::Bytes: {
-            auto q = c.db().prepare("SELECT id, length(payload) FROM txlog ORDER BY id DESC");
-            if (!q) {
-                return q.status();
+            auto keep = log_->keep_from_for_bytes(policy.amount);
+            if (!keep) {
+                return keep.status();
             }
-            uint64_t total = 0;
-            int rc = 0;
-            while ((rc = q->step()) == SQLITE_ROW) {
-                total += static_cast<uint64_t>(q->int64(1));
-                if (total > policy.amount) {
-                    break;
-                }
-                keep_from = static_cast<uint64_t>(q->int64(0));
-            }
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-                return c.error("measuring the log", rc);
-            }
+            keep_from = std::max(*keep, s.oldest_retained);
             break;
         }
         case RetentionPolicy::Kind::Age: {
-            // Commit times grow with ids: walk from the oldest entry and stop
-            // at the first young enough (few rows, as pruning runs often).
-            auto q = c.db().prepare("SELECT id FROM txlog WHERE time >= ? ORDER BY id LIMIT 1");
-            if (!q) {
-                return q.status();
+            // Commit times grow with ids: the first young enough.
+            auto keep = log_->first_at_or_after(now - policy.age_ms);
+            if (!keep) {
+                return keep.status();
             }
-            q->bind(1, now - policy.age_ms);
-            int rc = q->step();
-            if (rc == SQLITE_ROW) {
-                keep_from = static_cast<uint64_t>(q->int64(0));
-            } else if (rc != SQLITE_DONE) {
-                return c.error("reading the log's age", rc);
-            }
+            keep_from = std::max(*keep, s.oldest_retained);
             break;
         }
     }
@@ -146,46 +107,62 @@ ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t
         keep_from = std::min(keep_from, ask_hold(c, s, keep_from, now, hold));
     }
     pruned_at_tx_.store(s.last_tx);
-    if (keep_from <= s.oldest_retained) {
-        return uint64_t{0};
-    }
-    {
-        auto del = c.db().prepare("DELETE FROM txlog WHERE id < ?");
-        if (!del) {
-            return del.status();
-        }
-        del->bind(1, keep_from);
-        st = sql::step_done(c.db(), *del, "pruning the log");
-    }
-    uint64_t removed = keep_from - s.oldest_retained;
-    s.oldest_retained = keep_from;
-    if (st) {
+    // What read_log may return starts at keep_from at once (the state row's
+    // oldest_retained); the files go a whole segment at a time, below.
+    uint64_t removed = 0;
+    if (keep_from > s.oldest_retained) {
+        removed = keep_from - s.oldest_retained;
+        s.oldest_retained = keep_from;
         st = c.write_state(s);
-    }
-    if (st) {
-        st = c.commit();
-    }
-    if (!st) {
+        if (st) {
+            st = c.commit();
+        }
+        if (!st) {
+            c.rollback();
+            return st;
+        }
+        // Only oldest_retained is news here: last_tx may not be durable yet,
+        // and a pruning pass lost in a crash merely leaves more log than needed.
+        record_commit(s);
+        StoreState durable = state();
+        durable.oldest_retained = s.oldest_retained;
+        publish(durable);
+    } else {
         c.rollback();
-        return st;
     }
-    // Only oldest_retained is news here: last_tx may not be durable yet, and
-    // a pruning pass lost in a crash merely leaves more log than needed.
-    record_commit(s);
-    StoreState durable = state();
-    durable.oldest_retained = s.oldest_retained;
-    publish(durable);
+    // A segment goes only once the graph holds its transactions on disk: a
+    // crash loses the graph's unsynced pages, and the log replays them.
+    if (log_->segment_count() > 1 && log_->oldest_segment_end() <= s.oldest_retained) {
+        const uint64_t graph_tx = written_state().last_tx;
+        st = options_.sync_commits ? sync_graph() : ccdr::Status();
+        if (!st) {
+            return st.with_context("pruning the log");
+        }
+        auto left = log_->remove_before(std::min(s.oldest_retained, graph_tx + 1));
+        if (!left) {
+            return left.status();
+        }
+    }
     return removed;
+}
+
+ccdr::Status MemberStore::sync_graph() {
+    // Every page the graph committed is in the WAL file or, once
+    // checkpointed, in the store file (synced by the checkpoint itself).
+    std::error_code ec;
+    const std::string wal = file_.string() + "-wal";
+    return std::filesystem::exists(wal, ec) ? fsync_path(wal) : fsync_path(file_);
 }
 
 uint64_t MemberStore::ask_hold(StoreConnection& c, const StoreState& s, uint64_t keep_from, int64_t now,
                                const LogHold& hold) {
-    // measure_log reads through the pruning transaction's connection: the
+    // measure_log reads the log under the pruning pass's write lock: the
     // plugin sees exactly the log this pass prunes.
+    (void)c;
     struct Measure {
-        StoreConnection* c;
+        const SegmentLog* log;
         const StoreState* s;
-    } measure{&c, &s};
+    } measure{log_.get(), &s};
     ccdr_log_prune_info info{};
     info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_log_prune_info);
     // info.database is the caller's to fill: a store does not know its name.
@@ -208,18 +185,13 @@ uint64_t MemberStore::ask_hold(StoreConnection& c, const StoreState& s, uint64_t
         if (from_tx > m->s->last_tx) {
             return CCDR_OK;
         }
-        auto q = m->c->db().prepare(
-            "SELECT coalesce(sum(length(payload)), 0), (SELECT time FROM txlog WHERE id = ?1) FROM txlog "
-            "WHERE id >= ?1");
-        if (!q) {
+        auto total = m->log->payload_bytes_from(from_tx);
+        auto header = m->log->header(from_tx);
+        if (!total || !header || !*header) {
             return CCDR_IO_ERROR;
         }
-        q->bind(1, static_cast<int64_t>(from_tx));
-        if (q->step() != SQLITE_ROW) {
-            return CCDR_IO_ERROR;
-        }
-        *bytes = static_cast<uint64_t>(q->int64(0));
-        *time = q->int64(1);
+        *bytes = *total;
+        *time = (*header)->time_ms;
         return CCDR_OK;
     };
     const uint64_t answer = hold(info);

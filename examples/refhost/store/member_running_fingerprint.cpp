@@ -3,6 +3,8 @@
 // member_store.cpp: they only read the value store_connection keeps).
 #include "store/member_store.hpp"
 
+#include <algorithm>
+
 namespace refhost {
 
 ccdr::Result<MemberStore::RunningFingerprintAt> MemberStore::running_fingerprint(uint64_t tx_id) {
@@ -37,18 +39,22 @@ ccdr::Result<MemberStore::RunningFingerprintAt> MemberStore::running_fingerprint
                                                        " is past the last committed tx " +
                                                        std::to_string(state.last_tx));
     }
-    auto logged = c.logged_fingerprint(tx_id);
-    if (!logged) {
-        return logged.status();
+    const uint64_t oldest = std::max(state.oldest_retained, log_->first_tx());
+    if (tx_id < oldest) {
+        return ccdr::Status(CCDR_LOG_PRUNED, "the log no longer holds tx " + std::to_string(tx_id) +
+                                                 " (it starts at " + std::to_string(oldest) + ")");
     }
-    if (!*logged) {
-        return ccdr::Status(CCDR_LOG_PRUNED,
-                            tx_id < state.oldest_retained
-                                ? "the log no longer holds tx " + std::to_string(tx_id) + " (it starts at " +
-                                      std::to_string(state.oldest_retained) + ")"
-                                : "tx " + std::to_string(tx_id) + " was logged without a running fingerprint");
+    auto header = log_->header(tx_id);
+    if (!header) {
+        return header.status();
     }
-    return RunningFingerprintAt{tx_id, (*logged)->hex()};
+    RunningSum logged;
+    if (!*header || !(*header)->fp ||
+        !RunningSum::from_bytes(std::span<const uint8_t>((*header)->fp->data(), 16), logged)) {
+        return ccdr::Status(CCDR_LOG_PRUNED, "tx " + std::to_string(tx_id) +
+                                                 " was logged without a running fingerprint");
+    }
+    return RunningFingerprintAt{tx_id, logged.hex()};
 }
 
 ccdr::Status MemberStore::apply_unlogged_for_test(std::span<const uint8_t> record) {

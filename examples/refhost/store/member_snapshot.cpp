@@ -179,13 +179,12 @@ ccdr::Result<MemberStore::ExportedSnapshot> MemberStore::export_snapshot_file(co
     if (!dest) {
         return dest.status();
     }
-    // The copy leaves without its log, as one self-contained file (its
-    // running value settled into its table first). journal_mode=OFF also
+    // The copy leaves without its log (the segment files beside the store
+    // are not copied), as one self-contained file. journal_mode=OFF also
     // turns the source's WAL mode (copied with page 1) back into a rollback
     // journal file, so the copy is one file with nothing beside it.
-    ccdr::Status st = dest->exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN; " +
-                                 std::string(kSettleRunningValueSql) +
-                                 "; DELETE FROM txlog; UPDATE state SET oldest_retained = last_tx + 1; COMMIT");
+    ccdr::Status st = dest->exec(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; UPDATE state SET oldest_retained = last_tx + 1");
     if (!st) {
         return st.with_context("preparing the snapshot copy");
     }
@@ -476,9 +475,14 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::install_snapshot(const f
         auto sid = db->prepare("SELECT store_id FROM state WHERE id = 1");
         const bool other_store_id = sid && sid->step() == SQLITE_ROW && std::string(sid->text(0)) != store_id_;
         sid = sql::Statement();
-        ccdr::Status st = db->exec(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; BEGIN IMMEDIATE; DELETE FROM txlog; "
-            "UPDATE state SET oldest_retained = last_tx + 1");
+        // A copy from an older refhost still carries its log table.
+        ccdr::Status st = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; BEGIN IMMEDIATE");
+        if (st) {
+            st = drop_older_log_table(*db);
+        }
+        if (st) {
+            st = db->exec("UPDATE state SET oldest_retained = last_tx + 1");
+        }
         if (st && other_store_id) {
             auto adopt = db->prepare("UPDATE state SET store_id = ?1");
             if (adopt) {

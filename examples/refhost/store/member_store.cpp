@@ -5,6 +5,7 @@
 #include "store/member_generations.hpp"
 
 #include <cstdio>
+#include <optional>
 
 namespace refhost {
 
@@ -91,16 +92,22 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::open(const fs::path& dir
 }
 
 ccdr::Status MemberStore::load_state() {
-    auto lease = connection();
-    if (!lease) {
-        return lease.status();
-    }
     StoreState s;
-    ccdr::Status st = (*lease)->read_state(s);
+    {
+        auto lease = connection();
+        if (!lease) {
+            return lease.status();
+        }
+        ccdr::Status st = (*lease)->read_state(s);
+        if (!st) {
+            return st;
+        }
+    }
+    store_id_ = s.store_id;
+    ccdr::Status st = open_log(s);
     if (!st) {
         return st;
     }
-    store_id_ = s.store_id;
     record_commit(s);
     publish(s);
     return {};
@@ -235,7 +242,17 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
     s.last_time_ms = std::max(now_ms(), s.last_time_ms);
     s.next_node_id = std::max(s.next_node_id, ids.next_node_id);
     s.next_rel_id = std::max(s.next_rel_id, ids.next_rel_id);
-    ccdr::Status st = conn.append_log(s.last_tx, s.last_time_ms, payload);
+    // The record goes to the log before the graph commits: a crash can leave
+    // the log ahead of the graph (replayed at open), never behind.
+    auto fp = conn.advance_fingerprint(s.last_tx);
+    if (!fp) {
+        conn.rollback();
+        return fp.status();
+    }
+    const SegmentLog::Mark mark = log_->mark();
+    const SegmentLog::Entry entry{s.last_tx, s.last_time_ms, *fp, payload};
+    ccdr::Status st = log_->append({&entry, 1});
+    const bool appended = static_cast<bool>(st);
     if (st) {
         st = conn.write_state(s);
     }
@@ -244,6 +261,12 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
     }
     if (!st) {
         conn.rollback();
+        if (appended) {
+            ccdr::Status undone = log_->rollback(mark);
+            if (!undone) {
+                st = st.with_context(undone.message());
+            }
+        }
         return st;
     }
     record_commit(s);
@@ -266,16 +289,9 @@ ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
         // This thread syncs for everyone: what was written before the sync
         // starts is durable when it ends.
         syncing_ = true;
-        bool first = !wal_dir_synced_;
         lock.unlock();
         StoreState target = written_state();
-        ccdr::Status st;
-        if (options_.sync_commits) {
-            st = fsync_path(file_.string() + "-wal");
-            if (st && first) {
-                st = fsync_path(dir_);  // a new WAL file's directory entry
-            }
-        }
+        ccdr::Status st = log_->sync();
         if (st) {
             publish(target);
             if (on_durable_) {
@@ -284,9 +300,7 @@ ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
         }
         lock.lock();
         syncing_ = false;
-        if (st) {
-            wal_dir_synced_ = true;
-        } else {
+        if (!st) {
             sync_failure_ = st.with_context("making transactions up to " + std::to_string(target.last_tx) +
                                             " of " + file_.string() + " durable");
         }
@@ -326,6 +340,8 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
     }
     IdHighWater ids{s.next_node_id, s.next_rel_id};
     int64_t fail_at = fail_apply_at_.exchange(-1);
+    std::vector<SegmentLog::Entry> entries;
+    entries.reserve(txs.size());
     for (size_t i = 0; i < txs.size(); ++i) {
         if (fail_at >= 0 && static_cast<size_t>(fail_at) == i) {
             st = ccdr::Status(CCDR_IO_ERROR, "injected failure at position " + std::to_string(i) + " of the batch");
@@ -333,13 +349,20 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
         }
         std::span<const uint8_t> payload(txs[i].payload.data, txs[i].payload.len);
         st = c.apply_record(payload, ids);
+        std::optional<std::array<uint8_t, 16>> fp;
         if (st) {
-            st = c.append_log(txs[i].tx_id, txs[i].commit_time_ms, payload);
+            auto moved = c.advance_fingerprint(txs[i].tx_id);
+            if (moved) {
+                fp = *moved;
+            } else {
+                st = moved.status();
+            }
         }
         if (!st) {
             st = st.with_context("tx " + std::to_string(txs[i].tx_id));
             break;
         }
+        entries.push_back({txs[i].tx_id, txs[i].commit_time_ms, fp, payload});
     }
     if (st) {
         s.last_tx = txs.back().tx_id;
@@ -348,12 +371,36 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
         s.next_rel_id = ids.next_rel_id;
         st = c.write_state(s);
     }
+    // The batch is durable in the log before the graph commits, so the
+    // graph never holds a transaction the log lost.
+    const SegmentLog::Mark mark = log_->mark();
+    bool appended = false;
     if (st) {
-        st = c.commit();
+        st = log_->append(entries);
+        appended = static_cast<bool>(st);
+    }
+    if (st) {
+        st = log_->sync();
     }
     if (!st) {
         c.rollback();
+        if (appended) {
+            ccdr::Status undone = log_->rollback(mark);
+            if (!undone) {
+                st = st.with_context(undone.message());
+            }
+        }
         return st;
+    }
+    st = c.commit();
+    if (!st) {
+        c.rollback();
+        // The log holds the batch durably and the graph does not: only a
+        // reopen (which replays it) brings them together again.
+        std::lock_guard lock(sync_mu_);
+        sync_failure_ = st.with_context("committing transactions up to " + std::to_string(s.last_tx) + " of " +
+                                        file_.string() + " after logging them; reopen the member to replay them");
+        return sync_failure_;
     }
     record_commit(s);
     return make_durable(s.last_tx);

@@ -1,25 +1,36 @@
-// examples/refhost/store/member_store.hpp: one member's store: a SQLite file
-// in WAL mode holding the graph, the transaction log and the state row
-// (store id, last committed tx and its time, oldest retained tx, id
-// counters). Data, log entry and state always change in one SQLite
-// transaction, so a crash at any moment leaves a store that is exactly at
-// some committed transaction.
+// examples/refhost/store/member_store.hpp: one member's store: its
+// transaction log as append-only segment files (segment_log.hpp), and a
+// SQLite file in WAL mode holding the graph and the state row (store id,
+// last applied tx and its time, oldest retained tx, id counters).
 //
-// Durability is group commit: SQLite commits without syncing
-// (synchronous=NORMAL) while the writer holds the write lock, and the
-// committer waits for durability *after* releasing it (make_durable). One
-// waiter at a time syncs the WAL file, which makes every transaction
-// committed before the sync started durable; the others waiting meanwhile
-// are covered by it or by the next one. So N writers share one fsync instead
-// of queueing one fsync each behind the lock. "Last committed" as the rest
-// of the host sees it (last_committed(), log_info(), read_log(),
-// on_durable) is the last *durable* transaction: nothing is announced,
-// shipped or acknowledged before its sync.
+// The commit point is the log. A user commit appends the transaction's
+// record to the log, then commits the graph's SQLite transaction (state row
+// in it) without syncing, releases the write lock, and waits for the log to
+// be durable (make_durable): one waiter at a time syncs the log, which
+// makes every transaction appended before the sync started durable; the
+// others waiting meanwhile are covered by it or by the next one (group
+// commit: N writers share one fsync). A replicated batch (apply) is
+// appended and synced before its SQLite transaction commits. SQLite never
+// syncs at a commit; its WAL reaches the disk at its checkpoints
+// (wal_checkpointer.hpp). "Last committed" as the rest of the host sees it
+// (last_committed(), log_info(), read_log(), on_durable) is the last
+// *durable* transaction: nothing is announced, shipped or acknowledged
+// before its sync.
 //
-// The member directory holds CURRENT (the name of the live file) and
-// graph-<generation>.db. A snapshot import writes the next generation beside
-// the live one and switches CURRENT with an atomic rename, so a failed or
-// interrupted import leaves the old store untouched.
+// Opening brings the two together (member_recovery.cpp): a log cut by a
+// crash mid-record is cut back to its last whole transaction; transactions
+// in the log past the graph's state row (the graph's unsynced pages lost
+// in an OS crash) are replayed into it. Only an OS crash between a user
+// commit's SQLite write and its log sync can leave the graph ahead of the
+// log: those transactions were never acknowledged; they stay, and the log
+// starts again after them (replicas behind them get a store copy). The
+// log is pruned only below what the graph has synced.
+//
+// The member directory holds CURRENT (the name of the live file),
+// graph-<generation>.db and its log graph-<generation>.db.log/. A snapshot
+// import writes the next generation beside the live one and switches
+// CURRENT with an atomic rename, so a failed or interrupted import leaves
+// the old store untouched.
 //
 // Concurrency: any number of readers (each on its own pooled connection);
 // one writer at a time, admitted by the write lock's FIFO queue
@@ -28,13 +39,15 @@
 //
 // The class is defined across files with one job each: member_store.cpp
 // (opening, state, connections, the write lock, commit, durability, apply),
-// member_log.cpp (reading and pruning the log), member_snapshot.cpp
-// (export and import), member_content_fingerprint.cpp and
-// member_running_fingerprint.cpp, member_generations.cpp (the directory's
-// files: CURRENT and the store file generations).
+// member_recovery.cpp (opening the log beside the graph: replay, the
+// older format's log table), member_log.cpp (reading and pruning the log),
+// member_snapshot.cpp (export and import), member_content_fingerprint.cpp
+// and member_running_fingerprint.cpp, member_generations.cpp (the
+// directory's files: CURRENT and the store file generations).
 #pragma once
 
 #include "store/retention.hpp"
+#include "store/segment_log.hpp"
 #include "store/store_connection.hpp"
 #include "store/wal_checkpointer.hpp"
 #include "store/write_lock_queue.hpp"
@@ -64,7 +77,7 @@ struct CommitStamp {
 class MemberStore : public std::enable_shared_from_this<MemberStore> {
 public:
     struct Options {
-        // Sync the WAL before a commit counts as durable (tests of logic
+        // Sync the log before a commit counts as durable (tests of logic
         // that need no durability may turn it off to run faster).
         bool sync_commits = true;
         std::chrono::milliseconds lock_timeout{60'000};
@@ -75,6 +88,10 @@ public:
         // False: SQLite's own checkpoints inside the commit that passes
         // 8192 pages, as before the checkpointer (test/bench compares them).
         bool background_checkpoints = true;
+        // A log segment is closed and the next one started once it holds
+        // this many bytes (db.tx_log.rotation.size); retention removes
+        // whole segments.
+        uint64_t log_rotation_bytes = SegmentLog::kDefaultRotationBytes;
         // Keep the running fingerprint (store/running_fingerprint.hpp) on
         // every change. Off only to measure its cost (test/bench); a store
         // opened without it keeps none until it is opened with it again.
@@ -97,6 +114,18 @@ public:
     const std::string& store_id() const { return store_id_; }
     const std::filesystem::path& dir() const { return dir_; }
     const std::filesystem::path& file() const { return file_; }
+    // The log directory of a store file (graph-<n>.db.log).
+    static std::filesystem::path log_dir_of(const std::filesystem::path& file);
+    // What opening found and did to bring the graph and the log together.
+    struct Recovery {
+        uint64_t torn_bytes_cut = 0;    // a crash's partial record removed from the log
+        uint64_t replayed = 0;          // log transactions applied to the graph
+        uint64_t unlogged = 0;          // graph transactions the log lost (it starts after them)
+        uint64_t migrated = 0;          // transactions moved from an older store's log table
+    };
+    const Recovery& recovery() const { return recovery_; }
+    // The log's files (read-only use: tests, tools).
+    const SegmentLog& log() const { return *log_; }
     // The last durable transaction (see the file comment).
     uint64_t last_committed() const { return last_tx_.load(std::memory_order_acquire); }
     // The state as of the last durable transaction.
@@ -167,7 +196,7 @@ public:
     ccdr::Result<CommitStamp> commit_write(WriteLock& lock, StoreConnection& conn, std::span<const uint8_t> payload,
                                            const IdHighWater& ids);
     // Returns once transaction `tx_id` (committed here) is durable: syncs the
-    // WAL itself unless another thread's sync already covers it. A failed
+    // log itself unless another thread's sync already covers it. A failed
     // sync fails this and every later call: the store can no longer say
     // what is on disk, and the member must be reopened.
     ccdr::Status make_durable(uint64_t tx_id);
@@ -247,7 +276,7 @@ public:
     // Makes `file` of `dir` the live store: CURRENT switched by an atomic
     // rename (the store objects open on other files keep working on them).
     static ccdr::Status make_live(const std::filesystem::path& dir, const std::filesystem::path& file);
-    // Deletes a store file with its WAL and shared-memory files.
+    // Deletes a store file with its WAL, shared-memory files and log.
     static void remove_file(const std::filesystem::path& file);
     const Options& options() const { return options_; }
 
@@ -293,6 +322,16 @@ public:
 private:
     MemberStore(std::filesystem::path dir, std::filesystem::path file, Options options);
     ccdr::Status load_state();
+    // member_recovery.cpp: opens the log and brings it and the graph together.
+    ccdr::Status open_log(StoreState& s);
+    ccdr::Status migrate_table_log(StoreConnection& c, StoreState& s);
+    ccdr::Status replay_into_graph(StoreState& s, uint64_t to_tx);
+    // A store file of the older format (its log in a txlog table): the
+    // table goes, its last running value settled first. In the caller's
+    // write transaction; nothing to do for a file without it.
+    static ccdr::Status drop_older_log_table(sql::Connection& db);
+    // fsync of the graph's WAL (or file): everything committed is on disk.
+    ccdr::Status sync_graph();
     // The durable state (state(), last_committed()); never moves back.
     void publish(const StoreState& s);
     void record_commit(const StoreState& s);
@@ -319,6 +358,8 @@ private:
     std::filesystem::path file_;
     Options options_;
     std::string store_id_;
+    std::unique_ptr<SegmentLog> log_;
+    Recovery recovery_;
 
     mutable std::mutex state_mu_;
     StoreState state_;    // durable
@@ -329,7 +370,6 @@ private:
     std::mutex sync_mu_;
     std::condition_variable sync_cv_;
     bool syncing_ = false;
-    bool wal_dir_synced_ = false;  // the WAL's directory entry, once
     ccdr::Status sync_failure_;
 
     std::unique_ptr<WalCheckpointer> checkpointer_;  // outlives the pool's connections

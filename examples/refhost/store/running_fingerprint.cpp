@@ -139,11 +139,10 @@ ccdr::Status ensure_running_fingerprint(sql::Connection& db, bool track) {
     // everything (the common case) costs two schema reads.
     ccdr::Status st;
     bool table = has_column(db, "running_fingerprint", "value", st);
-    bool column = st ? has_column(db, "txlog", "fp", st) : false;
     if (!st) {
         return st;
     }
-    if (table && column && track) {
+    if (table && track) {
         auto q = db.prepare("SELECT 1 FROM running_fingerprint WHERE id = 1");
         if (!q) {
             return q.status();
@@ -162,10 +161,6 @@ ccdr::Status ensure_running_fingerprint(sql::Connection& db, bool track) {
     };
     // Again under the write lock: another connection may have done it.
     table = has_column(db, "running_fingerprint", "value", st);
-    column = st ? has_column(db, "txlog", "fp", st) : false;
-    if (st && !column) {
-        st = db.exec("ALTER TABLE txlog ADD COLUMN fp BLOB");
-    }
     if (st && !table) {
         st = db.exec("CREATE TABLE running_fingerprint(id INTEGER PRIMARY KEY CHECK (id = 1), "
                      "tx INTEGER NOT NULL, value BLOB NOT NULL)");

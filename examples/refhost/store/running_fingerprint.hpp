@@ -17,13 +17,12 @@
 // changes that led there. (XXH3 is not a cryptographic hash: this detects
 // accidental divergence, it does not resist a forger.)
 //
-// Where it lives: txlog.fp holds the value after each logged transaction,
-// written in the transaction's own SQLite transaction
-// (StoreConnection::append_log), so the value now is the last entry's fp;
-// the one-row table running_fingerprint(tx, value) holds it when no newer
-// log entry does (a store just computed, imported, or copied without its
-// log: kSettleRunningValueSql moves the value there first). A store without them (made by
-// an older refhost, or opened with tracking off) gets them at its next open
+// Where it lives: the one-row table running_fingerprint(tx, value) holds
+// the value after its tx, written once per write transaction
+// (StoreConnection::advance_fingerprint, commit); each transaction's log
+// record carries the value after it (segment_log.hpp), so the value at an
+// earlier tx is one record header away. A store without the table (made by
+// an older refhost, or opened with tracking off) gets it at its next open
 // with tracking on: one full pass over the store, once
 // (ensure_running_fingerprint).
 #pragma once
@@ -41,8 +40,10 @@ namespace refhost {
 
 inline constexpr const char* kRunningFingerprintAlgorithm = "refhost-records-xxh3-128-sum-v1";
 
-// Brings the one-row table up to the value kept with the last log entry
-// (when that entry is the newer), before the log is emptied.
+// A store of the older format kept the value after each transaction in its
+// txlog table's fp column: this brings the one-row table up to the last
+// entry's value (when that entry is the newer) before that table goes
+// (member_recovery.cpp).
 inline constexpr const char* kSettleRunningValueSql =
     "UPDATE running_fingerprint SET (tx, value) = (SELECT id, fp FROM txlog ORDER BY id DESC LIMIT 1) "
     "WHERE id = 1 AND EXISTS (SELECT 1 FROM (SELECT id, fp FROM txlog ORDER BY id DESC LIMIT 1) AS last "

@@ -23,10 +23,9 @@ CREATE TABLE rels(id INTEGER PRIMARY KEY, type TEXT NOT NULL, src INTEGER NOT NU
 CREATE INDEX rels_by_src ON rels(src, type);
 CREATE INDEX rels_by_dst ON rels(dst, type);
 CREATE INDEX rels_by_type ON rels(type, id);
--- fp (the running fingerprint after the tx) before the payload: reading it
--- then never walks a large payload's overflow pages. Stores made before it
--- existed get it appended at the end (ensure_running_fingerprint).
-CREATE TABLE txlog(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, fp BLOB, payload BLOB NOT NULL);
+-- The transaction log is not here: it is the segment files beside the store
+-- (segment_log.hpp). Stores made before that have a txlog table, moved into
+-- segments when they are opened (member_recovery.cpp).
 )sql";
 
 }  // namespace
@@ -104,14 +103,8 @@ ccdr::Status StoreConnection::prepare_all() {
       "SELECT store_id, last_tx, last_time, oldest_retained, next_node, next_rel FROM state WHERE id = 1");
     p(s_.write_state,
       "UPDATE state SET last_tx = ?, last_time = ?, oldest_retained = ?, next_node = ?, next_rel = ? WHERE id = 1");
-    p(s_.append_log, "INSERT INTO txlog(id, time, payload, fp) VALUES (?, ?, ?, ?)");
-    // The table's row and the last log entry in one step (current_value()).
-    p(s_.fp_now,
-      "SELECT r.tx, r.value, l.id, l.fp FROM running_fingerprint AS r LEFT JOIN "
-      "(SELECT id, fp FROM txlog ORDER BY id DESC LIMIT 1) AS l ON 1 WHERE r.id = 1");
+    p(s_.fp_now, "SELECT tx, value FROM running_fingerprint WHERE id = 1");
     p(s_.fp_write, "UPDATE running_fingerprint SET tx = ?1, value = ?2 WHERE id = 1");
-    p(s_.fp_log_write, "UPDATE txlog SET fp = ?2 WHERE id = ?1");
-    p(s_.fp_logged, "SELECT fp FROM txlog WHERE id = ?");
     p(s_.delete_labels_returning, "DELETE FROM labels WHERE node = ? RETURNING label");
     p(s_.delete_node_returning, "DELETE FROM nodes WHERE id = ? RETURNING props");
     p(s_.delete_rel_returning, "DELETE FROM rels WHERE id = ? RETURNING type, src, dst, props");
@@ -144,7 +137,6 @@ ccdr::Status StoreConnection::prepare_all() {
     p(s_.rels_in_type, "SELECT id, type, src, dst, props FROM rels WHERE dst = ? AND type = ? ORDER BY id");
     p(s_.count_all, "SELECT count(*) FROM nodes");
     p(s_.count_label, "SELECT count(*) FROM labels WHERE label = ?");
-    p(s_.scan_log, "SELECT id, time, payload FROM txlog WHERE id >= ? ORDER BY id");
     return failed;
 }
 
@@ -155,7 +147,11 @@ ccdr::Status StoreConnection::begin_write() {
     return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE");
 }
 ccdr::Status StoreConnection::commit() {
+    ccdr::Status st = write_fingerprint();
     appended_value_.reset();
+    if (!st) {
+        return st;
+    }
     return sql::step_done(db_, s_.commit, "COMMIT");
 }
 void StoreConnection::rollback() {
@@ -199,12 +195,10 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
 
 }  // namespace
 
-// Where the running value is: the last log entry's fp when that entry is
-// newer than the one-row table's tx (every commit of a tracking store), else
-// the table (a store just opened, imported or copied: its value was settled
-// there). A commit then writes its value once, with its log entry, and never
-// rewrites the table's page (docs/benchmarks.md: that page write cost 22 % of
-// an unsynced commit).
+// The running value lives in the one-row table. A write transaction moves
+// it in memory with every logged transaction (advance_fingerprint) and
+// writes the table once, at its commit: a batch of thousands of applied
+// transactions writes its page once.
 ccdr::Result<std::optional<StoreConnection::CurrentValue>> StoreConnection::current_value() {
     sql::ResetGuard g(s_.fp_now);
     int rc = s_.fp_now.step();
@@ -216,16 +210,8 @@ ccdr::Result<std::optional<StoreConnection::CurrentValue>> StoreConnection::curr
     }
     CurrentValue out;
     out.tx_id = static_cast<uint64_t>(s_.fp_now.int64(0));
-    int value_column = 1;
-    if (!s_.fp_now.is_null(2) && static_cast<uint64_t>(s_.fp_now.int64(2)) > out.tx_id && !s_.fp_now.is_null(3)) {
-        out.tx_id = static_cast<uint64_t>(s_.fp_now.int64(2));
-        out.in_log = true;
-        value_column = 3;
-    }
-    if (!RunningSum::from_bytes(s_.fp_now.blob(value_column), out.value)) {
-        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint" +
-                                              (out.in_log ? " of tx " + std::to_string(out.tx_id) : std::string()) +
-                                              " is not 16 bytes");
+    if (!RunningSum::from_bytes(s_.fp_now.blob(1), out.value)) {
+        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint is not 16 bytes");
     }
     return std::optional<CurrentValue>(out);
 }
@@ -248,32 +234,30 @@ ccdr::Result<StoreConnection::CurrentValue> StoreConnection::moved_value() {
     return moved;
 }
 
-ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload) {
-    auto& st = s_.append_log;
-    std::optional<CurrentValue> moved;
-    std::string fp;
-    if (track_fp_) {
-        auto m = moved_value();
-        if (!m) {
-            return m.status();
-        }
-        moved = CurrentValue{tx_id, m->value, true};
-        fp = moved->value.bytes();
+ccdr::Result<std::optional<std::array<uint8_t, 16>>> StoreConnection::advance_fingerprint(uint64_t tx_id) {
+    if (!track_fp_) {
+        return std::optional<std::array<uint8_t, 16>>();
     }
-    st.bind(1, tx_id);
-    st.bind(2, time_ms);
-    st.bind_blob(3, payload);
-    if (track_fp_) {
-        st.bind_blob(4, as_bytes(fp));
-    } else {
-        st.bind_null(4);
+    auto m = moved_value();
+    if (!m) {
+        return m.status();
     }
-    ccdr::Status done = sql::step_done(db_, st, "appending tx " + std::to_string(tx_id) + " to the log");
-    if (done && moved) {
-        delta_ = {};
-        appended_value_ = moved;
+    appended_value_ = CurrentValue{tx_id, m->value};
+    delta_ = {};
+    const std::string b = m->value.bytes();
+    std::array<uint8_t, 16> out{};
+    std::copy(b.begin(), b.begin() + 16, out.begin());
+    return std::optional<std::array<uint8_t, 16>>(out);
+}
+
+ccdr::Status StoreConnection::write_fingerprint() {
+    if (!appended_value_) {
+        return {};
     }
-    return done;
+    const std::string bytes = appended_value_->value.bytes();
+    s_.fp_write.bind(1, appended_value_->tx_id);
+    s_.fp_write.bind_blob(2, as_bytes(bytes));
+    return sql::step_done(db_, s_.fp_write, "updating the running fingerprint");
 }
 
 ccdr::Status StoreConnection::fold_fingerprint() {
@@ -284,16 +268,9 @@ ccdr::Status StoreConnection::fold_fingerprint() {
     if (!moved) {
         return moved.status();
     }
-    const std::string bytes = moved->value.bytes();
-    sql::Statement& write = moved->in_log ? s_.fp_log_write : s_.fp_write;
-    write.bind(1, moved->tx_id);
-    write.bind_blob(2, as_bytes(bytes));
-    ccdr::Status st = sql::step_done(db_, write, "updating the running fingerprint");
-    appended_value_.reset();
-    if (st) {
-        delta_ = {};
-    }
-    return st;
+    appended_value_ = *moved;
+    delta_ = {};
+    return write_fingerprint();
 }
 
 ccdr::Result<std::optional<StoreConnection::RunningValue>> StoreConnection::running_value() {
@@ -305,27 +282,6 @@ ccdr::Result<std::optional<StoreConnection::RunningValue>> StoreConnection::runn
         return std::optional<RunningValue>();
     }
     return std::optional<RunningValue>(RunningValue{(*now)->tx_id, (*now)->value});
-}
-
-ccdr::Result<std::optional<RunningSum>> StoreConnection::logged_fingerprint(uint64_t tx_id) {
-    sql::ResetGuard g(s_.fp_logged);
-    s_.fp_logged.bind(1, tx_id);
-    int rc = s_.fp_logged.step();
-    if (rc == SQLITE_DONE) {
-        return std::optional<RunningSum>();
-    }
-    if (rc != SQLITE_ROW) {
-        return error("reading a logged running fingerprint", rc);
-    }
-    RunningSum v;
-    if (s_.fp_logged.is_null(0)) {
-        return std::optional<RunningSum>();
-    }
-    if (!RunningSum::from_bytes(s_.fp_logged.blob(0), v)) {
-        return ccdr::Status(CCDR_CORRUPT, "store " + db_.path() + ": the running fingerprint of tx " +
-                                              std::to_string(tx_id) + " is not 16 bytes");
-    }
-    return std::optional<RunningSum>(v);
 }
 
 ccdr::Status StoreConnection::corrupt(const ChangeOp& op, const std::string& why) const {
@@ -699,19 +655,6 @@ ccdr::Result<bool> StoreConnection::has_relationships(int64_t node) {
         return error("checking a node's relationships", rc);
     }
     return s_.node_has_rels.int64(0) != 0;
-}
-
-ccdr::Status StoreConnection::scan_log(uint64_t from_tx, const LogRowFn& fn) {
-    auto& s = s_.scan_log;
-    sql::ResetGuard g(s);
-    s.bind(1, from_tx);
-    int rc = 0;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        if (!fn(static_cast<uint64_t>(s.int64(0)), s.int64(1), s.blob(2))) {
-            return {};
-        }
-    }
-    return rc == SQLITE_DONE ? ccdr::Status() : error("reading the transaction log", rc);
 }
 
 }  // namespace refhost

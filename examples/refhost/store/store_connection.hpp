@@ -11,6 +11,7 @@
 
 #include <ccdr/status.hpp>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -62,14 +63,14 @@ public:
 
     ccdr::Status read_state(StoreState& out);
     ccdr::Status write_state(const StoreState& s);
-    // Logs a transaction; with tracking, also moves the running fingerprint
-    // by the changes applied since begin_write or the previous append_log,
-    // and stores the new value with the entry.
-    ccdr::Status append_log(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload);
-    // Moves the current running value (where it is kept) by the changes
-    // applied since begin_write or the last append_log / fold, keeping its
-    // tx: what a change applied without a log entry does (the divergence
-    // test hook).
+    // With tracking, moves the running fingerprint by the changes applied
+    // since begin_write or the previous call, as the value after `tx_id`,
+    // and returns it (16 bytes, RunningSum::bytes) for the tx's log record;
+    // the table gets it at commit(). Without tracking: nullopt.
+    ccdr::Result<std::optional<std::array<uint8_t, 16>>> advance_fingerprint(uint64_t tx_id);
+    // Moves the current running value by the changes applied since
+    // begin_write or the last advance / fold, keeping its tx: what a change
+    // applied without a log entry does (the divergence test hook).
     ccdr::Status fold_fingerprint();
     bool tracks_fingerprint() const { return track_fp_; }
     // The running value now (the caller holds a read transaction): its tx
@@ -79,9 +80,6 @@ public:
         RunningSum value;
     };
     ccdr::Result<std::optional<RunningValue>> running_value();
-    // The value logged with tx_id: nullopt when there is no such entry or it
-    // was logged without one.
-    ccdr::Result<std::optional<RunningSum>> logged_fingerprint(uint64_t tx_id);
 
     // Applies every op of a record. CCDR_CORRUPT for a malformed record or one
     // that does not fit the store (an id that exists or does not); the SQLite
@@ -113,9 +111,6 @@ public:
     ccdr::Status relationships_of(int64_t node, bool outgoing, std::string_view type, std::vector<RelRow>& out);
     ccdr::Result<int64_t> count_nodes(std::string_view label);
     ccdr::Result<bool> has_relationships(int64_t node);
-    // Logged transactions from `from_tx` on, in id order, until `fn` returns false.
-    using LogRowFn = std::function<bool(uint64_t tx_id, int64_t time_ms, std::span<const uint8_t> payload)>;
-    ccdr::Status scan_log(uint64_t from_tx, const LogRowFn& fn);
 
     ccdr::Status error(std::string_view what, int rc) const { return db_.error(what, rc); }
 
@@ -132,35 +127,32 @@ private:
     sql::Connection db_;
     struct Statements {
         sql::Statement begin_read, begin_write, commit, rollback;
-        sql::Statement read_state, write_state, append_log;
+        sql::Statement read_state, write_state;
         sql::Statement insert_node, insert_label, delete_label, delete_labels_of, node_props, update_node_props,
             delete_node, node_exists, node_has_rels;
         sql::Statement insert_rel, rel_row, rel_props, update_rel_props, delete_rel;
         sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
         sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
-        sql::Statement scan_log;
-        sql::Statement fp_now, fp_write, fp_log_write, fp_logged, delete_labels_returning,
+        sql::Statement fp_now, fp_write, delete_labels_returning,
             delete_node_returning,
             delete_rel_returning;
     } s_;
-    // The running value now and where it is kept (current_value() in the
-    // .cpp says why two places).
+    // The running value now (the table's row).
     struct CurrentValue {
         uint64_t tx_id = 0;
         RunningSum value;
-        bool in_log = false;  // the last log entry's fp, else the one-row table
     };
+    // Writes the value advanced in this transaction into the table (commit()).
+    ccdr::Status write_fingerprint();
     ccdr::Result<std::optional<CurrentValue>> current_value();
     // The current value moved by delta_ (CCDR_CORRUPT when the store keeps none).
     ccdr::Result<CurrentValue> moved_value();
 
     bool track_fp_ = true;
-    RunningSum delta_;  // changes applied since begin_write / the last append_log
-    // What the last append_log of the open write transaction stored: the
-    // next append_log of the same transaction (apply_batch logs thousands)
-    // continues from it instead of reading back the row it just wrote (that
-    // read was ~40 % of apply_batch's CPU). Cleared when the transaction
-    // begins or ends and by fold_fingerprint.
+    RunningSum delta_;  // changes applied since begin_write / the last advance
+    // The value advanced to in the open write transaction, written to the
+    // table at commit: the next advance continues from it (apply_batch logs
+    // thousands per transaction). Cleared when the transaction begins or ends.
     std::optional<CurrentValue> appended_value_;
 };
 

@@ -11,6 +11,8 @@ refhost="$build/examples/refhost/refhost"
 shell_bin="$build/examples/refhost/ccdr-shell"
 plugin="$build/plugin/libccdr.so"
 dr="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../examples/dr" && pwd)"
+# Reads a member's log segments (what a test once asked the SQLite log table).
+log_segments="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../support" && pwd)/log_segments.py"
 for f in "$refhost" "$shell_bin" "$plugin"; do
   [ -e "$f" ] || { echo "missing $f: build refhost, ccdr-shell and ccdr first" >&2; exit 1; }
 done

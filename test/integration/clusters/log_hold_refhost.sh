@@ -40,11 +40,11 @@ writes() {
   for ((i = 1; i <= $1; i++)); do echo "CREATE (:Event {seq: $i, pad: '$pad'});"; done >"$work/writes.cypher"
   q A -d foo -f "$work/writes.cypher" >/dev/null
 }
-# a_log SQL: a query on the log of A's member of foo (sqlite3, read-only, while A runs).
+# a_log ARGS: test/support/log_segments.py on the log of A's member of foo (while A runs).
 a_log() {
   local dir
   dir=$(find "$work/A/data" -type d -path "*databases/foo" | head -1)
-  sqlite3 -readonly "$dir/$(cat "$dir/CURRENT")" "$1"
+  python3 "$log_segments" "$dir/$(cat "$dir/CURRENT")" "$@"
 }
 # metric CLUSTER GLOB: the newest value of the metric CSV matching GLOB (empty if none yet).
 metric() {
@@ -68,7 +68,7 @@ copies_served() {
 # pass has run since the last write.
 held_as_measured() {
   local want got
-  want=$(a_log "SELECT coalesce(sum(length(payload)), 0) FROM txlog WHERE id > $1")
+  want=$(a_log bytes-after "$1")
   got=$(metric A "$held_glob")
   [ -n "$got" ] && [ "$(printf '%.0f' "$got")" = "$want" ]
 }
@@ -86,7 +86,7 @@ eventually --tries 300 hold_at "$tx1" || fail "A holds nothing for the replica a
 stop_cluster B
 writes 300 100
 eventually --tries 300 held_as_measured "$tx1" || fail "no pruning pass measured the hold (metric $(metric A "$held_glob"))"
-read -r oldest last < <(a_log "SELECT min(id) || ' ' || max(id) FROM txlog")
+read -r oldest last _ < <(a_log summary)
 ((last - tx1 > 100)) || fail "the writes must outgrow the retention: replica at $tx1, last $last"
 ((oldest <= tx1 + 1)) || fail "the log was pruned past the replica's position: starts at $oldest, replica at $tx1"
 pass "A holds its log from tx $oldest for the replica at tx $tx1 (retention alone: from tx $((last - 99))); $(metric A "$held_glob") bytes held, catch-up window $(metric A "$window_glob") s"
@@ -95,7 +95,7 @@ stop_cluster A
 start_cluster A
 writes 20 100
 eventually --tries 300 held_as_measured "$tx1" || fail "no pruning pass after A's restart measured the hold"
-oldest=$(a_log "SELECT min(id) FROM txlog")
+read -r oldest _ < <(a_log summary)
 ((oldest <= tx1 + 1)) || fail "the hold did not survive A's restart: log starts at $oldest, replica at $tx1"
 pass "the hold survived A's restart (log from tx $oldest; $work/A/data/.../ccdr/replica_log_holds.tsv: $(cat "$(find "$work/A/data" -name replica_log_holds.tsv | head -1)" | cut -f4,5 | tr '\t' ' '))"
 
@@ -133,7 +133,7 @@ echo "catch-up window samples (s): $windows"
 
 # Disk safety: the replica never came back; the log is back to the retention, within the cap.
 pruned_to_retention() {
-  read -r count bytes oldest last < <(a_log "SELECT count(*) || ' ' || sum(length(payload)) || ' ' || min(id) || ' ' || max(id) FROM txlog")
+  read -r oldest last count bytes < <(a_log summary)
   [ "$count" = 100 ]
 }
 eventually --tries 300 pruned_to_retention || fail "A's log did not shrink to its retention: $count txs"

@@ -1,0 +1,802 @@
+#include "store/segment_log.hpp"
+
+#include "store/file_util.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace refhost {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kRecordMagic = 0x31585443;  // "CTX1"
+constexpr char kFileMagic[8] = {'C', 'C', 'D', 'R', 'T', 'X', 'L', '1'};
+constexpr uint32_t kFlagFp = 1;
+// A sparse index point every this many bytes or records of a segment: a
+// lookup scans at most that much of headers.
+constexpr uint64_t kIndexEveryBytes = 64 << 10;
+constexpr uint64_t kIndexEveryRecords = 256;
+constexpr size_t kReadBuffer = 1 << 20;
+
+void put_u32(uint8_t* p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put_u64(uint8_t* p, uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint32_t get_u32(const uint8_t* p) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+uint64_t get_u64(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+uint64_t record_checksum(const uint8_t* header, std::span<const uint8_t> payload) {
+    return XXH3_64bits_withSeed(payload.data(), payload.size(), XXH3_64bits(header, 48));
+}
+
+void encode_header(const SegmentLog::Entry& e, uint8_t* h) {
+    std::memset(h, 0, SegmentLog::kRecordHeader);
+    put_u32(h, kRecordMagic);
+    put_u32(h + 4, e.fp ? kFlagFp : 0);
+    put_u64(h + 8, e.tx_id);
+    put_u64(h + 16, static_cast<uint64_t>(e.time_ms));
+    put_u64(h + 24, e.payload.size());
+    if (e.fp) {
+        std::memcpy(h + 32, e.fp->data(), 16);
+    }
+    put_u64(h + 48, record_checksum(h, e.payload));
+}
+
+// Parses a header; false when it is not one (wrong magic).
+bool decode_header(const uint8_t* h, SegmentLog::Header& out) {
+    if (get_u32(h) != kRecordMagic) {
+        return false;
+    }
+    out.tx_id = get_u64(h + 8);
+    out.time_ms = static_cast<int64_t>(get_u64(h + 16));
+    out.payload_len = get_u64(h + 24);
+    out.fp.reset();
+    if (get_u32(h + 4) & kFlagFp) {
+        std::array<uint8_t, 16> fp;
+        std::memcpy(fp.data(), h + 32, 16);
+        out.fp = fp;
+    }
+    return true;
+}
+
+std::string segment_name(uint64_t first_tx) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%020llu.seg", static_cast<unsigned long long>(first_tx));
+    return buf;
+}
+
+ccdr::Status io_error(const std::string& what, const fs::path& p, int err) {
+    return {CCDR_IO_ERROR, what + " " + p.string() + ": " + std::strerror(err)};
+}
+
+// pread of exactly n bytes; false at end of file (short read).
+ccdr::Result<bool> read_exact(int fd, uint8_t* buf, size_t n, uint64_t offset, const fs::path& p) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(offset + done));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return io_error("reading", p, errno);
+        }
+        if (r == 0) {
+            return false;
+        }
+        done += static_cast<size_t>(r);
+    }
+    return true;
+}
+
+}  // namespace
+
+struct SegmentLog::Segment {
+    fs::path path;
+    int fd = -1;
+    uint64_t first_tx = 0;
+    uint64_t next_tx = 0;  // one past its last record
+    uint64_t size = 0;     // file bytes
+    uint64_t payload_total = 0;
+    int64_t last_time_ms = 0;
+    uint64_t records_since_point = 0;
+    std::vector<IndexPoint> index;
+    bool dirty = false;  // appended since the last sync
+    ~Segment() {
+        if (fd >= 0) ::close(fd);
+    }
+    void note_record(uint64_t tx, uint64_t offset, int64_t time, uint64_t payload_len) {
+        if (index.empty() || offset - index.back().offset >= kIndexEveryBytes ||
+            records_since_point >= kIndexEveryRecords) {
+            index.push_back({tx, offset, time, payload_total});
+            records_since_point = 0;
+        }
+        ++records_since_point;
+        payload_total += payload_len;
+        last_time_ms = time;
+        next_tx = tx + 1;
+        size = offset + kRecordHeader + payload_len;
+    }
+};
+
+SegmentLog::SegmentLog(fs::path dir, Options options) : dir_(std::move(dir)), options_(options) {}
+SegmentLog::~SegmentLog() = default;
+
+ccdr::Result<std::unique_ptr<SegmentLog>> SegmentLog::open(const fs::path& dir, Options options,
+                                                           uint64_t next_tx_if_empty, OpenReport* report) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        return ccdr::Status(CCDR_IO_ERROR, "cannot create the log directory " + dir.string() + ": " + ec.message());
+    }
+    std::unique_ptr<SegmentLog> log(new SegmentLog(dir, options));
+    OpenReport local;
+    ccdr::Status st = log->load(next_tx_if_empty, &local);
+    if (!st) {
+        return st.with_context("opening the transaction log " + dir.string());
+    }
+    if (report) {
+        *report = local;
+    }
+    return log;
+}
+
+ccdr::Status SegmentLog::load(uint64_t next_tx_if_empty, OpenReport* report) {
+    std::vector<std::pair<uint64_t, fs::path>> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+        std::string name = e.path().filename().string();
+        if (name.size() != 24 || name.compare(20, 4, ".seg") != 0 ||
+            !std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
+            continue;
+        }
+        found.emplace_back(std::stoull(name.substr(0, 20)), e.path());
+    }
+    if (ec) {
+        return {CCDR_IO_ERROR, "listing " + dir_.string() + ": " + ec.message()};
+    }
+    std::sort(found.begin(), found.end());
+    next_tx_ = next_tx_if_empty;
+    for (size_t i = 0; i < found.size(); ++i) {
+        auto seg = std::make_shared<Segment>();
+        seg->path = found[i].second;
+        seg->first_tx = found[i].first;
+        seg->next_tx = seg->first_tx;
+        seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
+        if (seg->fd < 0) {
+            return io_error("opening", seg->path, errno);
+        }
+        if (!segments_.empty() && seg->first_tx != segments_.back()->next_tx) {
+            return {CCDR_CORRUPT, seg->path.filename().string() + " does not continue the log (expected tx " +
+                                      std::to_string(segments_.back()->next_tx) + ")"};
+        }
+        // The two newest segments may end in a write a crash tore (a
+        // rotation starts the next one before the older is synced).
+        bool may_be_torn = i + 2 >= found.size();
+        const uint64_t cut_before = report->torn_bytes_cut;
+        ccdr::Status st = scan(*seg, may_be_torn, report);
+        if (!st) {
+            return st;
+        }
+        const bool cut = report->torn_bytes_cut > cut_before || seg->size < kFileHeader;
+        segments_.push_back(seg);
+        if (cut) {
+            // Nothing after a cut can be trusted: later segments continue
+            // past records that are gone.
+            for (size_t j = i + 1; j < found.size(); ++j) {
+                fs::remove(found[j].second, ec);
+            }
+            break;
+        }
+    }
+    if (!segments_.empty()) {
+        auto& newest = segments_.back();
+        if (newest->size < kFileHeader) {
+            // Created, header never written whole: as if never created.
+            fs::remove(newest->path, ec);
+            segments_.pop_back();
+        }
+    }
+    if (!segments_.empty()) {
+        next_tx_ = segments_.back()->next_tx;
+        last_time_ms_ = segments_.back()->last_time_ms;
+        for (auto it = segments_.rbegin(); it != segments_.rend() && last_time_ms_ == 0; ++it) {
+            last_time_ms_ = (*it)->last_time_ms;
+        }
+    }
+    return {};
+}
+
+ccdr::Status SegmentLog::scan(Segment& seg, bool may_be_torn, OpenReport* report) {
+    struct stat sb {};
+    if (::fstat(seg.fd, &sb) != 0) {
+        return io_error("reading the size of", seg.path, errno);
+    }
+    const uint64_t file_size = static_cast<uint64_t>(sb.st_size);
+    auto cut_at = [&](uint64_t offset, const std::string& why) -> ccdr::Status {
+        if (!may_be_torn) {
+            return {CCDR_CORRUPT, seg.path.filename().string() + " is damaged at byte " + std::to_string(offset) +
+                                      ": " + why};
+        }
+        if (::ftruncate(seg.fd, static_cast<off_t>(offset)) != 0) {
+            return io_error("cutting the torn end of", seg.path, errno);
+        }
+        report->torn_bytes_cut += file_size - offset;
+        seg.size = offset;
+        return {};
+    };
+    uint8_t fh[kFileHeader];
+    auto got = read_exact(seg.fd, fh, kFileHeader, 0, seg.path);
+    if (!got) return got.status();
+    if (!*got || std::memcmp(fh, kFileMagic, 8) != 0 || get_u64(fh + 8) != seg.first_tx) {
+        if (!*got) {
+            seg.size = 0;
+            return cut_at(0, "no file header");
+        }
+        return {CCDR_CORRUPT, seg.path.filename().string() + " has no valid segment header"};
+    }
+    seg.size = kFileHeader;
+    std::vector<uint8_t> buf(kReadBuffer);
+    uint64_t offset = kFileHeader;
+    while (offset < file_size) {
+        if (file_size - offset < kRecordHeader) {
+            return cut_at(offset, "a record header cut short");
+        }
+        uint8_t h[kRecordHeader];
+        auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
+        if (!ok) return ok.status();
+        Header hd;
+        if (!*ok || !decode_header(h, hd)) {
+            return cut_at(offset, "no record header");
+        }
+        if (hd.tx_id != seg.next_tx) {
+            return cut_at(offset, "tx " + std::to_string(hd.tx_id) + " where " + std::to_string(seg.next_tx) +
+                                      " was expected");
+        }
+        if (hd.payload_len > file_size - offset - kRecordHeader) {
+            return cut_at(offset, "tx " + std::to_string(hd.tx_id) + " cut short");
+        }
+        if (may_be_torn) {
+            if (buf.size() < hd.payload_len) buf.resize(hd.payload_len);
+            auto pl = read_exact(seg.fd, buf.data(), hd.payload_len, offset + kRecordHeader, seg.path);
+            if (!pl) return pl.status();
+            if (!*pl || record_checksum(h, {buf.data(), hd.payload_len}) != get_u64(h + 48)) {
+                return cut_at(offset, "tx " + std::to_string(hd.tx_id) + " fails its checksum");
+            }
+            if (buf.size() > kReadBuffer) {
+                buf.resize(kReadBuffer);
+                buf.shrink_to_fit();
+            }
+        }
+        seg.note_record(hd.tx_id, offset, hd.time_ms, hd.payload_len);
+        offset = seg.size;
+    }
+    return {};
+}
+
+uint64_t SegmentLog::first_tx() const {
+    std::lock_guard lock(mu_);
+    return segments_.empty() ? next_tx_ : segments_.front()->first_tx;
+}
+
+uint64_t SegmentLog::next_tx() const {
+    std::lock_guard lock(mu_);
+    return next_tx_;
+}
+
+int64_t SegmentLog::last_time_ms() const {
+    std::lock_guard lock(mu_);
+    return last_time_ms_;
+}
+
+uint64_t SegmentLog::size_bytes() const {
+    std::lock_guard lock(mu_);
+    uint64_t total = 0;
+    for (const auto& s : segments_) total += s->size;
+    return total;
+}
+
+uint64_t SegmentLog::oldest_segment_end() const {
+    std::lock_guard lock(mu_);
+    return segments_.empty() ? next_tx_ : segments_.front()->next_tx;
+}
+
+size_t SegmentLog::segment_count() const {
+    std::lock_guard lock(mu_);
+    return segments_.size();
+}
+
+SegmentLog::Mark SegmentLog::mark() const {
+    std::lock_guard lock(mu_);
+    Mark m;
+    m.next_tx = next_tx_;
+    if (!segments_.empty()) {
+        m.segment_first = segments_.back()->first_tx;
+        m.offset = segments_.back()->size;
+    }
+    return m;
+}
+
+ccdr::Status SegmentLog::start_segment(uint64_t first_tx) {
+    auto seg = std::make_shared<Segment>();
+    seg->path = dir_ / segment_name(first_tx);
+    seg->first_tx = first_tx;
+    seg->next_tx = first_tx;
+    seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (seg->fd < 0) {
+        return io_error("creating", seg->path, errno);
+    }
+    uint8_t fh[kFileHeader];
+    std::memcpy(fh, kFileMagic, 8);
+    put_u64(fh + 8, first_tx);
+    if (::pwrite(seg->fd, fh, kFileHeader, 0) != static_cast<ssize_t>(kFileHeader)) {
+        int err = errno;
+        std::error_code ec;
+        fs::remove(seg->path, ec);
+        return io_error("writing the header of", seg->path, err);
+    }
+    seg->size = kFileHeader;
+    std::lock_guard lock(mu_);
+    segments_.push_back(seg);
+    dir_unsynced_ = true;
+    if (!seg->dirty) {
+        seg->dirty = true;
+        unsynced_.push_back(seg);
+    }
+    return {};
+}
+
+ccdr::Status SegmentLog::append(std::span<const Entry> entries) {
+    if (entries.empty()) {
+        return {};
+    }
+    std::shared_ptr<Segment> seg;
+    uint64_t expected = 0;
+    {
+        std::lock_guard lock(mu_);
+        expected = next_tx_;
+        if (!segments_.empty()) seg = segments_.back();
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].tx_id != expected + i) {
+            return {CCDR_OUT_OF_ORDER, "the log continues at tx " + std::to_string(expected + i) + ", not " +
+                                           std::to_string(entries[i].tx_id)};
+        }
+    }
+    if (!seg || (seg->size >= options_.rotation_bytes && seg->next_tx > seg->first_tx)) {
+        ccdr::Status st = start_segment(expected);
+        if (!st) return st;
+        std::lock_guard lock(mu_);
+        seg = segments_.back();
+    }
+    std::vector<std::array<uint8_t, kRecordHeader>> headers(entries.size());
+    std::vector<iovec> iov;
+    iov.reserve(entries.size() * 2);
+    for (size_t i = 0; i < entries.size(); ++i) {
+        encode_header(entries[i], headers[i].data());
+        iov.push_back({headers[i].data(), kRecordHeader});
+        if (!entries[i].payload.empty()) {
+            iov.push_back({const_cast<uint8_t*>(entries[i].payload.data()), entries[i].payload.size()});
+        }
+    }
+    const uint64_t start = seg->size;
+    uint64_t offset = start;
+    size_t next = 0;
+    while (next < iov.size()) {
+        int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+        ssize_t w = ::pwritev(seg->fd, iov.data() + next, count, static_cast<off_t>(offset));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            (void)::ftruncate(seg->fd, static_cast<off_t>(start));
+            return io_error("appending to", seg->path, err);
+        }
+        offset += static_cast<uint64_t>(w);
+        // Skip what was written whole; a partial iovec continues where it stopped.
+        size_t left = static_cast<size_t>(w);
+        while (next < iov.size() && left >= iov[next].iov_len) {
+            left -= iov[next].iov_len;
+            ++next;
+        }
+        if (left > 0) {
+            iov[next].iov_base = static_cast<uint8_t*>(iov[next].iov_base) + left;
+            iov[next].iov_len -= left;
+        }
+    }
+    std::lock_guard lock(mu_);
+    uint64_t at = start;
+    for (const auto& e : entries) {
+        seg->note_record(e.tx_id, at, e.time_ms, e.payload.size());
+        at = seg->size;
+    }
+    next_tx_ = entries.back().tx_id + 1;
+    last_time_ms_ = entries.back().time_ms;
+    if (!seg->dirty) {
+        seg->dirty = true;
+        unsynced_.push_back(seg);
+    }
+    return {};
+}
+
+ccdr::Status SegmentLog::rollback(const Mark& m) {
+    std::lock_guard lock(mu_);
+    while (!segments_.empty() && segments_.back()->first_tx > m.segment_first && segments_.back()->first_tx >= m.next_tx) {
+        std::error_code ec;
+        fs::remove(segments_.back()->path, ec);
+        segments_.pop_back();
+    }
+    if (!segments_.empty() && segments_.back()->first_tx == m.segment_first && segments_.back()->size > m.offset) {
+        auto& seg = *segments_.back();
+        if (::ftruncate(seg.fd, static_cast<off_t>(m.offset)) != 0) {
+            return io_error("undoing an append to", seg.path, errno);
+        }
+        // Rebuild the segment's counters from its index and a header scan is
+        // not needed: the mark's records are exactly the ones before offset.
+        while (!seg.index.empty() && seg.index.back().offset >= m.offset) {
+            seg.index.pop_back();
+        }
+        seg.size = m.offset;
+        seg.next_tx = m.next_tx;
+        // payload_total and last_time_ms: recount from the last index point.
+        uint64_t off = seg.index.empty() ? kFileHeader : seg.index.back().offset;
+        seg.payload_total = seg.index.empty() ? 0 : seg.index.back().payload_before;
+        seg.records_since_point = 0;
+        seg.last_time_ms = 0;
+        while (off < seg.size) {
+            uint8_t h[kRecordHeader];
+            auto ok = read_exact(seg.fd, h, kRecordHeader, off, seg.path);
+            Header hd;
+            if (!ok || !*ok || !decode_header(h, hd)) {
+                return {CCDR_CORRUPT, "re-reading " + seg.path.string() + " after an undone append"};
+            }
+            ++seg.records_since_point;
+            seg.payload_total += hd.payload_len;
+            seg.last_time_ms = hd.time_ms;
+            off += kRecordHeader + hd.payload_len;
+        }
+    }
+    next_tx_ = m.next_tx;
+    last_time_ms_ = segments_.empty() ? 0 : segments_.back()->last_time_ms;
+    return {};
+}
+
+ccdr::Status SegmentLog::sync() {
+    std::vector<std::shared_ptr<Segment>> files;
+    bool dir = false;
+    {
+        std::lock_guard lock(mu_);
+        files.swap(unsynced_);
+        for (auto& f : files) f->dirty = false;
+        dir = dir_unsynced_;
+        dir_unsynced_ = false;
+    }
+    if (!options_.sync) {
+        return {};
+    }
+    ccdr::Status st;
+    for (auto& f : files) {
+        if (::fdatasync(f->fd) != 0) {
+            st = io_error("syncing", f->path, errno);
+            break;
+        }
+    }
+    if (st && dir) {
+        st = fsync_path(dir_);
+    }
+    if (!st) {
+        std::lock_guard lock(mu_);
+        for (auto& f : files) {
+            if (!f->dirty) {
+                f->dirty = true;
+                unsynced_.push_back(f);
+            }
+        }
+        dir_unsynced_ = dir_unsynced_ || dir;
+    }
+    return st;
+}
+
+std::shared_ptr<SegmentLog::Segment> SegmentLog::find(uint64_t tx_id) const {
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), tx_id,
+                               [](uint64_t t, const std::shared_ptr<Segment>& s) { return t < s->first_tx; });
+    if (it == segments_.begin()) {
+        return nullptr;
+    }
+    auto seg = *(it - 1);
+    return tx_id < seg->next_tx ? seg : nullptr;
+}
+
+ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& offset,
+                                uint64_t& payload_before) const {
+    auto it = std::upper_bound(seg.index.begin(), seg.index.end(), tx_id,
+                               [](uint64_t t, const IndexPoint& p) { return t < p.tx_id; });
+    if (it == seg.index.begin()) {
+        return {CCDR_INTERNAL, "tx " + std::to_string(tx_id) + " is not indexed in " + seg.path.string()};
+    }
+    --it;
+    offset = it->offset;
+    payload_before = it->payload_before;
+    uint64_t tx = it->tx_id;
+    while (tx < tx_id) {
+        uint8_t h[kRecordHeader];
+        auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
+        if (!ok) return ok.status();
+        Header hd;
+        if (!*ok || !decode_header(h, hd) || hd.tx_id != tx) {
+            return {CCDR_CORRUPT, seg.path.filename().string() + ": no record of tx " + std::to_string(tx) +
+                                      " at byte " + std::to_string(offset)};
+        }
+        payload_before += hd.payload_len;
+        offset += kRecordHeader + hd.payload_len;
+        ++tx;
+    }
+    return {};
+}
+
+ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit) const {
+    std::vector<std::shared_ptr<Segment>> segs;
+    uint64_t end = 0;
+    {
+        std::lock_guard lock(mu_);
+        end = to_tx >= next_tx_ ? next_tx_ : to_tx + 1;
+        auto first = find(from_tx);
+        if (!first || from_tx >= end) {
+            return {};
+        }
+        for (const auto& s : segments_) {
+            if (s->first_tx >= first->first_tx && s->first_tx < end) segs.push_back(s);
+        }
+    }
+    std::vector<uint8_t> buf(kReadBuffer);
+    uint64_t visited = 0;
+    uint64_t tx = from_tx;
+    for (size_t si = 0; si < segs.size() && tx < end; ++si) {
+        const Segment& seg = *segs[si];
+        uint64_t offset = kFileHeader;
+        if (si == 0) {
+            uint64_t before = 0;
+            ccdr::Status st = locate(seg, from_tx, offset, before);
+            if (!st) return st;
+        }
+        // buf holds the file's bytes [buf_start, buf_start + buf_len).
+        uint64_t buf_start = offset;
+        size_t buf_len = 0;
+        while (tx < end && tx < seg.next_tx) {
+            if (offset + kRecordHeader > buf_start + buf_len) {
+                buf_start = offset;
+                ssize_t r = ::pread(seg.fd, buf.data(), buf.size(), static_cast<off_t>(offset));
+                if (r < 0) {
+                    if (errno == EINTR) continue;
+                    return io_error("reading", seg.path, errno);
+                }
+                buf_len = static_cast<size_t>(r);
+                if (buf_len < kRecordHeader) {
+                    return {CCDR_CORRUPT, seg.path.filename().string() + " ends inside tx " + std::to_string(tx)};
+                }
+            }
+            const uint8_t* h = buf.data() + (offset - buf_start);
+            Header hd;
+            if (!decode_header(h, hd) || hd.tx_id != tx) {
+                return {CCDR_CORRUPT, seg.path.filename().string() + ": no record of tx " + std::to_string(tx) +
+                                          " at byte " + std::to_string(offset)};
+            }
+            const uint64_t record_end = offset + kRecordHeader + hd.payload_len;
+            std::span<const uint8_t> payload;
+            std::vector<uint8_t> big;
+            if (record_end <= buf_start + buf_len) {
+                payload = {h + kRecordHeader, hd.payload_len};
+            } else if (kRecordHeader + hd.payload_len <= buf.size()) {
+                buf_start = offset;
+                buf_len = 0;
+                continue;  // refill from this record's start
+            } else {
+                big.resize(hd.payload_len);
+                auto ok = read_exact(seg.fd, big.data(), big.size(), offset + kRecordHeader, seg.path);
+                if (!ok) return ok.status();
+                if (!*ok) {
+                    return {CCDR_CORRUPT, seg.path.filename().string() + " ends inside tx " + std::to_string(tx)};
+                }
+                payload = big;
+            }
+            uint8_t hcopy[kRecordHeader];
+            std::memcpy(hcopy, h, kRecordHeader);
+            if (record_checksum(hcopy, payload) != get_u64(hcopy + 48)) {
+                return {CCDR_CORRUPT, seg.path.filename().string() + ": tx " + std::to_string(tx) +
+                                          " fails its checksum"};
+            }
+            if (tx > from_tx && visited + hd.payload_len > max_bytes) {
+                return {};
+            }
+            visited += hd.payload_len;
+            if (!visit(hd, payload) || visited >= max_bytes) {
+                return {};
+            }
+            offset = record_end;
+            ++tx;
+        }
+    }
+    return {};
+}
+
+ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_id) const {
+    std::shared_ptr<Segment> seg;
+    {
+        std::lock_guard lock(mu_);
+        seg = find(tx_id);
+    }
+    if (!seg) {
+        return std::optional<Header>();
+    }
+    uint64_t offset = 0;
+    uint64_t before = 0;
+    ccdr::Status st = locate(*seg, tx_id, offset, before);
+    if (!st) return st;
+    uint8_t h[kRecordHeader];
+    auto ok = read_exact(seg->fd, h, kRecordHeader, offset, seg->path);
+    if (!ok) return ok.status();
+    Header hd;
+    if (!*ok || !decode_header(h, hd) || hd.tx_id != tx_id) {
+        return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
+                                              std::to_string(tx_id));
+    }
+    return std::optional<Header>(hd);
+}
+
+ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
+    std::vector<std::shared_ptr<Segment>> segs;
+    uint64_t next = 0;
+    {
+        std::lock_guard lock(mu_);
+        segs = segments_;
+        next = next_tx_;
+    }
+    for (const auto& seg : segs) {
+        if (seg->next_tx == seg->first_tx || seg->last_time_ms < time_ms) {
+            continue;
+        }
+        // Commit times never go back: start at the last index point before
+        // time_ms and walk headers.
+        auto it = std::lower_bound(seg->index.begin(), seg->index.end(), time_ms,
+                                   [](const IndexPoint& p, int64_t t) { return p.time_ms < t; });
+        if (it != seg->index.begin()) --it;
+        uint64_t offset = it->offset;
+        for (uint64_t tx = it->tx_id; tx < seg->next_tx; ++tx) {
+            uint8_t h[kRecordHeader];
+            auto ok = read_exact(seg->fd, h, kRecordHeader, offset, seg->path);
+            if (!ok) return ok.status();
+            Header hd;
+            if (!*ok || !decode_header(h, hd)) {
+                return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
+                                                      std::to_string(tx));
+            }
+            if (hd.time_ms >= time_ms) {
+                return tx;
+            }
+            offset += kRecordHeader + hd.payload_len;
+        }
+    }
+    return next;
+}
+
+ccdr::Result<uint64_t> SegmentLog::payload_bytes_from(uint64_t tx_id) const {
+    std::vector<std::shared_ptr<Segment>> segs;
+    {
+        std::lock_guard lock(mu_);
+        segs = segments_;
+    }
+    uint64_t total = 0;
+    for (const auto& seg : segs) {
+        if (seg->next_tx <= tx_id) {
+            continue;
+        }
+        if (seg->first_tx >= tx_id) {
+            total += seg->payload_total;
+            continue;
+        }
+        uint64_t offset = 0;
+        uint64_t before = 0;
+        ccdr::Status st = locate(*seg, tx_id, offset, before);
+        if (!st) return st;
+        total += seg->payload_total - before;
+    }
+    return total;
+}
+
+ccdr::Result<uint64_t> SegmentLog::keep_from_for_bytes(uint64_t bytes) const {
+    std::vector<std::shared_ptr<Segment>> segs;
+    uint64_t next = 0;
+    {
+        std::lock_guard lock(mu_);
+        segs = segments_;
+        next = next_tx_;
+    }
+    uint64_t later = 0;  // payload of the segments newer than the one looked at
+    uint64_t keep = next > 1 ? next - 1 : next;
+    for (auto it = segs.rbegin(); it != segs.rend(); ++it) {
+        const Segment& seg = **it;
+        if (seg.next_tx == seg.first_tx) continue;
+        if (later + seg.payload_total <= bytes) {
+            later += seg.payload_total;
+            keep = std::min(keep, seg.first_tx);
+            continue;
+        }
+        // The cut is inside this segment: the first record from which the
+        // rest of it plus `later` fits.
+        uint64_t offset = kFileHeader;
+        uint64_t before = 0;
+        for (uint64_t tx = seg.first_tx; tx < seg.next_tx; ++tx) {
+            if (later + seg.payload_total - before <= bytes) {
+                return std::min(keep, tx);
+            }
+            uint8_t h[kRecordHeader];
+            auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
+            if (!ok) return ok.status();
+            Header hd;
+            if (!*ok || !decode_header(h, hd)) {
+                return ccdr::Status(CCDR_CORRUPT, seg.path.filename().string() + ": no record of tx " +
+                                                      std::to_string(tx));
+            }
+            before += hd.payload_len;
+            offset += kRecordHeader + hd.payload_len;
+        }
+        return keep;
+    }
+    return keep;
+}
+
+ccdr::Result<uint64_t> SegmentLog::remove_before(uint64_t keep_from) {
+    std::vector<std::shared_ptr<Segment>> doomed;
+    {
+        std::lock_guard lock(mu_);
+        while (segments_.size() > 1 && segments_.front()->next_tx <= keep_from) {
+            doomed.push_back(segments_.front());
+            segments_.erase(segments_.begin());
+        }
+    }
+    for (const auto& s : doomed) {
+        std::error_code ec;
+        fs::remove(s->path, ec);  // readers holding it keep their descriptor
+        if (ec) {
+            return ccdr::Status(CCDR_IO_ERROR, "removing " + s->path.string() + ": " + ec.message());
+        }
+    }
+    return first_tx();
+}
+
+ccdr::Status SegmentLog::reset(uint64_t next_tx) {
+    std::vector<std::shared_ptr<Segment>> doomed;
+    {
+        std::lock_guard lock(mu_);
+        doomed.swap(segments_);
+        unsynced_.clear();
+        next_tx_ = next_tx;
+        last_time_ms_ = 0;
+    }
+    for (const auto& s : doomed) {
+        std::error_code ec;
+        fs::remove(s->path, ec);
+        if (ec) {
+            return ccdr::Status(CCDR_IO_ERROR, "removing " + s->path.string() + ": " + ec.message());
+        }
+    }
+    return fsync_path(dir_);
+}
+
+}  // namespace refhost

@@ -1,0 +1,330 @@
+// The member store's transaction log as segment files (store/segment_log.hpp)
+// and how a store brings it and its graph together when it opens
+// (store/member_recovery.cpp): rotation, reads across segments, whole-segment
+// retention, a write torn by a crash cut back to the last whole transaction,
+// the log replayed into a graph that lost its unsynced pages, a graph ahead
+// of its log, and a store of the older format (log in a SQLite table).
+#include "store/member_store.hpp"
+#include "store/segment_log.hpp"
+#include "store/sqlite.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+
+using namespace refhost;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("ccdr-seglog-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(std::random_device{}()));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+std::vector<uint8_t> payload_of(uint64_t tx, size_t size = 100) {
+    std::vector<uint8_t> p(size);
+    for (size_t i = 0; i < size; ++i) p[i] = static_cast<uint8_t>(tx * 31 + i);
+    return p;
+}
+
+void append_range(SegmentLog& log, uint64_t first, uint64_t last, size_t size = 100) {
+    for (uint64_t tx = first; tx <= last; ++tx) {
+        auto p = payload_of(tx, size);
+        SegmentLog::Entry e{tx, 1'000 + static_cast<int64_t>(tx), std::nullopt, p};
+        REQUIRE(log.append({&e, 1}));
+    }
+}
+
+std::vector<uint64_t> read_ids(const SegmentLog& log, uint64_t from, uint64_t to = UINT64_MAX,
+                               uint64_t max_bytes = UINT64_MAX) {
+    std::vector<uint64_t> ids;
+    auto st = log.read(from, to, max_bytes, [&](const SegmentLog::Header& h, std::span<const uint8_t> p) {
+        REQUIRE(std::vector<uint8_t>(p.begin(), p.end()) == payload_of(h.tx_id, p.size()));
+        ids.push_back(h.tx_id);
+        return true;
+    });
+    REQUIRE(st);
+    return ids;
+}
+
+std::vector<fs::path> segments_in(const fs::path& dir) {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+MemberStore::Options fast() {
+    MemberStore::Options o;
+    o.sync_commits = false;
+    return o;
+}
+
+void apply_nodes(MemberStore& store, size_t n) {
+    auto lock = store.lock_for_write();
+    REQUIRE(lock);
+    std::vector<std::vector<uint8_t>> records;
+    std::vector<ccdr_tx> txs;
+    for (size_t i = 0; i < n; ++i) {
+        ChangeRecordWriter w;
+        const uint64_t tx = store.last_committed() + 1 + i;
+        w.create_node(static_cast<int64_t>(tx), {"Item"}, Map{{"seq", Value(static_cast<int64_t>(tx))}});
+        records.push_back(w.bytes());
+    }
+    for (size_t i = 0; i < n; ++i) {
+        txs.push_back(ccdr_tx{store.last_committed() + 1 + i, 1'700'000'000'000 + static_cast<int64_t>(i),
+                              ccdr_bytes{records[i].data(), records[i].size()}});
+    }
+    REQUIRE(store.apply(*lock, txs));
+}
+
+std::vector<uint64_t> store_log_ids(MemberStore& store, uint64_t from) {
+    std::vector<uint64_t> ids;
+    auto st = store.read_log(from, UINT64_MAX, [&](const ccdr_tx& tx) {
+        ids.push_back(tx.tx_id);
+        return CCDR_OK;
+    });
+    REQUIRE(st);
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("segment log: appends rotate into segments, reads cross them, retention removes whole segments",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    auto log = SegmentLog::open(dir.path / "log", {4096, false}, 1);
+    REQUIRE(log);
+    append_range(**log, 1, 200);
+    CHECK((*log)->last_tx() == 200);
+    CHECK((*log)->segment_count() > 3);
+    CHECK(read_ids(**log, 57, 61) == std::vector<uint64_t>{57, 58, 59, 60, 61});
+    CHECK(read_ids(**log, 1).size() == 200);
+    // At least one record even when it alone is over max_bytes.
+    CHECK(read_ids(**log, 10, UINT64_MAX, 1) == std::vector<uint64_t>{10});
+    CHECK(read_ids(**log, 10, UINT64_MAX, 250) == std::vector<uint64_t>{10, 11});
+    auto h = (*log)->header(150);
+    REQUIRE(h);
+    REQUIRE(*h);
+    CHECK((*h)->time_ms == 1'150);
+    CHECK((*(*log)->payload_bytes_from(151)) == 50 * 100);
+    CHECK((*(*log)->keep_from_for_bytes(1000)) == 191);
+    CHECK((*(*log)->first_at_or_after(1'120)) == 120);
+
+    auto first = (*log)->remove_before(120);
+    REQUIRE(first);
+    CHECK(*first <= 120);
+    CHECK(*first > 1);
+    CHECK(read_ids(**log, *first).front() == *first);
+    // Reopened, it continues where it was.
+    log->reset();
+    auto again = SegmentLog::open(dir.path / "log", {4096, false}, 1);
+    REQUIRE(again);
+    CHECK((*again)->first_tx() == *first);
+    CHECK((*again)->last_tx() == 200);
+    append_range(**again, 201, 205);
+    CHECK(read_ids(**again, 199) == std::vector<uint64_t>{199, 200, 201, 202, 203, 204, 205});
+    // Ids must continue the log.
+    auto p = payload_of(300);
+    SegmentLog::Entry wrong{300, 0, std::nullopt, p};
+    CHECK((*again)->append({&wrong, 1}).code() == CCDR_OUT_OF_ORDER);
+}
+
+TEST_CASE("segment log: a record torn by a crash is cut, the log ends at the last whole transaction",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    {
+        auto log = SegmentLog::open(dir.path / "log", {1 << 20, true}, 1);
+        REQUIRE(log);
+        append_range(**log, 1, 10, 500);
+        REQUIRE((*log)->sync());
+    }
+    const fs::path seg = segments_in(dir.path / "log").back();
+    const auto full = fs::file_size(seg);
+
+    SECTION("cut in the middle of the last record's payload") {
+        fs::resize_file(seg, full - 200);
+        SegmentLog::OpenReport report;
+        auto log = SegmentLog::open(dir.path / "log", {1 << 20, true}, 1, &report);
+        REQUIRE(log);
+        CHECK((*log)->last_tx() == 9);
+        CHECK(report.torn_bytes_cut == SegmentLog::kRecordHeader + 500 - 200);
+        append_range(**log, 10, 11, 500);
+        CHECK(read_ids(**log, 1).size() == 11);
+    }
+    SECTION("cut inside a record header") {
+        fs::resize_file(seg, full - 500 - SegmentLog::kRecordHeader + 20);
+        auto log = SegmentLog::open(dir.path / "log", {1 << 20, true}, 1);
+        REQUIRE(log);
+        CHECK((*log)->last_tx() == 9);
+    }
+    SECTION("a damaged byte in the last record fails its checksum") {
+        int fd = ::open(seg.c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        uint8_t b = 0xff;
+        REQUIRE(::pwrite(fd, &b, 1, static_cast<off_t>(full - 10)) == 1);
+        ::close(fd);
+        auto log = SegmentLog::open(dir.path / "log", {1 << 20, true}, 1);
+        REQUIRE(log);
+        CHECK((*log)->last_tx() == 9);
+    }
+}
+
+TEST_CASE("segment log: a damaged record before the newest segments is refused, not cut",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    {
+        auto log = SegmentLog::open(dir.path / "log", {2048, false}, 1);
+        REQUIRE(log);
+        append_range(**log, 1, 100);
+    }
+    auto segs = segments_in(dir.path / "log");
+    REQUIRE(segs.size() > 3);
+    fs::resize_file(segs.front(), fs::file_size(segs.front()) - 30);
+    auto log = SegmentLog::open(dir.path / "log", {2048, false}, 1);
+    REQUIRE_FALSE(log);
+    CHECK(log.status().code() == CCDR_CORRUPT);
+}
+
+TEST_CASE("member store: the log replays into a graph that lost its last transactions",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path m = dir.path / "m";
+    std::string expected_hash;
+    std::string expected_fp;
+    const fs::path saved = dir.path / "graph-at-5.db";
+    {
+        auto store = MemberStore::open(m, "store-a", fast());
+        REQUIRE(store);
+        apply_nodes(**store, 5);
+    }
+    // The graph as an OS crash could leave it: its state at tx 5.
+    fs::copy_file(m / "graph-1.db", saved);
+    {
+        auto store = MemberStore::open(m, "store-a", fast());
+        REQUIRE(store);
+        apply_nodes(**store, 4);
+        expected_hash = (*store)->content_hash().value();
+        expected_fp = (*store)->running_fingerprint(0).value().hex;
+    }
+    fs::copy_file(saved, m / "graph-1.db", fs::copy_options::overwrite_existing);
+    std::error_code ec;
+    fs::remove(m / "graph-1.db-wal", ec);
+    fs::remove(m / "graph-1.db-shm", ec);
+
+    auto store = MemberStore::open(m, "store-a", fast());
+    REQUIRE(store);
+    CHECK((*store)->recovery().replayed == 4);
+    CHECK((*store)->last_committed() == 9);
+    CHECK((*store)->content_hash().value() == expected_hash);
+    CHECK((*store)->running_fingerprint(0).value().hex == expected_fp);
+    CHECK(store_log_ids(**store, 1).size() == 9);
+    apply_nodes(**store, 1);
+    CHECK((*store)->last_committed() == 10);
+}
+
+TEST_CASE("member store: a graph ahead of its log keeps its transactions and the log starts after them",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path m = dir.path / "m";
+    {
+        auto store = MemberStore::open(m, "store-a", fast());
+        REQUIRE(store);
+        apply_nodes(**store, 6);
+    }
+    // The log lost its last two records (an OS crash before its sync).
+    const fs::path seg = segments_in(MemberStore::log_dir_of(m / "graph-1.db")).back();
+    uint64_t cut_at = 0;
+    {
+        // Find where tx 5 starts: the size of the file after tx 4.
+        auto log = SegmentLog::open(seg.parent_path(), {}, 1);
+        REQUIRE(log);
+        cut_at = SegmentLog::kFileHeader;
+        REQUIRE((*log)->read(1, 4, UINT64_MAX, [&](const SegmentLog::Header& h, std::span<const uint8_t>) {
+            cut_at += SegmentLog::kRecordHeader + h.payload_len;
+            return true;
+        }));
+    }
+    fs::resize_file(seg, cut_at);
+    auto store = MemberStore::open(m, "store-a", fast());
+    REQUIRE(store);
+    CHECK((*store)->recovery().unlogged == 2);
+    CHECK((*store)->last_committed() == 6);
+    CHECK((*store)->log_info().oldest_retained_tx == 7);
+    auto st = (*store)->read_log(3, UINT64_MAX, [](const ccdr_tx&) { return CCDR_OK; });
+    CHECK(st.code() == CCDR_LOG_PRUNED);
+    apply_nodes(**store, 2);
+    CHECK(store_log_ids(**store, 7) == std::vector<uint64_t>{7, 8});
+}
+
+TEST_CASE("member store: a store of the older format moves its log table into segments once",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path m = dir.path / "m";
+    std::vector<std::vector<uint8_t>> payloads;
+    std::string fp_now;
+    {
+        auto store = MemberStore::open(m, "store-a", fast());
+        REQUIRE(store);
+        apply_nodes(**store, 7);
+        REQUIRE((*store)->read_log(1, UINT64_MAX, [&](const ccdr_tx& tx) {
+            payloads.emplace_back(tx.payload.data, tx.payload.data + tx.payload.len);
+            return CCDR_OK;
+        }));
+        fp_now = (*store)->running_fingerprint(0).value().hex;
+    }
+    // The older format: the log in a txlog table, no segment files.
+    {
+        auto db = sql::Connection::open((m / "graph-1.db").string(), false);
+        REQUIRE(db);
+        REQUIRE(db->exec("CREATE TABLE txlog(id INTEGER PRIMARY KEY, time INTEGER NOT NULL, fp BLOB, "
+                         "payload BLOB NOT NULL)"));
+        auto ins = db->prepare("INSERT INTO txlog(id, time, payload) VALUES (?, ?, ?)");
+        REQUIRE(ins);
+        for (size_t i = 0; i < payloads.size(); ++i) {
+            ins->bind(1, static_cast<int64_t>(i + 1));
+            ins->bind(2, int64_t{1'700'000'000'000});
+            ins->bind_blob(3, payloads[i]);
+            REQUIRE(ins->step() == SQLITE_DONE);
+            ins->reset();
+        }
+    }
+    fs::remove_all(MemberStore::log_dir_of(m / "graph-1.db"));
+
+    auto store = MemberStore::open(m, "store-a", fast());
+    REQUIRE(store);
+    CHECK((*store)->recovery().migrated == 7);
+    std::vector<std::vector<uint8_t>> read;
+    REQUIRE((*store)->read_log(1, UINT64_MAX, [&](const ccdr_tx& tx) {
+        read.emplace_back(tx.payload.data, tx.payload.data + tx.payload.len);
+        return CCDR_OK;
+    }));
+    CHECK(read == payloads);
+    CHECK((*store)->running_fingerprint(0).value().hex == fp_now);
+    {
+        auto lease = (*store)->connection();
+        REQUIRE(lease);
+        auto q = (*lease)->db().prepare("SELECT count(*) FROM sqlite_master WHERE name = 'txlog'");
+        REQUIRE(q);
+        REQUIRE(q->step() == SQLITE_ROW);
+        CHECK(q->int64(0) == 0);
+    }
+    store->reset();
+    auto reopened = MemberStore::open(m, "store-a", fast());
+    REQUIRE(reopened);
+    CHECK((*reopened)->recovery().migrated == 0);
+    CHECK(store_log_ids(**reopened, 1).size() == 7);
+}
