@@ -136,6 +136,10 @@ struct SegmentLog::Segment {
     }
 };
 
+SegmentLog::View SegmentLog::view(const std::shared_ptr<Segment>& s) {
+    return {s, s->first_tx, s->next_tx, s->payload_total, s->last_time_ms};
+}
+
 SegmentLog::SegmentLog(fs::path dir, Options options) : dir_(std::move(dir)), options_(options) {}
 SegmentLog::~SegmentLog() = default;
 
@@ -525,15 +529,20 @@ std::shared_ptr<SegmentLog::Segment> SegmentLog::find(uint64_t tx_id) const {
 
 ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& offset,
                                 uint64_t& payload_before) const {
-    auto it = std::upper_bound(seg.index.begin(), seg.index.end(), tx_id,
-                               [](uint64_t t, const IndexPoint& p) { return t < p.tx_id; });
-    if (it == seg.index.begin()) {
-        return {CCDR_INTERNAL, "tx " + std::to_string(tx_id) + " is not indexed in " + seg.path.string()};
+    IndexPoint start;
+    {
+        // The writer extends the newest segment's index meanwhile.
+        std::lock_guard lock(mu_);
+        auto it = std::upper_bound(seg.index.begin(), seg.index.end(), tx_id,
+                                   [](uint64_t t, const IndexPoint& p) { return t < p.tx_id; });
+        if (it == seg.index.begin()) {
+            return {CCDR_INTERNAL, "tx " + std::to_string(tx_id) + " is not indexed in " + seg.path.string()};
+        }
+        start = *(it - 1);
     }
-    --it;
-    offset = it->offset;
-    payload_before = it->payload_before;
-    uint64_t tx = it->tx_id;
+    offset = start.offset;
+    payload_before = start.payload_before;
+    uint64_t tx = start.tx_id;
     while (tx < tx_id) {
         uint8_t h[kRecordHeader];
         auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
@@ -551,7 +560,7 @@ ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& of
 }
 
 ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit) const {
-    std::vector<std::shared_ptr<Segment>> segs;
+    std::vector<View> segs;
     uint64_t end = 0;
     {
         std::lock_guard lock(mu_);
@@ -561,14 +570,15 @@ ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_byt
             return {};
         }
         for (const auto& s : segments_) {
-            if (s->first_tx >= first->first_tx && s->first_tx < end) segs.push_back(s);
+            if (s->first_tx >= first->first_tx && s->first_tx < end) segs.push_back(view(s));
         }
     }
     std::vector<uint8_t> buf(kReadBuffer);
     uint64_t visited = 0;
     uint64_t tx = from_tx;
     for (size_t si = 0; si < segs.size() && tx < end; ++si) {
-        const Segment& seg = *segs[si];
+        const Segment& seg = *segs[si].seg;
+        const uint64_t seg_next = segs[si].next_tx;
         uint64_t offset = kFileHeader;
         if (si == 0) {
             uint64_t before = 0;
@@ -578,7 +588,7 @@ ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_byt
         // buf holds the file's bytes [buf_start, buf_start + buf_len).
         uint64_t buf_start = offset;
         size_t buf_len = 0;
-        while (tx < end && tx < seg.next_tx) {
+        while (tx < end && tx < seg_next) {
             if (offset + kRecordHeader > buf_start + buf_len) {
                 buf_start = offset;
                 ssize_t r = ::pread(seg.fd, buf.data(), buf.size(), static_cast<off_t>(offset));
@@ -660,30 +670,36 @@ ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_i
 }
 
 ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
-    std::vector<std::shared_ptr<Segment>> segs;
+    std::vector<View> segs;
     uint64_t next = 0;
     {
         std::lock_guard lock(mu_);
-        segs = segments_;
+        for (const auto& s : segments_) segs.push_back(view(s));
         next = next_tx_;
     }
-    for (const auto& seg : segs) {
-        if (seg->next_tx == seg->first_tx || seg->last_time_ms < time_ms) {
+    for (const auto& v : segs) {
+        if (v.next_tx == v.first_tx || v.last_time_ms < time_ms) {
             continue;
         }
         // Commit times never go back: start at the last index point before
         // time_ms and walk headers.
-        auto it = std::lower_bound(seg->index.begin(), seg->index.end(), time_ms,
-                                   [](const IndexPoint& p, int64_t t) { return p.time_ms < t; });
-        if (it != seg->index.begin()) --it;
-        uint64_t offset = it->offset;
-        for (uint64_t tx = it->tx_id; tx < seg->next_tx; ++tx) {
+        IndexPoint start;
+        {
+            std::lock_guard lock(mu_);
+            const auto& index = v.seg->index;
+            auto it = std::lower_bound(index.begin(), index.end(), time_ms,
+                                       [](const IndexPoint& p, int64_t t) { return p.time_ms < t; });
+            if (it != index.begin()) --it;
+            start = *it;
+        }
+        uint64_t offset = start.offset;
+        for (uint64_t tx = start.tx_id; tx < v.next_tx; ++tx) {
             uint8_t h[kRecordHeader];
-            auto ok = read_exact(seg->fd, h, kRecordHeader, offset, seg->path);
+            auto ok = read_exact(v.seg->fd, h, kRecordHeader, offset, v.seg->path);
             if (!ok) return ok.status();
             Header hd;
             if (!*ok || !decode_header(h, hd)) {
-                return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
+                return ccdr::Status(CCDR_CORRUPT, v.seg->path.filename().string() + ": no record of tx " +
                                                       std::to_string(tx));
             }
             if (hd.time_ms >= time_ms) {
@@ -696,61 +712,61 @@ ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
 }
 
 ccdr::Result<uint64_t> SegmentLog::payload_bytes_from(uint64_t tx_id) const {
-    std::vector<std::shared_ptr<Segment>> segs;
+    std::vector<View> segs;
     {
         std::lock_guard lock(mu_);
-        segs = segments_;
+        for (const auto& s : segments_) segs.push_back(view(s));
     }
     uint64_t total = 0;
-    for (const auto& seg : segs) {
-        if (seg->next_tx <= tx_id) {
+    for (const auto& v : segs) {
+        if (v.next_tx <= tx_id) {
             continue;
         }
-        if (seg->first_tx >= tx_id) {
-            total += seg->payload_total;
+        if (v.first_tx >= tx_id) {
+            total += v.payload_total;
             continue;
         }
         uint64_t offset = 0;
         uint64_t before = 0;
-        ccdr::Status st = locate(*seg, tx_id, offset, before);
+        ccdr::Status st = locate(*v.seg, tx_id, offset, before);
         if (!st) return st;
-        total += seg->payload_total - before;
+        total += v.payload_total - before;
     }
     return total;
 }
 
 ccdr::Result<uint64_t> SegmentLog::keep_from_for_bytes(uint64_t bytes) const {
-    std::vector<std::shared_ptr<Segment>> segs;
+    std::vector<View> segs;
     uint64_t next = 0;
     {
         std::lock_guard lock(mu_);
-        segs = segments_;
+        for (const auto& s : segments_) segs.push_back(view(s));
         next = next_tx_;
     }
     uint64_t later = 0;  // payload of the segments newer than the one looked at
     uint64_t keep = next > 1 ? next - 1 : next;
     for (auto it = segs.rbegin(); it != segs.rend(); ++it) {
-        const Segment& seg = **it;
-        if (seg.next_tx == seg.first_tx) continue;
-        if (later + seg.payload_total <= bytes) {
-            later += seg.payload_total;
-            keep = std::min(keep, seg.first_tx);
+        const View& v = *it;
+        if (v.next_tx == v.first_tx) continue;
+        if (later + v.payload_total <= bytes) {
+            later += v.payload_total;
+            keep = std::min(keep, v.first_tx);
             continue;
         }
         // The cut is inside this segment: the first record from which the
         // rest of it plus `later` fits.
         uint64_t offset = kFileHeader;
         uint64_t before = 0;
-        for (uint64_t tx = seg.first_tx; tx < seg.next_tx; ++tx) {
-            if (later + seg.payload_total - before <= bytes) {
+        for (uint64_t tx = v.first_tx; tx < v.next_tx; ++tx) {
+            if (later + v.payload_total - before <= bytes) {
                 return std::min(keep, tx);
             }
             uint8_t h[kRecordHeader];
-            auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
+            auto ok = read_exact(v.seg->fd, h, kRecordHeader, offset, v.seg->path);
             if (!ok) return ok.status();
             Header hd;
             if (!*ok || !decode_header(h, hd)) {
-                return ccdr::Status(CCDR_CORRUPT, seg.path.filename().string() + ": no record of tx " +
+                return ccdr::Status(CCDR_CORRUPT, v.seg->path.filename().string() + ": no record of tx " +
                                                       std::to_string(tx));
             }
             before += hd.payload_len;

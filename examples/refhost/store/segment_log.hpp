@@ -136,6 +136,16 @@ private:
         int64_t time_ms = 0;
         uint64_t payload_before = 0;  // payload bytes of the segment before this record
     };
+    // A segment's counters as of one moment (taken under mu_: the writer
+    // moves the newest segment's).
+    struct View {
+        std::shared_ptr<Segment> seg;
+        uint64_t first_tx = 0;
+        uint64_t next_tx = 0;
+        uint64_t payload_total = 0;
+        int64_t last_time_ms = 0;
+    };
+    static View view(const std::shared_ptr<Segment>& s);  // caller holds mu_
     SegmentLog(std::filesystem::path dir, Options options);
     ccdr::Status load(uint64_t next_tx_if_empty, OpenReport* report);
     ccdr::Status scan(Segment& seg, bool newest, OpenReport* report);
