@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <cstring>
 #include <vector>
 
 namespace refhost {
@@ -10,27 +11,32 @@ namespace {
 constexpr XXH64_hash_t kSeed = 0x63636472'66703031ULL;  // "ccdrfp01"
 
 // The canonical bytes of one record: tag, then fields, integers as 8 bytes
-// little-endian, strings and blobs length-prefixed.
+// little-endian, strings and blobs length-prefixed. Built in place: a
+// record of up to 512 bytes (nearly all) costs no allocation, which was a
+// tenth of apply_batch's time with a growing vector per record.
 class RecordBytes {
 public:
-    explicit RecordBytes(char tag) { buf_.push_back(static_cast<uint8_t>(tag)); }
+    explicit RecordBytes(char tag) { put_byte(static_cast<uint8_t>(tag)); }
     RecordBytes& i(int64_t v) {
+        uint8_t le[8];
         auto u = static_cast<uint64_t>(v);
         for (int k = 0; k < 8; ++k) {
-            buf_.push_back(static_cast<uint8_t>(u >> (8 * k)));
+            le[k] = static_cast<uint8_t>(u >> (8 * k));
         }
+        put(le, 8);
         return *this;
     }
     RecordBytes& b(std::span<const uint8_t> s) {
         i(static_cast<int64_t>(s.size()));
-        buf_.insert(buf_.end(), s.begin(), s.end());
+        put(s.data(), s.size());
         return *this;
     }
     RecordBytes& s(std::string_view s) {
         return b(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
     }
     RunningSum hash() const {
-        XXH128_hash_t h = XXH3_128bits_withSeed(buf_.data(), buf_.size(), kSeed);
+        const uint8_t* data = heap_.empty() ? inline_ : heap_.data();
+        XXH128_hash_t h = XXH3_128bits_withSeed(data, len_, kSeed);
         RunningSum out;
         out.hi = h.high64;
         out.lo = h.low64;
@@ -38,7 +44,21 @@ public:
     }
 
 private:
-    std::vector<uint8_t> buf_;
+    void put_byte(uint8_t b) { put(&b, 1); }
+    void put(const uint8_t* p, size_t n) {
+        if (heap_.empty() && len_ + n <= sizeof(inline_)) {
+            std::memcpy(inline_ + len_, p, n);
+        } else {
+            if (heap_.empty()) {
+                heap_.assign(inline_, inline_ + len_);
+            }
+            heap_.insert(heap_.end(), p, p + n);
+        }
+        len_ += n;
+    }
+    uint8_t inline_[512];
+    size_t len_ = 0;
+    std::vector<uint8_t> heap_;
 };
 
 bool has_column(sql::Connection& db, std::string_view table, std::string_view column, ccdr::Status& st) {
@@ -58,13 +78,18 @@ bool has_column(sql::Connection& db, std::string_view table, std::string_view co
 
 }  // namespace
 
-std::string RunningSum::bytes() const {
-    std::string out(16, '\0');
+std::array<uint8_t, 16> RunningSum::raw() const {
+    std::array<uint8_t, 16> out{};
     for (int k = 0; k < 8; ++k) {
-        out[static_cast<size_t>(k)] = static_cast<char>(static_cast<uint8_t>(hi >> (8 * (7 - k))));
-        out[static_cast<size_t>(k + 8)] = static_cast<char>(static_cast<uint8_t>(lo >> (8 * (7 - k))));
+        out[static_cast<size_t>(k)] = static_cast<uint8_t>(hi >> (8 * (7 - k)));
+        out[static_cast<size_t>(k + 8)] = static_cast<uint8_t>(lo >> (8 * (7 - k)));
     }
     return out;
+}
+
+std::string RunningSum::bytes() const {
+    const auto r = raw();
+    return std::string(reinterpret_cast<const char*>(r.data()), r.size());
 }
 
 bool RunningSum::from_bytes(std::span<const uint8_t> b, RunningSum& out) {

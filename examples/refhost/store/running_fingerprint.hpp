@@ -31,6 +31,7 @@
 
 #include <ccdr/status.hpp>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -65,7 +66,9 @@ struct RunningSum {
         lo = l;
     }
     bool operator==(const RunningSum&) const = default;
-    // 16 bytes, big-endian (the column's form) and 32 hex digits.
+    // 16 bytes, big-endian (the column's and the log record's form) and 32
+    // hex digits.
+    std::array<uint8_t, 16> raw() const;
     std::string bytes() const;
     static bool from_bytes(std::span<const uint8_t> b, RunningSum& out);
     std::string hex() const;

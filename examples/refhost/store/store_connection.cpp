@@ -244,10 +244,7 @@ ccdr::Result<std::optional<std::array<uint8_t, 16>>> StoreConnection::advance_fi
     }
     appended_value_ = CurrentValue{tx_id, m->value};
     delta_ = {};
-    const std::string b = m->value.bytes();
-    std::array<uint8_t, 16> out{};
-    std::copy(b.begin(), b.begin() + 16, out.begin());
-    return std::optional<std::array<uint8_t, 16>>(out);
+    return std::optional<std::array<uint8_t, 16>>(m->value.raw());
 }
 
 ccdr::Status StoreConnection::write_fingerprint() {
