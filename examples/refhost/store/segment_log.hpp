@@ -144,6 +144,7 @@ private:
         uint64_t next_tx = 0;
         uint64_t payload_total = 0;
         int64_t last_time_ms = 0;
+        uint64_t size = 0;  // file bytes: every record before next_tx is inside
     };
     static View view(const std::shared_ptr<Segment>& s);  // caller holds mu_
     SegmentLog(std::filesystem::path dir, Options options);
