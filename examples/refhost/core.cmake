@@ -14,6 +14,7 @@ add_library(refhost_core STATIC
   store/wal_checkpointer.cpp
   store/member_store.cpp
   store/member_log.cpp
+  store/member_apply_parts.cpp
   store/member_snapshot.cpp
   store/member_content_fingerprint.cpp
   store/member_running_fingerprint.cpp

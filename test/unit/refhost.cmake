@@ -21,6 +21,7 @@ add_executable(refhost_unit_tests
   unit/refhost/java_double_test.cpp
   unit/refhost/switch_region_test.cpp
   unit/refhost/running_fingerprint_test.cpp
+  unit/refhost/member_apply_parts_test.cpp
   unit/refhost/snapshot_file_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2 PkgConfig::SQLITE3)

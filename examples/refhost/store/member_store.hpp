@@ -177,6 +177,16 @@ public:
     // when it returns OK. Any failure changes nothing.
     ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs);
 
+    // --- a replicated transaction applied in parts (ABI 1.2 apply_tx_*) ---
+    // Defined in member_apply_parts.hpp / .cpp. begin_parts keeps `lock`
+    // and one SQLite write transaction open until the PartsApply commits or
+    // is destroyed (rolled back): tx_id must be last + 1 (else
+    // CCDR_OUT_OF_ORDER, nothing changes).
+    class PartsApply;
+    ccdr::Result<std::unique_ptr<PartsApply>> begin_parts(WriteLock lock, uint64_t tx_id, int64_t commit_time_ms,
+                                                          uint64_t total_bytes);
+    // --- end of the parts block ---
+
     // --- the transaction log ---
     // Visits logged transactions with ids >= from_tx in order, until the
     // visitor returns non-OK, the last durable tx, or max_bytes of payload were
