@@ -87,26 +87,33 @@ ccdr::Status MemberStore::PartsApply::log_placeholder() {
     return {};
 }
 
-ccdr::Status MemberStore::PartsApply::write_log_part(std::span<const uint8_t> bytes) {
+// Writes into column `column` of the log entry at `offset`, in place
+// (incremental blob I/O: the row is not rewritten, as an UPDATE would).
+ccdr::Status MemberStore::PartsApply::write_log_bytes(const char* column, std::span<const uint8_t> bytes,
+                                                      uint64_t offset) {
     if (bytes.empty()) {
         return {};
     }
     sql::Connection& db = lease_->db();
     sqlite3_blob* blob = nullptr;
-    int rc = sqlite3_blob_open(db.get(), "main", "txlog", "payload", static_cast<sqlite3_int64>(tx_id_), 1, &blob);
+    int rc = sqlite3_blob_open(db.get(), "main", "txlog", column, static_cast<sqlite3_int64>(tx_id_), 1, &blob);
     if (rc == SQLITE_OK) {
-        rc = sqlite3_blob_write(blob, bytes.data(), static_cast<int>(bytes.size()), static_cast<int>(received_));
+        rc = sqlite3_blob_write(blob, bytes.data(), static_cast<int>(bytes.size()), static_cast<int>(offset));
     }
     const int closed = sqlite3_blob_close(blob);
     if (rc == SQLITE_OK) {
         rc = closed;
     }
     if (rc != SQLITE_OK) {
-        return db.error("writing bytes " + std::to_string(received_) + ".." +
-                            std::to_string(received_ + bytes.size()) + " of the log entry",
+        return db.error("writing bytes " + std::to_string(offset) + ".." + std::to_string(offset + bytes.size()) +
+                            " of the log entry's " + column,
                         rc);
     }
     return {};
+}
+
+ccdr::Status MemberStore::PartsApply::write_log_part(std::span<const uint8_t> bytes) {
+    return write_log_bytes("payload", bytes, received_);
 }
 
 // Applies every whole op of carry_ + bytes and keeps the op cut at the end.
@@ -183,8 +190,15 @@ ccdr::Status MemberStore::PartsApply::commit() {
                                        " bytes): " + cut_error_});
     }
     StoreConnection& c = *lease_;
-    // The log entry's running fingerprint moves by this transaction's changes.
-    ccdr::Status st = c.fold_fingerprint();
+    // The log entry's running fingerprint moves by this transaction's
+    // changes, written in place (the same size as the value log_placeholder
+    // stored).
+    auto fp = c.moved_log_fingerprint();
+    ccdr::Status st = fp.status();
+    if (st && *fp) {
+        const std::string& value = **fp;
+        st = write_log_bytes("fp", std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()), value.size()), 0);
+    }
     state_.last_tx = tx_id_;
     state_.last_time_ms = commit_time_ms_;
     state_.next_node_id = ids_.next_node_id;

@@ -11,14 +11,16 @@
 // ops are applied as they arrive; an op cut between two parts is kept until
 // the next part completes it (at most one op plus one part is buffered).
 // commit() checks that the parts added up to the announced size and ended
-// on an op boundary, writes the log entry's running fingerprint (it covers
-// the changes applied since the entry was made) and the state row, commits
+// on an op boundary, writes the log entry's running fingerprint in place (it
+// covers the changes applied since the entry was made) and the state row, commits
 // and makes the transaction durable, as MemberStore::apply does for a batch.
 // Destroying the object before an OK commit() rolls everything back; nothing
 // of the transaction is visible before it commits.
 //
 // When the store's log leaves SQLite (segment files), only log_placeholder()
-// and write_log_part() change: they are the two places that touch the log.
+// and write_log_bytes() change: they are the places that touch the log. The
+// entry is never UPDATEd once its payload is written: SQLite would read and
+// rewrite the whole row (two copies of the payload in memory).
 #pragma once
 
 #include "store/member_store.hpp"
@@ -53,6 +55,7 @@ private:
                uint64_t total_bytes);
     ccdr::Status log_placeholder();
     ccdr::Status write_log_part(std::span<const uint8_t> bytes);
+    ccdr::Status write_log_bytes(const char* column, std::span<const uint8_t> bytes, uint64_t offset);
     ccdr::Status apply_whole_ops(std::span<const uint8_t> bytes);
     ccdr::Status fail(ccdr::Status st);
 

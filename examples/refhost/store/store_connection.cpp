@@ -276,6 +276,17 @@ ccdr::Status StoreConnection::append_log(uint64_t tx_id, int64_t time_ms, std::s
     return done;
 }
 
+ccdr::Result<std::optional<std::string>> StoreConnection::moved_log_fingerprint() {
+    if (!track_fp_) {
+        return std::optional<std::string>();
+    }
+    auto moved = moved_value();
+    if (!moved) {
+        return moved.status();
+    }
+    return std::optional<std::string>(moved->value.bytes());
+}
+
 ccdr::Status StoreConnection::fold_fingerprint() {
     if (!track_fp_) {
         return {};

@@ -71,6 +71,12 @@ public:
     // tx: what a change applied without a log entry does (the divergence
     // test hook).
     ccdr::Status fold_fingerprint();
+    // The value the last append_log's entry holds, moved by the changes
+    // applied since, as bytes (nullopt without tracking); changes nothing.
+    // For an entry logged before its changes (ABI 1.2 apply in parts), which
+    // writes it into the entry itself: fold_fingerprint's UPDATE would
+    // rewrite the whole row, payload included.
+    ccdr::Result<std::optional<std::string>> moved_log_fingerprint();
     bool tracks_fingerprint() const { return track_fp_; }
     // The running value now (the caller holds a read transaction): its tx
     // and value; nullopt when the store keeps none.

@@ -11,8 +11,15 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
+#include <thread>
 
 using namespace refhost;
 namespace fs = std::filesystem;
@@ -210,4 +217,73 @@ TEST_CASE("apply in parts: wrong id, wrong size or a truncated record change not
     CHECK(after.content == before.content);
     CHECK(after.running == before.running);
     CHECK(after.last_tx == 0);
+}
+
+namespace {
+
+// The process's RssAnon in KiB.
+long rss_anon_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("RssAnon:", 0) == 0) {
+            return std::stol(line.substr(8));
+        }
+    }
+    return 0;
+}
+
+// The peak RssAnon growth (KiB) while `work` runs, sampled every 5 ms.
+long peak_growth_kib(const std::function<void()>& work) {
+    const long base = rss_anon_kib();
+    std::atomic<bool> done{false};
+    std::atomic<long> peak{base};
+    std::thread sampler([&] {
+        while (!done.load()) {
+            peak = std::max(peak.load(), rss_anon_kib());
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
+    work();
+    peak = std::max(peak.load(), rss_anon_kib());
+    done = true;
+    sampler.join();
+    return peak.load() - base;
+}
+
+}  // namespace
+
+// Hidden (run by tag: refhost_unit_tests "[measure]", CCDR_PARTS_NODES=N,
+// CCDR_PARTS_MODE=whole|parts): the refhost's own apply of one transaction
+// of N nodes like large_tx_bench.sh's, whole or in 1 MiB parts, as the peak
+// RssAnon growth of this process (docs/benchmarks.md, "Issue 18 item 7").
+TEST_CASE("apply in parts: memory of the refhost's apply, whole and in parts", "[.][measure]") {
+    const int nodes = std::getenv("CCDR_PARTS_NODES") != nullptr ? std::atoi(std::getenv("CCDR_PARTS_NODES")) : 300000;
+    std::vector<uint8_t> record;
+    {
+        ChangeRecordWriter w;
+        for (int i = 0; i < nodes; ++i) {
+            w.create_node(i, {"Item"},
+                          Map{{"i", Value(int64_t{i + 1})},
+                              {"name", Value("item-" + std::to_string(i + 1))},
+                              {"pad", Value("abcdefghijklmnopqrstuvwxyz0123456789")}});
+        }
+        record = w.bytes();
+    }
+    // One way per process (CCDR_PARTS_MODE whole or parts): the heap a first
+    // apply leaves behind would serve the second.
+    const char* mode_env = std::getenv("CCDR_PARTS_MODE");
+    const std::string mode = mode_env != nullptr ? mode_env : "parts";
+    TempDir dir;
+    auto store = open_store(dir.path / "m");
+    const long kib = peak_growth_kib([&] {
+        if (mode == "whole") {
+            apply_whole(*store, record);
+        } else {
+            REQUIRE(apply_in_parts(*store, record, 1 << 20));
+        }
+    });
+    CHECK(store->last_committed() == 1);
+    std::printf("MEASURE nodes %d payload %.1f MiB: apply %s +%.1f MiB (RssAnon peak)\n", nodes,
+                record.size() / 1048576.0, mode == "whole" ? "whole" : "in 1 MiB parts", kib / 1024.0);
 }
