@@ -31,7 +31,8 @@
 // member_log.cpp (reading and pruning the log), member_snapshot.cpp
 // (export and import), member_content_fingerprint.cpp and
 // member_running_fingerprint.cpp, member_generations.cpp (the directory's
-// files: CURRENT and the store file generations).
+// files: CURRENT and the store file generations), member_apply_parts.cpp
+// (one replicated transaction applied in parts).
 #pragma once
 
 #include "store/retention.hpp"
