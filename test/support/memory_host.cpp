@@ -506,6 +506,9 @@ public:
         if (payload_.size() + bytes.size() > total_) {
             return {CCDR_INVALID_ARGUMENT, "apply_tx_part: past the announced " + std::to_string(total_) + " bytes"};
         }
+        if (host_.take_part_failure()) {
+            return {CCDR_IO_ERROR, "apply_tx_part: injected failure"};
+        }
         payload_.insert(payload_.end(), bytes.begin(), bytes.end());
         host_.count_part(bytes.size());
         return {};

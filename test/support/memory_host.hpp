@@ -148,6 +148,9 @@ public:
     Result<std::unique_ptr<TxInParts>> apply_tx_begin(std::string_view database, uint64_t tx_id,
                                                       int64_t commit_time_ms, uint64_t total_bytes) override;
     void set_parts(bool supported) { parts_supported_.store(supported); }
+    // The next apply_tx_part fails with CCDR_IO_ERROR (as a disk would).
+    void fail_next_part() { fail_next_part_.store(true); }
+    bool take_part_failure() { return fail_next_part_.exchange(false); }
     struct PartsCounts {
         int begun = 0;
         int parts = 0;
@@ -204,6 +207,7 @@ private:
     std::string data_dir_;
 
     std::atomic<bool> parts_supported_{true};
+    std::atomic<bool> fail_next_part_{false};
     PartsCounts parts_counts_;  // mu_
 
     mutable std::mutex mu_;

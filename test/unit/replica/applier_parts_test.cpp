@@ -177,3 +177,25 @@ TEST_CASE("applier parts: a failed commit changes nothing and the member resumes
     f.check_content(2, sizes);
     f.applier.stop();
 }
+
+TEST_CASE("applier parts: a failed part aborts the transaction, nothing changes, and it goes through again",
+          "[replica][applier][parts]") {
+    Fixture f;
+    const std::vector<size_t> sizes{10, 1000};
+    f.host.fail_next_part();
+    f.applier.push(sized_batch(1, sizes), 2000);
+    f.applier.start();
+    REQUIRE(eventually([&] { return f.finished == 1; }));
+    REQUIRE(f.failed().size() == 1);
+    CHECK(f.failed()[0].find("apply_tx_part: injected failure") != std::string::npos);
+    CHECK(f.failed()[0].find("part at byte 0 of 1000") != std::string::npos);
+    CHECK(f.host.member(kReplica)->last_tx == 1);  // tx 1 went before, in its own apply_batch
+    CHECK(f.stats.last_applied_tx == 0);           // the member resumes from the host's last tx
+    CHECK(f.host.parts_counts().aborted == 1);
+    CHECK(f.host.parts_counts().committed == 0);
+    f.applier.push(sized_batch(2, {1000}), 1000);
+    REQUIRE(eventually([&] { return f.finished == 2; }));
+    f.check_content(2, sizes);
+    CHECK(f.host.parts_counts().committed == 1);
+    f.applier.stop();
+}
