@@ -9,7 +9,10 @@
 // each part is written into the log entry where it belongs with incremental
 // blob I/O (`sqlite3_blob_write`) and never held whole. Each part's whole
 // ops are applied as they arrive; an op cut between two parts is kept until
-// the next part completes it (at most one op plus one part is buffered).
+// the next part completes it (at most one op plus one part is buffered; an
+// op that cannot be told from a cut one, i.e. a malformed record, keeps
+// what follows it buffered until commit() refuses it: the replica applies
+// only what the hash chain verified, which its upstream applied itself).
 // commit() checks that the parts added up to the announced size and ended
 // on an op boundary, writes the log entry's running fingerprint in place (it
 // covers the changes applied since the entry was made) and the state row, commits
