@@ -222,6 +222,11 @@ typedef struct ccdr_host_ctx ccdr_host_ctx;
 /* One plugin instance. OWNERSHIP: plugin; created by create, freed by destroy. */
 typedef struct ccdr_plugin_ctx ccdr_plugin_ctx;
 
+/* (1.2) One replicated transaction being applied in parts (apply_tx_begin).
+ * OWNERSHIP: host; created by apply_tx_begin, freed by apply_tx_commit
+ * (whatever it returns) or apply_tx_abort. */
+typedef struct ccdr_apply_tx ccdr_apply_tx;
+
 /* ------------------------------------------------------------------------ */
 /* Sinks (results flow from the callee to the caller through these)          */
 /* ------------------------------------------------------------------------ */
@@ -1051,6 +1056,40 @@ typedef struct ccdr_host_api {
    * place. Blocks (storage, fsync). Never calls back. */
   ccdr_status (*snapshot_import_file)(ccdr_host_ctx *host, ccdr_string database,
                                       const ccdr_snapshot_info *info, ccdr_string path, ccdr_error *err);
+
+  /* 1.2, one transaction applied in parts (a transaction larger than
+   * ccdr.batch.max_bytes; docs/protocol.md, "Large transactions"). The
+   * plugin uses these only when all four are present and falls back to
+   * apply_batch with the whole transaction otherwise. Atomic as apply_batch:
+   * nothing of the transaction is visible before apply_tx_commit returns
+   * OK, and then it is durable; any failure changes nothing. One handle is
+   * used by one thread at a time; the member's other writes wait until it
+   * is committed or aborted. */
+
+  /* Starts applying transaction tx_id (last_committed_tx + 1, else
+   * CCDR_OUT_OF_ORDER), committed upstream at commit_time_ms, whose payload
+   * is total_bytes long, and sets *out. Calls back before_commit (origin
+   * REPLICATION) on the calling thread first; a veto is returned and no
+   * handle is made. On failure *out is NULL. Blocks (the member's write
+   * lock, storage). */
+  ccdr_status (*apply_tx_begin)(ccdr_host_ctx *host, ccdr_string database, uint64_t tx_id,
+                                int64_t commit_time_ms, uint64_t total_bytes, ccdr_apply_tx **out,
+                                ccdr_error *err);
+  /* The next bytes of the payload, in order (a part may end anywhere, even
+   * inside a change record; the host keeps what it cannot apply yet). The
+   * parts add up to total_bytes; more is CCDR_INVALID_ARGUMENT. On failure
+   * the handle can only be aborted. Blocks (storage). Never calls back. */
+  ccdr_status (*apply_tx_part)(ccdr_host_ctx *host, ccdr_apply_tx *tx, ccdr_bytes part, ccdr_error *err);
+  /* Commits: the parts must have added up to total_bytes (else
+   * CCDR_INVALID_ARGUMENT and nothing changes). The transaction is logged
+   * with its id and time, the member's last committed tx moves in the same
+   * storage transaction, and it is durable when this returns OK. Frees the
+   * handle whatever it returns. Blocks (storage, fsync). Calls back
+   * after_commit on the calling thread, as apply_batch. */
+  ccdr_status (*apply_tx_commit)(ccdr_host_ctx *host, ccdr_apply_tx *tx, ccdr_error *err);
+  /* Rolls back everything applied through the handle and frees it. Never
+   * fails; never calls back. */
+  void (*apply_tx_abort)(ccdr_host_ctx *host, ccdr_apply_tx *tx);
 
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;

@@ -16,6 +16,7 @@ add_library(refhost_core STATIC
   store/member_store.cpp
   store/member_recovery.cpp
   store/member_log.cpp
+  store/member_apply_parts.cpp
   store/member_snapshot.cpp
   store/member_content_fingerprint.cpp
   store/member_running_fingerprint.cpp

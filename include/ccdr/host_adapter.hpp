@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -140,6 +141,26 @@ public:
         (void)info;
         (void)path;
         return Status(CCDR_UNSUPPORTED, "this host does not import snapshot files");
+    }
+
+    // ABI 1.2: one replicated transaction applied in parts (see
+    // ccdr_host_api.apply_tx_begin). Destroying it before an OK commit()
+    // rolls back everything applied through it.
+    class TxInParts {
+    public:
+        virtual ~TxInParts() = default;
+        virtual Status part(std::span<const uint8_t> bytes) = 0;
+        virtual Status commit() = 0;
+    };
+    // A host that cannot keeps this default (the plugin then applies the
+    // whole transaction with apply_batch).
+    virtual Result<std::unique_ptr<TxInParts>> apply_tx_begin(std::string_view database, uint64_t tx_id,
+                                                              int64_t commit_time_ms, uint64_t total_bytes) {
+        (void)database;
+        (void)tx_id;
+        (void)commit_time_ms;
+        (void)total_bytes;
+        return Status(CCDR_UNSUPPORTED, "this host does not apply transactions in parts");
     }
 
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
@@ -519,6 +540,43 @@ struct HostThunks {
             return host_exception_status(err);
         }
     }
+    static HostServer::TxInParts* parts(ccdr_apply_tx* tx) { return reinterpret_cast<HostServer::TxInParts*>(tx); }
+    static ccdr_status apply_tx_begin(ccdr_host_ctx* c, ccdr_string database, uint64_t tx_id,
+                                      int64_t commit_time_ms, uint64_t total_bytes, ccdr_apply_tx** out,
+                                      ccdr_error* err) {
+        try {
+            *out = nullptr;
+            auto r = s(c)->apply_tx_begin(to_view(database), tx_id, commit_time_ms, total_bytes);
+            if (!r) {
+                return r.status().fill(err);
+            }
+            *out = reinterpret_cast<ccdr_apply_tx*>(r.value().release());
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status apply_tx_part(ccdr_host_ctx*, ccdr_apply_tx* tx, ccdr_bytes part, ccdr_error* err) {
+        try {
+            return parts(tx)->part(std::span<const uint8_t>(part.data, part.len)).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status apply_tx_commit(ccdr_host_ctx*, ccdr_apply_tx* tx, ccdr_error* err) {
+        std::unique_ptr<HostServer::TxInParts> owned(parts(tx));
+        try {
+            return owned->commit().fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static void apply_tx_abort(ccdr_host_ctx*, ccdr_apply_tx* tx) {
+        try {
+            delete parts(tx);
+        } catch (...) {
+        }
+    }
 };
 
 }  // namespace detail
@@ -555,6 +613,10 @@ inline const ccdr_host_api* host_api() {
         a.running_fingerprint = &T::running_fingerprint;
         a.snapshot_export_file = &T::snapshot_export_file;
         a.snapshot_import_file = &T::snapshot_import_file;
+        a.apply_tx_begin = &T::apply_tx_begin;
+        a.apply_tx_part = &T::apply_tx_part;
+        a.apply_tx_commit = &T::apply_tx_commit;
+        a.apply_tx_abort = &T::apply_tx_abort;
         return a;
     }();
     return &api;

@@ -627,6 +627,43 @@ public:
         return Status::from_abi(api_->snapshot_import_file(ctx_, to_abi(database), &info, to_abi(path), &err), err);
     }
 
+    // --- ABI 1.2, one transaction applied in parts ---
+    bool has_apply_tx_parts() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, apply_tx_abort) && api_->apply_tx_begin != nullptr &&
+               api_->apply_tx_part != nullptr && api_->apply_tx_commit != nullptr && api_->apply_tx_abort != nullptr;
+    }
+    // Starts applying transaction tx_id in parts (see
+    // ccdr_host_api.apply_tx_begin). The handle must end in
+    // apply_tx_commit or apply_tx_abort. CCDR_UNSUPPORTED, without
+    // calling, when the host lacks the functions.
+    Result<ccdr_apply_tx*> apply_tx_begin(std::string_view database, uint64_t tx_id, int64_t commit_time_ms,
+                                          uint64_t total_bytes) const {
+        if (!has_apply_tx_parts()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("apply_tx_begin", "applying a transaction in parts"));
+        }
+        auto err = make_error();
+        ccdr_apply_tx* tx = nullptr;
+        ccdr_status st =
+            api_->apply_tx_begin(ctx_, to_abi(database), tx_id, commit_time_ms, total_bytes, &tx, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        if (tx == nullptr) {
+            return Status(CCDR_INTERNAL, "apply_tx_begin returned OK without a handle");
+        }
+        return tx;
+    }
+    Status apply_tx_part(ccdr_apply_tx* tx, std::span<const uint8_t> part) const {
+        auto err = make_error();
+        return Status::from_abi(api_->apply_tx_part(ctx_, tx, ccdr_bytes{part.data(), part.size()}, &err), err);
+    }
+    // Frees the handle whatever it returns.
+    Status apply_tx_commit(ccdr_apply_tx* tx) const {
+        auto err = make_error();
+        return Status::from_abi(api_->apply_tx_commit(ctx_, tx, &err), err);
+    }
+    void apply_tx_abort(ccdr_apply_tx* tx) const { api_->apply_tx_abort(ctx_, tx); }
+
 private:
     std::string unsupported_text(std::string_view function, std::string_view what) const {
         return "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +

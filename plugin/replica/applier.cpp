@@ -1,5 +1,6 @@
 #include "replica/applier.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <span>
 #include <vector>
@@ -16,14 +17,15 @@ uint64_t nanos_since(std::chrono::steady_clock::time_point t) {
 
 Applier::Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
                  std::shared_ptr<spdlog::logger> log, ApplierEvents events,
-                 std::shared_ptr<runtime::LatencyTrace> trace)
+                 std::shared_ptr<runtime::LatencyTrace> trace, uint64_t part_bytes)
     : host_(host),
       database_(std::move(database)),
       stats_(stats),
       window_bytes_(window_bytes),
       log_(std::move(log)),
       events_(std::move(events)),
-      trace_(std::move(trace)) {}
+      trace_(std::move(trace)),
+      part_bytes_(part_bytes) {}
 
 Applier::~Applier() { stop(); }
 
@@ -74,6 +76,58 @@ bool Applier::idle() const {
     return !applying_;
 }
 
+Status Applier::apply_in_parts(const ccdr_tx& tx) {
+    auto begun = host_.apply_tx_begin(database_, tx.tx_id, tx.commit_time_ms, tx.payload.len);
+    if (!begun) {
+        return begun.status();
+    }
+    ccdr_apply_tx* handle = begun.value();
+    for (size_t at = 0; at < tx.payload.len; at += part_bytes_) {
+        const size_t len = std::min<size_t>(part_bytes_, tx.payload.len - at);
+        Status st = host_.apply_tx_part(handle, std::span<const uint8_t>(tx.payload.data + at, len));
+        if (!st) {
+            host_.apply_tx_abort(handle);
+            return st.with_context("part at byte " + std::to_string(at) + " of " + std::to_string(tx.payload.len));
+        }
+    }
+    Status st = host_.apply_tx_commit(handle);
+    if (st) {
+        log_->info("replica '{}': applied tx {} ({} bytes) in {} parts", database_, tx.tx_id, tx.payload.len,
+                   (tx.payload.len + part_bytes_ - 1) / part_bytes_);
+    }
+    return st;
+}
+
+Status Applier::apply(std::span<const ccdr_tx> txs) {
+    if (part_bytes_ == 0 || parts_refused_ || !host_.has_apply_tx_parts()) {
+        return host_.apply_batch(database_, txs);
+    }
+    size_t run = 0;  // the first tx not applied yet
+    for (size_t i = 0; i < txs.size(); ++i) {
+        if (txs[i].payload.len <= part_bytes_) {
+            continue;
+        }
+        if (i > run) {
+            Status st = host_.apply_batch(database_, txs.subspan(run, i - run));
+            if (!st) {
+                return st;
+            }
+        }
+        Status st = apply_in_parts(txs[i]);
+        if (st.code() == CCDR_UNSUPPORTED) {
+            parts_refused_ = true;
+            log_->info("replica '{}': the host applies no transaction in parts ({}); whole transactions from now on",
+                       database_, st.message());
+            return host_.apply_batch(database_, txs.subspan(i));
+        }
+        if (!st) {
+            return st;
+        }
+        run = i + 1;
+    }
+    return run < txs.size() ? host_.apply_batch(database_, txs.subspan(run)) : Status{};
+}
+
 void Applier::main() {
     for (;;) {
         // Every batch queued when the applier wakes goes to the host in one
@@ -116,7 +170,7 @@ void Applier::main() {
         const uint64_t last = txs.back().tx_id;
         const auto started = std::chrono::steady_clock::now();
         runtime::trace_step(trace_, "apply_start", database_, first, last);
-        Status st = host_.apply_batch(database_, txs);
+        Status st = apply(txs);
         stats_.apply_ns.fetch_add(nanos_since(started), std::memory_order_relaxed);
         if (st) {
             runtime::trace_step(trace_, "applied", database_, first, last);

@@ -6,6 +6,13 @@
 // queued behind it, which follow it, and reports why; the member then
 // resumes from the host's own record of the last applied tx.
 //
+// A transaction larger than `part_bytes` (ccdr.batch.max_bytes) goes to the
+// host in parts of at most that size (ABI 1.2 apply_tx_begin / part /
+// commit) when the host has them, so the host never decodes or holds it
+// whole; the transactions around it keep going through apply_batch. A host
+// without them (1.0, 1.1, or one that answers CCDR_UNSUPPORTED) gets the
+// whole transaction through apply_batch, as before.
+//
 // The applier tells the member through callbacks (on its thread, never
 // holding its lock) when a batch left the queue, when a batch failed, and
 // when one is done; it keeps the member's stats: last applied tx and commit
@@ -41,10 +48,11 @@ struct ApplierEvents {
 
 class Applier {
 public:
-    // `trace` (may be null): ccdr.debug.latency_trace's apply_start and applied.
+    // `trace` (may be null): ccdr.debug.latency_trace's apply_start and
+    // applied. `part_bytes` 0: never in parts.
     Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
             std::shared_ptr<spdlog::logger> log, ApplierEvents events,
-            std::shared_ptr<runtime::LatencyTrace> trace = nullptr);
+            std::shared_ptr<runtime::LatencyTrace> trace = nullptr, uint64_t part_bytes = 0);
     Applier(const Applier&) = delete;
     Applier& operator=(const Applier&) = delete;
     ~Applier();
@@ -68,6 +76,12 @@ private:
         size_t bytes = 0;
     };
     void main();
+    // The host's apply of `txs`: runs of small transactions through
+    // apply_batch, each large one in parts where the host can.
+    Status apply(std::span<const ccdr_tx> txs);
+    // One transaction in parts; CCDR_UNSUPPORTED (nothing applied) when the
+    // host turns the parts down at begin.
+    Status apply_in_parts(const ccdr_tx& tx);
 
     HostHandle host_;
     const std::string database_;
@@ -76,6 +90,8 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     ApplierEvents events_;
     std::shared_ptr<runtime::LatencyTrace> trace_;
+    const uint64_t part_bytes_;
+    bool parts_refused_ = false;  // the host answered CCDR_UNSUPPORTED once: whole from then on
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

@@ -491,6 +491,91 @@ Status MemoryHost::apply_batch(std::string_view database, std::span<const ccdr_t
     return {};
 }
 
+namespace {
+
+class MemoryTxInParts final : public HostServer::TxInParts {
+public:
+    MemoryTxInParts(MemoryHost& host, std::string database, uint64_t tx_id, int64_t time_ms, uint64_t total)
+        : host_(host), database_(std::move(database)), tx_id_(tx_id), time_ms_(time_ms), total_(total) {}
+    ~MemoryTxInParts() override {
+        if (!ended_) {
+            host_.count_end(false);
+        }
+    }
+    Status part(std::span<const uint8_t> bytes) override {
+        if (payload_.size() + bytes.size() > total_) {
+            return {CCDR_INVALID_ARGUMENT, "apply_tx_part: past the announced " + std::to_string(total_) + " bytes"};
+        }
+        if (host_.take_part_failure()) {
+            return {CCDR_IO_ERROR, "apply_tx_part: injected failure"};
+        }
+        payload_.insert(payload_.end(), bytes.begin(), bytes.end());
+        host_.count_part(bytes.size());
+        return {};
+    }
+    Status commit() override {
+        ended_ = true;
+        if (payload_.size() != total_) {
+            host_.count_end(false);
+            return {CCDR_INVALID_ARGUMENT, "apply_tx_commit: " + std::to_string(payload_.size()) + " of " +
+                                               std::to_string(total_) + " bytes"};
+        }
+        ccdr_tx tx{tx_id_, time_ms_, {payload_.data(), payload_.size()}};
+        Status st = host_.apply_batch(database_, std::span<const ccdr_tx>(&tx, 1));
+        host_.count_end(static_cast<bool>(st));
+        return st;
+    }
+
+private:
+    MemoryHost& host_;
+    std::string database_;
+    uint64_t tx_id_;
+    int64_t time_ms_;
+    uint64_t total_;
+    std::vector<uint8_t> payload_;
+    bool ended_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HostServer::TxInParts>> MemoryHost::apply_tx_begin(std::string_view database,
+                                                                          uint64_t tx_id, int64_t commit_time_ms,
+                                                                          uint64_t total_bytes) {
+    if (!parts_supported_.load()) {
+        return HostServer::apply_tx_begin(database, tx_id, commit_time_ms, total_bytes);
+    }
+    {
+        std::lock_guard lock(mu_);
+        auto it = members_.find(std::string(database));
+        if (it == members_.end()) {
+            return not_found(database);
+        }
+        if (tx_id != it->second.last_tx + 1) {
+            return Status(CCDR_OUT_OF_ORDER, "apply_tx_begin: expected tx " + std::to_string(it->second.last_tx + 1) +
+                                                 ", got " + std::to_string(tx_id));
+        }
+        parts_counts_.begun++;
+    }
+    return std::unique_ptr<TxInParts>(
+        std::make_unique<MemoryTxInParts>(*this, std::string(database), tx_id, commit_time_ms, total_bytes));
+}
+
+void MemoryHost::count_part(size_t bytes) {
+    std::lock_guard lock(mu_);
+    parts_counts_.parts++;
+    parts_counts_.largest_part = std::max(parts_counts_.largest_part, bytes);
+}
+
+void MemoryHost::count_end(bool committed) {
+    std::lock_guard lock(mu_);
+    (committed ? parts_counts_.committed : parts_counts_.aborted)++;
+}
+
+MemoryHost::PartsCounts MemoryHost::parts_counts() const {
+    std::lock_guard lock(mu_);
+    return parts_counts_;
+}
+
 Result<ccdr_snapshot_info> MemoryHost::snapshot_image(std::string_view database, std::vector<uint8_t>& image) {
     ccdr_snapshot_info info{};
     info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_snapshot_info);

@@ -141,6 +141,26 @@ public:
     Result<ccdr_snapshot_info> snapshot_export_file(std::string_view database, std::string_view path) override;
     Status snapshot_import_file(std::string_view database, const ccdr_snapshot_info& info,
                                 std::string_view path) override;
+    // ABI 1.2, one transaction in parts: the parts are gathered and the
+    // whole transaction applied at commit through apply_batch (so its
+    // before_commit, hook and injected failure apply). set_parts(false):
+    // answers CCDR_UNSUPPORTED, as a host keeping the HostServer default.
+    Result<std::unique_ptr<TxInParts>> apply_tx_begin(std::string_view database, uint64_t tx_id,
+                                                      int64_t commit_time_ms, uint64_t total_bytes) override;
+    void set_parts(bool supported) { parts_supported_.store(supported); }
+    // The next apply_tx_part fails with CCDR_IO_ERROR (as a disk would).
+    void fail_next_part() { fail_next_part_.store(true); }
+    bool take_part_failure() { return fail_next_part_.exchange(false); }
+    struct PartsCounts {
+        int begun = 0;
+        int parts = 0;
+        int committed = 0;
+        int aborted = 0;  // destroyed without a commit
+        size_t largest_part = 0;
+    };
+    PartsCounts parts_counts() const;
+    void count_part(size_t bytes);
+    void count_end(bool committed);
     // How snapshots went: streamed (snapshot_export / snapshot_import) or
     // through files (ABI 1.2).
     int streamed_exports() const { return streamed_exports_.load(); }
@@ -185,6 +205,10 @@ private:
     std::string server_id_;
     std::map<std::string, std::string> settings_;
     std::string data_dir_;
+
+    std::atomic<bool> parts_supported_{true};
+    std::atomic<bool> fail_next_part_{false};
+    PartsCounts parts_counts_;  // mu_
 
     mutable std::mutex mu_;
     std::condition_variable changed_;

@@ -6,6 +6,7 @@ add_executable(replica_unit_tests
   unit/main.cpp
   unit/replica/member_setup_test.cpp
   unit/replica/applier_test.cpp
+  unit/replica/applier_parts_test.cpp
   unit/replica/delay_spool_test.cpp
   unit/replica/pending_hold_releases_test.cpp
   unit/replica/store_copy_test.cpp

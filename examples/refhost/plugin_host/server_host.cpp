@@ -98,6 +98,13 @@ ccdr::Status ServerHost::apply_batch(std::string_view database, std::span<const 
     return store_.apply_batch(server_, database, txs);
 }
 
+ccdr::Result<std::unique_ptr<ccdr::HostServer::TxInParts>> ServerHost::apply_tx_begin(std::string_view database,
+                                                                                       uint64_t tx_id,
+                                                                                       int64_t commit_time_ms,
+                                                                                       uint64_t total_bytes) {
+    return store_.apply_tx_begin(server_, database, tx_id, commit_time_ms, total_bytes);
+}
+
 ccdr::Status ServerHost::snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) {
     return store_.snapshot_export(server_, database, sink);
 }

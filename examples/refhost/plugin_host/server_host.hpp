@@ -35,6 +35,9 @@ public:
     ccdr::Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                           const ccdr_tx_visitor& visitor) override;
     ccdr::Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) override;
+    // ABI 1.2: one replicated transaction applied in parts.
+    ccdr::Result<std::unique_ptr<TxInParts>> apply_tx_begin(std::string_view database, uint64_t tx_id,
+                                                            int64_t commit_time_ms, uint64_t total_bytes) override;
     ccdr::Status snapshot_export(std::string_view database, const ccdr_snapshot_sink& sink) override;
     ccdr::Status snapshot_import(std::string_view database, const ccdr_snapshot_info& info,
                                  const ccdr_snapshot_source& source) override;

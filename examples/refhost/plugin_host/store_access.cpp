@@ -2,6 +2,7 @@
 #include "plugin_host/store_access.hpp"
 
 #include "dbms/cluster.hpp"
+#include "store/member_apply_parts.hpp"
 #include "store/running_fingerprint.hpp"
 
 #include <chrono>
@@ -119,6 +120,63 @@ ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, 
         m->metrics().applied.fetch_add(static_cast<int64_t>(txs.size()), std::memory_order_relaxed);
     }
     return st;
+}
+
+namespace {
+
+// A replica member's transaction in parts; keeps the member alive and counts
+// the transaction as applied once it commits.
+class MemberTxInParts final : public ccdr::HostServer::TxInParts {
+public:
+    MemberTxInParts(std::shared_ptr<Member> member, std::unique_ptr<MemberStore::PartsApply> parts)
+        : member_(std::move(member)), parts_(std::move(parts)) {}
+    ccdr::Status part(std::span<const uint8_t> bytes) override { return parts_->part(bytes); }
+    ccdr::Status commit() override {
+        ccdr::Status st = parts_->commit();
+        if (st) {
+            member_->metrics().applied.fetch_add(1, std::memory_order_relaxed);
+        }
+        return st;
+    }
+
+private:
+    std::shared_ptr<Member> member_;
+    std::unique_ptr<MemberStore::PartsApply> parts_;
+};
+
+}  // namespace
+
+ccdr::Result<std::unique_ptr<ccdr::HostServer::TxInParts>> StoreAccess::apply_tx_begin(size_t server,
+                                                                                       std::string_view database,
+                                                                                       uint64_t tx_id,
+                                                                                       int64_t commit_time_ms,
+                                                                                       uint64_t total_bytes) {
+    auto found = replica_member(cluster_, server, database, "apply_tx_begin", "applies to replica databases");
+    if (!found) {
+        return found.status();
+    }
+    const std::shared_ptr<Member>& m = found.value();
+    ccdr_database_state state = m->state();
+    if (state != CCDR_DB_ONLINE && state != CCDR_DB_STOPPING) {
+        return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable.");
+    }
+    if (PluginBridge* bridge = cluster_.plugins()) {
+        ccdr::Status veto = bridge->before_commit(server, database, CCDR_ORIGIN_REPLICATION, "");
+        if (!veto) {
+            return veto;
+        }
+    }
+    auto store = m->store();
+    auto lock = store->lock_for_write();
+    if (!lock) {
+        return lock.status();
+    }
+    auto parts = store->begin_parts(std::move(*lock), tx_id, commit_time_ms, total_bytes);
+    if (!parts) {
+        return parts.status();
+    }
+    return std::unique_ptr<ccdr::HostServer::TxInParts>(
+        std::make_unique<MemberTxInParts>(m, std::move(parts.value())));
 }
 
 ccdr::Status StoreAccess::snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <ccdr/abi.h>
+#include <ccdr/host_adapter.hpp>
 #include <ccdr/host_handle.hpp>
 #include <ccdr/status.hpp>
 
@@ -33,6 +34,14 @@ public:
     // Replica members only; the plugins' before_commit (origin REPLICATION)
     // is asked first. One storage transaction, ids and times kept.
     ccdr::Status apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs);
+    // ABI 1.2: one transaction applied in parts (replica members only; the
+    // plugins' before_commit is asked first, as for apply_batch). The
+    // object holds the member's write lock until it commits or is
+    // destroyed (store/member_apply_parts.hpp).
+    ccdr::Result<std::unique_ptr<ccdr::HostServer::TxInParts>> apply_tx_begin(size_t server,
+                                                                              std::string_view database,
+                                                                              uint64_t tx_id, int64_t commit_time_ms,
+                                                                              uint64_t total_bytes);
     ccdr::Status snapshot_export(size_t server, std::string_view database, const ccdr_snapshot_sink& sink);
     // Replica members only: the member's store is replaced whole.
     ccdr::Status snapshot_import(size_t server, std::string_view database, const ccdr_snapshot_info& info,

@@ -112,6 +112,9 @@ public:
     bool next(ChangeOp& op);
     bool failed() const { return !error_.empty(); }
     const std::string& error() const { return error_; }
+    // The offset of the next byte to read: after a successful next(), where
+    // the next op starts.
+    size_t position() const { return r_.position(); }
 
 private:
     bool fail(std::string why);

@@ -43,7 +43,8 @@
 // older format's log table), member_log.cpp (reading and pruning the log),
 // member_snapshot.cpp (export and import), member_content_fingerprint.cpp
 // and member_running_fingerprint.cpp, member_generations.cpp (the
-// directory's files: CURRENT and the store file generations).
+// directory's files: CURRENT and the store file generations),
+// member_apply_parts.cpp (one replicated transaction applied in parts).
 #pragma once
 
 #include "store/retention.hpp"
@@ -205,6 +206,16 @@ public:
     // their ids and times; the state moves in the same transaction; durable
     // when it returns OK. Any failure changes nothing.
     ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs);
+
+    // --- a replicated transaction applied in parts (ABI 1.2 apply_tx_*) ---
+    // Defined in member_apply_parts.hpp / .cpp. begin_parts keeps `lock`
+    // and one SQLite write transaction open until the PartsApply commits or
+    // is destroyed (rolled back): tx_id must be last + 1 (else
+    // CCDR_OUT_OF_ORDER, nothing changes).
+    class PartsApply;
+    ccdr::Result<std::unique_ptr<PartsApply>> begin_parts(WriteLock lock, uint64_t tx_id, int64_t commit_time_ms,
+                                                          uint64_t total_bytes);
+    // --- end of the parts block ---
 
     // --- the transaction log ---
     // Visits logged transactions with ids >= from_tx in order, until the

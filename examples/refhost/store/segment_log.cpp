@@ -45,21 +45,31 @@ uint64_t get_u64(const uint8_t* p) {
     return v;
 }
 
+uint64_t record_checksum_of(const uint8_t* header, uint64_t payload_hash) {
+    return XXH3_64bits_withSeed(header, 48, payload_hash);
+}
+
 uint64_t record_checksum(const uint8_t* header, std::span<const uint8_t> payload) {
-    return XXH3_64bits_withSeed(payload.data(), payload.size(), XXH3_64bits(header, 48));
+    return record_checksum_of(header, XXH3_64bits(payload.data(), payload.size()));
+}
+
+// The header of a record whose payload hashes to payload_hash.
+void encode_header(uint64_t tx_id, int64_t time_ms, uint64_t length,
+                   const std::optional<std::array<uint8_t, 16>>& fp, uint64_t payload_hash, uint8_t* h) {
+    std::memset(h, 0, SegmentLog::kRecordHeader);
+    put_u32(h, kRecordMagic);
+    put_u32(h + 4, fp ? kFlagFp : 0);
+    put_u64(h + 8, tx_id);
+    put_u64(h + 16, static_cast<uint64_t>(time_ms));
+    put_u64(h + 24, length);
+    if (fp) {
+        std::memcpy(h + 32, fp->data(), 16);
+    }
+    put_u64(h + 48, record_checksum_of(h, payload_hash));
 }
 
 void encode_header(const SegmentLog::Entry& e, uint8_t* h) {
-    std::memset(h, 0, SegmentLog::kRecordHeader);
-    put_u32(h, kRecordMagic);
-    put_u32(h + 4, e.fp ? kFlagFp : 0);
-    put_u64(h + 8, e.tx_id);
-    put_u64(h + 16, static_cast<uint64_t>(e.time_ms));
-    put_u64(h + 24, e.payload.size());
-    if (e.fp) {
-        std::memcpy(h + 32, e.fp->data(), 16);
-    }
-    put_u64(h + 48, record_checksum(h, e.payload));
+    encode_header(e.tx_id, e.time_ms, e.payload.size(), e.fp, XXH3_64bits(e.payload.data(), e.payload.size()), h);
 }
 
 // Parses a header; false when it is not one (wrong magic).
@@ -384,12 +394,9 @@ ccdr::Status SegmentLog::append(std::span<const Entry> entries) {
                                            std::to_string(entries[i].tx_id)};
         }
     }
-    if (!seg || (seg->size >= options_.rotation_bytes && seg->next_tx > seg->first_tx)) {
-        ccdr::Status st = start_segment(expected);
-        if (!st) return st;
-        std::lock_guard lock(mu_);
-        seg = segments_.back();
-    }
+    auto current = segment_for_append(seg, expected);
+    if (!current) return current.status();
+    seg = *current;
     std::vector<std::array<uint8_t, kRecordHeader>> headers(entries.size());
     std::vector<iovec> iov;
     iov.reserve(entries.size() * 2);
@@ -435,6 +442,108 @@ ccdr::Status SegmentLog::append(std::span<const Entry> entries) {
     if (!seg->dirty) {
         seg->dirty = true;
         unsynced_.push_back(seg);
+    }
+    return {};
+}
+
+ccdr::Result<std::shared_ptr<SegmentLog::Segment>> SegmentLog::segment_for_append(std::shared_ptr<Segment> seg,
+                                                                                 uint64_t next_tx) {
+    if (!seg || (seg->size >= options_.rotation_bytes && seg->next_tx > seg->first_tx)) {
+        ccdr::Status st = start_segment(next_tx);
+        if (!st) return st;
+        std::lock_guard lock(mu_);
+        seg = segments_.back();
+    }
+    return seg;
+}
+
+ccdr::Result<std::unique_ptr<SegmentLog::RecordWriter>> SegmentLog::begin_record(uint64_t tx_id, int64_t time_ms,
+                                                                                 uint64_t length) {
+    std::shared_ptr<Segment> seg;
+    uint64_t expected = 0;
+    {
+        std::lock_guard lock(mu_);
+        expected = next_tx_;
+        if (!segments_.empty()) seg = segments_.back();
+    }
+    if (tx_id != expected) {
+        return ccdr::Status(CCDR_OUT_OF_ORDER, "the log continues at tx " + std::to_string(expected) + ", not " +
+                                                   std::to_string(tx_id));
+    }
+    const Mark m = mark();
+    auto current = segment_for_append(seg, expected);
+    if (!current) return current.status();
+    std::unique_ptr<RecordWriter> w(new RecordWriter());
+    w->log_ = this;
+    w->seg_ = *current;
+    w->mark_ = m;
+    w->tx_id_ = tx_id;
+    w->time_ms_ = time_ms;
+    w->length_ = length;
+    w->start_ = w->seg_->size;
+    auto* state = XXH3_createState();
+    if (state == nullptr || XXH3_64bits_reset(state) != XXH_OK) {
+        XXH3_freeState(state);
+        return ccdr::Status(CCDR_INTERNAL, "cannot start hashing a log record");
+    }
+    w->hash_ = state;
+    // Zeros where the header goes: until finish() the room is no record.
+    uint8_t zeros[kRecordHeader] = {};
+    if (::pwrite(w->seg_->fd, zeros, kRecordHeader, static_cast<off_t>(w->start_)) !=
+        static_cast<ssize_t>(kRecordHeader)) {
+        return io_error("reserving a record in", w->seg_->path, errno);
+    }
+    return w;
+}
+
+SegmentLog::RecordWriter::~RecordWriter() {
+    if (hash_ != nullptr) {
+        XXH3_freeState(static_cast<XXH3_state_t*>(hash_));
+    }
+    if (!done_ && log_ != nullptr) {
+        (void)log_->rollback(mark_);
+        (void)::ftruncate(seg_->fd, static_cast<off_t>(start_));
+    }
+}
+
+ccdr::Status SegmentLog::RecordWriter::write(std::span<const uint8_t> bytes) {
+    if (done_ || bytes.size() > length_ - written_) {
+        return {CCDR_INVALID_ARGUMENT, "tx " + std::to_string(tx_id_) + ": " + std::to_string(bytes.size()) +
+                                           " more bytes do not fit its record of " + std::to_string(length_)};
+    }
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t w = ::pwrite(seg_->fd, bytes.data() + done, bytes.size() - done,
+                             static_cast<off_t>(start_ + kRecordHeader + written_ + done));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return io_error("writing tx " + std::to_string(tx_id_) + " to", seg_->path, errno);
+        }
+        done += static_cast<size_t>(w);
+    }
+    (void)XXH3_64bits_update(static_cast<XXH3_state_t*>(hash_), bytes.data(), bytes.size());
+    written_ += bytes.size();
+    return {};
+}
+
+ccdr::Status SegmentLog::RecordWriter::finish(const std::optional<std::array<uint8_t, 16>>& fp) {
+    if (done_ || written_ != length_) {
+        return {CCDR_INVALID_ARGUMENT, "tx " + std::to_string(tx_id_) + ": its record holds " +
+                                           std::to_string(written_) + " of " + std::to_string(length_) + " bytes"};
+    }
+    uint8_t h[kRecordHeader];
+    encode_header(tx_id_, time_ms_, length_, fp, XXH3_64bits_digest(static_cast<XXH3_state_t*>(hash_)), h);
+    if (::pwrite(seg_->fd, h, kRecordHeader, static_cast<off_t>(start_)) != static_cast<ssize_t>(kRecordHeader)) {
+        return io_error("finishing tx " + std::to_string(tx_id_) + " in", seg_->path, errno);
+    }
+    done_ = true;
+    std::lock_guard lock(log_->mu_);
+    seg_->note_record(tx_id_, start_, time_ms_, length_);
+    log_->next_tx_ = tx_id_ + 1;
+    log_->last_time_ms_ = time_ms_;
+    if (!seg_->dirty) {
+        seg_->dirty = true;
+        log_->unsynced_.push_back(seg_);
     }
     return {};
 }

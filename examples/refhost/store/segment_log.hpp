@@ -9,6 +9,8 @@
 //   8  u64 tx id             48  u64 XXH3-64 of bytes 0..48 and the payload
 //  16  i64 commit time (ms)  56  payload
 //
+// (the checksum is XXH3-64 of bytes 0..48 seeded with XXH3-64 of the
+// payload, so a payload written in parts is hashed as it goes)
 // little-endian, ids consecutive across segments. The writer appends at the
 // end of the newest segment and starts a new one when it reaches the
 // rotation size (db.tx_log.rotation.size); sync() makes every appended
@@ -38,6 +40,8 @@
 namespace refhost {
 
 class SegmentLog {
+    struct Segment;
+
 public:
     static constexpr size_t kRecordHeader = 56;
     static constexpr size_t kFileHeader = 16;
@@ -96,6 +100,38 @@ public:
     // not durable before sync(). On failure nothing of them stays.
     ccdr::Status append(std::span<const Entry> entries);
     ccdr::Status rollback(const Mark& m);
+    // One record written in parts (a replicated transaction larger than a
+    // batch, ABI 1.2 apply_tx_*): its room is reserved at the end of the
+    // log, each part is written in place, and finish() writes the header
+    // that makes it a record (a crash before leaves no header: cut at open).
+    // Readers see it only after finish(). Destroyed unfinished, the log is
+    // cut back to where it was. The writer appends nothing else meanwhile.
+    class RecordWriter {
+    public:
+        ~RecordWriter();
+        RecordWriter(const RecordWriter&) = delete;
+        RecordWriter& operator=(const RecordWriter&) = delete;
+        // The next bytes of the payload (CCDR_INVALID_ARGUMENT past its length).
+        ccdr::Status write(std::span<const uint8_t> bytes);
+        // Every byte written: the header goes in, the record joins the log.
+        ccdr::Status finish(const std::optional<std::array<uint8_t, 16>>& fp);
+
+    private:
+        friend class SegmentLog;
+        RecordWriter() = default;
+        SegmentLog* log_ = nullptr;
+        std::shared_ptr<Segment> seg_;
+        Mark mark_;
+        uint64_t tx_id_ = 0;
+        int64_t time_ms_ = 0;
+        uint64_t length_ = 0;
+        uint64_t start_ = 0;  // the header's offset
+        uint64_t written_ = 0;
+        void* hash_ = nullptr;  // XXH3 state of the payload
+        bool done_ = false;
+    };
+    // CCDR_OUT_OF_ORDER unless tx_id continues the log.
+    ccdr::Result<std::unique_ptr<RecordWriter>> begin_record(uint64_t tx_id, int64_t time_ms, uint64_t length);
     // Makes every record appended before the call durable.
     ccdr::Status sync();
 
@@ -129,7 +165,6 @@ public:
     size_t segment_count() const;
 
 private:
-    struct Segment;
     struct IndexPoint {
         uint64_t tx_id = 0;
         uint64_t offset = 0;
@@ -151,6 +186,8 @@ private:
     ccdr::Status load(uint64_t next_tx_if_empty, OpenReport* report);
     ccdr::Status scan(Segment& seg, bool newest, OpenReport* report);
     ccdr::Status start_segment(uint64_t first_tx);
+    // `seg` (the newest), or a new segment from next_tx once it is full.
+    ccdr::Result<std::shared_ptr<Segment>> segment_for_append(std::shared_ptr<Segment> seg, uint64_t next_tx);
     std::shared_ptr<Segment> find(uint64_t tx_id) const;  // caller holds mu_
     // The record `tx_id` of `seg`: its offset and the payload bytes before it.
     ccdr::Status locate(const Segment& seg, uint64_t tx_id, uint64_t& offset, uint64_t& payload_before) const;

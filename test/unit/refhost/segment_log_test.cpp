@@ -328,3 +328,52 @@ TEST_CASE("member store: a store of the older format moves its log table into se
     CHECK((*reopened)->recovery().migrated == 0);
     CHECK(store_log_ids(**reopened, 1).size() == 7);
 }
+
+TEST_CASE("segment log: a record written in parts joins the log at finish, and is cut away unfinished",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path d = dir.path / "log";
+    {
+        auto log = SegmentLog::open(d, {1 << 20, false}, 1);
+        REQUIRE(log);
+        append_range(**log, 1, 3);
+        const auto whole = payload_of(4, 1000);
+        {
+            auto rec = (*log)->begin_record(4, 1'004, whole.size());
+            REQUIRE(rec);
+            REQUIRE((*rec)->write(std::span<const uint8_t>(whole).first(300)));
+            CHECK((*log)->last_tx() == 3);  // not a record before finish
+            CHECK(read_ids(**log, 1) == std::vector<uint64_t>{1, 2, 3});
+            REQUIRE((*rec)->write(std::span<const uint8_t>(whole).subspan(300)));
+            CHECK((*rec)->write(std::span<const uint8_t>(whole).first(1)).code() == CCDR_INVALID_ARGUMENT);
+            REQUIRE((*rec)->finish(std::nullopt));
+        }
+        CHECK(read_ids(**log, 1) == std::vector<uint64_t>{1, 2, 3, 4});
+        {
+            // Dropped unfinished: the log is as before it.
+            auto rec = (*log)->begin_record(5, 1'005, 500);
+            REQUIRE(rec);
+            REQUIRE((*rec)->write(std::span<const uint8_t>(payload_of(5, 500)).first(200)));
+        }
+        CHECK((*log)->last_tx() == 4);
+        append_range(**log, 5, 5);
+    }
+    {
+        // A crash in the middle of a record written in parts leaves its
+        // room with the header still zeros and part of the payload.
+        const fs::path seg = segments_in(d).back();
+        std::vector<uint8_t> room(SegmentLog::kRecordHeader, 0);
+        const auto part = payload_of(6, 200);
+        room.insert(room.end(), part.begin(), part.end());
+        int fd = ::open(seg.c_str(), O_WRONLY | O_APPEND);
+        REQUIRE(fd >= 0);
+        REQUIRE(::write(fd, room.data(), room.size()) == static_cast<ssize_t>(room.size()));
+        ::close(fd);
+    }
+    SegmentLog::OpenReport report;
+    auto log = SegmentLog::open(d, {1 << 20, false}, 1, &report);
+    REQUIRE(log);
+    CHECK((*log)->last_tx() == 5);
+    CHECK(report.torn_bytes_cut == SegmentLog::kRecordHeader + 200);
+    CHECK(read_ids(**log, 1) == std::vector<uint64_t>{1, 2, 3, 4, 5});
+}
