@@ -34,7 +34,7 @@ while (($#)); do
 done
 ((${#nodes_list[@]})) || nodes_list=(300000 3000000)
 source "$(dirname "$0")/../integration/clusters/lib.sh"
-command -v sqlite3 >/dev/null || { echo "sqlite3 is not installed: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 is not installed: skipped"; exit 77; }
 batch_bytes=1048576  # ccdr.batch.max_bytes (default)
 
 # rss_anon PID: the process's RssAnon in KiB.
@@ -115,7 +115,7 @@ for nodes in "${nodes_list[@]}"; do
   a_commit=$(($(peak_of "$work/commit.peak" "${cluster_pid[A]}") - a0))
   a_dir=$(find "$work/A/data" -type d -path "*databases/$db" | head -1)
   a_store="$a_dir/$(cat "$a_dir/CURRENT")"
-  read -r big_tx payload < <(sqlite3 -readonly -separator ' ' "$a_store" "SELECT id, length(payload) FROM txlog ORDER BY id DESC LIMIT 1")
+  read -r big_tx payload < <(python3 "$log_segments" "$a_store" last)
 
   # --- the replication ----------------------------------------------------------------
   # A restarts: a fresh heap, so what its commit freed is not reused below.

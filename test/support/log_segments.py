@@ -4,6 +4,7 @@ segment_log.hpp) for shell tests: what a test once asked the SQLite log table.
 
     log_segments.py STORE_FILE summary      -> "<oldest> <last> <count> <payload bytes>"
     log_segments.py STORE_FILE bytes-after X -> payload bytes of the kept records with id > X
+    log_segments.py STORE_FILE last         -> "<tx id> <payload bytes>" of the newest record
 
 STORE_FILE is the member's live graph-<n>.db; its log is graph-<n>.db.log/.
 The oldest kept id is the store's state row (oldest_retained) or the first
@@ -51,6 +52,10 @@ def main():
     elif command == "bytes-after":
         after = int(sys.argv[3])
         print(sum(n for tx, n in kept if tx > after))
+    elif command == "last":
+        if not kept:
+            sys.exit("the log holds no record")
+        print("%d %d" % kept[-1])
     else:
         sys.exit("unknown command " + command)
 
