@@ -27,6 +27,7 @@ constexpr uint32_t kFlagFp = 1;
 constexpr uint64_t kIndexEveryBytes = 64 << 10;
 constexpr uint64_t kIndexEveryRecords = 256;
 constexpr size_t kReadBuffer = 1 << 20;
+constexpr size_t kRecentRecords = 64;
 
 void put_u32(uint8_t* p, uint32_t v) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -128,6 +129,10 @@ struct SegmentLog::Segment {
     int64_t last_time_ms = 0;
     uint64_t records_since_point = 0;
     std::vector<IndexPoint> index;
+    // The newest records' positions, by tx id modulo the size: a reader of
+    // what was just committed (every commit on a streaming upstream) finds
+    // it without walking headers from the last index point.
+    std::array<IndexPoint, kRecentRecords> recent{};
     bool dirty = false;  // appended since the last sync
     ~Segment() {
         if (fd >= 0) ::close(fd);
@@ -139,6 +144,7 @@ struct SegmentLog::Segment {
             records_since_point = 0;
         }
         ++records_since_point;
+        recent[tx % kRecentRecords] = {tx, offset, time, payload_total};
         payload_total += payload_len;
         last_time_ms = time;
         next_tx = tx + 1;
@@ -567,6 +573,9 @@ ccdr::Status SegmentLog::rollback(const Mark& m) {
         }
         seg.size = m.offset;
         seg.next_tx = m.next_tx;
+        for (auto& r : seg.recent) {
+            if (r.tx_id >= m.next_tx) r = {};
+        }
         // payload_total and last_time_ms: recount from the last index point.
         uint64_t off = seg.index.empty() ? kFileHeader : seg.index.back().offset;
         seg.payload_total = seg.index.empty() ? 0 : seg.index.back().payload_before;
@@ -648,6 +657,10 @@ ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& of
             return {CCDR_INTERNAL, "tx " + std::to_string(tx_id) + " is not indexed in " + seg.path.string()};
         }
         start = *(it - 1);
+        const IndexPoint& recent = seg.recent[tx_id % kRecentRecords];
+        if (recent.tx_id == tx_id && tx_id > start.tx_id) {
+            start = recent;
+        }
     }
     offset = start.offset;
     payload_before = start.payload_before;
