@@ -117,6 +117,20 @@ ccdr::Result<bool> read_exact(int fd, uint8_t* buf, size_t n, uint64_t offset, c
     return true;
 }
 
+// The header of record `tx` at `offset` of a segment file; CCDR_CORRUPT
+// when none is there (a segment is only read where its index says records are).
+ccdr::Result<SegmentLog::Header> header_at(int fd, const fs::path& p, uint64_t offset, uint64_t tx) {
+    uint8_t h[SegmentLog::kRecordHeader];
+    auto ok = read_exact(fd, h, SegmentLog::kRecordHeader, offset, p);
+    if (!ok) return ok.status();
+    SegmentLog::Header hd;
+    if (!*ok || !decode_header(h, hd) || hd.tx_id != tx) {
+        return ccdr::Status(CCDR_CORRUPT, p.filename().string() + ": no record of tx " + std::to_string(tx) +
+                                              " at byte " + std::to_string(offset));
+    }
+    return hd;
+}
+
 }  // namespace
 
 struct SegmentLog::Segment {
@@ -666,16 +680,10 @@ ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& of
     payload_before = start.payload_before;
     uint64_t tx = start.tx_id;
     while (tx < tx_id) {
-        uint8_t h[kRecordHeader];
-        auto ok = read_exact(seg.fd, h, kRecordHeader, offset, seg.path);
-        if (!ok) return ok.status();
-        Header hd;
-        if (!*ok || !decode_header(h, hd) || hd.tx_id != tx) {
-            return {CCDR_CORRUPT, seg.path.filename().string() + ": no record of tx " + std::to_string(tx) +
-                                      " at byte " + std::to_string(offset)};
-        }
-        payload_before += hd.payload_len;
-        offset += kRecordHeader + hd.payload_len;
+        auto hd = header_at(seg.fd, seg.path, offset, tx);
+        if (!hd) return hd.status();
+        payload_before += hd->payload_len;
+        offset += kRecordHeader + hd->payload_len;
         ++tx;
     }
     return {};
@@ -787,15 +795,9 @@ ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_i
     uint64_t before = 0;
     ccdr::Status st = locate(*seg, tx_id, offset, before);
     if (!st) return st;
-    uint8_t h[kRecordHeader];
-    auto ok = read_exact(seg->fd, h, kRecordHeader, offset, seg->path);
-    if (!ok) return ok.status();
-    Header hd;
-    if (!*ok || !decode_header(h, hd) || hd.tx_id != tx_id) {
-        return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
-                                              std::to_string(tx_id));
-    }
-    return std::optional<Header>(hd);
+    auto hd = header_at(seg->fd, seg->path, offset, tx_id);
+    if (!hd) return hd.status();
+    return std::optional<Header>(*hd);
 }
 
 ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
@@ -823,18 +825,12 @@ ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
         }
         uint64_t offset = start.offset;
         for (uint64_t tx = start.tx_id; tx < v.next_tx; ++tx) {
-            uint8_t h[kRecordHeader];
-            auto ok = read_exact(v.seg->fd, h, kRecordHeader, offset, v.seg->path);
-            if (!ok) return ok.status();
-            Header hd;
-            if (!*ok || !decode_header(h, hd)) {
-                return ccdr::Status(CCDR_CORRUPT, v.seg->path.filename().string() + ": no record of tx " +
-                                                      std::to_string(tx));
-            }
-            if (hd.time_ms >= time_ms) {
+            auto hd = header_at(v.seg->fd, v.seg->path, offset, tx);
+            if (!hd) return hd.status();
+            if (hd->time_ms >= time_ms) {
                 return tx;
             }
-            offset += kRecordHeader + hd.payload_len;
+            offset += kRecordHeader + hd->payload_len;
         }
     }
     return next;
@@ -890,16 +886,10 @@ ccdr::Result<uint64_t> SegmentLog::keep_from_for_bytes(uint64_t bytes) const {
             if (later + v.payload_total - before <= bytes) {
                 return std::min(keep, tx);
             }
-            uint8_t h[kRecordHeader];
-            auto ok = read_exact(v.seg->fd, h, kRecordHeader, offset, v.seg->path);
-            if (!ok) return ok.status();
-            Header hd;
-            if (!*ok || !decode_header(h, hd)) {
-                return ccdr::Status(CCDR_CORRUPT, v.seg->path.filename().string() + ": no record of tx " +
-                                                      std::to_string(tx));
-            }
-            before += hd.payload_len;
-            offset += kRecordHeader + hd.payload_len;
+            auto hd = header_at(v.seg->fd, v.seg->path, offset, tx);
+            if (!hd) return hd.status();
+            before += hd->payload_len;
+            offset += kRecordHeader + hd->payload_len;
         }
         return keep;
     }

@@ -7,6 +7,8 @@
 #include "store/member_apply_parts.hpp"
 #include "store/member_store.hpp"
 
+#include "store_test_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -26,24 +28,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("ccdr-parts-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : refhost::test::StoreTestDir {
+    TempDir() : StoreTestDir("ccdr-parts") {}
 };
 
-MemberStore::Options fast() {
-    MemberStore::Options o;
-    o.sync_commits = false;
-    return o;
-}
+MemberStore::Options fast() { return refhost::test::unsynced_store_options(); }
 
 constexpr int64_t kTime = 1'700'000'000'123;
 

@@ -7,6 +7,8 @@
 #include "store/running_fingerprint.hpp"
 #include "store/sqlite.hpp"
 
+#include "store_test_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -17,24 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("ccdr-runfp-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : refhost::test::StoreTestDir {
+    TempDir() : StoreTestDir("ccdr-runfp") {}
 };
 
-MemberStore::Options fast() {
-    MemberStore::Options o;
-    o.sync_commits = false;
-    return o;
-}
+MemberStore::Options fast() { return refhost::test::unsynced_store_options(); }
 
 // Applies one record as the next tx.
 void apply_tx(MemberStore& store, const ChangeRecordWriter& w) {

@@ -8,6 +8,8 @@
 #include "store/segment_log.hpp"
 #include "store/sqlite.hpp"
 
+#include "store_test_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -21,17 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("ccdr-seglog-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : refhost::test::StoreTestDir {
+    TempDir() : StoreTestDir("ccdr-seglog") {}
 };
 
 std::vector<uint8_t> payload_of(uint64_t tx, size_t size = 100) {
@@ -67,11 +60,7 @@ std::vector<fs::path> segments_in(const fs::path& dir) {
     return out;
 }
 
-MemberStore::Options fast() {
-    MemberStore::Options o;
-    o.sync_commits = false;
-    return o;
-}
+MemberStore::Options fast() { return refhost::test::unsynced_store_options(); }
 
 void apply_nodes(MemberStore& store, size_t n) {
     auto lock = store.lock_for_write();
