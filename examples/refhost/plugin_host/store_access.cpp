@@ -94,15 +94,15 @@ ccdr::Status StoreAccess::read_log(size_t server, std::string_view database, uin
                                         [&](const ccdr_tx& tx) { return visitor.visit(visitor.ctx, &tx); });
 }
 
-ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
-    auto found = replica_member(cluster_, server, database, "apply_batch", "applies to replica databases");
+ccdr::Result<std::shared_ptr<Member>> StoreAccess::admit_replicated_write(size_t server, std::string_view database,
+                                                                         const char* call) {
+    auto found = replica_member(cluster_, server, database, call, "applies to replica databases");
     if (!found) {
         return found.status();
     }
-    const std::shared_ptr<Member>& m = found.value();
-    ccdr_database_state state = m->state();
+    ccdr_database_state state = found.value()->state();
     if (state != CCDR_DB_ONLINE && state != CCDR_DB_STOPPING) {
-        return {CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable."};
+        return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable.");
     }
     if (PluginBridge* bridge = cluster_.plugins()) {
         ccdr::Status veto = bridge->before_commit(server, database, CCDR_ORIGIN_REPLICATION, "");
@@ -110,6 +110,15 @@ ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, 
             return veto;
         }
     }
+    return found;
+}
+
+ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
+    auto found = admit_replicated_write(server, database, "apply_batch");
+    if (!found) {
+        return found.status();
+    }
+    const std::shared_ptr<Member>& m = found.value();
     auto store = m->store();
     auto lock = store->lock_for_write();
     if (!lock) {
@@ -151,21 +160,11 @@ ccdr::Result<std::unique_ptr<ccdr::HostServer::TxInParts>> StoreAccess::apply_tx
                                                                                        uint64_t tx_id,
                                                                                        int64_t commit_time_ms,
                                                                                        uint64_t total_bytes) {
-    auto found = replica_member(cluster_, server, database, "apply_tx_begin", "applies to replica databases");
+    auto found = admit_replicated_write(server, database, "apply_tx_begin");
     if (!found) {
         return found.status();
     }
     const std::shared_ptr<Member>& m = found.value();
-    ccdr_database_state state = m->state();
-    if (state != CCDR_DB_ONLINE && state != CCDR_DB_STOPPING) {
-        return ccdr::Status(CCDR_DATABASE_UNAVAILABLE, "Database '" + std::string(database) + "' is unavailable.");
-    }
-    if (PluginBridge* bridge = cluster_.plugins()) {
-        ccdr::Status veto = bridge->before_commit(server, database, CCDR_ORIGIN_REPLICATION, "");
-        if (!veto) {
-            return veto;
-        }
-    }
     auto store = m->store();
     auto lock = store->lock_for_write();
     if (!lock) {

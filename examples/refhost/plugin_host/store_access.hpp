@@ -62,6 +62,12 @@ public:
                                                         std::string_view server_id, uint64_t tx_id);
 
 private:
+    // What apply_batch and apply_tx_begin check first: a replica member of
+    // `database` on `server`, online or stopping, and the plugins'
+    // before_commit (origin REPLICATION) not vetoing.
+    ccdr::Result<std::shared_ptr<Member>> admit_replicated_write(size_t server, std::string_view database,
+                                                                 const char* call);
+
     // The member of `database` on the server named `server_id` (empty:
     // `server`), online.
     ccdr::Result<std::shared_ptr<Member>> online_member(size_t server, std::string_view database,
