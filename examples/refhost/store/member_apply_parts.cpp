@@ -28,7 +28,7 @@ ccdr::Result<std::unique_ptr<MemberStore::PartsApply>> MemberStore::begin_parts(
     }
     std::unique_ptr<PartsApply> parts(
         new PartsApply(std::move(*lease), std::move(lock), s, tx_id, commit_time_ms, total_bytes));
-    st = parts->log_placeholder();
+    st = parts->reserve_log_record();
     if (!st) {
         return st;  // the destructor rolls back
     }
@@ -59,7 +59,7 @@ ccdr::Status MemberStore::PartsApply::fail(ccdr::Status st) {
 // The log record's room is reserved first, at the end of the log; each part
 // is written into it where it belongs (never held whole), and commit()
 // writes its header with the running fingerprint after the transaction.
-ccdr::Status MemberStore::PartsApply::log_placeholder() {
+ccdr::Status MemberStore::PartsApply::reserve_log_record() {
     log_mark_ = lease_.store().log_->mark();
     auto record = lease_.store().log_->begin_record(tx_id_, commit_time_ms_, total_bytes_);
     if (!record) {

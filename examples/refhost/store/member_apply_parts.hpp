@@ -51,7 +51,7 @@ private:
     friend class MemberStore;
     PartsApply(Lease lease, WriteLock lock, StoreState state, uint64_t tx_id, int64_t commit_time_ms,
                uint64_t total_bytes);
-    ccdr::Status log_placeholder();
+    ccdr::Status reserve_log_record();
     ccdr::Status write_log_part(std::span<const uint8_t> bytes);
     ccdr::Status apply_whole_ops(std::span<const uint8_t> bytes);
     ccdr::Status fail(ccdr::Status st);

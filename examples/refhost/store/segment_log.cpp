@@ -170,6 +170,15 @@ SegmentLog::View SegmentLog::view(const std::shared_ptr<Segment>& s) {
     return {s, s->first_tx, s->next_tx, s->payload_total, s->last_time_ms, s->size};
 }
 
+std::vector<SegmentLog::View> SegmentLog::views(uint64_t* next_tx) const {
+    std::lock_guard lock(mu_);
+    std::vector<View> out;
+    out.reserve(segments_.size());
+    for (const auto& s : segments_) out.push_back(view(s));
+    if (next_tx != nullptr) *next_tx = next_tx_;
+    return out;
+}
+
 SegmentLog::SegmentLog(fs::path dir, Options options) : dir_(std::move(dir)), options_(options) {}
 SegmentLog::~SegmentLog() = default;
 
@@ -801,13 +810,8 @@ ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_i
 }
 
 ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
-    std::vector<View> segs;
     uint64_t next = 0;
-    {
-        std::lock_guard lock(mu_);
-        for (const auto& s : segments_) segs.push_back(view(s));
-        next = next_tx_;
-    }
+    const std::vector<View> segs = views(&next);
     for (const auto& v : segs) {
         if (v.next_tx == v.first_tx || v.last_time_ms < time_ms) {
             continue;
@@ -837,11 +841,7 @@ ccdr::Result<uint64_t> SegmentLog::first_at_or_after(int64_t time_ms) const {
 }
 
 ccdr::Result<uint64_t> SegmentLog::payload_bytes_from(uint64_t tx_id) const {
-    std::vector<View> segs;
-    {
-        std::lock_guard lock(mu_);
-        for (const auto& s : segments_) segs.push_back(view(s));
-    }
+    const std::vector<View> segs = views(nullptr);
     uint64_t total = 0;
     for (const auto& v : segs) {
         if (v.next_tx <= tx_id) {
@@ -861,13 +861,8 @@ ccdr::Result<uint64_t> SegmentLog::payload_bytes_from(uint64_t tx_id) const {
 }
 
 ccdr::Result<uint64_t> SegmentLog::keep_from_for_bytes(uint64_t bytes) const {
-    std::vector<View> segs;
     uint64_t next = 0;
-    {
-        std::lock_guard lock(mu_);
-        for (const auto& s : segments_) segs.push_back(view(s));
-        next = next_tx_;
-    }
+    const std::vector<View> segs = views(&next);
     uint64_t later = 0;  // payload of the segments newer than the one looked at
     uint64_t keep = next > 1 ? next - 1 : next;
     for (auto it = segs.rbegin(); it != segs.rend(); ++it) {

@@ -182,6 +182,8 @@ private:
         uint64_t size = 0;  // file bytes: every record before next_tx is inside
     };
     static View view(const std::shared_ptr<Segment>& s);  // caller holds mu_
+    // Every segment's view, oldest first, and next_tx (when asked) of the same moment.
+    std::vector<View> views(uint64_t* next_tx) const;
     SegmentLog(std::filesystem::path dir, Options options);
     ccdr::Status load(uint64_t next_tx_if_empty, OpenReport* report);
     ccdr::Status scan(Segment& seg, bool newest, OpenReport* report);
