@@ -46,6 +46,23 @@ uint64_t ChainHasher::link(uint64_t previous, const ccdr_tx& tx) {
     return XXH3_64bits_digest(state_->xxh);
 }
 
+void ChainHasher::begin(uint64_t previous, uint64_t tx_id, int64_t commit_time_ms, uint32_t length) {
+    store_le(scratch_, previous, 8);
+    store_le(scratch_ + 8, tx_id, 8);
+    store_le(scratch_ + 16, static_cast<uint64_t>(commit_time_ms), 8);
+    store_le(scratch_ + 24, length, 4);
+    XXH3_64bits_reset(state_->xxh);
+    XXH3_64bits_update(state_->xxh, scratch_, kPrefix);
+}
+
+void ChainHasher::update(std::span<const uint8_t> bytes) {
+    if (!bytes.empty()) {
+        XXH3_64bits_update(state_->xxh, bytes.data(), bytes.size());
+    }
+}
+
+uint64_t ChainHasher::digest() { return XXH3_64bits_digest(state_->xxh); }
+
 BatchBuilder::BatchBuilder(uint64_t chain, uint64_t next_tx, size_t capacity)
     : capacity_(capacity), chain_(chain), next_tx_(next_tx) {}
 
@@ -92,6 +109,16 @@ Status BatchBuilder::add(const ccdr_tx& tx) {
     ++next_tx_;
     ++count_;
     payload_bytes_ += tx.payload.len;
+    return {};
+}
+
+Status BatchBuilder::pass(const ccdr_tx& tx) {
+    if (tx.tx_id != next_tx_) {
+        return {CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(next_tx_) + ", the log gave tx " +
+                                       std::to_string(tx.tx_id)};
+    }
+    chain_ = hasher_.link(chain_, tx);
+    ++next_tx_;
     return {};
 }
 

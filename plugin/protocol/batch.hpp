@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ccdr::protocol {
@@ -52,6 +53,14 @@ public:
     ~ChainHasher();
 
     uint64_t link(uint64_t previous, const ccdr_tx& tx);
+
+    // The same link, for a transaction whose payload arrives in pieces
+    // (tx_part.hpp): begin() with its fixed fields, update() with each piece
+    // in order, digest() once `length` bytes went in. Equal to link() of the
+    // whole transaction.
+    void begin(uint64_t previous, uint64_t tx_id, int64_t commit_time_ms, uint32_t length);
+    void update(std::span<const uint8_t> bytes);
+    uint64_t digest();
 
 private:
     // Small transactions are copied behind their 28-byte prefix and hashed in
@@ -79,6 +88,10 @@ public:
     // each other; CCDR_CORRUPT if the records do not parse. On failure
     // nothing is appended.
     Status add_records(std::span<const uint8_t> records, size_t count);
+    // Continues the chain past `tx` without adding it to the batch (a
+    // transaction that travels in parts, tx_part.hpp); chain() is then its
+    // chain value. CCDR_OUT_OF_ORDER unless tx.tx_id is next_tx().
+    Status pass(const ccdr_tx& tx);
     size_t count() const { return count_; }
     size_t payload_bytes() const { return payload_bytes_; }
     uint64_t chain() const { return chain_; }
@@ -89,6 +102,9 @@ public:
     // Hands back a finished payload's buffer (once sent) so the next batch
     // reuses its memory instead of allocating.
     void recycle(std::vector<uint8_t>&& buffer);
+    // The recycled buffer, taken for another payload (a TX_PART's); empty
+    // when there is none.
+    std::vector<uint8_t> take_spare() { return std::exchange(spare_, {}); }
 
 private:
     void prepare_records();
@@ -136,6 +152,12 @@ public:
     // verifier advances past the batch; on failure it does not move, and the
     // status (CCDR_CORRUPT) names the first bad tx id.
     Status verify(const DecodedBatch& batch);
+    // Moves past tx `tx_id`, whose chain value `chain` the caller computed
+    // from chain() piece by piece (a transaction in parts, tx_part.hpp).
+    void advance_past(uint64_t tx_id, uint64_t chain) {
+        chain_ = chain;
+        next_tx_ = tx_id + 1;
+    }
 
     uint64_t next_tx() const { return next_tx_; }
     uint64_t chain() const { return chain_; }

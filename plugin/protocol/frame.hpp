@@ -58,10 +58,14 @@ inline constexpr uint16_t kFrameVersion = 1;
 // other message is the same in all three. Version 4 lets the upstream send
 // BATCH frames as blocks of one LZ4 stream per subscription (kFlagLz4Stream);
 // a session of version 3 or older gets independent LZ4 blocks as before.
+// Version 5 adds TX_PART: a transaction larger than ccdr.batch.max_bytes
+// travels in parts of at most that size (tx_part.hpp); a session of version 4
+// or older gets it whole in one BATCH, as before.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 4;
+inline constexpr uint16_t kMaxProtocolVersion = 5;
 inline constexpr uint16_t kLogHoldProtocol = 3;
 inline constexpr uint16_t kStreamCompressionProtocol = 4;
+inline constexpr uint16_t kTxPartProtocol = 5;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kFlagLz4Stream = 0x02;
 inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;

@@ -41,9 +41,11 @@ enum class MessageType : uint8_t {
     kHoldReleased = 29,        // upstream -> replica: how many holds ended
     // Protocol 3: continuous verification (docs/operations.md §12).
     kRunningFingerprintRequest = 30,  // replica -> upstream: the running fingerprint at a tx (answer: FINGERPRINT)
+    // Protocol 5: a transaction larger than a batch travels in parts (tx_part.hpp).
+    kTxPart = 31,              // upstream -> replica: a part of one transaction
 };
 
-inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kRunningFingerprintRequest);
+inline constexpr uint8_t kLastMessageType = static_cast<uint8_t>(MessageType::kTxPart);
 
 inline bool is_known_message_type(uint8_t t) { return t >= 1 && t <= kLastMessageType; }
 
@@ -79,6 +81,7 @@ inline std::string_view message_type_name(MessageType t) {
         case MessageType::kHoldRelease: return "HOLD_RELEASE";
         case MessageType::kHoldReleased: return "HOLD_RELEASED";
         case MessageType::kRunningFingerprintRequest: return "RUNNING_FINGERPRINT_REQUEST";
+        case MessageType::kTxPart: return "TX_PART";
     }
     return "UNKNOWN";
 }

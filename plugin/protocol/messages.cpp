@@ -104,6 +104,13 @@ Result<Message> decode_message(MessageType type, std::span<const uint8_t> payloa
         case MessageType::kHoldRelease: return as.template operator()<HoldRelease>();
         case MessageType::kHoldReleased: return as.template operator()<HoldReleased>();
         case MessageType::kRunningFingerprintRequest: return as.template operator()<RunningFingerprintRequest>();
+        case MessageType::kTxPart: {
+            auto part = decode_tx_part(std::vector<uint8_t>(payload.begin(), payload.end()));
+            if (!part) {
+                return part.status();
+            }
+            return Message(std::move(part.value()));
+        }
     }
     return Status(CCDR_CORRUPT, "unknown message type " + std::to_string(static_cast<int>(type)));
 }

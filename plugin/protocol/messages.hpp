@@ -11,6 +11,7 @@
 #include "protocol/message_fields.hpp"
 #include "protocol/message_type.hpp"
 #include "protocol/plugin_version.hpp"
+#include "protocol/tx_part.hpp"
 #include "protocol/wire.hpp"
 
 #include <ccdr/status.hpp>
@@ -528,7 +529,7 @@ using Message = std::variant<Hello, HelloOk, DatabaseInfoRequest, DatabaseInfoRe
                              Heartbeat, Ack, LogPruned, SnapshotRequest, SnapshotBegin, SnapshotChunk, SnapshotAck,
                              SnapshotEnd, Refused, FingerprintRequest, FingerprintReply, SecurityRequest,
                              SecuritySnapshot, FenceRequest, Fenced, DemoteRequest, Demoted, HistoryRequest, History,
-                             HoldStatus, HoldRelease, HoldReleased, RunningFingerprintRequest>;
+                             HoldStatus, HoldRelease, HoldReleased, RunningFingerprintRequest, TxPart>;
 
 // Decodes any message by type (a SnapshotChunk's data views into `payload`).
 Result<Message> decode_message(MessageType type, std::span<const uint8_t> payload);

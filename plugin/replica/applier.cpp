@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ccdr::plugin {
@@ -14,6 +15,10 @@ uint64_t nanos_since(std::chrono::steady_clock::time_point t) {
 }
 
 }  // namespace
+
+int64_t Applier::commit_ms_of(const Queued& q) {
+    return q.part ? q.part->header.commit_time_ms : q.batch.txs.front().commit_time_ms;
+}
 
 Applier::Applier(HostHandle host, std::string database, ReplicaStats& stats, uint64_t window_bytes,
                  std::shared_ptr<spdlog::logger> log, ApplierEvents events,
@@ -57,23 +62,121 @@ void Applier::push(protocol::DecodedBatch batch, size_t bytes) {
             stats_.oldest_pending_commit_ms = batch.txs.front().commit_time_ms;
         }
         queued_bytes_ += bytes;
-        queue_.push_back(Queued{std::move(batch), bytes});
+        queue_.push_back(Queued{std::move(batch), std::nullopt, bytes});
+    }
+    cv_.notify_one();
+}
+
+void Applier::push_part(protocol::TxPart part, size_t bytes) {
+    {
+        std::lock_guard lock(mu_);
+        if (stats_.oldest_pending_commit_ms.load() == 0) {
+            stats_.oldest_pending_commit_ms = part.header.commit_time_ms;
+        }
+        queued_bytes_ += bytes;
+        Queued q;
+        q.part = std::move(part);
+        q.bytes = bytes;
+        queue_.push_back(std::move(q));
     }
     cv_.notify_one();
 }
 
 void Applier::drop_queued() {
-    std::lock_guard lock(mu_);
-    queue_.clear();
-    queued_bytes_ = 0;
-    if (!applying_) {
-        stats_.oldest_pending_commit_ms = 0;
+    {
+        std::lock_guard lock(mu_);
+        queue_.clear();
+        queued_bytes_ = 0;
+        if (!applying_) {
+            stats_.oldest_pending_commit_ms = 0;
+        }
+        abandon_open_ = tx_open_;
     }
+    cv_.notify_one();
 }
 
 bool Applier::idle() const {
     std::lock_guard lock(mu_);
-    return !applying_;
+    return !applying_ && !tx_open_;
+}
+
+void Applier::abort_open() {
+    if (!open_) {
+        return;
+    }
+    if (open_->handle != nullptr) {
+        host_.apply_tx_abort(open_->handle);
+    }
+    log_->info("replica '{}': tx {} in parts abandoned before its last part; nothing of it was applied", database_,
+               open_->tx_id);
+    open_.reset();
+}
+
+Status Applier::apply_part(const protocol::TxPart& part) {
+    const protocol::TxPartHeader& h = part.header;
+    if (part.first()) {
+        abort_open();  // the parts of an earlier session's transaction that never ended
+        OpenTx tx{h.tx_id, h.commit_time_ms, nullptr, {}, 0};
+        if (!parts_refused_ && host_.has_apply_tx_parts()) {
+            auto begun = host_.apply_tx_begin(database_, h.tx_id, h.commit_time_ms, h.total_length);
+            if (begun) {
+                tx.handle = begun.value();
+            } else if (begun.status().code() == CCDR_UNSUPPORTED) {
+                parts_refused_ = true;
+                log_->info("replica '{}': the host applies no transaction in parts ({}); whole transactions from "
+                           "now on",
+                           database_, begun.status().message());
+            } else {
+                return begun.status();
+            }
+        }
+        if (tx.handle == nullptr) {
+            tx.whole.reserve(h.total_length);
+        }
+        open_ = std::move(tx);
+    } else if (!open_ || open_->tx_id != h.tx_id) {
+        // The puller queues parts in order and drops them between sessions,
+        // and a failed part aborts its transaction: a part of a transaction
+        // that is not open follows such a failure, in the session that is
+        // ending. It is not applied.
+        return {CCDR_STOPPED, "tx " + std::to_string(h.tx_id) + " is not open"};
+    }
+    OpenTx& tx = *open_;
+    ++tx.parts;
+    if (tx.handle != nullptr) {
+        if (Status st = host_.apply_tx_part(tx.handle, part.bytes); !st) {
+            abort_open();
+            return st.with_context("part at byte " + std::to_string(h.offset) + " of " +
+                                   std::to_string(h.total_length));
+        }
+    } else {
+        tx.whole.insert(tx.whole.end(), part.bytes.begin(), part.bytes.end());
+    }
+    if (!part.last()) {
+        return {};
+    }
+    const bool gathered = tx.handle == nullptr;
+    const size_t parts = tx.parts;
+    Status st;
+    if (!gathered) {
+        st = host_.apply_tx_commit(tx.handle);
+        tx.handle = nullptr;  // committed or failed, the host ended it
+    } else {
+        ccdr_tx whole{};
+        whole.tx_id = tx.tx_id;
+        whole.commit_time_ms = tx.commit_time_ms;
+        whole.payload = ccdr_bytes{tx.whole.data(), tx.whole.size()};
+        st = host_.apply_batch(database_, std::span<const ccdr_tx>(&whole, 1));
+    }
+    open_.reset();
+    if (st && !gathered) {
+        log_->info("replica '{}': applied tx {} ({} bytes) in {} parts, as they arrived", database_, h.tx_id,
+                   h.total_length, parts);
+    } else if (st) {
+        log_->info("replica '{}': applied tx {} ({} bytes) whole, received in {} parts", database_, h.tx_id,
+                   h.total_length, parts);
+    }
+    return st;
 }
 
 Status Applier::apply_in_parts(const ccdr_tx& tx) {
@@ -137,55 +240,99 @@ void Applier::main() {
         // (ccdr.debug.latency_trace: received -> apply_start was most of the
         // lag's p99). The batches are consecutive (the puller queues them in
         // order and drop_queued empties the queue between sessions); one that
-        // is not starts the next group.
+        // is not starts the next group. A part of a transaction in parts is
+        // taken alone.
         std::vector<Queued> group;
+        bool abandon = false;
         {
             std::unique_lock lock(mu_);
             const auto waiting_since = std::chrono::steady_clock::now();
-            cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            cv_.wait(lock, [&] { return stop_ || abandon_open_ || !queue_.empty(); });
             if (stats_.connected.load()) {
                 stats_.network_wait_ns.fetch_add(nanos_since(waiting_since), std::memory_order_relaxed);
             }
             if (stop_) {
                 break;
             }
-            do {
-                queued_bytes_ -= queue_.front().bytes;
-                group.push_back(std::move(queue_.front()));
-                queue_.pop_front();
-            } while (!queue_.empty() && queue_.front().batch.first_tx() == group.back().batch.last_tx() + 1);
-            applying_ = true;
-            stats_.oldest_pending_commit_ms = group.front().batch.txs.front().commit_time_ms;
+            abandon = std::exchange(abandon_open_, false);
+            const auto joins = [&](const Queued& next) {
+                return !next.part && !group.back().part &&
+                       next.batch.first_tx() == group.back().batch.last_tx() + 1;
+            };
+            if (!queue_.empty()) {
+                do {
+                    queued_bytes_ -= queue_.front().bytes;
+                    group.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                } while (!queue_.empty() && joins(queue_.front()));
+                applying_ = true;
+                stats_.oldest_pending_commit_ms = commit_ms_of(group.front());
+            }
+        }
+        if (abandon) {
+            abort_open();
+        }
+        if (group.empty()) {
+            {
+                std::lock_guard lock(mu_);
+                tx_open_ = open_.has_value();
+            }
+            events_.finished();
+            continue;
         }
         events_.took();
-        std::vector<ccdr_tx> merged;
-        std::span<const ccdr_tx> txs = group.front().batch.txs;
-        if (group.size() > 1) {
-            for (const Queued& q : group) {
-                merged.insert(merged.end(), q.batch.txs.begin(), q.batch.txs.end());
-            }
-            txs = merged;
-        }
-        const uint64_t first = txs.front().tx_id;
-        const uint64_t last = txs.back().tx_id;
+        uint64_t first = 0;
+        uint64_t last = 0;
+        size_t applied_txs = 0;  // committed by this step
+        int64_t last_commit_ms = 0;
         const auto started = std::chrono::steady_clock::now();
-        runtime::trace_step(trace_, "apply_start", database_, first, last);
-        Status st = apply(txs);
+        Status st;
+        if (group.front().part) {
+            const protocol::TxPart& part = *group.front().part;
+            first = last = part.header.tx_id;
+            if (part.first()) {
+                runtime::trace_step(trace_, "apply_start", database_, first, last);
+            }
+            st = apply_part(part);
+            if (st.code() == CCDR_STOPPED) {
+                st = {};  // a part behind a failure, dropped (apply_part says why)
+            } else if (st && part.last()) {
+                applied_txs = 1;
+                last_commit_ms = part.header.commit_time_ms;
+            }
+        } else {
+            std::vector<ccdr_tx> merged;
+            std::span<const ccdr_tx> txs = group.front().batch.txs;
+            if (group.size() > 1) {
+                for (const Queued& q : group) {
+                    merged.insert(merged.end(), q.batch.txs.begin(), q.batch.txs.end());
+                }
+                txs = merged;
+            }
+            first = txs.front().tx_id;
+            last = txs.back().tx_id;
+            runtime::trace_step(trace_, "apply_start", database_, first, last);
+            st = apply(txs);
+            applied_txs = st ? txs.size() : 0;
+            last_commit_ms = txs.back().commit_time_ms;
+        }
         stats_.apply_ns.fetch_add(nanos_since(started), std::memory_order_relaxed);
-        if (st) {
+        if (applied_txs != 0) {
             runtime::trace_step(trace_, "applied", database_, first, last);
-            stats_.last_applied_commit_ms = txs.back().commit_time_ms;
+            stats_.last_applied_commit_ms = last_commit_ms;
             stats_.last_applied_tx.store(last, std::memory_order_release);
-            stats_.transactions_applied.fetch_add(txs.size(), std::memory_order_relaxed);
+            stats_.transactions_applied.fetch_add(applied_txs, std::memory_order_relaxed);
         }
         {
             std::lock_guard lock(mu_);
             applying_ = false;
+            tx_open_ = open_.has_value();
             if (!st) {
                 queue_.clear();  // they follow the batches that failed
                 queued_bytes_ = 0;
             }
-            stats_.oldest_pending_commit_ms = queue_.empty() ? 0 : queue_.front().batch.txs.front().commit_time_ms;
+            stats_.oldest_pending_commit_ms =
+                open_ ? open_->commit_time_ms : queue_.empty() ? 0 : commit_ms_of(queue_.front());
         }
         if (!st) {
             stats_.apply_failures.fetch_add(1);
@@ -196,6 +343,7 @@ void Applier::main() {
         }
         events_.finished();
     }
+    abort_open();
 }
 
 }  // namespace ccdr::plugin

@@ -13,6 +13,15 @@
 // without them (1.0, 1.1, or one that answers CCDR_UNSUPPORTED) gets the
 // whole transaction through apply_batch, as before.
 //
+// A transaction that arrived in TX_PART frames (protocol/tx_part.hpp) is
+// queued part by part (push_part): its first part begins it on the host,
+// each part goes to apply_tx_part as it leaves the queue, and the last one
+// (pushed only once the puller verified the chain) commits it. So the
+// replica holds at most the queue's bytes of it. A host without parts gets
+// it whole: the parts are gathered here and handed to apply_batch. When a
+// session ends between parts (drop_queued), or a part fails, the host's
+// transaction is aborted: nothing of it is applied.
+//
 // The applier tells the member through callbacks (on its thread, never
 // holding its lock) when a batch left the queue, when a batch failed, and
 // when one is done; it keeps the member's stats: last applied tx and commit
@@ -21,6 +30,7 @@
 #pragma once
 
 #include "protocol/batch.hpp"
+#include "protocol/tx_part.hpp"
 #include "replica/replica_stats.hpp"
 #include "runtime/latency_trace.hpp"
 
@@ -35,6 +45,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -65,17 +76,35 @@ public:
     // Whether a batch of `bytes` fits now.
     bool has_room(size_t bytes) const;
     void push(protocol::DecodedBatch batch, size_t bytes);
-    // Drops the queued batches (a session ended); the one in apply goes on.
+    // A part of a transaction in parts, in order; its last part only once
+    // the chain was verified (TxPartVerifier).
+    void push_part(protocol::TxPart part, size_t bytes);
+    // Drops the queued batches and parts (a session ended); the batch in
+    // apply goes on, a transaction begun in parts is aborted.
     void drop_queued();
-    // No batch is being applied.
+    // No batch is being applied, and no transaction is open in parts.
     bool idle() const;
 
 private:
     struct Queued {
-        protocol::DecodedBatch batch;
+        protocol::DecodedBatch batch;  // empty when `part` is set
+        std::optional<protocol::TxPart> part;
         size_t bytes = 0;
     };
+    // A transaction in parts, begun on the host (or gathered, for a host
+    // without parts).
+    struct OpenTx {
+        uint64_t tx_id = 0;
+        int64_t commit_time_ms = 0;
+        ccdr_apply_tx* handle = nullptr;  // null: gathered in `whole`
+        std::vector<uint8_t> whole;
+        size_t parts = 0;
+    };
+    static int64_t commit_ms_of(const Queued& q);  // of its first tx
     void main();
+    // One queued part: begins, continues or commits the open transaction.
+    Status apply_part(const protocol::TxPart& part);
+    void abort_open();  // the applier's thread only
     // The host's apply of `txs`: runs of small transactions through
     // apply_batch, each large one in parts where the host can.
     Status apply(std::span<const ccdr_tx> txs);
@@ -92,12 +121,15 @@ private:
     std::shared_ptr<runtime::LatencyTrace> trace_;
     const uint64_t part_bytes_;
     bool parts_refused_ = false;  // the host answered CCDR_UNSUPPORTED once: whole from then on
+    std::optional<OpenTx> open_;  // the applier's thread only
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Queued> queue_;
     size_t queued_bytes_ = 0;
     bool applying_ = false;
+    bool tx_open_ = false;     // open_ is set (read by idle())
+    bool abandon_open_ = false;  // drop_queued: abort open_ before anything else
     bool stop_ = false;
     std::thread thread_;
 };

@@ -1,5 +1,6 @@
 #include "replica/puller.hpp"
 
+#include "protocol/tx_part.hpp"
 #include "replica/ack_spacing.hpp"
 #include "session/exchange.hpp"
 
@@ -435,6 +436,9 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     });
 
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
+    protocol::TxPartVerifier parts;       // a transaction arriving in TX_PART frames
+    protocol::TxPartAssembler assembler;  // ... put back together for the delay spool
+    auto next_part_ack = std::chrono::steady_clock::now();
     const auto timeout = member.session.settings.io_timeout;
     // How often a session re-reads the upstream addresses and the members (a
     // frame, at the latest a heartbeat, comes at least every heartbeat
@@ -475,51 +479,115 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         stats.bytes_uncompressed.fetch_add(protocol::kFrameHeaderSize + frame->payload.size(),
                                            std::memory_order_relaxed);
         const auto type = frame->header.type;
-        if (type == MessageType::kBatch) {
+        if (type == MessageType::kBatch || type == MessageType::kTxPart) {
             const size_t bytes = frame->payload.size();
-            auto batch = protocol::decode_batch(std::move(frame->payload));
-            if (!batch) {
-                result.reason = address + " sent a malformed batch: " + batch.status().message();
-                member.session.log->warn("replica '{}': {}", member.database, result.reason);
-                break;
-            }
-            if (Status chain = verifier.verify(*batch); !chain) {
-                co_return PullResult{PullOutcome::kFatal, chain.message() + " from " + address};
-            }
-            stats.batches.fetch_add(1, std::memory_order_relaxed);
-            if (stats.batches.load(std::memory_order_relaxed) == batches_at_start + 1) {
-                member.session.log->debug("replica '{}': first batch from {}: tx {}..{}", member.database,
-                                          address, batch->first_tx(), batch->last_tx());
-            }
-            stats.note_upstream(batch->position);
-            runtime::trace_step(member.session.trace, "received", member.database, batch->first_tx(), batch->last_tx());
-            if (spooling_) {
-                // Synced before the ACK says it is received.
-                const uint64_t last = batch->last_tx();
-                received = std::max(received, last);
-                auto shared_batch = std::make_shared<protocol::DecodedBatch>(std::move(batch.value()));
-                DelaySpool* spool = &delay_spool_;
-                auto append_job = [spool, shared_batch] { return spool->append(*shared_batch); };
-                Status spooled = co_await run_blocking(member.session.runtime->blocking_pool(), std::move(append_job));
-                if (!spooled) {
-                    result.reason = "writing the delay spool: " + spooled.message();
-                    member.session.log->error("replica '{}': {}", member.database, result.reason);
+            // A whole batch to queue or spool: a BATCH, or, on a delayed
+            // replica, the parts of one transaction put back together.
+            std::optional<protocol::DecodedBatch> batch;
+            if (type == MessageType::kBatch) {
+                auto decoded = protocol::decode_batch(std::move(frame->payload));
+                if (!decoded) {
+                    result.reason = address + " sent a malformed batch: " + decoded.status().message();
+                    member.session.log->warn("replica '{}': {}", member.database, result.reason);
                     break;
                 }
-                stats.last_received_tx.store(last, std::memory_order_release);
-                delayed_.notify();
-                member.ack_signal->notify();
+                if (parts.open()) {
+                    co_return PullResult{PullOutcome::kFatal, "protocol error: a BATCH before the last part of tx " +
+                                                                  std::to_string(parts.open_tx()) + " from " + address};
+                }
+                if (Status chain = verifier.verify(*decoded); !chain) {
+                    co_return PullResult{PullOutcome::kFatal, chain.message() + " from " + address};
+                }
+                batch = std::move(decoded.value());
             } else {
-                while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
-                    co_await member.space_signal->wait(100ms);
-                }
-                if (!connection->is_open() || member.stopping) {
-                    result.reason = connection->close_reason();
-                    result.source_lost = !member.stopping;
+                auto part = protocol::decode_tx_part(std::move(frame->payload));
+                if (!part) {
+                    result.reason = address + " sent a malformed transaction part: " + part.status().message();
+                    member.session.log->warn("replica '{}': {}", member.database, result.reason);
                     break;
                 }
-                received = std::max(received, batch->last_tx());
-                applier_.push(std::move(batch.value()), bytes);
+                if (Status chain = parts.accept(*part, verifier); !chain) {
+                    co_return PullResult{PullOutcome::kFatal, chain.message() + " from " + address};
+                }
+                stats.note_upstream(part->header.position);
+                // No ACK moves while a transaction arrives in parts: one
+                // every heartbeat interval keeps the upstream's read
+                // deadline from passing (protocol.md §3).
+                if (std::chrono::steady_clock::now() >= next_part_ack) {
+                    next_part_ack = std::chrono::steady_clock::now() + member.session.settings.heartbeat_interval;
+                    member.ack_wanted = true;
+                    member.ack_signal->notify();
+                }
+                if (spooling_) {
+                    assembler.add(*part);
+                    if (part->last()) {
+                        auto whole = assembler.finish();
+                        if (!whole) {
+                            result.reason = "putting tx " + std::to_string(part->header.tx_id) +
+                                            " together from its parts: " + whole.status().message();
+                            break;
+                        }
+                        batch = std::move(whole.value());
+                    }
+                } else {
+                    while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
+                        co_await member.space_signal->wait(100ms);
+                    }
+                    if (!connection->is_open() || member.stopping) {
+                        result.reason = connection->close_reason();
+                        result.source_lost = !member.stopping;
+                        break;
+                    }
+                    const bool last = part->last();
+                    const uint64_t tx = part->header.tx_id;
+                    if (part->first()) {
+                        runtime::trace_step(member.session.trace, "received", member.database, tx, tx);
+                    }
+                    applier_.push_part(std::move(part.value()), bytes);
+                    if (last) {
+                        stats.batches.fetch_add(1, std::memory_order_relaxed);
+                        received = std::max(received, tx);
+                    }
+                }
+            }
+            if (batch) {
+                stats.batches.fetch_add(1, std::memory_order_relaxed);
+                if (stats.batches.load(std::memory_order_relaxed) == batches_at_start + 1) {
+                    member.session.log->debug("replica '{}': first batch from {}: tx {}..{}", member.database,
+                                              address, batch->first_tx(), batch->last_tx());
+                }
+                stats.note_upstream(batch->position);
+                runtime::trace_step(member.session.trace, "received", member.database, batch->first_tx(),
+                                    batch->last_tx());
+                if (spooling_) {
+                    // Synced before the ACK says it is received.
+                    const uint64_t last = batch->last_tx();
+                    received = std::max(received, last);
+                    auto shared_batch = std::make_shared<protocol::DecodedBatch>(std::move(*batch));
+                    DelaySpool* spool = &delay_spool_;
+                    auto append_job = [spool, shared_batch] { return spool->append(*shared_batch); };
+                    Status spooled =
+                        co_await run_blocking(member.session.runtime->blocking_pool(), std::move(append_job));
+                    if (!spooled) {
+                        result.reason = "writing the delay spool: " + spooled.message();
+                        member.session.log->error("replica '{}': {}", member.database, result.reason);
+                        break;
+                    }
+                    stats.last_received_tx.store(last, std::memory_order_release);
+                    delayed_.notify();
+                    member.ack_signal->notify();
+                } else {
+                    while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
+                        co_await member.space_signal->wait(100ms);
+                    }
+                    if (!connection->is_open() || member.stopping) {
+                        result.reason = connection->close_reason();
+                        result.source_lost = !member.stopping;
+                        break;
+                    }
+                    received = std::max(received, batch->last_tx());
+                    applier_.push(std::move(*batch), bytes);
+                }
             }
         } else if (type == MessageType::kHeartbeat) {
             auto beat = protocol::decode_message_as<protocol::Heartbeat>(frame->payload);

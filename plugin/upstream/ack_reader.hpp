@@ -68,6 +68,9 @@ struct SubscriptionWindow {
     // The replica applied everything up to `last_applied_tx` (an ACK read at
     // `now`). Nothing, or the protocol error when it acknowledges more than
     // was sent (the window is then unchanged).
+    // A TX_PART that does not end its transaction went out: counted as sent
+    // bytes, outside the window (UpstreamService::send_parts says why).
+    void on_part_sent(size_t wire_bytes) { link->bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed); }
     std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now);
 };
 

@@ -1,14 +1,19 @@
 #include "upstream/batcher.hpp"
 
+#include "protocol/tx_part.hpp"
+#include "protocol/wire.hpp"
 #include "runtime/wall_clock.hpp"
+
+#include <algorithm>
 
 namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
-                 std::shared_ptr<SharedLog> shared)
+                 std::shared_ptr<SharedLog> shared, bool parts)
     : shared_(shared ? std::move(shared)
                      : std::make_shared<SharedLog>(host, std::move(database), batch_max_bytes, 0)),
+      parts_(parts),
       batch_max_(batch_max_bytes),
       limits_(limits),
       compress_(compress),
@@ -24,41 +29,102 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
         out.first_tx = next;
         return out;
     }
-    return frame(*got.slice, position);
+    return frame(std::move(got.slice), position);
 }
 
-ProducedBatch Batcher::frame(const LogSlice& slice, const CommitPosition& position) {
-    {
-        std::lock_guard lock(spares_mu_);
-        if (spare_payload_.capacity() != 0) {
-            builder_.recycle(std::move(spare_payload_));
-            spare_payload_ = {};
-        }
-        if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
-            compress_scratch_ = std::move(spare_compressed_);
-            spare_compressed_ = {};
-        }
+void Batcher::take_spares() {
+    std::lock_guard lock(spares_mu_);
+    if (spare_payload_.capacity() != 0) {
+        builder_.recycle(std::move(spare_payload_));
+        spare_payload_ = {};
     }
+    if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
+        compress_scratch_ = std::move(spare_compressed_);
+        spare_compressed_ = {};
+    }
+}
+
+Result<protocol::EncodedFrame> Batcher::encode(protocol::MessageType type, std::vector<uint8_t> payload) {
+    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_))
+                   : protocol::encode_frame(type, std::move(payload), compress_, limits_,
+                                            std::move(compress_scratch_));
+}
+
+ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
+    take_spares();
     ProducedBatch out;
     out.first_tx = builder_.next_tx();
-    out.status = builder_.add_records(slice.records, slice.count);
+    if (parts_ && slice->count == 1 && slice->payload_bytes > batch_max_) {
+        // One transaction larger than a batch: in parts. Its chain value is
+        // computed now, over the whole payload, as a BATCH would carry it.
+        const uint8_t* r = slice->records.data();
+        auto parts = std::make_unique<PartsInProgress>();
+        parts->tx.tx_id = protocol::load_le(r, 8);
+        parts->tx.commit_time_ms = static_cast<int64_t>(protocol::load_le(r + 8, 8));
+        parts->tx.payload = ccdr_bytes{r + 20, static_cast<size_t>(protocol::load_le(r + 16, 4))};
+        out.status = builder_.pass(parts->tx);
+        if (!out.status) {
+            return out;
+        }
+        parts->chain = builder_.chain();
+        parts->slice = std::move(slice);
+        parts_in_progress_ = std::move(parts);
+        return next_part(position);
+    }
+    out.status = builder_.add_records(slice->records, slice->count);
     if (!out.status) {
         return out;
     }
-    out.first_commit_ms = slice.first_commit_ms;
-    out.count = slice.count;
-    out.large = slice.records.size() >= batch_max_ / 2;
-    out.last_tx = slice.last_tx;
+    out.first_commit_ms = slice->first_commit_ms;
+    out.count = slice->count;
+    out.large = slice->records.size() >= batch_max_ / 2;
+    out.last_tx = slice->last_tx;
     protocol::UpstreamPosition pos{position.last_tx.load(), position.last_commit_ms.load(), runtime::wall_clock_ms()};
     if (pos.last_tx < out.last_tx) {
         pos.last_tx = out.last_tx;
     }
-    auto frame = stream_ ? protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), *stream_,
-                                                  limits_, std::move(compress_scratch_))
-                         : protocol::encode_frame(protocol::MessageType::kBatch, builder_.finish(pos), compress_,
-                                                  limits_, std::move(compress_scratch_));
+    auto frame = encode(protocol::MessageType::kBatch, builder_.finish(pos));
     if (!frame) {
         out.status = frame.status();
+        return out;
+    }
+    out.frame = std::move(frame.value());
+    return out;
+}
+
+ProducedBatch Batcher::next_part(const CommitPosition& position) {
+    take_spares();
+    PartsInProgress& parts = *parts_in_progress_;
+    const ccdr_tx& tx = parts.tx;
+    ProducedBatch out;
+    out.first_tx = tx.tx_id;
+    out.last_tx = tx.tx_id;
+    out.first_commit_ms = tx.commit_time_ms;
+    out.count = 1;
+    out.large = true;
+    const size_t len = std::min<size_t>(batch_max_, tx.payload.len - parts.sent);
+    const bool last = parts.sent + len == tx.payload.len;
+    out.more_parts = !last;
+    protocol::TxPartHeader header;
+    header.position = {position.last_tx.load(), position.last_commit_ms.load(), runtime::wall_clock_ms()};
+    if (header.position.last_tx < tx.tx_id) {
+        header.position.last_tx = tx.tx_id;
+    }
+    header.tx_id = tx.tx_id;
+    header.commit_time_ms = tx.commit_time_ms;
+    header.total_length = static_cast<uint32_t>(tx.payload.len);
+    header.offset = parts.sent;
+    std::vector<uint8_t> payload = protocol::encode_tx_part(
+        header, std::span<const uint8_t>(tx.payload.data + parts.sent, len),
+        last ? std::optional<uint64_t>(parts.chain) : std::nullopt, builder_.take_spare());
+    parts.sent += static_cast<uint32_t>(len);
+    if (last) {
+        parts_in_progress_.reset();
+    }
+    auto frame = encode(protocol::MessageType::kTxPart, std::move(payload));
+    if (!frame) {
+        out.status = frame.status();
+        parts_in_progress_.reset();
         return out;
     }
     out.frame = std::move(frame.value());

@@ -11,7 +11,14 @@
 // produce() may block (read_log): the stream runs it on the blocking pool,
 // while it writes the batch before (batch_prefetch.hpp); frame() of a
 // cached slice never blocks and runs on the stream's strand when the slice
-// is small. Once a frame is
+// is small.
+//
+// On a session of protocol 5 a transaction larger than ccdr.batch.max_bytes
+// goes as TX_PART frames of at most that size (protocol/tx_part.hpp): frame()
+// of its slice returns the first part with more_parts set, and next_part()
+// each following one, until one comes without more_parts. Each part is
+// framed from the slice when it is sent, so the stream holds one part's
+// frame at a time besides the slice. Once a frame is
 // written it hands the frame back with recycle(), so a later batch reuses its
 // buffers. One producer at a time; recycle() may run while it produces.
 #pragma once
@@ -42,6 +49,7 @@ struct ProducedBatch {
     int64_t first_commit_ms = 0;  // the commit time of first_tx
     size_t count = 0;    // 0: nothing new in the log
     bool large = false;  // at least half of ccdr.batch.max_bytes: a backlog, send the next at once
+    bool more_parts = false;  // a TX_PART frame, and more parts of the transaction follow (next_part())
 };
 
 class Batcher {
@@ -52,9 +60,11 @@ public:
     // protocol::kStreamCompressionProtocol or later). `shared`: the
     // database's shared log; null: a log of this batcher's own, which keeps
     // only its last slice.
+    // `parts`: send a transaction larger than a batch in TX_PART frames (a
+    // peer of protocol::kTxPartProtocol or later).
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
             protocol::FrameLimits limits, bool compress, bool stream = false,
-            std::shared_ptr<SharedLog> shared = nullptr);
+            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 
@@ -65,13 +75,30 @@ public:
     ProducedBatch produce(const CommitPosition& position);
     // The batch of `slice`, which must start at next_tx(): chained, framed
     // (compressed with this stream's LZ4 stream where it has one). No log read.
-    ProducedBatch frame(const LogSlice& slice, const CommitPosition& position);
+    // A transaction in parts: its first part.
+    ProducedBatch frame(std::shared_ptr<const LogSlice> slice, const CommitPosition& position);
+    // The next part of the transaction in parts (in_parts()). No log read.
+    ProducedBatch next_part(const CommitPosition& position);
+    bool in_parts() const { return parts_in_progress_ != nullptr; }
     SharedLog& shared() { return *shared_; }
     // A written frame: its buffers serve a later batch. Thread-safe.
     void recycle(protocol::EncodedFrame&& frame);
 
 private:
+    // A transaction being sent in parts: its slice and the bytes sent so far.
+    struct PartsInProgress {
+        std::shared_ptr<const LogSlice> slice;
+        ccdr_tx tx{};     // views into slice->records
+        uint64_t chain = 0;
+        uint32_t sent = 0;
+    };
+    // The frame of `payload`, compressed as this stream compresses.
+    Result<protocol::EncodedFrame> encode(protocol::MessageType type, std::vector<uint8_t> payload);
+    void take_spares();
+
     std::shared_ptr<SharedLog> shared_;
+    const bool parts_;
+    std::unique_ptr<PartsInProgress> parts_in_progress_;
     uint64_t batch_max_;
     protocol::FrameLimits limits_;
     bool compress_;

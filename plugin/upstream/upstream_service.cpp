@@ -393,7 +393,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
         context_.host, db, protocol::chain_seed(subscribe.store_id, subscribe.epoch, subscribe.from_tx),
         subscribe.from_tx, context_.settings.batch_max_bytes, context_.connection_options().limits,
         context_.settings.compression, peer.version >= protocol::kStreamCompressionProtocol,
-        shared_logs_.get(db, subscribe.store_id, subscribe.epoch));
+        shared_logs_.get(db, subscribe.store_id, subscribe.epoch), peer.version >= protocol::kTxPartProtocol);
     auto last_activity = std::chrono::steady_clock::now();
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());
@@ -456,9 +456,9 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             } else if (cached && cached->records.size() <= kInlineSliceBytes) {
                 // Already read and small: chain, compress and frame it on
                 // this strand (microseconds), without a trip to the pool.
-                produced = batcher->frame(*cached, position);
+                produced = batcher->frame(cached, position);
             } else if (cached) {
-                auto frame_job = [batcher, cached, &position] { return batcher->frame(*cached, position); };
+                auto frame_job = [batcher, cached, &position] { return batcher->frame(cached, position); };
                 produced = co_await run_blocking(pool, std::move(frame_job));
             } else {
                 auto produce_job = [batcher, &position] { return batcher->produce(position); };
@@ -493,6 +493,14 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 continue;
             }
             runtime::trace_step(context_.trace, "read", db, produced.first_tx, produced.last_tx);
+            if (produced.more_parts) {
+                if (!co_await send_parts(connection, peer, db, *window, batcher, std::move(produced), position,
+                                         signal)) {
+                    break;
+                }
+                last_activity = std::chrono::steady_clock::now();
+                continue;
+            }
             // A backlog: produce the next batch on the pool while this one is
             // written, so the I/O thread only writes (batch_prefetch.hpp).
             // Only when the window takes it after this frame, as the check
@@ -550,6 +558,46 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
         // What it read is not sent (the stream ended).
         (void)co_await prefetched->take();
     }
+}
+
+asio::awaitable<bool> UpstreamService::send_parts(std::shared_ptr<Connection> connection, const Peer& peer,
+                                                  const std::string& db, SubscriptionWindow& window,
+                                                  std::shared_ptr<Batcher> batcher, ProducedBatch produced,
+                                                  CommitPosition& position, std::shared_ptr<AsyncSignal> signal) {
+    // The parts of one transaction go out back to back, outside the window:
+    // the replica acknowledges a transaction once it is applied, after its
+    // last part, so a window smaller than the transaction would never open
+    // again. TCP paces them instead: the replica reads the next part only
+    // when its applier has room (protocol.md §3). The last part enters the
+    // window for the whole transaction. Each part is framed on the pool
+    // (compressing a batch's worth takes about a millisecond).
+    auto& pool = context_.runtime->blocking_pool();
+    while (produced.more_parts) {
+        if (!co_await connection->write_frame(produced.frame)) {
+            co_return false;
+        }
+        window.on_part_sent(produced.frame.wire_size());
+        batcher->recycle(std::move(produced.frame));
+        if (signal->closed() || !connection->is_open()) {
+            co_return false;
+        }
+        auto part_job = [batcher, &position] { return batcher->next_part(position); };
+        produced = co_await run_blocking(pool, std::move(part_job));
+        if (!produced.status) {
+            co_await refuse(connection, peer, RefusalCode::kInternal,
+                            "framing tx " + std::to_string(produced.first_tx) + " of '" + db + "' in parts failed: " +
+                                produced.status.message());
+            co_return false;
+        }
+    }
+    if (!co_await send_batch(*connection, window, produced.frame, produced.last_tx, true,
+                             produced.first_commit_ms)) {
+        co_return false;
+    }
+    runtime::trace_step(context_.trace, "sent", db, produced.first_tx, produced.last_tx);
+    stats_.add_batch(db, produced.count, produced.frame.wire_size());
+    batcher->recycle(std::move(produced.frame));
+    co_return true;
 }
 
 protocol::HoldStatus UpstreamService::hold_status(const std::string& database, const Peer& peer,

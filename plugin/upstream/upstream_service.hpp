@@ -26,6 +26,7 @@
 #include "protocol/messages.hpp"
 #include "session/session_context.hpp"
 #include "transport/connection.hpp"
+#include "upstream/batcher.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/shared_log.hpp"
 #include "upstream/snapshot_spools.hpp"
@@ -100,6 +101,12 @@ private:
                                        const protocol::Subscribe& subscribe, CommitPosition& position,
                                        std::shared_ptr<runtime::AsyncSignal> signal,
                                        std::shared_ptr<SubscriptionWindow> window);
+    // The parts of the transaction whose first part `produced` is, sent in
+    // order (Batcher::next_part); false when the stream is over.
+    asio::awaitable<bool> send_parts(std::shared_ptr<transport::Connection> connection, const Peer& peer,
+                                     const std::string& db, SubscriptionWindow& window,
+                                     std::shared_ptr<Batcher> batcher, ProducedBatch produced,
+                                     CommitPosition& position, std::shared_ptr<runtime::AsyncSignal> signal);
     // SECURITY_REQUEST -> SECURITY_SNAPSHOT (upstream/security_answer.hpp);
     // false when the session is over (a refusal).
     asio::awaitable<bool> answer_security(std::shared_ptr<transport::Connection> connection, const Peer& peer,

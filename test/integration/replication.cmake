@@ -27,6 +27,7 @@ add_executable(replication_integration_tests
   integration/replication/apply_overlap_test.cpp
   integration/replication/fanout_test.cpp
   integration/replication/many_subscriptions_test.cpp
+  integration/replication/tx_parts_test.cpp
 )
 target_link_libraries(replication_integration_tests PRIVATE ccdr_replication_test_support
   ccdr_transport_test_support ccdr_test_support ccdr_plugin_core Catch2::Catch2)

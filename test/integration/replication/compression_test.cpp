@@ -5,95 +5,13 @@
 // 1 KiB) of records that repeat their field names shrink more as a stream.
 // The replica member of this build against this build's upstream streams too
 // (frames flagged as stream blocks reach it and it applies every one).
-#include "protocol/batch.hpp"
-#include "session/exchange.hpp"
-#include "support/plugin_loopback.hpp"
+#include "support/raw_subscriber.hpp"
 #include "support/replication_world.hpp"
-#include "transport/connector.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace ccdr;
 using namespace ccdr::test;
-
-namespace {
-
-struct PeerSaw {
-    std::string error;
-    uint16_t version = 0;
-    uint64_t last_tx = 0;
-    size_t batches = 0;
-    size_t stream_frames = 0;
-    size_t block_frames = 0;
-    size_t plain_frames = 0;
-    uint64_t batch_wire_bytes = 0;
-};
-
-// Subscribes to foo from tx 1 as a replica offering protocols 1..max_version,
-// reads BATCH frames until tx `until`, checking the hash chain of each.
-PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t until) {
-    auto up = w.upstream->member("foo");
-    REQUIRE(up);
-    const std::string store_id = up->store_id;
-    const uint64_t epoch = up->epoch;
-    PluginLoopback loop(*w.replica, nullptr);
-    auto strand = loop.runtime().make_strand();
-    const std::string address = w.upstream_address();
-    return loop.run<PeerSaw>(strand, [&]() -> asio::awaitable<PeerSaw> {
-        PeerSaw s;
-        auto connected = co_await loop.connect(strand, address);
-        if (!connected) {
-            s.error = connected.status().message();
-            co_return s;
-        }
-        auto c = connected.value();
-        protocol::Hello hello{1, max_version, "peer-cluster", "peer-1", std::string(kLoopbackPluginVersion)};
-        co_await session::send(*c, hello);
-        auto ok = co_await session::receive<protocol::HelloOk>(*c, 5s);
-        if (!ok || ok->refused) {
-            s.error = ok ? ok->refused->reason : ok.status().message();
-            co_return s;
-        }
-        s.version = ok->message->version;
-        protocol::Subscribe subscribe{"foo", store_id, epoch, 1, "foo-peer"};
-        co_await session::send(*c, subscribe);
-        auto subscribed = co_await session::receive<protocol::Subscribed>(*c, 5s);
-        if (!subscribed || subscribed->refused) {
-            s.error = subscribed ? subscribed->refused->reason : subscribed.status().message();
-            co_return s;
-        }
-        protocol::ChainVerifier verifier(protocol::chain_seed(store_id, epoch, 1), 1);
-        while (s.last_tx < until) {
-            auto frame = co_await c->read_frame(10s);
-            if (!frame) {
-                s.error = frame.status().message();
-                break;
-            }
-            if (frame->header.type != protocol::MessageType::kBatch) {
-                continue;  // heartbeats, HOLD_STATUS
-            }
-            ++s.batches;
-            s.batch_wire_bytes += frame->wire_bytes;
-            s.stream_frames += frame->header.streamed() ? 1 : 0;
-            s.block_frames += frame->header.compressed() ? 1 : 0;
-            s.plain_frames += frame->header.flags == 0 ? 1 : 0;
-            auto batch = protocol::decode_batch(std::move(frame->payload));
-            if (!batch) {
-                s.error = batch.status().message();
-                break;
-            }
-            if (auto verified = verifier.verify(*batch); !verified) {
-                s.error = verified.message();
-                break;
-            }
-            s.last_tx = batch->txs.back().tx_id;
-        }
-        c->close("done");
-        co_return s;
-    });
-}
-
-}  // namespace
 
 TEST_CASE("compression: protocol 4 streams batches, a protocol-3 peer gets independent blocks",
           "[replication][compression]") {
@@ -114,7 +32,7 @@ TEST_CASE("compression: protocol 4 streams batches, a protocol-3 peer gets indep
     PeerSaw new_peer = subscribe_as(w, protocol::kMaxProtocolVersion, 600);
     INFO(new_peer.error);
     REQUIRE(new_peer.error.empty());
-    CHECK(new_peer.version == protocol::kStreamCompressionProtocol);
+    CHECK(new_peer.version == protocol::kMaxProtocolVersion);
     CHECK(new_peer.last_tx == 600);
     CHECK(new_peer.stream_frames == new_peer.batches);
     CHECK(new_peer.block_frames == 0);

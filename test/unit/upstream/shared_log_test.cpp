@@ -122,7 +122,7 @@ TEST_CASE("shared log: streams at the same position share one read, each with it
     REQUIRE(slice);
     CHECK(slice->first_tx == 11);
     CHECK(slice->last_tx == 12);
-    ProducedBatch framed = b.batcher.frame(*slice, position);
+    ProducedBatch framed = b.batcher.frame(slice, position);
     REQUIRE(framed.status);
     CHECK(framed.first_tx == 11);
     CHECK(framed.last_tx == 12);
@@ -240,7 +240,7 @@ TEST_CASE("shared log: records that do not continue the chain's next tx are refu
     auto slice = log->find(1);
     REQUIRE(slice);
     // a is at tx 5: the slice of tx 1-4 is not its next.
-    ProducedBatch wrong = a.batcher.frame(*slice, position);
+    ProducedBatch wrong = a.batcher.frame(slice, position);
     CHECK(wrong.status.code() == CCDR_OUT_OF_ORDER);
     CHECK(a.batcher.next_tx() == 5);
 }
