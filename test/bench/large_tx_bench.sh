@@ -133,7 +133,7 @@ print('NODES %d payload %.1f MiB (tx %d): A commit %.1f s, A growth %s MiB'
 print('  replication %s s: A growth %s MiB, B growth %s MiB (a one-node replica: A %s, B %s MiB; 2 x batch = 2.0 MiB)'
       % ('$repl_s', '$(mib $a_repl)', '$(mib $b_repl)', '$(mib $a_const)', '$(mib $b_const)'))"
   pass "$db-replica has the $nodes-node transaction (tx $tx)"
-  parts_line=$(grep -oE "replica '$db-replica': applied tx $big_tx \([0-9]+ bytes\) in [0-9]+ parts" "$work/B/logs/debug.log" || true)
+  parts_line=$(grep -oE "replica '$db-replica': applied tx $big_tx \([0-9]+ bytes\) in [0-9]+ parts(, as they arrived)?" "$work/B/logs/debug.log" || true)
   echo "  ${parts_line:-the replica applied tx $big_tx whole (no apply in parts)}"
   if ((expect_parts)); then
     [ -n "$parts_line" ] || fail "$db-replica did not apply tx $big_tx in parts"
