@@ -343,7 +343,9 @@ void Applier::main() {
         }
         events_.finished();
     }
-    abort_open();
+    abort_open();  // stopped between the parts of a transaction
+    std::lock_guard lock(mu_);
+    tx_open_ = false;
 }
 
 }  // namespace ccdr::plugin
