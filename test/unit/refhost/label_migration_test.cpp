@@ -8,6 +8,7 @@
 #include "store/running_fingerprint.hpp"
 #include "store/sqlite.hpp"
 
+#include "store_format_1.hpp"
 #include "store_test_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -121,27 +122,6 @@ std::vector<std::string> schema_of(const fs::path& file) {
     return out;
 }
 
-// Rewrites a format-2 store's graph tables as the refhost of format 1 made
-// them (its schema, word for word), leaving the rest (state, running value,
-// log) as it is.
-void make_format_1(const fs::path& file) {
-    auto db = sql::Connection::open(file.string(), false);
-    REQUIRE(db);
-    REQUIRE(db->exec(R"sql(
-BEGIN IMMEDIATE;
-CREATE TABLE labels(node INTEGER NOT NULL, label TEXT NOT NULL, PRIMARY KEY (node, label)) WITHOUT ROWID;
-CREATE INDEX labels_by_label ON labels(label, node);
-INSERT INTO labels(node, label) SELECT node, label FROM nodes_by_label;
-DROP TABLE nodes_by_label;
-ALTER TABLE nodes RENAME TO nodes_2;
-CREATE TABLE nodes(id INTEGER PRIMARY KEY, props BLOB NOT NULL);
-INSERT INTO nodes(id, props) SELECT id, props FROM nodes_2;
-DROP TABLE nodes_2;
-UPDATE state SET format = 1;
-COMMIT;
-)sql"));
-}
-
 int64_t format_of(const fs::path& file) {
     auto db = sql::Connection::open(file.string(), false);
     REQUIRE(db);
@@ -219,7 +199,7 @@ TEST_CASE("label migration: a format-1 store opens as format 2 with the same lab
         build_graph(**old);
         old_file = (*old)->file();
     }
-    make_format_1(old_file);
+    refhost::test::make_format_1(old_file);
     REQUIRE(format_of(old_file) == 1);
     CHECK(schema_of(old_file) != schema_new);
 
