@@ -148,6 +148,11 @@ ccdr::Status StoreConnection::prepare_all() {
     p(s_.rels_in_type, "SELECT id, type, src, dst, props FROM rels WHERE dst = ? AND type = ? ORDER BY id");
     p(s_.count_all, "SELECT count(*) FROM nodes");
     p(s_.count_label, "SELECT count(*) FROM nodes_by_label WHERE label = ?");
+    std::string rows = "INSERT INTO nodes_by_label(label, node) VALUES (?, ?)";
+    for (size_t i = 1; i < kLabelRowsPerInsert; ++i) {
+        rows += ", (?, ?)";
+    }
+    p(s_.insert_label_rows, rows.c_str());
     return failed;
 }
 
@@ -155,10 +160,14 @@ ccdr::Status StoreConnection::begin_read() { return sql::step_done(db_, s_.begin
 ccdr::Status StoreConnection::begin_write() {
     delta_ = {};
     appended_value_.reset();
+    pending_entries_.clear();
     return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE");
 }
 ccdr::Status StoreConnection::commit() {
-    ccdr::Status st = write_fingerprint();
+    ccdr::Status st = flush_label_index();
+    if (st) {
+        st = write_fingerprint();
+    }
     appended_value_.reset();
     if (!st) {
         return st;
@@ -167,6 +176,7 @@ ccdr::Status StoreConnection::commit() {
 }
 void StoreConnection::rollback() {
     appended_value_.reset();
+    pending_entries_.clear();
     if (db_.in_transaction()) {
         (void)sql::step_done(db_, s_.rollback, "ROLLBACK");
     }
@@ -372,6 +382,10 @@ ccdr::Status StoreConnection::update_props(sql::Statement& select, sql::Statemen
 }
 
 ccdr::Status StoreConnection::delete_node_row(const ChangeOp& op) {
+    ccdr::Status flushed = flush_label_index();
+    if (!flushed) {
+        return flushed;
+    }
     std::vector<std::string> labels;
     {
         sql::ResetGuard g(s_.delete_node_returning);
@@ -410,6 +424,10 @@ ccdr::Status StoreConnection::delete_node_row(const ChangeOp& op) {
 }
 
 ccdr::Status StoreConnection::change_labels(const ChangeOp& op) {
+    ccdr::Status flushed = flush_label_index();
+    if (!flushed) {
+        return flushed;
+    }
     const bool add = op.code == OpCode::AddLabels;
     std::vector<std::string> have;
     {
@@ -462,6 +480,44 @@ ccdr::Status StoreConnection::change_labels(const ChangeOp& op) {
     return {};
 }
 
+ccdr::Status StoreConnection::queue_label_entry(std::string_view label, int64_t node) {
+    pending_entries_.push_back(LabelEntry{std::string(label), node});
+    return pending_entries_.size() >= kLabelRowsPerInsert ? flush_label_index() : ccdr::Status();
+}
+
+ccdr::Status StoreConnection::flush_label_index() {
+    // In key order: rows that follow each other in the index follow each
+    // other in the statement (a batch of one label is already in order).
+    std::sort(pending_entries_.begin(), pending_entries_.end(), [](const LabelEntry& a, const LabelEntry& b) {
+        return a.label != b.label ? a.label < b.label : a.node < b.node;
+    });
+    size_t i = 0;
+    int rc = SQLITE_DONE;
+    for (; rc == SQLITE_DONE && pending_entries_.size() - i >= kLabelRowsPerInsert; i += kLabelRowsPerInsert) {
+        auto& s = s_.insert_label_rows;
+        for (size_t k = 0; k < kLabelRowsPerInsert; ++k) {
+            s.bind_text(static_cast<int>(2 * k + 1), pending_entries_[i + k].label);
+            s.bind(static_cast<int>(2 * k + 2), pending_entries_[i + k].node);
+        }
+        rc = s.step();
+        s.reset();
+    }
+    for (; rc == SQLITE_DONE && i < pending_entries_.size(); ++i) {
+        s_.insert_label.bind_text(1, pending_entries_[i].label);
+        s_.insert_label.bind(2, pending_entries_[i].node);
+        rc = s_.insert_label.step();
+        s_.insert_label.reset();
+    }
+    pending_entries_.clear();
+    if (rc == SQLITE_DONE) {
+        return {};
+    }
+    return (rc & 0xff) == SQLITE_CONSTRAINT
+               ? ccdr::Status(CCDR_CORRUPT, "store " + db_.path() +
+                                                ": nodes_by_label already holds an entry of a node being created")
+               : error("writing the label index", rc);
+}
+
 ccdr::Status StoreConnection::stored_labels_corrupt(int64_t node) const {
     return {CCDR_CORRUPT, "store " + db_.path() + ": the labels of node " + std::to_string(node) +
                               " in its row and in nodes_by_label differ, or its row's labels do not decode"};
@@ -505,11 +561,9 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
             }
             LabelIterator it(op.labels, op.label_count);
             while (it.next(label)) {
-                s_.insert_label.bind_text(1, label);
-                s_.insert_label.bind(2, op.id);
-                if (step_changes(db_.get(), s_.insert_label, rc) != 1) {
-                    return (rc & 0xff) == SQLITE_CONSTRAINT ? stored_labels_corrupt(op.id)
-                                                            : error("adding a label", rc);
+                ccdr::Status st = queue_label_entry(label, op.id);
+                if (!st) {
+                    return st;
                 }
                 if (track_fp_) {
                     delta_.add(running_record::label(op.id, label));
@@ -633,6 +687,12 @@ ccdr::Status StoreConnection::node_labels(int64_t id, std::vector<std::string>& 
 
 ccdr::Status StoreConnection::node_page(std::string_view label, int64_t after, int limit, std::vector<NodeRow>& out) {
     out.clear();
+    if (!label.empty()) {
+        ccdr::Status flushed = flush_label_index();
+        if (!flushed) {
+            return flushed;
+        }
+    }
     auto& s = label.empty() ? s_.node_page_all : s_.node_page_label;
     sql::ResetGuard g(s);
     int i = 1;
@@ -685,6 +745,12 @@ ccdr::Status StoreConnection::relationships_of(int64_t node, bool outgoing, std:
 }
 
 ccdr::Result<int64_t> StoreConnection::count_nodes(std::string_view label) {
+    if (!label.empty()) {
+        ccdr::Status flushed = flush_label_index();
+        if (!flushed) {
+            return flushed;
+        }
+    }
     auto& s = label.empty() ? s_.count_all : s_.count_label;
     sql::ResetGuard g(s);
     if (!label.empty()) {

@@ -1,7 +1,8 @@
 // A node's labels in its row (store format 2, store/label_migration.hpp and
 // store/node_label_set.hpp): the stored form of a record's labels, and a
 // store of format 1 (labels in a table of their own) moved at open to the
-// same content, fingerprints and schema as a store built new.
+// same content, fingerprints and schema as a store built new, and the label
+// index entries a write transaction holds back until a read or its commit.
 #include "store/label_migration.hpp"
 #include "store/member_store.hpp"
 #include "store/node_label_set.hpp"
@@ -242,4 +243,54 @@ TEST_CASE("label migration: a format-2 store is left as it is", "[refhost][label
     db->close();
     CHECK(schema_of(file) == schema);
     CHECK(format_of(file) == 2);
+}
+
+TEST_CASE("label index: entries of nodes created in the open transaction are seen by its reads and changes",
+          "[refhost][labels]") {
+    TempDir dir;
+    auto store = MemberStore::open(dir.path / "m", "store-a", fast());
+    REQUIRE(store);
+    // More nodes than one multi-row insert holds, two labels interleaved.
+    const int kNodes = 300;
+    ChangeRecordWriter w;
+    for (int i = 0; i < kNodes; ++i) {
+        w.create_node(i, {i % 3 == 0 ? "Three" : "Other", "All"}, Map{});
+    }
+    {
+        auto lock = (*store)->lock_for_write();
+        REQUIRE(lock);
+        auto lease = (*store)->connection();
+        REQUIRE(lease);
+        StoreConnection& c = **lease;
+        REQUIRE(c.begin_write());
+        IdHighWater ids;
+        REQUIRE(c.apply_record(w.bytes(), ids));
+        CHECK(c.count_nodes("All").value() == kNodes);
+        CHECK(c.count_nodes("Three").value() == kNodes / 3);
+        ChangeRecordWriter more;
+        more.create_node(kNodes, {"Three"}, Map{});
+        REQUIRE(c.apply_record(more.bytes(), ids));
+        std::vector<StoreConnection::NodeRow> rows;
+        REQUIRE(c.node_page("Three", kNodes - 4, 10, rows));
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].id == kNodes - 3);
+        CHECK(rows[1].id == kNodes);
+        ChangeRecordWriter change;
+        change.create_node(kNodes + 1, {"All"}, Map{});
+        change.remove_labels(kNodes + 1, {"All"});
+        change.create_node(kNodes + 2, {"All"}, Map{});
+        change.delete_node(kNodes + 2);
+        REQUIRE(c.apply_record(change.bytes(), ids));
+        CHECK(c.count_nodes("All").value() == kNodes);
+        c.rollback();
+        CHECK(c.count_nodes("All").value() == 0);
+    }
+    apply_tx(**store, w);
+    CHECK(running_now(**store) == full_pass(**store));
+    auto lease = (*store)->connection();
+    REQUIRE(lease);
+    REQUIRE((*lease)->begin_read());
+    CHECK((*lease)->count_nodes("All").value() == kNodes);
+    CHECK((*lease)->count_nodes("Other").value() == kNodes - kNodes / 3);
+    (*lease)->rollback();
 }
