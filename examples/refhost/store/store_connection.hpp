@@ -115,9 +115,10 @@ public:
     ccdr::Result<bool> has_relationships(int64_t node);
 
     // Writes the label-index entries of the nodes created since the last
-    // flush (see pending_entries_). Every read of nodes_by_label and
-    // commit() call it; MemberStore::apply calls it before appending the
-    // batch to the log, so a failure here comes before the log has it.
+    // flush (see pending_entries_). Every read or change of nodes_by_label
+    // and commit() call it; the writers (MemberStore::apply, commit_write,
+    // PartsApply::commit) call it before the log has the transaction, so a
+    // failure here comes before it is durable.
     ccdr::Status flush_label_index();
 
     ccdr::Status error(std::string_view what, int rc) const { return db_.error(what, rc); }
@@ -175,7 +176,7 @@ private:
     // Label-index entries of created nodes not yet in nodes_by_label. One
     // INSERT of many rows keeps its cursor where the last row went, so a
     // run of nodes with the same label appends without a seek from the
-    // root per entry; one statement per entry cost half of apply_batch.
+    // root per entry (a statement per entry was about half of apply_batch).
     struct LabelEntry {
         std::string label;
         int64_t node = 0;
