@@ -6,6 +6,8 @@ add_library(refhost_core STATIC
   store/file_util.cpp
   store/value_codec.cpp
   store/change_record.cpp
+  store/node_label_set.cpp
+  store/label_migration.cpp
   store/store_connection.cpp
   store/running_fingerprint.cpp
   store/retention.cpp

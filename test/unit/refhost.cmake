@@ -21,6 +21,7 @@ add_executable(refhost_unit_tests
   unit/refhost/java_double_test.cpp
   unit/refhost/switch_region_test.cpp
   unit/refhost/running_fingerprint_test.cpp
+  unit/refhost/node_labels_test.cpp
   unit/refhost/member_apply_parts_test.cpp
   unit/refhost/snapshot_file_test.cpp
   unit/refhost/segment_log_test.cpp

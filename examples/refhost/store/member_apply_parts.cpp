@@ -160,6 +160,9 @@ ccdr::Status MemberStore::PartsApply::commit() {
     state_.next_node_id = ids_.next_node_id;
     state_.next_rel_id = ids_.next_rel_id;
     if (st) {
+        st = c.flush_label_index();
+    }
+    if (st) {
         st = c.write_state(state_);
     }
     if (st) {

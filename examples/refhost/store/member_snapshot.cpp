@@ -427,9 +427,7 @@ ccdr::Status MemberStore::check_snapshot(const fs::path& file, const ccdr_snapsh
                                               std::string(rc == SQLITE_ROW ? q->text(0) : "no result"));
     }
     q = sql::Statement();
-    auto state = db->prepare(
-        "SELECT format, store_id, last_tx, last_time, (SELECT count(*) FROM nodes) + (SELECT count(*) FROM "
-        "labels) + (SELECT count(*) FROM rels) FROM state WHERE id = 1");
+    auto state = db->prepare("SELECT format, store_id, last_tx, last_time FROM state WHERE id = 1");
     if (!state || state->step() != SQLITE_ROW) {
         return ccdr::Status(CCDR_CORRUPT, "snapshot is not a refhost store (no state row)");
     }
@@ -438,10 +436,24 @@ ccdr::Status MemberStore::check_snapshot(const fs::path& file, const ccdr_snapsh
     uint64_t last = static_cast<uint64_t>(state->int64(2));
     int64_t time = state->int64(3);
     state = sql::Statement();
-    if (format != StoreConnection::kFormat) {
+    // Format 1 (a copy from an earlier refhost, its labels in a table of
+    // their own) is taken: opening it moves it to this format
+    // (label_migration.hpp).
+    if (format != StoreConnection::kFormat && format != 1) {
         return ccdr::Status(CCDR_CORRUPT, "snapshot has store format " + std::to_string(format) +
-                                              ", this host reads format " + std::to_string(StoreConnection::kFormat));
+                                              ", this host reads formats 1 and " +
+                                              std::to_string(StoreConnection::kFormat));
     }
+    // The graph's tables are there (a count reads each).
+    auto tables = db->prepare(format == 1 ? "SELECT (SELECT count(*) FROM nodes) + (SELECT count(*) FROM labels) + "
+                                            "(SELECT count(*) FROM rels)"
+                                          : "SELECT (SELECT count(*) FROM nodes) + (SELECT count(*) FROM "
+                                            "nodes_by_label) + (SELECT count(*) FROM rels)");
+    if (!tables || tables->step() != SQLITE_ROW) {
+        return ccdr::Status(CCDR_CORRUPT, "snapshot is not a refhost store of format " + std::to_string(format) +
+                                              " (its graph tables do not read)");
+    }
+    tables = sql::Statement();
     if (sid != store_id_ && !adopt_store_id) {
         return ccdr::Status(CCDR_INVALID_ARGUMENT,
                             "snapshot belongs to store id " + sid + ", this database has store id " + store_id_);

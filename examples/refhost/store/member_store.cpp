@@ -245,9 +245,10 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
     // The record goes to the log before the graph commits: a crash can leave
     // the log ahead of the graph (replayed at open), never behind.
     auto fp = conn.advance_fingerprint(s.last_tx);
-    if (!fp) {
+    ccdr::Status indexed = fp ? conn.flush_label_index() : fp.status();
+    if (!indexed) {
         conn.rollback();
-        return fp.status();
+        return indexed;
     }
     const SegmentLog::Mark mark = log_->mark();
     const SegmentLog::Entry entry{s.last_tx, s.last_time_ms, *fp, payload};
@@ -363,6 +364,9 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
             break;
         }
         entries.push_back({txs[i].tx_id, txs[i].commit_time_ms, fp, payload});
+    }
+    if (st) {
+        st = c.flush_label_index();
     }
     if (st) {
         s.last_tx = txs.back().tx_id;

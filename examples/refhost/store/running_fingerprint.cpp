@@ -1,5 +1,7 @@
 #include "store/running_fingerprint.hpp"
 
+#include "store/node_label_set.hpp"
+
 #include <xxhash.h>
 
 #include <cstring>
@@ -139,13 +141,19 @@ ccdr::Result<RunningSum> compute_running_sum(sql::Connection& db) {
         }
         return rc == SQLITE_DONE ? ccdr::Status() : db.error("computing the running fingerprint", rc);
     };
-    ccdr::Status st = scan("SELECT id, props FROM nodes", [&](sql::Statement& q) {
-        sum.add(running_record::node(q.int64(0), q.blob(1)));
+    // A node's label records come from its row (format 2: the labels are
+    // there, node_label_set.hpp); the sum does not depend on the order, so
+    // this is the value format 1's scan of its labels table gave.
+    bool labels_decode = true;
+    ccdr::Status st = scan("SELECT id, labels, props FROM nodes", [&](sql::Statement& q) {
+        const int64_t id = q.int64(0);
+        sum.add(running_record::node(id, q.blob(2)));
+        labels_decode = node_label_set::each(q.blob(1), [&](std::string_view label) {
+            sum.add(running_record::label(id, label));
+        }) && labels_decode;
     });
-    if (st) {
-        st = scan("SELECT node, label FROM labels", [&](sql::Statement& q) {
-            sum.add(running_record::label(q.int64(0), q.text(1)));
-        });
+    if (st && !labels_decode) {
+        st = ccdr::Status(CCDR_CORRUPT, "store " + db.path() + ": a node row's labels do not decode");
     }
     if (st) {
         st = scan("SELECT id, type, src, dst, props FROM rels", [&](sql::Statement& q) {

@@ -1,6 +1,12 @@
 #include "store/store_connection.hpp"
 
+#include "store/label_migration.hpp"
+#include "store/node_label_set.hpp"
 #include "store/value_codec.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 namespace refhost {
 namespace {
@@ -15,9 +21,7 @@ CREATE TABLE state(
   oldest_retained INTEGER NOT NULL,
   next_node INTEGER NOT NULL,
   next_rel INTEGER NOT NULL);
-CREATE TABLE nodes(id INTEGER PRIMARY KEY, props BLOB NOT NULL);
-CREATE TABLE labels(node INTEGER NOT NULL, label TEXT NOT NULL, PRIMARY KEY (node, label)) WITHOUT ROWID;
-CREATE INDEX labels_by_label ON labels(label, node);
+-- nodes and nodes_by_label: kNodeTablesSql (label_migration.hpp).
 CREATE TABLE rels(id INTEGER PRIMARY KEY, type TEXT NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,
                   props BLOB NOT NULL);
 CREATE INDEX rels_by_src ON rels(src, type);
@@ -36,6 +40,9 @@ ccdr::Status StoreConnection::create_schema(sql::Connection& db, const std::stri
         return st;
     }
     st = db.exec(kSchema);
+    if (st) {
+        st = db.exec(kNodeTablesSql);
+    }
     if (st) {
         auto ins = db.prepare(
             "INSERT INTO state(id, format, store_id, last_tx, last_time, oldest_retained, next_node, next_rel) "
@@ -67,6 +74,12 @@ ccdr::Result<std::unique_ptr<StoreConnection>> StoreConnection::open(const std::
                                               "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; "
                                               "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192; PRAGMA synchronous=") +
                                   (synchronous_full ? "FULL" : "NORMAL"));
+    if (!st) {
+        return st;
+    }
+    // Before anything reads nodes: the fingerprint pass below and every
+    // prepared statement need format 2.
+    st = move_labels_into_node_rows(c->db_);
     if (!st) {
         return st;
     }
@@ -105,16 +118,14 @@ ccdr::Status StoreConnection::prepare_all() {
       "UPDATE state SET last_tx = ?, last_time = ?, oldest_retained = ?, next_node = ?, next_rel = ? WHERE id = 1");
     p(s_.fp_now, "SELECT tx, value FROM running_fingerprint WHERE id = 1");
     p(s_.fp_write, "UPDATE running_fingerprint SET tx = ?1, value = ?2 WHERE id = 1");
-    p(s_.delete_labels_returning, "DELETE FROM labels WHERE node = ? RETURNING label");
-    p(s_.delete_node_returning, "DELETE FROM nodes WHERE id = ? RETURNING props");
+    p(s_.delete_node_returning, "DELETE FROM nodes WHERE id = ? RETURNING labels, props");
     p(s_.delete_rel_returning, "DELETE FROM rels WHERE id = ? RETURNING type, src, dst, props");
-    p(s_.insert_node, "INSERT INTO nodes(id, props) VALUES (?, ?)");
-    p(s_.insert_label, "INSERT INTO labels(node, label) VALUES (?, ?)");
-    p(s_.delete_label, "DELETE FROM labels WHERE node = ? AND label = ?");
-    p(s_.delete_labels_of, "DELETE FROM labels WHERE node = ?");
+    p(s_.insert_node, "INSERT INTO nodes(id, labels, props) VALUES (?, ?, ?)");
+    p(s_.insert_label, "INSERT INTO nodes_by_label(label, node) VALUES (?, ?)");
+    p(s_.delete_label, "DELETE FROM nodes_by_label WHERE label = ? AND node = ?");
+    p(s_.update_node_labels, "UPDATE nodes SET labels = ? WHERE id = ?");
     p(s_.node_props, "SELECT props FROM nodes WHERE id = ?");
     p(s_.update_node_props, "UPDATE nodes SET props = ? WHERE id = ?");
-    p(s_.delete_node, "DELETE FROM nodes WHERE id = ?");
     p(s_.node_exists, "SELECT 1 FROM nodes WHERE id = ?");
     p(s_.node_has_rels,
       "SELECT EXISTS (SELECT 1 FROM rels WHERE src = ?1) OR EXISTS (SELECT 1 FROM rels WHERE dst = ?1)");
@@ -123,10 +134,10 @@ ccdr::Status StoreConnection::prepare_all() {
     p(s_.rel_props, "SELECT props FROM rels WHERE id = ?");
     p(s_.update_rel_props, "UPDATE rels SET props = ? WHERE id = ?");
     p(s_.delete_rel, "DELETE FROM rels WHERE id = ?");
-    p(s_.node_labels, "SELECT label FROM labels WHERE node = ? ORDER BY label");
+    p(s_.node_labels, "SELECT labels FROM nodes WHERE id = ?");
     p(s_.node_page_all, "SELECT id, props FROM nodes WHERE id > ? ORDER BY id LIMIT ?");
     p(s_.node_page_label,
-      "SELECT n.id, n.props FROM labels l JOIN nodes n ON n.id = l.node WHERE l.label = ? AND l.node > ? "
+      "SELECT n.id, n.props FROM nodes_by_label l JOIN nodes n ON n.id = l.node WHERE l.label = ? AND l.node > ? "
       "ORDER BY l.node LIMIT ?");
     p(s_.rel_page_all, "SELECT id, type, src, dst, props FROM rels WHERE id > ? ORDER BY id LIMIT ?");
     p(s_.rel_page_type,
@@ -136,7 +147,12 @@ ccdr::Status StoreConnection::prepare_all() {
     p(s_.rels_in_all, "SELECT id, type, src, dst, props FROM rels WHERE dst = ? ORDER BY id");
     p(s_.rels_in_type, "SELECT id, type, src, dst, props FROM rels WHERE dst = ? AND type = ? ORDER BY id");
     p(s_.count_all, "SELECT count(*) FROM nodes");
-    p(s_.count_label, "SELECT count(*) FROM labels WHERE label = ?");
+    p(s_.count_label, "SELECT count(*) FROM nodes_by_label WHERE label = ?");
+    std::string rows = "INSERT INTO nodes_by_label(label, node) VALUES (?, ?)";
+    for (size_t i = 1; i < kLabelRowsPerInsert; ++i) {
+        rows += ", (?, ?)";
+    }
+    p(s_.insert_label_rows, rows.c_str());
     return failed;
 }
 
@@ -144,10 +160,14 @@ ccdr::Status StoreConnection::begin_read() { return sql::step_done(db_, s_.begin
 ccdr::Status StoreConnection::begin_write() {
     delta_ = {};
     appended_value_.reset();
+    pending_entries_.clear();
     return sql::step_done(db_, s_.begin_write, "BEGIN IMMEDIATE");
 }
 ccdr::Status StoreConnection::commit() {
-    ccdr::Status st = write_fingerprint();
+    ccdr::Status st = flush_label_index();
+    if (st) {
+        st = write_fingerprint();
+    }
     appended_value_.reset();
     if (!st) {
         return st;
@@ -156,6 +176,7 @@ ccdr::Status StoreConnection::commit() {
 }
 void StoreConnection::rollback() {
     appended_value_.reset();
+    pending_entries_.clear();
     if (db_.in_transaction()) {
         (void)sql::step_done(db_, s_.rollback, "ROLLBACK");
     }
@@ -360,30 +381,146 @@ ccdr::Status StoreConnection::update_props(sql::Statement& select, sql::Statemen
     return {};
 }
 
-ccdr::Status StoreConnection::delete_node_tracked(const ChangeOp& op) {
-    int rc = 0;
+ccdr::Status StoreConnection::delete_node_row(const ChangeOp& op) {
+    ccdr::Status flushed = flush_label_index();
+    if (!flushed) {
+        return flushed;
+    }
+    std::vector<std::string> labels;
     {
-        sql::ResetGuard g(s_.delete_labels_returning);
-        s_.delete_labels_returning.bind(1, op.id);
-        while ((rc = s_.delete_labels_returning.step()) == SQLITE_ROW) {
-            delta_.sub(running_record::label(op.id, s_.delete_labels_returning.text(0)));
+        sql::ResetGuard g(s_.delete_node_returning);
+        auto& q = s_.delete_node_returning;
+        q.bind(1, op.id);
+        int rc = q.step();
+        if (rc == SQLITE_DONE) {
+            return corrupt(op, "no such node");
         }
+        if (rc != SQLITE_ROW) {
+            return error("deleting a node", rc);
+        }
+        if (!node_label_set::decode(q.blob(0), labels)) {
+            return stored_labels_corrupt(op.id);
+        }
+        if (track_fp_) {
+            delta_.sub(running_record::node(op.id, q.blob(1)));
+            for (const auto& label : labels) {
+                delta_.sub(running_record::label(op.id, label));
+            }
+        }
+        rc = q.step();
         if (rc != SQLITE_DONE) {
-            return error("deleting labels", rc);
+            return error("deleting a node", rc);
         }
     }
-    sql::ResetGuard g(s_.delete_node_returning);
-    s_.delete_node_returning.bind(1, op.id);
-    rc = s_.delete_node_returning.step();
+    for (const auto& label : labels) {
+        s_.delete_label.bind_text(1, label);
+        s_.delete_label.bind(2, op.id);
+        int rc = 0;
+        if (step_changes(db_.get(), s_.delete_label, rc) != 1) {
+            return rc == SQLITE_DONE ? stored_labels_corrupt(op.id) : error("deleting a node's labels", rc);
+        }
+    }
+    return {};
+}
+
+ccdr::Status StoreConnection::change_labels(const ChangeOp& op) {
+    ccdr::Status flushed = flush_label_index();
+    if (!flushed) {
+        return flushed;
+    }
+    const bool add = op.code == OpCode::AddLabels;
+    std::vector<std::string> have;
+    {
+        sql::ResetGuard g(s_.node_labels);
+        s_.node_labels.bind(1, op.id);
+        int rc = s_.node_labels.step();
+        if (rc == SQLITE_DONE) {
+            return corrupt(op, "no such node");
+        }
+        if (rc != SQLITE_ROW) {
+            return error("reading a node's labels", rc);
+        }
+        if (!node_label_set::decode(s_.node_labels.blob(0), have)) {
+            return stored_labels_corrupt(op.id);
+        }
+    }
+    LabelIterator it(op.labels, op.label_count);
+    std::string_view label;
+    while (it.next(label)) {
+        auto at = std::lower_bound(have.begin(), have.end(), label);
+        const bool present = at != have.end() && *at == label;
+        if (present == add) {
+            return corrupt(op, add ? "label already present" : "label not present");
+        }
+        auto& s = add ? s_.insert_label : s_.delete_label;
+        s.bind_text(1, label);
+        s.bind(2, op.id);
+        int rc = 0;
+        if (step_changes(db_.get(), s, rc) != 1) {
+            return rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT ? stored_labels_corrupt(op.id)
+                                                                         : error("changing labels", rc);
+        }
+        if (add) {
+            have.insert(at, std::string(label));
+        } else {
+            have.erase(at);
+        }
+        if (track_fp_) {
+            auto h = running_record::label(op.id, label);
+            add ? delta_.add(h) : delta_.sub(h);
+        }
+    }
+    const std::vector<uint8_t> stored = node_label_set::encode(have);
+    s_.update_node_labels.bind_blob(1, stored);
+    s_.update_node_labels.bind(2, op.id);
+    int rc = 0;
+    if (step_changes(db_.get(), s_.update_node_labels, rc) != 1) {
+        return error("changing labels", rc);
+    }
+    return {};
+}
+
+ccdr::Status StoreConnection::queue_label_entry(std::string_view label, int64_t node) {
+    pending_entries_.push_back(LabelEntry{std::string(label), node});
+    return pending_entries_.size() >= kLabelRowsPerInsert ? flush_label_index() : ccdr::Status();
+}
+
+ccdr::Status StoreConnection::flush_label_index() {
+    // In key order: rows that follow each other in the index follow each
+    // other in the statement (a batch of one label is already in order).
+    std::sort(pending_entries_.begin(), pending_entries_.end(), [](const LabelEntry& a, const LabelEntry& b) {
+        return a.label != b.label ? a.label < b.label : a.node < b.node;
+    });
+    size_t i = 0;
+    int rc = SQLITE_DONE;
+    for (; rc == SQLITE_DONE && pending_entries_.size() - i >= kLabelRowsPerInsert; i += kLabelRowsPerInsert) {
+        auto& s = s_.insert_label_rows;
+        for (size_t k = 0; k < kLabelRowsPerInsert; ++k) {
+            s.bind_text(static_cast<int>(2 * k + 1), pending_entries_[i + k].label);
+            s.bind(static_cast<int>(2 * k + 2), pending_entries_[i + k].node);
+        }
+        rc = s.step();
+        s.reset();
+    }
+    for (; rc == SQLITE_DONE && i < pending_entries_.size(); ++i) {
+        s_.insert_label.bind_text(1, pending_entries_[i].label);
+        s_.insert_label.bind(2, pending_entries_[i].node);
+        rc = s_.insert_label.step();
+        s_.insert_label.reset();
+    }
+    pending_entries_.clear();
     if (rc == SQLITE_DONE) {
-        return corrupt(op, "no such node");
+        return {};
     }
-    if (rc != SQLITE_ROW) {
-        return error("deleting a node", rc);
-    }
-    delta_.sub(running_record::node(op.id, s_.delete_node_returning.blob(0)));
-    rc = s_.delete_node_returning.step();
-    return rc == SQLITE_DONE ? ccdr::Status() : error("deleting a node", rc);
+    return (rc & 0xff) == SQLITE_CONSTRAINT
+               ? ccdr::Status(CCDR_CORRUPT, "store " + db_.path() +
+                                                ": nodes_by_label already holds an entry of a node being created")
+               : error("writing the label index", rc);
+}
+
+ccdr::Status StoreConnection::stored_labels_corrupt(int64_t node) const {
+    return {CCDR_CORRUPT, "store " + db_.path() + ": the labels of node " + std::to_string(node) +
+                              " in its row and in nodes_by_label differ, or its row's labels do not decode"};
 }
 
 ccdr::Status StoreConnection::delete_rel_tracked(const ChangeOp& op) {
@@ -408,18 +545,25 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
     std::string_view label;
     switch (op.code) {
         case OpCode::CreateNode: {
+            // The row takes the labels in stored form; a record whose labels
+            // are in order (every one this host writes) is bound as it is.
+            std::span<const uint8_t> stored;
+            switch (node_label_set::stored_form(op.labels, op.label_count, label_scratch_, stored)) {
+                case node_label_set::Fault::None: break;
+                case node_label_set::Fault::Duplicate: return corrupt(op, "duplicate label");
+                case node_label_set::Fault::Malformed: return corrupt(op, "labels do not decode");
+            }
             s_.insert_node.bind(1, op.id);
-            s_.insert_node.bind_blob(2, op.payload);
+            s_.insert_node.bind_blob(2, stored);
+            s_.insert_node.bind_blob(3, op.payload);
             if (step_changes(db_.get(), s_.insert_node, rc) != 1) {
                 return (rc & 0xff) == SQLITE_CONSTRAINT ? corrupt(op, "node exists") : error("creating a node", rc);
             }
             LabelIterator it(op.labels, op.label_count);
             while (it.next(label)) {
-                s_.insert_label.bind(1, op.id);
-                s_.insert_label.bind_text(2, label);
-                if (step_changes(db_.get(), s_.insert_label, rc) != 1) {
-                    return (rc & 0xff) == SQLITE_CONSTRAINT ? corrupt(op, "duplicate label")
-                                                            : error("adding a label", rc);
+                ccdr::Status st = queue_label_entry(label, op.id);
+                if (!st) {
+                    return st;
                 }
                 if (track_fp_) {
                     delta_.add(running_record::label(op.id, label));
@@ -465,36 +609,7 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
         case OpCode::SetRelationshipProperty:
         case OpCode::ReplaceRelationshipProperties: return update_props(s_.rel_props, s_.update_rel_props, op);
         case OpCode::AddLabels:
-        case OpCode::RemoveLabels: {
-            {
-                sql::ResetGuard g(s_.node_exists);
-                s_.node_exists.bind(1, op.id);
-                rc = s_.node_exists.step();
-                if (rc == SQLITE_DONE) {
-                    return corrupt(op, "no such node");
-                }
-                if (rc != SQLITE_ROW) {
-                    return error("checking a node", rc);
-                }
-            }
-            bool add = op.code == OpCode::AddLabels;
-            auto& s = add ? s_.insert_label : s_.delete_label;
-            LabelIterator it(op.labels, op.label_count);
-            while (it.next(label)) {
-                s.bind(1, op.id);
-                s.bind_text(2, label);
-                if (step_changes(db_.get(), s, rc) != 1) {
-                    return rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT
-                               ? corrupt(op, add ? "label already present" : "label not present")
-                               : error("changing labels", rc);
-                }
-                if (track_fp_) {
-                    auto h = running_record::label(op.id, label);
-                    add ? delta_.add(h) : delta_.sub(h);
-                }
-            }
-            return {};
-        }
+        case OpCode::RemoveLabels: return change_labels(op);
         case OpCode::DeleteNode: {
             auto has = has_relationships(op.id);
             if (!has) {
@@ -503,18 +618,7 @@ ccdr::Status StoreConnection::apply_op(const ChangeOp& op, IdHighWater& ids) {
             if (*has) {
                 return corrupt(op, "node still has relationships");
             }
-            if (track_fp_) {
-                return delete_node_tracked(op);
-            }
-            s_.delete_labels_of.bind(1, op.id);
-            if (step_changes(db_.get(), s_.delete_labels_of, rc) < 0) {
-                return error("deleting labels", rc);
-            }
-            s_.delete_node.bind(1, op.id);
-            if (step_changes(db_.get(), s_.delete_node, rc) != 1) {
-                return rc == SQLITE_DONE ? corrupt(op, "no such node") : error("deleting a node", rc);
-            }
-            return {};
+            return delete_node_row(op);
         }
         case OpCode::DeleteRelationship: {
             if (track_fp_) {
@@ -571,15 +675,24 @@ ccdr::Status StoreConnection::node_labels(int64_t id, std::vector<std::string>& 
     out.clear();
     sql::ResetGuard g(s_.node_labels);
     s_.node_labels.bind(1, id);
-    int rc = 0;
-    while ((rc = s_.node_labels.step()) == SQLITE_ROW) {
-        out.emplace_back(s_.node_labels.text(0));
+    int rc = s_.node_labels.step();
+    if (rc == SQLITE_DONE) {
+        return {};  // no such node: no labels
     }
-    return rc == SQLITE_DONE ? ccdr::Status() : error("reading labels", rc);
+    if (rc != SQLITE_ROW) {
+        return error("reading labels", rc);
+    }
+    return node_label_set::decode(s_.node_labels.blob(0), out) ? ccdr::Status() : stored_labels_corrupt(id);
 }
 
 ccdr::Status StoreConnection::node_page(std::string_view label, int64_t after, int limit, std::vector<NodeRow>& out) {
     out.clear();
+    if (!label.empty()) {
+        ccdr::Status flushed = flush_label_index();
+        if (!flushed) {
+            return flushed;
+        }
+    }
     auto& s = label.empty() ? s_.node_page_all : s_.node_page_label;
     sql::ResetGuard g(s);
     int i = 1;
@@ -632,6 +745,12 @@ ccdr::Status StoreConnection::relationships_of(int64_t node, bool outgoing, std:
 }
 
 ccdr::Result<int64_t> StoreConnection::count_nodes(std::string_view label) {
+    if (!label.empty()) {
+        ccdr::Status flushed = flush_label_index();
+        if (!flushed) {
+            return flushed;
+        }
+    }
     auto& s = label.empty() ? s_.count_all : s_.count_label;
     sql::ResetGuard g(s);
     if (!label.empty()) {

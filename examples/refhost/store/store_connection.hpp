@@ -41,7 +41,9 @@ struct IdHighWater {
 
 class StoreConnection {
 public:
-    static constexpr int kFormat = 1;
+    // 2: a node's labels in its row and in nodes_by_label (label_migration.hpp);
+    // a store of format 1 is moved to 2 when it is opened.
+    static constexpr int kFormat = 2;
 
     // Opens a connection to an existing store file (its schema is created by
     // create_schema on the first connection). With track_fingerprint, the
@@ -112,6 +114,13 @@ public:
     ccdr::Result<int64_t> count_nodes(std::string_view label);
     ccdr::Result<bool> has_relationships(int64_t node);
 
+    // Writes the label-index entries of the nodes created since the last
+    // flush (see pending_entries_). Every read or change of nodes_by_label
+    // and commit() call it; the writers (MemberStore::apply, commit_write,
+    // PartsApply::commit) call it before the log has the transaction, so a
+    // failure here comes before it is durable.
+    ccdr::Status flush_label_index();
+
     ccdr::Status error(std::string_view what, int rc) const { return db_.error(what, rc); }
 
 private:
@@ -119,23 +128,30 @@ private:
     ccdr::Status prepare_all();
     ccdr::Status corrupt(const ChangeOp& op, const std::string& why) const;
     ccdr::Status update_props(sql::Statement& select, sql::Statement& update, const ChangeOp& op);
-    // Deleting a node or relationship when tracking: the rows come back
-    // (RETURNING) so their records leave the running value.
-    ccdr::Status delete_node_tracked(const ChangeOp& op);
+    // Deleting a node: its row comes back (RETURNING) with the labels whose
+    // entries leave nodes_by_label and, when tracking, the records that
+    // leave the running value.
+    ccdr::Status delete_node_row(const ChangeOp& op);
+    // Deleting a relationship when tracking: the row comes back likewise.
     ccdr::Status delete_rel_tracked(const ChangeOp& op);
+    // AddLabels / RemoveLabels: the node row's label set and nodes_by_label.
+    ccdr::Status change_labels(const ChangeOp& op);
+    // The node row's labels and the label index disagree (or do not decode).
+    ccdr::Status stored_labels_corrupt(int64_t node) const;
+    // A created node's label-index entry, written at the next flush.
+    ccdr::Status queue_label_entry(std::string_view label, int64_t node);
 
     sql::Connection db_;
     struct Statements {
         sql::Statement begin_read, begin_write, commit, rollback;
         sql::Statement read_state, write_state;
-        sql::Statement insert_node, insert_label, delete_label, delete_labels_of, node_props, update_node_props,
-            delete_node, node_exists, node_has_rels;
+        sql::Statement insert_node, insert_label, delete_label, update_node_labels, node_props, update_node_props,
+            node_exists, node_has_rels;
         sql::Statement insert_rel, rel_row, rel_props, update_rel_props, delete_rel;
         sql::Statement node_labels, node_page_all, node_page_label, rel_page_all, rel_page_type;
         sql::Statement rels_out_all, rels_out_type, rels_in_all, rels_in_type, count_all, count_label;
-        sql::Statement fp_now, fp_write, delete_labels_returning,
-            delete_node_returning,
-            delete_rel_returning;
+        sql::Statement fp_now, fp_write, delete_node_returning, delete_rel_returning;
+        sql::Statement insert_label_rows;  // kLabelRowsPerInsert rows of nodes_by_label
     } s_;
     // The running value now (the table's row).
     struct CurrentValue {
@@ -154,6 +170,19 @@ private:
     // table at commit: the next advance continues from it (apply_batch logs
     // thousands per transaction). Cleared when the transaction begins or ends.
     std::optional<CurrentValue> appended_value_;
+    // A created node's labels sorted into stored form, when its record did
+    // not have them in order (kept to reuse its capacity).
+    std::vector<uint8_t> label_scratch_;
+    // Label-index entries of created nodes not yet in nodes_by_label. One
+    // INSERT of many rows keeps its cursor where the last row went, so a
+    // run of nodes with the same label appends without a seek from the
+    // root per entry (a statement per entry was about half of apply_batch).
+    struct LabelEntry {
+        std::string label;
+        int64_t node = 0;
+    };
+    static constexpr size_t kLabelRowsPerInsert = 128;
+    std::vector<LabelEntry> pending_entries_;
 };
 
 }  // namespace refhost

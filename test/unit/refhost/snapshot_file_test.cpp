@@ -5,7 +5,11 @@
 #include "plugin_host/store_access.hpp"
 #include "store/change_record.hpp"
 #include "store/member_store.hpp"
+#include "store/sqlite.hpp"
+#include "store/store_connection.hpp"
 #include "support/refhost_home.hpp"
+
+#include "store_format_1.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -122,6 +126,44 @@ TEST_CASE("refhost snapshot_import_file adopts a verified file by rename, the me
     ccdr_tx next{26, 1, ccdr_bytes{w.bytes().data(), w.bytes().size()}};
     REQUIRE(StoreAccess(*a).apply_batch(0, "copy", std::span<const ccdr_tx>(&next, 1)).is_ok());
     CHECK(StoreAccess(*a).log_info(0, "copy")->last_committed_tx == 26);
+}
+
+TEST_CASE("refhost snapshot_import_file takes a snapshot of store format 1 and moves it to format 2",
+          "[refhost][snapshot][labels]") {
+    // What an upstream running the refhost before format 2 sends.
+    ExportedSnapshot x(15);
+    auto& a = x.a;
+    refhost::test::make_format_1(x.file);
+    ccdr_snapshot_info info = x.info;
+    info.total_bytes = fs::file_size(x.file);
+    REQUIRE(StoreAccess(*a).snapshot_import_file(0, "copy", info, x.file.string()).is_ok());
+    auto copy = a->database("copy")->member_on(0)->store();
+    CHECK(copy->content_hash().value() == a->database("neo4j")->member_on(0)->store()->content_hash().value());
+    {
+        auto db = sql::Connection::open(copy->file().string(), false);
+        REQUIRE(db);
+        CHECK(db->scalar("SELECT format FROM state WHERE id = 1").value() == StoreConnection::kFormat);
+        CHECK(db->scalar("SELECT count(*) FROM nodes_by_label WHERE label = 'P'").value() == 15);
+    }
+    ChangeRecordWriter w;
+    w.create_node(1000, {"After"}, {});
+    ccdr_tx next{16, 1, ccdr_bytes{w.bytes().data(), w.bytes().size()}};
+    REQUIRE(StoreAccess(*a).apply_batch(0, "copy", std::span<const ccdr_tx>(&next, 1)).is_ok());
+}
+
+TEST_CASE("refhost snapshot_import_file refuses a store format it does not read", "[refhost][snapshot]") {
+    ExportedSnapshot x(3);
+    {
+        auto db = sql::Connection::open(x.file.string(), false);
+        REQUIRE(db);
+        REQUIRE(db->exec("UPDATE state SET format = 3"));
+    }
+    ccdr_snapshot_info info = x.info;
+    info.total_bytes = fs::file_size(x.file);
+    auto st = StoreAccess(*x.a).snapshot_import_file(0, "copy", info, x.file.string());
+    CHECK(st.code() == CCDR_CORRUPT);
+    CHECK_THAT(st.message(), Contains("snapshot has store format 3, this host reads formats 1 and 2"));
+    CHECK(fs::exists(x.file));
 }
 
 TEST_CASE("refhost snapshot_import_file refuses a bad file with a clear error and changes nothing",
