@@ -9,8 +9,10 @@
 // be durable (make_durable): one waiter at a time syncs the log, which
 // makes every transaction appended before the sync started durable; the
 // others waiting meanwhile are covered by it or by the next one (group
-// commit: N writers share one fsync). A replicated batch (apply) is
-// appended and synced before its SQLite transaction commits. SQLite never
+// commit: N writers share one fsync). A replicated batch (apply) goes the
+// same way, holding the lock through its sync (apply_batch returns once
+// durable); a transaction applied in parts is synced before its SQLite
+// transaction commits. SQLite never
 // syncs at a commit; its WAL reaches the disk at its checkpoints
 // (wal_checkpointer.hpp). "Last committed" as the rest of the host sees it
 // (last_committed(), log_info(), read_log(), on_durable) is the last
@@ -20,10 +22,11 @@
 // Opening brings the two together (member_recovery.cpp): a log cut by a
 // crash mid-record is cut back to its last whole transaction; transactions
 // in the log past the graph's state row (the graph's unsynced pages lost
-// in an OS crash) are replayed into it. Only an OS crash between a user
+// in an OS crash) are replayed into it. Only an OS crash between a
 // commit's SQLite write and its log sync can leave the graph ahead of the
-// log: those transactions were never acknowledged; they stay, and the log
-// starts again after them (replicas behind them get a store copy). The
+// log: those transactions were never acknowledged (nor ACKed upstream, for
+// a replicated batch); they stay, and the log starts again after them
+// (replicas behind them get a store copy). The
 // log is pruned only below what the graph has synced.
 //
 // The member directory holds CURRENT (the name of the live file),
