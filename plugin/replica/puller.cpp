@@ -71,6 +71,13 @@ asio::awaitable<void> Puller::drain() {
     }
 }
 
+asio::awaitable<bool> Puller::room_for(Connection& connection, size_t bytes) {
+    while (!applier_.has_room(bytes) && connection.is_open() && !member_->stopping) {
+        co_await member_->space_signal->wait(100ms);
+    }
+    co_return connection.is_open() && !member_->stopping;
+}
+
 asio::awaitable<Status> Puller::open_spool(const MemberSetup& setup) {
     MemberContext& member = *member_;
     HostHandle host = member.session.host;
@@ -530,10 +537,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                         batch = std::move(whole.value());
                     }
                 } else {
-                    while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
-                        co_await member.space_signal->wait(100ms);
-                    }
-                    if (!connection->is_open() || member.stopping) {
+                    if (!co_await room_for(*connection, bytes)) {
                         result.reason = connection->close_reason();
                         result.source_lost = !member.stopping;
                         break;
@@ -577,10 +581,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                     delayed_.notify();
                     member.ack_signal->notify();
                 } else {
-                    while (!applier_.has_room(bytes) && connection->is_open() && !member.stopping) {
-                        co_await member.space_signal->wait(100ms);
-                    }
-                    if (!connection->is_open() || member.stopping) {
+                    if (!co_await room_for(*connection, bytes)) {
                         result.reason = connection->close_reason();
                         result.source_lost = !member.stopping;
                         break;

@@ -63,6 +63,9 @@ public:
     asio::awaitable<Status> open_spool(const MemberSetup& setup);
     // Drops the queued batches and waits until the applier is idle.
     asio::awaitable<void> drain();
+    // Waits until the applier's queue has room for `bytes`; false when the
+    // connection closed or the member stops first (TCP pushes back meanwhile).
+    asio::awaitable<bool> room_for(transport::Connection& connection, size_t bytes);
 
 private:
     // HELLO and DATABASE_INFO: nothing when `remote` is there, online and of
