@@ -73,6 +73,12 @@ int main(int argc, char** argv) {
         {"snapshot_end", {MessageType::kSnapshotEnd, encode_message(SnapshotEnd{7, 10000, 12345})}},
         {"refused", {MessageType::kRefused, encode_message(Refused{RefusalCode::kLineageMismatch, "store id differs"})}},
     };
+    std::vector<uint8_t> part_data(300, 'p');
+    const TxPartHeader part{{99, 1700000000000, 1700000000001}, 42, 1700000000000, 600, 0};
+    messages.push_back({"tx_part_first", {MessageType::kTxPart, encode_tx_part(part, part_data, std::nullopt)}});
+    TxPartHeader last_part = part;
+    last_part.offset = 300;
+    messages.push_back({"tx_part_last", {MessageType::kTxPart, encode_tx_part(last_part, part_data, 0x1234)}});
     std::vector<uint8_t> chunk_data(300, 'c');
     messages.push_back({"snapshot_chunk",
                         {MessageType::kSnapshotChunk, encode_message(SnapshotChunk{7, 0, 42, chunk_data})}});
