@@ -20,8 +20,8 @@
 #   large_tx_bench.sh BUILD_DIR [--nodes N ...] [--expect-parts]
 # Default: 300 000 nodes, then 3 000 000. `--nodes` may be repeated.
 # --expect-parts: fails unless the replica applied the large transaction in
-# parts (ABI 1.2 apply_tx_*: the plugin's "applied tx N (...) in K parts",
-# as they arrived in TX_PART frames).
+# parts as they arrived in TX_PART frames (protocol 5; ABI 1.2 apply_tx_*:
+# the plugin's "applied tx N (...) in K parts, as they arrived").
 build="$(realpath "${1:?usage: large_tx_bench.sh BUILD_DIR [--nodes N ...]}")"
 shift
 nodes_list=()
@@ -137,7 +137,9 @@ print('  replication %s s: A growth %s MiB, B growth %s MiB (a one-node replica:
   echo "  ${parts_line:-the replica applied tx $big_tx whole (no apply in parts)}"
   if ((expect_parts)); then
     [ -n "$parts_line" ] || fail "$db-replica did not apply tx $big_tx in parts"
-    pass "$db-replica applied tx $big_tx in parts"
+    # Received in TX_PART frames (protocol 5), not whole and cut up on the replica.
+    [[ "$parts_line" == *", as they arrived" ]] || fail "$db-replica received tx $big_tx whole: $parts_line"
+    pass "$db-replica applied tx $big_tx in parts, as they arrived"
   fi
   q A -d system "DROP DATABASE $db" >/dev/null
   q B -d system "DROP DATABASE \`$db-replica\`" >/dev/null

@@ -9,7 +9,8 @@
 // many slices of the shared log (upstream/shared_log.hpp), and two
 // transactions are larger than a batch: one under the size a stream frames
 // on its own strand (kInlineSliceBytes, 64 KiB), one over it (framed on the
-// blocking pool).
+// blocking pool); both travel as TX_PART frames (protocol 5) to all 120
+// subscriptions at once and are applied part by part.
 //
 // 1. Every subscription is listed by internal.dbms.showReplicaSubscriptions
 //    and counted by connected_replicas.
@@ -431,6 +432,14 @@ TEST_CASE("one upstream server serves 120 replica subscriptions, late ones join 
     w.check_streams_held();
     w.check_subscribed_once();
     CHECK(w.upstream_metric("database.foo.ccdr.upstream.connected_replicas") == static_cast<double>(n));
+    // The two larger than a batch reached every replica database as TX_PART
+    // frames, applied part by part, none abandoned.
+    for (size_t k = 0; k < kReplicaServers; ++k) {
+        const auto parts = w.servers[k]->parts_counts();
+        CHECK(parts.committed == static_cast<int>(2 * per_server()));
+        CHECK(parts.aborted == 0);
+        CHECK(parts.largest_part <= kBatchMaxBytes);
+    }
     std::printf("many subscriptions: %zu subscriptions live %.2f s after creating them; %llu transactions by %zu "
                 "writers in %.2f s (2 larger than the %llu-byte batch); every replica database at the last tx "
                 "%.3f s after its commit; upstream plugin threads' CPU %.2f s (%.3f ms per tx, %.4f ms per tx "
