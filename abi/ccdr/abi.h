@@ -227,6 +227,10 @@ typedef struct ccdr_plugin_ctx ccdr_plugin_ctx;
  * (whatever it returns) or apply_tx_abort. */
 typedef struct ccdr_apply_tx ccdr_apply_tx;
 
+/* (1.2) One logged transaction being read in pieces (log_tx_open).
+ * OWNERSHIP: host; created by log_tx_open, freed by log_tx_close. */
+typedef struct ccdr_log_tx ccdr_log_tx;
+
 /* ------------------------------------------------------------------------ */
 /* Sinks (results flow from the callee to the caller through these)          */
 /* ------------------------------------------------------------------------ */
@@ -1090,6 +1094,39 @@ typedef struct ccdr_host_api {
   /* Rolls back everything applied through the handle and frees it. Never
    * fails; never calls back. */
   void (*apply_tx_abort)(ccdr_host_ctx *host, ccdr_apply_tx *tx);
+
+  /* 1.2, one logged transaction read in pieces (the upstream of a
+   * transaction larger than ccdr.batch.max_bytes sends it as TX_PART frames
+   * as it reads it, instead of holding its whole payload; docs/protocol.md
+   * §3). The plugin uses these only when all four are present and reads such
+   * a transaction whole with read_log otherwise. */
+
+  /* read_log, except that a transaction whose payload is longer than
+   * tx_max_bytes is visited without it: tx->payload.data is NULL and
+   * tx->payload.len its length (which counts toward max_bytes). Its payload
+   * is neither read nor checked here; log_tx_open reads it. */
+  ccdr_status (*read_log_bounded)(ccdr_host_ctx *host, ccdr_string database, uint64_t from_tx,
+                                  uint64_t max_bytes, uint64_t tx_max_bytes, const ccdr_tx_visitor *visitor,
+                                  ccdr_error *err);
+  /* Opens committed transaction tx_id for reading its payload in order, sets
+   * *out and *length (the payload's length). CCDR_LOG_PRUNED when the log no
+   * longer holds it, CCDR_INVALID_ARGUMENT when it is not committed (durable)
+   * yet.
+   * The handle keeps the transaction readable until it is closed, whatever
+   * the retention policy removes meanwhile. On failure *out is NULL. Blocks
+   * (storage). */
+  ccdr_status (*log_tx_open)(ccdr_host_ctx *host, ccdr_string database, uint64_t tx_id, uint64_t *length,
+                             ccdr_log_tx **out, ccdr_error *err);
+  /* The next min(capacity, bytes left) bytes of the payload into buffer;
+   * *read says how many (0 once every byte was read). The read that
+   * delivers the last bytes checks the whole payload against what the host
+   * stored with it and returns CCDR_CORRUPT if it does not match (the caller
+   * then discards everything it read of the transaction). One handle is used
+   * by one thread at a time. Blocks (storage). Never calls back. */
+  ccdr_status (*log_tx_read)(ccdr_host_ctx *host, ccdr_log_tx *tx, uint8_t *buffer, size_t capacity,
+                             size_t *read, ccdr_error *err);
+  /* Frees the handle. Never fails; never calls back. */
+  void (*log_tx_close)(ccdr_host_ctx *host, ccdr_log_tx *tx);
 
   /* Version 1.3 and later: append below this line. */
 } ccdr_host_api;

@@ -163,6 +163,35 @@ public:
         return Status(CCDR_UNSUPPORTED, "this host does not apply transactions in parts");
     }
 
+    // ABI 1.2: read_log, with a transaction whose payload is longer than
+    // tx_max_bytes visited without it (payload.data NULL, payload.len its
+    // length; see ccdr_host_api.read_log_bounded), and such a transaction's
+    // payload read in pieces (LoggedTx). A host that cannot keeps these
+    // defaults (the plugin then reads whole transactions with read_log).
+    virtual Status read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                    uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor) {
+        (void)database;
+        (void)from_tx;
+        (void)max_bytes;
+        (void)tx_max_bytes;
+        (void)visitor;
+        return Status(CCDR_UNSUPPORTED, "this host does not read its log in pieces");
+    }
+    // One logged transaction's payload, read in order (ccdr_host_api.log_tx_read):
+    // read() fills `into` with the next bytes (0 at the end) and checks the
+    // whole payload when it delivers the last ones.
+    class LoggedTx {
+    public:
+        virtual ~LoggedTx() = default;
+        virtual uint64_t length() const = 0;
+        virtual Result<size_t> read(std::span<uint8_t> into) = 0;
+    };
+    virtual Result<std::unique_ptr<LoggedTx>> log_tx_open(std::string_view database, uint64_t tx_id) {
+        (void)database;
+        (void)tx_id;
+        return Status(CCDR_UNSUPPORTED, "this host does not read its log in pieces");
+    }
+
     ccdr_host_ctx* ctx() { return reinterpret_cast<ccdr_host_ctx*>(this); }
     static HostServer* from_ctx(ccdr_host_ctx* ctx) { return reinterpret_cast<HostServer*>(ctx); }
 };
@@ -577,6 +606,50 @@ struct HostThunks {
         } catch (...) {
         }
     }
+    static ccdr_status read_log_bounded(ccdr_host_ctx* c, ccdr_string db, uint64_t from, uint64_t max_bytes,
+                                        uint64_t tx_max_bytes, const ccdr_tx_visitor* v, ccdr_error* err) {
+        try {
+            return s(c)->read_log_bounded(to_view(db), from, max_bytes, tx_max_bytes, *v).fill(err);
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static HostServer::LoggedTx* logged(ccdr_log_tx* tx) { return reinterpret_cast<HostServer::LoggedTx*>(tx); }
+    static ccdr_status log_tx_open(ccdr_host_ctx* c, ccdr_string db, uint64_t tx_id, uint64_t* length,
+                                   ccdr_log_tx** out, ccdr_error* err) {
+        try {
+            *out = nullptr;
+            auto r = s(c)->log_tx_open(to_view(db), tx_id);
+            if (!r) {
+                return r.status().fill(err);
+            }
+            *length = r.value()->length();
+            *out = reinterpret_cast<ccdr_log_tx*>(r.value().release());
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static ccdr_status log_tx_read(ccdr_host_ctx*, ccdr_log_tx* tx, uint8_t* buffer, size_t capacity, size_t* read,
+                                   ccdr_error* err) {
+        try {
+            *read = 0;
+            auto r = logged(tx)->read(std::span<uint8_t>(buffer, capacity));
+            if (!r) {
+                return r.status().fill(err);
+            }
+            *read = r.value();
+            return CCDR_OK;
+        } catch (...) {
+            return host_exception_status(err);
+        }
+    }
+    static void log_tx_close(ccdr_host_ctx*, ccdr_log_tx* tx) {
+        try {
+            delete logged(tx);
+        } catch (...) {
+        }
+    }
 };
 
 }  // namespace detail
@@ -617,6 +690,10 @@ inline const ccdr_host_api* host_api() {
         a.apply_tx_part = &T::apply_tx_part;
         a.apply_tx_commit = &T::apply_tx_commit;
         a.apply_tx_abort = &T::apply_tx_abort;
+        a.read_log_bounded = &T::read_log_bounded;
+        a.log_tx_open = &T::log_tx_open;
+        a.log_tx_read = &T::log_tx_read;
+        a.log_tx_close = &T::log_tx_close;
         return a;
     }();
     return &api;

@@ -220,15 +220,7 @@ public:
     // visit returns CCDR_OK to continue, CCDR_STOPPED to stop early.
     Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                     const std::function<ccdr_status(const ccdr_tx&)>& visit) const {
-        ccdr_tx_visitor visitor{CCDR_HEADER_INIT(ccdr_tx_visitor), const_cast<void*>(static_cast<const void*>(&visit)),
-                                [](void* c, const ccdr_tx* tx) {
-                                    auto* f = static_cast<const std::function<ccdr_status(const ccdr_tx&)>*>(c);
-                                    try {
-                                        return (*f)(*tx);
-                                    } catch (...) {
-                                        return CCDR_INTERNAL;
-                                    }
-                                }};
+        ccdr_tx_visitor visitor = visitor_of(visit);
         auto err = make_error();
         return Status::from_abi(api_->read_log(ctx_, to_abi(database), from_tx, max_bytes, &visitor, &err), err);
     }
@@ -664,7 +656,75 @@ public:
     }
     void apply_tx_abort(ccdr_apply_tx* tx) const { api_->apply_tx_abort(ctx_, tx); }
 
+    // --- ABI 1.2, one logged transaction read in pieces ---
+    bool has_log_tx_reads() const {
+        return CCDR_HAS_FIELD(api_, ccdr_host_api, log_tx_close) && api_->read_log_bounded != nullptr &&
+               api_->log_tx_open != nullptr && api_->log_tx_read != nullptr && api_->log_tx_close != nullptr;
+    }
+    // read_log, with a transaction longer than tx_max_bytes visited without
+    // its payload (data null, len its length; see
+    // ccdr_host_api.read_log_bounded). CCDR_UNSUPPORTED, without calling,
+    // when the host lacks the functions.
+    Status read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes, uint64_t tx_max_bytes,
+                            const std::function<ccdr_status(const ccdr_tx&)>& visit) const {
+        if (!has_log_tx_reads()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("read_log_bounded", "reading a transaction in pieces"));
+        }
+        ccdr_tx_visitor visitor = visitor_of(visit);
+        auto err = make_error();
+        return Status::from_abi(
+            api_->read_log_bounded(ctx_, to_abi(database), from_tx, max_bytes, tx_max_bytes, &visitor, &err), err);
+    }
+    // Opens transaction tx_id's payload for reading in order; the handle must
+    // end in log_tx_close. CCDR_UNSUPPORTED, without calling, when the host
+    // lacks the functions.
+    struct OpenedLogTx {
+        ccdr_log_tx* tx = nullptr;
+        uint64_t length = 0;
+    };
+    Result<OpenedLogTx> log_tx_open(std::string_view database, uint64_t tx_id) const {
+        if (!has_log_tx_reads()) {
+            return Status(CCDR_UNSUPPORTED, unsupported_text("log_tx_open", "reading a transaction in pieces"));
+        }
+        auto err = make_error();
+        OpenedLogTx out;
+        ccdr_status st = api_->log_tx_open(ctx_, to_abi(database), tx_id, &out.length, &out.tx, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        if (out.tx == nullptr) {
+            return Status(CCDR_INTERNAL, "log_tx_open returned OK without a handle");
+        }
+        return out;
+    }
+    // The next bytes of the payload into `into`; 0 once all were read.
+    Result<size_t> log_tx_read(ccdr_log_tx* tx, std::span<uint8_t> into) const {
+        auto err = make_error();
+        size_t read = 0;
+        ccdr_status st = api_->log_tx_read(ctx_, tx, into.data(), into.size(), &read, &err);
+        if (st != CCDR_OK) {
+            return Status::from_abi(st, err);
+        }
+        if (read > into.size()) {
+            return Status(CCDR_INTERNAL, "log_tx_read reported more bytes than the buffer holds");
+        }
+        return read;
+    }
+    void log_tx_close(ccdr_log_tx* tx) const { api_->log_tx_close(ctx_, tx); }
+
 private:
+    // A visitor calling `visit`, which must outlive it.
+    static ccdr_tx_visitor visitor_of(const std::function<ccdr_status(const ccdr_tx&)>& visit) {
+        return ccdr_tx_visitor{CCDR_HEADER_INIT(ccdr_tx_visitor), const_cast<void*>(static_cast<const void*>(&visit)),
+                               [](void* c, const ccdr_tx* tx) {
+                                   auto* f = static_cast<const std::function<ccdr_status(const ccdr_tx&)>*>(c);
+                                   try {
+                                       return (*f)(*tx);
+                                   } catch (...) {
+                                       return CCDR_INTERNAL;
+                                   }
+                               }};
+    }
     std::string unsupported_text(std::string_view function, std::string_view what) const {
         return "the host provides ccdr ABI " + std::to_string(api_->hdr.major) + "." +
                std::to_string(api_->hdr.minor) + (api_->hdr.minor >= 2 ? " without " + std::string(function) : "") +

@@ -122,6 +122,16 @@ Status BatchBuilder::pass(const ccdr_tx& tx) {
     return {};
 }
 
+Status BatchBuilder::pass_chained(uint64_t tx_id, uint64_t chain) {
+    if (tx_id != next_tx_) {
+        return {CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(next_tx_) + ", the log gave tx " +
+                                       std::to_string(tx_id)};
+    }
+    chain_ = chain;
+    ++next_tx_;
+    return {};
+}
+
 Status BatchBuilder::add_records(std::span<const uint8_t> records, size_t count) {
     // Walk the records first: nothing is appended unless all of them parse
     // and continue from next_tx_.

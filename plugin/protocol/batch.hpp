@@ -92,6 +92,10 @@ public:
     // transaction that travels in parts, tx_part.hpp); chain() is then its
     // chain value. CCDR_OUT_OF_ORDER unless tx.tx_id is next_tx().
     Status pass(const ccdr_tx& tx);
+    // The same for a transaction whose chain value the caller computed piece
+    // by piece from chain() (ChainHasher::begin/update/digest): the payload
+    // was never whole in memory.
+    Status pass_chained(uint64_t tx_id, uint64_t chain);
     size_t count() const { return count_; }
     size_t payload_bytes() const { return payload_bytes_; }
     uint64_t chain() const { return chain_; }

@@ -11,8 +11,9 @@ namespace ccdr::plugin {
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
                  std::shared_ptr<SharedLog> shared, bool parts)
-    : shared_(shared ? std::move(shared)
-                     : std::make_shared<SharedLog>(host, std::move(database), batch_max_bytes, 0)),
+    : host_(host),
+      database_(std::move(database)),
+      shared_(shared ? std::move(shared) : std::make_shared<SharedLog>(host, database_, batch_max_bytes, 0)),
       parts_(parts),
       batch_max_(batch_max_bytes),
       limits_(limits),
@@ -52,6 +53,9 @@ Result<protocol::EncodedFrame> Batcher::encode(protocol::MessageType type, std::
 
 ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
     take_spares();
+    if (slice->unread) {
+        return frame_unread(std::move(slice), position);
+    }
     ProducedBatch out;
     out.first_tx = builder_.next_tx();
     if (parts_ && slice->count == 1 && slice->payload_bytes > batch_max_) {
@@ -92,6 +96,79 @@ ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const Commit
     return out;
 }
 
+ProducedBatch Batcher::frame_unread(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
+    ProducedBatch out;
+    out.first_tx = builder_.next_tx();
+    if (slice->first_tx != out.first_tx) {
+        out.status = Status(CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(out.first_tx) +
+                                                   ", the log gave tx " + std::to_string(slice->first_tx));
+        return out;
+    }
+    auto reader = LogTxReader::open(host_, database_, slice->first_tx, slice->payload_bytes);
+    if (!reader) {
+        out.status = reader.status();
+        return out;
+    }
+    if (slice->payload_bytes > UINT32_MAX) {
+        out.status = Status(CCDR_INVALID_ARGUMENT, "tx " + std::to_string(slice->first_tx) + " of '" + database_ +
+                                                       "' holds " + std::to_string(slice->payload_bytes) +
+                                                       " bytes, more than a transaction record can carry");
+        return out;
+    }
+    const ccdr_tx tx{slice->first_tx, slice->first_commit_ms,
+                     ccdr_bytes{nullptr, static_cast<size_t>(slice->payload_bytes)}};
+    if (!parts_) {
+        // A peer before protocol 5 takes a transaction only in one BATCH:
+        // read it whole (the memory this path cannot bound).
+        std::vector<uint8_t> whole(tx.payload.len);
+        out.status = reader.value()->read_exact(whole);
+        if (!out.status) {
+            return out;
+        }
+        auto read = std::make_shared<LogSlice>();
+        protocol::BatchBuilder records(0, tx.tx_id, whole.size() + protocol::kTxRecordOverhead);
+        out.status = records.add(ccdr_tx{tx.tx_id, tx.commit_time_ms, ccdr_bytes{whole.data(), whole.size()}});
+        if (!out.status) {
+            return out;
+        }
+        whole = {};
+        read->first_tx = read->last_tx = tx.tx_id;
+        read->first_commit_ms = tx.commit_time_ms;
+        read->count = 1;
+        read->payload_bytes = tx.payload.len;
+        read->records = records.finish({});
+        read->records.erase(read->records.begin(), read->records.begin() + protocol::kBatchHeaderSize);
+        return frame(std::move(read), position);
+    }
+    auto parts = std::make_unique<PartsInProgress>();
+    parts->tx = tx;
+    parts->reader = std::move(reader.value());
+    parts->hasher.begin(builder_.chain(), tx.tx_id, tx.commit_time_ms, static_cast<uint32_t>(tx.payload.len));
+    parts->slice = std::move(slice);
+    parts_in_progress_ = std::move(parts);
+    return next_part(position);
+}
+
+Result<std::span<const uint8_t>> Batcher::part_bytes(PartsInProgress& parts, size_t len) {
+    if (!parts.reader) {
+        return std::span<const uint8_t>(parts.tx.payload.data + parts.sent, len);
+    }
+    parts.piece.resize(len);
+    if (Status st = parts.reader->read_exact(parts.piece); !st) {
+        return st;
+    }
+    parts.hasher.update(parts.piece);
+    if (parts.sent + len == parts.tx.payload.len) {
+        // The last piece, checked by the host: the chain value is complete,
+        // and the builder's chain continues from it.
+        parts.chain = parts.hasher.digest();
+        if (Status st = builder_.pass_chained(parts.tx.tx_id, parts.chain); !st) {
+            return st;
+        }
+    }
+    return std::span<const uint8_t>(parts.piece);
+}
+
 ProducedBatch Batcher::next_part(const CommitPosition& position) {
     take_spares();
     PartsInProgress& parts = *parts_in_progress_;
@@ -114,9 +191,14 @@ ProducedBatch Batcher::next_part(const CommitPosition& position) {
     header.commit_time_ms = tx.commit_time_ms;
     header.total_length = static_cast<uint32_t>(tx.payload.len);
     header.offset = parts.sent;
+    auto bytes = part_bytes(parts, len);
+    if (!bytes) {
+        out.status = bytes.status();
+        parts_in_progress_.reset();
+        return out;
+    }
     std::vector<uint8_t> payload = protocol::encode_tx_part(
-        header, std::span<const uint8_t>(tx.payload.data + parts.sent, len),
-        last ? std::optional<uint64_t>(parts.chain) : std::nullopt, builder_.take_spare());
+        header, *bytes, last ? std::optional<uint64_t>(parts.chain) : std::nullopt, builder_.take_spare());
     parts.sent += static_cast<uint32_t>(len);
     if (last) {
         parts_in_progress_.reset();

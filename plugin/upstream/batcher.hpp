@@ -18,7 +18,11 @@
 // of its slice returns the first part with more_parts set, and next_part()
 // each following one, until one comes without more_parts. Each part is
 // framed from the slice when it is sent, so the stream holds one part's
-// frame at a time besides the slice. Once a frame is
+// frame at a time besides the slice. A slice whose payload the shared log
+// left unread (a host of ABI 1.2 read_log_bounded) is read from the host
+// one part at a time as it is framed, and its chain value computed piece by
+// piece: the stream then holds one part of the transaction, never all of
+// it (a peer before protocol 5 still gets it whole, read whole). Once a frame is
 // written it hands the frame back with recycle(), so a later batch reuses its
 // buffers. One producer at a time; recycle() may run while it produces.
 #pragma once
@@ -26,6 +30,7 @@
 #include "protocol/batch.hpp"
 #include "protocol/frame.hpp"
 #include "upstream/commit_notifier.hpp"
+#include "upstream/log_tx_reader.hpp"
 #include "upstream/shared_log.hpp"
 
 #include <ccdr/host_handle.hpp>
@@ -35,6 +40,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,14 +94,26 @@ private:
     // A transaction being sent in parts: its slice and the bytes sent so far.
     struct PartsInProgress {
         std::shared_ptr<const LogSlice> slice;
-        ccdr_tx tx{};     // views into slice->records
+        ccdr_tx tx{};     // views into slice->records (no data when read from the host)
         uint64_t chain = 0;
         uint32_t sent = 0;
+        // An unread slice: the host's reader, the chain as far as read, and
+        // the buffer each part is read into.
+        std::unique_ptr<LogTxReader> reader;
+        protocol::ChainHasher hasher;
+        std::vector<uint8_t> piece;
     };
+    // An unread slice's transaction: in parts, or read whole for a peer
+    // before protocol 5.
+    ProducedBatch frame_unread(std::shared_ptr<const LogSlice> slice, const CommitPosition& position);
+    // The next part's bytes: a view into the slice, or read from the host.
+    Result<std::span<const uint8_t>> part_bytes(PartsInProgress& parts, size_t len);
     // The frame of `payload`, compressed as this stream compresses.
     Result<protocol::EncodedFrame> encode(protocol::MessageType type, std::vector<uint8_t> payload);
     void take_spares();
 
+    HostHandle host_;
+    std::string database_;
     std::shared_ptr<SharedLog> shared_;
     const bool parts_;
     std::unique_ptr<PartsInProgress> parts_in_progress_;

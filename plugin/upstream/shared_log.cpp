@@ -113,8 +113,20 @@ SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
     auto slice = std::make_shared<LogSlice>();
     slice->first_tx = from;
     Status add_failed;
-    Status status = host_.read_log(database_, from, batch_max_, [&](const ccdr_tx& tx) {
+    const auto visit = [&](const ccdr_tx& tx) {
         if (tx.tx_id >= stop_before) {
+            return CCDR_STOPPED;
+        }
+        if (tx.payload.data == nullptr && tx.payload.len > 0) {
+            // Larger than a batch, its payload left in the host's log: a
+            // slice of its own, after the transactions before it.
+            if (builder.count() == 0) {
+                slice->unread = true;
+                slice->first_commit_ms = tx.commit_time_ms;
+                slice->last_tx = tx.tx_id;
+                slice->count = 1;
+                slice->payload_bytes = tx.payload.len;
+            }
             return CCDR_STOPPED;
         }
         if (slice->first_commit_ms == 0) {
@@ -126,12 +138,32 @@ SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
         }
         const size_t encoded = builder.payload_bytes() + builder.count() * protocol::kTxRecordOverhead;
         return encoded >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
-    });
+    };
+    Status status;
+    if (host_.has_log_tx_reads() && !bounded_unsupported_.load(std::memory_order_relaxed)) {
+        status = host_.read_log_bounded(database_, from, batch_max_, batch_max_, visit);
+        if (status.code() == CCDR_UNSUPPORTED) {
+            // A host keeping HostServer's default: whole transactions from
+            // now on (nothing was visited).
+            bounded_unsupported_.store(true, std::memory_order_relaxed);
+            status = host_.read_log(database_, from, batch_max_, visit);
+        }
+    } else {
+        status = host_.read_log(database_, from, batch_max_, visit);
+    }
     if (status && !add_failed) {
         status = add_failed;
     }
     if (!status) {
         return {status, nullptr};
+    }
+    if (slice->unread) {
+        if (slice->last_tx != from) {
+            return {Status(CCDR_CORRUPT, "the log of '" + database_ + "' gave tx " + std::to_string(slice->last_tx) +
+                                             " when asked for tx " + std::to_string(from)),
+                    nullptr};
+        }
+        return {Status(), std::move(slice)};
     }
     if (builder.count() == 0) {
         return {};

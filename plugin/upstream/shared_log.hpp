@@ -30,6 +30,11 @@
 // still there. A slow stream never holds the others: it falls behind the
 // cache and reads alone.
 //
+// A transaction larger than a batch is a slice of its own; from a host that
+// reads its log in pieces (ABI 1.2 read_log_bounded) its payload is not read
+// here but by each stream as it sends it (LogSlice::unread), so the upstream
+// never holds such a transaction whole.
+//
 // Memory: the cached slices hold at most max_cached_bytes of records (the
 // oldest are dropped first; the newest always stays), plus the slices streams
 // hold while they frame them (at most two per stream, as before sharing).
@@ -40,6 +45,7 @@
 #include <ccdr/host_handle.hpp>
 #include <ccdr/status.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +66,12 @@ struct LogSlice {
     size_t count = 0;
     size_t payload_bytes = 0;       // the transactions' payloads, without record overhead
     std::vector<uint8_t> records;   // `count` records, chain slots not yet filled
+    // One transaction larger than a batch whose payload (payload_bytes) was
+    // not read: `records` is empty, and the stream that frames it reads it
+    // from the host in pieces (ABI 1.2, log_tx_reader.hpp). Only from a
+    // host with those calls; from another, a large transaction is read
+    // whole, as any other.
+    bool unread = false;
 };
 
 // What obtain() found: a slice, nothing new (slice null, status ok), or the
@@ -117,6 +129,7 @@ private:
     std::vector<std::shared_ptr<runtime::AsyncSignal>> waiters_;
     size_t cached_bytes_ = 0;
     Counts counts_;
+    mutable std::atomic<bool> bounded_unsupported_{false};  // the host answered read_log_bounded so
 };
 
 // One SharedLog per database lineage, while a stream uses it.

@@ -453,9 +453,10 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             if (prefetched) {
                 auto taken = std::move(prefetched);
                 produced = co_await taken->take();
-            } else if (cached && cached->records.size() <= kInlineSliceBytes) {
+            } else if (cached && !cached->unread && cached->records.size() <= kInlineSliceBytes) {
                 // Already read and small: chain, compress and frame it on
                 // this strand (microseconds), without a trip to the pool.
+                // (An unread slice reads the host's log: on the pool.)
                 produced = batcher->frame(cached, position);
             } else if (cached) {
                 auto frame_job = [batcher, cached, &position] { return batcher->frame(cached, position); };

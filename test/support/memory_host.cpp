@@ -395,6 +395,80 @@ Result<Fingerprint> MemoryHost::content_fingerprint(std::string_view database, s
 
 Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                             const ccdr_tx_visitor& visitor) {
+    return read_log_bounded_impl(database, from_tx, max_bytes, UINT64_MAX, visitor);
+}
+
+Status MemoryHost::read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                    uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor) {
+    if (!log_tx_reads_.load()) {
+        return HostServer::read_log_bounded(database, from_tx, max_bytes, tx_max_bytes, visitor);
+    }
+    return read_log_bounded_impl(database, from_tx, max_bytes, tx_max_bytes, visitor);
+}
+
+namespace {
+
+// One logged transaction read in pieces: a copy of its payload (this host
+// keeps everything in memory anyway), handed out in order.
+class MemoryLoggedTx final : public HostServer::LoggedTx {
+public:
+    MemoryLoggedTx(MemoryHost& host, std::vector<uint8_t> payload, uint64_t tx_id)
+        : host_(host), payload_(std::move(payload)), tx_id_(tx_id) {}
+    uint64_t length() const override { return payload_.size(); }
+    Result<size_t> read(std::span<uint8_t> into) override {
+        host_.count_log_tx_read(into.size());
+        const size_t n = std::min(into.size(), payload_.size() - done_);
+        std::copy_n(payload_.begin() + static_cast<std::ptrdiff_t>(done_), n, into.begin());
+        done_ += n;
+        if (n > 0 && done_ == payload_.size() && host_.take_log_tx_corruption()) {
+            return Status(CCDR_CORRUPT, "tx " + std::to_string(tx_id_) + " fails its checksum (injected)");
+        }
+        return n;
+    }
+
+private:
+    MemoryHost& host_;
+    std::vector<uint8_t> payload_;
+    uint64_t tx_id_;
+    size_t done_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HostServer::LoggedTx>> MemoryHost::log_tx_open(std::string_view database, uint64_t tx_id) {
+    if (!log_tx_reads_.load()) {
+        return HostServer::log_tx_open(database, tx_id);
+    }
+    std::lock_guard lock(mu_);
+    auto it = members_.find(std::string(database));
+    if (it == members_.end()) {
+        return not_found(database);
+    }
+    const MemoryMember& m = it->second;
+    if (tx_id < m.oldest_retained) {
+        return Status(CCDR_LOG_PRUNED, "transaction " + std::to_string(tx_id) + " was pruned");
+    }
+    auto found = std::lower_bound(m.log.begin(), m.log.end(), tx_id,
+                                  [](const StoredTx& tx, uint64_t id) { return tx.tx_id < id; });
+    if (found == m.log.end() || found->tx_id != tx_id) {
+        return Status(CCDR_INVALID_ARGUMENT, "transaction " + std::to_string(tx_id) + " is not committed");
+    }
+    ++log_tx_counts_.opened;
+    return std::unique_ptr<LoggedTx>(std::make_unique<MemoryLoggedTx>(*this, found->payload, tx_id));
+}
+
+MemoryHost::LogTxCounts MemoryHost::log_tx_counts() const {
+    std::lock_guard lock(mu_);
+    return log_tx_counts_;
+}
+
+void MemoryHost::count_log_tx_read(size_t bytes) {
+    std::lock_guard lock(mu_);
+    log_tx_counts_.largest_read = std::max(log_tx_counts_.largest_read, bytes);
+}
+
+Status MemoryHost::read_log_bounded_impl(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                         uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor) {
     std::vector<StoredTx> batch;
     {
         std::lock_guard lock(mu_);
@@ -422,6 +496,11 @@ Status MemoryHost::read_log(std::string_view database, uint64_t from_tx, uint64_
     }
     for (const auto& tx : batch) {
         ccdr_tx v{tx.tx_id, tx.commit_time_ms, ccdr_bytes{tx.payload.data(), tx.payload.size()}};
+        if (tx.payload.size() > tx_max_bytes) {
+            v.payload.data = nullptr;
+            std::lock_guard lock(mu_);
+            ++log_tx_counts_.header_only_visits;
+        }
         ccdr_status st = visitor.visit(visitor.ctx, &v);
         if (st == CCDR_STOPPED) {
             return {};

@@ -159,6 +159,25 @@ public:
         size_t largest_part = 0;
     };
     PartsCounts parts_counts() const;
+    // ABI 1.2, the log read in pieces: a transaction longer than
+    // tx_max_bytes visited without its payload, then read through a
+    // LoggedTx. set_log_tx_reads(false): both answer CCDR_UNSUPPORTED (the
+    // plugin then reads whole transactions). corrupt_next_log_tx(): the next
+    // read delivering a transaction's last bytes fails CCDR_CORRUPT, as a
+    // stored checksum that does not match would.
+    Status read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes, uint64_t tx_max_bytes,
+                            const ccdr_tx_visitor& visitor) override;
+    Result<std::unique_ptr<LoggedTx>> log_tx_open(std::string_view database, uint64_t tx_id) override;
+    void set_log_tx_reads(bool supported) { log_tx_reads_.store(supported); }
+    void corrupt_next_log_tx() { corrupt_next_log_tx_.store(true); }
+    bool take_log_tx_corruption() { return corrupt_next_log_tx_.exchange(false); }
+    struct LogTxCounts {
+        int header_only_visits = 0;  // transactions visited without their payload
+        int opened = 0;
+        size_t largest_read = 0;     // bytes asked of one log_tx_read
+    };
+    LogTxCounts log_tx_counts() const;
+    void count_log_tx_read(size_t bytes);
     void count_part(size_t bytes);
     void count_end(bool committed);
     // How snapshots went: streamed (snapshot_export / snapshot_import) or
@@ -206,7 +225,12 @@ private:
     std::map<std::string, std::string> settings_;
     std::string data_dir_;
 
+    Status read_log_bounded_impl(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                 uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor);
     std::atomic<bool> parts_supported_{true};
+    std::atomic<bool> log_tx_reads_{true};
+    std::atomic<bool> corrupt_next_log_tx_{false};
+    LogTxCounts log_tx_counts_;  // under mu_
     std::atomic<bool> fail_next_part_{false};
     PartsCounts parts_counts_;  // mu_
 

@@ -94,6 +94,16 @@ ccdr::Status ServerHost::read_log(std::string_view database, uint64_t from_tx, u
     return store_.read_log(server_, database, from_tx, max_bytes, visitor);
 }
 
+ccdr::Status ServerHost::read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                          uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor) {
+    return store_.read_log(server_, database, from_tx, max_bytes, visitor, tx_max_bytes);
+}
+
+ccdr::Result<std::unique_ptr<ccdr::HostServer::LoggedTx>> ServerHost::log_tx_open(std::string_view database,
+                                                                                 uint64_t tx_id) {
+    return store_.log_tx_open(server_, database, tx_id);
+}
+
 ccdr::Status ServerHost::apply_batch(std::string_view database, std::span<const ccdr_tx> txs) {
     return store_.apply_batch(server_, database, txs);
 }

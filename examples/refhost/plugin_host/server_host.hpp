@@ -35,6 +35,10 @@ public:
     ccdr::Status read_log(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
                           const ccdr_tx_visitor& visitor) override;
     ccdr::Status apply_batch(std::string_view database, std::span<const ccdr_tx> txs) override;
+    // ABI 1.2: a transaction larger than a batch read in pieces.
+    ccdr::Status read_log_bounded(std::string_view database, uint64_t from_tx, uint64_t max_bytes,
+                                  uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor) override;
+    ccdr::Result<std::unique_ptr<LoggedTx>> log_tx_open(std::string_view database, uint64_t tx_id) override;
     // ABI 1.2: one replicated transaction applied in parts.
     ccdr::Result<std::unique_ptr<TxInParts>> apply_tx_begin(std::string_view database, uint64_t tx_id,
                                                             int64_t commit_time_ms, uint64_t total_bytes) override;

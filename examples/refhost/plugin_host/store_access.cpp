@@ -85,13 +85,46 @@ ccdr::Result<std::shared_ptr<Member>> StoreAccess::online_member(size_t server, 
 }
 
 ccdr::Status StoreAccess::read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
-                                   const ccdr_tx_visitor& visitor) {
+                                   const ccdr_tx_visitor& visitor, uint64_t tx_max_bytes) {
     auto m = cluster_.member(database, server);
     if (!m) {
         return m.status();
     }
-    return m.value()->store()->read_log(from_tx, max_bytes,
-                                        [&](const ccdr_tx& tx) { return visitor.visit(visitor.ctx, &tx); });
+    return m.value()->store()->read_log(
+        from_tx, max_bytes, [&](const ccdr_tx& tx) { return visitor.visit(visitor.ctx, &tx); }, tx_max_bytes);
+}
+
+namespace {
+
+// One logged transaction read in pieces; keeps the member (and through the
+// reader its log segment) alive while the plugin reads.
+class MemberLoggedTx final : public ccdr::HostServer::LoggedTx {
+public:
+    MemberLoggedTx(std::shared_ptr<Member> member, std::unique_ptr<SegmentLog::RecordReader> reader)
+        : member_(std::move(member)), reader_(std::move(reader)) {}
+    uint64_t length() const override { return reader_->header().payload_len; }
+    ccdr::Result<size_t> read(std::span<uint8_t> into) override { return reader_->read(into); }
+
+private:
+    std::shared_ptr<Member> member_;
+    std::unique_ptr<SegmentLog::RecordReader> reader_;
+};
+
+}  // namespace
+
+ccdr::Result<std::unique_ptr<ccdr::HostServer::LoggedTx>> StoreAccess::log_tx_open(size_t server,
+                                                                                  std::string_view database,
+                                                                                  uint64_t tx_id) {
+    auto m = cluster_.member(database, server);
+    if (!m) {
+        return m.status();
+    }
+    auto reader = m.value()->store()->open_log_tx(tx_id);
+    if (!reader) {
+        return reader.status();
+    }
+    return std::unique_ptr<ccdr::HostServer::LoggedTx>(
+        std::make_unique<MemberLoggedTx>(m.value(), std::move(reader.value())));
 }
 
 ccdr::Result<std::shared_ptr<Member>> StoreAccess::admit_replicated_write(size_t server, std::string_view database,

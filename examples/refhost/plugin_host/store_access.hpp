@@ -29,8 +29,12 @@ public:
     explicit StoreAccess(Cluster& cluster) : cluster_(cluster) {}
 
     ccdr::Result<ccdr_log_info> log_info(size_t server, std::string_view database);
+    // A transaction longer than tx_max_bytes is visited without its payload
+    // (ABI 1.2 read_log_bounded); log_tx_open reads it in pieces.
     ccdr::Status read_log(size_t server, std::string_view database, uint64_t from_tx, uint64_t max_bytes,
-                          const ccdr_tx_visitor& visitor);
+                          const ccdr_tx_visitor& visitor, uint64_t tx_max_bytes = UINT64_MAX);
+    ccdr::Result<std::unique_ptr<ccdr::HostServer::LoggedTx>> log_tx_open(size_t server, std::string_view database,
+                                                                          uint64_t tx_id);
     // Replica members only; the plugins' before_commit (origin REPLICATION)
     // is asked first. One storage transaction, ids and times kept.
     ccdr::Status apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs);

@@ -8,7 +8,8 @@
 
 namespace refhost {
 
-ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit) {
+ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit,
+                                   uint64_t tx_max_bytes) {
     // Only durable transactions are shipped; the log may hold more.
     const uint64_t durable = last_committed();
     const StoreState s = state();
@@ -23,10 +24,14 @@ ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const T
     ccdr::Status st = log_->read(from_tx, durable, max_bytes,
                                  [&](const SegmentLog::Header& h, std::span<const uint8_t> payload) {
                                      ccdr_tx tx{h.tx_id, h.time_ms, ccdr_bytes{payload.data(), payload.size()}};
+                                     if (h.payload_len > tx_max_bytes) {
+                                         tx.payload = ccdr_bytes{nullptr, static_cast<size_t>(h.payload_len)};
+                                     }
                                      stop = visit(tx);
                                      ++expected;
                                      return stop == CCDR_OK;
-                                 });
+                                 },
+                                 tx_max_bytes);
     if (!st) {
         return st;
     }
@@ -39,6 +44,28 @@ ccdr::Status MemberStore::read_log(uint64_t from_tx, uint64_t max_bytes, const T
                                   ", last durable " + std::to_string(durable) + ")"};
     }
     return {};
+}
+
+ccdr::Result<std::unique_ptr<SegmentLog::RecordReader>> MemberStore::open_log_tx(uint64_t tx_id) {
+    const uint64_t durable = last_committed();
+    const uint64_t first = std::max(state().oldest_retained, log_->first_tx());
+    if (tx_id < first) {
+        return ccdr::Status(CCDR_LOG_PRUNED, "tx " + std::to_string(tx_id) + " was pruned from the log (it holds " +
+                                                 std::to_string(first) + " on)");
+    }
+    if (tx_id == 0 || tx_id > durable) {
+        return ccdr::Status(CCDR_INVALID_ARGUMENT, "tx " + std::to_string(tx_id) +
+                                                       " is not committed (last durable " + std::to_string(durable) +
+                                                       ")");
+    }
+    auto reader = log_->open_record(tx_id);
+    if (!reader) {
+        return reader.status();
+    }
+    if (!*reader) {
+        return ccdr::Status(CCDR_LOG_PRUNED, "the transaction log no longer holds tx " + std::to_string(tx_id));
+    }
+    return std::move(*reader);
 }
 
 ccdr::Result<uint64_t> MemberStore::prune(const RetentionPolicy& policy, int64_t now, const LogHold& hold) {

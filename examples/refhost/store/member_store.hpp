@@ -225,8 +225,16 @@ public:
     // visitor returns non-OK, the last durable tx, or max_bytes of payload were
     // visited (at least one). CCDR_LOG_PRUNED, visiting nothing, when from_tx
     // is below the oldest retained id. Reads one consistent snapshot.
+    // A transaction whose payload is longer than tx_max_bytes is visited
+    // without it (payload.data null, payload.len its length: ABI 1.2
+    // read_log_bounded); open_log_tx reads it.
     using TxVisitor = std::function<ccdr_status(const ccdr_tx&)>;
-    ccdr::Status read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit);
+    ccdr::Status read_log(uint64_t from_tx, uint64_t max_bytes, const TxVisitor& visit,
+                          uint64_t tx_max_bytes = UINT64_MAX);
+    // Durable transaction tx_id's payload, read in order (ABI 1.2 log_tx_*).
+    // CCDR_LOG_PRUNED below the oldest retained id, CCDR_INVALID_ARGUMENT
+    // past the last durable one.
+    ccdr::Result<std::unique_ptr<SegmentLog::RecordReader>> open_log_tx(uint64_t tx_id);
     // Removes log entries the policy no longer keeps; oldest_retained moves in
     // the same transaction. Returns how many entries went. `hold` (may be
     // empty) is asked first, inside the pruning transaction, with what the

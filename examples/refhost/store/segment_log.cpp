@@ -698,7 +698,8 @@ ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& of
     return {};
 }
 
-ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit) const {
+ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit,
+                              uint64_t payload_max) const {
     std::vector<View> segs;
     uint64_t end = 0;
     {
@@ -754,6 +755,19 @@ ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_byt
                                           " at byte " + std::to_string(offset)};
             }
             const uint64_t record_end = offset + kRecordHeader + hd.payload_len;
+            if (hd.payload_len > payload_max) {
+                // Visited without its payload: the caller reads it in pieces.
+                if (tx > from_tx && visited + hd.payload_len > max_bytes) {
+                    return {};
+                }
+                visited += hd.payload_len;
+                if (!visit(hd, {}) || visited >= max_bytes) {
+                    return {};
+                }
+                offset = record_end;
+                ++tx;
+                continue;
+            }
             std::span<const uint8_t> payload;
             std::vector<uint8_t> big;
             if (record_end <= buf_start + buf_len) {
@@ -789,6 +803,69 @@ ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_byt
         }
     }
     return {};
+}
+
+ccdr::Result<std::unique_ptr<SegmentLog::RecordReader>> SegmentLog::open_record(uint64_t tx_id) const {
+    std::shared_ptr<Segment> seg;
+    {
+        std::lock_guard lock(mu_);
+        if (tx_id >= next_tx_) {
+            return std::unique_ptr<RecordReader>();
+        }
+        seg = find(tx_id);
+    }
+    if (!seg) {
+        return std::unique_ptr<RecordReader>();
+    }
+    uint64_t offset = 0;
+    uint64_t before = 0;
+    ccdr::Status st = locate(*seg, tx_id, offset, before);
+    if (!st) return st;
+    std::unique_ptr<RecordReader> r(new RecordReader());
+    auto ok = read_exact(seg->fd, r->raw_header_, kRecordHeader, offset, seg->path);
+    if (!ok) return ok.status();
+    if (!*ok || !decode_header(r->raw_header_, r->header_) || r->header_.tx_id != tx_id) {
+        return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
+                                              std::to_string(tx_id) + " at byte " + std::to_string(offset));
+    }
+    auto* state = XXH3_createState();
+    if (state == nullptr || XXH3_64bits_reset(state) != XXH_OK) {
+        XXH3_freeState(state);
+        return ccdr::Status(CCDR_INTERNAL, "cannot start hashing a log record");
+    }
+    r->hash_ = state;
+    r->seg_ = std::move(seg);
+    r->payload_at_ = offset + kRecordHeader;
+    return r;
+}
+
+SegmentLog::RecordReader::~RecordReader() {
+    if (hash_ != nullptr) {
+        XXH3_freeState(static_cast<XXH3_state_t*>(hash_));
+    }
+}
+
+ccdr::Result<size_t> SegmentLog::RecordReader::read(std::span<uint8_t> into) {
+    const uint64_t left = header_.payload_len - done_;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, into.size()));
+    if (n == 0) {
+        return size_t{0};
+    }
+    auto ok = read_exact(seg_->fd, into.data(), n, payload_at_ + done_, seg_->path);
+    if (!ok) return ok.status();
+    if (!*ok) {
+        return ccdr::Status(CCDR_CORRUPT, seg_->path.filename().string() + " ends inside tx " +
+                                              std::to_string(header_.tx_id));
+    }
+    auto* state = static_cast<XXH3_state_t*>(hash_);
+    (void)XXH3_64bits_update(state, into.data(), n);
+    done_ += n;
+    if (done_ == header_.payload_len &&
+        record_checksum_of(raw_header_, XXH3_64bits_digest(state)) != get_u64(raw_header_ + 48)) {
+        return ccdr::Status(CCDR_CORRUPT, seg_->path.filename().string() + ": tx " +
+                                              std::to_string(header_.tx_id) + " fails its checksum");
+    }
+    return n;
 }
 
 ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_id) const {

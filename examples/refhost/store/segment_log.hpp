@@ -138,9 +138,38 @@ public:
     // --- readers ---
     // Visits records with from_tx <= id <= to_tx in order until `visit`
     // returns false or max_bytes of payload were visited (at least one).
-    // The payload span is valid only during the call.
+    // The payload span is valid only during the call. A record whose payload
+    // is longer than payload_max is visited with an empty span, its payload
+    // neither read nor checked (open_record reads it).
     using Visitor = std::function<bool(const Header&, std::span<const uint8_t> payload)>;
-    ccdr::Status read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit) const;
+    ccdr::Status read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit,
+                      uint64_t payload_max = UINT64_MAX) const;
+    // One record's payload read in order, in pieces of the caller's size (a
+    // transaction larger than a batch, sent as it is read: ABI 1.2
+    // log_tx_*). It holds the segment's descriptor, so retention may remove
+    // the file meanwhile. The read that delivers the last byte checks the
+    // record's checksum (CCDR_CORRUPT).
+    class RecordReader {
+    public:
+        ~RecordReader();
+        RecordReader(const RecordReader&) = delete;
+        RecordReader& operator=(const RecordReader&) = delete;
+        const Header& header() const { return header_; }
+        // The next min(into.size(), bytes left) bytes; 0 once all were read.
+        ccdr::Result<size_t> read(std::span<uint8_t> into);
+
+    private:
+        friend class SegmentLog;
+        RecordReader() = default;
+        std::shared_ptr<Segment> seg_;
+        Header header_;
+        uint8_t raw_header_[kRecordHeader] = {};
+        uint64_t payload_at_ = 0;  // the payload's offset in the segment file
+        uint64_t done_ = 0;
+        void* hash_ = nullptr;  // XXH3 state of the payload read so far
+    };
+    // Null when the log does not hold tx_id.
+    ccdr::Result<std::unique_ptr<RecordReader>> open_record(uint64_t tx_id) const;
     // One record's header; nullopt when the log does not hold tx_id.
     ccdr::Result<std::optional<Header>> header(uint64_t tx_id) const;
     // The first kept tx committed at or after `time_ms` (next_tx() if none).

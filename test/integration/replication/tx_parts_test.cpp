@@ -52,6 +52,61 @@ TEST_CASE("tx parts: a transaction larger than the frame limit replicates in par
     }));
 }
 
+TEST_CASE("tx parts: the upstream reads a transaction larger than a batch from the host one part at a time",
+          "[replication][tx_parts]") {
+    ReplicationWorld w(small_frames());
+    w.commit(1, 20, 200);
+    w.commit(21, 1, kLargeTx);
+    w.commit(22, 20, 200);
+    w.create_replica();
+    REQUIRE(w.replica->wait_for_tx("foo-replica", 41, 60'000));
+    w.check_identical(41);
+    // Visited without its payload, then read in pieces of a batch: the
+    // upstream never asked the host for the whole transaction.
+    const auto reads = w.upstream->log_tx_counts();
+    CHECK(reads.header_only_visits >= 1);
+    CHECK(reads.opened == 1);
+    CHECK(reads.largest_read > 0);
+    CHECK(reads.largest_read <= 64 * 1024);
+    CHECK(w.replica->parts_counts().committed == 1);
+}
+
+TEST_CASE("tx parts: a transaction failing the host's check on its last piece is never committed on the replica",
+          "[replication][tx_parts]") {
+    ReplicationWorld w(small_frames());
+    w.commit(1, 5, 200);
+    w.commit(6, 1, kLargeTx);
+    w.commit(7, 5, 200);
+    // The first reading of tx 6 fails on its last bytes (a stored checksum
+    // that does not match): its last part is not sent, the replica aborts
+    // what it applied of it; the next session reads it again, whole and right.
+    w.upstream->corrupt_next_log_tx();
+    w.create_replica();
+    REQUIRE(w.replica->wait_for_tx("foo-replica", 11, 60'000));
+    w.check_identical(11);
+    CHECK(w.upstream->log_tx_counts().opened == 2);
+    const auto counts = w.replica->parts_counts();
+    CHECK(counts.committed == 1);
+    CHECK(counts.aborted == 1);
+    CHECK(w.upstream->log_contains("fails its checksum (injected)"));
+}
+
+TEST_CASE("tx parts: from a host without the 1.2 log reads, the upstream reads the transaction whole and still "
+          "sends it in parts",
+          "[replication][tx_parts]") {
+    ReplicationWorld w(small_frames());
+    w.upstream->set_log_tx_reads(false);
+    w.commit(1, 5, 200);
+    w.commit(6, 1, kLargeTx);
+    w.commit(7, 5, 200);
+    w.create_replica();
+    REQUIRE(w.replica->wait_for_tx("foo-replica", 11, 60'000));
+    w.check_identical(11);
+    CHECK(w.upstream->log_tx_counts().opened == 0);
+    CHECK(w.upstream->log_tx_counts().header_only_visits == 0);
+    CHECK(w.replica->parts_counts().committed == 1);
+}
+
 TEST_CASE("tx parts: a connection cut between the parts aborts the transaction, which then arrives whole",
           "[replication][tx_parts]") {
     ReplicationWorld w(small_frames());

@@ -366,3 +366,79 @@ TEST_CASE("segment log: a record written in parts joins the log at finish, and i
     CHECK(report.torn_bytes_cut == SegmentLog::kRecordHeader + 200);
     CHECK(read_ids(**log, 1) == std::vector<uint64_t>{1, 2, 3, 4, 5});
 }
+
+TEST_CASE("segment log: a large record is visited without its payload, then read in pieces and checked at its end",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path d = dir.path / "log";
+    auto log = SegmentLog::open(d, {4096, false}, 1);
+    REQUIRE(log);
+    append_range(**log, 1, 2);
+    append_range(**log, 3, 3, 10'000);  // larger than the 1 000-byte bound below
+    append_range(**log, 4, 5);
+
+    std::vector<std::pair<uint64_t, size_t>> seen;  // id, payload bytes handed over
+    REQUIRE((*log)->read(
+        1, UINT64_MAX, UINT64_MAX,
+        [&](const SegmentLog::Header& h, std::span<const uint8_t> p) {
+            seen.emplace_back(h.tx_id, p.size());
+            CHECK(h.payload_len == (h.tx_id == 3 ? 10'000u : 100u));
+            return true;
+        },
+        1'000));
+    CHECK(seen == std::vector<std::pair<uint64_t, size_t>>{{1, 100}, {2, 100}, {3, 0}, {4, 100}, {5, 100}});
+
+    auto reader = (*log)->open_record(3);
+    REQUIRE(reader);
+    REQUIRE(*reader);
+    CHECK((*reader)->header().payload_len == 10'000);
+    // Retention may remove its segment meanwhile: the reader keeps it open.
+    append_range(**log, 6, 60);
+    REQUIRE((*log)->remove_before(50));
+    REQUIRE((*log)->first_tx() > 3);
+    std::vector<uint8_t> got;
+    std::vector<uint8_t> piece(3'000);
+    for (;;) {
+        auto n = (*reader)->read(piece);
+        REQUIRE(n);
+        if (*n == 0) break;
+        got.insert(got.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(*n));
+    }
+    CHECK(got == payload_of(3, 10'000));
+    auto gone = (*log)->open_record(3);
+    REQUIRE(gone);
+    CHECK(!*gone);
+    auto future = (*log)->open_record(61);
+    REQUIRE(future);
+    CHECK(!*future);
+}
+
+TEST_CASE("segment log: a record read in pieces whose payload changed on disk fails its checksum on the last piece",
+          "[refhost][segment_log]") {
+    TempDir dir;
+    const fs::path d = dir.path / "log";
+    auto log = SegmentLog::open(d, {1 << 20, false}, 1);
+    REQUIRE(log);
+    append_range(**log, 1, 1, 5'000);
+    {
+        // One byte of the payload flipped in place (a disk error).
+        int fd = ::open(segments_in(d).front().c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        const off_t at = static_cast<off_t>(SegmentLog::kFileHeader + SegmentLog::kRecordHeader + 4'321);
+        uint8_t b = 0;
+        REQUIRE(::pread(fd, &b, 1, at) == 1);
+        b ^= 0x10;
+        REQUIRE(::pwrite(fd, &b, 1, at) == 1);
+        ::close(fd);
+    }
+    auto reader = (*log)->open_record(1);
+    REQUIRE(reader);
+    REQUIRE(*reader);
+    std::vector<uint8_t> piece(2'000);
+    CHECK((*reader)->read(piece).value() == 2'000);  // nothing to check before the end
+    CHECK((*reader)->read(piece).value() == 2'000);
+    auto last = (*reader)->read(piece);
+    REQUIRE(!last);
+    CHECK(last.status().code() == CCDR_CORRUPT);
+    CHECK(last.status().message().find("fails its checksum") != std::string::npos);
+}
