@@ -2,10 +2,11 @@
 // Chunks are verified (offset and xxh3) and appended to a spool file under
 // this instance's data directory. A copy cut off by a disconnect resumes at
 // the last verified chunk (this object remembers it). For a restart of this
-// server, a small index records the snapshot id, a length the file is
+// server, a small index records the snapshot id and a length the file is
 // synced to (every kRecordEvery bytes, at the last chunk and when the spool
-// is destroyed: the server stops) and, rewritten after every chunk without a
-// sync, the end and hash of each chunk written since that sync (the tail).
+// is destroyed: the server stops), and a tail file beside it gets a line
+// after every chunk, without a sync: the end and hash of each chunk written
+// since that sync (the tail).
 // Loading the index believes the tail chunk by chunk only as far as the file
 // holds the same bytes: after a kill of the process the page cache still
 // has them, so the copy resumes at the last verified chunk (at most one
@@ -80,6 +81,10 @@ private:
     Status record();
     // Writes the index (fsync-free: rename over the old one).
     Status save_index();
+    // Rewrites the tail file to hold tail_ (empty after a sync).
+    Status reset_tail_file();
+    // Appends one chunk's line to the tail file.
+    Status append_tail(uint64_t end, uint64_t hash);
     void load_index();
     // The length of the file's prefix that matches the index's tail, from `from`.
     uint64_t verify_tail(uint64_t from, const std::vector<std::pair<uint64_t, uint64_t>>& tail) const;
@@ -87,6 +92,8 @@ private:
     std::string directory_;
     std::string data_path_;
     std::string index_path_;
+    std::string tail_path_;
+    int tail_fd_ = -1;  // the tail file, open for appending once a copy began
     bool index_loaded_ = false;
     int fd_ = -1;
     uint64_t snapshot_id_ = 0;
