@@ -24,7 +24,7 @@
 #     the chunks in flight that B never received).
 # Goals printed beside the figures: copy >= 0.5x cp's MB/s; after the cut,
 # the replica receives again at most one chunk of what it had received (the
-# spool syncs every 8 MiB, and its index (its tail file) names every chunk written since, so
+# spool syncs every 32 MiB, and its index (its tail file) names every chunk written since, so
 # a SIGKILL of B costs at most the chunk being written).
 #
 #   store_copy_bench.sh BUILD_DIR [--quick] [--size MIB]
