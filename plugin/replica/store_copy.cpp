@@ -1,6 +1,7 @@
 #include "replica/store_copy.hpp"
 
 #include "protocol/messages.hpp"
+#include "runtime/blocking_task.hpp"
 #include "session/exchange.hpp"
 
 #include <algorithm>
@@ -31,6 +32,29 @@ std::string human_bytes(uint64_t n) {
         std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
     }
     return buf;
+}
+
+// Waits for a chunk's write to the spool, then acknowledges it (at once: an
+// upstream whose window is one chunk waits for it before sending the next)
+// and hands the outcome to the receiving coroutine, which awaits it before
+// the next write and before run() returns (so `spool` and `stats` outlive it).
+asio::awaitable<void> acknowledge_when_written(std::shared_ptr<transport::Connection> connection,
+                                               std::shared_ptr<runtime::BlockingTask<Status>> task,
+                                               std::shared_ptr<StoreCopy::ChunkWrite> write,
+                                               const StoreCopySpool* spool, ReplicaStats* stats, size_t wire_bytes,
+                                               uint64_t snapshot_id) {
+    Status outcome = co_await task->take();
+    if (outcome) {
+        stats->store_copy_bytes.fetch_add(wire_bytes, std::memory_order_relaxed);
+        protocol::SnapshotAck ack{snapshot_id, spool->verified_bytes()};
+        outcome = co_await session::send(*connection, ack);
+    } else {
+        // The reader may wait for a frame the upstream holds back for this
+        // ACK: closing ends its wait, and it reports this outcome.
+        connection->close("store copy: " + outcome.message());
+    }
+    write->outcome = std::move(outcome);
+    write->done->notify();
 }
 
 // Longest wait for SNAPSHOT_BEGIN (the upstream's export). A dead upstream
@@ -98,8 +122,70 @@ asio::awaitable<PullResult> StoreCopy::run(std::shared_ptr<transport::Connection
                   snapshot.tx_id, snapshot.total_bytes);
     }
     member_.state.set(CCDR_REPLICA_STORE_COPY, progress(address));
+    std::optional<PullResult> cut = co_await receive_chunks(connection, address, snapshot.snapshot_id);
+    if (writing_) {
+        // The spool is this object's: no write may outlive run().
+        (void)co_await settle_write();
+    }
+    if (cut) {
+        co_return std::move(*cut);
+    }
+    log->info("replica '{}' received the snapshot at tx {} from {} ({} bytes, whole-file hash verified); importing",
+              database, snapshot.tx_id, address, snapshot.total_bytes);
+    protocol::SnapshotAck ack{snapshot.snapshot_id, snapshot.total_bytes};
+    co_await session::send(*connection, ack);
+    connection->close("store copy received");
+    member_.state.set(CCDR_REPLICA_STORE_COPY, "store copy: importing the snapshot at tx " +
+                                                    std::to_string(snapshot.tx_id) + " from " + address);
+    HostHandle host = member_.session.host;
+    const std::string db = database;
+    auto import_job = [spool, host, db] { return spool->import(host, db); };
+    Status imported = co_await run_blocking(pool, std::move(import_job));
+    if (!imported) {
+        log->error("replica '{}': {}", database, imported.message());
+        co_return PullResult{PullOutcome::kRetry, imported.message()};
+    }
+    stats.store_copies.fetch_add(1);
+    stats.last_applied_tx = snapshot.tx_id;
+    stats.last_applied_commit_ms = snapshot.commit_time_ms;
+    log->info("replica '{}' imported the snapshot of '{}' at tx {} from {}", database, setup.config.remote,
+              snapshot.tx_id, address);
+    member_.state.set(CCDR_REPLICA_CATCHING_UP, "store copy done at tx " + std::to_string(snapshot.tx_id) +
+                                                    "; subscribing to " + address);
+    co_return PullResult{PullOutcome::kStoreCopied, "store copy complete"};
+}
+
+asio::awaitable<Status> StoreCopy::settle_write() {
+    while (!writing_->outcome) {
+        co_await writing_->done->wait(std::chrono::minutes(1));
+    }
+    Status outcome = std::move(*writing_->outcome);
+    writing_.reset();
+    co_return outcome;
+}
+
+asio::awaitable<std::optional<PullResult>> StoreCopy::receive_chunks(std::shared_ptr<transport::Connection> connection,
+                                                                     const std::string& address,
+                                                                     uint64_t snapshot_id) {
+    auto& pool = member_.session.runtime->blocking_pool();
+    const auto timeout = member_.session.settings.io_timeout;
+    ReplicaStats& stats = member_.stats;
+    StoreCopySpool* spool = &spool_;
+    const runtime::Strand strand = co_await asio::this_coro::executor;
+    auto write_failed = [&](const Status& st) {
+        if (st.code() == CCDR_CORRUPT) {
+            stats.checksum_failures.fetch_add(1);
+        }
+        return PullResult{PullOutcome::kRetry, "store copy from " + address + ": " + st.message()};
+    };
     for (;;) {
         auto frame = co_await connection->read_frame(timeout);
+        if (!frame && writing_) {
+            // A failed write closes the connection: its error is the cause.
+            if (Status st = co_await settle_write(); !st) {
+                co_return write_failed(st);
+            }
+        }
         if (!frame) {
             if (frame.status().code() == CCDR_CORRUPT) {
                 stats.checksum_failures.fetch_add(1);
@@ -124,56 +210,37 @@ asio::awaitable<PullResult> StoreCopy::run(std::shared_ptr<transport::Connection
         if (!message) {
             co_return PullResult{PullOutcome::kRetry, message.status().message()};
         }
-        // A chunk is verified and appended; the end checks the whole file.
-        const auto* chunk = std::get_if<protocol::SnapshotChunk>(&*message);
-        Status spooled;
-        if (chunk != nullptr) {
-            protocol::SnapshotChunk c = *chunk;
-            auto write_job = [spool, c] { return spool->write(c); };
-            spooled = co_await run_blocking(pool, std::move(write_job));
-        } else {
-            protocol::SnapshotEnd e = std::get<protocol::SnapshotEnd>(*message);
-            auto finish_job = [spool, e] { return spool->finish(e); };
-            spooled = co_await run_blocking(pool, std::move(finish_job));
-        }
-        if (!spooled) {
-            if (chunk == nullptr || spooled.code() == CCDR_CORRUPT) {
-                stats.checksum_failures.fetch_add(1);
+        // The chunk before this one is written and acknowledged by now, most
+        // of the time (one write to the spool at a time, in order).
+        if (writing_) {
+            if (Status st = co_await settle_write(); !st) {
+                co_return write_failed(st);
             }
-            co_return PullResult{PullOutcome::kRetry, "store copy from " + address + ": " + spooled.message()};
-        }
-        if (chunk != nullptr) {
-            stats.store_copy_bytes.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
             member_.state.set(CCDR_REPLICA_STORE_COPY, progress(address));
-            protocol::SnapshotAck ack{snapshot.snapshot_id, spool_.verified_bytes()};
-            if (Status st = co_await session::send(*connection, ack); !st) {
-                co_return PullResult{PullOutcome::kRetry, st.message()};
-            }
+        }
+        if (const auto* chunk = std::get_if<protocol::SnapshotChunk>(&*message)) {
+            // Verified and appended on the pool while this strand reads the
+            // next frame (the chunk's data views into the payload, which the
+            // job keeps).
+            auto job = [spool, c = *chunk, payload = std::move(frame->payload)] { return spool->write(c); };
+            auto task = runtime::BlockingTask<Status>::start(pool, strand, std::move(job));
+            writing_ = std::make_shared<ChunkWrite>(strand);
+            auto acknowledge = [connection, task, write = writing_, spool, stats = &stats,
+                                wire_bytes = frame->wire_bytes, snapshot_id]() {
+                return acknowledge_when_written(connection, task, write, spool, stats, wire_bytes, snapshot_id);
+            };
+            asio::co_spawn(strand, std::move(acknowledge), asio::detached);
             continue;
         }
-        log->info("replica '{}' received the snapshot at tx {} from {} ({} bytes, whole-file hash verified); importing",
-                  database, snapshot.tx_id, address, snapshot.total_bytes);
-        protocol::SnapshotAck ack{snapshot.snapshot_id, snapshot.total_bytes};
-        co_await session::send(*connection, ack);
-        connection->close("store copy received");
-        member_.state.set(CCDR_REPLICA_STORE_COPY, "store copy: importing the snapshot at tx " +
-                                                        std::to_string(snapshot.tx_id) + " from " + address);
-        HostHandle host = member_.session.host;
-        const std::string db = database;
-        auto import_job = [spool, host, db] { return spool->import(host, db); };
-        Status imported = co_await run_blocking(pool, std::move(import_job));
-        if (!imported) {
-            log->error("replica '{}': {}", database, imported.message());
-            co_return PullResult{PullOutcome::kRetry, imported.message()};
+        // The end checks the whole file.
+        protocol::SnapshotEnd e = std::get<protocol::SnapshotEnd>(*message);
+        auto finish_job = [spool, e] { return spool->finish(e); };
+        Status finished = co_await run_blocking(pool, std::move(finish_job));
+        if (!finished) {
+            stats.checksum_failures.fetch_add(1);
+            co_return PullResult{PullOutcome::kRetry, "store copy from " + address + ": " + finished.message()};
         }
-        stats.store_copies.fetch_add(1);
-        stats.last_applied_tx = snapshot.tx_id;
-        stats.last_applied_commit_ms = snapshot.commit_time_ms;
-        log->info("replica '{}' imported the snapshot of '{}' at tx {} from {}", database, setup.config.remote,
-                  snapshot.tx_id, address);
-        member_.state.set(CCDR_REPLICA_CATCHING_UP, "store copy done at tx " + std::to_string(snapshot.tx_id) +
-                                                        "; subscribing to " + address);
-        co_return PullResult{PullOutcome::kStoreCopied, "store copy complete"};
+        co_return std::nullopt;
     }
 }
 

@@ -1,6 +1,7 @@
 #include "upstream/upstream_service.hpp"
 
 #include "protocol/batch.hpp"
+#include "runtime/blocking_task.hpp"
 #include "runtime/wall_clock.hpp"
 #include "session/exchange.hpp"
 #include "upstream/ack_reader.hpp"
@@ -8,10 +9,10 @@
 #include "upstream/batcher.hpp"
 #include "upstream/region_switch_answers.hpp"
 #include "upstream/security_answer.hpp"
-
-#include <xxhash.h>
+#include "upstream/snapshot_chunk_frames.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace ccdr::plugin {
 
@@ -23,6 +24,11 @@ using runtime::wall_clock_ms;
 using transport::Connection;
 
 namespace {
+
+// Store copy chunks read and framed ahead of the one being written (1 MiB
+// each by default).
+constexpr size_t kSnapshotChunksAhead = 4;
+
 // A cached slice up to this size is framed on the stream's strand: copying,
 // chaining and compressing 64 KiB takes about 0.1 ms, less than a trip
 // to the blocking pool and back costs on a loaded machine.
@@ -656,41 +662,67 @@ asio::awaitable<void> UpstreamService::send_snapshot(std::shared_ptr<Connection>
 
     const uint64_t window = context_.settings.window_bytes;
     const auto limits = context_.connection_options().limits;
-    const bool compress = context_.settings.compression;
+    ChunkCompressionProbe probe(context_.settings.compression);
     state->sent_offset = offset;
+    // The next chunks are read and framed on the blocking pool while this
+    // strand writes the current one (one at a time, the strand waited for
+    // each read and the pool for each write: docs/benchmarks.md, store copy).
+    using ChunkTask = runtime::BlockingTask<Result<protocol::EncodedFrame>>;
+    struct ChunkAhead {
+        uint64_t length;
+        bool tried_lz4;
+        std::shared_ptr<ChunkTask> task;
+    };
+    std::deque<ChunkAhead> ahead;
+    std::vector<std::vector<uint8_t>> buffers;  // bodies of written frames, reused
+    const runtime::Strand strand = co_await asio::this_coro::executor;
+    uint64_t next = offset;
+    auto read_ahead = [&] {
+        while (ahead.size() < kSnapshotChunksAhead && next < spool->total_bytes) {
+            const uint64_t length = std::min<uint64_t>(chunk, spool->total_bytes - next);
+            const bool lz4 = probe.try_next();
+            std::vector<uint8_t> buffer;
+            if (!buffers.empty()) {
+                buffer = std::move(buffers.back());
+                buffers.pop_back();
+            }
+            auto job = [this, spool, at = next, length, lz4, limits, buffer = std::move(buffer)]() mutable {
+                return frame_snapshot_chunk(spools_, *spool, at, length, lz4, limits, std::move(buffer));
+            };
+            ahead.push_back({length, lz4, ChunkTask::start(pool, strand, std::move(job))});
+            next += length;
+        }
+    };
     while (offset < spool->total_bytes && connection->is_open()) {
+        read_ahead();
         if (offset - state->acked_offset >= window) {
             // The reader closes the connection when the replica's side ends.
             co_await signal->wait(io_timeout);
             continue;
         }
-        auto chunk_job = [this, spool, offset, chunk, limits, compress]() -> Result<protocol::EncodedFrame> {
-            std::vector<uint8_t> data(static_cast<size_t>(std::min<uint64_t>(chunk, spool->total_bytes - offset)));
-            auto n = spools_.read(*spool, offset, data);
-            if (!n) {
-                return n.status();
-            }
-            if (*n != data.size()) {
-                return Status(CCDR_IO_ERROR, "the snapshot spool " + spool->path + " is shorter than announced");
-            }
-            protocol::SnapshotChunk message{spool->id, offset, XXH3_64bits(data.data(), data.size()), data};
-            return protocol::encode_frame(protocol::MessageType::kSnapshotChunk, protocol::encode_message(message),
-                                          compress, limits);
-        };
-        auto frame = co_await run_blocking(pool, std::move(chunk_job));
+        ChunkAhead current = std::move(ahead.front());
+        ahead.pop_front();
+        auto frame = co_await current.task->take();
         if (!frame) {
             const std::string reason = frame.status().message();
             co_await refuse(connection, peer, RefusalCode::kInternal, reason);
             break;
         }
-        const uint64_t n = std::min<uint64_t>(chunk, spool->total_bytes - offset);
-        state->sent_offset = offset + n;
+        if (current.tried_lz4) {
+            probe.tried(frame->uncompressed_length, frame->body.size());
+        }
+        state->sent_offset = offset + current.length;
         if (!co_await connection->write_frame(*frame)) {
             break;
         }
         stats_.add_snapshot_bytes(db, frame->wire_size());
         spools_.touch(spool->id);
-        offset += n;
+        offset += current.length;
+        buffers.push_back(frame->spare.empty() ? std::move(frame->body) : std::move(frame->spare));
+    }
+    // The pool's reads use the spool and this service: wait for them.
+    for (auto& left : ahead) {
+        (void)co_await left.task->take();
     }
     if (offset == spool->total_bytes && connection->is_open()) {
         protocol::SnapshotEnd end{spool->id, spool->total_bytes, spool->file_hash};

@@ -24,7 +24,7 @@
 #     the chunks in flight that B never received).
 # Goals printed beside the figures: copy >= 0.5x cp's MB/s; after the cut,
 # the replica receives again at most one chunk of what it had received (the
-# spool syncs every 8 MiB, and its index names every chunk written since, so
+# spool syncs every 32 MiB, and its index (its tail file) names every chunk written since, so
 # a SIGKILL of B costs at most the chunk being written).
 #
 #   store_copy_bench.sh BUILD_DIR [--quick] [--size MIB]
@@ -163,11 +163,17 @@ cut_copy() {
   if [ "$sig" = TERM ]; then stop_cluster B; else kill9_cluster B; fi
   idx=$(index_file)
   # Index fields: magic id tx time total synced [tail count, then end and
-  # hash per chunk written since the sync]: the copy resumes after the last
-  # chunk of the tail that the spool file holds.
+  # hash per chunk written since the sync: an index of a release before the
+  # tail file]; the tail file beside it: a line "end hash" per chunk written
+  # since the sync. The copy resumes after the last chunk of the tail that
+  # the spool file holds.
   read -r _ snap_id _ _ cut_total synced ntail _ <"$idx"
   recorded=$synced
   if ((${ntail:-0} > 0)); then recorded=$(awk '{ print $(NF - 1) }' "$idx"); fi
+  tail_file="${idx%.index}.tail"
+  if [ -s "$tail_file" ]; then
+    recorded=$(awk -v r="$recorded" 'NF == 2 && $1 > r { r = $1 } END { print r }' "$tail_file")
+  fi
   held=$(stat -c %s "${idx%.index}.snapshot")
   cut_ended() { (($(grep -c "store copy of 'foo' to .* ended at byte" "$a_log") > ended_before)); }
   eventually --tries 600 cut_ended || fail "A did not log the end of $name's cut store copy"

@@ -1,6 +1,6 @@
 // The replica's store-copy spool across a kill of its process
-// (replica/store_copy_spool.hpp): the index, rewritten after every chunk
-// without a sync, lets a restarted server resume at the last chunk it
+// (replica/store_copy_spool.hpp): the index's tail file, a line appended
+// after every chunk without a sync, lets a restarted server resume at the last chunk it
 // verified (at most one chunk sent again), but only as far as the spool file
 // holds the same bytes; an index of the earlier format still loads.
 #include "replica/store_copy_spool.hpp"
@@ -101,14 +101,29 @@ TEST_CASE("store copy spool: after a kill the copy resumes at the last verified 
         StoreCopySpool restarted(dirs.at("torn").string(), kDb);
         CHECK(restarted.resume_point().offset == 2 * kChunk);
     }
-    // The index of the earlier format (no tail) resumes at its synced length.
+    // The index of the earlier format (no tail, no tail file) resumes at its
+    // synced length.
     {
         copy_as_killed(dirs.at("live"), dirs.at("v1"));
+        fs::remove(file_ending(dirs.at("v1"), ".tail"));
         const fs::path index = file_ending(dirs.at("v1"), ".index");
         REQUIRE_FALSE(index.empty());
         std::ofstream(index, std::ios::trunc) << "ccdr-store-copy-v1 " << kSnapshot << " 100 1700000000000 "
                                               << 6 * kChunk << " " << kChunk << "\n";
         StoreCopySpool restarted(dirs.at("v1").string(), kDb);
         CHECK(restarted.resume_point().offset == kChunk);
+    }
+    // The index of the release before the tail file: its tail inside it.
+    {
+        copy_as_killed(dirs.at("live"), dirs.at("v2"));
+        fs::remove(file_ending(dirs.at("v2"), ".tail"));
+        const fs::path index = file_ending(dirs.at("v2"), ".index");
+        REQUIRE_FALSE(index.empty());
+        std::ofstream(index, std::ios::trunc)
+            << "ccdr-store-copy-v2 " << kSnapshot << " 100 1700000000000 " << 6 * kChunk << " " << kChunk << " 2 "
+            << 2 * kChunk << " " << XXH3_64bits(chunks[1].data(), kChunk) << " " << 3 * kChunk << " "
+            << XXH3_64bits(chunks[2].data(), kChunk) << "\n";
+        StoreCopySpool restarted(dirs.at("v2").string(), kDb);
+        CHECK(restarted.resume_point().offset == 3 * kChunk);
     }
 }

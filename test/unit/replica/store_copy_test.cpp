@@ -85,6 +85,8 @@ struct ScriptedSnapshot {
             }
             protocol::SnapshotChunk chunk{kSnapshotId, at, hash, data};
             co_await session::send(*c, chunk);
+            // A window of one chunk: the replica must acknowledge a chunk once
+            // it is written, not when the next one arrives.
             auto ack = co_await session::receive<protocol::SnapshotAck>(*c, 5s);
             if (!ack || !ack->message) {
                 co_return;  // the replica hung up

@@ -2,8 +2,11 @@
 // in-memory host: an ABI 1.2 host writes the spool file itself
 // (snapshot_export_file), an older host streams it through snapshot_export;
 // both give the same spool (bytes, size, whole-file hash), and a failed
-// export leaves no file behind.
+// export leaves no file behind. And the SNAPSHOT_CHUNK frames read from a
+// spool (upstream/snapshot_chunk_frames.hpp).
 #include "support/memory_host.hpp"
+#include "protocol/messages.hpp"
+#include "upstream/snapshot_chunk_frames.hpp"
 #include "upstream/snapshot_spools.hpp"
 
 #include <ccdr/host_adapter.hpp>
@@ -107,4 +110,55 @@ TEST_CASE("snapshot spools: a failed file export leaves no spool file", "[upstre
     CHECK(missing.status().code() == CCDR_DATABASE_NOT_FOUND);
     CHECK_THAT(missing.status().message(), Catch::Contains("exporting a snapshot of 'nope' failed"));
     CHECK(fs::is_empty(dir.path));
+}
+
+TEST_CASE("snapshot chunk frames: read into the payload, the same frame and message as encoding the chunk",
+          "[upstream][snapshot]") {
+    TempDir dir;
+    MemoryHost host("a1", {});
+    standard_with_txs(host, "foo", 40);
+    SnapshotSpools spools(HostHandle(ccdr::host_api(), host.ctx()), dir.path.string(), 1min, quiet());
+    auto acquired = spools.acquire("foo", 0);
+    REQUIRE(acquired.is_ok());
+    const SnapshotSpool& spool = *acquired.value();
+    const std::string bytes = file_bytes(spool.path);
+    REQUIRE(bytes.size() > 3000);
+    const ccdr::protocol::FrameLimits limits;
+    // A reused buffer (larger, with old bytes) gives the same frame.
+    for (auto reused : {std::vector<uint8_t>{}, std::vector<uint8_t>(9000, 0xee)}) {
+        auto frame = ccdr::plugin::frame_snapshot_chunk(spools, spool, 1000, 2000, false, limits, reused);
+        REQUIRE(frame.is_ok());
+        const std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(bytes.data()) + 1000, 2000);
+        ccdr::protocol::SnapshotChunk expected{spool.id, 1000, XXH3_64bits(data.data(), data.size()), data};
+        auto plain = ccdr::protocol::encode_frame(ccdr::protocol::MessageType::kSnapshotChunk,
+                                                  ccdr::protocol::encode_message(expected), false, limits);
+        REQUIRE(plain.is_ok());
+        CHECK(frame->header == plain->header);
+        CHECK(frame->body == plain->body);
+    }
+    auto past_end = ccdr::plugin::frame_snapshot_chunk(spools, spool, spool.total_bytes - 10, 20, false, limits);
+    CHECK(past_end.status().code() == CCDR_IO_ERROR);
+    spools.remove_all();
+}
+
+TEST_CASE("snapshot chunk frames: LZ4 is tried on every chunk until one saves less than an eighth, then on one in 32",
+          "[upstream][snapshot]") {
+    using ccdr::plugin::ChunkCompressionProbe;
+    ChunkCompressionProbe off(false);
+    CHECK_FALSE(off.try_next());
+    ChunkCompressionProbe probe(true);
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(probe.try_next());
+        probe.tried(1 << 20, 100'000);  // shrinks
+    }
+    REQUIRE(probe.try_next());
+    probe.tried(1 << 20, (1 << 20) - 1000);  // saved less than an eighth
+    int tried = 0;
+    for (uint32_t i = 0; i < ChunkCompressionProbe::kProbeEvery - 1; ++i) {
+        tried += probe.try_next() ? 1 : 0;
+    }
+    CHECK(tried == 0);
+    CHECK(probe.try_next());  // the probe
+    probe.tried(1 << 20, 200'000);
+    CHECK(probe.try_next());  // compressible again: every chunk
 }
