@@ -483,7 +483,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             break;
         }
         stats.bytes_wire.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
-        stats.bytes_uncompressed.fetch_add(protocol::kFrameHeaderSize + frame->payload.size(),
+        stats.bytes_uncompressed.fetch_add(frame->header.header_size + frame->payload.size(),
                                            std::memory_order_relaxed);
         const auto type = frame->header.type;
         if (type == MessageType::kBatch || type == MessageType::kTxPart) {

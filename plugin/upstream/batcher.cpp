@@ -10,7 +10,7 @@ namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
-                 std::shared_ptr<SharedLog> shared, bool parts)
+                 std::shared_ptr<SharedLog> shared, bool parts, bool short_frames)
     : shared_(shared ? std::move(shared)
                      : std::make_shared<SharedLog>(host, std::move(database), batch_max_bytes, 0)),
       parts_(parts),
@@ -18,6 +18,7 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
+      stream_form_(short_frames ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
@@ -45,7 +46,8 @@ void Batcher::take_spares() {
 }
 
 Result<protocol::EncodedFrame> Batcher::encode(protocol::MessageType type, std::vector<uint8_t> payload) {
-    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_))
+    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_),
+                                            stream_form_)
                    : protocol::encode_frame(type, std::move(payload), compress_, limits_,
                                             std::move(compress_scratch_));
 }

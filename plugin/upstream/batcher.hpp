@@ -61,10 +61,12 @@ public:
     // database's shared log; null: a log of this batcher's own, which keeps
     // only its last slice.
     // `parts`: send a transaction larger than a batch in TX_PART frames (a
-    // peer of protocol::kTxPartProtocol or later).
+    // peer of protocol::kTxPartProtocol or later). `short_frames`: head the
+    // stream's blocks with the short header (with `stream`; a peer of
+    // protocol::kShortFrameProtocol or later).
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
             protocol::FrameLimits limits, bool compress, bool stream = false,
-            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false);
+            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false, bool short_frames = false);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 
@@ -103,6 +105,7 @@ private:
     protocol::FrameLimits limits_;
     bool compress_;
     std::unique_ptr<protocol::Lz4StreamEncoder> stream_;  // null: independent blocks
+    protocol::StreamFrameForm stream_form_;
     protocol::BatchBuilder builder_;
     std::vector<uint8_t> compress_scratch_;
     // Buffers of written frames, handed over by recycle() (any thread) and

@@ -27,6 +27,7 @@ struct PeerSaw {
     size_t batches = 0;       // BATCH frames
     size_t part_frames = 0;   // TX_PART frames
     size_t stream_frames = 0;
+    size_t short_frames = 0;  // stream blocks with the short header (protocol 6)
     size_t block_frames = 0;
     size_t plain_frames = 0;
     uint64_t batch_wire_bytes = 0;
@@ -80,6 +81,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
             }
             s.batch_wire_bytes += frame->wire_bytes;
             s.stream_frames += frame->header.streamed() ? 1 : 0;
+            s.short_frames += frame->header.short_form ? 1 : 0;
             s.block_frames += frame->header.compressed() ? 1 : 0;
             s.plain_frames += frame->header.flags == 0 ? 1 : 0;
             s.largest_payload = std::max(s.largest_payload, frame->payload.size());
