@@ -15,6 +15,20 @@ using namespace ccdr;
 using namespace ccdr::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// A BATCH frame as the fault proxy hands it over: a short header (protocol
+// 6, the upstream's stream blocks) or a full one.
+bool is_batch_frame(const std::vector<uint8_t>& frame) {
+    constexpr auto kBatch = static_cast<uint8_t>(protocol::MessageType::kBatch);
+    if (protocol::is_short_frame(frame[0])) {
+        return frame[0] == (protocol::kShortFrameMark | kBatch);
+    }
+    return frame.size() >= protocol::kFrameHeaderSize && frame[6] == kBatch;
+}
+
+}  // namespace
+
 TEST_CASE("100 000 transactions stream in order, exactly once", "[replication]") {
     ReplicationWorld w;
     w.create_replica();
@@ -124,7 +138,7 @@ TEST_CASE("a corrupt frame is counted, dropped, and the stream resumes", "[repli
     FaultProxy proxy(w.upstream_port);
     int flipped = 0;
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
-        if (flipped == 0 && frame[6] == static_cast<uint8_t>(protocol::MessageType::kBatch)) {
+        if (flipped == 0 && is_batch_frame(frame)) {
             frame[frame.size() / 2] ^= 0x04;  // one bit, in the payload
             ++flipped;
         }
@@ -186,13 +200,14 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
     w.commit(1, 100, 120);
     FaultProxy proxy(w.upstream_port);
     bool changed = false;
-    // The batches travel as one LZ4 stream (protocol 4): the hook decodes
-    // each in order with its own decoder, as the replica does. The changed
-    // batch goes on uncompressed; the member stops at it, before any later
-    // stream block would need the history it skipped.
+    // The batches travel as one LZ4 stream (protocol 4; short headers,
+    // protocol 6): the hook decodes each in order with its own decoder, as
+    // the replica does. The changed batch goes on uncompressed, with a full
+    // header; the member stops at it, before any later stream block would
+    // need the history it skipped.
     protocol::Lz4StreamDecoder stream;
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
-        if (changed || frame[6] != static_cast<uint8_t>(protocol::MessageType::kBatch)) {
+        if (changed || !is_batch_frame(frame)) {
             return;
         }
         auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{}, &stream);
