@@ -106,5 +106,25 @@ int main(int argc, char** argv) {
         }
     }
     write(root / "frame_decoder" / "batch_lz4_stream", streamed);
+    // Protocol 6: the same stream with short headers, a TX_PART among the
+    // BATCH frames and a heartbeat (full header) between them; then a
+    // large block, whose lengths take three-byte varints.
+    Lz4StreamEncoder short_stream;
+    std::vector<uint8_t> shorts;
+    auto add_short = [&](MessageType type, std::vector<uint8_t> payload) {
+        auto f = encode_frame(type, std::move(payload), short_stream, FrameLimits{}, {}, StreamFrameForm::kShort);
+        shorts.insert(shorts.end(), f->header.begin(), f->header.begin() + f->header_size);
+        shorts.insert(shorts.end(), f->body.begin(), f->body.end());
+    };
+    for (size_t i = 0; i < 3; ++i) {
+        add_short(MessageType::kBatch, batch_payload(1 + i, 200));
+        if (i == 0) {
+            shorts.insert(shorts.end(), hb.begin(), hb.end());
+            add_short(MessageType::kTxPart, encode_tx_part(last_part, part_data, 0x1234));
+        }
+    }
+    write(root / "frame_decoder" / "batch_short_stream", shorts);
+    add_short(MessageType::kBatch, batch_payload(200, 200));
+    write(root / "frame_decoder" / "batch_short_stream_large", shorts);
     return 0;
 }
