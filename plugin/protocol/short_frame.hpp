@@ -7,7 +7,8 @@
 // its flags are implied (it is always the next block of the connection's
 // LZ4 stream), its lengths are small, and one checksum of the block as it
 // travels covers its bytes. Header: 15 to 23 bytes, then `wire_length`
-// bytes of the LZ4 stream block.
+// bytes of the LZ4 stream block. A BATCH in a short frame carries its
+// payload packed (batch_packing.hpp).
 //
 //   size field
 //      1 0x80 | message type (a full frame starts with 'C' (0x43) of its

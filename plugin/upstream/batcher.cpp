@@ -18,7 +18,8 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
-      stream_form_(short_frames ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
+      stream_form_(short_frames && stream_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
+      packer_(stream_form_ == protocol::StreamFrameForm::kShort ? std::make_unique<protocol::BatchPacker>() : nullptr),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
@@ -36,7 +37,13 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
 void Batcher::take_spares() {
     std::lock_guard lock(spares_mu_);
     if (spare_payload_.capacity() != 0) {
-        builder_.recycle(std::move(spare_payload_));
+        // A packed payload's buffer serves the next packed one (the builder
+        // has its own back as soon as a batch is packed).
+        if (packer_ && spare_payload_.capacity() > pack_scratch_.capacity()) {
+            pack_scratch_ = std::move(spare_payload_);
+        } else {
+            builder_.recycle(std::move(spare_payload_));
+        }
         spare_payload_ = {};
     }
     if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
@@ -85,7 +92,17 @@ ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const Commit
     if (pos.last_tx < out.last_tx) {
         pos.last_tx = out.last_tx;
     }
-    auto frame = encode(protocol::MessageType::kBatch, builder_.finish(pos));
+    std::vector<uint8_t> payload = builder_.finish(pos);
+    if (packer_) {
+        std::vector<uint8_t> packed = std::move(pack_scratch_);
+        out.status = packer_->pack(payload, packed);
+        if (!out.status) {
+            return out;
+        }
+        builder_.recycle(std::move(payload));
+        payload = std::move(packed);
+    }
+    auto frame = encode(protocol::MessageType::kBatch, std::move(payload));
     if (!frame) {
         out.status = frame.status();
         return out;

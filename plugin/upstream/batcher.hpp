@@ -24,6 +24,7 @@
 #pragma once
 
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/frame.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/shared_log.hpp"
@@ -106,6 +107,8 @@ private:
     bool compress_;
     std::unique_ptr<protocol::Lz4StreamEncoder> stream_;  // null: independent blocks
     protocol::StreamFrameForm stream_form_;
+    std::unique_ptr<protocol::BatchPacker> packer_;  // null: BATCH payloads as batch.hpp lays them out
+    std::vector<uint8_t> pack_scratch_;              // the next packed payload's buffer
     protocol::BatchBuilder builder_;
     std::vector<uint8_t> compress_scratch_;
     // Buffers of written frames, handed over by recycle() (any thread) and

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/tx_part.hpp"
 #include "session/exchange.hpp"
 #include "support/plugin_loopback.hpp"
@@ -69,6 +70,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
         }
         protocol::ChainVerifier verifier(protocol::chain_seed(store_id, epoch, 1), 1);
         protocol::TxPartVerifier parts;
+        protocol::BatchUnpacker unpacker;  // BATCH payloads of short frames (protocol 6)
         while (s.last_tx < until) {
             auto frame = co_await c->read_frame(10s);
             if (!frame) {
@@ -102,6 +104,14 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
                 continue;
             }
             ++s.batches;
+            if (frame->header.short_form) {
+                std::vector<uint8_t> unpacked;
+                if (auto unpacked_ok = unpacker.unpack(frame->payload, unpacked); !unpacked_ok) {
+                    s.error = unpacked_ok.message();
+                    break;
+                }
+                frame->payload = std::move(unpacked);
+            }
             auto batch = protocol::decode_batch(std::move(frame->payload));
             if (!batch) {
                 s.error = batch.status().message();

@@ -5,6 +5,7 @@
 // addresses, the read-only veto and promotion.
 #include "support/replication_world.hpp"
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/frame.hpp"
 
 #include <catch2/catch.hpp>
@@ -206,12 +207,18 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
     // header; the member stops at it, before any later stream block would
     // need the history it skipped.
     protocol::Lz4StreamDecoder stream;
+    protocol::BatchUnpacker unpacker;  // a short frame's BATCH is packed (protocol 6)
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
         if (changed || !is_batch_frame(frame)) {
             return;
         }
         auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{}, &stream);
         REQUIRE(decoded);
+        if (decoded->header.short_form) {
+            std::vector<uint8_t> unpacked;
+            REQUIRE(unpacker.unpack(decoded->payload, unpacked));
+            decoded->payload = std::move(unpacked);
+        }
         auto batch = protocol::decode_batch(decoded->payload);
         REQUIRE(batch);
         for (const auto& tx : batch->txs) {
