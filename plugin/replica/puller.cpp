@@ -489,7 +489,9 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                                            std::memory_order_relaxed);
         const auto type = frame->header.type;
         if (type == MessageType::kBatch || type == MessageType::kTxPart) {
-            const size_t bytes = frame->payload.size();
+            // What the applier's queue holds of it (a packed batch counts as
+            // it is once unpacked).
+            size_t bytes = frame->payload.size();
             // A whole batch to queue or spool: a BATCH, or, on a delayed
             // replica, the parts of one transaction put back together.
             std::optional<protocol::DecodedBatch> batch;
@@ -503,6 +505,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
                         break;
                     }
                     payload = std::move(unpacked);
+                    bytes = payload.size();
                 }
                 auto decoded = protocol::decode_batch(std::move(payload));
                 if (!decoded) {
