@@ -82,29 +82,70 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
 }
 
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, Lz4StreamEncoder& stream,
-                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer) {
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer,
+                                  StreamFrameForm form) {
     auto started = begin_frame(type, payload, limits);
     if (!started) {
         return started.status();
     }
     EncodedFrame frame = std::move(*started);
-    const uint64_t payload_hash = XXH3_64bits(payload.data(), payload.size());
-    uint8_t flags = 0;
     if (payload.empty()) {
         frame.body = std::move(payload);  // nothing to add to the stream
-    } else {
-        frame.body = std::move(compress_buffer);
-        if (Status s = stream.compress(payload, frame.body); !s) {
-            return s;
-        }
-        frame.spare = std::move(payload);
-        flags = kFlagLz4Stream;
+        write_header(frame, 0, XXH3_64bits(frame.body.data(), 0));
+        return frame;
     }
-    write_header(frame, flags, payload_hash);
+    // A short header carries no checksum of the uncompressed payload, so
+    // its frame is not hashed twice (short_frame.hpp says why that is safe).
+    const uint64_t payload_hash = form == StreamFrameForm::kFull ? XXH3_64bits(payload.data(), payload.size()) : 0;
+    frame.body = std::move(compress_buffer);
+    if (Status s = stream.compress(payload, frame.body); !s) {
+        return s;
+    }
+    frame.spare = std::move(payload);
+    if (form == StreamFrameForm::kShort) {
+        frame.header_size = static_cast<uint8_t>(
+            encode_short_header(type, frame.uncompressed_length, frame.body, frame.header.data()));
+    } else {
+        write_header(frame, kFlagLz4Stream, payload_hash);
+    }
     return frame;
 }
 
-Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> bytes, const FrameLimits& limits) {
+Result<size_t> frame_header_size(std::span<const uint8_t, kFramePrefixSize> prefix) {
+    if (!is_short_frame(prefix[0])) {
+        return kFrameHeaderSize;
+    }
+    return short_header_size(prefix);
+}
+
+namespace {
+
+Result<FrameHeader> decode_short(std::span<const uint8_t> bytes, const FrameLimits& limits) {
+    auto parsed = decode_short_header(bytes, limits.max_payload);
+    if (!parsed) {
+        return parsed.status();
+    }
+    FrameHeader out;
+    out.type = parsed->type;
+    out.flags = kFlagLz4Stream;
+    out.uncompressed_length = parsed->uncompressed_length;
+    out.wire_length = parsed->wire_length;
+    out.wire_hash = parsed->wire_hash;
+    out.short_form = true;
+    out.header_size = static_cast<uint8_t>(parsed->size);
+    return out;
+}
+
+}  // namespace
+
+Result<FrameHeader> decode_header(std::span<const uint8_t> bytes, const FrameLimits& limits) {
+    if (!bytes.empty() && is_short_frame(bytes[0])) {
+        return decode_short(bytes, limits);
+    }
+    if (bytes.size() < kFrameHeaderSize) {
+        return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs " +
+                       std::to_string(kFrameHeaderSize));
+    }
     const uint8_t* h = bytes.data();
     const uint64_t magic = load_le(h, 4);
     if (magic != kFrameMagic) {
@@ -206,6 +247,9 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
     } else {
         payload.assign(wire.begin(), wire.end());
     }
+    if (header.short_form) {
+        return payload;  // the wire checksum and the stream's exact length verified it
+    }
     const uint64_t computed = XXH3_64bits(payload.data(), payload.size());
     if (computed != header.payload_hash) {
         if (header.streamed()) {
@@ -237,20 +281,28 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::vect
 
 Result<DecodedFrame> decode_frame(std::span<const uint8_t> bytes, const FrameLimits& limits,
                                   Lz4StreamDecoder* stream) {
-    if (bytes.size() < kFrameHeaderSize) {
-        return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs " +
-                       std::to_string(kFrameHeaderSize));
+    if (bytes.size() < kFramePrefixSize) {
+        return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, a header needs at least " +
+                       std::to_string(kFramePrefixSize));
     }
-    auto header = decode_header(bytes.first<kFrameHeaderSize>(), limits);
+    auto header_size = frame_header_size(bytes.first<kFramePrefixSize>());
+    if (!header_size) {
+        return header_size.status();
+    }
+    if (bytes.size() < *header_size) {
+        return corrupt("truncated frame: " + std::to_string(bytes.size()) + " bytes, its header needs " +
+                       std::to_string(*header_size));
+    }
+    auto header = decode_header(bytes.first(*header_size), limits);
     if (!header) {
         return header.status();
     }
-    const size_t total = kFrameHeaderSize + header->wire_length;
+    const size_t total = *header_size + header->wire_length;
     if (bytes.size() < total) {
         return corrupt("truncated frame: " + std::string(message_type_name(header->type)) + " needs " +
                        std::to_string(total) + " bytes, " + std::to_string(bytes.size()) + " present");
     }
-    auto payload = decode_payload(*header, bytes.subspan(kFrameHeaderSize, header->wire_length), stream);
+    auto payload = decode_payload(*header, bytes.subspan(*header_size, header->wire_length), stream);
     if (!payload) {
         return payload.status();
     }

@@ -34,10 +34,17 @@
 // frame that fails any check is an error value; its payload is never
 // returned. A stream block needs the receiving connection's stream decoder
 // (decode_payload's `stream`); without one it is refused, never guessed at.
+//
+// On a session of protocol 6 the stream's blocks travel with a short header
+// instead (short_frame.hpp: 15 to 23 bytes, one checksum of the block);
+// every other frame keeps the full one. A frame's first byte tells the two
+// forms apart, so a reader reads kFramePrefixSize bytes, asks
+// frame_header_size how long the header is, and reads the rest of it.
 #pragma once
 
 #include "protocol/lz4_stream.hpp"
 #include "protocol/message_type.hpp"
+#include "protocol/short_frame.hpp"
 
 #include <ccdr/status.hpp>
 
@@ -60,18 +67,29 @@ inline constexpr uint16_t kFrameVersion = 1;
 // a session of version 3 or older gets independent LZ4 blocks as before.
 // Version 5 adds TX_PART: a transaction larger than ccdr.batch.max_bytes
 // travels in parts of at most that size (tx_part.hpp); a session of version 4
-// or older gets it whole in one BATCH, as before.
+// or older gets it whole in one BATCH, as before. Version 6 sends the LZ4
+// stream's blocks with the short header (short_frame.hpp); a session of
+// version 5 or older gets them with the full header, as before.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 5;
+inline constexpr uint16_t kMaxProtocolVersion = 6;
 inline constexpr uint16_t kLogHoldProtocol = 3;
 inline constexpr uint16_t kStreamCompressionProtocol = 4;
 inline constexpr uint16_t kTxPartProtocol = 5;
+inline constexpr uint16_t kShortFrameProtocol = 6;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kFlagLz4Stream = 0x02;
 inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;
 // The largest cap a configuration may choose (ccdr.frame.max_bytes is
 // validated against it); lengths are u32 on the wire.
 inline constexpr uint32_t kAbsoluteMaxPayload = 256u << 20;
+// What a reader reads of a frame before it knows the frame's form: the
+// shortest header of either form.
+inline constexpr size_t kFramePrefixSize = kShortHeaderMin;
+static_assert(kFramePrefixSize <= kFrameHeaderSize);
+
+// How a stream block's frame is headed: the full 40-byte header, or the
+// short one (protocol 6).
+enum class StreamFrameForm : uint8_t { kFull, kShort };
 
 struct FrameLimits {
     uint32_t max_payload = 64u << 20;  // ccdr.frame.max_bytes
@@ -83,8 +101,10 @@ struct FrameHeader {
     uint8_t flags = 0;
     uint32_t uncompressed_length = 0;
     uint32_t wire_length = 0;
-    uint64_t payload_hash = 0;
+    uint64_t payload_hash = 0;  // not carried by a short frame (0)
     uint64_t wire_hash = 0;
+    bool short_form = false;  // a short header (always a stream block)
+    uint8_t header_size = kFrameHeaderSize;
 
     // One independent LZ4 block.
     bool compressed() const { return (flags & kFlagLz4) != 0; }
@@ -95,7 +115,8 @@ struct FrameHeader {
 // A frame ready to write: the header bytes, then `body` (the payload as it
 // travels, compressed or not). Written as two buffers, never joined.
 struct EncodedFrame {
-    std::array<uint8_t, kFrameHeaderSize> header{};
+    std::array<uint8_t, kFrameHeaderSize> header{};  // the first header_size bytes
+    uint8_t header_size = kFrameHeaderSize;
     std::vector<uint8_t> body;
     // When the body is a compressed copy: the payload's own buffer, free for
     // the caller to reuse (BatchBuilder::recycle).
@@ -103,7 +124,8 @@ struct EncodedFrame {
     MessageType type = MessageType::kRefused;
     uint32_t uncompressed_length = 0;
 
-    size_t wire_size() const { return kFrameHeaderSize + body.size(); }
+    std::span<const uint8_t> header_bytes() const { return {header.data(), header_size}; }
+    size_t wire_size() const { return header_size + body.size(); }
 };
 
 // Frames `payload` (taken over: no copy when it is not compressed). With
@@ -112,15 +134,26 @@ struct EncodedFrame {
 // CCDR_INVALID_ARGUMENT when the payload exceeds limits.max_payload.
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
-// The same, as the next block of `stream` (flag kFlagLz4Stream) whenever the
-// payload is not empty, whether or not that shrinks it; the receiver must
-// decode every frame of that stream in order. CCDR_INVALID_ARGUMENT as above.
+// The same, as the next block of `stream` (flag kFlagLz4Stream, or a short
+// header with `form` kShort) whenever the payload is not empty, whether or
+// not that shrinks it; the receiver must decode every frame of that stream
+// in order. An empty payload gets a full header and no stream block.
+// CCDR_INVALID_ARGUMENT as above.
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, Lz4StreamEncoder& stream,
-                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
+                                  const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {},
+                                  StreamFrameForm form = StreamFrameForm::kFull);
 
-// Checks and parses a header: magic, header checksum, version, type, flags,
-// then the lengths against the limits. CCDR_CORRUPT naming what failed.
-Result<FrameHeader> decode_header(std::span<const uint8_t, kFrameHeaderSize> bytes, const FrameLimits& limits);
+// How long the header of the frame that starts with `prefix` is:
+// kFrameHeaderSize for a full frame (nothing is checked yet), 15..23 bytes
+// for a short one. CCDR_CORRUPT when a short header's lengths are not
+// varints of at most 5 bytes.
+Result<size_t> frame_header_size(std::span<const uint8_t, kFramePrefixSize> prefix);
+
+// Checks and parses a header of either form; `bytes` holds at least the
+// whole header (frame_header_size). A full header: magic, header checksum,
+// version, type, flags, then the lengths against the limits; a short one:
+// decode_short_header. CCDR_CORRUPT naming what failed.
+Result<FrameHeader> decode_header(std::span<const uint8_t> bytes, const FrameLimits& limits);
 
 // Decompresses (when flagged) and verifies the payload of a checked header.
 // `wire` must be exactly header.wire_length bytes. CCDR_CORRUPT on any

@@ -1,5 +1,6 @@
 #include "replica/puller.hpp"
 
+#include "protocol/batch_packing.hpp"
 #include "protocol/tx_part.hpp"
 #include "replica/ack_spacing.hpp"
 #include "session/exchange.hpp"
@@ -445,6 +446,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
     protocol::TxPartVerifier parts;       // a transaction arriving in TX_PART frames
     protocol::TxPartAssembler assembler;  // ... put back together for the delay spool
+    protocol::BatchUnpacker unpacker;     // BATCH payloads of short frames (protocol 6)
     auto next_part_ack = std::chrono::steady_clock::now();
     const auto timeout = member.session.settings.io_timeout;
     // How often a session re-reads the upstream addresses and the members (a
@@ -483,16 +485,29 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             break;
         }
         stats.bytes_wire.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
-        stats.bytes_uncompressed.fetch_add(protocol::kFrameHeaderSize + frame->payload.size(),
+        stats.bytes_uncompressed.fetch_add(frame->header.header_size + frame->payload.size(),
                                            std::memory_order_relaxed);
         const auto type = frame->header.type;
         if (type == MessageType::kBatch || type == MessageType::kTxPart) {
-            const size_t bytes = frame->payload.size();
+            // What the applier's queue holds of it (a packed batch counts as
+            // it is once unpacked).
+            size_t bytes = frame->payload.size();
             // A whole batch to queue or spool: a BATCH, or, on a delayed
             // replica, the parts of one transaction put back together.
             std::optional<protocol::DecodedBatch> batch;
             if (type == MessageType::kBatch) {
-                auto decoded = protocol::decode_batch(std::move(frame->payload));
+                std::vector<uint8_t> payload = std::move(frame->payload);
+                if (frame->header.short_form) {
+                    std::vector<uint8_t> unpacked;
+                    if (Status s = unpacker.unpack(payload, unpacked); !s) {
+                        result.reason = address + " sent a malformed batch: " + s.message();
+                        member.session.log->warn("replica '{}': {}", member.database, result.reason);
+                        break;
+                    }
+                    payload = std::move(unpacked);
+                    bytes = payload.size();
+                }
+                auto decoded = protocol::decode_batch(std::move(payload));
                 if (!decoded) {
                     result.reason = address + " sent a malformed batch: " + decoded.status().message();
                     member.session.log->warn("replica '{}': {}", member.database, result.reason);

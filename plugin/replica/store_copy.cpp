@@ -194,7 +194,7 @@ asio::awaitable<std::optional<PullResult>> StoreCopy::receive_chunks(std::shared
                                  "store copy from " + address + " interrupted: " + frame.status().message()};
         }
         stats.bytes_wire.fetch_add(frame->wire_bytes, std::memory_order_relaxed);
-        stats.bytes_uncompressed.fetch_add(protocol::kFrameHeaderSize + frame->payload.size(),
+        stats.bytes_uncompressed.fetch_add(frame->header.header_size + frame->payload.size(),
                                            std::memory_order_relaxed);
         const MessageType type = frame->header.type;
         if (type == MessageType::kRefused) {

@@ -224,39 +224,53 @@ asio::awaitable<Result<Frame>> Connection::read_frame(milliseconds timeout) {
     if (!open_) {
         co_return Status(CCDR_IO_ERROR, "connection with " + peer_address_ + " is closed (" + close_reason_ + ")");
     }
+    // The first bytes tell a full header from a short one (protocol 6) and
+    // how long it is; then the rest of the header, checked before the
+    // payload's buffer is allocated; then the payload.
     std::array<uint8_t, protocol::kFrameHeaderSize> header_bytes{};
     error_code ec;
     start(read_deadline_, timeout, "reading a frame");
-    if (tls_) {
-        co_await asio::async_read(*tls_, asio::buffer(header_bytes), asio::redirect_error(asio::use_awaitable, ec));
-    } else {
-        co_await asio::async_read(socket_, asio::buffer(header_bytes), asio::redirect_error(asio::use_awaitable, ec));
-    }
+    auto read_exactly = [&](asio::mutable_buffer buffer) {
+        return tls_ ? asio::async_read(*tls_, buffer, asio::redirect_error(asio::use_awaitable, ec))
+                    : asio::async_read(socket_, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    };
+    co_await read_exactly(asio::buffer(header_bytes.data(), protocol::kFramePrefixSize));
     if (ec) {
         end(read_deadline_);
         co_return failure(ec, "reading a frame");
     }
-    auto header = protocol::decode_header(header_bytes, options_.limits);
+    auto header_size = protocol::frame_header_size(
+        std::span<const uint8_t, protocol::kFramePrefixSize>(header_bytes.data(), protocol::kFramePrefixSize));
+    if (!header_size) {
+        end(read_deadline_);
+        co_return header_size.status();
+    }
+    if (*header_size > protocol::kFramePrefixSize) {
+        co_await read_exactly(asio::buffer(header_bytes.data() + protocol::kFramePrefixSize,
+                                           *header_size - protocol::kFramePrefixSize));
+        if (ec) {
+            end(read_deadline_);
+            co_return failure(ec, "reading a frame");
+        }
+    }
+    auto header = protocol::decode_header(std::span<const uint8_t>(header_bytes.data(), *header_size),
+                                          options_.limits);
     if (!header) {
         end(read_deadline_);
         co_return header.status();
     }
     std::vector<uint8_t> wire(header->wire_length);
     if (!wire.empty()) {
-        if (tls_) {
-            co_await asio::async_read(*tls_, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
-        } else {
-            co_await asio::async_read(socket_, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
-        }
+        co_await read_exactly(asio::buffer(wire));
     }
     end(read_deadline_);
     if (ec) {
         co_return failure(ec, "reading a frame");
     }
-    bytes_in_.fetch_add(protocol::kFrameHeaderSize + wire.size(), std::memory_order_relaxed);
+    bytes_in_.fetch_add(*header_size + wire.size(), std::memory_order_relaxed);
     Frame frame;
     frame.header = *header;
-    frame.wire_bytes = protocol::kFrameHeaderSize + wire.size();
+    frame.wire_bytes = *header_size + wire.size();
     auto payload = protocol::decode_payload(*header, std::move(wire), &stream_decoder_);
     if (!payload) {
         co_return Status(payload.status().code(), payload.status().message() + " (from " + peer_address_ + ")");
@@ -269,7 +283,8 @@ asio::awaitable<Status> Connection::write_frame(const protocol::EncodedFrame& fr
     if (!open_) {
         co_return Status(CCDR_IO_ERROR, "connection with " + peer_address_ + " is closed (" + close_reason_ + ")");
     }
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.header), asio::buffer(frame.body)};
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.header.data(), frame.header_size),
+                                              asio::buffer(frame.body)};
     error_code ec;
     start(write_deadline_, options_.io_timeout, "writing a frame");
     if (tls_) {

@@ -10,7 +10,7 @@ namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
-                 std::shared_ptr<SharedLog> shared, bool parts)
+                 std::shared_ptr<SharedLog> shared, bool parts, bool short_frames)
     : host_(host),
       database_(std::move(database)),
       shared_(shared ? std::move(shared) : std::make_shared<SharedLog>(host, database_, batch_max_bytes, 0)),
@@ -19,6 +19,8 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
+      stream_form_(short_frames && stream_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
+      packer_(stream_form_ == protocol::StreamFrameForm::kShort ? std::make_unique<protocol::BatchPacker>() : nullptr),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
@@ -36,7 +38,13 @@ ProducedBatch Batcher::produce(const CommitPosition& position) {
 void Batcher::take_spares() {
     std::lock_guard lock(spares_mu_);
     if (spare_payload_.capacity() != 0) {
-        builder_.recycle(std::move(spare_payload_));
+        // A packed payload's buffer serves the next packed one (the builder
+        // has its own back as soon as a batch is packed).
+        if (packer_ && spare_payload_.capacity() > pack_scratch_.capacity()) {
+            pack_scratch_ = std::move(spare_payload_);
+        } else {
+            builder_.recycle(std::move(spare_payload_));
+        }
         spare_payload_ = {};
     }
     if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
@@ -46,7 +54,8 @@ void Batcher::take_spares() {
 }
 
 Result<protocol::EncodedFrame> Batcher::encode(protocol::MessageType type, std::vector<uint8_t> payload) {
-    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_))
+    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_),
+                                            stream_form_)
                    : protocol::encode_frame(type, std::move(payload), compress_, limits_,
                                             std::move(compress_scratch_));
 }
@@ -87,7 +96,17 @@ ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const Commit
     if (pos.last_tx < out.last_tx) {
         pos.last_tx = out.last_tx;
     }
-    auto frame = encode(protocol::MessageType::kBatch, builder_.finish(pos));
+    std::vector<uint8_t> payload = builder_.finish(pos);
+    if (packer_) {
+        std::vector<uint8_t> packed = std::move(pack_scratch_);
+        out.status = packer_->pack(payload, packed);
+        if (!out.status) {
+            return out;
+        }
+        builder_.recycle(std::move(payload));
+        payload = std::move(packed);
+    }
+    auto frame = encode(protocol::MessageType::kBatch, std::move(payload));
     if (!frame) {
         out.status = frame.status();
         return out;

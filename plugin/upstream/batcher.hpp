@@ -28,6 +28,7 @@
 #pragma once
 
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/frame.hpp"
 #include "upstream/commit_notifier.hpp"
 #include "upstream/log_tx_reader.hpp"
@@ -67,10 +68,12 @@ public:
     // database's shared log; null: a log of this batcher's own, which keeps
     // only its last slice.
     // `parts`: send a transaction larger than a batch in TX_PART frames (a
-    // peer of protocol::kTxPartProtocol or later).
+    // peer of protocol::kTxPartProtocol or later). `short_frames`: head the
+    // stream's blocks with the short header (with `stream`; a peer of
+    // protocol::kShortFrameProtocol or later).
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
             protocol::FrameLimits limits, bool compress, bool stream = false,
-            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false);
+            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false, bool short_frames = false);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 
@@ -121,6 +124,9 @@ private:
     protocol::FrameLimits limits_;
     bool compress_;
     std::unique_ptr<protocol::Lz4StreamEncoder> stream_;  // null: independent blocks
+    protocol::StreamFrameForm stream_form_;
+    std::unique_ptr<protocol::BatchPacker> packer_;  // null: BATCH payloads as batch.hpp lays them out
+    std::vector<uint8_t> pack_scratch_;              // the next packed payload's buffer
     protocol::BatchBuilder builder_;
     std::vector<uint8_t> compress_scratch_;
     // Buffers of written frames, handed over by recycle() (any thread) and

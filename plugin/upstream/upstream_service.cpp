@@ -399,7 +399,8 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
         context_.host, db, protocol::chain_seed(subscribe.store_id, subscribe.epoch, subscribe.from_tx),
         subscribe.from_tx, context_.settings.batch_max_bytes, context_.connection_options().limits,
         context_.settings.compression, peer.version >= protocol::kStreamCompressionProtocol,
-        shared_logs_.get(db, subscribe.store_id, subscribe.epoch), peer.version >= protocol::kTxPartProtocol);
+        shared_logs_.get(db, subscribe.store_id, subscribe.epoch), peer.version >= protocol::kTxPartProtocol,
+        peer.version >= protocol::kShortFrameProtocol);
     auto last_activity = std::chrono::steady_clock::now();
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());

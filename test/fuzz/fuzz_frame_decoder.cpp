@@ -5,9 +5,14 @@
 // never allocate more than the limit, and whatever it accepts must carry
 // exactly the announced payload and survive a re-encode: independent blocks
 // as independent blocks, stream blocks through a second stream that is
-// re-encoded and decoded alongside.
+// re-encoded and decoded alongside, each in its header's form (full, or
+// short: protocol 6).
 #include "protocol/frame.hpp"
 #include "protocol/lz4_stream.hpp"
+#include "protocol/short_frame.hpp"
+#include "protocol/wire.hpp"
+
+#include <xxhash.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -15,13 +20,38 @@
 
 using namespace ccdr::protocol;
 
+namespace {
+
+// A short header's checks after its checksum (varint forms, type, lengths),
+// which random mutations rarely get past: the input's header again with its
+// checksum made right. Whatever passes must be within the limits.
+void check_short_header_fields(const uint8_t* data, size_t size, const FrameLimits& limits) {
+    if (size == 0 || !is_short_frame(data[0])) {
+        return;
+    }
+    auto n = short_header_size(std::span<const uint8_t>(data, size));
+    if (!n || *n > size) {
+        return;
+    }
+    std::vector<uint8_t> h(data, data + *n);
+    store_le(h.data() + *n - 12, static_cast<uint32_t>(XXH3_64bits(h.data(), *n - 12)), 4);
+    auto parsed = decode_short_header(h, limits.max_payload);
+    if (parsed && (parsed->size != *n || parsed->uncompressed_length == 0 ||
+                   parsed->uncompressed_length > limits.max_payload || parsed->wire_length == 0)) {
+        std::abort();
+    }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const FrameLimits limits{1u << 20};
+    check_short_header_fields(data, size, limits);
     Lz4StreamDecoder stream;
     Lz4StreamEncoder again_stream;
     Lz4StreamDecoder back_stream;
     std::span<const uint8_t> rest(data, size);
-    while (rest.size() >= kFrameHeaderSize) {
+    while (rest.size() >= kFramePrefixSize) {
         auto frame = decode_frame(rest, limits, &stream);
         if (!frame) {
             break;
@@ -30,16 +60,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             frame->payload.size() > limits.max_payload) {
             std::abort();
         }
+        if (frame->header.short_form != (frame->header.header_size < kFrameHeaderSize) ||
+            (frame->header.short_form && !frame->header.streamed())) {
+            std::abort();
+        }
+        const auto form = frame->header.short_form ? StreamFrameForm::kShort : StreamFrameForm::kFull;
         auto again = frame->header.streamed()
-                         ? encode_frame(frame->header.type, frame->payload, again_stream, limits)
+                         ? encode_frame(frame->header.type, frame->payload, again_stream, limits, {}, form)
                          : encode_frame(frame->header.type, frame->payload, frame->header.compressed(), limits);
         if (!again) {
             std::abort();
         }
-        std::vector<uint8_t> wire(again->header.begin(), again->header.end());
+        std::vector<uint8_t> wire(again->header.begin(), again->header.begin() + again->header_size);
         wire.insert(wire.end(), again->body.begin(), again->body.end());
         auto back = decode_frame(wire, limits, &back_stream);
-        if (!back || back->payload != frame->payload || back->header.type != frame->header.type) {
+        if (!back || back->payload != frame->payload || back->header.type != frame->header.type ||
+            back->header.short_form != frame->header.short_form) {
             std::abort();
         }
         rest = rest.subspan(frame->consumed);

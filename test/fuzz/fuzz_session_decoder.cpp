@@ -2,10 +2,14 @@
 // message type, the rest is the payload. Accepted messages must re-encode to
 // the very same bytes (the encodings are canonical); accepted batches must
 // keep every transaction inside the payload, and chain verification of any
-// batch must fail cleanly or pass, never crash.
+// batch must fail cleanly or pass, never crash. A BATCH payload is also
+// read as a packed batch (protocol 6): whatever unpacks must parse as a
+// batch and pack back to the very same bytes.
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/messages.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -19,6 +23,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const auto type = static_cast<MessageType>(data[0]);
     std::span<const uint8_t> payload(data + 1, size - 1);
+    if (type == MessageType::kBatch) {
+        BatchUnpacker unpacker;
+        std::vector<uint8_t> unpacked;
+        if (unpacker.unpack(payload, unpacked)) {
+            if (!decode_batch(unpacked)) {
+                std::abort();
+            }
+            BatchPacker packer;
+            std::vector<uint8_t> again;
+            if (!packer.pack(unpacked, again) || !std::equal(again.begin(), again.end(), payload.begin(), payload.end())) {
+                std::abort();
+            }
+        }
+    }
     auto message = decode_message(type, payload);
     if (!message) {
         return 0;

@@ -3,6 +3,7 @@
 // Seeds are valid frames and messages of every type, so the fuzzers start
 // from inputs that reach deep into the decoders.
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
 
@@ -106,5 +107,41 @@ int main(int argc, char** argv) {
         }
     }
     write(root / "frame_decoder" / "batch_lz4_stream", streamed);
+    // Protocol 6: the same stream with short headers and packed batches, a
+    // TX_PART among the BATCH frames and a heartbeat (full header) between
+    // them; then a large block, whose lengths take three-byte varints.
+    Lz4StreamEncoder short_stream;
+    BatchPacker packer;
+    std::vector<uint8_t> shorts;
+    auto add_short = [&](MessageType type, std::vector<uint8_t> payload) {
+        if (type == MessageType::kBatch) {
+            std::vector<uint8_t> packed;
+            (void)packer.pack(payload, packed);
+            payload = std::move(packed);
+        }
+        auto f = encode_frame(type, std::move(payload), short_stream, FrameLimits{}, {}, StreamFrameForm::kShort);
+        shorts.insert(shorts.end(), f->header.begin(), f->header.begin() + f->header_size);
+        shorts.insert(shorts.end(), f->body.begin(), f->body.end());
+    };
+    for (size_t i = 0; i < 3; ++i) {
+        add_short(MessageType::kBatch, batch_payload(1 + i, 200));
+        if (i == 0) {
+            shorts.insert(shorts.end(), hb.begin(), hb.end());
+            add_short(MessageType::kTxPart, encode_tx_part(last_part, part_data, 0x1234));
+        }
+    }
+    write(root / "frame_decoder" / "batch_short_stream", shorts);
+    add_short(MessageType::kBatch, batch_payload(200, 200));
+    write(root / "frame_decoder" / "batch_short_stream_large", shorts);
+    // Packed BATCH payloads as the session decoder's input (type 7): one
+    // transaction, and three, each against a fresh state.
+    for (size_t count : {size_t{1}, size_t{3}}) {
+        BatchPacker fresh;
+        std::vector<uint8_t> typed{static_cast<uint8_t>(MessageType::kBatch)};
+        std::vector<uint8_t> packed;
+        (void)fresh.pack(batch_payload(count, 120), packed);
+        typed.insert(typed.end(), packed.begin(), packed.end());
+        write(root / "session_decoder" / ("batch_packed_" + std::to_string(count)), typed);
+    }
     return 0;
 }

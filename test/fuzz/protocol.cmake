@@ -7,9 +7,11 @@
 # Asio coroutines, which Boost 1.74 enables for GCC only.
 add_library(ccdr_protocol_fuzzing STATIC
   ${PROJECT_SOURCE_DIR}/plugin/protocol/batch.cpp
+  ${PROJECT_SOURCE_DIR}/plugin/protocol/batch_packing.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/frame.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/lz4_stream.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/messages.cpp
+  ${PROJECT_SOURCE_DIR}/plugin/protocol/short_frame.cpp
   ${PROJECT_SOURCE_DIR}/plugin/protocol/tx_part.cpp
 )
 target_include_directories(ccdr_protocol_fuzzing PUBLIC ${PROJECT_SOURCE_DIR}/plugin)

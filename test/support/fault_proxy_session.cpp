@@ -8,6 +8,42 @@ namespace ccdr::test {
 namespace {
 
 constexpr size_t kFrameHeader = 40;  // protocol/frame.hpp
+constexpr size_t kShortFramePrefix = 15;  // protocol/short_frame.hpp: the shortest header
+
+// The size of the frame starting `bytes` (header and payload), or 0 when
+// `bytes` does not hold enough of its header to say. A full frame has its
+// wire length at offset 12; a short one (first byte's top bit set: protocol
+// 6) has two LEB128 varints after its first byte, the second the wire
+// length, then 12 bytes of checksums.
+size_t frame_size(const std::vector<uint8_t>& bytes) {
+    if (bytes.empty()) {
+        return 0;
+    }
+    if ((bytes[0] & 0x80) == 0) {
+        if (bytes.size() < kFrameHeader) {
+            return 0;
+        }
+        uint32_t wire = 0;
+        std::memcpy(&wire, bytes.data() + 12, 4);
+        return kFrameHeader + wire;
+    }
+    if (bytes.size() < kShortFramePrefix) {
+        return 0;
+    }
+    size_t at = 1;
+    uint64_t value = 0;
+    for (int varint = 0; varint < 2; ++varint) {
+        value = 0;
+        for (int shift = 0; at < bytes.size(); shift += 7) {
+            const uint8_t b = bytes[at++];
+            value |= static_cast<uint64_t>(b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+    }
+    return at + 12 + value;
+}
 constexpr size_t kReadSize = 64 * 1024;
 // Bounds what a delayed direction holds: past it, reading waits for writes.
 constexpr size_t kMaxQueuedBytes = 4 * 1024 * 1024;
@@ -200,11 +236,9 @@ void ProxySession::on_read(Lane& lane, size_t n) {
         proxy_.downstream_total.fetch_add(n);
         if (hook_) {
             pending_.insert(pending_.end(), lane.buffer.begin(), lane.buffer.begin() + static_cast<std::ptrdiff_t>(n));
-            while (pending_.size() >= kFrameHeader) {
-                uint32_t wire = 0;
-                std::memcpy(&wire, pending_.data() + 12, 4);
-                const size_t total = kFrameHeader + wire;
-                if (pending_.size() < total) {
+            for (;;) {
+                const size_t total = frame_size(pending_);
+                if (total == 0 || pending_.size() < total) {
                     break;
                 }
                 std::vector<uint8_t> frame(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(total));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/tx_part.hpp"
 #include "session/exchange.hpp"
 #include "support/plugin_loopback.hpp"
@@ -27,6 +28,7 @@ struct PeerSaw {
     size_t batches = 0;       // BATCH frames
     size_t part_frames = 0;   // TX_PART frames
     size_t stream_frames = 0;
+    size_t short_frames = 0;  // stream blocks with the short header (protocol 6)
     size_t block_frames = 0;
     size_t plain_frames = 0;
     uint64_t batch_wire_bytes = 0;
@@ -68,6 +70,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
         }
         protocol::ChainVerifier verifier(protocol::chain_seed(store_id, epoch, 1), 1);
         protocol::TxPartVerifier parts;
+        protocol::BatchUnpacker unpacker;  // BATCH payloads of short frames (protocol 6)
         while (s.last_tx < until) {
             auto frame = co_await c->read_frame(10s);
             if (!frame) {
@@ -80,6 +83,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
             }
             s.batch_wire_bytes += frame->wire_bytes;
             s.stream_frames += frame->header.streamed() ? 1 : 0;
+            s.short_frames += frame->header.short_form ? 1 : 0;
             s.block_frames += frame->header.compressed() ? 1 : 0;
             s.plain_frames += frame->header.flags == 0 ? 1 : 0;
             s.largest_payload = std::max(s.largest_payload, frame->payload.size());
@@ -100,6 +104,14 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
                 continue;
             }
             ++s.batches;
+            if (frame->header.short_form) {
+                std::vector<uint8_t> unpacked;
+                if (auto unpacked_ok = unpacker.unpack(frame->payload, unpacked); !unpacked_ok) {
+                    s.error = unpacked_ok.message();
+                    break;
+                }
+                frame->payload = std::move(unpacked);
+            }
             auto batch = protocol::decode_batch(std::move(frame->payload));
             if (!batch) {
                 s.error = batch.status().message();

@@ -10,6 +10,8 @@ add_executable(protocol_unit_tests
   unit/protocol/region_switch_messages_test.cpp
   unit/protocol/log_hold_messages_test.cpp
   unit/protocol/lz4_stream_test.cpp
+  unit/protocol/short_frame_test.cpp
+  unit/protocol/batch_packing_test.cpp
   unit/protocol/tx_part_test.cpp
 )
 target_link_libraries(protocol_unit_tests PRIVATE ccdr_plugin_core Catch2::Catch2)

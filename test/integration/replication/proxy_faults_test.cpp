@@ -36,9 +36,12 @@ TEST_CASE("proxy faults of every kind under a steady load: converged, equal, cou
     std::atomic<bool> corrupt_next{false};
     std::atomic<int> flipped{0};
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
-        if (frame.size() > protocol::kFrameHeaderSize + 16 &&
-            frame[6] == static_cast<uint8_t>(protocol::MessageType::kBatch) && corrupt_next.exchange(false)) {
-            frame[protocol::kFrameHeaderSize + (frame.size() - protocol::kFrameHeaderSize) / 2] ^= 0x10;
+        // BATCH frames have the short header (protocol 6): flip a bit in the
+        // middle of the block after it.
+        constexpr auto kBatch = static_cast<uint8_t>(protocol::MessageType::kBatch);
+        if (frame.size() > protocol::kShortHeaderMax + 16 && frame[0] == (protocol::kShortFrameMark | kBatch) &&
+            corrupt_next.exchange(false)) {
+            frame[protocol::kShortHeaderMax + (frame.size() - protocol::kShortHeaderMax) / 2] ^= 0x10;
             flipped.fetch_add(1);
         }
     });

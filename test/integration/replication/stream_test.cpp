@@ -5,6 +5,7 @@
 // addresses, the read-only veto and promotion.
 #include "support/replication_world.hpp"
 #include "protocol/batch.hpp"
+#include "protocol/batch_packing.hpp"
 #include "protocol/frame.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,20 @@
 using namespace ccdr;
 using namespace ccdr::test;
 using namespace std::chrono_literals;
+
+namespace {
+
+// A BATCH frame as the fault proxy hands it over: a short header (protocol
+// 6, the upstream's stream blocks) or a full one.
+bool is_batch_frame(const std::vector<uint8_t>& frame) {
+    constexpr auto kBatch = static_cast<uint8_t>(protocol::MessageType::kBatch);
+    if (protocol::is_short_frame(frame[0])) {
+        return frame[0] == (protocol::kShortFrameMark | kBatch);
+    }
+    return frame.size() >= protocol::kFrameHeaderSize && frame[6] == kBatch;
+}
+
+}  // namespace
 
 TEST_CASE("100 000 transactions stream in order, exactly once", "[replication]") {
     ReplicationWorld w;
@@ -124,7 +139,7 @@ TEST_CASE("a corrupt frame is counted, dropped, and the stream resumes", "[repli
     FaultProxy proxy(w.upstream_port);
     int flipped = 0;
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
-        if (flipped == 0 && frame[6] == static_cast<uint8_t>(protocol::MessageType::kBatch)) {
+        if (flipped == 0 && is_batch_frame(frame)) {
             frame[frame.size() / 2] ^= 0x04;  // one bit, in the payload
             ++flipped;
         }
@@ -186,17 +201,24 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
     w.commit(1, 100, 120);
     FaultProxy proxy(w.upstream_port);
     bool changed = false;
-    // The batches travel as one LZ4 stream (protocol 4): the hook decodes
-    // each in order with its own decoder, as the replica does. The changed
-    // batch goes on uncompressed; the member stops at it, before any later
-    // stream block would need the history it skipped.
+    // The batches travel as one LZ4 stream (protocol 4; short headers,
+    // protocol 6): the hook decodes each in order with its own decoder, as
+    // the replica does. The changed batch goes on uncompressed, with a full
+    // header; the member stops at it, before any later stream block would
+    // need the history it skipped.
     protocol::Lz4StreamDecoder stream;
+    protocol::BatchUnpacker unpacker;  // a short frame's BATCH is packed (protocol 6)
     proxy.set_frame_hook([&](std::vector<uint8_t>& frame) {
-        if (changed || frame[6] != static_cast<uint8_t>(protocol::MessageType::kBatch)) {
+        if (changed || !is_batch_frame(frame)) {
             return;
         }
         auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{}, &stream);
         REQUIRE(decoded);
+        if (decoded->header.short_form) {
+            std::vector<uint8_t> unpacked;
+            REQUIRE(unpacker.unpack(decoded->payload, unpacked));
+            decoded->payload = std::move(unpacked);
+        }
         auto batch = protocol::decode_batch(decoded->payload);
         REQUIRE(batch);
         for (const auto& tx : batch->txs) {
