@@ -118,9 +118,12 @@ ccdr::Result<bool> read_exact(int fd, uint8_t* buf, size_t n, uint64_t offset, c
 }
 
 // The header of record `tx` at `offset` of a segment file; CCDR_CORRUPT
-// when none is there (a segment is only read where its index says records are).
-ccdr::Result<SegmentLog::Header> header_at(int fd, const fs::path& p, uint64_t offset, uint64_t tx) {
-    uint8_t h[SegmentLog::kRecordHeader];
+// when none is there (a segment is only read where its index says records
+// are). `raw`, if given, receives the header's bytes.
+ccdr::Result<SegmentLog::Header> header_at(int fd, const fs::path& p, uint64_t offset, uint64_t tx,
+                                           uint8_t* raw = nullptr) {
+    uint8_t own[SegmentLog::kRecordHeader];
+    uint8_t* h = raw != nullptr ? raw : own;
     auto ok = read_exact(fd, h, SegmentLog::kRecordHeader, offset, p);
     if (!ok) return ok.status();
     SegmentLog::Header hd;
@@ -805,29 +808,29 @@ ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_byt
     return {};
 }
 
-ccdr::Result<std::unique_ptr<SegmentLog::RecordReader>> SegmentLog::open_record(uint64_t tx_id) const {
-    std::shared_ptr<Segment> seg;
+ccdr::Status SegmentLog::record_of(uint64_t tx_id, std::shared_ptr<Segment>& seg, uint64_t& offset) const {
     {
         std::lock_guard lock(mu_);
-        if (tx_id >= next_tx_) {
-            return std::unique_ptr<RecordReader>();
-        }
         seg = find(tx_id);
     }
     if (!seg) {
+        return {};
+    }
+    uint64_t before = 0;
+    return locate(*seg, tx_id, offset, before);
+}
+
+ccdr::Result<std::unique_ptr<SegmentLog::RecordReader>> SegmentLog::open_record(uint64_t tx_id) const {
+    std::shared_ptr<Segment> seg;
+    uint64_t offset = 0;
+    if (ccdr::Status st = record_of(tx_id, seg, offset); !st || !seg) {
+        if (!st) return st;
         return std::unique_ptr<RecordReader>();
     }
-    uint64_t offset = 0;
-    uint64_t before = 0;
-    ccdr::Status st = locate(*seg, tx_id, offset, before);
-    if (!st) return st;
     std::unique_ptr<RecordReader> r(new RecordReader());
-    auto ok = read_exact(seg->fd, r->raw_header_, kRecordHeader, offset, seg->path);
-    if (!ok) return ok.status();
-    if (!*ok || !decode_header(r->raw_header_, r->header_) || r->header_.tx_id != tx_id) {
-        return ccdr::Status(CCDR_CORRUPT, seg->path.filename().string() + ": no record of tx " +
-                                              std::to_string(tx_id) + " at byte " + std::to_string(offset));
-    }
+    auto hd = header_at(seg->fd, seg->path, offset, tx_id, r->raw_header_);
+    if (!hd) return hd.status();
+    r->header_ = *hd;
     auto* state = XXH3_createState();
     if (state == nullptr || XXH3_64bits_reset(state) != XXH_OK) {
         XXH3_freeState(state);
@@ -870,17 +873,11 @@ ccdr::Result<size_t> SegmentLog::RecordReader::read(std::span<uint8_t> into) {
 
 ccdr::Result<std::optional<SegmentLog::Header>> SegmentLog::header(uint64_t tx_id) const {
     std::shared_ptr<Segment> seg;
-    {
-        std::lock_guard lock(mu_);
-        seg = find(tx_id);
-    }
-    if (!seg) {
+    uint64_t offset = 0;
+    if (ccdr::Status st = record_of(tx_id, seg, offset); !st || !seg) {
+        if (!st) return st;
         return std::optional<Header>();
     }
-    uint64_t offset = 0;
-    uint64_t before = 0;
-    ccdr::Status st = locate(*seg, tx_id, offset, before);
-    if (!st) return st;
     auto hd = header_at(seg->fd, seg->path, offset, tx_id);
     if (!hd) return hd.status();
     return std::optional<Header>(*hd);

@@ -220,6 +220,8 @@ private:
     // `seg` (the newest), or a new segment from next_tx once it is full.
     ccdr::Result<std::shared_ptr<Segment>> segment_for_append(std::shared_ptr<Segment> seg, uint64_t next_tx);
     std::shared_ptr<Segment> find(uint64_t tx_id) const;  // caller holds mu_
+    // The segment holding tx_id (null when the log does not) and the record's offset in it.
+    ccdr::Status record_of(uint64_t tx_id, std::shared_ptr<Segment>& seg, uint64_t& offset) const;
     // The record `tx_id` of `seg`: its offset and the payload bytes before it.
     ccdr::Status locate(const Segment& seg, uint64_t tx_id, uint64_t& offset, uint64_t& payload_before) const;
 
