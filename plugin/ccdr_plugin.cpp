@@ -136,6 +136,7 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
     session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", session_.plugin_version.text,
                        session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);
+    shared_logs_ = std::make_unique<SharedLogs>(session_.host, session_.settings.batch_max_bytes);
     log_holds_ = std::make_unique<ReplicaLogHolds>(
         session_.server.data_directory.empty()
             ? std::string()
@@ -219,7 +220,7 @@ Status CcdrPlugin::start() {
     runtime_ = std::make_unique<runtime::IoRuntime>(kIoThreads, kBlockingThreads);
     session_.runtime = runtime_.get();
     runtime_->start();
-    upstream_ = std::make_unique<UpstreamService>(session_, notifier_, *log_holds_);
+    upstream_ = std::make_unique<UpstreamService>(session_, notifier_, *log_holds_, *shared_logs_);
     const auto& security = context_.security;
     if (!security.usable()) {
         session_.log->error("ccdr on server {} will not replicate: {}", session_.server.server_id,
@@ -303,6 +304,17 @@ void CcdrPlugin::after_commit(std::string_view database, uint64_t tx_id, int64_t
     runtime::trace_step(session_.trace, "after_commit", database, tx_id, tx_id);
 }
 
+void CcdrPlugin::after_commit_txs(std::string_view database, std::span<const ccdr_tx> txs) {
+    // Kept before the streams are woken, so a stream at the tip finds them.
+    shared_logs_->offer(database, txs);
+    after_commit(database, txs.back().tx_id, txs.back().commit_time_ms);
+}
+
+void CcdrPlugin::end_streams(const std::string& database) {
+    shared_logs_->retire(database);
+    notifier_.end_streams(database);
+}
+
 Result<std::unique_ptr<UpstreamSession>> CcdrPlugin::open_upstream_session(const std::vector<std::string>& addresses) {
     if (!started_) {
         return Status(CCDR_STOPPED, "the ccdr plugin is not started on server " + session_.server.server_id);
@@ -377,13 +389,13 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
             break;
         case CCDR_EVENT_STOPPED:
             note_standard(database, false);
-            notifier_.end_streams(database);
+            end_streams(database);
             if (auto member = take_member(database)) {
                 member->stop();
             }
             break;
         case CCDR_EVENT_PROMOTED:
-            notifier_.end_streams(database);  // a new epoch: downstream replicas must resubscribe
+            end_streams(database);  // a new epoch: downstream replicas must resubscribe
             read_only_.set(database, false);
             {
                 std::lock_guard lock(links_mu_);
@@ -414,7 +426,7 @@ void CcdrPlugin::on_database_event(const ccdr_database_event& event) {
                 // when it cannot be reached (saved across restarts).
                 pending_releases_->add(database, link->remote, link->addresses);
             }
-            notifier_.end_streams(database);
+            end_streams(database);
             read_only_.set(database, false);
             auto member = take_member(database);
             if (member) {

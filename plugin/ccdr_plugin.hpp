@@ -67,6 +67,9 @@ public:
     void stop() override;
     Status before_commit(const ccdr_commit_info& info) override;
     void after_commit(std::string_view database, uint64_t tx_id, int64_t commit_time_ms) override;
+    // ABI 1.2: the same, with the payloads, which the streams of `database`
+    // then send without reading the log (upstream/shared_log.hpp).
+    void after_commit_txs(std::string_view database, std::span<const ccdr_tx> txs) override;
     void on_database_event(const ccdr_database_event& event) override;
     void describe_database(std::string_view database, ccdr_database_status& out) override;
     void collect_metrics(const MetricEmitter& emit) override;
@@ -92,6 +95,8 @@ private:
     std::shared_ptr<ReplicaMember> take_member(const std::string& database);
     void start_member(const std::string& database);
     void note_standard(const std::string& database, bool standard);
+    // The database stopped, was dropped or promoted here: its streams end.
+    void end_streams(const std::string& database);
     // A session with an upstream cluster held by a procedure's thread.
     Result<std::unique_ptr<UpstreamSession>> open_upstream_session(const std::vector<std::string>& addresses);
 
@@ -100,6 +105,9 @@ private:
     UpstreamDialer dialer_{context_.session, context_.security};
     std::unique_ptr<runtime::IoRuntime> runtime_;
     CommitNotifier notifier_;
+    // The streams' shared reads of the log, and the commits the host hands
+    // over (from create() on: after_commit_txs may come before start()).
+    std::unique_ptr<SharedLogs> shared_logs_;
     std::unique_ptr<UpstreamService> upstream_;
     // From create() on, so a host pruning before start() still holds the log
     // for replicas that were served before a restart.

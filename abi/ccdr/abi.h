@@ -1254,6 +1254,21 @@ typedef struct ccdr_plugin_api {
   ccdr_status (*log_hold)(ccdr_plugin_ctx *plugin, const ccdr_log_prune_info *info, uint64_t *keep_from_tx,
                           ccdr_error *err);
 
+  /* 1.2, committed transactions handed over (an upstream sends a fresh
+   * commit without reading it back from its log). A host that still holds
+   * the payloads of what just became durable calls it instead of
+   * after_commit(database, txs[count - 1].tx_id, txs[count - 1].commit_time_ms),
+   * with the same meaning: transactions up to txs[count - 1].tx_id are
+   * durable. count >= 1; txs[0..count) have consecutive ids and each payload
+   * is exactly what read_log gives for that id. A host may call it for some
+   * commits and after_commit for others (a transaction too large to keep,
+   * parts, an import); the plugin reads from the log whatever it was not
+   * handed, so the set of transactions handed over never changes what
+   * replicates. OWNERSHIP: txs and their payloads borrowed for the call; the
+   * plugin copies what it keeps. Thread: the committing thread; concurrent.
+   * Must not fail, must not block, must not call back. */
+  void (*after_commit_txs)(ccdr_plugin_ctx *plugin, ccdr_string database, const ccdr_tx *txs, size_t count);
+
   /* Version 1.3 and later: append below this line. */
 } ccdr_plugin_api;
 

@@ -15,6 +15,7 @@ add_library(refhost_core STATIC
   store/member_generations.cpp
   store/wal_checkpointer.cpp
   store/segment_log.cpp
+  store/durable_tail.cpp
   store/member_store.cpp
   store/member_recovery.cpp
   store/member_log.cpp

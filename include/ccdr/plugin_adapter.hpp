@@ -52,6 +52,13 @@ public:
     // (info.retention_keep_from_tx). May call info.measure_log. An instance
     // that holds nothing keeps this default.
     virtual Result<uint64_t> log_hold(const ccdr_log_prune_info& info) { return info.retention_keep_from_tx; }
+    // ABI 1.2 after_commit_txs: the transactions that became durable, with
+    // their payloads (consecutive ids, at least one; borrowed for the call).
+    // An instance that keeps nothing of them keeps this default, which is
+    // after_commit with the last one.
+    virtual void after_commit_txs(std::string_view database, std::span<const ccdr_tx> txs) {
+        after_commit(database, txs.back().tx_id, txs.back().commit_time_ms);
+    }
 };
 
 // Copies a message into a fixed C buffer, NUL-terminated, truncated to fit.
@@ -129,6 +136,15 @@ struct PluginThunks {
     static void after_commit(ccdr_plugin_ctx* p, ccdr_string db, uint64_t tx_id, int64_t t) {
         try {
             instance(p)->after_commit(to_view(db), tx_id, t);
+        } catch (...) {
+        }
+    }
+    static void after_commit_txs(ccdr_plugin_ctx* p, ccdr_string db, const ccdr_tx* txs, size_t count) {
+        try {
+            if (txs == nullptr || count == 0) {
+                return;  // nothing became durable: there is nothing to say
+            }
+            instance(p)->after_commit_txs(to_view(db), std::span<const ccdr_tx>(txs, count));
         } catch (...) {
         }
     }
@@ -234,6 +250,7 @@ const ccdr_plugin_api* plugin_api() {
         a.collect_metrics = &T::collect_metrics;
         a.list_subscriptions = &T::list_subscriptions;
         a.log_hold = &T::log_hold;
+        a.after_commit_txs = &T::after_commit_txs;
         return a;
     }();
     return &api;

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -289,6 +290,24 @@ public:
             return st;
         }
         return keep;
+    }
+
+    // True when the plugin's vtable has after_commit_txs.
+    bool has_after_commit_txs() const {
+        return CCDR_HAS_FIELD(api_, ccdr_plugin_api, after_commit_txs) && api_->after_commit_txs != nullptr;
+    }
+    // Transactions that became durable, with their payloads (ABI 1.2
+    // after_commit_txs: consecutive ids, at least one). A plugin without the
+    // hook hears after_commit with the last of them, which means the same.
+    void after_commit_txs(std::string_view database, std::span<const ccdr_tx> txs) const {
+        if (txs.empty()) {
+            return;
+        }
+        if (!has_after_commit_txs()) {
+            after_commit(database, txs.back().tx_id, txs.back().commit_time_ms);
+            return;
+        }
+        api_->after_commit_txs(ctx_, to_abi(database), txs.data(), txs.size());
     }
 
     const ccdr_plugin_api* api() const { return api_; }

@@ -83,6 +83,19 @@ void BatchBuilder::recycle(std::vector<uint8_t>&& buffer) {
     }
 }
 
+void append_unchained_record(std::vector<uint8_t>& records, const ccdr_tx& tx) {
+    const size_t at = records.size();
+    records.resize(at + kTxRecordOverhead + tx.payload.len);
+    uint8_t* r = records.data() + at;
+    store_le(r, tx.tx_id, 8);
+    store_le(r + 8, static_cast<uint64_t>(tx.commit_time_ms), 8);
+    store_le(r + 16, tx.payload.len, 4);
+    if (tx.payload.len != 0) {
+        std::memcpy(r + 20, tx.payload.data, tx.payload.len);
+    }
+    store_le(r + 20 + tx.payload.len, 0, 8);
+}
+
 Status BatchBuilder::add(const ccdr_tx& tx) {
     if (tx.tx_id != next_tx_) {
         return {CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(next_tx_) + ", the log gave tx " +

@@ -72,6 +72,12 @@ private:
     State* state_;
 };
 
+// Appends tx to `records` in the record layout above with a zero chain
+// value, for a BatchBuilder's add_records to chain later (the shared log's
+// records, upstream/shared_log.hpp, are chained by each stream). The caller
+// checked that the payload fits a u32 length.
+void append_unchained_record(std::vector<uint8_t>& records, const ccdr_tx& tx);
+
 // Builds a batch payload, computing the chain as transactions are added.
 class BatchBuilder {
 public:

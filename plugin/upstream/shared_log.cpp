@@ -2,6 +2,7 @@
 
 #include "protocol/batch.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace ccdr::plugin {
@@ -16,7 +17,85 @@ std::shared_ptr<const LogSlice> SharedLog::find(uint64_t next_tx) {
         return nullptr;
     }
     ++counts_.hits;
+    hand_out(it->second);
     return it->second;
+}
+
+void SharedLog::hand_out(const std::shared_ptr<const LogSlice>& slice) {
+    // A stream frames it from now on, outside the lock: no offer may append
+    // to it any more.
+    if (open_ && open_.get() == slice.get()) {
+        open_.reset();
+    }
+}
+
+void SharedLog::offer(std::span<const ccdr_tx> txs) {
+    std::lock_guard lock(mu_);
+    if (retired_ || txs.empty()) {
+        return;
+    }
+    if (reading_) {
+        // A stream reads at the tip now; the log gives it these.
+        ++counts_.dropped_offers;
+        return;
+    }
+    size_t at = 0;
+    if (!slices_.empty()) {
+        // A stream woken by an earlier commit may have read some of these
+        // from the log already (the host publishes a commit before it calls
+        // after_commit_txs): skip them.
+        while (at < txs.size() && txs[at].tx_id < tip_) {
+            ++at;
+        }
+        if (at == txs.size()) {
+            return;
+        }
+        if (txs[at].tx_id != tip_) {
+            ++counts_.dropped_offers;  // a gap: the streams read it, and what follows, from the log
+            return;
+        }
+    }
+    for (; at < txs.size(); ++at) {
+        const ccdr_tx& tx = txs[at];
+        const size_t record = protocol::kTxRecordOverhead + tx.payload.len;
+        const bool follows = open_ == nullptr ? (slices_.empty() || tx.tx_id == tip_) : tx.tx_id == open_->last_tx + 1;
+        if (record > batch_max_ || (tx.payload.data == nullptr && tx.payload.len > 0) || !follows) {
+            // Larger than a batch (read in pieces from the log by the
+            // stream that sends it), or not consecutive: from the log.
+            ++counts_.dropped_offers;
+            return;
+        }
+        if (!open_ || open_->records.size() + record > batch_max_) {
+            auto slice = std::make_shared<LogSlice>();
+            slice->first_tx = tx.tx_id;
+            slice->first_commit_ms = tx.commit_time_ms;
+            slice->records.reserve(std::min<size_t>(batch_max_, 4096));
+            open_ = slice;
+            slices_.emplace(slice->first_tx, std::move(slice));
+        }
+        protocol::append_unchained_record(open_->records, tx);
+        open_->last_tx = tx.tx_id;
+        open_->count += 1;
+        open_->payload_bytes += tx.payload.len;
+        tip_ = tx.tx_id + 1;
+        cached_bytes_ += record;
+        ++counts_.offered_txs;
+    }
+    evict();
+}
+
+void SharedLog::retire() {
+    std::lock_guard lock(mu_);
+    retired_ = true;
+    open_.reset();
+    slices_.clear();
+    cached_bytes_ = 0;
+    tip_ = 0;
+}
+
+bool SharedLog::retired() const {
+    std::lock_guard lock(mu_);
+    return retired_;
 }
 
 bool SharedLog::wait_for_read(uint64_t next_tx, const std::shared_ptr<runtime::AsyncSignal>& waiter) {
@@ -46,6 +125,7 @@ SliceRead SharedLog::obtain(uint64_t next_tx) {
     for (;;) {
         if (auto it = slices_.find(next_tx); it != slices_.end()) {
             ++counts_.hits;
+            hand_out(it->second);
             return {Status(), it->second};
         }
         if (reading_) {
@@ -95,9 +175,18 @@ void SharedLog::publish(std::shared_ptr<const LogSlice> slice) {
         slices_.clear();
         cached_bytes_ = 0;
     }
+    if (retired_) {
+        return;  // the lineage ended while the read ran: keep nothing
+    }
+    open_.reset();  // the newest slice is now this one, which streams take as it is
     tip_ = slice->last_tx + 1;
     cached_bytes_ += slice->records.size();
     slices_.emplace(slice->first_tx, std::move(slice));
+    evict();
+}
+
+void SharedLog::evict() {
+    // The newest slice always stays (it is the tip the others continue).
     while (cached_bytes_ > max_cached_bytes_ && slices_.size() > 1) {
         cached_bytes_ -= slices_.begin()->second->records.size();
         slices_.erase(slices_.begin());
@@ -182,17 +271,49 @@ std::shared_ptr<SharedLog> SharedLogs::get(const std::string& database, const st
     // The key holds the lineage: a database dropped and created again under
     // the same name (another store id), or promoted elsewhere and back
     // (another epoch), never shares a cache with its former self.
-    const std::string key = database + '\0' + store_id + '\0' + std::to_string(epoch);
+    const std::string lineage = store_id + '\0' + std::to_string(epoch);
     std::lock_guard lock(mu_);
-    for (auto it = logs_.begin(); it != logs_.end();) {
-        it = it->second.expired() ? logs_.erase(it) : std::next(it);
+    for (auto db = logs_.begin(); db != logs_.end();) {
+        for (auto it = db->second.begin(); it != db->second.end();) {
+            it = it->second.expired() ? db->second.erase(it) : std::next(it);
+        }
+        db = db->second.empty() ? logs_.erase(db) : std::next(db);
     }
-    if (auto found = logs_[key].lock()) {
+    auto& slot = logs_[database][lineage];
+    if (auto found = slot.lock(); found && !found->retired()) {
         return found;
     }
+    // A retired log may still be held by a stream that is ending: the new
+    // streams start a fresh one.
     auto made = std::make_shared<SharedLog>(host_, database, batch_max_, SharedLog::kCachedBatches * batch_max_);
-    logs_[key] = made;
+    slot = made;
     return made;
+}
+
+void SharedLogs::offer(std::string_view database, std::span<const ccdr_tx> txs) {
+    std::lock_guard lock(mu_);
+    auto db = logs_.find(database);
+    if (db == logs_.end()) {
+        return;  // no stream serves it: nothing to keep
+    }
+    for (auto& [lineage, weak] : db->second) {
+        if (auto log = weak.lock()) {
+            log->offer(txs);
+        }
+    }
+}
+
+void SharedLogs::retire(std::string_view database) {
+    std::lock_guard lock(mu_);
+    auto db = logs_.find(database);
+    if (db == logs_.end()) {
+        return;
+    }
+    for (auto& [lineage, weak] : db->second) {
+        if (auto log = weak.lock()) {
+            log->retire();
+        }
+    }
 }
 
 }  // namespace ccdr::plugin

@@ -30,6 +30,17 @@
 // still there. A slow stream never holds the others: it falls behind the
 // cache and reads alone.
 //
+// Fresh commits need no read at all from a host of ABI 1.2 that hands them
+// over as they become durable (after_commit_txs): offer() appends them to
+// the cache at its tip before the streams are woken, so a stream at the tip
+// finds its next batch here and frames it on its strand: no trip to the
+// blocking pool and back, no log read, per commit (docs/benchmarks.md,
+// "Upstream cost of replication" and "where the milliseconds go", measured
+// both as what was left). What cannot continue the cache exactly (a gap, a
+// read at the tip running, a transaction larger than a batch) is dropped and
+// read from the log as before, so what is offered never changes what a
+// stream sends, only where it comes from.
+//
 // A transaction larger than a batch is a slice of its own; from a host that
 // reads its log in pieces (ABI 1.2 read_log_bounded) its payload is not read
 // here but by each stream as it sends it (LogSlice::unread), so the upstream
@@ -52,7 +63,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ccdr::plugin {
@@ -100,12 +113,25 @@ public:
     // Blocks (reads the log; run it on the blocking pool): the slice that
     // starts at next_tx, as the header says.
     SliceRead obtain(uint64_t next_tx);
+    // Never blocks on the log (after_commit_txs, on the committing thread):
+    // transactions that became durable, consecutive ids. Kept when they
+    // continue the cache at its tip (or start it) and no read at the tip
+    // runs (that read finds them in the log); otherwise dropped. Appended to
+    // the newest slice while no stream has taken it and it holds less than a
+    // batch, so a stream that was busy writing finds one batch, not many.
+    void offer(std::span<const ccdr_tx> txs);
+    // The database stopped, was dropped or promoted here: no more offers
+    // (its name may come back with another history), nothing cached.
+    void retire();
+    bool retired() const;
 
     uint64_t tip() const;
     struct Counts {
         uint64_t reads = 0;        // slices read at the tip and published
         uint64_t solo_reads = 0;   // slices read for one stream behind the cache
         uint64_t hits = 0;         // slices taken from the cache (find or obtain)
+        uint64_t offered_txs = 0;  // transactions kept from the host's after_commit_txs
+        uint64_t dropped_offers = 0;  // offers (or their tails) left to the log instead
         size_t cached_slices = 0;
         size_t cached_bytes = 0;
     };
@@ -115,6 +141,8 @@ private:
     // Reads [from, stop_before) of the log, at most about batch_max_ bytes.
     SliceRead read(uint64_t from, uint64_t stop_before) const;
     void publish(std::shared_ptr<const LogSlice> slice);  // mu_ held
+    void hand_out(const std::shared_ptr<const LogSlice>& slice);  // mu_ held
+    void evict();  // mu_ held
 
     HostHandle host_;
     std::string database_;
@@ -128,21 +156,35 @@ private:
     uint64_t reading_at_ = 0;
     std::vector<std::shared_ptr<runtime::AsyncSignal>> waiters_;
     size_t cached_bytes_ = 0;
+    // The newest slice, while offers may still append to it: made by
+    // offer(), no stream has taken it, it holds less than a batch.
+    std::shared_ptr<LogSlice> open_;
+    bool retired_ = false;
     Counts counts_;
-    mutable std::atomic<bool> bounded_unsupported_{false};  // the host answered read_log_bounded so
+    // The host answered read_log_bounded with CCDR_UNSUPPORTED once: it
+    // keeps HostServer's default, so read_log is used from then on.
+    mutable std::atomic<bool> bounded_unsupported_{false};
 };
 
-// One SharedLog per database lineage, while a stream uses it.
+// One SharedLog per database lineage, while a stream uses it. Lives as long
+// as the plugin instance: after_commit_txs may offer from create() on.
 class SharedLogs {
 public:
     SharedLogs(HostHandle host, uint64_t batch_max_bytes) : host_(host), batch_max_(batch_max_bytes) {}
     std::shared_ptr<SharedLog> get(const std::string& database, const std::string& store_id, uint64_t epoch);
+    // after_commit_txs: offers the transactions to every live log of
+    // `database` (nothing when no stream serves it). Never blocks on the log.
+    void offer(std::string_view database, std::span<const ccdr_tx> txs);
+    // The database stopped, was dropped or promoted: its logs take no more
+    // offers, and the next stream gets a fresh one.
+    void retire(std::string_view database);
 
 private:
     HostHandle host_;
     uint64_t batch_max_;
     std::mutex mu_;
-    std::map<std::string, std::weak_ptr<SharedLog>> logs_;  // by database, store id and epoch
+    // By database, then lineage (store id and epoch).
+    std::map<std::string, std::map<std::string, std::weak_ptr<SharedLog>>, std::less<>> logs_;
 };
 
 }  // namespace ccdr::plugin

@@ -40,14 +40,14 @@ std::string UpstreamService::Peer::describe() const {
 }
 
 UpstreamService::UpstreamService(const session::SessionContext& context, CommitNotifier& notifier,
-                                 ReplicaLogHolds& holds)
+                                 ReplicaLogHolds& holds, SharedLogs& shared_logs)
     : context_(context),
       notifier_(notifier),
       checks_(context.host, context.server.server_id, context.settings.allowed_databases,
               context.replica_serving_refusal),
       spools_(context.host, context.spool_directory(), context.settings.snapshot_retention, context.log),
       holds_(holds),
-      shared_logs_(context.host, context.settings.batch_max_bytes) {
+      shared_logs_(shared_logs) {
     spools_.remove_all();
 }
 

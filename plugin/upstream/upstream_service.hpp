@@ -50,7 +50,8 @@ class UpstreamService {
 public:
     // `holds`: the log this server holds for replica members (owned by the
     // instance, outliving this service).
-    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier, ReplicaLogHolds& holds);
+    UpstreamService(const session::SessionContext& context, CommitNotifier& notifier, ReplicaLogHolds& holds,
+                    SharedLogs& shared_logs);
     UpstreamService(const UpstreamService&) = delete;
     UpstreamService& operator=(const UpstreamService&) = delete;
 
@@ -130,7 +131,7 @@ private:
     SnapshotSpools spools_;
     UpstreamStats stats_;
     ReplicaLogHolds& holds_;
-    SharedLogs shared_logs_;  // one read of the log per database and position
+    SharedLogs& shared_logs_;  // one read of the log per database and position (the plugin's)
 };
 
 }  // namespace ccdr::plugin

@@ -15,6 +15,7 @@ endif()
 add_executable(replication_integration_tests
   unit/main.cpp
   integration/replication/stream_test.cpp
+  integration/replication/commit_handover_test.cpp
   integration/replication/store_copy_test.cpp
   integration/replication/upstream_probe_test.cpp
   integration/replication/verify_test.cpp

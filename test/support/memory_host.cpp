@@ -136,6 +136,7 @@ Result<uint64_t> MemoryHost::commit(const std::string& database, std::vector<uin
     }
     uint64_t id = 0;
     int64_t t = now_ms();
+    std::vector<uint8_t> handed;
     {
         std::lock_guard lock(mu_);
         auto it = members_.find(database);
@@ -149,6 +150,9 @@ Result<uint64_t> MemoryHost::commit(const std::string& database, std::vector<uin
                                                        (m.access_reason.empty() ? "" : " (" + m.access_reason + ")"));
         }
         id = m.last_tx + 1;
+        if (handover_.load()) {
+            handed = payload;  // the plugin's copy, handed over after the lock
+        }
         StoredTx tx{id, t, std::move(payload)};
         m.content.push_back(tx);
         m.log.push_back(std::move(tx));
@@ -157,7 +161,12 @@ Result<uint64_t> MemoryHost::commit(const std::string& database, std::vector<uin
     }
     changed_.notify_all();
     if (plugin_) {
-        plugin_->after_commit(database, id, t);
+        if (handover_.load()) {
+            const ccdr_tx tx{id, t, ccdr_bytes{handed.data(), handed.size()}};
+            plugin_->after_commit_txs(database, std::span<const ccdr_tx>(&tx, 1));
+        } else {
+            plugin_->after_commit(database, id, t);
+        }
     }
     return id;
 }
@@ -494,6 +503,9 @@ Status MemoryHost::read_log_bounded_impl(std::string_view database, uint64_t fro
             batch.push_back(tx);
         }
     }
+    if (!batch.empty()) {
+        log_reads_.fetch_add(1);
+    }
     for (const auto& tx : batch) {
         ccdr_tx v{tx.tx_id, tx.commit_time_ms, ccdr_bytes{tx.payload.data(), tx.payload.size()}};
         if (tx.payload.size() > tx_max_bytes) {
@@ -565,7 +577,11 @@ Status MemoryHost::apply_batch(std::string_view database, std::span<const ccdr_t
     }
     changed_.notify_all();
     if (plugin_) {
-        plugin_->after_commit(database, last, last_time);
+        if (handover_.load()) {
+            plugin_->after_commit_txs(database, txs);  // the caller's batch, still borrowed
+        } else {
+            plugin_->after_commit(database, last, last_time);
+        }
     }
     return {};
 }

@@ -177,6 +177,13 @@ public:
         size_t largest_read = 0;     // bytes asked of one log_tx_read
     };
     LogTxCounts log_tx_counts() const;
+    // ABI 1.2 after_commit_txs: with handover on, commit() and apply_batch
+    // hand the plugin what became durable with its payloads instead of
+    // calling after_commit (a plugin without the hook hears after_commit).
+    void set_commit_handover(bool on) { handover_.store(on); }
+    // read_log and read_log_bounded calls that visited at least one
+    // transaction, since the host began.
+    int log_reads() const { return log_reads_.load(); }
     void count_log_tx_read(size_t bytes);
     void count_part(size_t bytes);
     void count_end(bool committed);
@@ -229,6 +236,8 @@ private:
                                  uint64_t tx_max_bytes, const ccdr_tx_visitor& visitor);
     std::atomic<bool> parts_supported_{true};
     std::atomic<bool> log_tx_reads_{true};
+    std::atomic<bool> handover_{false};
+    std::atomic<int> log_reads_{0};
     std::atomic<bool> corrupt_next_log_tx_{false};
     LogTxCounts log_tx_counts_;  // under mu_
     std::atomic<bool> fail_next_part_{false};

@@ -257,6 +257,13 @@ ccdr::Result<std::shared_ptr<Member>> Cluster::make_member(const DatabaseRecord&
             bridge->after_commit(self->server(), self->database(), tx, time);
         }
     };
+    m->on_durable_txs = [this, weak](std::span<const ccdr_tx> txs) {
+        auto self = weak.lock();
+        PluginBridge* bridge = plugins();
+        if (self && bridge != nullptr) {
+            bridge->after_commit_txs(self->server(), self->database(), txs);
+        }
+    };
     MemberStore::Options options;
     options.log_rotation_bytes = config_.log_rotation_bytes();
     auto store = MemberStore::open(member_dir(rec.name, server), rec.store_id, options);

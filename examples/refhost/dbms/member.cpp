@@ -9,6 +9,12 @@ void Member::set_store(std::shared_ptr<MemberStore> store) {
             on_durable(tx, time);
         }
     });
+    if (on_durable_txs) {
+        store->set_on_durable_txs([this](std::span<const ccdr_tx> txs) {
+            advanced(txs.back().tx_id, txs.back().commit_time_ms);
+            on_durable_txs(txs);
+        });
+    }
     uint64_t tx = store->last_committed();
     int64_t time = store->state().last_time_ms;
     {

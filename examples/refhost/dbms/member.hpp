@@ -53,6 +53,9 @@ public:
     // durability notifications to `on_durable`.
     void set_store(std::shared_ptr<MemberStore> store);
     std::function<void(uint64_t, int64_t)> on_durable;
+    // When set before set_store: durability notifications that carry the
+    // transactions themselves go here instead (MemberStore::set_on_durable_txs).
+    std::function<void(std::span<const ccdr_tx>)> on_durable_txs;
 
     uint64_t last_tx() const { return last_tx_.load(std::memory_order_acquire); }
     int64_t last_time_ms() const { return last_time_.load(std::memory_order_acquire); }

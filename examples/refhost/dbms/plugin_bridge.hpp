@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,12 @@ public:
     virtual ccdr::Status before_commit(size_t server, std::string_view database, ccdr_origin origin,
                                        std::string_view user) = 0;
     virtual void after_commit(size_t server, std::string_view database, uint64_t tx_id, int64_t time_ms) = 0;
+    // The same, with the durable transactions (consecutive ids, at least
+    // one): instances with ABI 1.2's after_commit_txs get them, the others
+    // after_commit with the last.
+    virtual void after_commit_txs(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
+        after_commit(server, database, txs.back().tx_id, txs.back().commit_time_ms);
+    }
     virtual void database_event(size_t server, std::string_view database, ccdr_event_kind event,
                                 ccdr_member_role role, ccdr_database_kind kind) = 0;
     // The first instance on `server` with something to say (state != NONE).

@@ -200,6 +200,15 @@ void PluginHost::after_commit(size_t server, std::string_view database, uint64_t
     }
 }
 
+void PluginHost::after_commit_txs(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
+    if (server >= instances_.size() || txs.empty()) {
+        return;
+    }
+    for (const auto& inst : instances_[server]) {
+        inst.handle->after_commit_txs(database, txs);
+    }
+}
+
 void PluginHost::database_event(size_t server, std::string_view database, ccdr_event_kind event,
                                 ccdr_member_role role, ccdr_database_kind kind) {
     if (server >= instances_.size()) {

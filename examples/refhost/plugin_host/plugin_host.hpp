@@ -55,6 +55,7 @@ public:
     ccdr::Status before_commit(size_t server, std::string_view database, ccdr_origin origin,
                                std::string_view user) override;
     void after_commit(size_t server, std::string_view database, uint64_t tx_id, int64_t time_ms) override;
+    void after_commit_txs(size_t server, std::string_view database, std::span<const ccdr_tx> txs) override;
     void database_event(size_t server, std::string_view database, ccdr_event_kind event, ccdr_member_role role,
                         ccdr_database_kind kind) override;
     std::optional<ccdr_database_status> describe_database(size_t server, std::string_view database) override;

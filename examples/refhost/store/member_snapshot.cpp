@@ -534,6 +534,7 @@ ccdr::Result<std::shared_ptr<MemberStore>> MemberStore::install_snapshot(const f
         return fresh.status();
     }
     fresh.value()->set_on_durable(on_durable_);
+    fresh.value()->set_on_durable_txs(on_durable_txs_);
     retire(true);
     if (on_durable_) {
         on_durable_(info.tx_id, info.commit_time_ms);

@@ -270,8 +270,18 @@ ccdr::Result<CommitStamp> MemberStore::commit_write(WriteLock& lock, StoreConnec
         }
         return st;
     }
+    // Kept before the commit is visible to a sync (record_commit), so the
+    // sync that covers it finds its copy.
+    if (tail_) {
+        tail_->add(s.last_tx, s.last_time_ms, payload);
+    }
     record_commit(s);
     return CommitStamp{s.last_tx, s.last_time_ms};
+}
+
+void MemberStore::set_on_durable_txs(DurableTail::Handover fn) {
+    on_durable_txs_ = std::move(fn);
+    tail_ = on_durable_txs_ ? std::make_unique<DurableTail>() : nullptr;
 }
 
 ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
@@ -295,7 +305,8 @@ ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
         ccdr::Status st = log_->sync();
         if (st) {
             publish(target);
-            if (on_durable_) {
+            const bool handed = tail_ && tail_->deliver(target.last_tx, on_durable_txs_);
+            if (!handed && on_durable_) {
                 on_durable_(target.last_tx, target.last_time_ms);
             }
         }
@@ -402,6 +413,11 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
             }
         }
         return st;
+    }
+    if (tail_) {
+        for (const auto& e : entries) {
+            tail_->add(e.tx_id, e.time_ms, e.payload);
+        }
     }
     record_commit(s);
     return make_durable(s.last_tx);

@@ -50,6 +50,7 @@
 // member_apply_parts.cpp (one replicated transaction applied in parts).
 #pragma once
 
+#include "store/durable_tail.hpp"
 #include "store/retention.hpp"
 #include "store/segment_log.hpp"
 #include "store/store_connection.hpp"
@@ -143,6 +144,13 @@ public:
     // durable id and its time: once per sync, in order, never concurrently
     // (by the thread that synced, outside the store's own mutexes).
     void set_on_durable(std::function<void(uint64_t, int64_t)> fn) { on_durable_ = std::move(fn); }
+    // The same notification with the durable transactions themselves (ABI
+    // 1.2 after_commit_txs), called instead of on_durable when every
+    // transaction the sync made durable was kept (durable_tail.hpp says
+    // which are); on_durable otherwise. Set before the store is shared, as
+    // set_on_durable.
+    void set_on_durable_txs(DurableTail::Handover fn);
+    const DurableTail::Handover& on_durable_txs() const { return on_durable_txs_; }
 
     // --- connections ---
     class Lease {
@@ -405,6 +413,8 @@ private:
     std::atomic<int64_t> fail_apply_at_{-1};
     std::atomic<uint64_t> pruned_at_tx_{0};  // last_tx at the last pruning pass
     std::function<void(uint64_t, int64_t)> on_durable_;
+    DurableTail::Handover on_durable_txs_;
+    std::unique_ptr<DurableTail> tail_;  // kept payloads while on_durable_txs_ is set
 };
 
 }  // namespace refhost

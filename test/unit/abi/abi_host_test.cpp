@@ -248,3 +248,55 @@ TEST_CASE("ABI 1.2 list_subscriptions: a host asks only a plugin whose vtable ha
     CHECK(rows == 0);
     host.detach();
 }
+
+namespace {
+// What the recording hooks below heard (one test at a time).
+std::vector<uint64_t> heard_after_commit;
+std::vector<size_t> heard_handovers;
+}  // namespace
+
+TEST_CASE("ABI 1.2 after_commit_txs: a plugin without the hook hears after_commit with the last id",
+          "[abi][version]") {
+    auto plugin = load(CCDR_PLUGIN_PATH);
+    const ccdr_plugin_api* api = plugin->api();
+    REQUIRE(CCDR_HAS_FIELD(api, ccdr_plugin_api, after_commit_txs));
+    REQUIRE(api->after_commit_txs != nullptr);
+    heard_after_commit.clear();
+    heard_handovers.clear();
+    const uint8_t bytes[] = {1, 2, 3};
+    const ccdr_tx txs[] = {{7, 70, ccdr_bytes{bytes, 3}}, {8, 80, ccdr_bytes{bytes, 1}}};
+
+    // A 1.1 vtable ends before the hook: the handle calls after_commit.
+    ccdr_plugin_api older = *api;
+    older.hdr.struct_size = static_cast<uint32_t>(offsetof(ccdr_plugin_api, after_commit_txs));
+    older.hdr.minor = 1;
+    older.after_commit = +[](ccdr_plugin_ctx*, ccdr_string, uint64_t tx_id, int64_t) {
+        heard_after_commit.push_back(tx_id);
+    };
+    ccdr::PluginInstanceHandle old_handle(&older, nullptr);
+    CHECK_FALSE(old_handle.has_after_commit_txs());
+    old_handle.after_commit_txs("foo", txs);
+    CHECK(heard_after_commit == std::vector<uint64_t>{8});
+
+    // A 1.2 vtable gets the transactions themselves, and no after_commit.
+    ccdr_plugin_api newer = older;
+    newer.hdr = api->hdr;
+    newer.after_commit_txs = +[](ccdr_plugin_ctx*, ccdr_string, const ccdr_tx* t, size_t count) {
+        heard_handovers.push_back(count);
+        CHECK(t[0].tx_id == 7);
+        CHECK(t[count - 1].payload.len == 1);
+    };
+    ccdr::PluginInstanceHandle new_handle(&newer, nullptr);
+    CHECK(new_handle.has_after_commit_txs());
+    new_handle.after_commit_txs("foo", txs);
+    new_handle.after_commit_txs("foo", {});  // nothing durable: nothing said
+    CHECK(heard_handovers == std::vector<size_t>{2});
+    CHECK(heard_after_commit == std::vector<uint64_t>{8});
+
+    // The real plugin takes a handover before start (nothing streams yet).
+    MemoryHost host("s1", {});
+    REQUIRE(host.configure(api));
+    auto instance = ccdr::PluginInstanceHandle::create(api, ccdr::host_api(), host.ctx());
+    REQUIRE(instance);
+    (*instance)->after_commit_txs("foo", txs);
+}

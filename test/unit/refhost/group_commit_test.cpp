@@ -92,6 +92,89 @@ TEST_CASE("one sync covers every commit written before it", "[refhost][group-com
     CHECK(store.last_committed() == 3);
 }
 
+TEST_CASE("a sync hands over the transactions it made durable, with their payloads", "[refhost][group-commit]") {
+    AnnouncingStore fixture;
+    MemberStore& store = *fixture.store;
+    std::vector<std::vector<ccdr_tx>> handed;
+    std::vector<std::vector<uint8_t>> payloads;
+    store.set_on_durable_txs([&](std::span<const ccdr_tx> txs) {
+        handed.emplace_back(txs.begin(), txs.end());
+        for (const auto& tx : txs) {
+            payloads.emplace_back(tx.payload.data, tx.payload.data + tx.payload.len);
+        }
+    });
+    for (uint8_t i = 1; i <= 3; ++i) {
+        CHECK(write_one(store, i) == i);
+    }
+    REQUIRE(store.make_durable(3).is_ok());
+    REQUIRE(handed.size() == 1);
+    REQUIRE(handed[0].size() == 3);
+    CHECK(handed[0][0].tx_id == 1);
+    CHECK(handed[0][2].tx_id == 3);
+    CHECK(payloads == std::vector<std::vector<uint8_t>>{{1, 1, 1}, {2, 2, 2}, {3, 3, 3}});
+    // Handed over instead of announced, never both.
+    CHECK(fixture.announced.empty());
+    CHECK(store.last_committed() == 3);
+
+    // Too large to keep: that sync announces its last id alone (the plugin
+    // reads the log), and the next one hands over again.
+    {
+        auto lock = store.lock_for_write();
+        REQUIRE(lock.is_ok());
+        auto lease = store.connection();
+        REQUIRE(lease.is_ok());
+        REQUIRE((*lease)->begin_write().is_ok());
+        std::vector<uint8_t> big(DurableTail::kMaxTxBytes + 1, 7);
+        REQUIRE(store.commit_write(*lock, **lease, big, IdHighWater{}).is_ok());
+    }
+    CHECK(write_one(store, 5) == 5);
+    REQUIRE(store.make_durable(5).is_ok());
+    CHECK(fixture.announced == std::vector<uint64_t>{5});
+    CHECK(handed.size() == 1);
+    CHECK(write_one(store, 6) == 6);
+    REQUIRE(store.make_durable(6).is_ok());
+    REQUIRE(handed.size() == 2);
+    CHECK(handed[1].size() == 1);
+    CHECK(handed[1][0].tx_id == 6);
+    CHECK(payloads.back() == std::vector<uint8_t>{6, 6, 6});
+}
+
+TEST_CASE("the durable tail: a handover is whole, in order, and leaves later commits for the next sync",
+          "[refhost][group-commit]") {
+    DurableTail tail;
+    std::vector<uint64_t> ids;
+    auto record = [&](std::span<const ccdr_tx> txs) {
+        for (const auto& tx : txs) {
+            ids.push_back(tx.tx_id);
+            CHECK(tx.payload.len == 1);
+            CHECK(tx.payload.data[0] == static_cast<uint8_t>(tx.tx_id));
+        }
+    };
+    const uint8_t b4[] = {4}, b5[] = {5}, b6[] = {6}, b8[] = {8};
+    tail.add(4, 0, b4);
+    tail.add(5, 0, b5);
+    tail.add(6, 0, b6);
+    // A sync that started after tx 5 was written: 6 waits for the next.
+    CHECK(tail.deliver(5, record));
+    CHECK(ids == std::vector<uint64_t>{4, 5});
+    CHECK(tail.deliver(6, record));
+    CHECK(ids == std::vector<uint64_t>{4, 5, 6});
+    // Nothing kept up to the sync's id (tx 7 never added): not whole.
+    CHECK_FALSE(tail.deliver(7, record));
+    // A gap inside: not whole, and forgotten.
+    tail.add(8, 0, b8);
+    tail.add(10, 0, b8);
+    CHECK_FALSE(tail.deliver(10, record));
+    CHECK_FALSE(tail.deliver(10, record));
+    // Over the byte bound: nothing of that sync is kept.
+    std::vector<uint8_t> half(DurableTail::kMaxBytes / 2 + 1, 1);
+    tail.add(11, 0, half);
+    tail.add(12, 0, half);
+    tail.add(13, 0, b8);
+    CHECK_FALSE(tail.deliver(13, record));
+    CHECK(ids == std::vector<uint64_t>{4, 5, 6});
+}
+
 TEST_CASE("waiting for a transaction that was never written is an error, not a hang", "[refhost][group-commit]") {
     TempHome home;
     auto opened = MemberStore::open(home.path() / "store", "store-1", MemberStore::Options{});
@@ -116,6 +199,9 @@ TEST_CASE("concurrent writers: every acknowledged commit is durable, announced i
         std::lock_guard lock(mu);
         announced.push_back(tx);
     });
+    // Every sync announces through on_durable: none hands its transactions
+    // over instead (the member's plugin handover is not what this checks).
+    store->set_on_durable_txs({});
     constexpr int kThreads = 4;
     constexpr int kPerThread = 40;
     std::atomic<int> failures{0};

@@ -5,6 +5,9 @@
 // the cache there; the cache keeps to its byte bound; and streams framing
 // from one log on several threads while transactions commit each get every
 // transaction exactly once, in order, verified against their own chain.
+// Transactions the host hands over at commit (ABI 1.2 after_commit_txs) are
+// sent without a read when they continue the cache, and left to the log when
+// they do not.
 #include "support/memory_host.hpp"
 #include "upstream/batcher.hpp"
 #include "upstream/shared_log.hpp"
@@ -22,6 +25,7 @@ using ccdr::plugin::Batcher;
 using ccdr::plugin::CommitPosition;
 using ccdr::plugin::ProducedBatch;
 using ccdr::plugin::SharedLog;
+using ccdr::plugin::SharedLogs;
 using ccdr::test::MemoryHost;
 namespace protocol = ccdr::protocol;
 
@@ -81,6 +85,22 @@ struct Stream {
     Batcher batcher;
     protocol::ChainVerifier verifier;
     protocol::Lz4StreamDecoder lz4;
+};
+
+// What the host hands over for tx `first`..`last` (payload(i, size) each),
+// as after_commit_txs would; the payloads live as long as the object.
+struct Handed {
+    Handed(uint64_t first, uint64_t last, size_t size = 100) {
+        for (uint64_t i = first; i <= last; ++i) {
+            payloads.push_back(payload(i, size));
+        }
+        for (uint64_t i = first; i <= last; ++i) {
+            const auto& p = payloads[i - first];
+            txs.push_back(ccdr_tx{i, static_cast<int64_t>(i), ccdr_bytes{p.data(), p.size()}});
+        }
+    }
+    std::vector<std::vector<uint8_t>> payloads;
+    std::vector<ccdr_tx> txs;
 };
 
 struct Fixture {
@@ -245,8 +265,105 @@ TEST_CASE("shared log: records that do not continue the chain's next tx are refu
     CHECK(a.batcher.next_tx() == 5);
 }
 
+TEST_CASE("shared log: commits handed over are sent without reading the log", "[upstream][shared_log]") {
+    Fixture f;
+    auto log = std::make_shared<SharedLog>(handle(f.host), "foo", 1 << 20, 4 << 20);
+    Stream a(f.host, f.store_id, log, 1, 1 << 20);
+    CommitPosition position;
+    commit(f.host, 1, 3);
+    // Three commits, each handed over alone while no stream took anything:
+    // one slice.
+    for (uint64_t i = 1; i <= 3; ++i) {
+        log->offer(Handed(i, i).txs);
+    }
+    position.advance(3, 0);
+    CHECK(log->counts().cached_slices == 1);
+    CHECK(a.step(position) == 3);
+    // Taken by a stream: the next offers start a new slice.
+    commit(f.host, 4, 5);
+    log->offer(Handed(4, 5).txs);
+    position.advance(5, 0);
+    CHECK(a.step(position) == 2);
+    // Another stream from tx 1 shares both slices.
+    Stream b(f.host, f.store_id, log, 1, 1 << 20);
+    CHECK(b.step(position) == 3);
+    CHECK(b.step(position) == 2);
+    auto counts = log->counts();
+    CHECK(counts.offered_txs == 5);
+    CHECK(counts.reads == 0);
+    CHECK(counts.solo_reads == 0);
+    CHECK(counts.hits == 4);
+    CHECK(f.host.log_reads() == 0);
+}
+
+TEST_CASE("shared log: what does not continue the tip is left to the log", "[upstream][shared_log]") {
+    Fixture f;
+    auto log = std::make_shared<SharedLog>(handle(f.host), "foo", 4096, 1 << 20);
+    Stream a(f.host, f.store_id, log, 1, 4096);
+    CommitPosition position;
+    commit(f.host, 1, 6);
+    log->offer(Handed(1, 2).txs);
+    position.advance(6, 0);
+    CHECK(a.step(position) == 2);
+    // tx 3 was not handed over (a host may not): tx 4 leaves a gap.
+    log->offer(Handed(4, 4).txs);
+    CHECK(log->counts().dropped_offers == 1);
+    CHECK(log->tip() == 3);
+    CHECK(a.step(position) == 4);  // tx 3-6, read from the log at the tip
+    CHECK(log->counts().reads == 1);
+    // Handed over late, after the read had them: skipped, nothing dropped.
+    log->offer(Handed(5, 6).txs);
+    CHECK(log->counts().dropped_offers == 1);
+    CHECK(log->counts().offered_txs == 2);
+    // Continuing the tip again: kept.
+    commit(f.host, 7, 7);
+    log->offer(Handed(7, 7).txs);
+    position.advance(7, 0);
+    CHECK(a.step(position) == 1);
+    // A transaction larger than a batch is the log's (read in pieces), and
+    // so is what follows it in the same handover.
+    commit(f.host, 8, 8, 5000);
+    commit(f.host, 9, 9);
+    std::vector<uint8_t> big = payload(8, 5000);
+    std::vector<uint8_t> small = payload(9, 100);
+    const ccdr_tx both[] = {{8, 8, ccdr_bytes{big.data(), big.size()}}, {9, 9, ccdr_bytes{small.data(), small.size()}}};
+    log->offer(both);
+    CHECK(log->counts().dropped_offers == 2);
+    CHECK(log->counts().offered_txs == 3);
+    CHECK(log->counts().reads == 1);
+    CHECK(log->tip() == 8);
+}
+
+TEST_CASE("shared logs: offers reach the named database's live logs until it is retired", "[upstream][shared_log]") {
+    Fixture f;
+    SharedLogs logs(handle(f.host), 1 << 20);
+    logs.offer("foo", Handed(1, 1).txs);  // no stream yet: nothing kept
+    auto first = logs.get("foo", f.store_id, 1);
+    auto other = logs.get("bar", "other-store", 1);
+    logs.offer("foo", Handed(1, 2).txs);
+    CHECK(first->counts().offered_txs == 2);
+    CHECK(other->counts().offered_txs == 0);
+    CHECK(logs.get("foo", f.store_id, 1) == first);
+    // Stopped, dropped or promoted: the log keeps nothing and takes nothing,
+    // and a new stream gets a fresh log even while the old one is held.
+    logs.retire("foo");
+    CHECK(first->retired());
+    CHECK(first->counts().cached_slices == 0);
+    logs.offer("foo", Handed(3, 3).txs);
+    CHECK(first->counts().offered_txs == 2);
+    auto second = logs.get("foo", f.store_id, 1);
+    CHECK(second != first);
+    CHECK_FALSE(second->retired());
+    logs.offer("foo", Handed(3, 3).txs);
+    CHECK(second->counts().offered_txs == 1);
+    CHECK_FALSE(other->retired());
+}
+
 TEST_CASE("shared log: streams on several threads while commits go on get every transaction once, in order",
           "[upstream][shared_log]") {
+    // With the commits handed over or not (then every slice is read).
+    const bool handover = GENERATE(false, true);
+    INFO("handed over: " << handover);
     Fixture f;
     constexpr uint64_t kTotal = 3000;
     constexpr int kStreams = 8;
@@ -261,6 +378,9 @@ TEST_CASE("shared log: streams on several threads while commits go on get every 
         for (uint64_t i = 1; i <= kTotal; ++i) {
             auto id = f.host.commit("foo", payload(i, 100));
             if (id) {
+                if (handover) {
+                    log->offer(Handed(*id, *id).txs);
+                }
                 position.advance(*id, 0);
             }
         }
@@ -311,6 +431,8 @@ TEST_CASE("shared log: streams on several threads while commits go on get every 
     }
     auto counts = log->counts();
     CHECK(counts.cached_bytes <= 8192);
-    INFO("reads " << counts.reads << ", hits " << counts.hits << ", solo " << counts.solo_reads);
+    INFO("reads " << counts.reads << ", hits " << counts.hits << ", solo " << counts.solo_reads << ", offered "
+                   << counts.offered_txs);
     CHECK(counts.hits > 0);
+    CHECK((counts.offered_txs > 0) == handover);
 }
