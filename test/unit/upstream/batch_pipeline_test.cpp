@@ -141,6 +141,9 @@ Sent send_backlog(Log& log, std::shared_ptr<Batcher> batcher, BatchPipeline::Mor
         if (!produced.status) {
             sent.failures.push_back(produced.status);
         }
+        if (pipeline) {
+            co_await pipeline->stop();  // as the upstream does: its tasks hold the batcher and `position`
+        }
         done.set_value();
     });
     done.get_future().wait();
