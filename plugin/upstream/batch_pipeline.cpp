@@ -66,7 +66,10 @@ void BatchPipeline::start_seal() {
 }
 
 uint64_t BatchPipeline::ahead_bytes() const {
-    uint64_t bytes = sealing_bytes_;
+    // The batch last taken counts too: the stream puts it in its window
+    // only when it writes it, after take() has already asked for more (and
+    // once written it counts twice, which only errs on the window's side).
+    uint64_t bytes = taken_bytes_ + sealing_bytes_;
     for (const ChainedBatch& c : chained_) {
         bytes += c.payload.size();
     }
@@ -97,6 +100,7 @@ asio::awaitable<ProducedBatch> BatchPipeline::take() {
     }
     ProducedBatch out = std::move(*sealed_);
     sealed_.reset();
+    taken_bytes_ = out.frame.wire_size();
     pump();
     co_return out;
 }

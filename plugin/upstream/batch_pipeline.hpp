@@ -82,6 +82,7 @@ private:
     bool chaining_ = false;
     bool sealing_ = false;
     uint64_t sealing_bytes_ = 0;
+    uint64_t taken_bytes_ = 0;  // the batch last taken, which the stream is writing
     bool chain_on_ = true;     // the last batch chained was a full one: chain the next (if `more`)
     uint64_t last_chained_tx_ = 0;
     bool stopping_ = false;
