@@ -8,6 +8,17 @@
 
 namespace ccdr::plugin {
 
+namespace {
+
+// A failure's answer: seal() passes it through.
+ChainedBatch nothing_to_seal(ProducedBatch out) {
+    ChainedBatch chained;
+    chained.batch = std::move(out);
+    return chained;
+}
+
+}  // namespace
+
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
                  std::shared_ptr<SharedLog> shared, bool parts, bool short_frames)
@@ -16,54 +27,88 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       shared_(shared ? std::move(shared) : std::make_shared<SharedLog>(host, database_, batch_max_bytes, 0)),
       parts_(parts),
       batch_max_(batch_max_bytes),
+      packer_(compress && stream && short_frames ? std::make_unique<protocol::BatchPacker>() : nullptr),
+      builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)),
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
-      stream_form_(short_frames && stream_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
-      packer_(stream_form_ == protocol::StreamFrameForm::kShort ? std::make_unique<protocol::BatchPacker>() : nullptr),
-      builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
+      stream_form_(packer_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull) {}
 
-ProducedBatch Batcher::produce(const CommitPosition& position) {
+ChainedBatch Batcher::chain_next(const CommitPosition& position) {
     const uint64_t next = builder_.next_tx();
     SliceRead got = shared_->obtain(next);
     if (!got.status || !got.slice) {
         ProducedBatch out;
         out.status = std::move(got.status);
         out.first_tx = next;
-        return out;
+        return nothing_to_seal(std::move(out));
     }
-    return frame(std::move(got.slice), position);
+    return chain_slice(std::move(got.slice), position);
 }
 
-void Batcher::take_spares() {
+void Batcher::take_chain_spares() {
     std::lock_guard lock(spares_mu_);
-    if (spare_payload_.capacity() != 0) {
+    if (!spare_payloads_.empty()) {
+        std::vector<uint8_t> spare = std::move(spare_payloads_.back());
+        spare_payloads_.pop_back();
         // A packed payload's buffer serves the next packed one (the builder
         // has its own back as soon as a batch is packed).
-        if (packer_ && spare_payload_.capacity() > pack_scratch_.capacity()) {
-            pack_scratch_ = std::move(spare_payload_);
+        if (packer_ && spare.capacity() > pack_scratch_.capacity()) {
+            pack_scratch_ = std::move(spare);
         } else {
-            builder_.recycle(std::move(spare_payload_));
+            builder_.recycle(std::move(spare));
         }
-        spare_payload_ = {};
-    }
-    if (spare_compressed_.capacity() > compress_scratch_.capacity()) {
-        compress_scratch_ = std::move(spare_compressed_);
-        spare_compressed_ = {};
     }
 }
 
-Result<protocol::EncodedFrame> Batcher::encode(protocol::MessageType type, std::vector<uint8_t> payload) {
-    return stream_ ? protocol::encode_frame(type, std::move(payload), *stream_, limits_, std::move(compress_scratch_),
-                                            stream_form_)
-                   : protocol::encode_frame(type, std::move(payload), compress_, limits_,
-                                            std::move(compress_scratch_));
+void Batcher::take_seal_spares() {
+    std::lock_guard lock(spares_mu_);
+    if (!spare_compressed_.empty() && spare_compressed_.back().capacity() > compress_scratch_.capacity()) {
+        compress_scratch_ = std::move(spare_compressed_.back());
+    }
+    if (!spare_compressed_.empty()) {
+        spare_compressed_.pop_back();
+    }
 }
 
-ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
-    take_spares();
+ChainedBatch Batcher::to_seal(ProducedBatch out, protocol::MessageType type, std::vector<uint8_t> payload) {
+    ChainedBatch chained;
+    chained.batch = std::move(out);
+    chained.type = type;
+    chained.payload = std::move(payload);
+    chained.sequence = ++chained_;
+    return chained;
+}
+
+ProducedBatch Batcher::seal(ChainedBatch&& chained) {
+    ProducedBatch out = std::move(chained.batch);
+    if (chained.sequence == 0) {
+        return out;  // nothing to compress: a failure, or nothing new
+    }
+    if (chained.sequence != sealed_ + 1) {
+        // The LZ4 stream's next block would not be the replica's next.
+        out.status = Status(CCDR_OUT_OF_ORDER, "batch: sealing batch " + std::to_string(chained.sequence) +
+                                                   " of the stream, expected " + std::to_string(sealed_ + 1));
+        return out;
+    }
+    sealed_ = chained.sequence;
+    take_seal_spares();
+    auto frame = stream_ ? protocol::encode_frame(chained.type, std::move(chained.payload), *stream_, limits_,
+                                                  std::move(compress_scratch_), stream_form_)
+                         : protocol::encode_frame(chained.type, std::move(chained.payload), compress_, limits_,
+                                                  std::move(compress_scratch_));
+    if (!frame) {
+        out.status = frame.status();
+        return out;
+    }
+    out.frame = std::move(frame.value());
+    return out;
+}
+
+ChainedBatch Batcher::chain_slice(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
+    take_chain_spares();
     if (slice->unread) {
-        return frame_unread(std::move(slice), position);
+        return chain_unread(std::move(slice), position);
     }
     ProducedBatch out;
     out.first_tx = builder_.next_tx();
@@ -77,16 +122,16 @@ ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const Commit
         parts->tx.payload = ccdr_bytes{r + 20, static_cast<size_t>(protocol::load_le(r + 16, 4))};
         out.status = builder_.pass(parts->tx);
         if (!out.status) {
-            return out;
+            return nothing_to_seal(std::move(out));
         }
         parts->chain = builder_.chain();
         parts->slice = std::move(slice);
         parts_in_progress_ = std::move(parts);
-        return next_part(position);
+        return chain_part(position);
     }
     out.status = builder_.add_records(slice->records, slice->count);
     if (!out.status) {
-        return out;
+        return nothing_to_seal(std::move(out));
     }
     out.first_commit_ms = slice->first_commit_ms;
     out.count = slice->count;
@@ -101,38 +146,32 @@ ProducedBatch Batcher::frame(std::shared_ptr<const LogSlice> slice, const Commit
         std::vector<uint8_t> packed = std::move(pack_scratch_);
         out.status = packer_->pack(payload, packed);
         if (!out.status) {
-            return out;
+            return nothing_to_seal(std::move(out));
         }
         builder_.recycle(std::move(payload));
         payload = std::move(packed);
     }
-    auto frame = encode(protocol::MessageType::kBatch, std::move(payload));
-    if (!frame) {
-        out.status = frame.status();
-        return out;
-    }
-    out.frame = std::move(frame.value());
-    return out;
+    return to_seal(std::move(out), protocol::MessageType::kBatch, std::move(payload));
 }
 
-ProducedBatch Batcher::frame_unread(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
+ChainedBatch Batcher::chain_unread(std::shared_ptr<const LogSlice> slice, const CommitPosition& position) {
     ProducedBatch out;
     out.first_tx = builder_.next_tx();
     if (slice->first_tx != out.first_tx) {
         out.status = Status(CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(out.first_tx) +
                                                    ", the log gave tx " + std::to_string(slice->first_tx));
-        return out;
+        return nothing_to_seal(std::move(out));
     }
     auto reader = LogTxReader::open(host_, database_, slice->first_tx, slice->payload_bytes);
     if (!reader) {
         out.status = reader.status();
-        return out;
+        return nothing_to_seal(std::move(out));
     }
     if (slice->payload_bytes > UINT32_MAX) {
         out.status = Status(CCDR_INVALID_ARGUMENT, "tx " + std::to_string(slice->first_tx) + " of '" + database_ +
                                                        "' holds " + std::to_string(slice->payload_bytes) +
                                                        " bytes, more than a transaction record can carry");
-        return out;
+        return nothing_to_seal(std::move(out));
     }
     const ccdr_tx tx{slice->first_tx, slice->first_commit_ms,
                      ccdr_bytes{nullptr, static_cast<size_t>(slice->payload_bytes)}};
@@ -142,13 +181,13 @@ ProducedBatch Batcher::frame_unread(std::shared_ptr<const LogSlice> slice, const
         std::vector<uint8_t> whole(tx.payload.len);
         out.status = reader.value()->read_exact(whole);
         if (!out.status) {
-            return out;
+            return nothing_to_seal(std::move(out));
         }
         auto read = std::make_shared<LogSlice>();
         protocol::BatchBuilder records(0, tx.tx_id, whole.size() + protocol::kTxRecordOverhead);
         out.status = records.add(ccdr_tx{tx.tx_id, tx.commit_time_ms, ccdr_bytes{whole.data(), whole.size()}});
         if (!out.status) {
-            return out;
+            return nothing_to_seal(std::move(out));
         }
         whole = {};
         read->first_tx = read->last_tx = tx.tx_id;
@@ -157,7 +196,7 @@ ProducedBatch Batcher::frame_unread(std::shared_ptr<const LogSlice> slice, const
         read->payload_bytes = tx.payload.len;
         read->records = records.finish({});
         read->records.erase(read->records.begin(), read->records.begin() + protocol::kBatchHeaderSize);
-        return frame(std::move(read), position);
+        return chain_slice(std::move(read), position);
     }
     auto parts = std::make_unique<PartsInProgress>();
     parts->tx = tx;
@@ -165,7 +204,7 @@ ProducedBatch Batcher::frame_unread(std::shared_ptr<const LogSlice> slice, const
     parts->hasher.begin(builder_.chain(), tx.tx_id, tx.commit_time_ms, static_cast<uint32_t>(tx.payload.len));
     parts->slice = std::move(slice);
     parts_in_progress_ = std::move(parts);
-    return next_part(position);
+    return chain_part(position);
 }
 
 Result<std::span<const uint8_t>> Batcher::part_bytes(PartsInProgress& parts, size_t len) {
@@ -188,8 +227,8 @@ Result<std::span<const uint8_t>> Batcher::part_bytes(PartsInProgress& parts, siz
     return std::span<const uint8_t>(parts.piece);
 }
 
-ProducedBatch Batcher::next_part(const CommitPosition& position) {
-    take_spares();
+ChainedBatch Batcher::chain_part(const CommitPosition& position) {
+    take_chain_spares();
     PartsInProgress& parts = *parts_in_progress_;
     const ccdr_tx& tx = parts.tx;
     ProducedBatch out;
@@ -214,7 +253,7 @@ ProducedBatch Batcher::next_part(const CommitPosition& position) {
     if (!bytes) {
         out.status = bytes.status();
         parts_in_progress_.reset();
-        return out;
+        return nothing_to_seal(std::move(out));
     }
     std::vector<uint8_t> payload = protocol::encode_tx_part(
         header, *bytes, last ? std::optional<uint64_t>(parts.chain) : std::nullopt, builder_.take_spare());
@@ -222,24 +261,19 @@ ProducedBatch Batcher::next_part(const CommitPosition& position) {
     if (last) {
         parts_in_progress_.reset();
     }
-    auto frame = encode(protocol::MessageType::kTxPart, std::move(payload));
-    if (!frame) {
-        out.status = frame.status();
-        parts_in_progress_.reset();
-        return out;
-    }
-    out.frame = std::move(frame.value());
-    return out;
+    return to_seal(std::move(out), protocol::MessageType::kTxPart, std::move(payload));
 }
 
 void Batcher::recycle(protocol::EncodedFrame&& frame) {
     std::lock_guard lock(spares_mu_);
-    if (frame.spare.capacity() != 0) {
-        spare_payload_ = std::move(frame.spare);
-        spare_compressed_ = std::move(frame.body);
-    } else {
-        spare_payload_ = std::move(frame.body);
+    std::vector<uint8_t>& payload = frame.spare.capacity() != 0 ? frame.spare : frame.body;
+    if (payload.capacity() != 0 && spare_payloads_.size() < kSpareSets) {
+        spare_payloads_.push_back(std::move(payload));
     }
+    if (frame.spare.capacity() == 0 || spare_compressed_.size() >= kSpareSets) {
+        return;  // the body was the payload itself, or enough wait already
+    }
+    spare_compressed_.push_back(std::move(frame.body));
 }
 
 }  // namespace ccdr::plugin

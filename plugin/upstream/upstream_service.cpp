@@ -5,7 +5,7 @@
 #include "runtime/wall_clock.hpp"
 #include "session/exchange.hpp"
 #include "upstream/ack_reader.hpp"
-#include "upstream/batch_prefetch.hpp"
+#include "upstream/batch_pipeline.hpp"
 #include "upstream/batcher.hpp"
 #include "upstream/region_switch_answers.hpp"
 #include "upstream/security_answer.hpp"
@@ -404,7 +404,14 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
     auto last_activity = std::chrono::steady_clock::now();
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());
-    std::shared_ptr<BatchPrefetch> prefetched;  // the next batch, being produced on the pool
+    // The backlog's next batches, produced on the pool while this strand
+    // writes (batch_pipeline.hpp); null when none is. While it is not idle
+    // the batcher is its own.
+    std::shared_ptr<BatchPipeline> pipeline;
+    auto more = [window, &position, window_bytes](uint64_t last_tx, uint64_t ahead_bytes) {
+        return last_tx < position.last_tx.load(std::memory_order_acquire) &&
+               window->unacked_bytes + ahead_bytes < window_bytes;
+    };
     while (connection->is_open()) {
         if (signal->closed()) {
             break;  // the connection closed, or the database stopped (below)
@@ -432,14 +439,14 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 }
             }
         }
-        // While a prefetch runs the batcher is its own: take its batch first.
-        if (prefetched || (batcher->next_tx() <= position.last_tx.load(std::memory_order_acquire) &&
+        // While a pipeline runs the batcher is its own: take its batches first.
+        if (pipeline || (batcher->next_tx() <= position.last_tx.load(std::memory_order_acquire) &&
                            window->unacked_bytes < window_bytes)) {
             // On a long link, let commits gather for a fraction of the round
             // trip since the last batch (batch_pacer.hpp says why). A
-            // prefetch is only started for a backlog, which is never held.
+            // pipeline is only started for a backlog, which is never held.
             if (const auto hold = window->pacer.hold(std::chrono::steady_clock::now());
-                !prefetched && hold.count() > 0) {
+                !pipeline && hold.count() > 0) {
                 pace_timer.expires_after(hold);
                 boost::system::error_code ignored;
                 co_await pace_timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -447,7 +454,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
             }
             ProducedBatch produced;
             std::shared_ptr<const LogSlice> cached;
-            if (!prefetched) {
+            if (!pipeline) {
                 cached = batcher->shared().find(batcher->next_tx());
                 // Another stream is reading the slice this one needs: wait
                 // for it here (woken when it is published) rather than on
@@ -457,9 +464,11 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                     continue;
                 }
             }
-            if (prefetched) {
-                auto taken = std::move(prefetched);
-                produced = co_await taken->take();
+            if (pipeline) {
+                produced = co_await pipeline->take();
+                if (pipeline->idle()) {
+                    pipeline.reset();  // the backlog's end (or the window's): the batcher is the stream's again
+                }
             } else if (cached && !cached->unread && cached->records.size() <= kInlineSliceBytes) {
                 // Already read and small: chain, compress and frame it on
                 // this strand (microseconds), without a trip to the pool.
@@ -501,6 +510,8 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 continue;
             }
             runtime::trace_step(context_.trace, "read", db, produced.first_tx, produced.last_tx);
+            // A pipeline stops chaining at a transaction in parts, so it is
+            // idle (and gone) by the time its first part is taken.
             if (produced.more_parts) {
                 if (!co_await send_parts(connection, peer, db, *window, batcher, std::move(produced), position,
                                          signal)) {
@@ -509,13 +520,12 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
                 last_activity = std::chrono::steady_clock::now();
                 continue;
             }
-            // A backlog: produce the next batch on the pool while this one is
-            // written, so the I/O thread only writes (batch_prefetch.hpp).
-            // Only when the window takes it after this frame, as the check
+            // A backlog: produce the next batches on the pool while this one
+            // is written, so the I/O thread only writes (batch_pipeline.hpp).
+            // Only when the window takes them after this frame, as the check
             // above would.
-            if (produced.large && produced.last_tx < position.last_tx.load(std::memory_order_acquire) &&
-                window->unacked_bytes + produced.frame.wire_size() < window_bytes) {
-                prefetched = BatchPrefetch::start(pool, connection->strand(), batcher, position);
+            if (!pipeline && produced.large && more(produced.last_tx, produced.frame.wire_size())) {
+                pipeline = BatchPipeline::start(pool, connection->strand(), batcher, position, more);
             }
             // In the window before the write (ack_reader.hpp, send_batch, says why).
             if (!co_await send_batch(*connection, *window, produced.frame, produced.last_tx, produced.large,
@@ -561,10 +571,10 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
         }
         co_await signal->wait(std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat - idle) + 1ms);
     }
-    if (prefetched) {
+    if (pipeline) {
         // Its work holds the batcher and `position`: let it finish first.
-        // What it read is not sent (the stream ended).
-        (void)co_await prefetched->take();
+        // What it produced is not sent (the stream ended).
+        co_await pipeline->stop();
     }
 }
 

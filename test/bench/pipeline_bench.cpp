@@ -4,11 +4,16 @@
 // in transactions/s and MB/s of transaction payload, next to the raw speeds
 // of LZ4_compress_default and AES-256-GCM (OpenSSL EVP) on one core,
 // measured in the same run on the same data, and the compression ratio.
-// Two senders: "inline" encodes on the I/O thread between writes (as the
-// upstream did before issue 18), "worker" as the upstream does now: a worker
-// builds, packs and compresses batch n+1 (one LZ4 stream, short frame
-// headers: protocol 6) while the I/O thread writes batch n
-// (plugin/upstream/batch_prefetch.hpp).
+// Three senders: "inline" encodes on the I/O thread between writes (as the
+// upstream did before issue 18), "worker" as the upstream did next: one
+// worker builds, packs and compresses batch n+1 (one LZ4 stream, short frame
+// headers: protocol 6) while the I/O thread writes batch n; "stages" as the
+// upstream does now (plugin/upstream/batch_pipeline.hpp), through its own
+// Batcher: one thread chains and packs batch n+2 (Batcher::chain_slice, from
+// records encoded once as the shared log holds them) while another
+// compresses and checksums batch n+1 (Batcher::seal) and the I/O thread
+// writes batch n. (The upstream runs the two stages as tasks on its blocking
+// pool; here each has a thread, so each stage's CPU time is its thread's.)
 // Then wire bytes per transaction when batches hold one or two 200-byte
 // transactions (a replica at 1 000 tx/s) against 1 MiB batches (a
 // catch-up), with independent LZ4 blocks and with the LZ4 stream, its blocks
@@ -26,6 +31,7 @@
 #include "transport/connector.hpp"
 #include "transport/server.hpp"
 #include "transport/tls_context.hpp"
+#include "upstream/batcher.hpp"
 
 #include <lz4.h>
 #include <openssl/evp.h>
@@ -156,27 +162,60 @@ double measure_aes(size_t total_bytes) {
     return static_cast<double>(done) / s / 1e6;
 }
 
+// The batches as the upstream's shared log holds them: records encoded
+// once (chain slots not yet filled), 1 MiB each; every stream's Batcher
+// chains them for itself.
+std::vector<std::shared_ptr<const plugin::LogSlice>> make_slices(const std::vector<std::vector<uint8_t>>& txs) {
+    std::vector<std::shared_ptr<const plugin::LogSlice>> slices;
+    uint64_t id = 1;
+    size_t i = 0;
+    while (i < txs.size()) {
+        auto slice = std::make_shared<plugin::LogSlice>();
+        protocol::BatchBuilder records(0, id, kBatchBytes);
+        slice->first_tx = id;
+        slice->first_commit_ms = 1'700'000'000'000 + static_cast<int64_t>(id);
+        while (i < txs.size() &&
+               records.payload_bytes() + records.count() * protocol::kTxRecordOverhead < kBatchBytes) {
+            (void)records.add(
+                ccdr_tx{id, 1'700'000'000'000 + static_cast<int64_t>(id), {txs[i].data(), txs[i].size()}});
+            ++id;
+            ++i;
+        }
+        slice->last_tx = id - 1;
+        slice->count = records.count();
+        slice->payload_bytes = records.payload_bytes();
+        slice->records = records.finish({});
+        slice->records.erase(slice->records.begin(), slice->records.begin() + protocol::kBatchHeaderSize);
+        slices.push_back(std::move(slice));
+    }
+    return slices;
+}
+
+enum class Sender { kInline, kWorker, kStages };
+
 struct PipelineResult {
     double tx_per_s;     // wall clock
     double mb_per_s;     // wall clock
     double sender_mb_per_cpu_s;    // payload MB per CPU second of the sending I/O thread
-    double worker_mb_per_cpu_s;    // ... of the encoding worker (0: inline, no worker)
+    double stage1_mb_per_cpu_s;    // ... of the worker, or of the chaining stage (0: inline)
+    double stage2_mb_per_cpu_s;    // ... of the sealing stage (0: inline, worker)
     double receiver_mb_per_cpu_s;  // payload MB per CPU second of the receiving thread
     bool intact;
 };
 
-// A bounded hand-over of frames between two threads (capacity 1: the worker
-// is at most one batch ahead of the writer, as the upstream's prefetch).
-class FrameChannel {
+// A bounded hand-over between two threads (capacity 1: a stage is at most
+// one batch ahead of the next, as in the upstream's pipeline).
+template <typename T>
+class Channel {
 public:
-    explicit FrameChannel(size_t capacity) : capacity_(capacity) {}
-    void push(std::optional<protocol::EncodedFrame> f) {
+    explicit Channel(size_t capacity) : capacity_(capacity) {}
+    void push(std::optional<T> f) {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return q_.size() < capacity_; });
         q_.push_back(std::move(f));
         cv_.notify_all();
     }
-    std::optional<protocol::EncodedFrame> pop() {
+    std::optional<T> pop() {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return !q_.empty(); });
         auto f = std::move(q_.front());
@@ -185,7 +224,7 @@ public:
         return f;
     }
     // Drops `f` when the channel is full (a recycled buffer nobody waits for).
-    void try_push(std::optional<protocol::EncodedFrame> f) {
+    void try_push(std::optional<T> f) {
         std::lock_guard lock(mu_);
         if (q_.size() < capacity_) {
             q_.push_back(std::move(f));
@@ -196,15 +235,17 @@ private:
     size_t capacity_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<std::optional<protocol::EncodedFrame>> q_;
+    std::deque<std::optional<T>> q_;
 };
+using FrameChannel = Channel<protocol::EncodedFrame>;
 
 // One run: a sender coroutine builds, compresses and checksums batches and
 // writes them over TLS; the listener's session verifies, decompresses,
 // decodes and checks the chain. Each side has one I/O thread.
 PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
+                                const std::vector<std::shared_ptr<const plugin::LogSlice>>& slices,
                                 const std::shared_ptr<asio::ssl::context>& server_tls,
-                                const std::shared_ptr<asio::ssl::context>& client_tls, bool worker) {
+                                const std::shared_ptr<asio::ssl::context>& client_tls, Sender sender) {
     auto log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
     runtime::IoRuntime receiver_rt(1, 1);
     runtime::IoRuntime sender_rt(1, 1);
@@ -250,11 +291,12 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
         },
         log);
     if (!server->listen("127.0.0.1:0")) {
-        return {0, 0, 0, 0, 0, false};
+        return {0, 0, 0, 0, 0, 0, false};
     }
     const std::string address = "127.0.0.1:" + std::to_string(server->port());
     double sender_cpu = 0;
-    double worker_cpu = 0;
+    double worker_cpu = 0;  // the worker, or the chaining stage
+    double sealer_cpu = 0;
     uint64_t payload_bytes = 0;
     for (const auto& t : txs) {
         payload_bytes += t.size();
@@ -272,7 +314,7 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
         }
         start = Clock::now();
         const double cpu_start = thread_cpu_seconds();
-        if (!worker) {
+        if (sender == Sender::kInline) {
             protocol::BatchBuilder builder(protocol::chain_seed("bench", 1, 1), 1, kBatchBytes);
             std::vector<uint8_t> compress_scratch;
             uint64_t id = 1;
@@ -294,6 +336,63 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
                     compress_scratch = std::move(frame->body);
                 }
             }
+        } else if (sender == Sender::kStages) {
+            // The upstream's Batcher in two stages (batch_pipeline.hpp): one
+            // thread chains and packs, one compresses and checksums, this I/O
+            // thread only writes and hands each written frame back to the
+            // Batcher for its buffers (Batcher::recycle).
+            plugin::Batcher batcher(HostHandle{}, "bench", protocol::chain_seed("bench", 1, 1), 1, kBatchBytes,
+                                    options.limits, true, true, nullptr, false, true);
+            plugin::CommitPosition position;
+            position.advance(total, 0);
+            Channel<plugin::ChainedBatch> chained(1);
+            FrameChannel ready(1);
+            std::thread chainer([&] {
+                const double c0 = thread_cpu_seconds();
+                for (const auto& slice : slices) {
+                    plugin::ChainedBatch c = batcher.chain_slice(slice, position);
+                    if (!c.batch.status) {
+                        break;
+                    }
+                    chained.push(std::move(c));
+                }
+                worker_cpu = thread_cpu_seconds() - c0;
+                chained.push(std::nullopt);
+            });
+            std::thread sealer([&] {
+                const double s0 = thread_cpu_seconds();
+                bool failed = false;
+                while (auto c = chained.pop()) {
+                    if (failed) {
+                        continue;  // drained, so the chainer can end
+                    }
+                    plugin::ProducedBatch sealed = batcher.seal(std::move(*c));
+                    failed = !sealed.status;
+                    if (!failed) {
+                        ready.push(std::move(sealed.frame));
+                    }
+                }
+                sealer_cpu = thread_cpu_seconds() - s0;
+                ready.push(std::nullopt);
+            });
+            bool ended = false;  // the sealer's end marker was taken
+            while (true) {
+                auto frame = ready.pop();
+                if (!frame) {
+                    ended = true;
+                    break;
+                }
+                if (!co_await (*conn)->write_frame(*frame)) {
+                    break;
+                }
+                batcher.recycle(std::move(*frame));
+            }
+            while (!ended) {
+                // A failed write: drain the stages so they can be joined.
+                ended = !ready.pop();
+            }
+            chainer.join();
+            sealer.join();
         } else {
             // The worker builds, chains, stream-compresses and checksums; this
             // I/O thread only writes. Written frames go back to the worker for
@@ -386,8 +485,13 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
     sender_rt.stop();
     receiver_rt.stop();
     const double mb = static_cast<double>(payload_bytes) / 1e6;
-    return {static_cast<double>(total) / s, mb / s, mb / sender_cpu, worker ? mb / worker_cpu : 0.0,
-            mb / receiver_cpu, intact};
+    return {static_cast<double>(total) / s,
+            mb / s,
+            mb / sender_cpu,
+            sender != Sender::kInline ? mb / worker_cpu : 0.0,
+            sender == Sender::kStages ? mb / sealer_cpu : 0.0,
+            mb / receiver_cpu,
+            intact};
 }
 
 // Wire bytes per 200-byte transaction by batch size (issue 18 item 6), for
@@ -516,57 +620,75 @@ int main(int argc, char** argv) {
                 quick ? " (--quick)" : "", volume >> 20, runs);
     std::printf("MB = 10^6 bytes of transaction payload (uncompressed); CPU figures are per CPU second of one "
                 "thread\n\n");
-    std::printf("%-7s %-6s %12s %10s | %11s %11s %11s | %9s %9s %6s | %9s %7s\n", "tx size", "sender", "wall tx/s",
-                "wall MB/s", "io MB/cpu", "work MB/cpu", "recv MB/cpu", "LZ4 MB/s", "AES MB/s", "ratio", "vs slower",
-                "vs LZ4");
+    std::printf("%-7s %-6s %12s %10s | %11s %11s %11s %11s | %9s %9s %6s | %9s %7s %7s\n", "tx size", "sender",
+                "wall tx/s", "wall MB/s", "io MB/cpu", "st1 MB/cpu", "st2 MB/cpu", "recv MB/cpu", "LZ4 MB/s",
+                "AES MB/s", "ratio", "vs slower", "vs LZ4", "send");
     bool intact = true;
     for (size_t size : {size_t{200}, size_t{4096}}) {
         auto txs = make_transactions(size, volume);
         auto batches = make_batches(txs);
+        auto slices = make_slices(txs);
         std::vector<double> lz4, ratio, aes;
         struct Figures {
-            std::vector<double> tx_s, mb_s, send, work, recv;
-        } inline_f, worker_f;
+            std::vector<double> tx_s, mb_s, send, stage1, stage2, recv;
+        };
+        const Sender senders[] = {Sender::kInline, Sender::kWorker, Sender::kStages};
+        Figures figures[3];
         for (int r = 0; r < runs; ++r) {
             auto l = measure_lz4(batches);
             lz4.push_back(l.mb_per_s);
             ratio.push_back(l.ratio);
             aes.push_back(measure_aes(volume));
-            for (bool worker : {false, true}) {
-                auto p = measure_pipeline(txs, server_ctx->server, client_ctx->client, worker);
+            for (int k = 0; k < 3; ++k) {
+                auto p = measure_pipeline(txs, slices, server_ctx->server, client_ctx->client, senders[k]);
                 intact = intact && p.intact;
-                Figures& f = worker ? worker_f : inline_f;
+                Figures& f = figures[k];
                 f.tx_s.push_back(p.tx_per_s);
                 f.mb_s.push_back(p.mb_per_s);
                 f.send.push_back(p.sender_mb_per_cpu_s);
-                f.work.push_back(p.worker_mb_per_cpu_s);
+                f.stage1.push_back(p.stage1_mb_per_cpu_s);
+                f.stage2.push_back(p.stage2_mb_per_cpu_s);
                 f.recv.push_back(p.receiver_mb_per_cpu_s);
             }
         }
         const double slower = std::min(median(lz4), median(aes));
-        for (bool worker : {false, true}) {
-            const Figures& f = worker ? worker_f : inline_f;
-            // One core's worth of pipeline: the busiest of its threads.
-            double per_core = std::min(median(f.send), median(f.recv));
-            if (worker) {
-                per_core = std::min(per_core, median(f.work));
+        const char* names[] = {"inline", "worker", "stages"};
+        for (int k = 0; k < 3; ++k) {
+            const Figures& f = figures[k];
+            // One core's worth of pipeline: the busiest of its threads; of
+            // the sender alone: the busiest of its own (item 5 is about it,
+            // the receiver stands in for the replica).
+            double sender_core = median(f.send);
+            char stage1[32] = "-";
+            char stage2[32] = "-";
+            if (senders[k] != Sender::kInline) {
+                sender_core = std::min(sender_core, median(f.stage1));
+                std::snprintf(stage1, sizeof stage1, "%.1f", median(f.stage1));
             }
-            char work[32] = "-";
-            if (worker) {
-                std::snprintf(work, sizeof work, "%.1f", median(f.work));
+            if (senders[k] == Sender::kStages) {
+                sender_core = std::min(sender_core, median(f.stage2));
+                std::snprintf(stage2, sizeof stage2, "%.1f", median(f.stage2));
             }
-            std::printf("%-7s %-6s %12.0f %10.1f | %11.1f %11s %11.1f | %9.1f %9.1f %6.2f | %8.0f%% %6.0f%%\n",
-                        size == 200 ? "200 B" : "4 KiB", worker ? "worker" : "inline", median(f.tx_s),
-                        median(f.mb_s), median(f.send), work, median(f.recv), median(lz4), median(aes),
-                        median(ratio), 100.0 * per_core / slower, 100.0 * per_core / median(lz4));
-            std::printf("FIGURE pipeline_%s_%s_vs_lz4_pct %.0f\n", size == 200 ? "200B" : "4KiB",
-                        worker ? "worker" : "inline", 100.0 * per_core / median(lz4));
+            const double per_core = std::min(sender_core, median(f.recv));
+            std::printf("%-7s %-6s %12.0f %10.1f | %11.1f %11s %11s %11.1f | %9.1f %9.1f %6.2f | %8.0f%% %6.0f%% "
+                        "%6.0f%%\n",
+                        size == 200 ? "200 B" : "4 KiB", names[k], median(f.tx_s), median(f.mb_s), median(f.send),
+                        stage1, stage2, median(f.recv), median(lz4), median(aes), median(ratio),
+                        100.0 * per_core / slower, 100.0 * per_core / median(lz4),
+                        100.0 * sender_core / median(lz4));
+            std::printf("FIGURE pipeline_%s_%s_sender_vs_lz4_pct %.0f\n", size == 200 ? "200B" : "4KiB", names[k],
+                        100.0 * sender_core / median(lz4));
+            std::printf("FIGURE pipeline_%s_%s_vs_lz4_pct %.0f\n", size == 200 ? "200B" : "4KiB", names[k],
+                        100.0 * per_core / median(lz4));
         }
     }
-    std::printf("\nvs slower = the busiest thread's MB/cpu (the lowest of io, work, recv) / min(LZ4, AES-256-GCM "
-                "MB/s), all on one core; LZ4 and AES measured on the same data in this run.\n");
-    std::printf("inline: the I/O thread builds, compresses (independent blocks) and writes; worker: a worker "
-                "builds and compresses (one LZ4 stream) batch n+1 while the I/O thread writes batch n.\n");
+    std::printf("\nvs slower = the busiest thread's MB/cpu (the lowest of io, st1, st2, recv) / min(LZ4, "
+                "AES-256-GCM MB/s), all on one core; LZ4 and AES measured on the same data in this run; "
+                "send = the busiest sending thread (io, st1, st2) / LZ4.\n");
+    std::printf("inline: the I/O thread builds, compresses (independent blocks) and writes; worker: one worker "
+                "(st1) builds and compresses (one LZ4 stream) batch n+1 while the I/O thread writes batch n; "
+                "stages: the upstream's Batcher, st1 chains and packs batch n+2 while st2 compresses and "
+                "checksums batch n+1 and the I/O thread writes batch n.\n");
     std::printf("target (issue 18 item 5): 200-byte transactions reach at least 70%% of LZ4's one-core "
                 "compression speed\n");
 

@@ -7,6 +7,7 @@ add_executable(upstream_unit_tests
   unit/upstream/upstream_checks_test.cpp
   unit/upstream/region_switch_answers_test.cpp
   unit/upstream/batcher_test.cpp
+  unit/upstream/batch_pipeline_test.cpp
   unit/upstream/shared_log_test.cpp
   unit/upstream/ack_reader_test.cpp
   unit/upstream/connection_deadline_test.cpp

@@ -1,9 +1,13 @@
 // A subscription's batches (upstream/batcher.hpp), read from the in-memory
 // host's log: what the replica decodes and verifies is what was committed,
 // the chain continues from batch to batch, a batch stops at its size limit,
-// and a pruned log is reported as such.
+// a pruned log is reported as such, and the two stages (chain, seal) keep
+// the LZ4 stream's order.
 #include "support/memory_host.hpp"
 #include "upstream/batcher.hpp"
+
+#include "protocol/batch_packing.hpp"
+#include "protocol/lz4_stream.hpp"
 
 #include <ccdr/host_adapter.hpp>
 
@@ -153,4 +157,50 @@ TEST_CASE("batcher: a log pruned past the next tx is CCDR_LOG_PRUNED, with nothi
     CHECK(produced.status.code() == CCDR_LOG_PRUNED);
     CHECK(produced.count == 0);
     CHECK(batcher.next_tx() == 2);
+}
+
+TEST_CASE("batcher: seal() takes chained batches only in chain order, so the LZ4 stream stays the replica's",
+          "[upstream][batcher]") {
+    Fixture f;
+    commit(f.host, 1, 12, 1000);
+    CommitPosition position;
+    position.advance(12, 0);
+    // A protocol 6 stream: one LZ4 stream, short headers, packed batches.
+    Batcher batcher(handle(f.host), "foo", protocol::chain_seed(f.store_id, 1, 1), 1, 4096, protocol::FrameLimits{},
+                    true, true, nullptr, true, true);
+    ccdr::plugin::ChainedBatch first = batcher.chain_next(position);
+    ccdr::plugin::ChainedBatch second = batcher.chain_next(position);
+    REQUIRE(first.batch.status);
+    REQUIRE(second.batch.status);
+    CHECK(second.batch.first_tx == first.batch.last_tx + 1);
+    CHECK(batcher.next_tx() == second.batch.last_tx + 1);  // chaining advanced, nothing sealed yet
+
+    // The second before the first: refused, the stream untouched.
+    ProducedBatch early = batcher.seal(std::move(second));
+    CHECK(early.status.code() == CCDR_OUT_OF_ORDER);
+    CHECK(early.frame.body.empty());
+
+    ccdr::plugin::ChainedBatch again = batcher.chain_next(position);  // the third, to seal after the first
+    ProducedBatch one = batcher.seal(std::move(first));
+    REQUIRE(one.status);
+    // The refused batch cannot come back later either: its turn was taken
+    // by the one chained after it, which is now out of order as well.
+    ProducedBatch three = batcher.seal(std::move(again));
+    CHECK(three.status.code() == CCDR_OUT_OF_ORDER);
+
+    // What was sealed decodes as the stream's first block.
+    protocol::FrameLimits limits;
+    protocol::Lz4StreamDecoder stream;
+    std::vector<uint8_t> bytes(one.frame.header_bytes().begin(), one.frame.header_bytes().end());
+    bytes.insert(bytes.end(), one.frame.body.begin(), one.frame.body.end());
+    auto decoded = protocol::decode_frame(bytes, limits, &stream);
+    REQUIRE(decoded);
+    std::vector<uint8_t> unpacked;
+    protocol::BatchUnpacker unpacker;
+    REQUIRE(unpacker.unpack(decoded->payload, unpacked));
+    auto batch = protocol::decode_batch(std::move(unpacked));
+    REQUIRE(batch);
+    protocol::ChainVerifier verifier(protocol::chain_seed(f.store_id, 1, 1), 1);
+    CHECK(verifier.verify(*batch));
+    CHECK(batch->txs.size() == one.count);
 }
