@@ -183,19 +183,17 @@ ChainedBatch Batcher::chain_unread(std::shared_ptr<const LogSlice> slice, const 
         if (!out.status) {
             return nothing_to_seal(std::move(out));
         }
+        // The slice the shared log would have made of it (its record,
+        // chained by chain_slice as any other).
         auto read = std::make_shared<LogSlice>();
-        protocol::BatchBuilder records(0, tx.tx_id, whole.size() + protocol::kTxRecordOverhead);
-        out.status = records.add(ccdr_tx{tx.tx_id, tx.commit_time_ms, ccdr_bytes{whole.data(), whole.size()}});
-        if (!out.status) {
-            return nothing_to_seal(std::move(out));
-        }
+        read->records.reserve(protocol::kTxRecordOverhead + whole.size());
+        protocol::append_unchained_record(read->records,
+                                          ccdr_tx{tx.tx_id, tx.commit_time_ms, ccdr_bytes{whole.data(), whole.size()}});
         whole = {};
         read->first_tx = read->last_tx = tx.tx_id;
         read->first_commit_ms = tx.commit_time_ms;
         read->count = 1;
         read->payload_bytes = tx.payload.len;
-        read->records = records.finish({});
-        read->records.erase(read->records.begin(), read->records.begin() + protocol::kBatchHeaderSize);
         return chain_slice(std::move(read), position);
     }
     auto parts = std::make_unique<PartsInProgress>();

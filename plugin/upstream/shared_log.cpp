@@ -194,13 +194,13 @@ void SharedLog::evict() {
 }
 
 SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
-    // The records are encoded by a builder whose chain is thrown away: each
-    // stream computes its own (Batcher::frame).
+    // The records are encoded without their chain values: each stream
+    // computes its own (Batcher::chain_slice).
     // Sized as it grows: a slice at the tip is mostly a transaction or two,
     // and a fresh batch-sized buffer per read costs an mmap and page faults.
-    protocol::BatchBuilder builder(0, from, 0);
     auto slice = std::make_shared<LogSlice>();
     slice->first_tx = from;
+    uint64_t next = from;
     Status add_failed;
     const auto visit = [&](const ccdr_tx& tx) {
         if (tx.tx_id >= stop_before) {
@@ -209,7 +209,7 @@ SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
         if (tx.payload.data == nullptr && tx.payload.len > 0) {
             // Larger than a batch, its payload left in the host's log: a
             // slice of its own, after the transactions before it.
-            if (builder.count() == 0) {
+            if (slice->count == 0) {
                 slice->unread = true;
                 slice->first_commit_ms = tx.commit_time_ms;
                 slice->last_tx = tx.tx_id;
@@ -218,15 +218,26 @@ SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
             }
             return CCDR_STOPPED;
         }
-        if (slice->first_commit_ms == 0) {
-            slice->first_commit_ms = tx.commit_time_ms;
-        }
-        add_failed = builder.add(tx);
-        if (!add_failed) {
+        if (tx.tx_id != next) {
+            add_failed = Status(CCDR_OUT_OF_ORDER, "batch: expected tx " + std::to_string(next) + ", the log gave tx " +
+                                                       std::to_string(tx.tx_id));
             return CCDR_STOPPED;
         }
-        const size_t encoded = builder.payload_bytes() + builder.count() * protocol::kTxRecordOverhead;
-        return encoded >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
+        if (tx.payload.len > UINT32_MAX) {
+            add_failed = Status(CCDR_INVALID_ARGUMENT, "tx " + std::to_string(tx.tx_id) + " of " +
+                                                           std::to_string(tx.payload.len) +
+                                                           " bytes is too large to replicate");
+            return CCDR_STOPPED;
+        }
+        if (slice->count == 0) {
+            slice->first_commit_ms = tx.commit_time_ms;
+        }
+        protocol::append_unchained_record(slice->records, tx);
+        slice->last_tx = tx.tx_id;
+        slice->count += 1;
+        slice->payload_bytes += tx.payload.len;
+        ++next;
+        return slice->records.size() >= batch_max_ ? CCDR_STOPPED : CCDR_OK;
     };
     Status status;
     if (host_.has_log_tx_reads() && !bounded_unsupported_.load(std::memory_order_relaxed)) {
@@ -254,15 +265,9 @@ SliceRead SharedLog::read(uint64_t from, uint64_t stop_before) const {
         }
         return {Status(), std::move(slice)};
     }
-    if (builder.count() == 0) {
+    if (slice->count == 0) {
         return {};
     }
-    slice->count = builder.count();
-    slice->payload_bytes = builder.payload_bytes();
-    slice->last_tx = builder.next_tx() - 1;
-    std::vector<uint8_t> payload = builder.finish({});
-    payload.erase(payload.begin(), payload.begin() + protocol::kBatchHeaderSize);
-    slice->records = std::move(payload);
     return {Status(), std::move(slice)};
 }
 
