@@ -10,7 +10,7 @@ namespace ccdr::plugin {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
-                 std::shared_ptr<SharedLog> shared, bool parts, bool short_frames)
+                 std::shared_ptr<SharedLog> shared, bool parts, protocol::StreamFrameForm stream_form)
     : host_(host),
       database_(std::move(database)),
       shared_(shared ? std::move(shared) : std::make_shared<SharedLog>(host, database_, batch_max_bytes, 0)),
@@ -19,8 +19,8 @@ Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uin
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
-      stream_form_(short_frames && stream_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull),
-      packer_(stream_form_ == protocol::StreamFrameForm::kShort ? std::make_unique<protocol::BatchPacker>() : nullptr),
+      stream_form_(stream_ ? stream_form : protocol::StreamFrameForm::kFull),
+      packer_(stream_form_ == protocol::StreamFrameForm::kFull ? nullptr : std::make_unique<protocol::BatchPacker>()),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)) {}
 
 ProducedBatch Batcher::produce(const CommitPosition& position) {
