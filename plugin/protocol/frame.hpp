@@ -87,7 +87,7 @@ inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;
 // validated against it); lengths are u32 on the wire.
 inline constexpr uint32_t kAbsoluteMaxPayload = 256u << 20;
 // What a reader reads of a frame before it knows the frame's form: the
-// shortest header of either form.
+// shortest header of any form (the compact one, protocol 7).
 inline constexpr size_t kFramePrefixSize = kShortHeaderMin;
 static_assert(kFramePrefixSize <= kFrameHeaderSize);
 
@@ -159,7 +159,7 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
 // varints of at most 5 bytes.
 Result<size_t> frame_header_size(std::span<const uint8_t, kFramePrefixSize> prefix);
 
-// Checks and parses a header of either form; `bytes` holds at least the
+// Checks and parses a header of any form; `bytes` holds at least the
 // whole header (frame_header_size). A full header: magic, header checksum,
 // version, type, flags, then the lengths against the limits; a short one:
 // decode_short_header. CCDR_CORRUPT naming what failed.
