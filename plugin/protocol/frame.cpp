@@ -102,9 +102,9 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
         return s;
     }
     frame.spare = std::move(payload);
-    if (form == StreamFrameForm::kShort) {
+    if (form != StreamFrameForm::kFull) {
         frame.header_size = static_cast<uint8_t>(
-            encode_short_header(type, frame.uncompressed_length, frame.body, frame.header.data()));
+            encode_short_header(type, frame.uncompressed_length, frame.body, frame.header.data(), form));
     } else {
         write_header(frame, kFlagLz4Stream, payload_hash);
     }
@@ -131,7 +131,7 @@ Result<FrameHeader> decode_short(std::span<const uint8_t> bytes, const FrameLimi
     out.uncompressed_length = parsed->uncompressed_length;
     out.wire_length = parsed->wire_length;
     out.wire_hash = parsed->wire_hash;
-    out.short_form = true;
+    out.form = parsed->form;
     out.header_size = static_cast<uint8_t>(parsed->size);
     return out;
 }
@@ -219,7 +219,7 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
         if (stream == nullptr) {
             return corrupt(what + " frame is an LZ4 stream block, and no LZ4 stream was expected from this peer");
         }
-        const uint64_t wire_computed = XXH3_64bits(wire.data(), wire.size());
+        const uint64_t wire_computed = block_check(header.form, XXH3_64bits(wire.data(), wire.size()));
         if (wire_computed != header.wire_hash) {
             stream->mark_broken();  // a block of the stream is lost: the next would decode wrong
             return corrupt(what + " frame wire checksum mismatch over " + std::to_string(wire.size()) +
@@ -247,7 +247,7 @@ Result<std::vector<uint8_t>> decode_payload(const FrameHeader& header, std::span
     } else {
         payload.assign(wire.begin(), wire.end());
     }
-    if (header.short_form) {
+    if (header.short_form()) {
         return payload;  // the wire checksum and the stream's exact length verified it
     }
     const uint64_t computed = XXH3_64bits(payload.data(), payload.size());

@@ -36,8 +36,9 @@
 // (decode_payload's `stream`); without one it is refused, never guessed at.
 //
 // On a session of protocol 6 the stream's blocks travel with a short header
-// instead (short_frame.hpp: 15 to 23 bytes, one checksum of the block);
-// every other frame keeps the full one. A frame's first byte tells the two
+// instead (short_frame.hpp: 15 to 23 bytes, one checksum of the block), on
+// one of protocol 7 with the compact one (11 to 19 bytes, a 32-bit check of
+// the block); every other frame keeps the full one. A frame's first byte tells the two
 // forms apart, so a reader reads kFramePrefixSize bytes, asks
 // frame_header_size how long the header is, and reads the rest of it.
 #pragma once
@@ -69,13 +70,16 @@ inline constexpr uint16_t kFrameVersion = 1;
 // travels in parts of at most that size (tx_part.hpp); a session of version 4
 // or older gets it whole in one BATCH, as before. Version 6 sends the LZ4
 // stream's blocks with the short header (short_frame.hpp); a session of
-// version 5 or older gets them with the full header, as before.
+// version 5 or older gets them with the full header, as before. Version 7
+// sends them with the compact short header (a 32-bit block check); a
+// session of version 6 gets the short header of version 6, as before.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 6;
+inline constexpr uint16_t kMaxProtocolVersion = 7;
 inline constexpr uint16_t kLogHoldProtocol = 3;
 inline constexpr uint16_t kStreamCompressionProtocol = 4;
 inline constexpr uint16_t kTxPartProtocol = 5;
 inline constexpr uint16_t kShortFrameProtocol = 6;
+inline constexpr uint16_t kCompactFrameProtocol = 7;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kFlagLz4Stream = 0x02;
 inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;
@@ -83,13 +87,17 @@ inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;
 // validated against it); lengths are u32 on the wire.
 inline constexpr uint32_t kAbsoluteMaxPayload = 256u << 20;
 // What a reader reads of a frame before it knows the frame's form: the
-// shortest header of either form.
+// shortest header of any form (the compact one, protocol 7).
 inline constexpr size_t kFramePrefixSize = kShortHeaderMin;
 static_assert(kFramePrefixSize <= kFrameHeaderSize);
 
-// How a stream block's frame is headed: the full 40-byte header, or the
-// short one (protocol 6).
-enum class StreamFrameForm : uint8_t { kFull, kShort };
+// How the stream's blocks are headed on a session of `protocol`.
+inline StreamFrameForm stream_frame_form(uint16_t protocol) {
+    if (protocol >= kCompactFrameProtocol) {
+        return StreamFrameForm::kCompact;
+    }
+    return protocol >= kShortFrameProtocol ? StreamFrameForm::kShort : StreamFrameForm::kFull;
+}
 
 struct FrameLimits {
     uint32_t max_payload = 64u << 20;  // ccdr.frame.max_bytes
@@ -102,10 +110,12 @@ struct FrameHeader {
     uint32_t uncompressed_length = 0;
     uint32_t wire_length = 0;
     uint64_t payload_hash = 0;  // not carried by a short frame (0)
-    uint64_t wire_hash = 0;
-    bool short_form = false;  // a short header (always a stream block)
+    uint64_t wire_hash = 0;     // a compact frame's: 32 bits
+    StreamFrameForm form = StreamFrameForm::kFull;  // a short form is always a stream block
     uint8_t header_size = kFrameHeaderSize;
 
+    // A short header of either form (protocol 6 or 7).
+    bool short_form() const { return form != StreamFrameForm::kFull; }
     // One independent LZ4 block.
     bool compressed() const { return (flags & kFlagLz4) != 0; }
     // The next block of the connection's LZ4 stream.
@@ -135,7 +145,7 @@ struct EncodedFrame {
 Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload, bool compress,
                                   const FrameLimits& limits, std::vector<uint8_t> compress_buffer = {});
 // The same, as the next block of `stream` (flag kFlagLz4Stream, or a short
-// header with `form` kShort) whenever the payload is not empty, whether or
+// header with `form` kShort or kCompact) whenever the payload is not empty, whether or
 // not that shrinks it; the receiver must decode every frame of that stream
 // in order. An empty payload gets a full header and no stream block.
 // CCDR_INVALID_ARGUMENT as above.
@@ -144,12 +154,12 @@ Result<EncodedFrame> encode_frame(MessageType type, std::vector<uint8_t> payload
                                   StreamFrameForm form = StreamFrameForm::kFull);
 
 // How long the header of the frame that starts with `prefix` is:
-// kFrameHeaderSize for a full frame (nothing is checked yet), 15..23 bytes
+// kFrameHeaderSize for a full frame (nothing is checked yet), 11..23 bytes
 // for a short one. CCDR_CORRUPT when a short header's lengths are not
 // varints of at most 5 bytes.
 Result<size_t> frame_header_size(std::span<const uint8_t, kFramePrefixSize> prefix);
 
-// Checks and parses a header of either form; `bytes` holds at least the
+// Checks and parses a header of any form; `bytes` holds at least the
 // whole header (frame_header_size). A full header: magic, header checksum,
 // version, type, flags, then the lengths against the limits; a short one:
 // decode_short_header. CCDR_CORRUPT naming what failed.

@@ -57,6 +57,10 @@ size_t put_varint(uint8_t* out, uint32_t v) {
 
 uint32_t header_check(const uint8_t* h, size_t n) { return static_cast<uint32_t>(XXH3_64bits(h, n)); }
 
+StreamFrameForm form_of(uint8_t first) {
+    return is_compact_frame(first) ? StreamFrameForm::kCompact : StreamFrameForm::kShort;
+}
+
 }  // namespace
 
 Result<size_t> short_header_size(std::span<const uint8_t> bytes) {
@@ -70,7 +74,7 @@ Result<size_t> short_header_size(std::span<const uint8_t> bytes) {
         return corrupt("truncated short frame header: its lengths do not end within " +
                        std::to_string(bytes.size()) + " bytes");
     }
-    return 1 + first + second + 4 + 8;
+    return 1 + first + second + 4 + block_check_size(form_of(bytes[0]));
 }
 
 Result<ShortHeader> decode_short_header(std::span<const uint8_t> bytes, uint32_t max_payload) {
@@ -83,19 +87,25 @@ Result<ShortHeader> decode_short_header(std::span<const uint8_t> bytes, uint32_t
                        std::to_string(*size));
     }
     const uint8_t* h = bytes.data();
-    const size_t checked = *size - 12;  // marker and lengths
+    const StreamFrameForm form = form_of(h[0]);
+    const size_t check_size = block_check_size(form);
+    const size_t checked = *size - 4 - check_size;  // marker and lengths
     const uint32_t stated = static_cast<uint32_t>(load_le(h + checked, 4));
     const uint32_t computed = header_check(h, checked);
     if (stated != computed) {
         return corrupt("short frame header checksum mismatch (computed " + hex64(computed) + ", header says " +
                        hex64(stated) + ")");
     }
-    const uint8_t type = h[0] & 0x7f;
+    // Protocol 6 wrote 0x80 | type and read the seven bits below the mark:
+    // a byte of 0xC0 or more was an unknown type there; it is the compact
+    // form's mark here.
+    const uint8_t type = h[0] & (form == StreamFrameForm::kCompact ? kShortTypeMask : 0x7f);
     if (!is_known_message_type(type)) {
         return corrupt("short frame of unknown message type " + std::to_string(type));
     }
     ShortHeader out;
     out.type = static_cast<MessageType>(type);
+    out.form = form;
     out.size = *size;
     const size_t first = varint_length(bytes, 1);
     auto uncompressed = varint_value(h + 1, first, "uncompressed_length");
@@ -108,7 +118,7 @@ Result<ShortHeader> decode_short_header(std::span<const uint8_t> bytes, uint32_t
     }
     out.uncompressed_length = *uncompressed;
     out.wire_length = *wire;
-    out.wire_hash = load_le(h + checked + 4, 8);
+    out.wire_hash = load_le(h + checked + 4, check_size);
     const std::string what(message_type_name(out.type));
     if (out.uncompressed_length == 0 || out.uncompressed_length > max_payload) {
         return corrupt(what + " short frame: uncompressed_length " + std::to_string(out.uncompressed_length) +
@@ -124,15 +134,18 @@ Result<ShortHeader> decode_short_header(std::span<const uint8_t> bytes, uint32_t
 }
 
 size_t encode_short_header(MessageType type, uint32_t uncompressed_length, std::span<const uint8_t> wire,
-                           uint8_t* out) {
+                           uint8_t* out, StreamFrameForm form) {
+    static_assert(kLastMessageType <= kShortTypeMask, "message types must fit below the short frames' marks");
     size_t n = 0;
-    out[n++] = static_cast<uint8_t>(kShortFrameMark | static_cast<uint8_t>(type));
+    const uint8_t mark = form == StreamFrameForm::kCompact ? kCompactFrameMark : kShortFrameMark;
+    out[n++] = static_cast<uint8_t>(mark | static_cast<uint8_t>(type));
     n += put_varint(out + n, uncompressed_length);
     n += put_varint(out + n, static_cast<uint32_t>(wire.size()));
     store_le(out + n, header_check(out, n), 4);
     n += 4;
-    store_le(out + n, XXH3_64bits(wire.data(), wire.size()), 8);
-    return n + 8;
+    const size_t check_size = block_check_size(form);
+    store_le(out + n, block_check(form, XXH3_64bits(wire.data(), wire.size())), check_size);
+    return n + check_size;
 }
 
 }  // namespace ccdr::protocol

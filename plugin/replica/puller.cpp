@@ -446,7 +446,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
     protocol::TxPartVerifier parts;       // a transaction arriving in TX_PART frames
     protocol::TxPartAssembler assembler;  // ... put back together for the delay spool
-    protocol::BatchUnpacker unpacker;     // BATCH payloads of short frames (protocol 6)
+    protocol::BatchUnpacker unpacker;     // BATCH payloads of short frames (protocol 6 and 7)
     auto next_part_ack = std::chrono::steady_clock::now();
     const auto timeout = member.session.settings.io_timeout;
     // How often a session re-reads the upstream addresses and the members (a
@@ -497,7 +497,7 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
             std::optional<protocol::DecodedBatch> batch;
             if (type == MessageType::kBatch) {
                 std::vector<uint8_t> payload = std::move(frame->payload);
-                if (frame->header.short_form) {
+                if (frame->header.short_form()) {
                     std::vector<uint8_t> unpacked;
                     if (Status s = unpacker.unpack(payload, unpacked); !s) {
                         result.reason = address + " sent a malformed batch: " + s.message();

@@ -21,18 +21,22 @@ ChainedBatch nothing_to_seal(ProducedBatch out) {
 
 Batcher::Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx,
                  uint64_t batch_max_bytes, protocol::FrameLimits limits, bool compress, bool stream,
-                 std::shared_ptr<SharedLog> shared, bool parts, bool short_frames)
+                 std::shared_ptr<SharedLog> shared, bool parts, protocol::StreamFrameForm stream_form)
     : host_(host),
       database_(std::move(database)),
       shared_(shared ? std::move(shared) : std::make_shared<SharedLog>(host, database_, batch_max_bytes, 0)),
       parts_(parts),
       batch_max_(batch_max_bytes),
-      packer_(compress && stream && short_frames ? std::make_unique<protocol::BatchPacker>() : nullptr),
+      // A short stream form packs BATCH payloads; the full form keeps them
+      // as batch.hpp lays them out.
+      packer_(compress && stream && stream_form != protocol::StreamFrameForm::kFull
+                  ? std::make_unique<protocol::BatchPacker>()
+                  : nullptr),
       builder_(chain_seed, from_tx, static_cast<size_t>(batch_max_bytes)),
       limits_(limits),
       compress_(compress),
       stream_(compress && stream ? std::make_unique<protocol::Lz4StreamEncoder>() : nullptr),
-      stream_form_(packer_ ? protocol::StreamFrameForm::kShort : protocol::StreamFrameForm::kFull) {}
+      stream_form_(stream_ ? stream_form : protocol::StreamFrameForm::kFull) {}
 
 ChainedBatch Batcher::chain_next(const CommitPosition& position) {
     const uint64_t next = builder_.next_tx();

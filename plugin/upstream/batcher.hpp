@@ -86,12 +86,15 @@ public:
     // database's shared log; null: a log of this batcher's own, which keeps
     // only its last slice.
     // `parts`: send a transaction larger than a batch in TX_PART frames (a
-    // peer of protocol::kTxPartProtocol or later). `short_frames`: head the
-    // stream's blocks with the short header (with `stream`; a peer of
-    // protocol::kShortFrameProtocol or later).
+    // peer of protocol::kTxPartProtocol or later). `stream_form`: how the
+    // stream's blocks are headed (with `stream`): kShort for a peer of
+    // protocol::kShortFrameProtocol, kCompact for one of
+    // protocol::kCompactFrameProtocol or later; the BATCH payloads of both
+    // are packed (batch_packing.hpp).
     Batcher(HostHandle host, std::string database, uint64_t chain_seed, uint64_t from_tx, uint64_t batch_max_bytes,
             protocol::FrameLimits limits, bool compress, bool stream = false,
-            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false, bool short_frames = false);
+            std::shared_ptr<SharedLog> shared = nullptr, bool parts = false,
+            protocol::StreamFrameForm stream_form = protocol::StreamFrameForm::kFull);
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
 

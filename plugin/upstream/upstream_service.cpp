@@ -400,7 +400,7 @@ asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> 
         subscribe.from_tx, context_.settings.batch_max_bytes, context_.connection_options().limits,
         context_.settings.compression, peer.version >= protocol::kStreamCompressionProtocol,
         shared_logs_.get(db, subscribe.store_id, subscribe.epoch), peer.version >= protocol::kTxPartProtocol,
-        peer.version >= protocol::kShortFrameProtocol);
+        protocol::stream_frame_form(peer.version));
     auto last_activity = std::chrono::steady_clock::now();
     auto last_lineage_check = std::chrono::steady_clock::now();
     asio::steady_timer pace_timer(connection->strand());

@@ -271,7 +271,7 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
                     intact = false;
                     break;
                 }
-                if (frame->header.short_form) {
+                if (frame->header.short_form()) {
                     std::vector<uint8_t> unpacked;
                     if (!unpacker.unpack(frame->payload, unpacked)) {
                         intact = false;
@@ -342,7 +342,7 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
             // thread only writes and hands each written frame back to the
             // Batcher for its buffers (Batcher::recycle).
             plugin::Batcher batcher(HostHandle{}, "bench", protocol::chain_seed("bench", 1, 1), 1, kBatchBytes,
-                                    options.limits, true, true, nullptr, false, true);
+                                    options.limits, true, true, nullptr, false, protocol::StreamFrameForm::kCompact);
             plugin::CommitPosition position;
             position.advance(total, 0);
             Channel<plugin::ChainedBatch> chained(1);
@@ -496,22 +496,29 @@ PipelineResult measure_pipeline(const std::vector<std::vector<uint8_t>>& txs,
 
 // Wire bytes per 200-byte transaction by batch size (issue 18 item 6), for
 // independent LZ4 blocks, the LZ4 stream with full headers (protocol 4 and
-// 5), and protocol 6 (short headers, packed batches); every frame is
-// decoded and its chain checked. Deterministic: the same bytes every run. False when a
+// 5), protocol 6 (short headers, packed batches) and protocol 7 (compact
+// headers, batches packed behind a head byte); every frame is decoded and
+// its chain checked. Each batch's position is what the upstream sends at
+// 1 000 tx/s: its last tx and commit time are the batch's last record's, sent
+// a millisecond later. Deterministic: the same bytes every run. False when a
 // transaction did not arrive intact.
 bool wire_bytes_per_tx(bool quick) {
     bool intact = true;
     auto small = make_transactions(200, quick ? (2u << 20) : (8u << 20));
     std::printf("\nwire bytes per 200-byte transaction (frame header + body, TLS excluded), %zu transactions:\n",
                 small.size());
-    std::printf("%-22s %14s %14s %14s\n", "batch", "LZ4 blocks", "LZ4 stream", "protocol 6");
-    double catchup[3] = {0, 0, 0};
-    double one[3] = {0, 0, 0};
-    double two[3] = {0, 0, 0};
-    const char* column[3] = {"blocks", "stream", "short"};
+    std::printf("%-22s %14s %14s %14s %14s\n", "batch", "LZ4 blocks", "LZ4 stream", "protocol 6", "protocol 7");
+    constexpr int kForms = 4;
+    double catchup[kForms] = {0, 0, 0, 0};
+    double one[kForms] = {0, 0, 0, 0};
+    double two[kForms] = {0, 0, 0, 0};
+    const char* column[kForms] = {"blocks", "stream", "short", "compact"};
+    const protocol::StreamFrameForm stream_form[kForms] = {
+        protocol::StreamFrameForm::kFull, protocol::StreamFrameForm::kFull, protocol::StreamFrameForm::kShort,
+        protocol::StreamFrameForm::kCompact};
     for (size_t per_batch : {size_t{0}, size_t{1}, size_t{2}}) {
-        double figures[3] = {0, 0, 0};
-        for (int form = 0; form < 3; ++form) {
+        double figures[kForms] = {0, 0, 0, 0};
+        for (int form = 0; form < kForms; ++form) {
             protocol::BatchBuilder builder(protocol::chain_seed("bench", 1, 1), 1, kBatchBytes);
             protocol::Lz4StreamEncoder encoder;
             protocol::Lz4StreamDecoder decoder;
@@ -528,9 +535,10 @@ bool wire_bytes_per_tx(bool quick) {
                 const bool full = per_batch == 0 ? builder.payload_bytes() + builder.count() * protocol::kTxRecordOverhead >= kBatchBytes
                                                  : builder.count() == per_batch;
                 if (full || i + 1 == small.size()) {
-                    protocol::UpstreamPosition position{id - 1, 1'700'000'000'000 + static_cast<int64_t>(id), 0};
+                    const int64_t last_commit = 1'700'000'000'000 + static_cast<int64_t>(id - 1);
+                    protocol::UpstreamPosition position{id - 1, last_commit, last_commit + 1};
                     std::vector<uint8_t> payload = builder.finish(position);
-                    if (form == 2) {
+                    if (stream_form[form] != protocol::StreamFrameForm::kFull) {
                         std::vector<uint8_t> packed;
                         if (!packer.pack(payload, packed)) {
                             intact = false;
@@ -542,8 +550,7 @@ bool wire_bytes_per_tx(bool quick) {
                                                                     std::move(payload), true, limits)
                                            : protocol::encode_frame(protocol::MessageType::kBatch,
                                                                     std::move(payload), encoder, limits, {},
-                                                                    form == 2 ? protocol::StreamFrameForm::kShort
-                                                                              : protocol::StreamFrameForm::kFull);
+                                                                    stream_form[form]);
                     if (!frame) {
                         intact = false;
                         break;
@@ -552,7 +559,7 @@ bool wire_bytes_per_tx(bool quick) {
                     std::vector<uint8_t> bytes(frame->header_bytes().begin(), frame->header_bytes().end());
                     bytes.insert(bytes.end(), frame->body.begin(), frame->body.end());
                     auto decoded = protocol::decode_frame(bytes, limits, &decoder);
-                    if (decoded && decoded->header.short_form) {
+                    if (decoded && decoded->header.short_form()) {
                         std::vector<uint8_t> unpacked;
                         if (!unpacker.unpack(decoded->payload, unpacked)) {
                             intact = false;
@@ -571,14 +578,14 @@ bool wire_bytes_per_tx(bool quick) {
             figures[form] = static_cast<double>(wire) / static_cast<double>(small.size());
         }
         const char* name = per_batch == 0 ? "1 MiB (catch-up)" : per_batch == 1 ? "1 tx" : "2 tx";
-        std::printf("%-22s %14.1f %14.1f %14.1f\n", name, figures[0], figures[1], figures[2]);
+        std::printf("%-22s %14.1f %14.1f %14.1f %14.1f\n", name, figures[0], figures[1], figures[2], figures[3]);
         const char* key = per_batch == 0 ? "catchup" : per_batch == 1 ? "1tx" : "2tx";
-        for (int form = 0; form < 3; ++form) {
+        for (int form = 0; form < kForms; ++form) {
             std::printf("FIGURE wire_bytes_per_tx_%s_%s %.1f\n", key, column[form], figures[form]);
             (per_batch == 0 ? catchup : per_batch == 1 ? one : two)[form] = figures[form];
         }
     }
-    for (int form = 1; form < 3; ++form) {
+    for (int form = 1; form < kForms; ++form) {
         std::printf("RATIO wire_bytes_per_tx 1tx_%s/catchup %.2f\n", column[form], one[form] / catchup[form]);
         std::printf("RATIO wire_bytes_per_tx 2tx_%s/catchup %.2f\n", column[form], two[form] / catchup[form]);
     }

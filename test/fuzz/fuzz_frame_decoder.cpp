@@ -5,8 +5,8 @@
 // never allocate more than the limit, and whatever it accepts must carry
 // exactly the announced payload and survive a re-encode: independent blocks
 // as independent blocks, stream blocks through a second stream that is
-// re-encoded and decoded alongside, each in its header's form (full, or
-// short: protocol 6).
+// re-encoded and decoded alongside, each in its header's form (full, short:
+// protocol 6, or compact: protocol 7).
 #include "protocol/frame.hpp"
 #include "protocol/lz4_stream.hpp"
 #include "protocol/short_frame.hpp"
@@ -34,7 +34,8 @@ void check_short_header_fields(const uint8_t* data, size_t size, const FrameLimi
         return;
     }
     std::vector<uint8_t> h(data, data + *n);
-    store_le(h.data() + *n - 12, static_cast<uint32_t>(XXH3_64bits(h.data(), *n - 12)), 4);
+    const size_t checked = *n - 4 - (is_compact_frame(data[0]) ? 4 : 8);  // marker and lengths
+    store_le(h.data() + checked, static_cast<uint32_t>(XXH3_64bits(h.data(), checked)), 4);
     auto parsed = decode_short_header(h, limits.max_payload);
     if (parsed && (parsed->size != *n || parsed->uncompressed_length == 0 ||
                    parsed->uncompressed_length > limits.max_payload || parsed->wire_length == 0)) {
@@ -60,11 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             frame->payload.size() > limits.max_payload) {
             std::abort();
         }
-        if (frame->header.short_form != (frame->header.header_size < kFrameHeaderSize) ||
-            (frame->header.short_form && !frame->header.streamed())) {
+        if (frame->header.short_form() != (frame->header.header_size < kFrameHeaderSize) ||
+            (frame->header.short_form() && !frame->header.streamed())) {
             std::abort();
         }
-        const auto form = frame->header.short_form ? StreamFrameForm::kShort : StreamFrameForm::kFull;
+        const auto form = frame->header.form;
         auto again = frame->header.streamed()
                          ? encode_frame(frame->header.type, frame->payload, again_stream, limits, {}, form)
                          : encode_frame(frame->header.type, frame->payload, frame->header.compressed(), limits);
@@ -75,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         wire.insert(wire.end(), again->body.begin(), again->body.end());
         auto back = decode_frame(wire, limits, &back_stream);
         if (!back || back->payload != frame->payload || back->header.type != frame->header.type ||
-            back->header.short_form != frame->header.short_form) {
+            back->header.form != frame->header.form) {
             std::abort();
         }
         rest = rest.subspan(frame->consumed);

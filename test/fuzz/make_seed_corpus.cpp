@@ -133,6 +133,30 @@ int main(int argc, char** argv) {
     write(root / "frame_decoder" / "batch_short_stream", shorts);
     add_short(MessageType::kBatch, batch_payload(200, 200));
     write(root / "frame_decoder" / "batch_short_stream_large", shorts);
+    // Protocol 7: the same with compact headers (32-bit block checks).
+    Lz4StreamEncoder compact_stream;
+    BatchPacker compact_packer;
+    std::vector<uint8_t> compacts;
+    auto add_compact = [&](MessageType type, std::vector<uint8_t> payload) {
+        if (type == MessageType::kBatch) {
+            std::vector<uint8_t> packed;
+            (void)compact_packer.pack(payload, packed);
+            payload = std::move(packed);
+        }
+        auto f = encode_frame(type, std::move(payload), compact_stream, FrameLimits{}, {}, StreamFrameForm::kCompact);
+        compacts.insert(compacts.end(), f->header.begin(), f->header.begin() + f->header_size);
+        compacts.insert(compacts.end(), f->body.begin(), f->body.end());
+    };
+    for (size_t i = 0; i < 3; ++i) {
+        add_compact(MessageType::kBatch, batch_payload(1 + i, 200));
+        if (i == 0) {
+            compacts.insert(compacts.end(), hb.begin(), hb.end());
+            add_compact(MessageType::kTxPart, encode_tx_part(last_part, part_data, 0x1234));
+        }
+    }
+    write(root / "frame_decoder" / "batch_compact_stream", compacts);
+    add_compact(MessageType::kBatch, batch_payload(200, 200));
+    write(root / "frame_decoder" / "batch_compact_stream_large", compacts);
     // Packed BATCH payloads as the session decoder's input (type 7): one
     // transaction, and three, each against a fresh state.
     for (size_t count : {size_t{1}, size_t{3}}) {

@@ -28,7 +28,8 @@ struct PeerSaw {
     size_t batches = 0;       // BATCH frames
     size_t part_frames = 0;   // TX_PART frames
     size_t stream_frames = 0;
-    size_t short_frames = 0;  // stream blocks with the short header (protocol 6)
+    size_t short_frames = 0;    // stream blocks with a short header (protocol 6 or 7)
+    size_t compact_frames = 0;  // ... of them with the compact one (protocol 7)
     size_t block_frames = 0;
     size_t plain_frames = 0;
     uint64_t batch_wire_bytes = 0;
@@ -70,7 +71,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
         }
         protocol::ChainVerifier verifier(protocol::chain_seed(store_id, epoch, 1), 1);
         protocol::TxPartVerifier parts;
-        protocol::BatchUnpacker unpacker;  // BATCH payloads of short frames (protocol 6)
+        protocol::BatchUnpacker unpacker;  // BATCH payloads of short frames (protocol 6 and 7)
         while (s.last_tx < until) {
             auto frame = co_await c->read_frame(10s);
             if (!frame) {
@@ -83,7 +84,8 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
             }
             s.batch_wire_bytes += frame->wire_bytes;
             s.stream_frames += frame->header.streamed() ? 1 : 0;
-            s.short_frames += frame->header.short_form ? 1 : 0;
+            s.short_frames += frame->header.short_form() ? 1 : 0;
+            s.compact_frames += frame->header.form == protocol::StreamFrameForm::kCompact ? 1 : 0;
             s.block_frames += frame->header.compressed() ? 1 : 0;
             s.plain_frames += frame->header.flags == 0 ? 1 : 0;
             s.largest_payload = std::max(s.largest_payload, frame->payload.size());
@@ -104,7 +106,7 @@ inline PeerSaw subscribe_as(ReplicationWorld& w, uint16_t max_version, uint64_t 
                 continue;
             }
             ++s.batches;
-            if (frame->header.short_form) {
+            if (frame->header.short_form()) {
                 std::vector<uint8_t> unpacked;
                 if (auto unpacked_ok = unpacker.unpack(frame->payload, unpacked); !unpacked_ok) {
                     s.error = unpacked_ok.message();

@@ -18,12 +18,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A BATCH frame as the fault proxy hands it over: a short header (protocol
-// 6, the upstream's stream blocks) or a full one.
+// A BATCH frame as the fault proxy hands it over: a short or compact header
+// (protocol 6 or 7, the upstream's stream blocks) or a full one.
 bool is_batch_frame(const std::vector<uint8_t>& frame) {
     constexpr auto kBatch = static_cast<uint8_t>(protocol::MessageType::kBatch);
     if (protocol::is_short_frame(frame[0])) {
-        return frame[0] == (protocol::kShortFrameMark | kBatch);
+        return (frame[0] & protocol::kShortTypeMask) == kBatch;
     }
     return frame.size() >= protocol::kFrameHeaderSize && frame[6] == kBatch;
 }
@@ -214,7 +214,7 @@ TEST_CASE("a hash chain mismatch stops the member before applying", "[replicatio
         }
         auto decoded = protocol::decode_frame(frame, protocol::FrameLimits{}, &stream);
         REQUIRE(decoded);
-        if (decoded->header.short_form) {
+        if (decoded->header.short_form()) {
             std::vector<uint8_t> unpacked;
             REQUIRE(unpacker.unpack(decoded->payload, unpacked));
             decoded->payload = std::move(unpacked);

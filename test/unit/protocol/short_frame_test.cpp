@@ -1,8 +1,8 @@
-// Short frame headers (protocol 6): stream blocks round trip with 15 to 23
-// header bytes instead of 40 and the same body, the layout is pinned, every
-// single-bit flip is refused (and a flipped block breaks the stream),
-// malformed headers are refused naming the field, and lengths are checked
-// before anything is allocated.
+// Short frame headers (protocol 6) and compact ones (protocol 7): stream
+// blocks round trip with 15 to 23 (11 to 19) header bytes instead of 40 and
+// the same body, the layouts are pinned, every single-bit flip is refused
+// (and a flipped block breaks the stream), malformed headers are refused
+// naming the field, and lengths are checked before anything is allocated.
 #include "protocol/frame.hpp"
 #include "protocol/lz4_stream.hpp"
 #include "protocol/short_frame.hpp"
@@ -36,8 +36,8 @@ std::vector<uint8_t> wire_of(const EncodedFrame& f) {
 }
 
 EncodedFrame short_frame(Lz4StreamEncoder& enc, std::vector<uint8_t> payload,
-                         MessageType type = MessageType::kBatch) {
-    auto f = encode_frame(type, std::move(payload), enc, FrameLimits{}, {}, StreamFrameForm::kShort);
+                         MessageType type = MessageType::kBatch, StreamFrameForm form = StreamFrameForm::kShort) {
+    auto f = encode_frame(type, std::move(payload), enc, FrameLimits{}, {}, form);
     REQUIRE(f);
     return std::move(f.value());
 }
@@ -55,8 +55,9 @@ std::vector<uint8_t> forged(uint8_t first, const std::vector<uint8_t>& varints) 
     std::vector<uint8_t> h{first};
     h.insert(h.end(), varints.begin(), varints.end());
     const auto check = static_cast<uint32_t>(XXH3_64bits(h.data(), h.size()));
-    h.resize(h.size() + 12);
-    store_le(h.data() + h.size() - 12, check, 4);
+    const size_t checks = 4 + (is_compact_frame(first) ? 4 : 8);
+    h.resize(h.size() + checks);
+    store_le(h.data() + h.size() - checks, check, 4);
     return h;
 }
 
@@ -71,6 +72,9 @@ std::vector<uint8_t> lengths(uint64_t uncompressed, uint64_t wire) {
 
 TEST_CASE("short frames: stream blocks round trip with a short header and the same body",
           "[protocol][short_frame]") {
+    const StreamFrameForm form = GENERATE(StreamFrameForm::kShort, StreamFrameForm::kCompact);
+    const bool compact = form == StreamFrameForm::kCompact;
+    INFO((compact ? "compact (protocol 7)" : "short (protocol 6)"));
     std::mt19937 rng(5);
     Lz4StreamEncoder full_enc;
     Lz4StreamEncoder short_enc;
@@ -88,12 +92,13 @@ TEST_CASE("short frames: stream blocks round trip with a short header and the sa
         }
         auto full = encode_frame(MessageType::kBatch, payload, full_enc, FrameLimits{});
         REQUIRE(full);
-        auto small = short_frame(short_enc, payload);
+        auto small = short_frame(short_enc, payload, MessageType::kBatch, form);
         // The same stream, the same block; only the header differs.
         REQUIRE(small.body == full->body);
-        CHECK(small.header_size >= kShortHeaderMin);
-        CHECK(small.header_size <= kShortHeaderMax);
-        CHECK(small.header[0] == (kShortFrameMark | static_cast<uint8_t>(MessageType::kBatch)));
+        CHECK(small.header_size >= kShortHeaderMin + (compact ? 0 : 4));
+        CHECK(small.header_size <= kShortHeaderMax - (compact ? 4 : 0));
+        CHECK(small.header[0] ==
+              ((compact ? kCompactFrameMark : kShortFrameMark) | static_cast<uint8_t>(MessageType::kBatch)));
         CHECK(small.wire_size() + kFrameHeaderSize - small.header_size == full->wire_size());
         auto wire = wire_of(small);
         auto size = frame_header_size(std::span<const uint8_t, kFramePrefixSize>(wire.data(), kFramePrefixSize));
@@ -101,7 +106,8 @@ TEST_CASE("short frames: stream blocks round trip with a short header and the sa
         CHECK(*size == small.header_size);
         auto d = decode_frame(wire, FrameLimits{2u << 20}, &dec);
         REQUIRE(d);
-        CHECK(d->header.short_form);
+        CHECK(d->header.short_form());
+        CHECK(d->header.form == form);
         CHECK(d->header.streamed());
         CHECK(d->header.type == MessageType::kBatch);
         CHECK(d->consumed == wire.size());
@@ -131,13 +137,35 @@ TEST_CASE("short frames: the header's bytes are as documented", "[protocol][shor
     CHECK(*size == kFrameHeaderSize);
 }
 
+TEST_CASE("short frames: the compact header's bytes are as documented (protocol 7)", "[protocol][short_frame]") {
+    Lz4StreamEncoder enc;
+    auto f = short_frame(enc, std::vector<uint8_t>(200, 'a'), MessageType::kBatch, StreamFrameForm::kCompact);
+    const size_t n = f.body.size();
+    REQUIRE(n < 128);  // one varint byte
+    REQUIRE(f.header_size == 1 + 2 + 1 + 4 + 4);
+    const uint8_t* h = f.header.data();
+    CHECK(h[0] == 0xC0 + 7);  // BATCH
+    CHECK(h[1] == 0xc8);      // 200
+    CHECK(h[2] == 0x01);
+    CHECK(h[3] == n);
+    CHECK(load_le(h + 4, 4) == static_cast<uint32_t>(XXH3_64bits(h, 4)));
+    CHECK(load_le(h + 8, 4) == static_cast<uint32_t>(XXH3_64bits(f.body.data(), n)));
+    // The prefix a reader reads first is the shortest header.
+    CHECK(kFramePrefixSize == 11);
+    auto size = frame_header_size(std::span<const uint8_t, kFramePrefixSize>(h, kFramePrefixSize));
+    REQUIRE(size);
+    CHECK(*size == 12);
+}
+
 TEST_CASE("short frames: every single-bit flip is refused, and a bad block breaks the stream",
           "[protocol][short_frame]") {
+    const StreamFrameForm form = GENERATE(StreamFrameForm::kShort, StreamFrameForm::kCompact);
+    INFO((form == StreamFrameForm::kCompact ? "compact (protocol 7)" : "short (protocol 6)"));
     std::mt19937 rng(7);
     Lz4StreamEncoder enc;
     std::vector<std::vector<uint8_t>> wires;
     for (int i = 0; i < 12; ++i) {
-        wires.push_back(wire_of(short_frame(enc, record(rng, 150 + 10 * i))));
+        wires.push_back(wire_of(short_frame(enc, record(rng, 150 + 10 * i), MessageType::kBatch, form)));
     }
     const auto& target = wires[10];
     for (size_t bit = 0; bit < target.size() * 8; ++bit) {
@@ -169,7 +197,8 @@ TEST_CASE("short frames: every single-bit flip is refused, and a bad block break
         auto bad = target;
         bad[3] ^= 0x02;  // wire_length
         Lz4StreamDecoder dec;
-        auto d = decode_header(std::span<const uint8_t>(bad.data(), 16), FrameLimits{});
+        auto d = decode_header(std::span<const uint8_t>(bad.data(), form == StreamFrameForm::kCompact ? 12 : 16),
+                               FrameLimits{});
         REQUIRE_FALSE(d);
         CHECK_THAT(d.status().message(), Catch::Contains("short frame header checksum mismatch"));
     }
@@ -190,7 +219,9 @@ TEST_CASE("short frames: every single-bit flip is refused, and a bad block break
 
 TEST_CASE("short frames: malformed headers are refused naming the field", "[protocol][short_frame]") {
     const FrameLimits limits{1u << 20};
-    const uint8_t batch = kShortFrameMark | static_cast<uint8_t>(MessageType::kBatch);
+    const uint8_t mark = GENERATE(kShortFrameMark, kCompactFrameMark);
+    INFO("mark " << int(mark));
+    const uint8_t batch = mark | static_cast<uint8_t>(MessageType::kBatch);
     auto refusal = [&](const std::vector<uint8_t>& h) {
         auto d = decode_header(h, limits);
         REQUIRE_FALSE(d);
@@ -215,8 +246,8 @@ TEST_CASE("short frames: malformed headers are refused naming the field", "[prot
     CHECK_THAT(refusal(forged(batch, {0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x50})),
                Catch::Contains("longer than 5 bytes"));
     // The type.
-    CHECK_THAT(refusal(forged(kShortFrameMark, lengths(200, 80))), Catch::Contains("unknown message type 0"));
-    CHECK_THAT(refusal(forged(kShortFrameMark | (kLastMessageType + 1), lengths(200, 80))),
+    CHECK_THAT(refusal(forged(mark, lengths(200, 80))), Catch::Contains("unknown message type 0"));
+    CHECK_THAT(refusal(forged(mark | (kLastMessageType + 1), lengths(200, 80))),
                Catch::Contains("unknown message type"));
     // The header checksum.
     auto h = forged(batch, lengths(200, 80));
@@ -224,6 +255,32 @@ TEST_CASE("short frames: malformed headers are refused naming the field", "[prot
     CHECK_THAT(refusal(h), Catch::Contains("short frame header checksum mismatch"));
     // A header cut inside its lengths.
     CHECK_THAT(refusal({batch, 0xc8}), Catch::Contains("truncated short frame header"));
+    // A header cut inside its checks.
+    auto cut = forged(batch, lengths(200, 80));
+    cut.pop_back();
+    CHECK_THAT(refusal(cut), Catch::Contains("truncated short frame header"));
+}
+
+TEST_CASE("short frames: a compact frame's block check is 32 bits, an untouched block's is right",
+          "[protocol][short_frame]") {
+    // The check is the low half of the block's xxHash3-64: a protocol-6
+    // header of the same block with its 64 bits cut to 32 and re-marked is
+    // exactly the compact header.
+    std::mt19937 rng(11);
+    Lz4StreamEncoder short_enc;
+    Lz4StreamEncoder compact_enc;
+    for (int i = 0; i < 20; ++i) {
+        auto payload = record(rng, 100 + 37 * static_cast<size_t>(i));
+        auto s6 = short_frame(short_enc, payload, MessageType::kBatch, StreamFrameForm::kShort);
+        auto s7 = short_frame(compact_enc, payload, MessageType::kBatch, StreamFrameForm::kCompact);
+        REQUIRE(s6.body == s7.body);
+        REQUIRE(s7.header_size + 4 == s6.header_size);
+        const size_t lengths_end = s7.header_size - 8;
+        CHECK(std::equal(s6.header.begin() + 1, s6.header.begin() + static_cast<long>(lengths_end),
+                         s7.header.begin() + 1));
+        CHECK(load_le(s7.header.data() + lengths_end + 4, 4) == (load_le(s6.header.data() + lengths_end + 4, 8) &
+                                                                 0xffffffffu));
+    }
 }
 
 TEST_CASE("short frames: an empty payload gets a full header and no stream block", "[protocol][short_frame]") {
@@ -233,6 +290,6 @@ TEST_CASE("short frames: an empty payload gets a full header and no stream block
     CHECK(f.header[7] == 0);
     auto d = decode_frame(wire_of(f), FrameLimits{});
     REQUIRE(d);
-    CHECK_FALSE(d->header.short_form);
+    CHECK_FALSE(d->header.short_form());
     CHECK(enc.blocks() == 0);
 }

@@ -67,7 +67,7 @@ struct Log {
     std::shared_ptr<Batcher> batcher(uint64_t batch_max) {
         return std::make_shared<Batcher>(HostHandle(ccdr::host_api(), host.ctx()), "foo",
                                          protocol::chain_seed(store_id, 1, 1), 1, batch_max, protocol::FrameLimits{},
-                                         true, true, nullptr, true, true);
+                                         true, true, nullptr, true, protocol::StreamFrameForm::kCompact);
     }
 };
 

@@ -167,7 +167,7 @@ TEST_CASE("batcher: seal() takes chained batches only in chain order, so the LZ4
     position.advance(12, 0);
     // A protocol 6 stream: one LZ4 stream, short headers, packed batches.
     Batcher batcher(handle(f.host), "foo", protocol::chain_seed(f.store_id, 1, 1), 1, 4096, protocol::FrameLimits{},
-                    true, true, nullptr, true, true);
+                    true, true, nullptr, true, protocol::StreamFrameForm::kCompact);
     ccdr::plugin::ChainedBatch first = batcher.chain_next(position);
     ccdr::plugin::ChainedBatch second = batcher.chain_next(position);
     REQUIRE(first.batch.status);
