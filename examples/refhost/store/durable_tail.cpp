@@ -17,6 +17,11 @@ void DurableTail::add(uint64_t tx_id, int64_t commit_time_ms, std::span<const ui
     kept_.push_back({tx_id, commit_time_ms, offset, payload.size()});
 }
 
+void DurableTail::skip() {
+    std::lock_guard lock(mu_);
+    incomplete_ = true;
+}
+
 bool DurableTail::deliver(uint64_t last_tx, const Handover& handover) {
     taken_.clear();
     taken_bytes_.clear();

@@ -8,10 +8,14 @@
 // wrote it and is gone once commit_write returns; the log's record is on
 // disk (page cache). A copy of a few hundred bytes under a mutex costs far
 // less than the read and the thread handoff it saves on every stream's side.
-// Bounded: a transaction larger than kMaxTxBytes, or more than kMaxBytes
-// waiting at once (a large applied batch), is not kept, and that sync falls
-// back to after_commit (the plugin reads the log), so the host never holds
-// more than kMaxBytes for this.
+// Bounded, and kept small on purpose: a transaction larger than
+// kMaxTxBytes, or more than kMaxBytes waiting at once, is not kept, and that
+// sync falls back to after_commit (the plugin reads the log). What the
+// handover saves is a read and two thread hops per sync, which matters for
+// the small groups of the lag path; a catch-up's batch of a megabyte is read
+// in one slice anyway, and copying it cost the replica's apply_batch about
+// 5 % (refhost_bench --apply, 2026-12-07), so an applied batch larger than
+// kMaxBytes is not copied at all (skip()).
 #pragma once
 
 #include <ccdr/abi.h>
@@ -27,14 +31,17 @@ namespace refhost {
 
 class DurableTail {
 public:
-    static constexpr size_t kMaxTxBytes = 256 * 1024;
-    static constexpr size_t kMaxBytes = 1024 * 1024;
+    static constexpr size_t kMaxTxBytes = 64 * 1024;
+    static constexpr size_t kMaxBytes = 256 * 1024;
 
     using Handover = std::function<void(std::span<const ccdr_tx>)>;
 
     // A transaction was committed (its log record written, not yet synced).
     // Calls come in tx order (the store's write lock).
     void add(uint64_t tx_id, int64_t commit_time_ms, std::span<const uint8_t> payload);
+    // Transactions were committed that are not kept (an applied batch larger
+    // than kMaxBytes): the sync that covers them reports its last id alone.
+    void skip();
     // Transactions up to last_tx are durable now: hands them over when every
     // one of them up to last_tx was kept (consecutive ids ending at last_tx)
     // and returns true; otherwise forgets them and returns false (the caller

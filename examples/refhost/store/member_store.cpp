@@ -415,8 +415,16 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
         return st;
     }
     if (tail_) {
+        size_t bytes = 0;
         for (const auto& e : entries) {
-            tail_->add(e.tx_id, e.time_ms, e.payload);
+            bytes += e.payload.size();
+        }
+        if (bytes > DurableTail::kMaxBytes) {
+            tail_->skip();  // a catch-up's batch: read in one slice anyway, not worth a copy
+        } else {
+            for (const auto& e : entries) {
+                tail_->add(e.tx_id, e.time_ms, e.payload);
+            }
         }
     }
     record_commit(s);

@@ -172,7 +172,14 @@ TEST_CASE("the durable tail: a handover is whole, in order, and leaves later com
     tail.add(12, 0, half);
     tail.add(13, 0, b8);
     CHECK_FALSE(tail.deliver(13, record));
-    CHECK(ids == std::vector<uint64_t>{4, 5, 6});
+    // An applied batch too large to copy: skipped, that sync falls back.
+    tail.skip();
+    CHECK_FALSE(tail.deliver(20, record));
+    // And the next sync hands over again.
+    const uint8_t b21[] = {21};
+    tail.add(21, 0, b21);
+    CHECK(tail.deliver(21, record));
+    CHECK(ids == std::vector<uint64_t>{4, 5, 6, 21});
 }
 
 TEST_CASE("waiting for a transaction that was never written is an error, not a hang", "[refhost][group-commit]") {
