@@ -107,14 +107,8 @@ Status BatchBuilder::add(const ccdr_tx& tx) {
     }
     prepare_records();
     const size_t at = records_.size();
-    records_.resize(at + kTxRecordOverhead + tx.payload.len);
+    append_unchained_record(records_, tx);
     uint8_t* r = records_.data() + at;
-    store_le(r, tx.tx_id, 8);
-    store_le(r + 8, static_cast<uint64_t>(tx.commit_time_ms), 8);
-    store_le(r + 16, tx.payload.len, 4);
-    if (tx.payload.len != 0) {
-        std::memcpy(r + 20, tx.payload.data, tx.payload.len);
-    }
     // Within a batch the previous record's chain value sits right before this
     // record: H(n-1) || tx n is already contiguous.
     chain_ = count_ == 0 ? hasher_.link(chain_, tx) : XXH3_64bits(r - 8, 8 + 20 + tx.payload.len);
