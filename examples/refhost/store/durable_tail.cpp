@@ -37,17 +37,22 @@ bool DurableTail::deliver(uint64_t last_tx, const Handover& handover) {
         for (size_t i = 1; whole && i < upto; ++i) {
             whole = kept_[i].tx_id == kept_[i - 1].tx_id + 1;
         }
-        if (whole) {
-            const size_t end = upto == kept_.size() ? bytes_.size() : kept_[upto].offset;
-            taken_.assign(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(upto));
-            taken_bytes_.assign(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(end));
-        }
-        // Forget what this sync covers; a later commit's copy moves to the front.
         if (upto == kept_.size()) {
+            // The usual case: the sync covers everything kept. The buffers
+            // change hands, no byte is copied again on the commit path.
+            if (whole) {
+                kept_.swap(taken_);
+                bytes_.swap(taken_bytes_);
+            }
             kept_.clear();
             bytes_.clear();
         } else {
+            // A later commit's copy stays for the next sync.
             const size_t cut = kept_[upto].offset;
+            if (whole) {
+                taken_.assign(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(upto));
+                taken_bytes_.assign(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
+            }
             kept_.erase(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(upto));
             bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
             for (auto& k : kept_) {
