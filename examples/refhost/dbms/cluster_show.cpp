@@ -228,6 +228,16 @@ void Cluster::collect_metrics(size_t server, const MetricEmit& emit) {
         gauge("peak_concurrent", mm.peak_concurrent.load());
         emit("database." + db->record.name + ".refhost.transactions_applied", CCDR_METRIC_COUNTER,
              static_cast<double>(mm.applied.load()));
+        if (db->record.kind != CCDR_KIND_SYSTEM) {
+            // The store's WAL checkpoints (store/wal_checkpointer.hpp): a
+            // long hold of the write lock is a stall of every writer.
+            const WalCheckpointer::Counters cp = m->store()->checkpoints();
+            const std::string c = "database." + db->record.name + ".refhost.checkpoint.";
+            emit(c + "runs", CCDR_METRIC_COUNTER, static_cast<double>(cp.runs));
+            emit(c + "completed", CCDR_METRIC_COUNTER, static_cast<double>(cp.completed));
+            emit(c + "inline", CCDR_METRIC_COUNTER, static_cast<double>(cp.inline_runs));
+            emit(c + "write_lock_max_ms", CCDR_METRIC_GAUGE, static_cast<double>(cp.locked_us_max) / 1000.0);
+        }
     }
     if (PluginBridge* bridge = plugins()) {
         bridge->collect_metrics(server, emit);

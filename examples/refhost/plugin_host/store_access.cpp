@@ -153,13 +153,37 @@ ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, 
     }
     const std::shared_ptr<Member>& m = found.value();
     auto store = m->store();
+    const auto start = std::chrono::steady_clock::now();
+    const uint64_t checkpoint_held_before = store->checkpoints().locked_us_total;
     auto lock = store->lock_for_write();
     if (!lock) {
         return lock.status();
     }
-    ccdr::Status st = store->apply(*lock, txs);
+    const std::chrono::microseconds lock_wait = refhost::elapsed_since(start);
+    refhost::ApplyTiming times;
+    ccdr::Status st = store->apply(*lock, txs, &times);
     if (st) {
         m->metrics().applied.fetch_add(static_cast<int64_t>(txs.size()), std::memory_order_relaxed);
+    }
+    const std::chrono::microseconds total = refhost::elapsed_since(start);
+    // Slow is the time a batch's size does not explain: a catch-up's batch of
+    // thousands of transactions takes long in its statements and append.
+    if (total - times.statements - times.log_append >= refhost::kSlowWrite && !txs.empty()) {
+        // Whether the background checkpoint's step under the write lock ran
+        // while this batch waited for it.
+        const refhost::WalCheckpointer::Counters cp = store->checkpoints();
+        const uint64_t checkpoint_held = cp.locked_us_total - checkpoint_held_before;
+        auto ms = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; };
+        const double since_checkpoint =
+            cp.last_frames > 0 ? ms(std::chrono::duration_cast<std::chrono::microseconds>(start - cp.last_end)) : -1;
+        cluster_.log().warn(
+            "slow apply_batch of '{}' on server {} (tx {}..{}): {:.1f} ms: write lock wait {:.1f} (the "
+            "checkpointer held it {:.1f} meanwhile), statements {:.1f}, log append {:.1f}, graph commit {:.1f}, "
+            "log sync {:.1f}; the last checkpoint copied {} page(s) in {:.1f} ms, ending {:.1f} ms before",
+            database, server, txs.front().tx_id, txs.back().tx_id, ms(total), ms(lock_wait),
+            static_cast<double>(checkpoint_held) / 1000.0, ms(times.statements), ms(times.log_append),
+            ms(times.graph_commit), ms(times.durable), cp.last_frames, static_cast<double>(cp.last_us) / 1000.0,
+            since_checkpoint);
     }
     return st;
 }

@@ -325,7 +325,7 @@ ccdr::Status MemberStore::make_durable(uint64_t tx_id) {
     }
 }
 
-ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
+ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs, ApplyTiming* timing) {
     if (!lock.held()) {
         return {CCDR_INTERNAL, "apply without the write lock"};
     }
@@ -341,6 +341,9 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
                                            std::to_string(s.last_tx) + ")"};
         }
     }
+    ApplyTiming unused;
+    ApplyTiming& times = timing != nullptr ? *timing : unused;
+    auto phase_start = std::chrono::steady_clock::now();
     auto lease = connection();
     if (!lease) {
         return lease.status();
@@ -395,14 +398,19 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
     // "where the milliseconds go"). A process crash loses neither (both are
     // written); an OS crash can leave the graph ahead of its log, which
     // opening handles as for a user commit (member_recovery.cpp).
+    times.statements = elapsed_since(phase_start);
     const SegmentLog::Mark mark = log_->mark();
     bool appended = false;
     if (st) {
+        phase_start = std::chrono::steady_clock::now();
         st = log_->append(entries);
         appended = static_cast<bool>(st);
+        times.log_append = elapsed_since(phase_start);
     }
     if (st) {
+        phase_start = std::chrono::steady_clock::now();
         st = c.commit();
+        times.graph_commit = elapsed_since(phase_start);
     }
     if (!st) {
         c.rollback();
@@ -428,7 +436,10 @@ ccdr::Status MemberStore::apply(WriteLock& lock, std::span<const ccdr_tx> txs) {
         }
     }
     record_commit(s);
-    return make_durable(s.last_tx);
+    phase_start = std::chrono::steady_clock::now();
+    st = make_durable(s.last_tx);
+    times.durable = elapsed_since(phase_start);
+    return st;
 }
 
 }  // namespace refhost

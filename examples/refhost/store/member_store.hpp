@@ -55,6 +55,7 @@
 #include "store/segment_log.hpp"
 #include "store/store_connection.hpp"
 #include "store/wal_checkpointer.hpp"
+#include "store/write_timing.hpp"
 #include "store/write_lock_queue.hpp"
 
 #include <ccdr/abi.h>
@@ -215,8 +216,9 @@ public:
     // Applies transactions that continue the log (txs[0] = last + 1, ids
     // consecutive; else CCDR_OUT_OF_ORDER) in one SQLite transaction with
     // their ids and times; the state moves in the same transaction; durable
-    // when it returns OK. Any failure changes nothing.
-    ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs);
+    // when it returns OK. Any failure changes nothing. `timing`, when given,
+    // gets where the time went (the host's slow-write report).
+    ccdr::Status apply(WriteLock& lock, std::span<const ccdr_tx> txs, ApplyTiming* timing = nullptr);
 
     // --- a replicated transaction applied in parts (ABI 1.2 apply_tx_*) ---
     // Defined in member_apply_parts.hpp / .cpp. begin_parts keeps `lock`
