@@ -2,6 +2,10 @@
 
 #include "store/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace refhost {
@@ -17,6 +21,10 @@ constexpr std::chrono::milliseconds kLockWait{200};
 constexpr int kReaderWaitMs = 5;
 // The least time between two runs.
 constexpr std::chrono::milliseconds kRunPause{10};
+// New WAL frames whose writeback is started at once (about 256 KiB with
+// 4 KiB pages; PostgreSQL's wal_writer_flush_after is 1 MiB,
+// checkpoint_flush_after 256 KiB).
+constexpr int kTrickleFrames = 64;
 
 }  // namespace
 
@@ -35,6 +43,9 @@ WalCheckpointer::~WalCheckpointer() {
     }
     cv_.notify_one();
     thread_.join();
+    if (wal_fd_ >= 0) {
+        ::close(wal_fd_);
+    }
 }
 
 void WalCheckpointer::attach(sqlite3* db) { sqlite3_wal_hook(db, &WalCheckpointer::on_wal_commit, this); }
@@ -61,15 +72,61 @@ int WalCheckpointer::on_wal_commit(void* self, sqlite3* db, const char* schema, 
             me->requested_ = true;
         }
         me->cv_.notify_one();
+        return SQLITE_OK;
+    }
+    // A WAL shorter than at the last writeback has started over.
+    const int at = me->trickled_at_.load(std::memory_order_relaxed);
+    if (pages < at) {
+        me->trickled_at_.store(0, std::memory_order_relaxed);
+    } else if (pages - at >= kTrickleFrames) {
+        me->trickled_at_.store(pages, std::memory_order_relaxed);
+        {
+            std::lock_guard lock(me->mu_);
+            me->trickle_requested_ = true;
+        }
+        me->cv_.notify_one();
     }
     return SQLITE_OK;
 }
 
+void WalCheckpointer::trickle() {
+    // SQLite removes the WAL when its last connection closes and makes a new
+    // one later: a descriptor of a removed file is opened again.
+    struct stat st{};
+    if (wal_fd_ >= 0 && (::fstat(wal_fd_, &st) != 0 || st.st_nlink == 0)) {
+        ::close(wal_fd_);
+        wal_fd_ = -1;
+    }
+    if (wal_fd_ < 0) {
+        wal_fd_ = ::open((file_ + "-wal").c_str(), O_WRONLY | O_CLOEXEC);
+        if (wal_fd_ < 0) {
+            return;  // no WAL yet: nothing to write back
+        }
+    }
+    // Whole file: only its dirty pages are written. A failure leaves them to
+    // the checkpoint's fsync, as without this.
+    if (::sync_file_range(wal_fd_, 0, 0, SYNC_FILE_RANGE_WRITE) == 0) {
+        std::lock_guard lock(mu_);
+        ++counters_.trickles;
+    }
+}
+
 void WalCheckpointer::checkpoint_once(sqlite3* db) {
     // Step 1: the bulk, beside the commits.
+    const auto run_start = std::chrono::steady_clock::now();
     int log_frames = 0;
     int copied = 0;
-    if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) != SQLITE_OK) {
+    const int passive = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    const uint64_t step1_frames = copied > 0 ? static_cast<uint64_t>(copied) : 0;
+    auto note_run = [&](uint64_t frames) {
+        std::lock_guard lock(mu_);
+        counters_.last_end = std::chrono::steady_clock::now();
+        counters_.last_us = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(counters_.last_end - run_start).count());
+        counters_.last_frames = frames;
+    };
+    if (passive != SQLITE_OK) {
+        note_run(step1_frames);
         return;  // the WAL stays as it was: the data is safe in it
     }
     // Step 2: the rest, with no writer (see the file comment). RESTART, not
@@ -78,6 +135,7 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
     // 34 MiB against a 16 MiB trigger in checkpoint_bench).
     std::function<void()> release = lock_writes_ ? lock_writes_(kLockWait) : std::function<void()>();
     if (!release) {
+        note_run(step1_frames);
         return;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -86,8 +144,10 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
     const auto held_us = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
     release();
+    note_run(step1_frames + (copied > 0 ? static_cast<uint64_t>(copied) : 0));
     std::lock_guard lock(mu_);
     counters_.locked_us_max = std::max(counters_.locked_us_max, held_us);
+    counters_.locked_us_total += held_us;
     if (rc == SQLITE_OK && log_frames >= 0 && copied == log_frames) {
         ++counters_.completed;
     }
@@ -97,11 +157,19 @@ void WalCheckpointer::run() {
     sql::Connection conn;
     std::unique_lock lock(mu_);
     for (;;) {
-        cv_.wait(lock, [&] { return requested_ || stopping_; });
+        cv_.wait(lock, [&] { return requested_ || trickle_requested_ || stopping_; });
         if (stopping_) {
             break;
         }
+        if (trickle_requested_ && !requested_) {
+            trickle_requested_ = false;
+            lock.unlock();
+            trickle();
+            lock.lock();
+            continue;
+        }
         requested_ = false;
+        trickle_requested_ = false;  // the checkpoint syncs the WAL itself
         lock.unlock();
         if (conn.get() == nullptr) {
             auto opened = sql::Connection::open(file_, false);

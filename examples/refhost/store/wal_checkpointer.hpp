@@ -31,6 +31,15 @@
 // the WAL grew to eight times the trigger and every commit from then on
 // checkpointed inline. The thread now reads the journal mode first.
 //
+// Between checkpoints the thread also starts the writeback of the WAL's new
+// frames every kTrickleFrames (sync_file_range, without waiting), as
+// PostgreSQL's *_flush_after settings do: SQLite writes whole pages, about
+// 20 KiB of WAL for a 300-byte transaction, and the checkpoint's fsync of
+// the WAL then sent 16 MiB to the disk at once, behind which every log sync
+// of the machine waited (the 56–299 ms "log sync" of the slow-write
+// reports, docs/benchmarks.md). Written back as they come, the checkpoint's
+// fsync finds the frames clean.
+//
 // Should the WAL still pass `inline_pages` (the thread cannot get the lock,
 // a failing disk), the committing connection checkpoints as SQLite would by
 // default, so the WAL stays bounded.
@@ -60,7 +69,15 @@ public:
         uint64_t runs = 0;        // background runs (step 1)
         uint64_t completed = 0;   // runs whose step 2 completed the checkpoint
         uint64_t inline_runs = 0; // checkpoints inside a commit (past inline_pages)
-        uint64_t locked_us_max = 0;  // longest step 2 (the write lock held)
+        uint64_t locked_us_max = 0;    // longest step 2 (the write lock held)
+        uint64_t locked_us_total = 0;  // all steps 2: a slow write whose wait saw it grow waited for one
+        uint64_t trickles = 0;         // writebacks of the WAL started between checkpoints
+        // The last run: when it ended, how long it took and how many WAL
+        // frames it copied into the database file (the slow-write report
+        // says whether a write's sync followed a checkpoint's writes).
+        std::chrono::steady_clock::time_point last_end{};
+        uint64_t last_us = 0;
+        uint64_t last_frames = 0;
     };
 
     WalCheckpointer(std::string db_file, int trigger_pages, int inline_pages, LockWrites lock_writes);
@@ -77,6 +94,9 @@ private:
     static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
     void run();
     void checkpoint_once(sqlite3* db);
+    // Starts the writeback of the WAL's dirty pages (sync_file_range,
+    // SYNC_FILE_RANGE_WRITE: queues the writes, does not wait for them).
+    void trickle();
 
     const std::string file_;
     const int trigger_pages_;
@@ -85,7 +105,12 @@ private:
     mutable std::mutex mu_;
     std::condition_variable cv_;
     bool requested_ = false;
+    bool trickle_requested_ = false;
     bool stopping_ = false;
+    // The WAL's size in frames when its writeback was last asked for (the
+    // committing threads, one at a time: they hold the store's write lock).
+    std::atomic<int> trickled_at_{0};
+    int wal_fd_ = -1;  // the thread's own descriptor of the WAL file
     Counters counters_;
     std::thread thread_;
 };

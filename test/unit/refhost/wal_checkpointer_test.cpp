@@ -18,9 +18,10 @@ namespace {
 
 constexpr int kTriggerPages = 64;  // 256 KiB of WAL; inline from 512 pages
 
-std::shared_ptr<MemberStore> open_store(const TempHome& home, bool background = true) {
+std::shared_ptr<MemberStore> open_store(const TempHome& home, bool background = true,
+                                        int trigger_pages = kTriggerPages) {
     MemberStore::Options options;
-    options.checkpoint_trigger_pages = kTriggerPages;
+    options.checkpoint_trigger_pages = trigger_pages;
     options.background_checkpoints = background;
     auto opened = MemberStore::open(home.path() / "store", "store-1", options);
     REQUIRE(opened.is_ok());
@@ -119,4 +120,18 @@ TEST_CASE("without background checkpoints the store checkpoints as SQLite does b
     CHECK(c.runs == 0);
     CHECK(c.completed == 0);
     CHECK(store->last_committed() == 200);
+}
+
+TEST_CASE("between checkpoints the WAL's new frames are written back as they come", "[refhost][checkpoint]") {
+    TempHome home;
+    // A trigger far away: no checkpoint runs, only the writebacks.
+    auto store = open_store(home, true, 100'000);
+    commit_until(*store, 2000, [&] { return store->checkpoints().trickles >= 3; });
+    const auto c = store->checkpoints();
+    CHECK(c.trickles >= 3);
+    CHECK(c.runs == 0);
+    // Each commit adds a few frames; a writeback per 64 new frames at most.
+    const uint64_t frames = wal_bytes(*store) / 4096;
+    CHECK(c.trickles <= frames / 64 + 1);
+    CHECK(store->last_committed() >= 3);
 }
