@@ -80,6 +80,15 @@ thread_switches() {
     printf '%s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '/ctxt_switches/ { n += $2 } END { print n + 0 }' "$t/status")"
   done 2>/dev/null | awk '{ n[$1] += $2 } END { for (k in n) print k, n[k] }' | sort
 }
+# hold_clusters: the replica clusters the upstream holds its log of foo for
+# (its holds file: upstream database, replica cluster, server, database, ...).
+hold_clusters() {
+  local f
+  f=$(find "$work/A" -name replica_log_holds.tsv | head -1)
+  [ -n "$f" ] || { echo 0; return; }
+  awk -F'\t' '$1 == "foo" { print $2 }' "$f" | sort -u | wc -l
+}
+holds_of_at_most() { (($(hold_clusters) <= $1)); }
 # subscriptions_are N: the upstream lists N replica subscriptions.
 subscriptions_are() { [ "$(subscriptions)" = "$1" ]; }
 # all_converged TX: every member of every attached replica database has TX.
@@ -179,17 +188,24 @@ for n in "${cases[@]}"; do
 done
 # The paced pass, at what the case with the most replica clusters reached
 # unpaced (less a tenth, so that it keeps up) unless CCDR_UPSTREAM_RATE says;
-# from the most clusters down, the others' processes stopped as it goes (the
-# upstream then serves no stream of theirs: checked).
+# from the most clusters down, the others' replica databases dropped and
+# their processes stopped as it goes (the upstream then serves no stream of
+# theirs and holds no log for them: checked).
 paced_rate="${CCDR_UPSTREAM_RATE:-$(python3 -c "print('%.0f' % max(10, 0.9 * ${achieved[$max_clusters,unpaced]}))")}"
 for ((i = ${#cases[@]} - 1; i >= 0; i--)); do
   n=${cases[i]}
   while ((attached > n)); do
+    # Dropped first: the replica tells the upstream to release the log it
+    # holds for each of its members; a stopped cluster's holds would stay,
+    # and each pruning pass of the upstream measures every hold's log.
+    q "R$attached" -d system "DROP DATABASE \`foo-replica\` WAIT" >/dev/null
     stop_cluster "R$attached"
     attached=$((attached - 1))
   done
   eventually --tries 600 subscriptions_are "${streams_of[$n]}" ||
     fail "the upstream still serves $(subscriptions) subscriptions with $n replica clusters left, expected ${streams_of[$n]}"
+  eventually --tries 600 holds_of_at_most "$n" ||
+    fail "the upstream still holds its log for $(hold_clusters) replica clusters with $n left"
   measure_case "$n" paced
 done
 
