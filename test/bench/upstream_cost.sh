@@ -34,10 +34,12 @@
 # ratio is the cost of replication at the same load. Both are printed, with
 # the rate each case reached.
 # Clusters are attached one after the other for the unpaced pass, and the
-# paced pass runs from the most clusters down, stopping the others' processes
-# as it goes, so every case runs in the same upstream process. Prints figures; asserts only that every
-# replica converged (exit 1 otherwise). The machine is shared: compare the
-# cases of one run, not runs.
+# paced pass runs from the most clusters down, dropping the others' replica
+# databases and stopping their processes as it goes, so every case runs in
+# the same upstream process. Prints figures; asserts only that every replica
+# converged and that the clusters left out no longer subscribe or hold the
+# upstream's log (exit 1 otherwise). The machine is shared: compare the cases
+# of one run, not runs.
 build="$(realpath "${1:?usage: upstream_cost.sh BUILD_DIR [--quick]}")"
 quick=0
 [ "${2:-}" = --quick ] && quick=1
