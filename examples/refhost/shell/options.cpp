@@ -3,6 +3,9 @@
 
 #include "shell/literal.hpp"
 
+#include <cmath>
+#include <stdexcept>
+
 namespace refhost::shell {
 
 namespace {
@@ -10,6 +13,21 @@ namespace {
 constexpr const status::Code& kArgs = status::kInvalidArguments;
 
 Error bad(const std::string& what) { return make_error(kArgs, what); }
+
+// A positive, finite number of statements a second.
+Outcome<double> parse_rate(const std::string& text) {
+    double rate = 0;
+    size_t used = 0;
+    try {
+        rate = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || !std::isfinite(rate) || rate <= 0) {
+        return bad("argument --rate: expected a positive number of statements a second, found '" + text + "'");
+    }
+    return rate;
+}
 
 }  // namespace
 
@@ -85,7 +103,7 @@ std::string usage() {
                   [--access-mode {read,write}] [--encryption {true,false,default}]
                   [--format {auto,table,verbose,plain}]
                   [-P PARAM] [-f FILE] [--fail-fast | --fail-at-end]
-                  [--non-interactive] [-v] [cypher]
+                  [--rate TX_PER_S] [--non-interactive] [-v] [cypher]
 
 A command line shell where you can execute Cypher against a Neo4j-compatible
 server (the ccdr reference host, or Neo4j itself) over Bolt 5.
@@ -128,6 +146,11 @@ options:
   --fail-fast            exit at the first error (default)
   --fail-at-end          run every statement, exit with an error at the end
                          if one failed
+  --rate TX_PER_S        send the statements of a query or file at this many
+                         a second (statement i at start + i / rate, at once
+                         when running late); not in cypher-shell, for
+                         benchmarks (default: each as soon as the previous
+                         one is done)
   --non-interactive      never prompt, even when stdin is a terminal
   -v, --version          print the version of ccdr-shell and exit
 
@@ -261,6 +284,16 @@ Outcome<Arguments> parse_arguments(const std::vector<std::string>& args, const E
             o.fail_at_end = false;
         } else if (arg == "--fail-at-end") {
             o.fail_at_end = true;
+        } else if (arg == "--rate") {
+            std::string r;
+            ok = take(r);
+            if (ok) {
+                auto rate = parse_rate(r);
+                if (!rate) {
+                    return rate.error();
+                }
+                o.rate = rate.value();
+            }
         } else if (arg == "--non-interactive") {
             o.non_interactive = true;
         } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
@@ -281,6 +314,9 @@ Outcome<Arguments> parse_arguments(const std::vector<std::string>& args, const E
     }
     if (o.query && o.file) {
         return bad("a Cypher string and --file cannot be used together");
+    }
+    if (o.rate && !o.query && !o.file) {
+        return bad("argument --rate: paces a Cypher string or --file only");
     }
     auto address = parse_address(o.address);
     if (!address) {

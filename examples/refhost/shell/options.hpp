@@ -2,7 +2,9 @@
 // cypher-shell's: -a/--address, -u/--username, -p/--password,
 // -d/--database, --access-mode, --encryption, -f/--file, -P/--param, --format,
 // --fail-fast/--fail-at-end, --non-interactive, --help, --version, and a
-// query as the last argument. The environment variables NEO4J_ADDRESS
+// query as the last argument. One option cypher-shell has not: --rate, which
+// paces the Cypher statements of a query or file (benchmarks that must load a
+// server at a given commit rate, test/bench/upstream_cost.sh). The environment variables NEO4J_ADDRESS
 // (or NEO4J_URI), NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE give
 // defaults.
 #pragma once
@@ -35,6 +37,11 @@ struct ShellOptions {
     // --encryption: "default" (the address's scheme decides), "true", "false".
     std::string encryption = "default";
     std::chrono::milliseconds connect_timeout{10'000};
+    // --rate: Cypher statements a second from a query or file; statement i
+    // is sent at start + i / rate, or at once when the previous one came back
+    // later than that (no burst to catch up is held back, none is added).
+    // Unset: each statement as soon as the previous one is done.
+    std::optional<double> rate;
 };
 
 struct Arguments {

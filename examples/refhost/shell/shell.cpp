@@ -7,10 +7,12 @@
 #include "shell/script.hpp"
 #include "shell/session.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <termios.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ public:
         }
         session_ = std::move(session.value());
 
+        paced_from_ = std::chrono::steady_clock::now();
         if (options_.query) {
             run_items(split_script(*options_.query));
         } else if (options_.file) {
@@ -111,7 +114,19 @@ private:
         return true;
     }
 
+    // --rate: statement i is due at start + i / rate; a late one goes at once.
+    void wait_for_turn() {
+        if (!options_.rate) {
+            return;
+        }
+        auto due = paced_from_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(static_cast<double>(paced_sent_) / *options_.rate));
+        ++paced_sent_;
+        std::this_thread::sleep_until(due);
+    }
+
     bool statement(const std::string& query) {
+        wait_for_turn();
         auto r = session_->run(query, params_);
         if (!r) {
             report(r.error());
@@ -209,6 +224,8 @@ private:
     Format format_ = Format::Plain;
     Map params_;
     std::unique_ptr<ShellSession> session_;
+    std::chrono::steady_clock::time_point paced_from_;
+    uint64_t paced_sent_ = 0;
     bool failed_ = false;
     bool interactive_ = false;
     bool exit_requested_ = false;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -132,6 +133,42 @@ ccdr::Result<SegmentLog::Header> header_at(int fd, const fs::path& p, uint64_t o
                                               " at byte " + std::to_string(offset));
     }
     return hd;
+}
+
+// Walks the record headers of a segment from record `tx` at `offset` up to
+// record `to_tx`, adding their payload lengths to `payload_before`. The
+// stretch is read a chunk at a time, not a pread per header: the walk starts
+// at an index point at most kIndexEveryBytes back, so it is mostly one read
+// where it was up to kIndexEveryRecords (an upstream's pruning pass walks
+// once for each replica member it holds its log for).
+ccdr::Status walk_headers(int fd, const fs::path& p, uint64_t to_tx, uint64_t& tx, uint64_t& offset,
+                          uint64_t& payload_before) {
+    thread_local std::unique_ptr<uint8_t[]> chunk(new uint8_t[kIndexEveryBytes]);
+    uint64_t chunk_at = 0;
+    size_t chunk_len = 0;
+    while (tx < to_tx) {
+        if (offset < chunk_at || offset + SegmentLog::kRecordHeader > chunk_at + chunk_len) {
+            ssize_t r = 0;
+            do {
+                r = ::pread(fd, chunk.get(), kIndexEveryBytes, static_cast<off_t>(offset));
+            } while (r < 0 && errno == EINTR);
+            if (r < 0) {
+                return io_error("reading", p, errno);
+            }
+            chunk_at = offset;
+            chunk_len = static_cast<size_t>(r);
+        }
+        SegmentLog::Header hd;
+        if (offset + SegmentLog::kRecordHeader > chunk_at + chunk_len ||
+            !decode_header(chunk.get() + (offset - chunk_at), hd) || hd.tx_id != tx) {
+            return ccdr::Status(CCDR_CORRUPT, p.filename().string() + ": no record of tx " + std::to_string(tx) +
+                                                  " at byte " + std::to_string(offset));
+        }
+        payload_before += hd.payload_len;
+        offset += SegmentLog::kRecordHeader + hd.payload_len;
+        ++tx;
+    }
+    return {};
 }
 
 }  // namespace
@@ -691,14 +728,7 @@ ccdr::Status SegmentLog::locate(const Segment& seg, uint64_t tx_id, uint64_t& of
     offset = start.offset;
     payload_before = start.payload_before;
     uint64_t tx = start.tx_id;
-    while (tx < tx_id) {
-        auto hd = header_at(seg.fd, seg.path, offset, tx);
-        if (!hd) return hd.status();
-        payload_before += hd->payload_len;
-        offset += kRecordHeader + hd->payload_len;
-        ++tx;
-    }
-    return {};
+    return walk_headers(seg.fd, seg.path, tx_id, tx, offset, payload_before);
 }
 
 ccdr::Status SegmentLog::read(uint64_t from_tx, uint64_t to_tx, uint64_t max_bytes, const Visitor& visit,

@@ -132,6 +132,49 @@ TEST_CASE("segment log: appends rotate into segments, reads cross them, retentio
     CHECK((*again)->append({&wrong, 1}).code() == CCDR_OUT_OF_ORDER);
 }
 
+TEST_CASE("segment log: a position between index points is found by walking the headers, across read chunks",
+          "[refhost][segment_log]") {
+    // Index points every 256 records or 64 KiB: most records lie between
+    // two, and locate walks the headers from the point before, reading the
+    // stretch in chunks; some records of 30 000 bytes push the headers
+    // across a chunk's end.
+    TempDir dir;
+    auto log = SegmentLog::open(dir.path / "log", {64 << 20, false}, 1);
+    REQUIRE(log);
+    auto size_of = [](uint64_t tx) -> size_t { return tx % 97 == 0 ? 30'000 : 50 + tx % 200; };
+    const uint64_t last = 1'000;
+    for (uint64_t tx = 1; tx <= last; ++tx) {
+        auto p = payload_of(tx, size_of(tx));
+        SegmentLog::Entry e{tx, 1'000 + static_cast<int64_t>(tx), std::nullopt, p};
+        REQUIRE((*log)->append({&e, 1}));
+    }
+    REQUIRE((*log)->segment_count() == 1);
+    std::vector<uint64_t> suffix(last + 2, 0);  // payload bytes from tx on
+    for (uint64_t tx = last; tx >= 1; --tx) {
+        suffix[tx] = suffix[tx + 1] + size_of(tx);
+    }
+    auto check_all = [&](const SegmentLog& l) {
+        for (uint64_t tx = 1; tx <= last; ++tx) {
+            CAPTURE(tx);
+            auto bytes = l.payload_bytes_from(tx);
+            REQUIRE(bytes);
+            CHECK(*bytes == suffix[tx]);
+            auto h = l.header(tx);
+            REQUIRE(h);
+            REQUIRE(*h);
+            CHECK((*h)->tx_id == tx);
+            CHECK((*h)->time_ms == 1'000 + static_cast<int64_t>(tx));
+            CHECK((*h)->payload_len == size_of(tx));
+        }
+    };
+    check_all(**log);
+    // Reopened: the index is rebuilt from the file, the recent records' ring is empty.
+    log->reset();
+    auto again = SegmentLog::open(dir.path / "log", {64 << 20, false}, 1);
+    REQUIRE(again);
+    check_all(**again);
+}
+
 TEST_CASE("segment log: a record torn by a crash is cut, the log ends at the last whole transaction",
           "[refhost][segment_log]") {
     TempDir dir;

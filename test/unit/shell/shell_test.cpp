@@ -11,6 +11,7 @@
 #include "shell/session.hpp"
 #include "shell/shell.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
@@ -240,6 +241,18 @@ TEST_CASE("command-line arguments", "[shell]") {
     REQUIRE(forced_tls.value());
     CHECK(forced_tls.value()->verify);
     CHECK_FALSE(parse_arguments({"-P", "x => f()"}, no_env).ok());
+    // --rate: a positive number, for a query or a file.
+    auto paced = parse_arguments({"--rate", "2.5", "-f", "x"}, no_env);
+    REQUIRE(paced.ok());
+    CHECK(paced->options.rate == std::optional<double>(2.5));
+    CHECK_FALSE(parse_arguments({"-f", "x"}, no_env)->options.rate);
+    for (const char* bad_rate : {"0", "-3", "fast", "5/s", "inf", "nan", ""}) {
+        CAPTURE(bad_rate);
+        CHECK(parse_arguments({"--rate", bad_rate, "RETURN 1"}, no_env).error().message.find("argument --rate") !=
+              std::string::npos);
+    }
+    CHECK(parse_arguments({"--rate", "10"}, no_env).error().message.find("paces a Cypher string or --file only") !=
+          std::string::npos);
 
     auto addr = parse_address("neo4j://localhost");
     REQUIRE(addr.ok());
@@ -319,6 +332,19 @@ TEST_CASE("ccdr-shell runs a query argument, a file and piped stdin", "[shell][s
     auto pr = f.run(f.options(), "RETURN 5;\nROWS 1\n");
     CHECK(pr.status == 0);
     CHECK(pr.out == "x\n5\ni\n1\n");
+}
+
+TEST_CASE("ccdr-shell --rate spaces the statements of a query", "[shell][server]") {
+    ShellFixture f;
+    auto o = f.options();
+    o.query = "RETURN 1; RETURN 2; RETURN 3; RETURN 4; RETURN 5";
+    o.rate = 50.0;  // the fifth statement is due 80 ms after the first
+    auto start = std::chrono::steady_clock::now();
+    auto r = f.run(o);
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.status == 0);
+    CHECK(r.out == "x\n1\nx\n2\nx\n3\nx\n4\nx\n5\n");
+    CHECK(took >= std::chrono::milliseconds(80));
 }
 
 TEST_CASE("ccdr-shell reports errors with the Neo4j code and a non-zero status", "[shell][server]") {
