@@ -146,6 +146,11 @@ ccdr::Result<std::shared_ptr<Member>> StoreAccess::admit_replicated_write(size_t
     return found;
 }
 
+namespace {
+// A batch this small has no statements or commit that take 50 ms by their size.
+constexpr size_t kSmallBatch = 100;
+}  // namespace
+
 ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, std::span<const ccdr_tx> txs) {
     auto found = admit_replicated_write(server, database, "apply_batch");
     if (!found) {
@@ -166,9 +171,13 @@ ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, 
         m->metrics().applied.fetch_add(static_cast<int64_t>(txs.size()), std::memory_order_relaxed);
     }
     const std::chrono::microseconds total = refhost::elapsed_since(start);
-    // Slow is the time a batch's size does not explain: a catch-up's batch of
-    // thousands of transactions takes long in its statements and append.
-    if (total - times.statements - times.log_append >= refhost::kSlowWrite && !txs.empty()) {
+    // Slow is the time a batch's size does not explain: the write lock's wait
+    // and the log's sync (a catch-up's batch of thousands of transactions
+    // takes long in its statements, append and commit), or the whole of a
+    // small batch.
+    const bool slow = lock_wait + times.durable >= refhost::kSlowWrite ||
+                      (txs.size() <= kSmallBatch && total >= refhost::kSlowWrite);
+    if (slow && !txs.empty()) {
         // Whether the background checkpoint's step under the write lock ran
         // while this batch waited for it.
         const refhost::WalCheckpointer::Counters cp = store->checkpoints();

@@ -9,8 +9,9 @@
 
 namespace refhost {
 
-// A write whose lock wait, commit and sync take at least this long together
-// is reported in debug.log.
+// A write whose lock wait and log sync take at least this long together (or
+// a batch of at most 100 transactions taking this long) is reported in
+// debug.log.
 inline constexpr std::chrono::milliseconds kSlowWrite{50};
 
 struct ApplyTiming {
