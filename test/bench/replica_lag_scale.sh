@@ -63,6 +63,10 @@ followers_are() {  # followers_are NAME N: N members of foo-replica follow the p
 phase() {
   local tag="$1"
   shift
+  # The homes' copies of libccdr.so (136 MB each with debug information)
+  # written back by the kernel during the phase would stall the log syncs
+  # it measures (docs/benchmarks.md, "what the stalls are").
+  sync
   local ports=() c p
   for c in "$@"; do
     p="${c}_bolt"
