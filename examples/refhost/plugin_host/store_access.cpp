@@ -180,19 +180,15 @@ ccdr::Status StoreAccess::apply_batch(size_t server, std::string_view database, 
     if (slow && !txs.empty()) {
         // Whether the background checkpoint's step under the write lock ran
         // while this batch waited for it.
-        const refhost::WalCheckpointer::Counters cp = store->checkpoints();
-        const uint64_t checkpoint_held = cp.locked_us_total - checkpoint_held_before;
+        const uint64_t checkpoint_held = store->checkpoints().locked_us_total - checkpoint_held_before;
         auto ms = [](std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; };
-        const double since_checkpoint =
-            cp.last_frames > 0 ? ms(std::chrono::duration_cast<std::chrono::microseconds>(start - cp.last_end)) : -1;
         cluster_.log().warn(
             "slow apply_batch of '{}' on server {} (tx {}..{}): {:.1f} ms: write lock wait {:.1f} (the "
             "checkpointer held it {:.1f} meanwhile), statements {:.1f}, log append {:.1f}, graph commit {:.1f}, "
-            "log sync {:.1f}; the last checkpoint copied {} page(s) in {:.1f} ms, ending {:.1f} ms before",
+            "log sync {:.1f}",
             database, server, txs.front().tx_id, txs.back().tx_id, ms(total), ms(lock_wait),
             static_cast<double>(checkpoint_held) / 1000.0, ms(times.statements), ms(times.log_append),
-            ms(times.graph_commit), ms(times.durable), cp.last_frames, static_cast<double>(cp.last_us) / 1000.0,
-            since_checkpoint);
+            ms(times.graph_commit), ms(times.durable));
     }
     return st;
 }

@@ -113,20 +113,9 @@ void WalCheckpointer::trickle() {
 
 void WalCheckpointer::checkpoint_once(sqlite3* db) {
     // Step 1: the bulk, beside the commits.
-    const auto run_start = std::chrono::steady_clock::now();
     int log_frames = 0;
     int copied = 0;
-    const int passive = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
-    const uint64_t step1_frames = copied > 0 ? static_cast<uint64_t>(copied) : 0;
-    auto note_run = [&](uint64_t frames) {
-        std::lock_guard lock(mu_);
-        counters_.last_end = std::chrono::steady_clock::now();
-        counters_.last_us = static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(counters_.last_end - run_start).count());
-        counters_.last_frames = frames;
-    };
-    if (passive != SQLITE_OK) {
-        note_run(step1_frames);
+    if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) != SQLITE_OK) {
         return;  // the WAL stays as it was: the data is safe in it
     }
     // Step 2: the rest, with no writer (see the file comment). RESTART, not
@@ -135,7 +124,6 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
     // 34 MiB against a 16 MiB trigger in checkpoint_bench).
     std::function<void()> release = lock_writes_ ? lock_writes_(kLockWait) : std::function<void()>();
     if (!release) {
-        note_run(step1_frames);
         return;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -144,7 +132,6 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
     const auto held_us = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
     release();
-    note_run(step1_frames + (copied > 0 ? static_cast<uint64_t>(copied) : 0));
     std::lock_guard lock(mu_);
     counters_.locked_us_max = std::max(counters_.locked_us_max, held_us);
     counters_.locked_us_total += held_us;

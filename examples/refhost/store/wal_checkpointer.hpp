@@ -72,12 +72,6 @@ public:
         uint64_t locked_us_max = 0;    // longest step 2 (the write lock held)
         uint64_t locked_us_total = 0;  // all steps 2: a slow write whose wait saw it grow waited for one
         uint64_t trickles = 0;         // writebacks of the WAL started between checkpoints
-        // The last run: when it ended, how long it took and how many WAL
-        // frames it copied into the database file (the slow-write report
-        // says whether a write's sync followed a checkpoint's writes).
-        std::chrono::steady_clock::time_point last_end{};
-        uint64_t last_us = 0;
-        uint64_t last_frames = 0;
     };
 
     WalCheckpointer(std::string db_file, int trigger_pages, int inline_pages, LockWrites lock_writes);
