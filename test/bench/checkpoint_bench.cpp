@@ -150,11 +150,12 @@ bool run(bool background, int seconds, int rate, int polls) {
         const double p99 = percentile(latencies_ms, 0.99);
         const double max = latencies_ms.empty() ? 0.0 : latencies_ms.back();  // sorted by percentile()
         std::printf("commit latency ms: p50 %.3f p99 %.3f max %.3f; over 50 ms: %zu\n", p50, p99, max, slow);
-        std::printf("WAL largest %.1f MiB; checkpoints: %llu background runs, %llu completed under the write lock "
-                    "(longest hold %.1f ms), %llu inside a commit\n",
+        std::printf("WAL largest %.1f MiB; checkpoints: %llu background runs, %llu completed (%llu without the "
+                    "write lock; longest hold %.1f ms), %llu inside a commit\n",
                     static_cast<double>(wal_max.load()) / (1024.0 * 1024.0),
                     static_cast<unsigned long long>(c.runs), static_cast<unsigned long long>(c.completed),
-                    static_cast<double>(c.locked_us_max) / 1000.0, static_cast<unsigned long long>(c.inline_runs));
+                    static_cast<unsigned long long>(c.completed_unlocked), static_cast<double>(c.locked_us_max) / 1000.0,
+                    static_cast<unsigned long long>(c.inline_runs));
         if (failures.load() != 0) {
             std::fprintf(stderr, "a commit failed: the figures are not meaningful\n");
             ok = false;

@@ -25,6 +25,7 @@ add_executable(refhost_unit_tests
   unit/refhost/member_apply_parts_test.cpp
   unit/refhost/snapshot_file_test.cpp
   unit/refhost/segment_log_test.cpp
+  unit/refhost/store_reports_test.cpp
 )
 target_link_libraries(refhost_unit_tests PRIVATE refhost_test_support Catch2::Catch2 PkgConfig::SQLITE3)
 target_compile_definitions(refhost_unit_tests PRIVATE

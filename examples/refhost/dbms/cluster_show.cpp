@@ -235,6 +235,7 @@ void Cluster::collect_metrics(size_t server, const MetricEmit& emit) {
             const std::string c = "database." + db->record.name + ".refhost.checkpoint.";
             emit(c + "runs", CCDR_METRIC_COUNTER, static_cast<double>(cp.runs));
             emit(c + "completed", CCDR_METRIC_COUNTER, static_cast<double>(cp.completed));
+            emit(c + "completed_unlocked", CCDR_METRIC_COUNTER, static_cast<double>(cp.completed_unlocked));
             emit(c + "inline", CCDR_METRIC_COUNTER, static_cast<double>(cp.inline_runs));
             emit(c + "write_lock_max_ms", CCDR_METRIC_GAUGE, static_cast<double>(cp.locked_us_max) / 1000.0);
         }

@@ -25,6 +25,25 @@ constexpr std::chrono::milliseconds kRunPause{10};
 // 4 KiB pages; PostgreSQL's wal_writer_flush_after is 1 MiB,
 // checkpoint_flush_after 256 KiB).
 constexpr int kTrickleFrames = 64;
+// Runs whose step 1 completed that may leave step 2 out while the WAL has
+// not started over (see checkpoint_once).
+constexpr int kSkipsWithoutRestart = 3;
+
+// `fd` as a descriptor of `path`'s current file, opened again when the
+// file it names was removed or replaced: SQLite removes the WAL when its
+// last connection closes and makes a new one later, and an imported store
+// copy is renamed over the database file. False when there is no file.
+bool refresh_fd(int& fd, const std::string& path, int flags) {
+    struct stat st{};
+    if (fd >= 0 && (::fstat(fd, &st) != 0 || st.st_nlink == 0)) {
+        ::close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    }
+    return fd >= 0;
+}
 
 }  // namespace
 
@@ -45,6 +64,9 @@ WalCheckpointer::~WalCheckpointer() {
     thread_.join();
     if (wal_fd_ >= 0) {
         ::close(wal_fd_);
+    }
+    if (db_fd_ >= 0) {
+        ::close(db_fd_);
     }
 }
 
@@ -90,18 +112,8 @@ int WalCheckpointer::on_wal_commit(void* self, sqlite3* db, const char* schema, 
 }
 
 void WalCheckpointer::trickle() {
-    // SQLite removes the WAL when its last connection closes and makes a new
-    // one later: a descriptor of a removed file is opened again.
-    struct stat st{};
-    if (wal_fd_ >= 0 && (::fstat(wal_fd_, &st) != 0 || st.st_nlink == 0)) {
-        ::close(wal_fd_);
-        wal_fd_ = -1;
-    }
-    if (wal_fd_ < 0) {
-        wal_fd_ = ::open((file_ + "-wal").c_str(), O_WRONLY | O_CLOEXEC);
-        if (wal_fd_ < 0) {
-            return;  // no WAL yet: nothing to write back
-        }
+    if (!refresh_fd(wal_fd_, file_ + "-wal", O_RDWR)) {
+        return;  // no WAL yet: nothing to write back
     }
     // Whole file: only its dirty pages are written. A failure leaves them to
     // the checkpoint's fsync, as without this.
@@ -111,6 +123,30 @@ void WalCheckpointer::trickle() {
     }
 }
 
+void WalCheckpointer::sync_before_locked_step() {
+    // A failure here costs nothing but time: step 2 syncs both files again
+    // through SQLite, whose status decides.
+    if (refresh_fd(wal_fd_, file_ + "-wal", O_RDWR)) {
+        (void)::fdatasync(wal_fd_);
+    }
+    if (refresh_fd(db_fd_, file_, O_RDONLY)) {
+        (void)::fdatasync(db_fd_);
+    }
+}
+
+std::string WalCheckpointer::wal_generation() {
+    // The WAL file's header (SQLite's WAL format): bytes 12-15 count the
+    // checkpoints that started the WAL over, 16-23 are its salts.
+    if (!refresh_fd(wal_fd_, file_ + "-wal", O_RDWR)) {
+        return {};
+    }
+    char header[24];
+    if (::pread(wal_fd_, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+        return {};
+    }
+    return std::string(header + 12, 12);
+}
+
 void WalCheckpointer::checkpoint_once(sqlite3* db) {
     // Step 1: the bulk, beside the commits.
     int log_frames = 0;
@@ -118,6 +154,27 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
     if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) != SQLITE_OK) {
         return;  // the WAL stays as it was: the data is safe in it
     }
+    if (log_frames > 0 && copied == log_frames) {
+        // Complete without the lock. The WAL starts over at the first commit
+        // of a writer that began after this point (one that began before
+        // still reads through the WAL), so with long batches it may take a
+        // commit or two; step 2 only after kSkipsWithoutRestart such runs
+        // without a new WAL generation (a reader kept using the WAL).
+        std::string generation = wal_generation();
+        if (generation != generation_at_skip_) {
+            generation_at_skip_ = std::move(generation);
+            skips_in_generation_ = 0;
+        }
+        if (!generation_at_skip_.empty() && skips_in_generation_ < kSkipsWithoutRestart) {
+            ++skips_in_generation_;
+            std::lock_guard lock(mu_);
+            ++counters_.completed;
+            ++counters_.completed_unlocked;
+            return;
+        }
+    }
+    skips_in_generation_ = 0;
+    sync_before_locked_step();
     // Step 2: the rest, with no writer (see the file comment). RESTART, not
     // FULL: it also waits until no reader uses the WAL, so that the next
     // writer starts the WAL file over (with FULL alone the WAL still grew to

@@ -17,6 +17,14 @@
 //      frames written during step 1, completes, and lets the next writer
 //      start the WAL file over. A run that does not complete is tried again.
 //
+// Step 2 is left out when step 1 copied the whole WAL: the next writer
+// then starts the WAL over by itself, unless a reader still uses it. That
+// is a catch-up's case (large batches, no reader): there step 2 came right
+// after a batch's commit, copied that whole batch and synced the database
+// file under the write lock, 45-57 ms a checkpoint that every batch behind
+// waited for. Should the WAL not start over after a few runs whose step 1
+// completed (a reader keeps using it), the next run takes step 2.
+//
 // Why step 2: a PASSIVE checkpoint copies only up to the oldest snapshot a
 // reader holds. Beside continuous commits and a reader polling thousands of
 // times a second (the lag benchmark) some reader nearly always holds a
@@ -39,6 +47,12 @@
 // of the machine waited behind. Written back as they come, the checkpoint's
 // fsync finds the frames clean (the replica's apply p99 1.37-1.54 ms ->
 // 1.05-1.20 ms in the lag run, docs/benchmarks.md).
+//
+// Before step 2 the thread also syncs, on its own descriptors, the WAL and
+// the database file step 1 wrote: SQLite syncs the database file only after
+// a pass that reaches the WAL's end, so every page a step 1 that did not
+// complete copied was synced in step 2, under the write lock. fsync is per
+// file, not per descriptor: step 2's own syncs then find less to write.
 //
 // Should the WAL still pass `inline_pages` (the thread cannot get the lock,
 // a failing disk), the committing connection checkpoints as SQLite would by
@@ -67,7 +81,8 @@ public:
 
     struct Counters {
         uint64_t runs = 0;        // background runs (step 1)
-        uint64_t completed = 0;   // runs whose step 2 completed the checkpoint
+        uint64_t completed = 0;   // runs that completed the checkpoint (either step)
+        uint64_t completed_unlocked = 0;  // of which in step 1, without the write lock
         uint64_t inline_runs = 0; // checkpoints inside a commit (past inline_pages)
         uint64_t locked_us_max = 0;    // longest step 2 (the write lock held)
         uint64_t locked_us_total = 0;  // all steps 2: a slow write whose wait saw it grow waited for one
@@ -91,6 +106,12 @@ private:
     // Starts the writeback of the WAL's dirty pages (sync_file_range,
     // SYNC_FILE_RANGE_WRITE: queues the writes, does not wait for them).
     void trickle();
+    // fdatasync of the WAL and the database file on the thread's own
+    // descriptors (step 1's copies, before step 2 takes the write lock).
+    void sync_before_locked_step();
+    // The WAL header's checkpoint sequence number and salts (bytes 12-23),
+    // which a writer changes when it starts the WAL over; empty if unread.
+    std::string wal_generation();
 
     const std::string file_;
     const int trigger_pages_;
@@ -104,7 +125,13 @@ private:
     // The WAL's size in frames when its writeback was last asked for (the
     // committing threads, one at a time: they hold the store's write lock).
     std::atomic<int> trickled_at_{0};
+    // The WAL generation (header's checkpoint count and salts) at the last
+    // run that left step 2 out, and how many runs did so in it (the
+    // thread's own state).
+    std::string generation_at_skip_;
+    int skips_in_generation_ = 0;
     int wal_fd_ = -1;  // the thread's own descriptor of the WAL file
+    int db_fd_ = -1;   // and of the database file
     Counters counters_;
     std::thread thread_;
 };

@@ -135,3 +135,27 @@ TEST_CASE("between checkpoints the WAL's new frames are written back as they com
     CHECK(c.trickles <= frames / 64 + 1);
     CHECK(store->last_committed() >= 3);
 }
+
+TEST_CASE("a checkpoint whose first step copies the whole WAL never takes the write lock", "[refhost][checkpoint]") {
+    TempHome home;
+    auto store = open_store(home);
+    // Commits until the WAL passes the trigger, then none: the run they ask
+    // for copies every frame without a commit beside it.
+    commit_until(*store, 5000, [&] { return wal_bytes(*store) >= static_cast<uintmax_t>(kTriggerPages) * 4096; });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (store->checkpoints().completed == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    auto c = store->checkpoints();
+    CHECK(c.completed >= 1);
+    CHECK(c.completed_unlocked == c.completed);
+    CHECK(c.locked_us_total == 0);
+    // The next writer starts the WAL over by itself: the file keeps its
+    // size, but the commits after it go on from its start, so it does not grow.
+    const uintmax_t size = wal_bytes(*store);
+    for (int i = 0; i < 10; ++i) {
+        commit_one(*store);
+    }
+    CHECK(wal_bytes(*store) <= size);
+    CHECK(store->checkpoints().inline_runs == 0);
+}
