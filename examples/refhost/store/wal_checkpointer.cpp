@@ -173,7 +173,8 @@ void WalCheckpointer::checkpoint_once(sqlite3* db) {
             return;
         }
     }
-    skips_in_generation_ = 0;
+    // (The count stays: in this generation every run takes step 2 from now
+    // on, until the WAL starts over.)
     sync_before_locked_step();
     // Step 2: the rest, with no writer (see the file comment). RESTART, not
     // FULL: it also waits until no reader uses the WAL, so that the next
