@@ -71,7 +71,10 @@ struct SubscriptionWindow {
     // A TX_PART that does not end its transaction went out: counted as sent
     // bytes, outside the window (UpstreamService::send_parts says why).
     void on_part_sent(size_t wire_bytes) { link->bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed); }
-    std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now);
+    // `hold_tx`: the ACK's (protocol 8), where the member's hold should
+    // start; none: at last_applied_tx.
+    std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now,
+                                      std::optional<uint64_t> hold_tx = std::nullopt);
 };
 
 // A store copy's chunks in flight.
