@@ -201,10 +201,12 @@ bool ReplicaLogHolds::record(const LiveAck& ack, uint64_t oldest_retained_tx, st
         return false;
     }
     uint64_t position = ack.hold_position();
-    // A puller's follower that the log was pruned past cannot be helped (it
-    // needs a store copy); the puller's own position still can.
+    // A puller's follower that this log was pruned past is not helped by
+    // what is left of it (it needs tx that are gone): the puller is held at
+    // its own position, not at the log's start (which would keep the whole
+    // retained log, up to the cap, for nobody).
     if (position < ack.acked_tx && oldest_retained_tx > 0 && position + 1 < oldest_retained_tx) {
-        position = std::min(ack.acked_tx, oldest_retained_tx - 1);
+        position = ack.acked_tx;
     }
     auto [it, fresh] = holds_.try_emplace(ack.key);
     Hold& h = it->second;

@@ -83,8 +83,9 @@ public:
     // records the live members' positions (`live`, of info.database), then
     // answers the first tx to keep. Blocks briefly (measures the log, writes
     // the file when a hold changed). A member's position is its
-    // hold_position(); the part of it below what the log still holds (a
-    // puller's follower that the log was already pruned past) is not kept.
+    // hold_position(), or its acknowledged tx when that is below what the
+    // log still holds (a puller's follower the log was already pruned past
+    // needs tx that are gone: keeping the rest would help nobody).
     Result<uint64_t> answer(const ccdr_log_prune_info& info, const std::vector<LiveAck>& live);
     // A subscription ended at `last` (its final position): recorded as a
     // pass would have recorded it live, so that the member is held from
