@@ -371,14 +371,31 @@ TEST_CASE("fan-out off: every member pulls from the upstream", "[fanout]") {
 // followers release their own holds on the upstream, and the puller's hold
 // covers them (its ACKs carry the lowest position its followers need), so
 // the upstream holds exactly one hold for the replica database, from the
-// slowest member's position; a follower that stops is still covered, and
+// slowest member's position (after a member that pulled for a while turned
+// to follow again); a follower that stops is still covered, and
 // when every other member is gone it takes over from the upstream's log
 // without a store copy.
 TEST_CASE("fan-out: the upstream holds one hold for the replica database, from its slowest member",
           "[fanout][log_hold]") {
     FanoutWorld w(true);
     REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
-    for (uint64_t i = 1; i <= 3000; ++i) {
+    // Server-b pulls for a while (server-a is away), then hands back to
+    // server-a and follows it: the hold server-b left on the upstream (at tx
+    // 1000) must go, as every member's does that pulled while a replica
+    // cluster formed.
+    w.stop_member(0);
+    REQUIRE(eventually([&] { return w.role(1) == 1 && w.role(2) == 2; }, 20s, 10ms));
+    for (uint64_t i = 1; i <= 1000; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 200)));
+    }
+    REQUIRE(eventually(
+        [&] {
+            return w.members[1]->member(kReplica)->last_tx == 1000 && w.members[2]->member(kReplica)->last_tx == 1000;
+        },
+        60s, 10ms));
+    w.restart_member(0);
+    REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 30s, 10ms));
+    for (uint64_t i = 1001; i <= 3000; ++i) {
         REQUIRE(w.upstream->commit("foo", payload_for(i, 200)));
     }
     REQUIRE(w.all_at(3000, 60s));
@@ -397,10 +414,12 @@ TEST_CASE("fan-out: the upstream holds one hold for the replica database, from i
     auto subscriptions = w.upstream->call_procedure("internal.dbms.showReplicaSubscriptions", {Value("foo")});
     REQUIRE(subscriptions);
     CHECK(subscriptions->size() == 1);
-    // Each follower told the upstream it needs no hold of its own.
-    CHECK(w.members[1]->log_contains("its own log hold on the upstream is released"));
-    CHECK(w.members[2]->log_contains("its own log hold on the upstream is released"));
-    CHECK_FALSE(w.members[0]->log_contains("its own log hold on the upstream is released"));
+    // Each follower tells the upstream it needs no hold of its own (at its
+    // session's first link check, one heartbeat interval in).
+    const std::string released = "its own log hold on the upstream is released";
+    CHECK(eventually([&] { return w.members[1]->log_contains(released); }, 10s, 20ms));
+    CHECK(eventually([&] { return w.members[2]->log_contains(released); }, 10s, 20ms));
+    CHECK_FALSE(w.members[0]->log_contains(released));
 
     // Server-c stops at 3000; the others go on to 5000. The puller's hold
     // stays at c's position: the upstream keeps tx 3001 on.
