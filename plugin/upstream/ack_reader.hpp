@@ -5,8 +5,9 @@
 // During a subscription the replica sends ACK(last applied tx). Each ACK
 // frees the window of the batches it covers, gives the pacer a round-trip
 // sample (from the newest batch it covers: sent to applied), records the
-// replica's position for the metrics, and wakes the sender if it waits for
-// the window. An ACK beyond
+// replica's position for the metrics and the log holds (with the position a
+// fan-out puller asks its hold to start from, protocol 8's hold_tx), and
+// wakes the sender if it waits for the window. An ACK beyond
 // the last batch sent, or any other frame, is a protocol error: the reader
 // closes the connection, which ends the stream.
 //
