@@ -133,6 +133,12 @@ CcdrPlugin::CcdrPlugin(HostHandle host, ServerInfo server, PluginSettings settin
                            : why + " (a replica database is served only to the other members of its cluster, by "
                                    "its puller)";
     };
+    // Fan-out: what the puller's followers still need of its log, for the
+    // hold the upstream keeps for the puller (replica/puller.cpp's ACKs).
+    // The members run only while the upstream service exists (start/stop).
+    session_.followers_needed = [this](const std::string& name) -> std::optional<uint64_t> {
+        return upstream_ ? upstream_->lowest_needed(name) : std::nullopt;
+    };
     session_.log->info("ccdr {} loaded into {} {} (ABI {}.{}) for server {}", session_.plugin_version.text,
                        session_.server.host_name, session_.server.host_version, CCDR_ABI_VERSION_MAJOR,
                        CCDR_ABI_VERSION_MINOR, session_.server.server_id);

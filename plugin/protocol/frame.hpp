@@ -73,13 +73,19 @@ inline constexpr uint16_t kFrameVersion = 1;
 // version 5 or older gets them with the full header, as before. Version 7
 // sends them with the compact short header (a 32-bit block check); a
 // session of version 6 gets the short header of version 6, as before.
+// Version 8 lets a fan-out puller say where its hold must start (ACK's
+// trailing hold_tx: the lowest position its followers still need) and a
+// member that turned to follow release its own hold (HOLD_RELEASE's
+// trailing replica_server_id); a session of version 7 or older carries
+// neither, and the upstream holds from each member's ACK, as before.
 inline constexpr uint16_t kMinProtocolVersion = 1;
-inline constexpr uint16_t kMaxProtocolVersion = 7;
+inline constexpr uint16_t kMaxProtocolVersion = 8;
 inline constexpr uint16_t kLogHoldProtocol = 3;
 inline constexpr uint16_t kStreamCompressionProtocol = 4;
 inline constexpr uint16_t kTxPartProtocol = 5;
 inline constexpr uint16_t kShortFrameProtocol = 6;
 inline constexpr uint16_t kCompactFrameProtocol = 7;
+inline constexpr uint16_t kHoldCoverProtocol = 8;
 inline constexpr uint8_t kFlagLz4 = 0x01;
 inline constexpr uint8_t kFlagLz4Stream = 0x02;
 inline constexpr uint8_t kKnownFlags = kFlagLz4 | kFlagLz4Stream;

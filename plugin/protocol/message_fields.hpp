@@ -12,6 +12,7 @@
 #include "protocol/wire.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,19 @@ struct FieldWriter {
     }
     // The rest of the payload, without a length (a snapshot chunk's data).
     void operator()(const char*, const std::span<const uint8_t>& v) { w.raw(v.data(), v.size()); }
+    // A trailing field added by a later protocol version: written only when
+    // set, and only ever last. A message with one is sent with it only on a
+    // session whose version has it (an older reader refuses trailing bytes).
+    void operator()(const char*, const std::optional<uint64_t>& v) {
+        if (v) {
+            w.u64(*v);
+        }
+    }
+    void operator()(const char*, const std::optional<std::string>& v) {
+        if (v) {
+            w.str(*v);
+        }
+    }
     // u32 count, then per user its name and a u32 count of role names.
     void operator()(const char*, const std::vector<UserRoles>& users) {
         w.u32(static_cast<uint32_t>(users.size()));
@@ -80,6 +94,18 @@ struct FieldReader {
     }
     // A view of the rest of the payload.
     void operator()(const char* what, std::span<const uint8_t>& v) { v = r.take(r.remaining(), what); }
+    // A trailing field: read when bytes remain, else absent (a peer of an
+    // older protocol, or one with nothing to say).
+    void operator()(const char* what, std::optional<uint64_t>& v) {
+        if (r.ok() && r.remaining() > 0) {
+            v = r.u64(what);
+        }
+    }
+    void operator()(const char* what, std::optional<std::string>& v) {
+        if (r.ok() && r.remaining() > 0) {
+            v = r.str(what);
+        }
+    }
     // Counts are checked against the bytes that remain (each entry takes at
     // least 4 bytes) before anything is allocated.
     void operator()(const char* what, std::vector<UserRoles>& users) {

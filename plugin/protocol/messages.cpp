@@ -43,6 +43,18 @@ void Subscribe::check(WireReader& r) const {
     }
 }
 
+void Ack::check(WireReader& r) const {
+    if (hold_tx && *hold_tx > last_applied_tx) {
+        r.fail("hold_tx", std::to_string(*hold_tx) + " is past last_applied_tx " + std::to_string(last_applied_tx));
+    }
+}
+
+void HoldRelease::check(WireReader& r) const {
+    if (replica_server_id && replica_server_id->empty()) {
+        r.fail("replica_server_id", "is empty (absent means every member)");
+    }
+}
+
 void SnapshotBegin::check(WireReader& r) const {
     if (offset > total_bytes) {
         r.fail("offset",

@@ -17,6 +17,7 @@
 #include <ccdr/status.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -143,13 +144,21 @@ struct Heartbeat {
     }
 };
 
+// From protocol 8 (kHoldCoverProtocol) a fan-out puller may add hold_tx:
+// the position the upstream should hold its log from for it (keep tx
+// hold_tx + 1 on), the lowest of its own and its followers' positions
+// (docs/architecture.md, fan-out and log holds). Absent: hold from
+// last_applied_tx, as before protocol 8. Never sent on an older session.
 struct Ack {
     static constexpr MessageType kType = MessageType::kAck;
     uint64_t last_applied_tx = 0;
+    std::optional<uint64_t> hold_tx;  // trailing, protocol 8
     template <class Self, class F>
     static void fields(Self& m, F&& f) {
         f("last_applied_tx", m.last_applied_tx);
+        f("hold_tx", m.hold_tx);
     }
+    void check(WireReader& r) const;
 };
 
 struct LogPruned {
@@ -478,15 +487,21 @@ struct HoldStatus {
 // Replica -> upstream (protocol 3): the replica database `replica_database`
 // of the sender's cluster (HELLO's cluster id) is dropped; the upstream ends
 // the log it holds for every member of it, of its database `name`.
+// From protocol 8, with replica_server_id: only that server's member's hold
+// ends (it follows another member now, whose puller's hold covers it);
+// never sent on an older session, where it would end every member's.
 struct HoldRelease {
     static constexpr MessageType kType = MessageType::kHoldRelease;
     std::string name;
     std::string replica_database;
+    std::optional<std::string> replica_server_id;  // trailing, protocol 8
     template <class Self, class F>
     static void fields(Self& m, F&& f) {
         f("name", m.name);
         f("replica_database", m.replica_database);
+        f("replica_server_id", m.replica_server_id);
     }
+    void check(WireReader& r) const;
 };
 
 struct HoldReleased {

@@ -27,8 +27,12 @@ int64_t ms_since(std::chrono::steady_clock::time_point t) {
 // when a heartbeat asks, until the connection closes or the member stops. It
 // holds the member's context, not the member: it may still be winding down
 // when the member is gone.
+// With fan-out, the puller on a session of protocol 8 (`report_hold`) adds
+// to each ACK the lowest position its followers still need when that is
+// below its own (hold_tx): the upstream then holds its log from there for
+// it, so a follower that takes over finds its position in the log.
 asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shared_ptr<Connection> connection,
-                                uint64_t acked) {
+                                uint64_t acked, bool report_hold) {
     const auto heartbeat = member->session.settings.heartbeat_interval;
     ReplicaStats& stats = member->stats;
     AckSpacing spacing(heartbeat, member->session.settings.window_bytes, stats.bytes_wire.load());
@@ -40,7 +44,12 @@ asio::awaitable<void> send_acks(std::shared_ptr<MemberContext> member, std::shar
         const auto wait = spacing.wait_before_ack(now, applied, acked, wire, heartbeat);
         if (member->ack_wanted || !wait) {
             member->ack_wanted = false;
-            protocol::Ack ack{applied};
+            protocol::Ack ack{applied, std::nullopt};
+            if (report_hold && member->session.followers_needed) {
+                if (auto needed = member->session.followers_needed(member->database); needed && *needed < applied) {
+                    ack.hold_tx = *needed;
+                }
+            }
             if (!co_await session::send(*connection, ack)) {
                 break;
             }
@@ -63,7 +72,8 @@ Puller::Puller(std::shared_ptr<MemberContext> member, const UpstreamDialer& dial
       applier_(applier),
       delay_spool_(delay_spool),
       delayed_(delayed),
-      store_copy_(store_copy) {}
+      store_copy_(store_copy),
+      follower_release_(member_, dialer) {}
 
 asio::awaitable<void> Puller::drain() {
     applier_.drop_queued();
@@ -122,6 +132,7 @@ asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& conn
                              address + " refused: " + hello_reply->refused->reason};
     }
     version_note_ = dialer_.version_note(*hello_reply->message);
+    session_version_ = hello_reply->message->version;
     protocol::DatabaseInfoRequest info_request{remote};
     if (Status st = co_await session::send(connection, info_request); !st) {
         co_return PullResult{PullOutcome::kRetry, st.message()};
@@ -156,6 +167,13 @@ asio::awaitable<std::optional<PullResult>> Puller::check_remote(Connection& conn
 asio::awaitable<PullResult> Puller::attempt(PullSource source, MemberSetup setup, std::vector<PullSource> better) {
     MemberContext& member = *member_;
     const std::string address = source.address;
+    upstream_remote_ = setup.config.remote;
+    upstream_addresses_ = setup.config.addresses;
+    if (!source.peer) {
+        // A release of this member's upstream hold still on its way would
+        // end the hold this subscription makes.
+        co_await follower_release_.settle();
+    }
     if (source.peer) {
         // The puller serves this replica database under its own name, with
         // the same lineage, log, tx ids and hash chain as the upstream.
@@ -438,9 +456,14 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         ~RoleReset() { member.fanout_role = static_cast<int>(FanoutRole::kNone); }
     } role_reset{member};
 
+    if (role != FanoutRole::kFollower) {
+        follower_release_.pulling();
+    }
+    const bool report_hold = role == FanoutRole::kPuller && session_version_ >= protocol::kHoldCoverProtocol;
+    const bool release_hold = role == FanoutRole::kFollower && session_version_ >= protocol::kHoldCoverProtocol;
     auto shared = member_;
-    member.session.runtime->spawn(member.strand, [shared, connection, from] {
-        return send_acks(shared, connection, from - 1);
+    member.session.runtime->spawn(member.strand, [shared, connection, from, report_hold] {
+        return send_acks(shared, connection, from - 1, report_hold);
     });
 
     protocol::ChainVerifier verifier(protocol::chain_seed(setup.store_id, setup.epoch, from), from);
@@ -644,6 +667,11 @@ asio::awaitable<PullResult> Puller::follow(std::shared_ptr<Connection> connectio
         }
         if (std::chrono::steady_clock::now() >= next_link_check) {
             next_link_check = std::chrono::steady_clock::now() + link_check_every;
+            // From the first check on (the puller has ACKed with this
+            // member's position meanwhile): this member's own upstream hold.
+            if (release_hold) {
+                follower_release_.while_following(upstream_remote_, upstream_addresses_);
+            }
             const std::vector<PullSource> before_check = better;
             if (auto dropped = co_await address_dropped(source, better)) {
                 result.reason = *dropped;

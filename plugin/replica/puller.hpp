@@ -29,6 +29,7 @@
 #include "replica/applier.hpp"
 #include "replica/delay_spool.hpp"
 #include "replica/delayed_applier.hpp"
+#include "replica/follower_hold_release.hpp"
 #include "replica/member_context.hpp"
 #include "replica/member_setup.hpp"
 #include "replica/pull_result.hpp"
@@ -114,6 +115,12 @@ private:
     // them to the applier.
     bool spooling_ = false;
     bool caught_up_ = false;  // strand: this session reached the upstream's head once
+    uint16_t session_version_ = 0;  // strand: the protocol HELLO_OK chose on this session
+    // strand: the upstream database and addresses of the link (a session
+    // with a member names the member's database instead), for the release.
+    std::string upstream_remote_;
+    std::vector<std::string> upstream_addresses_;
+    FollowerHoldRelease follower_release_;
     std::string version_note_;  // strand: "" or " (upstream plugin X, this Y)" for the status message
 };
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ccdr::session {
@@ -37,6 +38,11 @@ struct SessionContext {
     // other members of it (its member there is the puller), else why not.
     // Set by the root before start(); empty: a replica database is served.
     std::function<std::string(const std::string& name)> replica_serving_refusal;
+    // Fan-out: the lowest position any member this server serves replica
+    // database `name` to still needs (live or away, within this server's
+    // hold cap), or none; the puller's ACKs report it upstream (hold_tx,
+    // protocol 8). Set by the root before start(); empty: none.
+    std::function<std::optional<uint64_t>(const std::string& name)> followers_needed;
     // Set with ccdr.debug.latency_trace: the steps of every batch, timed.
     std::shared_ptr<runtime::LatencyTrace> trace;
 

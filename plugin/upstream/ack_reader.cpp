@@ -20,7 +20,8 @@ void SubscriptionWindow::on_sent(uint64_t last_tx, size_t wire_bytes, std::chron
 }
 
 std::optional<std::string> SubscriptionWindow::on_ack(uint64_t last_applied_tx,
-                                                      std::chrono::steady_clock::time_point now) {
+                                                      std::chrono::steady_clock::time_point now,
+                                                      std::optional<uint64_t> hold_tx) {
     if (last_applied_tx > sent_last_tx) {
         return "protocol error: ACK of tx " + std::to_string(last_applied_tx) + " beyond the last sent tx " +
                std::to_string(sent_last_tx);
@@ -37,6 +38,8 @@ std::optional<std::string> SubscriptionWindow::on_ack(uint64_t last_applied_tx,
     if (last_applied_tx > link->acked_tx.load()) {
         link->acked_tx = last_applied_tx;
     }
+    // Each ACK says it anew: a puller whose followers caught up sends none.
+    link->hold_tx = hold_tx ? *hold_tx : ReplicaLink::kHoldAtAck;
     return std::nullopt;
 }
 
@@ -65,7 +68,7 @@ asio::awaitable<void> read_acks(std::shared_ptr<transport::Connection> connectio
             connection->close(ack.status().message());
             break;
         }
-        if (auto error = window->on_ack(ack->last_applied_tx, std::chrono::steady_clock::now())) {
+        if (auto error = window->on_ack(ack->last_applied_tx, std::chrono::steady_clock::now(), ack->hold_tx)) {
             connection->close(*error);
             break;
         }

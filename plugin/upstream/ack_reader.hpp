@@ -5,8 +5,9 @@
 // During a subscription the replica sends ACK(last applied tx). Each ACK
 // frees the window of the batches it covers, gives the pacer a round-trip
 // sample (from the newest batch it covers: sent to applied), records the
-// replica's position for the metrics, and wakes the sender if it waits for
-// the window. An ACK beyond
+// replica's position for the metrics and the log holds (with the position a
+// fan-out puller asks its hold to start from, protocol 8's hold_tx), and
+// wakes the sender if it waits for the window. An ACK beyond
 // the last batch sent, or any other frame, is a protocol error: the reader
 // closes the connection, which ends the stream.
 //
@@ -71,7 +72,10 @@ struct SubscriptionWindow {
     // A TX_PART that does not end its transaction went out: counted as sent
     // bytes, outside the window (UpstreamService::send_parts says why).
     void on_part_sent(size_t wire_bytes) { link->bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed); }
-    std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now);
+    // `hold_tx`: the ACK's (protocol 8), where the member's hold should
+    // start; none: at last_applied_tx.
+    std::optional<std::string> on_ack(uint64_t last_applied_tx, std::chrono::steady_clock::time_point now,
+                                      std::optional<uint64_t> hold_tx = std::nullopt);
 };
 
 // A store copy's chunks in flight.

@@ -112,23 +112,9 @@ Result<uint64_t> ReplicaLogHolds::answer(const ccdr_log_prune_info& info, const 
     std::lock_guard lock(mu_);
     update_growth(info);
     bool changed = false;
-    std::set<std::tuple<std::string, std::string, std::string>> still_closing;
+    std::set<LogHoldKey> still_closing;
     for (const LiveAck& ack : live) {
-        const auto replica = std::make_tuple(std::get<0>(ack.key), std::get<1>(ack.key), std::get<3>(ack.key));
-        if (auto d = dropped_.find(replica); d != dropped_.end() && ack.connected_since_ms <= d->second) {
-            still_closing.insert(replica);
-            continue;
-        }
-        auto [it, fresh] = holds_.try_emplace(ack.key);
-        Hold& h = it->second;
-        changed = changed || fresh || h.acked_tx != ack.acked_tx;
-        h.acked_tx = ack.acked_tx;
-        // A member served from the log again (after its store copy) is held again.
-        if (h.released && ack.acked_tx + 1 >= info.oldest_retained_tx) {
-            h.released = false;
-            h.release_reason.clear();
-            changed = true;
-        }
+        changed = record(ack, info.oldest_retained_tx, &still_closing) || changed;
     }
     for (auto it = dropped_.begin(); it != dropped_.end();) {
         it = std::get<0>(it->first) == db && !still_closing.count(it->first) ? dropped_.erase(it) : std::next(it);
@@ -197,6 +183,75 @@ Result<uint64_t> ReplicaLogHolds::answer(const ccdr_log_prune_info& info, const 
     return keep;
 }
 
+std::optional<std::pair<LogHoldKey, int64_t>> ReplicaLogHolds::dropped_for(const LogHoldKey& key) const {
+    const auto& [db, cluster, server, replica] = key;
+    for (const LogHoldKey& k : {LogHoldKey{db, cluster, std::string(), replica}, key}) {
+        if (auto d = dropped_.find(k); d != dropped_.end()) {
+            return *d;
+        }
+    }
+    return std::nullopt;
+}
+
+bool ReplicaLogHolds::record(const LiveAck& ack, uint64_t oldest_retained_tx, std::set<LogHoldKey>* closing) {
+    if (auto d = dropped_for(ack.key); d && ack.connected_since_ms <= d->second) {
+        if (closing != nullptr) {
+            closing->insert(d->first);
+        }
+        return false;
+    }
+    uint64_t position = ack.hold_position();
+    // A puller's follower that this log was pruned past is not helped by
+    // what is left of it (it needs tx that are gone): the puller is held at
+    // its own position, not at the log's start (which would keep the whole
+    // retained log, up to the cap, for nobody).
+    if (position < ack.acked_tx && oldest_retained_tx > 0 && position + 1 < oldest_retained_tx) {
+        position = ack.acked_tx;
+    }
+    auto [it, fresh] = holds_.try_emplace(ack.key);
+    Hold& h = it->second;
+    bool changed = fresh || h.acked_tx != position;
+    h.acked_tx = position;
+    // A member served from the log again (after its store copy) is held again.
+    if (h.released && oldest_retained_tx > 0 && position + 1 >= oldest_retained_tx) {
+        h.released = false;
+        h.release_reason.clear();
+        changed = true;
+    }
+    return changed;
+}
+
+void ReplicaLogHolds::note_ended(const LiveAck& last) {
+    if (!enabled()) {
+        return;
+    }
+    std::lock_guard lock(mu_);
+    if (record(last, 0, nullptr)) {
+        if (Status st = save(); !st) {
+            log_->warn("the log holds for replicas could not be saved ({}); they hold until this server restarts",
+                       st.message());
+        }
+    }
+}
+
+std::optional<uint64_t> ReplicaLogHolds::lowest_position(const std::string& database,
+                                                         const std::vector<LiveAck>& live) const {
+    std::optional<uint64_t> lowest;
+    std::set<LogHoldKey> connected;
+    for (const LiveAck& ack : live) {
+        connected.insert(ack.key);
+        lowest = std::min(lowest.value_or(ack.hold_position()), ack.hold_position());
+    }
+    std::lock_guard lock(mu_);
+    for (const auto& [key, h] : holds_) {
+        // A hold is as of the last pass or session end: a live one is newer.
+        if (std::get<0>(key) == database && !h.released && !connected.count(key)) {
+            lowest = std::min(lowest.value_or(h.acked_tx), h.acked_tx);
+        }
+    }
+    return lowest;
+}
+
 double ReplicaLogHolds::window_seconds(const std::string& database, const Hold& h, int64_t now_ms) const {
     if (h.released) {
         return 0;
@@ -252,13 +307,15 @@ std::optional<LogHoldView> ReplicaLogHolds::hold(const LogHoldKey& key, int64_t 
 }
 
 uint32_t ReplicaLogHolds::end_holds(const std::string& database, const std::string& replica_cluster_id,
-                                    const std::string& replica_database, int64_t now_ms) {
+                                    const std::string& replica_database, int64_t now_ms,
+                                    const std::string& replica_server_id) {
     std::lock_guard lock(mu_);
-    dropped_[{database, replica_cluster_id, replica_database}] = now_ms;
+    dropped_[{database, replica_cluster_id, replica_server_id, replica_database}] = now_ms;
     uint32_t ended = 0;
     for (auto it = holds_.begin(); it != holds_.end();) {
         if (std::get<0>(it->first) == database && std::get<1>(it->first) == replica_cluster_id &&
-            std::get<3>(it->first) == replica_database) {
+            std::get<3>(it->first) == replica_database &&
+            (replica_server_id.empty() || std::get<2>(it->first) == replica_server_id)) {
             it = holds_.erase(it);
             ++ended;
         } else {
@@ -270,8 +327,14 @@ uint32_t ReplicaLogHolds::end_holds(const std::string& database, const std::stri
         if (Status st = save(); !st) {
             log_->warn("the log holds for replicas could not be saved ({})", st.message());
         }
-        log_->info("the replica database '{}' of cluster {} was dropped: {} log hold(s) of '{}' ended",
-                   replica_database, replica_cluster_id, ended, database);
+        if (replica_server_id.empty()) {
+            log_->info("the replica database '{}' of cluster {} was dropped: {} log hold(s) of '{}' ended",
+                       replica_database, replica_cluster_id, ended, database);
+        } else {
+            log_->info("the member of replica database '{}' on server {} of cluster {} follows another member: "
+                       "its log hold of '{}' ended (the puller's covers it)",
+                       replica_database, replica_server_id, replica_cluster_id, database);
+        }
     }
     return ended;
 }

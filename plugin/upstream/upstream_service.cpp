@@ -175,8 +175,23 @@ asio::awaitable<void> UpstreamService::serve(std::shared_ptr<Connection> connect
                 co_return;
             }
             // Named before the co_await (docs/protocol.md §8).
+            // A member's own release (protocol 8) is honoured only on a
+            // session of that protocol; its server is HELLO's.
+            if (request->replica_server_id && peer.version < protocol::kHoldCoverProtocol) {
+                co_await refuse(connection, peer, RefusalCode::kBadRequest,
+                                "HOLD_RELEASE of one member needs protocol " +
+                                    std::to_string(protocol::kHoldCoverProtocol));
+                co_return;
+            }
+            if (request->replica_server_id && *request->replica_server_id != peer.server_id) {
+                co_await refuse(connection, peer, RefusalCode::kBadRequest,
+                                "HOLD_RELEASE of server " + *request->replica_server_id +
+                                    "'s member from server " + peer.server_id + ": a member releases only its own");
+                co_return;
+            }
             auto release_job = [this, cluster = peer.cluster_id, r = *request] {
-                return holds_.end_holds(r.name, cluster, r.replica_database, wall_clock_ms());
+                return holds_.end_holds(r.name, cluster, r.replica_database, wall_clock_ms(),
+                                        r.replica_server_id.value_or(std::string()));
             };
             const uint32_t ended = co_await run_blocking(context_.runtime->blocking_pool(), std::move(release_job));
             const protocol::HoldReleased released{ended};  // named before the co_await (§8)
@@ -384,7 +399,18 @@ asio::awaitable<bool> UpstreamService::stream(std::shared_ptr<Connection> connec
     }
     context_.log->info("subscription of {} to '{}' ended at tx {} ({})", peer.describe(), db, window->sent_last_tx,
                        connection->close_reason());
+    // Held from its last position while it is away (a fan-out puller's
+    // followers: lowest_needed), not from the last pruning pass's.
+    auto ended_job = [this, last = window->link->live_ack()] {
+        holds_.note_ended(last);
+        return true;
+    };
+    co_await run_blocking(pool, std::move(ended_job));
     co_return false;
+}
+
+std::optional<uint64_t> UpstreamService::lowest_needed(const std::string& database) const {
+    return holds_.lowest_position(database, stats_.live_acks(database));
 }
 
 asio::awaitable<void> UpstreamService::send_batches(std::shared_ptr<Connection> connection, const Peer& peer,

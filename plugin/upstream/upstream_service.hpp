@@ -11,7 +11,9 @@
 //   SNAPSHOT_REQUEST -> SNAPSHOT_BEGIN, SNAPSHOT_CHUNKs, SNAPSHOT_END.
 // From protocol 3 on, a subscription also carries HOLD_STATUS frames (the
 // log held for that member, replica_log_holds.hpp), and HOLD_RELEASE ->
-// HOLD_RELEASED ends the holds of a dropped replica database.
+// HOLD_RELEASED ends the holds of a dropped replica database (from protocol
+// 8, or of one member that follows another member now). A subscription's
+// final position is recorded as a hold when it ends.
 //
 // The decisions are UpstreamChecks' (upstream_checks.hpp), the batches the
 // Batcher's (batcher.hpp), what the replica says back the ACK reader's
@@ -61,6 +63,12 @@ public:
     void collect_metrics(const MetricEmitter& emit) const { stats_.collect(emit); }
     // The acknowledged positions of the live subscriptions to `database` (the log holds).
     std::vector<LiveAck> live_acks(std::string_view database) const { return stats_.live_acks(database); }
+    // The lowest position any member this server serves `database` to still
+    // needs: its live subscriptions' and the holds of those away (not
+    // released); none when it serves and holds nothing. A fan-out puller
+    // reports it upstream (ACK's hold_tx): `database` is then its replica
+    // database, served to the other members.
+    std::optional<uint64_t> lowest_needed(const std::string& database) const;
     // The live subscriptions this server serves (ABI 1.2 list_subscriptions).
     std::vector<SubscriptionInfo> subscriptions(std::string_view database, int64_t now_ms) const {
         return stats_.subscriptions(database, context_.server, now_ms);

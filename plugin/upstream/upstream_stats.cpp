@@ -118,18 +118,29 @@ std::vector<SubscriptionInfo> UpstreamStats::subscriptions(std::string_view data
     return out;
 }
 
+LiveAck ReplicaLink::live_ack() const {
+    LiveAck out;
+    out.key = LogHoldKey{database, identity.replica_cluster_id, identity.replica_server_id, identity.replica_database};
+    out.acked_tx = acked_tx.load(std::memory_order_relaxed);
+    out.connected_since_ms = identity.connected_since_ms;
+    out.hold_tx = hold_tx.load(std::memory_order_relaxed);
+    return out;
+}
+
 std::vector<LiveAck> UpstreamStats::live_acks(std::string_view database) const {
     std::map<LogHoldKey, LiveAck> best;
     std::lock_guard lock(mu_);
     auto range = links_.equal_range(std::string(database));
     for (auto it = range.first; it != range.second; ++it) {
-        const LinkIdentity& id = it->second->identity;
-        LogHoldKey key{it->first, id.replica_cluster_id, id.replica_server_id, id.replica_database};
-        const uint64_t acked = it->second->acked_tx.load(std::memory_order_relaxed);
-        auto [at, fresh] = best.try_emplace(key, LiveAck{key, acked, id.connected_since_ms});
+        const LiveAck ack = it->second->live_ack();
+        auto [at, fresh] = best.try_emplace(ack.key, ack);
         if (!fresh) {
-            at->second.acked_tx = std::max(at->second.acked_tx, acked);
-            at->second.connected_since_ms = std::max(at->second.connected_since_ms, id.connected_since_ms);
+            // Two sessions of one member (one closing): the newer position.
+            if (ack.acked_tx > at->second.acked_tx) {
+                at->second.acked_tx = ack.acked_tx;
+                at->second.hold_tx = ack.hold_tx;
+            }
+            at->second.connected_since_ms = std::max(at->second.connected_since_ms, ack.connected_since_ms);
         }
     }
     std::vector<LiveAck> out;

@@ -41,12 +41,20 @@ struct ReplicaLink {
     std::string peer;      // metric-safe name: <cluster>.<server>.<replica database>
     LinkIdentity identity;  // set before the link is shared, then read-only
     std::atomic<uint64_t> acked_tx{0};
+    // Where the member asks its hold to start (ACK's hold_tx, protocol 8: a
+    // fan-out puller's lowest follower); kHoldAtAck: at acked_tx.
+    static constexpr uint64_t kHoldAtAck = LiveAck::kHoldAtAck;
+    std::atomic<uint64_t> hold_tx{kHoldAtAck};
     std::atomic<uint64_t> sent_tx{0};
     std::atomic<uint64_t> round_trip_us{0};  // the batch pacer's minimum, batch sent to its ACK
     std::atomic<uint64_t> bytes_sent{0};     // wire bytes of the batches sent on this session
     // Commit time of the first tx of the oldest batch not acknowledged; 0
     // when every batch sent is acknowledged.
     std::atomic<int64_t> oldest_unacked_commit_ms{0};
+
+    // This link's position for the log holds: its acknowledged tx, and the
+    // lower one it asked to be held from, if any.
+    LiveAck live_ack() const;
 };
 
 // The lag of a replica at `acked_tx` behind a member at `last_tx` (last

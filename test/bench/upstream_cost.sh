@@ -91,6 +91,24 @@ hold_clusters() {
   awk -F'\t' '$1 == "foo" { print $2 }' "$f" | sort -u | wc -l
 }
 holds_of_at_most() { (($(hold_clusters) <= $1)); }
+# holds_report: the upstream's holds of foo (its holds file: one line a
+# replica member it holds the log for), the lowest and highest position held
+# and the log they hold: the sum of each hold's newest log_hold_bytes gauge
+# (metrics CSV), as the last pruning pass measured it.
+holds_report() {
+  local f row peer g bytes=0 v
+  f=$(find "$work/A" -name replica_log_holds.tsv | head -1)
+  [ -n "$f" ] || { echo "  upstream holds of foo: 0"; return; }
+  while IFS=$'\t' read -r -a row; do
+    [ "${row[0]}" = foo ] || continue
+    peer=$(printf '%s.%s.%s' "${row[1]}" "${row[2]}" "${row[3]}" | sed 's/[^A-Za-z0-9_.-]/_/g')
+    g=$(find "$work/A" -name "*foo.ccdr.upstream.replica.$peer.log_hold_bytes.csv" | head -1)
+    v=$([ -n "$g" ] && grep -E '^[0-9]' "$g" | tail -1 | cut -d, -f2)
+    bytes=$(python3 -c "print(int($bytes + float('${v:-0}')))")
+  done <"$f"
+  awk -F'\t' -v bytes="$bytes" -v last="$(last_tx A foo max)" '$1 == "foo" { n++; c[$2] = 1; if (lo == "" || $5 < lo) lo = $5; if ($5 > hi) hi = $5; if ($5 < last - 100) behind++ }
+    END { k = 0; for (x in c) k++; printf "  upstream holds of foo: %d for %d replica clusters (held from tx %s to %s; %d more than 100 tx behind the last tx %s); log held (last pass): %d bytes\n", n, k, lo + 1, hi + 1, behind, last, bytes }' "$f"
+}
 # subscriptions_are N: the upstream lists N replica subscriptions.
 subscriptions_are() { [ "$(subscriptions)" = "$1" ]; }
 # all_converged TX: every member of every attached replica database has TX.
@@ -193,6 +211,7 @@ for n in "${cases[@]}"; do
   done
   measure_case "$n" unpaced
   streams_of[$n]=$(subscriptions)
+  holds_report
 done
 # The paced pass, at three quarters of what the case with the most replica
 # clusters reached unpaced (so that it keeps up on a shared machine) unless

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         {"subscribed", {MessageType::kSubscribed, encode_message(Subscribed{100, {99, 1700000000000, 1700000000001}})}},
         {"batch", {MessageType::kBatch, batch_payload(5, 60)}},
         {"heartbeat", {MessageType::kHeartbeat, encode_message(Heartbeat{{99, 1700000000000, 1700000000001}})}},
-        {"ack", {MessageType::kAck, encode_message(Ack{99})}},
+        {"ack", {MessageType::kAck, encode_message(Ack{99, std::nullopt})}},
         {"log_pruned", {MessageType::kLogPruned, encode_message(LogPruned{1, 50, 99})}},
         {"snapshot_request",
          {MessageType::kSnapshotRequest, encode_message(SnapshotRequest{"foo", "0f1e2d3c", 1, 7, 4096, "r"})}},
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         write(root / "frame_decoder" / name, framed(m.first, m.second, false));
     }
     write(root / "frame_decoder" / "batch_lz4", framed(MessageType::kBatch, batch_payload(40, 200), true));
-    auto two = framed(MessageType::kAck, encode_message(Ack{5}), false);
+    auto two = framed(MessageType::kAck, encode_message(Ack{5, std::nullopt}), false);
     auto hb = framed(MessageType::kHeartbeat, encode_message(Heartbeat{{5, 1, 2}}), false);
     two.insert(two.end(), hb.begin(), hb.end());
     write(root / "frame_decoder" / "two_frames", two);

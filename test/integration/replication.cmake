@@ -25,6 +25,7 @@ add_executable(replication_integration_tests
   integration/replication/subscriptions_test.cpp
   integration/replication/switchover_test.cpp
   integration/replication/compression_test.cpp
+  integration/replication/hold_release_protocol_test.cpp
   integration/replication/apply_overlap_test.cpp
   integration/replication/fanout_test.cpp
   integration/replication/many_subscriptions_test.cpp

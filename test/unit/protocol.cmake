@@ -9,6 +9,7 @@ add_executable(protocol_unit_tests
   unit/protocol/plugin_version_test.cpp
   unit/protocol/region_switch_messages_test.cpp
   unit/protocol/log_hold_messages_test.cpp
+  unit/protocol/hold_cover_messages_test.cpp
   unit/protocol/lz4_stream_test.cpp
   unit/protocol/short_frame_test.cpp
   unit/protocol/batch_packing_test.cpp

@@ -232,6 +232,58 @@ double upstream_subscriptions(MemoryHost& upstream) {
     return rows ? static_cast<double>(rows->size()) : -1.0;
 }
 
+// Plays the host's pruning pass on `host`'s member of `db` with a retention
+// policy that would keep nothing: asks the plugin how far the log may go
+// (ABI 1.2 log_hold, the log held for replicas), prunes there, and returns
+// the answer: the first tx kept.
+uint64_t prune_pass(MemoryHost& host, const std::string& db) {
+    auto m = host.member(db);
+    REQUIRE(m);
+    ccdr_log_prune_info info{};
+    info.hdr = ccdr_header CCDR_HEADER_INIT(ccdr_log_prune_info);
+    info.database = ccdr_string{db.data(), db.size()};
+    info.oldest_retained_tx = m->oldest_retained;
+    info.last_committed_tx = m->last_tx;
+    info.retention_keep_from_tx = m->last_tx + 1;
+    info.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    info.log_ctx = &*m;
+    info.measure_log = [](void* ctx, uint64_t from, uint64_t* bytes, int64_t* time) -> ccdr_status {
+        const auto* member = static_cast<const MemoryMember*>(ctx);
+        *bytes = 0;
+        *time = 0;
+        if (from < member->oldest_retained) {
+            return CCDR_LOG_PRUNED;
+        }
+        for (const auto& tx : member->log) {
+            if (tx.tx_id >= from) {
+                *time = *time == 0 ? tx.commit_time_ms : *time;
+                *bytes += tx.payload.size();
+            }
+        }
+        return CCDR_OK;
+    };
+    auto keep = host.plugin()->log_hold(info);
+    REQUIRE(keep);
+    host.prune_log(db, *keep);
+    return *keep;
+}
+
+// The upstream's holds of foo as its metrics show them: how many, and how
+// many of them per-member log_hold_bytes gauges there are.
+std::pair<double, size_t> upstream_holds(MemoryHost& upstream) {
+    auto metrics = metrics_of(upstream);
+    size_t gauges = 0;
+    for (const auto& [name, value] : metrics) {
+        if (name.rfind("database.foo.ccdr.upstream.replica.", 0) == 0 &&
+            name.size() > 15 && name.compare(name.size() - 15, 15, ".log_hold_bytes") == 0) {
+            ++gauges;
+        }
+    }
+    return {metrics["dbms.ccdr.upstream.log_holds"], gauges};
+}
+
 double percentile(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
@@ -306,6 +358,99 @@ TEST_CASE("fan-out off: every member pulls from the upstream", "[fanout]") {
     w.check_identical(100);
     CHECK(eventually([&] { return upstream_subscriptions(*w.upstream) == 3.0; }, 10s, 20ms));
     CHECK(w.message(1).find("pulling from 127.0.0.1:" + std::to_string(w.upstream_port)) != std::string::npos);
+    // As before protocol 8: the upstream holds its log for each member.
+    CHECK(eventually(
+        [&] {
+            prune_pass(*w.upstream, "foo");
+            return upstream_holds(*w.upstream).first == 3.0;
+        },
+        10s, 50ms));
+}
+
+// The log held for a replica database with fan-out (protocol 8): the
+// followers release their own holds on the upstream, and the puller's hold
+// covers them (its ACKs carry the lowest position its followers need), so
+// the upstream holds exactly one hold for the replica database, from the
+// slowest member's position (after a member that pulled for a while turned
+// to follow again); a follower that stops is still covered, and
+// when every other member is gone it takes over from the upstream's log
+// without a store copy.
+TEST_CASE("fan-out: the upstream holds one hold for the replica database, from its slowest member",
+          "[fanout][log_hold]") {
+    FanoutWorld w(true);
+    REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 20s, 10ms));
+    // Server-b pulls for a while (server-a is away), then hands back to
+    // server-a and follows it: the hold server-b left on the upstream (at tx
+    // 1000) must go, as every member's does that pulled while a replica
+    // cluster formed.
+    w.stop_member(0);
+    REQUIRE(eventually([&] { return w.role(1) == 1 && w.role(2) == 2; }, 20s, 10ms));
+    for (uint64_t i = 1; i <= 1000; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 200)));
+    }
+    REQUIRE(eventually(
+        [&] {
+            return w.members[1]->member(kReplica)->last_tx == 1000 && w.members[2]->member(kReplica)->last_tx == 1000;
+        },
+        60s, 10ms));
+    w.restart_member(0);
+    REQUIRE(eventually([&] { return w.puller() == 0 && w.role(1) == 2 && w.role(2) == 2; }, 30s, 10ms));
+    for (uint64_t i = 1001; i <= 3000; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 200)));
+    }
+    REQUIRE(w.all_at(3000, 60s));
+    // Settled: the upstream's pruning pass finds one hold, the puller's, at
+    // the slowest member's position (all are at 3000 now).
+    uint64_t keep = 0;
+    const bool one_hold = eventually(
+        [&] {
+            keep = prune_pass(*w.upstream, "foo");
+            const auto holds = upstream_holds(*w.upstream);
+            return holds.first == 1.0 && holds.second == 1 && keep == 3001;
+        },
+        20s, 50ms);
+    INFO("first tx kept " << keep << ", holds " << upstream_holds(*w.upstream).first);
+    REQUIRE(one_hold);
+    auto subscriptions = w.upstream->call_procedure("internal.dbms.showReplicaSubscriptions", {Value("foo")});
+    REQUIRE(subscriptions);
+    CHECK(subscriptions->size() == 1);
+    // Each follower tells the upstream it needs no hold of its own (at its
+    // session's first link check, one heartbeat interval in).
+    const std::string released = "its own log hold on the upstream is released";
+    CHECK(eventually([&] { return w.members[1]->log_contains(released); }, 10s, 20ms));
+    CHECK(eventually([&] { return w.members[2]->log_contains(released); }, 10s, 20ms));
+    CHECK_FALSE(w.members[0]->log_contains(released));
+
+    // Server-c stops at 3000; the others go on to 5000. The puller's hold
+    // stays at c's position: the upstream keeps tx 3001 on.
+    const uint64_t stopped_at = 3000;
+    w.stop_member(2);
+    for (uint64_t i = 3001; i <= 5000; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 200)));
+    }
+    REQUIRE(eventually(
+        [&] {
+            return w.members[0]->member(kReplica)->last_tx == 5000 && w.members[1]->member(kReplica)->last_tx == 5000;
+        },
+        60s, 10ms));
+    // Past a few of the puller's ACKs (heartbeats every 200 ms).
+    std::this_thread::sleep_for(600ms);
+    keep = prune_pass(*w.upstream, "foo");
+    CHECK(keep <= stopped_at + 1);
+    CHECK(keep > 0);
+    CHECK(upstream_holds(*w.upstream).first == 1.0);
+    CHECK(w.upstream->member("foo")->oldest_retained <= stopped_at + 1);
+
+    // The puller and the other follower stop; server-c comes back alone and
+    // pulls from the upstream itself, from its own position: no store copy.
+    w.stop_member(0);
+    w.stop_member(1);
+    keep = prune_pass(*w.upstream, "foo");  // the puller's hold, as its session ended
+    CHECK(keep <= stopped_at + 1);
+    w.restart_member(2);
+    REQUIRE(eventually([&] { return w.members[2]->member(kReplica)->last_tx == 5000; }, 60s, 10ms));
+    CHECK(w.metric(2, "store_copies") == 0);
+    CHECK(w.metric(2, "apply_failures") == 0);
 }
 
 TEST_CASE("fan-out: the puller's server stopped at random moments under writes, every member converges",

@@ -132,7 +132,7 @@ TEST_CASE("every single-bit flip in header or payload is detected", "[protocol][
 }
 
 TEST_CASE("a flipped header bit is reported as a header checksum mismatch", "[protocol][frame]") {
-    auto wire = wire_of(frame_of(MessageType::kAck, encode_message(Ack{12}), false));
+    auto wire = wire_of(frame_of(MessageType::kAck, encode_message(Ack{12, std::nullopt}), false));
     wire[9] ^= 0x10;  // uncompressed length
     auto d = decode_frame(wire, FrameLimits{});
     REQUIRE_FALSE(d);
@@ -347,7 +347,7 @@ TEST_CASE("session messages round-trip and refuse trailing or missing bytes", "[
     CHECK(sub.from_tx == 100);
     round(Subscribed{100, {99, 1234, 5678}});
     round(Heartbeat{{99, 1234, 5678}});
-    round(Ack{77});
+    round(Ack{77, std::nullopt});
     round(LogPruned{5, 50, 99});
     round(SnapshotRequest{"foo", "abc", 2, 0x1234, 4096, "foo-replica"});
     round(SnapshotBegin{0x1234, 99, 1234, 10000, 4096, 4096});

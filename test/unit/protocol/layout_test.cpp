@@ -53,7 +53,7 @@ TEST_CASE("session messages: each one's bytes are the documented layout", "[prot
     check_layout(Subscribed{7, kPosition},
                  "07000000000000000201000000000000feffffffffffffff0b0a000000000000");
     check_layout(Heartbeat{kPosition}, "0201000000000000feffffffffffffff0b0a000000000000");
-    check_layout(Ack{0x0fedcba987654321}, "21436587a9cbed0f");
+    check_layout(Ack{0x0fedcba987654321, std::nullopt}, "21436587a9cbed0f");
     check_layout(LogPruned{1, 2, 3}, "010000000000000002000000000000000300000000000000");
     check_layout(SnapshotRequest{"foo", "id", 3, 9, 64, "r"},
                  "03000000666f6f020000006964030000000000000009000000000000004000000000000000010000"

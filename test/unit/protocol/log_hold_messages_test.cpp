@@ -52,7 +52,7 @@ TEST_CASE("HOLD_STATUS, HOLD_RELEASE and HOLD_RELEASED round-trip (protocol 3)",
     CHECK(s.max_age_ms == 7 * 86'400'000LL);
     CHECK(encode_message(HoldStatus{}).size() == 32);
 
-    auto r = round_trip(HoldRelease{"foo", "foo-replica"});
+    auto r = round_trip(HoldRelease{"foo", "foo-replica", std::nullopt});
     CHECK(r.name == "foo");
     CHECK(r.replica_database == "foo-replica");
     CHECK(round_trip(HoldReleased{3}).released == 3);
@@ -67,6 +67,6 @@ TEST_CASE("HOLD_STATUS, HOLD_RELEASE and HOLD_RELEASED round-trip (protocol 3)",
 TEST_CASE("HOLD_STATUS, HOLD_RELEASE, HOLD_RELEASED: the documented byte layout", "[protocol][log_hold]") {
     CHECK(hex(encode_message(HoldStatus{-1, 2, 3, 4})) ==
           "ffffffffffffffff" "0200000000000000" "0300000000000000" "0400000000000000");
-    CHECK(hex(encode_message(HoldRelease{"foo", "r"})) == "03000000666f6f" "0100000072");
+    CHECK(hex(encode_message(HoldRelease{"foo", "r", std::nullopt})) == "03000000666f6f" "0100000072");
     CHECK(hex(encode_message(HoldReleased{3})) == "03000000");
 }

@@ -104,7 +104,7 @@ TEST_CASE("ack reader: ACKs move the window, another frame ends the stream as a 
     MemoryHost host("a1", {});
     // The replica: ACK 10, then a HEARTBEAT where only ACKs belong.
     PluginLoopback loop(host, [](std::shared_ptr<ccdr::transport::Connection> c) -> asio::awaitable<void> {
-        protocol::Ack ack{10};
+        protocol::Ack ack{10, std::nullopt};
         co_await session::send(*c, ack);
         protocol::Heartbeat beat{{10, 0, 0}};
         co_await session::send(*c, beat);
@@ -159,7 +159,7 @@ TEST_CASE("send_batch: a batch is in the window before its write completes, so a
     // applies and ACKs before the upstream's strand resumes after the write
     // produces.
     PluginLoopback loop(host, [](std::shared_ptr<ccdr::transport::Connection> c) -> asio::awaitable<void> {
-        protocol::Ack ack{5};
+        protocol::Ack ack{5, std::nullopt};
         co_await session::send(*c, ack);
         asio::steady_timer wait(c->strand(), 300ms);
         co_await wait.async_wait(asio::use_awaitable);
@@ -205,4 +205,24 @@ TEST_CASE("snapshot ack reader: the replica's side ending closes the connection,
     CHECK(reason == "the replica's side of the store copy ended");
     CHECK(window->acked_offset == 4096);
     CHECK(window->reader_done);
+}
+
+TEST_CASE("ack window: a puller's hold_tx (protocol 8) sets where its hold starts, each ACK anew",
+          "[upstream][ack][log_hold]") {
+    UpstreamStats stats;
+    SubscriptionWindow window;
+    window.stats = &stats;
+    window.link = stats.connect("foo", "cluster-b.b1.foo-replica", {"cluster-b", "b1", "foo-replica", "", 5, {}});
+    const auto t0 = Clock::now();
+    window.on_sent(30, 100, t0, false);
+    CHECK_FALSE(window.on_ack(30, t0 + 1ms, 12));
+    auto live = stats.live_acks("foo");
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].acked_tx == 30);
+    CHECK(live[0].hold_position() == 12);
+    // The next ACK without it: the followers caught up, held at the ACK.
+    CHECK_FALSE(window.on_ack(30, t0 + 2ms));
+    live = stats.live_acks("foo");
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].hold_position() == 30);
 }

@@ -243,3 +243,81 @@ TEST_CASE("log hold: a dropped replica's closing subscription does not hold the 
     CHECK(*keep == 13);
     REQUIRE(holds.hold(kMember, 4'000));
 }
+
+// Fan-out (protocol 8): a puller's ACK may ask its hold to start lower, at
+// the lowest position its followers need (LiveAck::hold_tx).
+TEST_CASE("log hold: a puller is held from the lowest position its followers need", "[upstream][log_hold]") {
+    FakeLog log;
+    ReplicaLogHolds holds("", LogHoldCap{1'000'000, 3'600'000}, quiet());
+    log.commit(100, 1'000);
+    // The puller applied 90, a follower of it needs 41 on.
+    auto keep = holds.answer(log.question(5, 2'000), {LiveAck{kMember, 90, 0, 40}});
+    REQUIRE(keep);
+    CHECK(*keep == 41);
+    REQUIRE(holds.hold(kMember, 2'000));
+    CHECK(holds.hold(kMember, 2'000)->acked_tx == 40);
+    CHECK(holds.holds("foo", 2'000).size() == 1);  // one hold: the puller's
+    // Its followers caught up: the ACK says nothing more, the hold is at the ACK.
+    keep = holds.answer(log.question(5, 3'000), {LiveAck{kMember, 95}});
+    REQUIRE(keep);
+    CHECK(*keep == 96);
+    // A follower the log was already pruned past is not helped by the rest
+    // of it: the puller is held at its own position, not released.
+    log.prune_to(60);
+    keep = holds.answer(log.question(5, 4'000), {LiveAck{kMember, 95, 0, 40}});
+    REQUIRE(keep);
+    CHECK(*keep == 96);
+    CHECK_FALSE(holds.hold(kMember, 4'000)->released);
+    CHECK(holds.hold(kMember, 4'000)->acked_tx == 95);
+}
+
+TEST_CASE("log hold: a member that follows another member releases its own hold only", "[upstream][log_hold]") {
+    FakeLog log;
+    ReplicaLogHolds holds("", LogHoldCap{1'000'000, 3'600'000}, quiet());
+    const LogHoldKey other{"foo", "cluster-b", "b2", "foo-replica"};
+    log.commit(100, 1'000);
+    auto first = holds.answer(log.question(5, 2'000), {LiveAck{kMember, 90, 1'000}, LiveAck{other, 30, 1'000}});
+    REQUIRE(first);
+    CHECK(*first == 31);
+    CHECK(holds.end_holds("foo", "cluster-b", "foo-replica", 5'000, "b2") == 1);
+    CHECK(holds.holds("foo", 5'000).size() == 1);
+    CHECK(holds.hold(kMember, 5'000));
+    // b2's subscription from before the release is closing: it holds nothing;
+    // b1's of the same time still does.
+    auto keep = holds.answer(log.question(5, 6'000), {LiveAck{kMember, 92, 1'000}, LiveAck{other, 30, 1'000}});
+    REQUIRE(keep);
+    CHECK(*keep == 93);
+    CHECK_FALSE(holds.hold(other, 6'000));
+    // Nor when that subscription's end is recorded.
+    holds.note_ended(LiveAck{other, 31, 1'000});
+    CHECK_FALSE(holds.hold(other, 6'000));
+    // b2 pulls from the upstream again (it took over): held again.
+    keep = holds.answer(log.question(5, 7'000), {LiveAck{kMember, 95, 1'000}, LiveAck{other, 94, 6'500}});
+    REQUIRE(keep);
+    CHECK(*keep == 95);
+    REQUIRE(holds.hold(other, 7'000));
+    CHECK(holds.hold(other, 7'000)->acked_tx == 94);
+}
+
+TEST_CASE("log hold: a subscription's end is recorded, and the lowest position a database needs", "[upstream][log_hold]") {
+    ReplicaLogHolds holds("", LogHoldCap{1'000'000, 3'600'000}, quiet());
+    const LogHoldKey other{"foo", "cluster-b", "b2", "foo-replica"};
+    CHECK_FALSE(holds.lowest_position("foo", {}));
+    holds.note_ended(LiveAck{kMember, 30});
+    REQUIRE(holds.hold(kMember, 0));
+    CHECK(holds.hold(kMember, 0)->acked_tx == 30);
+    holds.note_ended(LiveAck{other, 50});
+    CHECK(holds.lowest_position("foo", {}) == 30u);
+    CHECK_FALSE(holds.lowest_position("bar", {}));
+    // A member connected again counts at its live position, not its hold.
+    CHECK(holds.lowest_position("foo", {LiveAck{kMember, 70}}) == 50u);
+    CHECK(holds.lowest_position("foo", {LiveAck{kMember, 40}}) == 40u);
+    holds.note_ended(LiveAck{kMember, 60});
+    CHECK(holds.lowest_position("foo", {}) == 50u);
+
+    ReplicaLogHolds off("", LogHoldCap{0, 0}, quiet());
+    off.note_ended(LiveAck{kMember, 30});
+    CHECK_FALSE(off.hold(kMember, 0));
+    CHECK_FALSE(off.lowest_position("foo", {}));
+    CHECK(off.lowest_position("foo", {LiveAck{kMember, 30}}) == 30u);  // live followers count without holds
+}
