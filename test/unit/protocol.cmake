@@ -16,4 +16,5 @@ add_executable(protocol_unit_tests
   unit/protocol/tx_part_test.cpp
 )
 target_link_libraries(protocol_unit_tests PRIVATE ccdr_plugin_core Catch2::Catch2)
+target_include_directories(protocol_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 catch_discover_tests(protocol_unit_tests TEST_PREFIX "unit." PROPERTIES LABELS unit DISCOVERY_MODE PRE_TEST)

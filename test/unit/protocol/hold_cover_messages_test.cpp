@@ -5,6 +5,7 @@
 // the older layout.
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
+#include "support/hex_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,20 +14,7 @@
 
 using namespace ccdr;
 using namespace ccdr::protocol;
-
-namespace {
-
-std::string hex(const std::vector<uint8_t>& bytes) {
-    std::string out;
-    char two[3];
-    for (uint8_t b : bytes) {
-        std::snprintf(two, sizeof two, "%02x", b);
-        out += two;
-    }
-    return out;
-}
-
-}  // namespace
+using ccdr::test::hex;
 
 TEST_CASE("ACK of protocol 8: hold_tx is trailing, absent in an older peer's ACK", "[protocol][log_hold]") {
     // What a replica of protocol 7 or older sends: 8 bytes, no hold_tx.

@@ -2,6 +2,7 @@
 // width or encoding in messages.hpp fails here before it reaches a peer that
 // still speaks the old layout (docs/protocol.md §4 lists the fields).
 #include "protocol/messages.hpp"
+#include "support/hex_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,18 +10,9 @@
 #include <string>
 
 using namespace ccdr::protocol;
+using ccdr::test::hex;
 
 namespace {
-
-std::string hex(const std::vector<uint8_t>& bytes) {
-    std::string out;
-    char two[3];
-    for (uint8_t b : bytes) {
-        std::snprintf(two, sizeof two, "%02x", b);
-        out += two;
-    }
-    return out;
-}
 
 // Encodes `m`, compares with `expected` and decodes it back to the same bytes.
 template <typename M>

@@ -3,6 +3,7 @@
 // gets (a byte more or less is refused).
 #include "protocol/frame.hpp"
 #include "protocol/messages.hpp"
+#include "support/hex_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +12,7 @@
 
 using namespace ccdr;
 using namespace ccdr::protocol;
+using ccdr::test::hex;
 
 namespace {
 
@@ -28,16 +30,6 @@ M round_trip(const M& m) {
     REQUIRE_FALSE(cut);
     CHECK(cut.status().code() == CCDR_CORRUPT);
     return std::get<M>(decoded.value());
-}
-
-std::string hex(const std::vector<uint8_t>& bytes) {
-    std::string out;
-    char two[3];
-    for (uint8_t b : bytes) {
-        std::snprintf(two, sizeof two, "%02x", b);
-        out += two;
-    }
-    return out;
 }
 
 }  // namespace

@@ -64,15 +64,26 @@ std::string debug_log(const TempHome& home) {
     return ss.str();
 }
 
+// A one-server cluster with a replica database "rep", and its member's store.
+struct ReplicaStore {
+    TempHome home;
+    std::unique_ptr<Cluster> cluster = home.open_cluster();
+    std::shared_ptr<MemberStore> store;
+
+    ReplicaStore() {
+        REQUIRE(cluster->create(replica_spec("rep")).is_ok());
+        auto member = cluster->member("rep", 0);
+        REQUIRE(member.is_ok());
+        store = member.value()->store();
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a replicated write that waited for the write lock is reported with its parts", "[refhost][log]") {
-    TempHome home;
-    auto cluster = home.open_cluster();
-    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
-    auto member = cluster->member("rep", 0);
-    REQUIRE(member.is_ok());
-    auto store = member.value()->store();
+    ReplicaStore r;
+    auto& cluster = r.cluster;
+    auto& store = r.store;
 
     // Another writer holds the store's write lock for 200 ms while a batch
     // of one transaction waits for it.
@@ -91,7 +102,7 @@ TEST_CASE("a replicated write that waited for the write lock is reported with it
     REQUIRE(applied.is_ok());
     CHECK(store->last_committed() == 1);
 
-    const std::string log = debug_log(home);
+    const std::string log = debug_log(r.home);
     const std::regex report(
         R"(WARN .*slow apply_batch of 'rep' on server 0 \(tx 1\.\.1\): ([0-9.]+) ms: write lock wait ([0-9.]+) \(the )"
         R"(checkpointer held it ([0-9.]+) meanwhile\), statements [0-9.]+, log append [0-9.]+, graph commit [0-9.]+, )"
@@ -108,12 +119,9 @@ TEST_CASE("a replicated write that waited for the write lock is reported with it
 }
 
 TEST_CASE("the store's WAL checkpoints are metrics of its database", "[refhost][metrics][checkpoint]") {
-    TempHome home;
-    auto cluster = home.open_cluster();
-    REQUIRE(cluster->create(replica_spec("rep")).is_ok());
-    auto member = cluster->member("rep", 0);
-    REQUIRE(member.is_ok());
-    auto store = member.value()->store();
+    ReplicaStore r;
+    auto& cluster = r.cluster;
+    auto& store = r.store;
     auto metrics = [&] {
         std::map<std::string, std::pair<ccdr_metric_type, double>> out;
         cluster->collect_metrics(0, [&](std::string_view name, ccdr_metric_type type, double v) {
