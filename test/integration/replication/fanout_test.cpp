@@ -433,8 +433,15 @@ TEST_CASE("fan-out: the upstream holds one hold for the replica database, from i
             return w.members[0]->member(kReplica)->last_tx == 5000 && w.members[1]->member(kReplica)->last_tx == 5000;
         },
         60s, 10ms));
-    // Past a few of the puller's ACKs (heartbeats every 200 ms).
-    std::this_thread::sleep_for(600ms);
+    // The puller's ACK of tx 5000 reached the upstream: it carries the
+    // lowest position the puller's followers need (server-c's).
+    constexpr size_t kAcknowledgedTxColumn = 8;  // showReplicaSubscriptions' acknowledgedTx
+    REQUIRE(eventually(
+        [&] {
+            auto rows = w.upstream->call_procedure("internal.dbms.showReplicaSubscriptions", {Value("foo")});
+            return rows && rows->size() == 1 && (*rows)[0][kAcknowledgedTxColumn] == Value(int64_t{5000});
+        },
+        10s, 10ms));
     keep = prune_pass(*w.upstream, "foo");
     CHECK(keep <= stopped_at + 1);
     CHECK(keep > 0);
