@@ -82,13 +82,52 @@ Result<std::shared_ptr<const SnapshotSpool>> SnapshotSpools::acquire(const std::
             return std::shared_ptr<const SnapshotSpool>(it->second.spool);
         }
     }
-    auto made = export_snapshot(database);
+    auto made = export_once(database);
     if (!made) {
         return made.status();
     }
-    std::lock_guard lock(mu_);
-    spools_[made.value()->id] = Kept{made.value(), std::chrono::steady_clock::now()};
     return std::shared_ptr<const SnapshotSpool>(made.value());
+}
+
+Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_once(const std::string& database) {
+    std::unique_lock lock(mu_);
+    if (auto it = running_.find(database); it != running_.end()) {
+        std::shared_ptr<Running> running = it->second;
+        ++running->joined;
+        ++joined_exports_;
+        log_->info("a store copy of '{}' joins the export of it that is running for another copy", database);
+        export_ended_.wait(lock, [&] { return running->done; });
+        if (running->result) {
+            // Read from now on: kept for the retention from this use too.
+            if (auto kept = spools_.find(running->result.value()->id); kept != spools_.end()) {
+                kept->second.last_used = std::chrono::steady_clock::now();
+            }
+        }
+        return running->result;
+    }
+    auto running = std::make_shared<Running>();
+    running_[database] = running;
+    lock.unlock();
+    auto made = export_snapshot(database);
+    lock.lock();
+    if (made) {
+        spools_[made.value()->id] = Kept{made.value(), std::chrono::steady_clock::now()};
+    }
+    running->result = made;
+    running->done = true;
+    running_.erase(database);
+    if (running->joined > 0 && made) {
+        log_->info("snapshot {} of '{}' serves {} more store copies that asked while it was exported",
+                   hex(made.value()->id), database, running->joined);
+    }
+    lock.unlock();
+    export_ended_.notify_all();
+    return made;
+}
+
+uint64_t SnapshotSpools::joined_exports() const {
+    std::lock_guard lock(mu_);
+    return joined_exports_;
 }
 
 void SnapshotSpools::touch(uint64_t id) {

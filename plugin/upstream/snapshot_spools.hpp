@@ -6,6 +6,13 @@
 // offset) while the spool is kept: for ccdr.snapshot.retention after its
 // last use.
 //
+// One export per database at a time: a copy that asks while an export of
+// the same database runs (the members of a new 3 + 2 replica database ask
+// at about the same moment) waits for that export and reads the same spool,
+// instead of starting a copy of the store of its own. A spool already
+// finished is not handed to a new copy: its tx may be older than the log
+// still holds.
+//
 // acquire() blocks (it may export): call it on the blocking pool.
 #pragma once
 
@@ -16,6 +23,7 @@
 #include <spdlog/logger.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,8 +52,9 @@ public:
     SnapshotSpools& operator=(const SnapshotSpools&) = delete;
     ~SnapshotSpools();
 
-    // The spool `id` of `database` when it is still kept (resume), else a new
-    // export. Blocks.
+    // The spool `id` of `database` when it is still kept (resume), else the
+    // spool of the export of `database` that is running (joined), else a
+    // new export. Blocks.
     Result<std::shared_ptr<const SnapshotSpool>> acquire(const std::string& database, uint64_t id);
     // Marks the spool used now (keeps it from expiring while it is read).
     void touch(uint64_t id);
@@ -55,8 +64,19 @@ public:
     void expire();
     // Deletes every spool (at stop) and stale files of earlier runs (at start).
     void remove_all();
+    // Copies that were given the spool of an export already running.
+    uint64_t joined_exports() const;
 
 private:
+    // An export that is running, for the copies that join it.
+    struct Running {
+        bool done = false;
+        Result<std::shared_ptr<SnapshotSpool>> result = Status(CCDR_INTERNAL, "the export has not ended");
+        size_t joined = 0;
+    };
+    // export_snapshot() for the first copy to ask for `database`, the
+    // same result for those that ask while it runs.
+    Result<std::shared_ptr<SnapshotSpool>> export_once(const std::string& database);
     Result<std::shared_ptr<SnapshotSpool>> export_snapshot(const std::string& database);
     // ABI 1.2 snapshot_export_file into spool.path, then the file hashed;
     // CCDR_UNSUPPORTED when the host keeps the function's default.
@@ -76,6 +96,9 @@ private:
         std::chrono::steady_clock::time_point last_used;
     };
     std::map<uint64_t, Kept> spools_;
+    std::map<std::string, std::shared_ptr<Running>> running_;  // by database
+    std::condition_variable export_ended_;
+    uint64_t joined_exports_ = 0;
 };
 
 }  // namespace ccdr::plugin

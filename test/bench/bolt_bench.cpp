@@ -59,17 +59,22 @@ double percentile(std::vector<double>& sorted, double p) {
     return sorted[std::min(i, sorted.size() - 1)];
 }
 
-void latency(const std::string& address, int n, const char* label = "round trip, RETURN 1, 1 connection") {
+void latency(const std::string& address, int n, const char* label = "round trip, RETURN 1, 1 connection",
+             const std::string& query = "RETURN 1 AS x", const std::string& db = "") {
     auto c = connect(address);
+    Map extra;
+    if (!db.empty()) {
+        extra.emplace("db", Value(db));
+    }
     for (int i = 0; i < n / 10; ++i) {  // warm-up
-        must(c->run_all("RETURN 1 AS x"), "warm-up");
+        must(c->run_all(query, Map{}, extra), "warm-up");
     }
     std::vector<double> us;
     us.reserve(static_cast<size_t>(n));
     auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
         auto s = Clock::now();
-        must(c->run_all("RETURN 1 AS x"), "RETURN 1");
+        must(c->run_all(query, Map{}, extra), label);
         us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - s).count());
     }
     double total = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -137,6 +142,9 @@ int main(int argc, char** argv) {
                 connect(address)->version().to_string().c_str());
 
     latency(address, quick ? 2'000 : 20'000);
+    // What vs-postgres's lag run polls on the replica (docs/benchmarks.md).
+    latency(address, quick ? 2'000 : 20'000, "round trip, SHOW DATABASE (the lag poll)",
+            "SHOW DATABASE neo4j YIELD lastCommittedTxn RETURN min(lastCommittedTxn) AS tx", "system");
     double seconds = quick ? 1.5 : 10.0;
     throughput(address, 1, seconds, "RETURN 1 AS x", "throughput, RETURN 1, 1 connection");
     throughput(address, 4, seconds, "RETURN 1 AS x", "throughput, RETURN 1, 4 connections");

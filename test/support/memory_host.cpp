@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -737,6 +738,9 @@ Status MemoryHost::snapshot_import(std::string_view database, const ccdr_snapsho
 }
 
 Result<ccdr_snapshot_info> MemoryHost::snapshot_export_file(std::string_view database, std::string_view path) {
+    if (const int64_t delay = export_delay_ms_.load(); delay > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
     std::vector<uint8_t> image;
     auto info = snapshot_image(database, image);
     if (!info) {

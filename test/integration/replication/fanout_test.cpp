@@ -48,7 +48,9 @@ class FanoutWorld {
 public:
     static constexpr size_t kMembers = 3;
 
-    explicit FanoutWorld(bool fan_out) : fan_out_(fan_out) {
+    // `start` false: the members start with start_all(), once the test has
+    // prepared the upstream.
+    explicit FanoutWorld(bool fan_out, bool start = true) : fan_out_(fan_out) {
         auto loaded = load_plugin(CCDR_PLUGIN_PATH, host_api());
         REQUIRE(loaded);
         plugin_ = std::move(loaded.value());
@@ -63,6 +65,12 @@ public:
             write_policy_directory(dir.path() / (ids[i] + "-certs"), ca.issue(ids[i]), {ca.cert_pem()});
             members.emplace_back();
         }
+        if (start) {
+            start_all();
+        }
+    }
+
+    void start_all() {
         for (size_t i = 0; i < kMembers; ++i) {
             start_member(i);
         }
@@ -658,4 +666,36 @@ TEST_CASE("fan-out: a puller whose address takes connections but never answers i
     for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
         CHECK(w.metric(k, "apply_failures") == 0);
     }
+}
+
+// A new replica database over an upstream whose log starts past tx 1: every
+// member needs a store copy at once (fan-out off: each pulls; with fan-out
+// the members of a forming cluster ask as well). The upstream exports the
+// database once; the copies that ask while that export runs read its spool.
+TEST_CASE("store copies of a replica database's members share one export on the upstream", "[fanout][store-copy]") {
+    FanoutWorld w(false, false);
+    const uint64_t n = 500;
+    for (uint64_t i = 1; i <= n; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 1'000)));
+    }
+    w.upstream->prune_log("foo", n + 1);
+    // The export takes 1.5 s: the three members, started one after the
+    // other, all ask while it runs.
+    w.upstream->set_export_delay(1500ms);
+    w.start_all();
+    REQUIRE(w.all_at(n, 60s));
+    w.check_identical(n);
+    CHECK(w.upstream->file_exports() == 1);
+    for (size_t k = 0; k < FanoutWorld::kMembers; ++k) {
+        INFO("member " << w.ids[k]);
+        CHECK(eventually([&] { return w.metric(k, "store_copies") == 1; }, 10s, 20ms));
+    }
+    CHECK(w.upstream->log_contains("a store copy of 'foo' joins the export of it that is running"));
+    CHECK(w.upstream->log_contains("serves 2 more store copies that asked while it was exported"));
+    // Streaming from the snapshot's tx on, as after any store copy.
+    for (uint64_t i = n + 1; i <= n + 50; ++i) {
+        REQUIRE(w.upstream->commit("foo", payload_for(i, 300)));
+    }
+    REQUIRE(w.all_at(n + 50, 30s));
+    w.check_identical(n + 50);
 }

@@ -18,7 +18,10 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
 #include <iterator>
+#include <mutex>
+#include <thread>
 
 #include <unistd.h>
 
@@ -161,4 +164,135 @@ TEST_CASE("snapshot chunk frames: LZ4 is tried on every chunk until one saves le
     CHECK(probe.try_next());  // the probe
     probe.tried(1 << 20, 200'000);
     CHECK(probe.try_next());  // compressible again: every chunk
+}
+
+namespace {
+
+// The host's snapshot_export_file held at its start until the test lets it
+// go: an export that is still running when more copies ask.
+struct HeldExport {
+    static inline decltype(ccdr_host_api::snapshot_export_file) original = nullptr;
+    static inline std::mutex mu;
+    static inline std::condition_variable cv;
+    static inline bool released = false;
+    static inline int entered = 0;
+
+    static ccdr_status export_file(ccdr_host_ctx* host, ccdr_string database, ccdr_string path,
+                                   ccdr_snapshot_info* info, ccdr_error* err) {
+        {
+            std::unique_lock lock(mu);
+            ++entered;
+            cv.notify_all();
+            cv.wait(lock, [] { return released; });
+        }
+        return original(host, database, path, info, err);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("snapshot spools: copies that ask while an export of the database runs share it; a later copy exports anew",
+          "[upstream][snapshot]") {
+    TempDir dir;
+    MemoryHost host("a1", {});
+    standard_with_txs(host, "foo", 40);
+    standard_with_txs(host, "bar", 5);
+    ccdr_host_api held = *ccdr::host_api();
+    HeldExport::original = held.snapshot_export_file;
+    HeldExport::released = false;
+    HeldExport::entered = 0;
+    held.snapshot_export_file = &HeldExport::export_file;
+    SnapshotSpools spools(HostHandle(&held, host.ctx()), dir.path.string(), 1min, quiet());
+
+    constexpr int kCopies = 5;  // the members of a 3 + 2 replica database
+    std::vector<ccdr::Result<std::shared_ptr<const SnapshotSpool>>> got(kCopies, ccdr::Status(CCDR_INTERNAL, "unset"));
+    std::vector<std::thread> copies;
+    copies.emplace_back([&] { got[0] = spools.acquire("foo", 0); });
+    {
+        std::unique_lock lock(HeldExport::mu);
+        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 1; }));
+    }
+    for (int i = 1; i < kCopies; ++i) {
+        copies.emplace_back([&, i] { got[static_cast<size_t>(i)] = spools.acquire("foo", 0); });
+    }
+    // Another database is not held up by foo's export: it exports on its own.
+    std::thread other([&] {
+        auto bar = spools.acquire("bar", 0);
+        CHECK(bar.is_ok());
+    });
+    {
+        std::unique_lock lock(HeldExport::mu);
+        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 2; }));
+    }
+    // Every later copy of foo has joined before the export is let go.
+    for (int i = 0; i < 1000 && spools.joined_exports() < kCopies - 1; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    CHECK(spools.joined_exports() == kCopies - 1);
+    {
+        std::lock_guard lock(HeldExport::mu);
+        HeldExport::released = true;
+    }
+    HeldExport::cv.notify_all();
+    for (auto& t : copies) {
+        t.join();
+    }
+    other.join();
+    CHECK(host.file_exports() == 2);  // foo once, bar once
+    for (const auto& r : got) {
+        REQUIRE(r.is_ok());
+        CHECK(r.value()->id == got[0].value()->id);
+        CHECK(r.value()->tx_id == 40);
+        CHECK(r.value()->path == got[0].value()->path);
+    }
+    // A copy that asks once the export ended gets an export of its own: the
+    // spool's tx may be older than the log still holds by then.
+    REQUIRE(host.commit("foo", std::vector<uint8_t>(300, 0x41)).is_ok());
+    auto later = spools.acquire("foo", 0);
+    REQUIRE(later.is_ok());
+    CHECK(later.value()->id != got[0].value()->id);
+    CHECK(later.value()->tx_id == 41);
+    CHECK(host.file_exports() == 3);
+    CHECK(spools.joined_exports() == kCopies - 1);
+    spools.remove_all();
+}
+
+TEST_CASE("snapshot spools: copies that joined a failed export get its error, and the next copy tries again",
+          "[upstream][snapshot]") {
+    TempDir dir;
+    MemoryHost host("a1", {});
+    ccdr_host_api held = *ccdr::host_api();
+    HeldExport::original = held.snapshot_export_file;
+    HeldExport::released = false;
+    HeldExport::entered = 0;
+    held.snapshot_export_file = &HeldExport::export_file;
+    SnapshotSpools spools(HostHandle(&held, host.ctx()), dir.path.string(), 1min, quiet());
+    ccdr::Result<std::shared_ptr<const SnapshotSpool>> first = ccdr::Status(CCDR_INTERNAL, "unset");
+    ccdr::Result<std::shared_ptr<const SnapshotSpool>> joined = ccdr::Status(CCDR_INTERNAL, "unset");
+    std::thread a([&] { first = spools.acquire("late", 0); });
+    {
+        std::unique_lock lock(HeldExport::mu);
+        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 1; }));
+    }
+    std::thread b([&] { joined = spools.acquire("late", 0); });
+    for (int i = 0; i < 1000 && spools.joined_exports() < 1; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    REQUIRE(spools.joined_exports() == 1);
+    {
+        std::lock_guard lock(HeldExport::mu);
+        HeldExport::released = true;
+    }
+    HeldExport::cv.notify_all();
+    a.join();
+    b.join();
+    CHECK(first.status().code() == CCDR_DATABASE_NOT_FOUND);
+    CHECK(joined.status().code() == CCDR_DATABASE_NOT_FOUND);
+    CHECK(fs::is_empty(dir.path));
+    // The database exists now: the next copy exports it.
+    standard_with_txs(host, "late", 3);
+    auto next = spools.acquire("late", 0);
+    REQUIRE(next.is_ok());
+    CHECK(next.value()->tx_id == 3);
+    spools.remove_all();
 }
