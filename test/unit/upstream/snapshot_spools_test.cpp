@@ -191,7 +191,7 @@ struct HeldExport {
 
 }  // namespace
 
-TEST_CASE("snapshot spools: copies that ask while an export of the database runs share it; a later copy exports anew",
+TEST_CASE("snapshot spools: copies that ask while an export of the database runs share it, a later copy exports anew",
           "[upstream][snapshot]") {
     TempDir dir;
     MemoryHost host("a1", {});
