@@ -266,6 +266,51 @@ TEST_CASE("pipelined requests, NOOP chunks and multi-chunk messages", "[server]"
     CHECK(r->records[0][0] == Value(big));
 }
 
+// A worker writes a plaintext connection's answer itself, as much as the
+// socket takes, and the strand writes the rest (server.cpp, write_directly).
+// An answer far larger than the socket's buffers, to a client that does not
+// read for a while, goes partly each way; the next request, sent while the
+// rest is still being written, is answered after it, in order.
+TEST_CASE("an answer larger than the socket takes arrives whole and in order before the next one", "[server]") {
+    Service s;
+    auto c = s.logged_in(0);
+    constexpr int64_t kRows = 2'000'000;  // ~12 MB of RECORD messages
+    std::vector<uint8_t> first;
+    append_message(first, msg::kRun, {"ROWS " + std::to_string(kRows), Map{}, Map{}});
+    append_message(first, msg::kPull, {Map{{"n", int64_t{-1}}}});
+    REQUIRE(c->send_bytes(first).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket fills; nothing is read
+    std::vector<uint8_t> second;
+    append_message(second, msg::kRun, {"ROWS 2", Map{}, Map{}});
+    append_message(second, msg::kPull, {Map{{"n", int64_t{-1}}}});
+    REQUIRE(c->send_bytes(second).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+    auto m = c->receive();
+    REQUIRE(m.ok());
+    REQUIRE(m->tag == msg::kSuccess);  // RUN
+    for (int64_t i = 1; i <= kRows; ++i) {
+        m = c->receive();
+        if (!m.ok() || m->tag != msg::kRecord || m->fields.size() != 1 || m->fields[0].as<List>().at(0) != Value(i)) {
+            FAIL("record " << i << " is missing or holds another value");
+        }
+    }
+    m = c->receive();
+    REQUIRE(m.ok());
+    CHECK(m->tag == msg::kSuccess);  // PULL of the first
+    std::vector<uint8_t> tags;
+    for (int i = 0; i < 4; ++i) {
+        auto n = c->receive();
+        REQUIRE(n.ok());
+        tags.push_back(n->tag);
+    }
+    CHECK(tags == std::vector<uint8_t>{msg::kSuccess, msg::kRecord, msg::kRecord, msg::kSuccess});
+    // The connection goes on.
+    auto r = c->run_all("ROWS 1");
+    REQUIRE(r.ok());
+    CHECK(r->records.size() == 1);
+}
+
 TEST_CASE("every PackStream value type round-trips through the server", "[server]") {
     Service s;
     auto c = s.logged_in(0);
