@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <random>
 
@@ -95,7 +96,9 @@ Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_once(const std::st
         std::shared_ptr<Running> running = it->second;
         ++running->joined;
         ++joined_exports_;
+        lock.unlock();
         log_->info("a store copy of '{}' joins the export of it that is running for another copy", database);
+        lock.lock();
         export_ended_.wait(lock, [&] { return running->done; });
         if (running->result) {
             // Read from now on: kept for the retention from this use too.
@@ -108,7 +111,16 @@ Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_once(const std::st
     auto running = std::make_shared<Running>();
     running_[database] = running;
     lock.unlock();
-    auto made = export_snapshot(database);
+    // Those that joined wait for `done`: an exception must not leave them
+    // waiting for ever (nothing here should throw; a C++ host might).
+    Result<std::shared_ptr<SnapshotSpool>> made = Status(CCDR_INTERNAL, "the export ended without a result");
+    try {
+        made = export_snapshot(database);
+    } catch (const std::exception& e) {
+        made = Status(CCDR_INTERNAL, "exporting a snapshot of '" + database + "' failed: " + e.what());
+    } catch (...) {
+        made = Status(CCDR_INTERNAL, "exporting a snapshot of '" + database + "' failed: an unknown exception");
+    }
     lock.lock();
     if (made) {
         spools_[made.value()->id] = Kept{made.value(), std::chrono::steady_clock::now()};
@@ -116,12 +128,13 @@ Result<std::shared_ptr<SnapshotSpool>> SnapshotSpools::export_once(const std::st
     running->result = made;
     running->done = true;
     running_.erase(database);
-    if (running->joined > 0 && made) {
-        log_->info("snapshot {} of '{}' serves {} more store copies that asked while it was exported",
-                   hex(made.value()->id), database, running->joined);
-    }
+    const size_t joined = running->joined;
     lock.unlock();
     export_ended_.notify_all();
+    if (joined > 0 && made) {
+        log_->info("snapshot {} of '{}' serves {} more store copies that asked while it was exported",
+                   hex(made.value()->id), database, joined);
+    }
     return made;
 }
 

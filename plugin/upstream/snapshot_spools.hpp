@@ -11,7 +11,9 @@
 // at about the same moment) waits for that export and reads the same spool,
 // instead of starting a copy of the store of its own. A spool already
 // finished is not handed to a new copy: its tx may be older than the log
-// still holds.
+// still holds. A copy that joins waits on its (blocking) thread, as its own
+// export would have; if the export fails, every copy that joined gets its
+// error.
 //
 // acquire() blocks (it may export): call it on the blocking pool.
 #pragma once

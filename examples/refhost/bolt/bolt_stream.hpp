@@ -37,8 +37,6 @@ public:
     bool encrypted() const { return stream_.has_value(); }
     // REQUIRED and the client spoke plaintext: serve it nothing but the refusal.
     bool plaintext_refused() const { return refused_; }
-    // TLS was negotiated (after start()).
-    bool tls() const { return stream_.has_value(); }
 
     // Decides plaintext or TLS and does the TLS handshake; `done(ec, why)`
     // with an error code and a reason when the connection cannot go on.

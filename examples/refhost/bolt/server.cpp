@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <atomic>
 #include <deque>
@@ -393,7 +394,10 @@ private:
         // Nothing is written now (next() checked), so the worker may write
         // the answer itself: on a plaintext connection that is authenticated
         // (done() has nothing to decide about it before the answer leaves).
-        const bool direct = authenticated_ && !stream_.tls() && phase_ == Phase::Messages;
+        // Only this caller may pass direct: the resumes of a parked
+        // request (on_wake, done()) can run while a write is in flight.
+        assert(!writing_);
+        const bool direct = authenticated_ && !stream_.encrypted() && phase_ == Phase::Messages;
         post_job(std::move(batch), resume, resume || !authenticated_ || session_->urgent(), direct);
     }
 

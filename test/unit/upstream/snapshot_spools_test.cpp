@@ -187,7 +187,35 @@ struct HeldExport {
         }
         return original(host, database, path, info, err);
     }
+
+    // The in-memory host's API with its export held, the hold reset.
+    static ccdr_host_api install() {
+        ccdr_host_api held = *ccdr::host_api();
+        original = held.snapshot_export_file;
+        released = false;
+        entered = 0;
+        held.snapshot_export_file = &export_file;
+        return held;
+    }
+    static void wait_entered(int n) {
+        std::unique_lock lock(mu);
+        REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [n] { return entered == n; }));
+    }
+    static void release() {
+        {
+            std::lock_guard lock(mu);
+            released = true;
+        }
+        cv.notify_all();
+    }
 };
+
+// Until `n` copies have joined a running export (10 s at most).
+void wait_joined(const SnapshotSpools& spools, uint64_t n) {
+    for (int i = 0; i < 2000 && spools.joined_exports() < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
 
 }  // namespace
 
@@ -197,21 +225,14 @@ TEST_CASE("snapshot spools: copies that ask while an export of the database runs
     MemoryHost host("a1", {});
     standard_with_txs(host, "foo", 40);
     standard_with_txs(host, "bar", 5);
-    ccdr_host_api held = *ccdr::host_api();
-    HeldExport::original = held.snapshot_export_file;
-    HeldExport::released = false;
-    HeldExport::entered = 0;
-    held.snapshot_export_file = &HeldExport::export_file;
+    ccdr_host_api held = HeldExport::install();
     SnapshotSpools spools(HostHandle(&held, host.ctx()), dir.path.string(), 1min, quiet());
 
     constexpr int kCopies = 5;  // the members of a 3 + 2 replica database
     std::vector<ccdr::Result<std::shared_ptr<const SnapshotSpool>>> got(kCopies, ccdr::Status(CCDR_INTERNAL, "unset"));
     std::vector<std::thread> copies;
     copies.emplace_back([&] { got[0] = spools.acquire("foo", 0); });
-    {
-        std::unique_lock lock(HeldExport::mu);
-        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 1; }));
-    }
+    HeldExport::wait_entered(1);
     for (int i = 1; i < kCopies; ++i) {
         copies.emplace_back([&, i] { got[static_cast<size_t>(i)] = spools.acquire("foo", 0); });
     }
@@ -220,20 +241,11 @@ TEST_CASE("snapshot spools: copies that ask while an export of the database runs
         auto bar = spools.acquire("bar", 0);
         CHECK(bar.is_ok());
     });
-    {
-        std::unique_lock lock(HeldExport::mu);
-        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 2; }));
-    }
+    HeldExport::wait_entered(2);
     // Every later copy of foo has joined before the export is let go.
-    for (int i = 0; i < 1000 && spools.joined_exports() < kCopies - 1; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
+    wait_joined(spools, kCopies - 1);
     CHECK(spools.joined_exports() == kCopies - 1);
-    {
-        std::lock_guard lock(HeldExport::mu);
-        HeldExport::released = true;
-    }
-    HeldExport::cv.notify_all();
+    HeldExport::release();
     for (auto& t : copies) {
         t.join();
     }
@@ -261,29 +273,16 @@ TEST_CASE("snapshot spools: copies that joined a failed export get its error, an
           "[upstream][snapshot]") {
     TempDir dir;
     MemoryHost host("a1", {});
-    ccdr_host_api held = *ccdr::host_api();
-    HeldExport::original = held.snapshot_export_file;
-    HeldExport::released = false;
-    HeldExport::entered = 0;
-    held.snapshot_export_file = &HeldExport::export_file;
+    ccdr_host_api held = HeldExport::install();
     SnapshotSpools spools(HostHandle(&held, host.ctx()), dir.path.string(), 1min, quiet());
     ccdr::Result<std::shared_ptr<const SnapshotSpool>> first = ccdr::Status(CCDR_INTERNAL, "unset");
     ccdr::Result<std::shared_ptr<const SnapshotSpool>> joined = ccdr::Status(CCDR_INTERNAL, "unset");
     std::thread a([&] { first = spools.acquire("late", 0); });
-    {
-        std::unique_lock lock(HeldExport::mu);
-        REQUIRE(HeldExport::cv.wait_for(lock, 10s, [] { return HeldExport::entered == 1; }));
-    }
+    HeldExport::wait_entered(1);
     std::thread b([&] { joined = spools.acquire("late", 0); });
-    for (int i = 0; i < 1000 && spools.joined_exports() < 1; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
+    wait_joined(spools, 1);
     REQUIRE(spools.joined_exports() == 1);
-    {
-        std::lock_guard lock(HeldExport::mu);
-        HeldExport::released = true;
-    }
-    HeldExport::cv.notify_all();
+    HeldExport::release();
     a.join();
     b.join();
     CHECK(first.status().code() == CCDR_DATABASE_NOT_FOUND);
