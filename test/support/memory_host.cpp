@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -737,9 +736,18 @@ Status MemoryHost::snapshot_import(std::string_view database, const ccdr_snapsho
     return st;
 }
 
+void MemoryHost::hold_exports(bool held) {
+    {
+        std::lock_guard lock(export_hold_mu_);
+        exports_held_ = held;
+    }
+    export_hold_cv_.notify_all();
+}
+
 Result<ccdr_snapshot_info> MemoryHost::snapshot_export_file(std::string_view database, std::string_view path) {
-    if (const int64_t delay = export_delay_ms_.load(); delay > 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    {
+        std::unique_lock lock(export_hold_mu_);
+        export_hold_cv_.wait(lock, [&] { return !exports_held_; });
     }
     std::vector<uint8_t> image;
     auto info = snapshot_image(database, image);

@@ -192,9 +192,9 @@ public:
     int streamed_exports() const { return streamed_exports_.load(); }
     int streamed_imports() const { return streamed_imports_.load(); }
     int file_exports() const { return file_exports_.load(); }
-    // snapshot_export_file waits this long before it writes: an export that
-    // is still running when more store copies ask.
-    void set_export_delay(std::chrono::milliseconds d) { export_delay_ms_.store(d.count()); }
+    // While held, snapshot_export_file waits before it writes: an export
+    // that is still running when more store copies ask.
+    void hold_exports(bool held);
     int file_imports() const { return file_imports_.load(); }
     Status create_database(const DatabaseSpec& spec) override;
     Status drop_database(std::string_view name) override;
@@ -261,7 +261,9 @@ private:
     std::atomic<int> streamed_exports_{0};
     std::atomic<int> streamed_imports_{0};
     std::atomic<int> file_exports_{0};
-    std::atomic<int64_t> export_delay_ms_{0};
+    std::mutex export_hold_mu_;
+    std::condition_variable export_hold_cv_;
+    bool exports_held_ = false;
     std::atomic<int> file_imports_{0};
     bool fail_next_apply_ = false;
     std::function<void(const std::string&, uint64_t)> apply_hook_;

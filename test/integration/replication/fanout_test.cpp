@@ -679,10 +679,19 @@ TEST_CASE("store copies of a replica database's members share one export on the 
         REQUIRE(w.upstream->commit("foo", payload_for(i, 1'000)));
     }
     w.upstream->prune_log("foo", n + 1);
-    // The export takes 1.5 s: the three members, started one after the
-    // other, all ask while it runs.
-    w.upstream->set_export_delay(1500ms);
+    // The export is held until both later members have joined it.
+    w.upstream->hold_exports(true);
     w.start_all();
+    const auto joined = [&] {
+        size_t lines = 0;
+        for (const auto& [level, line] : w.upstream->logs()) {
+            lines += line.find("a store copy of 'foo' joins the export of it that is running") != std::string::npos;
+        }
+        return lines;
+    };
+    const bool both_joined = eventually([&] { return joined() == FanoutWorld::kMembers - 1; }, 30s, 10ms);
+    w.upstream->hold_exports(false);
+    REQUIRE(both_joined);
     REQUIRE(w.all_at(n, 60s));
     w.check_identical(n);
     CHECK(w.upstream->file_exports() == 1);
@@ -690,7 +699,6 @@ TEST_CASE("store copies of a replica database's members share one export on the 
         INFO("member " << w.ids[k]);
         CHECK(eventually([&] { return w.metric(k, "store_copies") == 1; }, 10s, 20ms));
     }
-    CHECK(w.upstream->log_contains("a store copy of 'foo' joins the export of it that is running"));
     CHECK(w.upstream->log_contains("serves 2 more store copies that asked while it was exported"));
     // Streaming from the snapshot's tx on, as after any store copy.
     for (uint64_t i = n + 1; i <= n + 50; ++i) {

@@ -279,12 +279,13 @@ TEST_CASE("an answer larger than the socket takes arrives whole and in order bef
     append_message(first, msg::kRun, {"ROWS " + std::to_string(kRows), Map{}, Map{}});
     append_message(first, msg::kPull, {Map{{"n", int64_t{-1}}}});
     REQUIRE(c->send_bytes(first).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket fills; nothing is read
+    // Nothing is read for a while, so that the worker finds the socket full
+    // (the assertions below hold whatever the timing).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::vector<uint8_t> second;
     append_message(second, msg::kRun, {"ROWS 2", Map{}, Map{}});
     append_message(second, msg::kPull, {Map{{"n", int64_t{-1}}}});
     REQUIRE(c->send_bytes(second).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
     auto m = c->receive();
     REQUIRE(m.ok());
